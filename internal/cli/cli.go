@@ -1,0 +1,125 @@
+// Package cli is the command line of the conformance suite: commands, flags,
+// progress and exit codes. main.go only calls Main.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strings"
+)
+
+// Exit codes, the contract CI gates on.
+const (
+	ExitPassed = 0 // every case passed or was skipped
+	ExitFailed = 1 // a conformance check failed
+	ExitSetup  = 2 // bad usage or a setup error
+)
+
+// usageError is bad input: the message names the input and what was expected.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// Main runs the command line and returns the exit code.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cmd, rest := "run", args
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, rest = args[0], args[1:]
+	}
+	var err error
+	code := ExitPassed
+	switch cmd {
+	case "run":
+		code, err = runCommand(ctx, rest, stdout, stderr)
+	case "list":
+		err = listCommand(rest, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, topUsage)
+		return ExitPassed
+	default:
+		err = usagef("unknown command %q; expected one of: run, list, help", cmd)
+	}
+	if err == nil {
+		return code
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return ExitPassed
+	}
+	fmt.Fprintf(stderr, "error: %v\n", err)
+	var ue usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(stderr, "run '%s help' for usage\n", progName())
+	}
+	return ExitSetup
+}
+
+const topUsage = `RocketMQ on KubeBlocks conformance suite.
+
+Usage:
+  go run . [run] [flags]   run the suites (default: every suite on the local target)
+  go run . list [--run REGEX]   list the case IDs
+  go run . help
+
+Run 'go run . run -h' for the flags of run.
+
+Exit codes: 0 all passed (skips allowed), 1 a conformance check failed, 2 usage or setup error.
+`
+
+func progName() string {
+	if len(os.Args) > 0 && !strings.Contains(os.Args[0], "go-build") {
+		return os.Args[0]
+	}
+	return "go run ."
+}
+
+// suiteVersion identifies this build of the suite in reports.
+func suiteVersion() string {
+	const base = "0.1.0"
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return base
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			return base + "+" + s.Value[:12]
+		}
+	}
+	return base
+}
+
+// newFlagSet returns a flag set that reports errors instead of exiting.
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parse parses args and turns flag errors into usage errors.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usagef("%v", err)
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
+// settingsFlag collects repeatable KEY=VALUE broker config flags.
+type settingsFlag struct {
+	name string
+	vals []string
+}
+
+func (s *settingsFlag) String() string     { return strings.Join(s.vals, ",") }
+func (s *settingsFlag) Set(v string) error { s.vals = append(s.vals, v); return nil }

@@ -1,0 +1,244 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/apache/rocketmq-client-go/v2/rlog"
+
+	"github.com/rmqkb/conformance/internal/local"
+	"github.com/rmqkb/conformance/manifests"
+	"github.com/rmqkb/conformance/reports"
+	"github.com/rmqkb/conformance/scenarios"
+)
+
+// runFlags are the flags of run.
+type runFlags struct {
+	target        string
+	run           string
+	reports       string
+	timeout       time.Duration
+	keep          bool
+	manifest      string
+	shards        int
+	replicas      int
+	broker        settingsFlag
+	master        settingsFlag
+	slave         settingsFlag
+	version       string
+	portBase      int
+	recreateDelay time.Duration
+}
+
+func (f *runFlags) register(fs *flagSet) {
+	fs.StringVar(&f.target, "target", "local", "where RocketMQ runs: local (started on loopback by the suite)")
+	fs.StringVar(&f.run, "run", "", "run only the cases whose ID (suite/case) matches this regular expression")
+	fs.StringVar(&f.reports, "reports", "reports", "folder for junit.xml, summary.md, summary.json and diagnostics")
+	fs.DurationVar(&f.timeout, "timeout", 15*time.Minute, "bound on the whole run")
+	fs.BoolVar(&f.keep, "keep", false, "keep the processes' logs and stores after the run and print where they are")
+	fs.StringVar(&f.manifest, "manifest", "", "Cluster manifest to take the topology from (default: the embedded manifests/cluster.yaml)")
+	fs.IntVar(&f.shards, "shards", 0, "broker shards (default: the manifest's)")
+	fs.IntVar(&f.replicas, "replicas", 0, "brokers per shard, master included (default: the manifest's)")
+	fs.Var(&f.broker, "broker-config", "KEY=VALUE added to every broker's broker.conf (repeatable)")
+	fs.Var(&f.master, "master-config", "KEY=VALUE added to masters' broker.conf (repeatable)")
+	fs.Var(&f.slave, "slave-config", "KEY=VALUE added to slaves' broker.conf (repeatable)")
+	fs.StringVar(&f.version, "rocketmq-version", "", "run exactly this RocketMQ server version (default: the pinned one, with its pinned fallbacks)")
+	fs.IntVar(&f.portBase, "port-base", 0, "use consecutive loopback ports from this one (default: free ports)")
+	fs.DurationVar(&f.recreateDelay, "recreate-delay", 2*time.Second, "how long a killed process stays down before it is recreated (stands in for pod recreation)")
+}
+
+type flagSet = flag.FlagSet
+
+// plan is a checked run request: everything that can be wrong with the
+// input is found here, before anything starts.
+type plan struct {
+	flags    runFlags
+	cases    []scenarios.Case
+	manifest manifests.Cluster
+	opts     []local.Option
+}
+
+func checkRun(f runFlags) (plan, error) {
+	p := plan{flags: f}
+	if f.target != "local" {
+		return p, usagef("--target %q: expected local", f.target)
+	}
+	if f.timeout <= 0 {
+		return p, usagef("--timeout %s: expected a positive duration", f.timeout)
+	}
+	if f.shards < 0 || f.shards > 128 {
+		return p, usagef("--shards %d: expected 1 to 128 (the ShardingDefinition's limit)", f.shards)
+	}
+	if f.replicas < 0 || f.replicas > 8 {
+		return p, usagef("--replicas %d: expected 1 to 8", f.replicas)
+	}
+	if f.portBase != 0 && (f.portBase < 1024 || f.portBase > 60000) {
+		return p, usagef("--port-base %d: expected a port from 1024 to 60000", f.portBase)
+	}
+	if f.recreateDelay < 0 {
+		return p, usagef("--recreate-delay %s: expected zero or more", f.recreateDelay)
+	}
+	if strings.TrimSpace(f.reports) == "" {
+		return p, usagef("--reports: expected a folder")
+	}
+	var err error
+	if p.cases, err = scenarios.Select(f.run); err != nil {
+		return p, usageError{err.Error()}
+	}
+	if f.manifest == "" {
+		p.manifest = manifests.DefaultCluster()
+	} else if p.manifest, err = manifests.LoadCluster(f.manifest); err != nil {
+		return p, usagef("--manifest: %v", err)
+	}
+	p.manifest = p.manifest.WithShape(f.shards, f.replicas)
+	sets := map[string][]local.Setting{}
+	for _, sf := range []*settingsFlag{&f.broker, &f.master, &f.slave} {
+		for _, v := range sf.vals {
+			s, err := local.ParseSetting("--"+sf.name, v)
+			if err != nil {
+				return p, usageError{err.Error()}
+			}
+			sets[sf.name] = append(sets[sf.name], s)
+		}
+	}
+	p.opts = []local.Option{
+		local.WithBrokerConfig(sets["broker-config"], sets["master-config"], sets["slave-config"]),
+		local.WithKeep(f.keep),
+		local.WithPortBase(f.portBase),
+		local.WithRecreateDelay(f.recreateDelay),
+	}
+	if f.version != "" {
+		p.opts = append(p.opts, local.WithServerVersion(f.version))
+	}
+	if home := os.Getenv("ROCKETMQ_HOME"); home != "" {
+		p.opts = append(p.opts, local.WithRocketMQHome(home))
+	}
+	return p, nil
+}
+
+func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
+	var f runFlags
+	f.broker.name, f.master.name, f.slave.name = "broker-config", "master-config", "slave-config"
+	fs := newFlagSet("run", stderr)
+	f.register(fs)
+	if err := parse(fs, args); err != nil {
+		return ExitSetup, err
+	}
+	p, err := checkRun(f)
+	if err != nil {
+		return ExitSetup, err
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, f.timeout)
+	defer cancel()
+	return execute(ctx, p, stdout), nil
+}
+
+// execute brings the target up, runs the cases, writes the reports and
+// tears down, whatever happens in between.
+func execute(ctx context.Context, p plan, stdout io.Writer) int {
+	pr := newProgress(stdout)
+	m := p.manifest
+	run := scenarios.Run{
+		Target: p.flags.target, Topology: m.Topology(), SuiteVersion: suiteVersion(), Started: time.Now(),
+		Properties: map[string]string{"rocketmq.version.requested": manifests.DefaultVersions().RocketMQ.Server},
+	}
+	if p.flags.version != "" {
+		run.Properties["rocketmq.version.requested"] = p.flags.version
+	}
+	pr.Printf("local target: %s, %d namesrv, %d shards x %d replicas", m.Name, m.Namesrv.Replicas, m.Shards, m.Broker.Replicas)
+	setup := scenarios.Result{ID: "setup/target", Suite: "setup", Case: "target",
+		Promise: "The target is up: every namesrv answers and every broker is registered in every namesrv."}
+	began := time.Now()
+	cl, err := local.Start(ctx, m, append(p.opts, local.WithProgress(pr))...)
+	setup.Duration = time.Since(began)
+	if err != nil {
+		setup.Status, setup.Observed = scenarios.Errored, err.Error()
+		var se *local.SetupError
+		if errors.As(err, &se) {
+			setup.LogTail = se.LogTail
+		}
+		pr.Printf("ERROR setup/target: %v", err)
+		if setup.LogTail != "" {
+			fmt.Fprintln(stdout, setup.LogTail)
+		}
+		run.Results = append([]scenarios.Result{setup}, notRun(p.cases, "not run: the target could not be set up (see setup/target)")...)
+		return finish(pr, run, p.flags.reports, nil)
+	}
+	defer func() {
+		if err := cl.Close(); err != nil {
+			pr.Printf("teardown: %v", err)
+		}
+		if p.flags.keep {
+			pr.Printf("kept logs and stores in %s", cl.Dir())
+		} else {
+			pr.Printf("stopped every process and removed %s", cl.Dir())
+		}
+	}()
+	setup.Status = scenarios.Passed
+	setup.Figures = []scenarios.Figure{{Name: "startup", Value: float64(setup.Duration.Milliseconds()), Unit: "ms"}}
+	d := cl.Dist()
+	setup.Evidence = []string{fmt.Sprintf("RocketMQ %s from %s, Java %d at %s, run folder %s", d.Version, d.LibDir, cl.Java().Major, cl.Java().Path, cl.Dir())}
+	run.Version = d.Version
+	if d.Note != "" {
+		run.Properties["rocketmq.version.note"] = d.Note
+		setup.Evidence = append(setup.Evidence, d.Note)
+	}
+	pr.CaseDone(setup)
+	quietClient(filepath.Join(cl.Dir(), "rocketmq-client-go.log"))
+	results := scenarios.Execute(ctx, cl, p.cases, pr)
+	run.Results = append([]scenarios.Result{setup}, results...)
+	return finish(pr, run, p.flags.reports, cl)
+}
+
+// notRun reports cases that could not run, as skipped with the reason.
+func notRun(cases []scenarios.Case, why string) []scenarios.Result {
+	var out []scenarios.Result
+	for _, c := range cases {
+		out = append(out, scenarios.Result{ID: c.ID(), Suite: c.Suite, Case: c.Name, Promise: c.Promise, Description: c.Description, Status: scenarios.Skipped, Observed: why})
+	}
+	return out
+}
+
+// finish writes the reports, with the processes' logs when something did
+// not pass, and returns the exit code.
+func finish(pr *progress, run scenarios.Run, dir string, cl *local.Cluster) int {
+	run.Duration = time.Since(run.Started)
+	code := run.ExitCode()
+	if code != ExitPassed && cl != nil {
+		diag := filepath.Join(dir, "diagnostics", "processes")
+		if err := cl.CollectLogs(diag); err != nil {
+			pr.Printf("collect diagnostics: %v", err)
+		} else {
+			pr.Printf("process logs copied to %s", diag)
+		}
+	}
+	paths, err := reports.Write(dir, run)
+	if err != nil {
+		pr.Printf("write reports: %v", err)
+		return ExitSetup
+	}
+	n := run.Counts()
+	pr.Printf("%d passed, %d failed, %d skipped, %d errored in %s; reports: %s",
+		n[scenarios.Passed], n[scenarios.Failed], n[scenarios.Skipped], n[scenarios.Errored], run.Duration.Round(100*time.Millisecond), strings.Join(paths, ", "))
+	return code
+}
+
+// quietClient sends rocketmq-client-go's own logging to a file in the run
+// folder: it is chatty on stdout and would bury the progress lines.
+func quietClient(path string) {
+	rlog.SetLogLevel("warn")
+	if err := rlog.SetOutputPath(path); err != nil {
+		rlog.SetLogLevel("fatal")
+	}
+}

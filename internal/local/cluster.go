@@ -1,0 +1,404 @@
+package local
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rmqkb/conformance/internal/remoting"
+	"github.com/rmqkb/conformance/internal/wait"
+	"github.com/rmqkb/conformance/manifests"
+)
+
+// Cluster is a running local topology.
+type Cluster struct {
+	cfg      config
+	manifest manifests.Cluster
+	java     Java
+	dist     Dist
+	dir      string // the run folder
+	home     string // rocketmq.home.dir: conf/ with the logback files
+	rc       *remoting.Client
+
+	namesrvs []*namesrv
+	shards   []*shard
+
+	mu        sync.Mutex
+	killedGen map[string]int // pod -> generation that was killed
+}
+
+type namesrv struct {
+	proc *process
+	addr string
+}
+
+type shard struct {
+	name    string
+	brokers []*broker
+}
+
+type broker struct {
+	id   BrokerIdentity
+	proc *process
+	addr string
+}
+
+// Start brings the manifest's topology up on loopback and returns once every
+// broker is registered in every namesrv. On error nothing is left running.
+func Start(ctx context.Context, m manifests.Cluster, opts ...Option) (c *Cluster, err error) {
+	cfg := config{delay: 2 * time.Second, progress: io.Discard, timeout: 3 * time.Minute}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.version == "" {
+		v := manifests.DefaultVersions()
+		cfg.version, cfg.fallbacks = v.RocketMQ.Server, v.RocketMQ.LocalFallbacks
+	}
+	c = &Cluster{cfg: cfg, manifest: m, rc: remoting.New(remoting.WithTimeout(3 * time.Second)), killedGen: map[string]int{}}
+	defer func() {
+		if err != nil {
+			c.Close()
+		}
+	}()
+	if c.java, err = FindJava(ctx); err != nil {
+		return c, err
+	}
+	if cfg.home != "" {
+		c.dist, err = FromHome(cfg.home)
+	} else {
+		c.dist, err = Resolve(ctx, cfg.version, cfg.fallbacks, cfg.progress)
+	}
+	if err != nil {
+		return c, err
+	}
+	if c.dist.Note != "" {
+		fmt.Fprintf(cfg.progress, "note: %s\n", c.dist.Note)
+	}
+	if err := c.layout(); err != nil {
+		return c, err
+	}
+	sctx, cancel := context.WithTimeout(ctx, cfg.timeout)
+	defer cancel()
+	if err := c.boot(sctx); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+// layout plans ports, names and folders and writes the config files, as the
+// addon's first boot does.
+func (c *Cluster) layout() error {
+	m := c.manifest
+	var err error
+	if c.dir, err = os.MkdirTemp(c.cfg.workDir, "rmqkb-"+m.Name+"-"); err != nil {
+		return setupErr("create the run folder", err)
+	}
+	c.home = filepath.Join(c.dir, "rocketmq-home")
+	if err := os.MkdirAll(filepath.Join(c.home, "conf"), 0o755); err != nil {
+		return setupErr("create the run folder", err)
+	}
+	for _, f := range []string{"logback_namesrv.xml", "logback_broker.xml", "logback_tools.xml"} {
+		if err := os.WriteFile(filepath.Join(c.home, "conf", f), []byte(logbackXML), 0o644); err != nil {
+			return setupErr("write logging config", err)
+		}
+	}
+	pp := &portPlan{next: c.cfg.portBase}
+	defer pp.release()
+	for i := 0; i < m.Namesrv.Replicas; i++ {
+		pod := fmt.Sprintf("%s-namesrv-%d", m.Name, i)
+		port, err := pp.take(1, "namesrv "+pod)
+		if err != nil {
+			return setupErr("plan ports", err)
+		}
+		ns, err := c.namesrvProcess(pod, port)
+		if err != nil {
+			return setupErr("write namesrv "+pod, err)
+		}
+		c.namesrvs = append(c.namesrvs, ns)
+	}
+	names := map[string]bool{}
+	for s := 0; s < m.Shards; s++ {
+		name := shardName(names)
+		sh := &shard{name: name}
+		for o := 0; o < m.Broker.Replicas; o++ {
+			pod := fmt.Sprintf("%s-%s-%d", m.Name, name, o)
+			first, err := pp.take(brokerBlock, "broker "+pod)
+			if err != nil {
+				return setupErr("plan ports", err)
+			}
+			id := BrokerIdentity{Cluster: m.Name, Shard: name, Ordinal: o, Port: first + 2}
+			b, err := c.brokerProcess(pod, id)
+			if err != nil {
+				return setupErr("write broker "+pod, err)
+			}
+			sh.brokers = append(sh.brokers, b)
+		}
+		c.shards = append(c.shards, sh)
+	}
+	return nil
+}
+
+// shardName returns broker- plus three random characters from the alphabet
+// Kubernetes' name generator uses, as KubeBlocks names shards; unique.
+func shardName(taken map[string]bool) string {
+	const alphabet = "bcdfghjklmnpqrstvwxz2456789"
+	for {
+		b := []byte("broker-")
+		for i := 0; i < 3; i++ {
+			n, _ := rand.Int(rand.Reader, big.NewInt(int64(len(alphabet))))
+			b = append(b, alphabet[n.Int64()])
+		}
+		if !taken[string(b)] {
+			taken[string(b)] = true
+			return string(b)
+		}
+	}
+}
+
+func (c *Cluster) podDir(pod string) (string, error) {
+	dir := filepath.Join(c.dir, pod)
+	for _, d := range []string{"store", "logs"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			return "", err
+		}
+	}
+	return dir, nil
+}
+
+func (c *Cluster) jvm(dir, appLog string, heapMiB int64) []string {
+	argv := []string{c.java.Path}
+	argv = append(argv, c.java.Flags()...)
+	return append(argv,
+		"-Xms"+strconv.FormatInt(heapMiB, 10)+"m", "-Xmx"+strconv.FormatInt(heapMiB, 10)+"m",
+		"-Duser.home="+dir, "-Drocketmq.home.dir="+c.home, "-Drmq.logfile="+appLog,
+		"-cp", c.dist.Classpath())
+}
+
+func (c *Cluster) namesrvProcess(pod string, port int) (*namesrv, error) {
+	dir, err := c.podDir(pod)
+	if err != nil {
+		return nil, err
+	}
+	conf := filepath.Join(dir, "namesrv.conf")
+	if err := os.WriteFile(conf, []byte(Settings{{"listenPort", strconv.Itoa(port)}}.String()), 0o644); err != nil {
+		return nil, err
+	}
+	appLog := filepath.Join(dir, "logs", "namesrv.log")
+	argv := append(c.jvm(dir, appLog, Heap(c.manifest.Namesrv.MemoryLimit)), "org.apache.rocketmq.namesrv.NamesrvStartup", "-c", conf)
+	p := newProcess(pod, dir, argv, os.Environ(), filepath.Join(dir, "logs", "stdout.log"), appLog, c.cfg.delay)
+	return &namesrv{proc: p, addr: "127.0.0.1:" + strconv.Itoa(port)}, nil
+}
+
+func (c *Cluster) brokerProcess(pod string, id BrokerIdentity) (*broker, error) {
+	dir, err := c.podDir(pod)
+	if err != nil {
+		return nil, err
+	}
+	// Like broker-setup.sh: the config lives on the store ("the PVC") and is
+	// written on first boot only, so identity survives a restart.
+	conf := filepath.Join(dir, "store", "broker.conf")
+	text := BrokerConf(id, c.cfg.all, c.cfg.master, c.cfg.slave).String()
+	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
+		return nil, err
+	}
+	appLog := filepath.Join(dir, "logs", "broker.log")
+	argv := append(c.jvm(dir, appLog, Heap(c.manifest.Broker.MemoryLimit)), "org.apache.rocketmq.broker.BrokerStartup", "-c", conf)
+	env := append(os.Environ(), "NAMESRV_ADDR="+strings.Join(c.namesrvAddrs(), ";"))
+	p := newProcess(pod, dir, argv, env, filepath.Join(dir, "logs", "stdout.log"), appLog, c.cfg.delay)
+	if c.cfg.lostVolume {
+		p.onStart = func(gen int) error {
+			if gen == 1 {
+				return nil
+			}
+			store := filepath.Join(dir, "store")
+			if err := os.RemoveAll(store); err != nil {
+				return err
+			}
+			if err := os.MkdirAll(store, 0o755); err != nil {
+				return err
+			}
+			return os.WriteFile(conf, []byte(text), 0o644)
+		}
+	}
+	return &broker{id: id, proc: p, addr: "127.0.0.1:" + strconv.Itoa(id.Port)}, nil
+}
+
+func (c *Cluster) namesrvAddrs() []string {
+	var out []string
+	for _, n := range c.namesrvs {
+		out = append(out, n.addr)
+	}
+	return out
+}
+
+func (c *Cluster) brokers() []*broker {
+	var out []*broker
+	for _, s := range c.shards {
+		out = append(out, s.brokers...)
+	}
+	return out
+}
+
+// boot starts the namesrvs, then every broker at once, and waits until each
+// broker is registered in each namesrv and took every override.
+func (c *Cluster) boot(ctx context.Context) error {
+	start := time.Now()
+	for _, n := range c.namesrvs {
+		if err := n.proc.start(); err != nil {
+			return setupErr("start namesrv "+n.proc.name, err)
+		}
+	}
+	for _, n := range c.namesrvs {
+		if err := c.awaitNamesrv(ctx, n); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(c.cfg.progress, "  %d namesrv up in %s\n", len(c.namesrvs), time.Since(start).Round(100*time.Millisecond))
+	for _, b := range c.brokers() {
+		if err := b.proc.start(); err != nil {
+			return setupErr("start broker "+b.proc.name, err)
+		}
+	}
+	for _, b := range c.brokers() {
+		if err := c.awaitRegistered(ctx, b); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(c.cfg.progress, "  %d brokers registered in every namesrv after %s\n", len(c.brokers()), time.Since(start).Round(100*time.Millisecond))
+	return c.checkOverrides(ctx)
+}
+
+// deadProcess turns a process that is down for good into a setup error
+// carrying its log.
+func deadProcess(step string, p *process, err error) error {
+	return &SetupError{Step: step, Err: err, LogTail: p.logTail(40)}
+}
+
+func (c *Cluster) awaitNamesrv(ctx context.Context, n *namesrv) error {
+	step := "start namesrv " + n.proc.name
+	err := wait.Until(ctx, 100*time.Millisecond, "namesrv "+n.proc.name+" at "+n.addr+" to answer", func(ctx context.Context) (bool, string, error) {
+		if ok, failed := n.proc.alive(); failed != nil {
+			return false, "", failed
+		} else if !ok {
+			return false, "process not running", nil
+		}
+		if _, err := c.rc.ClusterInfo(ctx, n.addr); err != nil {
+			return false, err.Error(), nil
+		}
+		return true, "", nil
+	})
+	if err != nil {
+		return deadProcess(step, n.proc, err)
+	}
+	return nil
+}
+
+// awaitRegistered waits until every namesrv lists b under its cluster and
+// shard, with brokerId = ordinal, at its address.
+func (c *Cluster) awaitRegistered(ctx context.Context, b *broker) error {
+	step := "start broker " + b.proc.name
+	err := wait.Until(ctx, 100*time.Millisecond, "broker "+b.proc.name+" to register in every namesrv", func(ctx context.Context) (bool, string, error) {
+		if ok, failed := b.proc.alive(); failed != nil {
+			return false, "", failed
+		} else if !ok {
+			return false, "process not running", nil
+		}
+		for _, n := range c.namesrvs {
+			ci, err := c.rc.ClusterInfo(ctx, n.addr)
+			if err != nil {
+				return false, err.Error(), nil
+			}
+			bd, ok := ci.BrokerAddrTable[b.id.Shard]
+			if !ok || bd.BrokerAddrs[int64(b.id.Ordinal)] != b.addr {
+				return false, fmt.Sprintf("namesrv %s does not list %s id %d at %s yet", n.addr, b.id.Shard, b.id.Ordinal, b.addr), nil
+			}
+		}
+		return true, "", nil
+	})
+	if err != nil {
+		return deadProcess(step, b.proc, err)
+	}
+	return nil
+}
+
+// checkOverrides makes sure every --*-config key is a setting the broker
+// knows: a misspelt key would otherwise be ignored silently by RocketMQ.
+func (c *Cluster) checkOverrides(ctx context.Context) error {
+	for _, b := range c.brokers() {
+		want := append([]Setting(nil), c.cfg.all...)
+		if b.id.Master() {
+			want = append(want, c.cfg.master...)
+		} else {
+			want = append(want, c.cfg.slave...)
+		}
+		if len(want) == 0 {
+			continue
+		}
+		got, err := c.rc.BrokerConfig(ctx, b.addr)
+		if err != nil {
+			return setupErr("read the config of broker "+b.proc.name, err)
+		}
+		for _, kv := range want {
+			if _, ok := got[kv.Key]; !ok {
+				return setupErr("check broker config overrides", fmt.Errorf("broker %s does not know the setting %q (from %s=%s); RocketMQ ignores unknown keys", b.proc.name, kv.Key, kv.Key, kv.Value))
+			}
+		}
+	}
+	return nil
+}
+
+// Close stops every process and, unless kept, removes the run folder.
+func (c *Cluster) Close() error {
+	var errs []error
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	stop := func(p *process) {
+		defer wg.Done()
+		if err := p.stop(5 * time.Second); err != nil {
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+		}
+	}
+	// Brokers first, then namesrvs: the addon's terminate order.
+	for _, b := range c.brokers() {
+		wg.Add(1)
+		go stop(b.proc)
+	}
+	wg.Wait()
+	for _, n := range c.namesrvs {
+		wg.Add(1)
+		go stop(n.proc)
+	}
+	wg.Wait()
+	if c.rc != nil {
+		c.rc.Close()
+	}
+	if c.dir != "" && !c.cfg.keep {
+		if err := os.RemoveAll(c.dir); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Dir is the run folder: one folder per pod with store/ and logs/.
+func (c *Cluster) Dir() string { return c.dir }
+
+// Dist is the server distribution that runs.
+func (c *Cluster) Dist() Dist { return c.dist }
+
+// Java is the JVM that runs it.
+func (c *Cluster) Java() Java { return c.java }
+
+// Home is the rocketmq.home.dir the processes use (conf/ for logging).
+func (c *Cluster) Home() string { return c.home }

@@ -1,0 +1,206 @@
+package local
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/rmqkb/conformance/internal/wait"
+	"github.com/rmqkb/conformance/scenarios"
+)
+
+var _ scenarios.Target = (*Cluster)(nil)
+
+// Name implements scenarios.Target.
+func (c *Cluster) Name() string { return "local" }
+
+// Topology implements scenarios.Target.
+func (c *Cluster) Topology() scenarios.Topology { return c.manifest.Topology() }
+
+// Lacks implements scenarios.Target: the local target has processes, not
+// Kubernetes objects.
+func (c *Cluster) Lacks(cp scenarios.Capability) string {
+	if cp == scenarios.Objects {
+		return "it runs RocketMQ processes on loopback, not Kubernetes objects: Services, Secrets, PVCs, pods and role labels exist only on the kube target and in `audit` dumps"
+	}
+	return ""
+}
+
+// Namesrvs implements scenarios.Target.
+func (c *Cluster) Namesrvs(context.Context) ([]string, error) { return c.namesrvAddrs(), nil }
+
+// Shards implements scenarios.Target. The role label is what the addon's
+// role probe (get-role.sh) would set: "slave" when the broker reports
+// brokerRole=SLAVE, otherwise "master", a failed probe included.
+func (c *Cluster) Shards(ctx context.Context) ([]scenarios.Shard, error) {
+	var out []scenarios.Shard
+	for _, s := range c.shards {
+		sh := scenarios.Shard{Name: s.name}
+		for _, b := range s.brokers {
+			role := "master"
+			if cfg, err := c.rc.BrokerConfig(ctx, b.addr); err == nil && cfg["brokerRole"] == "SLAVE" {
+				role = "slave"
+			}
+			sh.Brokers = append(sh.Brokers, scenarios.Broker{
+				Shard: s.name, Ordinal: b.id.Ordinal, Pod: b.proc.name, Addr: b.addr, RoleLabel: role,
+			})
+		}
+		out = append(out, sh)
+	}
+	return out, nil
+}
+
+func (c *Cluster) findBroker(pod string) (*broker, error) {
+	for _, b := range c.brokers() {
+		if b.proc.name == pod {
+			return b, nil
+		}
+	}
+	return nil, fmt.Errorf("no broker %q in this topology", pod)
+}
+
+// Kill implements scenarios.Target: SIGKILL, returning once the process has
+// exited. The supervisor starts it again after the recreate delay.
+func (c *Cluster) Kill(ctx context.Context, b scenarios.Broker) error {
+	br, err := c.findBroker(b.Pod)
+	if err != nil {
+		return err
+	}
+	gen, err := br.proc.kill(ctx)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.killedGen[b.Pod] = gen
+	c.mu.Unlock()
+	return nil
+}
+
+// AwaitBack implements scenarios.Target: a new generation runs and is
+// registered in every namesrv with its old identity and address.
+func (c *Cluster) AwaitBack(ctx context.Context, b scenarios.Broker) error {
+	br, err := c.findBroker(b.Pod)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	gen := c.killedGen[b.Pod]
+	c.mu.Unlock()
+	if err := br.proc.awaitGeneration(ctx, gen); err != nil {
+		return err
+	}
+	return c.awaitRegistered(ctx, br)
+}
+
+func (c *Cluster) namesrvAt(i int) (*namesrv, error) {
+	if i < 0 || i >= len(c.namesrvs) {
+		return nil, fmt.Errorf("no namesrv %d: there are %d", i, len(c.namesrvs))
+	}
+	return c.namesrvs[i], nil
+}
+
+// KillNamesrv implements scenarios.Target.
+func (c *Cluster) KillNamesrv(ctx context.Context, i int) error {
+	n, err := c.namesrvAt(i)
+	if err != nil {
+		return err
+	}
+	gen, err := n.proc.kill(ctx)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.killedGen[n.proc.name] = gen
+	c.mu.Unlock()
+	return nil
+}
+
+// AwaitNamesrvBack implements scenarios.Target.
+func (c *Cluster) AwaitNamesrvBack(ctx context.Context, i int) error {
+	n, err := c.namesrvAt(i)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	gen := c.killedGen[n.proc.name]
+	c.mu.Unlock()
+	if err := n.proc.awaitGeneration(ctx, gen); err != nil {
+		return err
+	}
+	return c.awaitNamesrv(ctx, n)
+}
+
+// Credentials implements scenarios.Target: the local brokers run without ACL,
+// as the addon's do by default.
+func (c *Cluster) Credentials() (string, string) { return "", "" }
+
+// RecreateDelay implements scenarios.Target.
+func (c *Cluster) RecreateDelay() time.Duration { return c.cfg.delay }
+
+// LogTail returns the end of a pod's logs, for reports.
+func (c *Cluster) LogTail(pod string, lines int) string {
+	for _, n := range c.namesrvs {
+		if n.proc.name == pod {
+			return n.proc.logTail(lines)
+		}
+	}
+	if b, err := c.findBroker(pod); err == nil {
+		return b.proc.logTail(lines)
+	}
+	return ""
+}
+
+// CollectLogs copies every process's logs into dst/<pod>/, for the
+// diagnostics folder of a failed run.
+func (c *Cluster) CollectLogs(dst string) error {
+	var procs []*process
+	for _, n := range c.namesrvs {
+		procs = append(procs, n.proc)
+	}
+	for _, b := range c.brokers() {
+		procs = append(procs, b.proc)
+	}
+	for _, p := range procs {
+		for _, f := range []string{p.outLog, p.appLog, filepath.Join(p.dir, "store", "broker.conf")} {
+			if err := copyFile(f, filepath.Join(dst, p.name, filepath.Base(f))); err != nil && !os.IsNotExist(err) {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// awaitAll is a helper for tests and the CLI: every broker registered.
+func (c *Cluster) awaitAll(ctx context.Context) error {
+	return wait.Until(ctx, 200*time.Millisecond, "every broker registered", func(ctx context.Context) (bool, string, error) {
+		for _, b := range c.brokers() {
+			if err := c.awaitRegistered(ctx, b); err != nil {
+				return false, err.Error(), nil
+			}
+		}
+		return true, "", nil
+	})
+}

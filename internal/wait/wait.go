@@ -1,0 +1,37 @@
+// Package wait polls an observable condition until it holds or a deadline
+// passes. It is how the suite waits: never a bare sleep where a condition
+// can be observed.
+package wait
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Until calls cond every interval until it returns true, returns an error, or
+// ctx ends. On timeout the error says what was awaited and, when cond gave
+// one, the last reason it was not yet true.
+func Until(ctx context.Context, interval time.Duration, what string, cond func(ctx context.Context) (bool, string, error)) error {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	var last string
+	for {
+		ok, why, err := cond(ctx)
+		if err != nil {
+			return fmt.Errorf("waiting for %s: %w", what, err)
+		}
+		if ok {
+			return nil
+		}
+		last = why
+		select {
+		case <-ctx.Done():
+			if last != "" {
+				return fmt.Errorf("waiting for %s: %w (last seen: %s)", what, ctx.Err(), last)
+			}
+			return fmt.Errorf("waiting for %s: %w", what, ctx.Err())
+		case <-t.C:
+		}
+	}
+}

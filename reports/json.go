@@ -1,0 +1,60 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/json"
+
+	"github.com/rmqkb/conformance/scenarios"
+)
+
+// Counts tallies a run's results by status; it always has every status so
+// tools need not treat a missing key as zero.
+type Counts struct {
+	Total   int `json:"total"`
+	Passed  int `json:"passed"`
+	Failed  int `json:"failed"`
+	Skipped int `json:"skipped"`
+	Errored int `json:"errored"`
+}
+
+// Document is the JSON report: the run as it is, plus the counts and the
+// exit code the CLI returns, so tools need not recompute either.
+type Document struct {
+	scenarios.Run
+	Counts   Counts `json:"counts"`
+	ExitCode int    `json:"exit_code"`
+}
+
+// NewDocument wraps run for the JSON report.
+func NewDocument(run scenarios.Run) Document {
+	if run.Results == nil {
+		// An empty run is "results": [], not null.
+		run.Results = []scenarios.Result{}
+	}
+	n := run.Counts()
+	return Document{
+		Run: run,
+		Counts: Counts{
+			Total:   len(run.Results),
+			Passed:  n[scenarios.Passed],
+			Failed:  n[scenarios.Failed],
+			Skipped: n[scenarios.Skipped],
+			Errored: n[scenarios.Errored],
+		},
+		ExitCode: run.ExitCode(),
+	}
+}
+
+// JSON renders the JSON report with two-space indentation. HTML escaping is
+// off: the file is read by people and tools, never embedded in a page, and
+// "<none>" reads better than "\u003cnone\u003e".
+func JSON(run scenarios.Run) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(NewDocument(run)); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}

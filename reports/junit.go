@@ -1,0 +1,133 @@
+package reports
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jstemmer/go-junit-report/v2/junit"
+	"github.com/rmqkb/conformance/scenarios"
+)
+
+// JUnit builds the JUnit report: one testsuite per suite with results, one
+// testcase per result named by its stable ID, so CI users can track and gate
+// on individual promises across runs.
+func JUnit(run scenarios.Run) junit.Testsuites {
+	out := junit.Testsuites{Name: "rocketmq-conformance"}
+	var total time.Duration
+	for i, g := range groupBySuite(run.Results) {
+		ts := junit.Testsuite{Name: clean(g.Name), ID: i}
+		if !run.Started.IsZero() {
+			ts.SetTimestamp(run.Started)
+		}
+		for _, p := range suiteProperties(run) {
+			ts.AddProperty(clean(p[0]), clean(p[1]))
+		}
+		var d time.Duration
+		for _, r := range g.Results {
+			d += r.Duration
+			// AddTestcase keeps the suite's tests/failures/errors/skipped
+			// counts in step with the cases.
+			ts.AddTestcase(testcase(r))
+		}
+		ts.Time = junitSeconds(d)
+		total += d
+		// AddSuite sums the counts into the testsuites element.
+		out.AddSuite(ts)
+	}
+	if run.Duration > 0 {
+		total = run.Duration
+	}
+	out.Time = junitSeconds(total)
+	return out
+}
+
+// suiteProperties lists what every suite carries: where the run happened and
+// on what, then the run's extra properties sorted by name. JUnit has no
+// run-level properties, so each suite repeats them.
+func suiteProperties(run scenarios.Run) [][2]string {
+	props := [][2]string{
+		{"target", run.Target},
+		{"rocketmq.version", run.Version},
+		{"topology", topologyLine(run.Topology)},
+	}
+	if run.Topology.Namespace != "" {
+		props = append(props, [2]string{"namespace", run.Topology.Namespace})
+	}
+	props = append(props, [2]string{"suite.version", run.SuiteVersion})
+	for _, k := range sortedKeys(run.Properties) {
+		props = append(props, [2]string{k, run.Properties[k]})
+	}
+	return props
+}
+
+// testcase maps one result: failures carry the broken promise as their
+// message, errors the same story plus the log tail, skips their reason.
+func testcase(r scenarios.Result) junit.Testcase {
+	tc := junit.Testcase{
+		Name:      clean(r.ID),
+		Classname: clean(r.Suite),
+		Time:      junitSeconds(r.Duration),
+	}
+	switch r.Status {
+	case scenarios.Failed:
+		tc.Failure = &junit.Result{Message: clean(r.Promise), Data: clean(explanation(r))}
+	case scenarios.Errored:
+		text := explanation(r)
+		if r.LogTail != "" {
+			text += "\nlog tail:\n" + r.LogTail
+		}
+		// The headline says why no verdict was reached; the promise would
+		// read as if the target had broken it.
+		msg := r.Observed
+		if msg == "" {
+			msg = r.Promise
+		}
+		tc.Error = &junit.Result{Message: clean(msg), Data: clean(text)}
+	case scenarios.Skipped:
+		tc.Skipped = &junit.Result{Message: clean(r.Observed)}
+	case scenarios.Passed:
+	default:
+		// A status this package does not know must not read as a pass.
+		tc.Error = &junit.Result{Message: clean("unknown status " + string(r.Status)), Data: clean(explanation(r))}
+	}
+	if out := systemOut(r); out != "" {
+		tc.SystemOut = &junit.Output{Data: clean(out)}
+	}
+	return tc
+}
+
+// systemOut lists the measured figures ("name = value unit") and the
+// evidence, for every status: a passing case's figures are how users watch
+// failover windows and lag drift before they become failures.
+func systemOut(r scenarios.Result) string {
+	var lines []string
+	for _, f := range r.Figures {
+		lines = append(lines, strings.TrimSpace(f.Name+" = "+figureValue(f.Value)+" "+f.Unit))
+	}
+	if len(r.Evidence) > 0 {
+		lines = append(lines, "evidence:")
+		for _, e := range r.Evidence {
+			lines = append(lines, "  - "+e)
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// clean makes s safe for XML. encoding/xml escapes markup and splits "]]>"
+// in CDATA, but writes control characters and invalid UTF-8 through, which
+// makes the whole file unparseable for CI. ANSI colour codes in a log tail
+// are dropped; any other such character becomes U+FFFD.
+func clean(s string) string {
+	s = stripANSI(s)
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	return strings.Map(func(r rune) rune {
+		if r == '\t' || r == '\n' || r == '\r' ||
+			r >= 0x20 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF {
+			return r
+		}
+		return '\uFFFD'
+	}, s)
+}

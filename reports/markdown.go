@@ -1,0 +1,154 @@
+package reports
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+
+	"github.com/rmqkb/conformance/scenarios"
+)
+
+// maxFigures bounds the figures shown per table row so the table stays
+// readable in a step summary; JUnit and JSON carry them all.
+const maxFigures = 4
+
+// maxLogLines bounds the log tail quoted in the summary: GitHub caps a step
+// summary at 1 MiB, and the JUnit report has the full tail.
+const maxLogLines = 40
+
+// Markdown renders the run for a GitHub step summary: the verdict and counts
+// first, then one table row per case, then the story of every failure and
+// error, then why cases were skipped.
+func Markdown(run scenarios.Run) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "## RocketMQ conformance: %s (%s)\n\n", verdict(run), countsLine(run))
+	fmt.Fprintf(&b, "Target **%s** · RocketMQ %s · %s · %s\n\n",
+		inline(run.Target), inline(orDash(run.Version)), inline(topologyLine(run.Topology)), humanDuration(run.Duration))
+
+	if len(run.Results) == 0 {
+		b.WriteString("No cases ran.\n")
+		return b.String()
+	}
+
+	b.WriteString("| case | verdict | duration | key figures |\n")
+	b.WriteString("| --- | --- | --- | --- |\n")
+	for _, g := range groupBySuite(run.Results) {
+		for _, r := range g.Results {
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n",
+				cell(r.ID), cell(string(r.Status)), humanDuration(r.Duration), cell(figuresCell(r.Figures)))
+		}
+	}
+
+	var bad, skipped []scenarios.Result
+	for _, g := range groupBySuite(run.Results) {
+		for _, r := range g.Results {
+			switch r.Status {
+			case scenarios.Passed:
+			case scenarios.Skipped:
+				skipped = append(skipped, r)
+			default:
+				bad = append(bad, r)
+			}
+		}
+	}
+	if len(bad) > 0 {
+		b.WriteString("\n### Failures and errors\n")
+		for _, r := range bad {
+			writeProblem(&b, r)
+		}
+	}
+	if len(skipped) > 0 {
+		b.WriteString("\n### Skipped\n\n")
+		for _, r := range skipped {
+			fmt.Fprintf(&b, "- %s: %s\n", inline(r.ID), inline(orDash(r.Observed)))
+		}
+	}
+	return b.String()
+}
+
+// writeProblem tells one failure or error: the promise, what was seen, the
+// evidence, and for errors the end of the log, folded away.
+func writeProblem(b *strings.Builder, r scenarios.Result) {
+	fmt.Fprintf(b, "\n#### %s (%s)\n\n", inline(r.ID), inline(string(r.Status)))
+	fmt.Fprintf(b, "- **promised:** %s\n", inline(r.Promise))
+	fmt.Fprintf(b, "- **observed:** %s\n", inline(orDash(r.Observed)))
+	if len(r.Evidence) > 0 {
+		b.WriteString("- **evidence:**\n")
+		for _, e := range r.Evidence {
+			fmt.Fprintf(b, "  - %s\n", inline(e))
+		}
+	}
+	if r.LogTail != "" {
+		tail := lastLines(plain(r.LogTail), maxLogLines)
+		fence := codeFence(tail)
+		fmt.Fprintf(b, "\n<details><summary>log tail</summary>\n\n%s\n%s\n%s\n\n</details>\n", fence, tail, fence)
+	}
+}
+
+// figuresCell is "name value unit; …" for the first maxFigures figures.
+func figuresCell(fs []scenarios.Figure) string {
+	var parts []string
+	for i, f := range fs {
+		if i == maxFigures {
+			parts = append(parts, fmt.Sprintf("(+%d more)", len(fs)-maxFigures))
+			break
+		}
+		parts = append(parts, figureText(f))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// inline keeps text on one line and stops it from being read as HTML: a
+// stray "<pod>" in an observation would otherwise vanish from the summary.
+func inline(s string) string {
+	s = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(plain(s))
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// plain drops ANSI sequences and control characters other than tab and
+// newline, which a step summary would show raw.
+func plain(s string) string {
+	s = strings.ToValidUTF8(stripANSI(s), "\uFFFD")
+	return strings.Map(func(r rune) rune {
+		if r == '\t' || r == '\n' || !unicode.IsControl(r) {
+			return r
+		}
+		return -1
+	}, s)
+}
+
+// cell is inline text that also cannot break out of a table column.
+func cell(s string) string {
+	return strings.ReplaceAll(inline(s), "|", `\|`)
+}
+
+func orDash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "-"
+	}
+	return s
+}
+
+// lastLines returns at most n trailing lines of s.
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// codeFence returns a backtick fence longer than any backtick run in s, so a
+// log line cannot close the block early.
+func codeFence(s string) string {
+	longest, run := 0, 0
+	for _, c := range s {
+		if c == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	return strings.Repeat("`", max(3, longest+1))
+}

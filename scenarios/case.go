@@ -1,0 +1,86 @@
+package scenarios
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"sort"
+	"time"
+)
+
+// Case is one conformance check. Its ID (Suite/Name) is stable: it is the
+// JUnit testcase name users gate on.
+type Case struct {
+	Suite string
+	Name  string
+	// Promise is what the architecture promises, in one sentence; a failure
+	// report starts with it.
+	Promise string
+	// Description adds what a reader needs: where the seed and the addon
+	// differ, which protocol periods the case waits on.
+	Description string
+	// Needs lists the target capabilities the case cannot run without.
+	Needs []Capability
+	// Timeout bounds the case; 0 means DefaultTimeout.
+	Timeout time.Duration
+	// Run performs the check. It reports through t and returns; t.Fatalf ends
+	// it early.
+	Run func(ctx context.Context, t *T)
+}
+
+// DefaultTimeout bounds a case that sets none.
+const DefaultTimeout = 60 * time.Second
+
+// ID returns suite/name.
+func (c Case) ID() string { return c.Suite + "/" + c.Name }
+
+// Suites lists the suite names in contract order.
+var Suites = []string{"routing", "messaging", "replication", "failover", "layout", "accounts"}
+
+var registry []Case
+
+// register adds cases to the contract; each suite file calls it from init.
+func register(cs ...Case) {
+	for _, c := range cs {
+		for _, old := range registry {
+			if old.ID() == c.ID() {
+				panic("scenarios: duplicate case " + c.ID())
+			}
+		}
+		registry = append(registry, c)
+	}
+}
+
+// All returns every case of the contract, ordered by suite then by the order
+// the suite declares them.
+func All() []Case {
+	order := map[string]int{}
+	for i, s := range Suites {
+		order[s] = i
+	}
+	out := append([]Case(nil), registry...)
+	sort.SliceStable(out, func(i, j int) bool { return order[out[i].Suite] < order[out[j].Suite] })
+	return out
+}
+
+// Select returns the cases whose ID matches re. An expression that matches no
+// case is an error, so a typo never yields an empty green run.
+func Select(re string) ([]Case, error) {
+	if re == "" {
+		return All(), nil
+	}
+	rx, err := regexp.Compile(re)
+	if err != nil {
+		return nil, fmt.Errorf("--run %q is not a regular expression: %w", re, err)
+	}
+	var out []Case
+	for _, c := range All() {
+		if rx.MatchString(c.ID()) {
+			out = append(out, c)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("--run %q matches no case; `list` shows the case IDs", re)
+	}
+	return out, nil
+}

@@ -1,0 +1,94 @@
+package scenarios
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	rocketmq "github.com/apache/rocketmq-client-go/v2"
+	"github.com/apache/rocketmq-client-go/v2/consumer"
+	"github.com/apache/rocketmq-client-go/v2/primitive"
+	"github.com/apache/rocketmq-client-go/v2/producer"
+)
+
+// producer starts a rocketmq-client-go producer on the target's namesrvs
+// with its own group and instance (a shared instance breaks shutdown, see
+// rocketmq-client-go #705/#728), no retries (each attempt is one history
+// entry) and the queue chosen by the caller.
+func (t *T) producer(ctx context.Context, extra ...producer.Option) rocketmq.Producer {
+	opts := []producer.Option{
+		producer.WithNsResolver(primitive.NewPassthroughResolver(t.namesrvs(ctx))),
+		producer.WithGroupName(uniqueName("conformance-producer")),
+		producer.WithInstanceName(uniqueName("p")),
+		producer.WithRetry(0),
+		producer.WithQueueSelector(producer.NewManualQueueSelector()),
+		producer.WithSendMsgTimeout(3 * time.Second),
+	}
+	if ak, sk := t.Target.Credentials(); ak != "" {
+		opts = append(opts, producer.WithCredentials(primitive.Credentials{AccessKey: ak, SecretKey: sk}))
+	}
+	p, err := rocketmq.NewProducer(append(opts, extra...)...)
+	if err != nil {
+		t.Erroredf("create a producer: %v", err)
+	}
+	if err := p.Start(); err != nil {
+		t.Erroredf("start a producer: %v", err)
+	}
+	t.Cleanup(func() { p.Shutdown() })
+	return p
+}
+
+// pushConsumer creates a push consumer in group on the target's namesrvs,
+// with its own instance. Broadcasting consumers keep offsets in local files
+// under $HOME/.rocketmq_client_go/<clientID>; the case removes those it made.
+func (t *T) pushConsumer(ctx context.Context, group string, extra ...consumer.Option) rocketmq.PushConsumer {
+	instance := uniqueName("c")
+	opts := []consumer.Option{
+		consumer.WithNsResolver(primitive.NewPassthroughResolver(t.namesrvs(ctx))),
+		consumer.WithGroupName(group),
+		consumer.WithInstance(instance),
+		consumer.WithConsumeFromWhere(consumer.ConsumeFromFirstOffset),
+	}
+	if ak, sk := t.Target.Credentials(); ak != "" {
+		opts = append(opts, consumer.WithCredentials(primitive.Credentials{AccessKey: ak, SecretKey: sk}))
+	}
+	c, err := rocketmq.NewPushConsumer(append(opts, extra...)...)
+	if err != nil {
+		t.Erroredf("create a consumer in group %s: %v", group, err)
+	}
+	t.Cleanup(func() {
+		c.Shutdown()
+		removeLocalOffsets(instance)
+	})
+	return c
+}
+
+// removeLocalOffsets deletes the offset files a broadcasting consumer with
+// this instance name wrote, and the folder when it is left empty.
+func removeLocalOffsets(instance string) {
+	root := os.Getenv("rocketmq.client.localOffsetStoreDir")
+	if root == "" {
+		root = filepath.Join(os.Getenv("HOME"), ".rocketmq_client_go")
+	}
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), "@"+instance) {
+			os.RemoveAll(filepath.Join(root, e.Name()))
+		}
+	}
+	os.Remove(root) // only succeeds when empty
+}
+
+// queuesOf returns the message queues of topic on shard.
+func queuesOf(topic, shard string, n int) []*primitive.MessageQueue {
+	out := make([]*primitive.MessageQueue, n)
+	for i := range out {
+		out[i] = &primitive.MessageQueue{Topic: topic, BrokerName: shard, QueueId: i}
+	}
+	return out
+}

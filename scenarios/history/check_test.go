@@ -1,0 +1,149 @@
+package history
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestCheck(t *testing.T) {
+	errBoom := errors.New("timeout")
+	tests := []struct {
+		name   string
+		script func(h *History)
+		want   Report
+		ok     bool
+	}{
+		{
+			name: "clean",
+			script: func(h *History) {
+				for _, id := range []string{"a", "b"} {
+					h.Invoke(id, "s1")
+					h.Ack(id, "s1", 0, 1)
+					h.Deliver("g", id, "s1", 0, 1)
+				}
+			},
+			want: Report{Invoked: 2, Acked: 2, Delivered: 2},
+			ok:   true,
+		},
+		{
+			name: "lost",
+			script: func(h *History) {
+				h.Invoke("a", "s1")
+				h.Ack("a", "s1", 0, 1)
+				h.Invoke("b", "s1")
+				h.Ack("b", "s1", 0, 2)
+				h.Deliver("g", "a", "s1", 0, 1)
+			},
+			want: Report{Invoked: 2, Acked: 2, Delivered: 1, Lost: []string{"b"}},
+		},
+		{
+			name: "duplicated",
+			script: func(h *History) {
+				h.Invoke("a", "s1")
+				h.Ack("a", "s1", 0, 1)
+				h.Deliver("g", "a", "s1", 0, 1)
+				h.Deliver("g", "a", "s1", 0, 1)
+				h.Deliver("g", "a", "s1", 0, 1)
+			},
+			want: Report{Invoked: 1, Acked: 1, Delivered: 1, Duplicated: map[string]int{"a": 3}},
+		},
+		{
+			name: "unexpected",
+			script: func(h *History) {
+				h.Invoke("a", "s1")
+				h.Ack("a", "s1", 0, 1)
+				h.Deliver("g", "a", "s1", 0, 1)
+				h.Deliver("g", "stray", "s1", 0, 7)
+			},
+			want: Report{Invoked: 1, Acked: 1, Delivered: 2, Unexpected: []string{"stray"}},
+		},
+		{
+			name: "recovered failed send is not a violation",
+			script: func(h *History) {
+				h.Invoke("a", "s1")
+				h.Fail("a", "s1", errBoom)
+				h.Deliver("g", "a", "s1", 0, 1)
+				h.Invoke("b", "s1")
+				h.Fail("b", "s1", errBoom) // never landed: fine too
+			},
+			want: Report{Invoked: 2, FailedSends: 2, Delivered: 1, Recovered: []string{"a"}},
+			ok:   true,
+		},
+		{
+			name: "retried send that was acked is held to the promise",
+			script: func(h *History) {
+				h.Invoke("a", "s1")
+				h.Fail("a", "s1", errBoom)
+				h.Invoke("a", "s2")
+				h.Ack("a", "s2", 1, 5)
+			},
+			want: Report{Invoked: 1, Acked: 1, Lost: []string{"a"}},
+		},
+		{
+			name: "deliveries are judged per consumer scope",
+			script: func(h *History) {
+				h.Invoke("a", "s1")
+				h.Ack("a", "s1", 0, 1)
+				h.Deliver("g", "a", "s1", 0, 1)
+				h.Deliver("other", "a", "s1", 0, 1)
+				h.Deliver("other", "a", "s1", 0, 1)
+			},
+			want: Report{Invoked: 1, Acked: 1, Delivered: 1},
+			ok:   true,
+		},
+		{
+			name: "send without outcome that landed is recovered",
+			script: func(h *History) {
+				h.Invoke("a", "s1")
+				h.Deliver("g", "a", "s1", 0, 1)
+			},
+			want: Report{Invoked: 1, Delivered: 1, Recovered: []string{"a"}},
+			ok:   true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := scripted()
+			tt.script(h)
+			got := h.Check("g")
+			if tt.want.Duplicated == nil {
+				tt.want.Duplicated = map[string]int{}
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Check = %#v\nwant    %#v", got, tt.want)
+			}
+			if got.OK() != tt.ok {
+				t.Errorf("OK() = %v, want %v (%s)", got.OK(), tt.ok, got)
+			}
+		})
+	}
+}
+
+func TestReportString(t *testing.T) {
+	r := Report{Invoked: 500, Acked: 498, FailedSends: 2, Delivered: 498, Duplicated: map[string]int{}}
+	want := "invoked 500, acked 498, failed 2, delivered 498: lost 0, duplicated 0, unexpected 0, recovered 0"
+	if got := r.String(); got != want {
+		t.Errorf("String() = %q\nwant       %q", got, want)
+	}
+
+	r.Lost = []string{"k1", "k2", "k3", "k4", "k5", "k6", "k7"}
+	r.Duplicated = map[string]int{"d2": 3, "d1": 2}
+	r.Unexpected = []string{"u1"}
+	r.Recovered = []string{"r1"}
+	got := r.String()
+	for _, part := range []string{
+		"lost 7, duplicated 2, unexpected 1, recovered 1",
+		"; lost: k1, k2, k3, k4, k5 (+2 more)",
+		"; duplicated: d1 x2, d2 x3",
+		"; unexpected: u1",
+	} {
+		if !strings.Contains(got, part) {
+			t.Errorf("String() = %q, missing %q", got, part)
+		}
+	}
+	if strings.Contains(got, "k6") || strings.Contains(got, "\n") {
+		t.Errorf("String() = %q: want at most 5 ids per violation on one line", got)
+	}
+}

@@ -1,0 +1,111 @@
+// Package history records what a scenario's clients did and saw, and judges it
+// afterwards, in the manner of OpenChaos and Jepsen: every send attempt, its
+// outcome, every delivery and every injected fault become an Op in one
+// append-only History, and verdicts are computed from that history by a
+// checker. Keeping the record separate from the judgement means a case cannot
+// miscount under concurrency, and a failing case can dump the very ops the
+// verdict was computed from (WriteTSV).
+package history
+
+import (
+	"sync"
+	"time"
+)
+
+// Kind says what an Op records.
+type Kind string
+
+const (
+	// Invoke: a producer is about to send a message.
+	Invoke Kind = "invoke"
+	// Ack: the broker acknowledged the send (SEND_OK) at Shard/Queue/Offset.
+	Ack Kind = "ack"
+	// Fail: the send reported an error. The write is indeterminate: it may
+	// still have been stored, so a later delivery of it is not a violation.
+	Fail Kind = "fail"
+	// Deliver: a consumer (Consumer scope) received the message.
+	Deliver Kind = "deliver"
+	// FaultStart and FaultEnd bracket an injected fault named Fault.
+	FaultStart Kind = "fault-start"
+	FaultEnd   Kind = "fault-end"
+)
+
+// Op is one recorded event. Fields that do not apply to a Kind stay zero.
+type Op struct {
+	Kind Kind
+	At   time.Time
+	// ID is the message key; the suite gives every message a unique one.
+	ID string
+	// Shard is the brokerName the message was sent to or delivered from.
+	Shard  string
+	Queue  int
+	Offset int64
+	// Consumer is the dedupe scope of a delivery: the group in clustering
+	// mode, group+instance in broadcasting mode, where every instance must
+	// see every message.
+	Consumer string
+	Err      string
+	Fault    string
+}
+
+// History is a concurrency-safe, append-only log of Ops. Producers and
+// consumers of a case share one and record into it from any goroutine.
+type History struct {
+	mu  sync.Mutex
+	ops []Op
+	// now stamps ops; tests replace it to get deterministic times.
+	now func() time.Time
+}
+
+// New returns an empty History stamped with the wall clock.
+func New() *History { return &History{now: time.Now} }
+
+// record stamps op and appends it. The timestamp is taken under the lock so
+// that record order and time order agree.
+func (h *History) record(op Op) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.now == nil {
+		h.now = time.Now
+	}
+	op.At = h.now()
+	h.ops = append(h.ops, op)
+}
+
+// Invoke records that a send of message id to shard is starting.
+func (h *History) Invoke(id, shard string) {
+	h.record(Op{Kind: Invoke, ID: id, Shard: shard})
+}
+
+// Ack records that the send of id was acknowledged at shard/queue/offset.
+func (h *History) Ack(id, shard string, queue int, offset int64) {
+	h.record(Op{Kind: Ack, ID: id, Shard: shard, Queue: queue, Offset: offset})
+}
+
+// Fail records that the send of id to shard reported err.
+func (h *History) Fail(id, shard string, err error) {
+	msg := "unknown error"
+	if err != nil {
+		msg = err.Error()
+	}
+	h.record(Op{Kind: Fail, ID: id, Shard: shard, Err: msg})
+}
+
+// Deliver records that consumer scope consumer received id from
+// shard/queue/offset.
+func (h *History) Deliver(consumer, id, shard string, queue int, offset int64) {
+	h.record(Op{Kind: Deliver, Consumer: consumer, ID: id, Shard: shard, Queue: queue, Offset: offset})
+}
+
+// FaultStart records that the fault called name is being injected.
+func (h *History) FaultStart(name string) { h.record(Op{Kind: FaultStart, Fault: name}) }
+
+// FaultEnd records that the fault called name is over (the process is back).
+func (h *History) FaultEnd(name string) { h.record(Op{Kind: FaultEnd, Fault: name}) }
+
+// Ops returns a copy of every op in record order, which is also time order.
+func (h *History) Ops() []Op {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]Op(nil), h.ops...)
+}

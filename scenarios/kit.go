@@ -1,0 +1,150 @@
+package scenarios
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/rmqkb/conformance/internal/remoting"
+	"github.com/rmqkb/conformance/internal/wait"
+)
+
+// admin returns a remoting client for the case, signed when the target
+// runs with ACL; it is closed when the case ends.
+func (t *T) admin() *remoting.Client {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.rc == nil {
+		ak, sk := t.Target.Credentials()
+		opts := []remoting.Option{remoting.WithTimeout(5 * time.Second)}
+		if ak != "" {
+			opts = append(opts, remoting.WithCredentials(ak, sk))
+		}
+		t.rc = remoting.New(opts...)
+	}
+	return t.rc
+}
+
+// uniqueName returns prefix plus a random suffix: every case uses its own
+// topics and groups, so reruns and earlier cases never interfere.
+func uniqueName(prefix string) string {
+	b := make([]byte, 4)
+	rand.Read(b)
+	return prefix + "-" + hex.EncodeToString(b)
+}
+
+// shards reads the target's shards or ends the case as errored.
+func (t *T) shards(ctx context.Context) []Shard {
+	s, err := t.Target.Shards(ctx)
+	if err != nil {
+		t.Erroredf("list the shards: %v", err)
+	}
+	if len(s) == 0 {
+		t.Erroredf("the target has no broker shards")
+	}
+	return s
+}
+
+// namesrvs reads the namesrv addresses or ends the case as errored.
+func (t *T) namesrvs(ctx context.Context) []string {
+	ns, err := t.Target.Namesrvs(ctx)
+	if err != nil || len(ns) == 0 {
+		t.Erroredf("find the namesrvs: %v (found %d)", err, len(ns))
+	}
+	return ns
+}
+
+// createTopic creates topic on every master with the given queue count and
+// returns once every namesrv routes it to every shard with those queues. A
+// create is never trusted by its reply alone.
+func (t *T) createTopic(ctx context.Context, topic string, queues int) {
+	rc := t.admin()
+	shards := t.shards(ctx)
+	for _, s := range shards {
+		m := s.Master()
+		if err := rc.CreateTopic(ctx, m.Addr, remoting.TopicConfig{TopicName: topic, ReadQueueNums: queues, WriteQueueNums: queues, Perm: 6}); err != nil {
+			t.Fatalf("create topic %s on master %s (%s): %v", topic, m.Pod, m.Addr, err)
+		}
+	}
+	if err := t.awaitRoute(ctx, topic, shards, queues); err != nil {
+		t.Fatalf("topic %s was created on every master but is not routed: %v", topic, err)
+	}
+}
+
+// awaitRoute waits until every namesrv routes topic to exactly the shards,
+// each with queues read and write queues.
+func (t *T) awaitRoute(ctx context.Context, topic string, shards []Shard, queues int) error {
+	rc := t.admin()
+	ns := t.namesrvs(ctx)
+	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	return wait.Until(wctx, 100*time.Millisecond, "the route of "+topic+" on every namesrv", func(ctx context.Context) (bool, string, error) {
+		for _, addr := range ns {
+			r, err := rc.TopicRoute(ctx, addr, topic)
+			if err != nil {
+				return false, fmt.Sprintf("namesrv %s: %v", addr, err), nil
+			}
+			if why := routeMismatch(r, shards, queues); why != "" {
+				return false, fmt.Sprintf("namesrv %s: %s", addr, why), nil
+			}
+		}
+		return true, "", nil
+	})
+}
+
+// routeMismatch says how a route differs from every shard with queues
+// read/write queues and read-write permission, or "".
+func routeMismatch(r *remoting.TopicRoute, shards []Shard, queues int) string {
+	got := map[string]remoting.QueueData{}
+	for _, q := range r.QueueDatas {
+		got[q.BrokerName] = q
+	}
+	var problems []string
+	for _, s := range shards {
+		q, ok := got[s.Name]
+		switch {
+		case !ok:
+			problems = append(problems, s.Name+" missing")
+		case q.ReadQueueNums != queues || q.WriteQueueNums != queues:
+			problems = append(problems, fmt.Sprintf("%s has %d read / %d write queues", s.Name, q.ReadQueueNums, q.WriteQueueNums))
+		case q.Perm&6 != 6:
+			problems = append(problems, fmt.Sprintf("%s has perm %d, not read-write", s.Name, q.Perm))
+		}
+		delete(got, s.Name)
+	}
+	for name := range got {
+		problems = append(problems, "unexpected broker "+name)
+	}
+	sort.Strings(problems)
+	return strings.Join(problems, "; ")
+}
+
+// awaitSlaveTopics waits until every slave knows topic. Slaves copy topic
+// config from their master every 10 s (SlaveSynchronize), so this waits up
+// to that protocol period and says so.
+func (t *T) awaitSlaveTopics(ctx context.Context, topic string) {
+	rc := t.admin()
+	start := time.Now()
+	wctx, cancel := context.WithTimeout(ctx, 25*time.Second)
+	defer cancel()
+	for _, s := range t.shards(ctx) {
+		for _, sl := range s.Slaves() {
+			err := wait.Until(wctx, 200*time.Millisecond, "slave "+sl.Pod+" to sync topic "+topic, func(ctx context.Context) (bool, string, error) {
+				cfgs, err := rc.TopicConfigs(ctx, sl.Addr)
+				if err != nil {
+					return false, err.Error(), nil
+				}
+				_, ok := cfgs[topic]
+				return ok, "topic not in the slave's topic config yet", nil
+			})
+			if err != nil {
+				t.Fatalf("%v", err)
+			}
+		}
+	}
+	t.Logf("slaves synced topic %s after %s (slaves copy topic config every 10 s)", topic, time.Since(start).Round(10*time.Millisecond))
+}

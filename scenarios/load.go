@@ -1,0 +1,79 @@
+package scenarios
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	rocketmq "github.com/apache/rocketmq-client-go/v2"
+	"github.com/apache/rocketmq-client-go/v2/primitive"
+
+	"github.com/rmqkb/conformance/scenarios/history"
+)
+
+// load keeps writing to every shard at a steady pace, one goroutine per
+// shard, rotating over the shard's queues, and records every attempt in a
+// history. Keys are unique, so the checker can match deliveries to sends.
+type load struct {
+	h      *history.History
+	p      rocketmq.Producer
+	topic  string
+	queues int
+	every  time.Duration
+	// onAck, when not nil, sees every acknowledged send.
+	onAck func(shard string, res *primitive.SendResult, at time.Time)
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// startLoad begins writing rate messages per second to each shard.
+func startLoad(ctx context.Context, h *history.History, p rocketmq.Producer, topic string, shards []Shard, queues, rate int,
+	onAck func(shard string, res *primitive.SendResult, at time.Time)) *load {
+	ctx, cancel := context.WithCancel(ctx)
+	l := &load{h: h, p: p, topic: topic, queues: queues, every: time.Second / time.Duration(rate), cancel: cancel, onAck: onAck}
+	for _, s := range shards {
+		l.wg.Add(1)
+		go l.run(ctx, s.Name)
+	}
+	return l
+}
+
+func (l *load) run(ctx context.Context, shard string) {
+	defer l.wg.Done()
+	tick := time.NewTicker(l.every) // the write rate, not a wait
+	defer tick.Stop()
+	for n := 0; ; n++ {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		key := fmt.Sprintf("%s-%s-%d", l.topic, shard, n)
+		msg := primitive.NewMessage(l.topic, []byte(key))
+		msg.WithKeys([]string{key})
+		msg.Queue = &primitive.MessageQueue{Topic: l.topic, BrokerName: shard, QueueId: n % l.queues}
+		l.h.Invoke(key, shard)
+		sctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		res, err := l.p.SendSync(sctx, msg)
+		cancel()
+		switch {
+		case err != nil:
+			l.h.Fail(key, shard, err)
+		case res.Status != primitive.SendOK:
+			l.h.Fail(key, shard, fmt.Errorf("send status %d", res.Status))
+		default:
+			l.h.Ack(key, shard, res.MessageQueue.QueueId, res.QueueOffset)
+			if l.onAck != nil {
+				l.onAck(shard, res, time.Now())
+			}
+		}
+	}
+}
+
+// stop ends the load and waits for in-flight sends.
+func (l *load) stop() {
+	l.cancel()
+	l.wg.Wait()
+}

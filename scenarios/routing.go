@@ -1,0 +1,175 @@
+package scenarios
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/apache/rocketmq-client-go/v2/primitive"
+
+	"github.com/rmqkb/conformance/internal/remoting"
+)
+
+func init() {
+	register(
+		Case{
+			Suite: "routing", Name: "brokers-registered",
+			Promise: "Every broker group is registered in every namesrv under the Cluster's name, with the master at brokerId 0 and each slave at brokerId = its ordinal, at the address it advertises.",
+			Description: "Shard names follow KubeBlocks: broker-<3 random characters>, not broker-0/broker-1 as the seed's secret table suggests (facts sheet section 3). " +
+				"Reads GET_BROKER_CLUSTER_INFO from each namesrv and GET_BROKER_CONFIG from each broker.",
+			Needs: []Capability{Messaging},
+			Run:   brokersRegistered,
+		},
+		Case{
+			Suite: "routing", Name: "topic-create",
+			Promise: "Topics are not auto-created (autoCreateTopicEnable=false); a topic created on every master is routed by every namesrv to every shard, read-write, with the queues asked for.",
+			Description: "The create is checked through the route, never trusted by its reply (rocketmq-client-go's admin ignores the response code). " +
+				"With auto-creation on, a broker registers the template topic TBW102; its absence is the broker-side proof.",
+			Needs: []Capability{Messaging},
+			Run:   topicCreate,
+		},
+	)
+}
+
+var shardNameRE = regexp.MustCompile(`^broker-[a-z0-9]{3}$`)
+
+func brokersRegistered(ctx context.Context, t *T) {
+	topo := t.Target.Topology()
+	shards := t.shards(ctx)
+	rc := t.admin()
+	if len(shards) != topo.Shards {
+		t.Errorf("expected %d shards from the manifest, the target has %d", topo.Shards, len(shards))
+	}
+	want := map[string]Shard{}
+	for _, s := range shards {
+		want[s.Name] = s
+		if !shardNameRE.MatchString(s.Name) {
+			t.Errorf("shard %q is not named broker-<3 characters> as KubeBlocks names shards", s.Name)
+		}
+		if len(s.Brokers) != topo.Replicas {
+			t.Errorf("shard %s has %d brokers, the manifest asks for %d replicas", s.Name, len(s.Brokers), topo.Replicas)
+		}
+	}
+	for _, ns := range t.namesrvs(ctx) {
+		ci, err := rc.ClusterInfo(ctx, ns)
+		if err != nil {
+			t.Fatalf("namesrv %s: GET_BROKER_CLUSTER_INFO: %v", ns, err)
+		}
+		for cluster, names := range ci.ClusterAddrTable {
+			sorted := append([]string(nil), names...)
+			sort.Strings(sorted)
+			t.Logf("namesrv %s: cluster %s has brokers %s", ns, cluster, strings.Join(sorted, ","))
+			if cluster != topo.Cluster {
+				t.Errorf("namesrv %s lists cluster %q (brokers %s); only %q, the Cluster's name, is expected", ns, cluster, strings.Join(sorted, ","), topo.Cluster)
+			}
+		}
+		listed := map[string]bool{}
+		for _, n := range ci.ClusterAddrTable[topo.Cluster] {
+			listed[n] = true
+		}
+		for name, s := range want {
+			if !listed[name] {
+				t.Errorf("namesrv %s: cluster %s does not list shard %s", ns, topo.Cluster, name)
+			}
+			bd, ok := ci.BrokerAddrTable[name]
+			if !ok {
+				t.Errorf("namesrv %s has no broker data for shard %s", ns, name)
+				continue
+			}
+			if bd.Cluster != topo.Cluster {
+				t.Errorf("namesrv %s: shard %s is in cluster %q, expected %q", ns, name, bd.Cluster, topo.Cluster)
+			}
+			t.Logf("namesrv %s: %s addrs %s", ns, name, formatAddrs(bd.BrokerAddrs))
+			if len(bd.BrokerAddrs) != len(s.Brokers) {
+				t.Errorf("namesrv %s: shard %s has %d registered brokers (%s), expected %d", ns, name, len(bd.BrokerAddrs), formatAddrs(bd.BrokerAddrs), len(s.Brokers))
+			}
+			for _, b := range s.Brokers {
+				if got := bd.BrokerAddrs[int64(b.Ordinal)]; got != b.Addr {
+					t.Errorf("namesrv %s: shard %s brokerId %d is %q, expected %s (%s, ordinal %d)", ns, name, b.Ordinal, got, b.Addr, b.Pod, b.Ordinal)
+				}
+			}
+		}
+		for name := range ci.BrokerAddrTable {
+			if _, ok := want[name]; !ok {
+				t.Errorf("namesrv %s lists broker %q, which is no shard of this cluster", ns, name)
+			}
+		}
+	}
+	for _, s := range shards {
+		for _, b := range s.Brokers {
+			cfg, err := rc.BrokerConfig(ctx, b.Addr)
+			if err != nil {
+				t.Errorf("broker %s (%s): GET_BROKER_CONFIG: %v", b.Pod, b.Addr, err)
+				continue
+			}
+			for key, want := range map[string]string{"brokerClusterName": topo.Cluster, "brokerName": s.Name, "brokerId": strconv.Itoa(b.Ordinal)} {
+				if cfg[key] != want {
+					t.Errorf("broker %s: %s=%q, expected %q", b.Pod, key, cfg[key], want)
+				}
+			}
+		}
+	}
+}
+
+func formatAddrs(m map[int64]string) string {
+	var ids []int
+	for id := range m {
+		ids = append(ids, int(id))
+	}
+	sort.Ints(ids)
+	var parts []string
+	for _, id := range ids {
+		parts = append(parts, fmt.Sprintf("%d=%s", id, m[int64(id)]))
+	}
+	return "{" + strings.Join(parts, " ") + "}"
+}
+
+func topicCreate(ctx context.Context, t *T) {
+	rc := t.admin()
+	shards := t.shards(ctx)
+	ns := t.namesrvs(ctx)
+	// 1. Nothing auto-creates: no TBW102 template on any master or namesrv,
+	// and a send to a topic nobody created fails and leaves it unrouted.
+	for _, s := range shards {
+		cfgs, err := rc.TopicConfigs(ctx, s.Master().Addr)
+		if err != nil {
+			t.Fatalf("read the topic config of master %s: %v", s.Master().Pod, err)
+		}
+		if _, ok := cfgs["TBW102"]; ok {
+			t.Errorf("master %s holds TBW102, the template topic a broker creates only with autoCreateTopicEnable=true", s.Master().Pod)
+		}
+	}
+	if _, err := rc.TopicRoute(ctx, ns[0], "TBW102"); err == nil {
+		t.Errorf("namesrv %s routes TBW102: some broker runs with autoCreateTopicEnable=true", ns[0])
+	} else if !remoting.IsTopicNotExist(err) {
+		t.Fatalf("namesrv %s: route of TBW102: %v", ns[0], err)
+	}
+	uncreated := uniqueName("conformance-uncreated")
+	p := t.producer(ctx)
+	msg := primitive.NewMessage(uncreated, []byte("must not be stored"))
+	msg.Queue = &primitive.MessageQueue{Topic: uncreated, BrokerName: shards[0].Name, QueueId: 0}
+	if res, err := p.SendSync(ctx, msg); err == nil {
+		t.Errorf("a send to the uncreated topic %s succeeded (%v)", uncreated, res)
+	} else {
+		t.Logf("send to uncreated topic %s failed as expected: %v", uncreated, err)
+	}
+	if _, err := rc.TopicRoute(ctx, ns[0], uncreated); !remoting.IsTopicNotExist(err) {
+		t.Errorf("after a send, the uncreated topic %s has a route (err %v): it was auto-created", uncreated, err)
+	}
+	// 2. An explicit create on every master is routed everywhere.
+	topic := uniqueName("conformance-topic")
+	const queues = 4
+	t.createTopic(ctx, topic, queues)
+	t.Logf("created %s with %d queues on %d masters; every namesrv routes it to every shard", topic, queues, len(shards))
+	// 3. Each shard takes a write to it.
+	for _, s := range shards {
+		m := primitive.NewMessage(topic, []byte("hello "+s.Name))
+		m.Queue = &primitive.MessageQueue{Topic: topic, BrokerName: s.Name, QueueId: 0}
+		if res, err := p.SendSync(ctx, m); err != nil || res.Status != primitive.SendOK {
+			t.Errorf("write to %s on shard %s: %v %v", topic, s.Name, res, err)
+		}
+	}
+}

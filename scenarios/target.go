@@ -1,0 +1,84 @@
+package scenarios
+
+import (
+	"context"
+	"time"
+)
+
+// Capability names something a target can do. A case lists the capabilities it
+// needs; on a target that lacks one the case is skipped with the target's reason,
+// never passed.
+type Capability string
+
+const (
+	// Messaging: clients can reach the namesrvs and brokers.
+	Messaging Capability = "messaging"
+	// Faults: brokers and namesrvs can be killed and come back.
+	Faults Capability = "faults"
+	// Objects: the Kubernetes objects of the cluster (Services, Secrets, PVCs,
+	// Pods) can be read.
+	Objects Capability = "objects"
+)
+
+// Topology is the shape the target was asked for, from the Cluster manifest.
+type Topology struct {
+	Cluster   string `json:"cluster"` // Cluster name, and so brokerClusterName
+	Namespace string `json:"namespace"`
+	Namesrvs  int    `json:"namesrvs"` // namesrv replicas
+	Shards    int    `json:"shards"`   // broker shards
+	Replicas  int    `json:"replicas"` // brokers per shard: one master, Replicas-1 slaves
+}
+
+// Broker is one broker process or pod, as the target knows it.
+type Broker struct {
+	Shard   string // brokerName, the shard's short component name (broker-xyz)
+	Ordinal int    // pod ordinal; the addon derives brokerId and role from it
+	Pod     string // pod name ({cluster}-{shard}-{ordinal}) or local process name
+	Addr    string // remoting address clients use (brokerIP1:listenPort)
+	// RoleLabel is the role the platform reports for it: the kubeblocks.io/role
+	// label on kube, the configured role on the local target.
+	RoleLabel string
+}
+
+// Shard is one broker group.
+type Shard struct {
+	Name    string
+	Brokers []Broker // ordered by ordinal; Brokers[0] is the master by the addon's rule
+}
+
+// Master returns the broker at ordinal 0.
+func (s Shard) Master() Broker { return s.Brokers[0] }
+
+// Slaves returns the brokers after ordinal 0.
+func (s Shard) Slaves() []Broker { return s.Brokers[1:] }
+
+// Target is what every scenario sees of a RocketMQ deployment. The local
+// launcher and the kube target implement it; scenarios know nothing else.
+type Target interface {
+	// Name is "local" or "kube"; it goes into the report.
+	Name() string
+	// Topology is the requested shape.
+	Topology() Topology
+	// Lacks returns why the target cannot do c, or "" when it can.
+	Lacks(c Capability) string
+	// Namesrvs returns the namesrv addresses clients should use.
+	Namesrvs(ctx context.Context) ([]string, error)
+	// Shards returns the broker groups as they are now.
+	Shards(ctx context.Context) ([]Shard, error)
+	// Kill stops a broker hard (SIGKILL, or pod delete with grace 0) and returns
+	// once it is observed down. The platform brings it back by itself.
+	Kill(ctx context.Context, b Broker) error
+	// AwaitBack waits until a killed broker is running again on its store and
+	// registered in every namesrv.
+	AwaitBack(ctx context.Context, b Broker) error
+	// KillNamesrv stops namesrv i hard and returns once it is observed down.
+	KillNamesrv(ctx context.Context, i int) error
+	// AwaitNamesrvBack waits until namesrv i answers again.
+	AwaitNamesrvBack(ctx context.Context, i int) error
+	// Credentials returns the ACL access and secret key, or empty strings when
+	// the brokers run without ACL.
+	Credentials() (accessKey, secretKey string)
+	// RecreateDelay says how long the platform takes at least to recreate a
+	// killed process (the local target models pod recreation); kube returns 0.
+	RecreateDelay() time.Duration
+}
