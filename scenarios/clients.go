@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	rocketmq "github.com/apache/rocketmq-client-go/v2"
@@ -42,7 +41,7 @@ func (t *T) producer(ctx context.Context, extra ...producer.Option) rocketmq.Pro
 
 // pushConsumer creates a push consumer in group on the target's namesrvs,
 // with its own instance. Broadcasting consumers keep offsets in local files
-// under $HOME/.rocketmq_client_go/<clientID>; the case removes those it made.
+// under $HOME/.rocketmq_client_go; the case removes those it made.
 func (t *T) pushConsumer(ctx context.Context, group string, extra ...consumer.Option) rocketmq.PushConsumer {
 	instance := uniqueName("c")
 	opts := []consumer.Option{
@@ -60,35 +59,20 @@ func (t *T) pushConsumer(ctx context.Context, group string, extra ...consumer.Op
 	}
 	t.Cleanup(func() {
 		c.Shutdown()
-		removeLocalOffsets(instance)
+		removeLocalOffsets(group)
 	})
 	return c
 }
 
-// removeLocalOffsets deletes the offset files a broadcasting consumer with
-// this instance name wrote, and the folder when it is left empty.
-func removeLocalOffsets(instance string) {
+// removeLocalOffsets deletes the offset files broadcasting consumers of
+// group wrote, and the folder when it is left empty. rocketmq-client-go
+// lays them out as <root>/<group>/<clientID>/offset.json (it passes its
+// arguments to NewLocalFileOffsetStore the other way round).
+func removeLocalOffsets(group string) {
 	root := os.Getenv("rocketmq.client.localOffsetStoreDir")
 	if root == "" {
 		root = filepath.Join(os.Getenv("HOME"), ".rocketmq_client_go")
 	}
-	entries, err := os.ReadDir(root)
-	if err != nil {
-		return
-	}
-	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), "@"+instance) {
-			os.RemoveAll(filepath.Join(root, e.Name()))
-		}
-	}
+	os.RemoveAll(filepath.Join(root, group))
 	os.Remove(root) // only succeeds when empty
-}
-
-// queuesOf returns the message queues of topic on shard.
-func queuesOf(topic, shard string, n int) []*primitive.MessageQueue {
-	out := make([]*primitive.MessageQueue, n)
-	for i := range out {
-		out[i] = &primitive.MessageQueue{Topic: topic, BrokerName: shard, QueueId: i}
-	}
-	return out
 }

@@ -60,7 +60,9 @@ func (t *T) startFaultRun(ctx context.Context, prefix string) *faultRun {
 	f.load = startLoad(ctx, f.h, t.producer(ctx), f.topic, f.shards, faultQueues, faultRate, nil)
 	t.Cleanup(f.load.stop)
 	// Faults start only once every shard has taken writes.
-	err := wait.Until(ctx, 50*time.Millisecond, "every shard to acknowledge writes", func(context.Context) (bool, string, error) {
+	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	err := wait.Until(wctx, 50*time.Millisecond, "every shard to acknowledge writes", func(context.Context) (bool, string, error) {
 		for _, s := range f.shards {
 			if n := f.h.AcksIn(s.Name, history.Window{Start: time.Time{}, End: time.Now()}); n < 20 {
 				return false, fmt.Sprintf("%s has %d acks", s.Name, n), nil
@@ -101,6 +103,9 @@ func (f *faultRun) noLoss(ctx context.Context) {
 	}
 	rep := f.h.Check("final")
 	f.t.Logf("history, read back from the masters: %s", rep)
+	if rep.Acked == 0 {
+		f.t.Errorf("no write was acknowledged during the run: %s", rep)
+	}
 	f.t.Figure("acked", float64(rep.Acked), "")
 	f.t.Figure("lost", float64(len(rep.Lost)), "")
 	if !rep.OK() {
@@ -148,7 +153,9 @@ func killMaster(ctx context.Context, t *T) {
 	if err != nil {
 		t.Fatalf("%v", err)
 	}
-	err = wait.Until(ctx, 20*time.Millisecond, "slave "+slave.Pod+" to reach "+strconv.FormatInt(masterAt, 10), func(ctx context.Context) (bool, string, error) {
+	mctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	err = wait.Until(mctx, 20*time.Millisecond, "slave "+slave.Pod+" to reach "+strconv.FormatInt(masterAt, 10), func(ctx context.Context) (bool, string, error) {
 		s, err := t.commitLogMax(ctx, slave)
 		return err == nil && s >= masterAt, fmt.Sprintf("slave at %d (%v)", s, err), nil
 	})
@@ -213,8 +220,11 @@ func killMaster(ctx context.Context, t *T) {
 	t.checkIdentity(ctx, victim, "ASYNC_MASTER")
 	f.keptWriting(history.Window{Start: killAt, End: backAt}, victimShard.Name)
 
-	// The shard takes writes again once the producer has the master's route.
-	err = wait.Until(ctx, 50*time.Millisecond, "shard "+victimShard.Name+" to accept writes again", func(context.Context) (bool, string, error) {
+	// The shard takes writes again once the producer has the master's route,
+	// which it refreshes every 30 s.
+	rctx, rcancel := context.WithTimeout(ctx, 45*time.Second)
+	defer rcancel()
+	err = wait.Until(rctx, 50*time.Millisecond, "shard "+victimShard.Name+" to accept writes again", func(context.Context) (bool, string, error) {
 		return f.h.AcksIn(victimShard.Name, history.Window{Start: backAt, End: time.Now()}) > 0, "", nil
 	})
 	if err != nil {
@@ -253,7 +263,7 @@ func killSlave(ctx context.Context, t *T) {
 	f.keptWriting(history.Window{Start: killAt, End: backAt}, "")
 	t.checkIdentity(ctx, victim, "SLAVE")
 	f.load.stop()
-	catchUp, err := t.awaitCaughtUp(ctx, sh.Master(), victim, 30*time.Second)
+	catchUp, err := t.awaitCaughtUp(ctx, sh.Master(), victim, 20*time.Second)
 	if err != nil {
 		t.Errorf("slave %s did not catch up with %s after its return: %v", victim.Pod, sh.Master().Pod, err)
 	}

@@ -150,7 +150,12 @@ func roundTrip(ctx context.Context, t *T) {
 			wantA++
 		}
 	}
-	err := wait.Until(ctx, 100*time.Millisecond, "every acked message delivered", func(context.Context) (bool, string, error) {
+	if r := h.Check(allGroup); r.Acked == 0 {
+		t.Fatalf("no message was acknowledged: %s", r)
+	}
+	dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	err := wait.Until(dctx, 100*time.Millisecond, "every acked message delivered", func(context.Context) (bool, string, error) {
 		ra, rt := h.Check(allGroup), h.Check(tagGroup)
 		return len(ra.Lost) == 0 && ra.Delivered >= ra.Acked && rt.Delivered >= wantA,
 			fmt.Sprintf("all-tags group: %s; TagA group delivered %d of %d", ra, rt.Delivered, wantA), nil
@@ -260,7 +265,9 @@ func consumerGroups(ctx context.Context, t *T) {
 	// Send only once every master lists both members of both groups, so the
 	// split is measured on a settled group.
 	rc := t.admin()
-	err := wait.Until(ctx, 200*time.Millisecond, "every master to list both members of each group", func(ctx context.Context) (bool, string, error) {
+	mctx, mcancel := context.WithTimeout(ctx, 30*time.Second)
+	defer mcancel()
+	err := wait.Until(mctx, 200*time.Millisecond, "every master to list both members of each group", func(ctx context.Context) (bool, string, error) {
 		for _, s := range shards {
 			for _, g := range []string{clustering, broadcasting} {
 				ids, err := rc.ConsumerList(ctx, s.Master().Addr, g)
@@ -293,7 +300,9 @@ func consumerGroups(ctx context.Context, t *T) {
 			}
 		}
 	}
-	err = wait.Until(ctx, 100*time.Millisecond, "every group to receive every acked message", func(context.Context) (bool, string, error) {
+	dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	err = wait.Until(dctx, 100*time.Millisecond, "every group to receive every acked message", func(context.Context) (bool, string, error) {
 		for _, sc := range scopes {
 			if r := h.Check(sc); len(r.Lost) > 0 {
 				return false, sc + ": " + r.String(), nil
@@ -303,6 +312,9 @@ func consumerGroups(ctx context.Context, t *T) {
 	})
 	if err != nil {
 		t.Errorf("%v", err)
+	}
+	if r := h.Check(clustering); r.Acked == 0 {
+		t.Errorf("no message was acknowledged: %s", r)
 	}
 	for _, sc := range scopes {
 		r := h.Check(sc)

@@ -113,8 +113,26 @@ func asyncCatchUp(ctx context.Context, t *T) {
 	loadStopped := time.Now()
 	var allLagBytes []int64
 	var allLags []time.Duration
-	for _, sm := range samplers {
-		catchUp, err := t.awaitCaughtUp(ctx, sm.master, sm.slave, 20*time.Second)
+	// One deadline for every slave: they replicate in parallel.
+	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	type caught struct {
+		after time.Duration // from the stop of writes
+		err   error
+	}
+	results := make([]caught, len(samplers))
+	var wg sync.WaitGroup
+	for i, sm := range samplers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := t.awaitCaughtUp(cctx, sm.master, sm.slave, 20*time.Second)
+			results[i] = caught{time.Since(loadStopped), err}
+		}()
+	}
+	wg.Wait()
+	for i, sm := range samplers {
+		catchUp, err := results[i].after, results[i].err
 		samples := sm.stop()
 		if err != nil {
 			t.Errorf("slave %s of %s did not catch up within 20 s after writes stopped: %v", sm.slave.Pod, sm.master.Shard, err)
@@ -180,9 +198,11 @@ func slaveContent(ctx context.Context, t *T) {
 	}
 	t.awaitSlaveTopics(ctx, topic)
 	compared := 0
+	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
 	for _, s := range shards {
 		for _, sl := range s.Slaves() {
-			if _, err := t.awaitCaughtUp(ctx, s.Master(), sl, 20*time.Second); err != nil {
+			if _, err := t.awaitCaughtUp(cctx, s.Master(), sl, 20*time.Second); err != nil {
 				t.Errorf("%v", err)
 				continue
 			}

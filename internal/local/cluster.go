@@ -361,9 +361,15 @@ func (c *Cluster) Close() error {
 	var errs []error
 	var wg sync.WaitGroup
 	var mu sync.Mutex
+	// A kept run stops gracefully so its stores are clean to inspect; a
+	// discarded one is killed at once, its stores are deleted anyway.
+	grace := time.Duration(0)
+	if c.cfg.keep {
+		grace = 10 * time.Second
+	}
 	stop := func(p *process) {
 		defer wg.Done()
-		if err := p.stop(5 * time.Second); err != nil {
+		if err := p.stop(grace); err != nil {
 			mu.Lock()
 			errs = append(errs, err)
 			mu.Unlock()

@@ -1,0 +1,88 @@
+// Package testenv holds what the real-RocketMQ tests share: a lock so that
+// only one topology runs at a time on the machine, whichever test binary
+// asks (go test runs packages in parallel, and five JVMs per topology are
+// all two cores can take), and a check that nothing is left running.
+package testenv
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rmqkb/conformance/internal/local"
+	"github.com/rmqkb/conformance/manifests"
+)
+
+// Lock takes the machine-wide RocketMQ test lock until the test ends.
+func Lock(t testing.TB) {
+	t.Helper()
+	dir, err := local.CacheDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, "test.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		t.Fatalf("lock %s: %v", f.Name(), err)
+	}
+	t.Cleanup(func() {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	})
+}
+
+// Start starts a local topology of the embedded manifest reshaped to shards
+// x replicas, under the lock, stopped when the test ends; afterwards it
+// checks no process of it is left.
+func Start(t testing.TB, shards, replicas int, opts ...local.Option) *local.Cluster {
+	t.Helper()
+	Lock(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	m := manifests.DefaultCluster().WithShape(shards, replicas)
+	c, err := local.Start(ctx, m, append([]local.Option{local.WithWorkDir(t.TempDir()), local.WithRecreateDelay(2 * time.Second)}, opts...)...)
+	if err != nil {
+		var se *local.SetupError
+		if errors.As(err, &se) && se.LogTail != "" {
+			t.Logf("log tail:\n%s", se.LogTail)
+		}
+		t.Fatalf("start the local topology: %v", err)
+	}
+	dir := c.Dir()
+	t.Cleanup(func() {
+		if err := c.Close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+		if left := ProcessesUnder(dir); len(left) > 0 {
+			t.Errorf("processes left running after Close: %v", left)
+		}
+	})
+	return c
+}
+
+// ProcessesUnder lists the pids whose command line mentions dir.
+func ProcessesUnder(dir string) []string {
+	entries, _ := os.ReadDir("/proc")
+	var out []string
+	for _, e := range entries {
+		if e.Name()[0] < '0' || e.Name()[0] > '9' {
+			continue
+		}
+		cmd, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err == nil && strings.Contains(string(cmd), dir) {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}

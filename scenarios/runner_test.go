@@ -1,0 +1,122 @@
+package scenarios
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// stubTarget is a target with no RocketMQ behind it, for testing the
+// engine itself; every case that talks to RocketMQ is tested on the real
+// local target elsewhere.
+type stubTarget struct{ lacks map[Capability]string }
+
+func (s stubTarget) Name() string { return "stub" }
+func (s stubTarget) Topology() Topology {
+	return Topology{Cluster: "c", Namesrvs: 1, Shards: 1, Replicas: 2}
+}
+func (s stubTarget) Lacks(c Capability) string                   { return s.lacks[c] }
+func (s stubTarget) Namesrvs(context.Context) ([]string, error)  { return nil, nil }
+func (s stubTarget) Shards(context.Context) ([]Shard, error)     { return nil, nil }
+func (s stubTarget) Kill(context.Context, Broker) error          { return nil }
+func (s stubTarget) AwaitBack(context.Context, Broker) error     { return nil }
+func (s stubTarget) KillNamesrv(context.Context, int) error      { return nil }
+func (s stubTarget) AwaitNamesrvBack(context.Context, int) error { return nil }
+func (s stubTarget) Credentials() (string, string)               { return "", "" }
+func (s stubTarget) RecreateDelay() time.Duration                { return 0 }
+
+func runOne(t *testing.T, tgt Target, c Case) Result {
+	t.Helper()
+	if c.Suite == "" {
+		c.Suite, c.Name = "test", "case"
+	}
+	rs := Execute(context.Background(), tgt, []Case{c}, nil)
+	if len(rs) != 1 {
+		t.Fatalf("got %d results", len(rs))
+	}
+	return rs[0]
+}
+
+func TestVerdicts(t *testing.T) {
+	cleaned := false
+	for _, tc := range []struct {
+		name     string
+		run      func(context.Context, *T)
+		status   Status
+		observed string
+	}{
+		{"pass", func(_ context.Context, t *T) { t.Logf("fine") }, Passed, ""},
+		{"errorf goes on", func(_ context.Context, t *T) { t.Errorf("a"); t.Errorf("b") }, Failed, "a\nb"},
+		{"fatalf stops", func(_ context.Context, t *T) { t.Fatalf("stop"); t.Errorf("never") }, Failed, "stop"},
+		{"skip", func(_ context.Context, t *T) { t.Skipf("why") }, Skipped, "why"},
+		{"errored", func(_ context.Context, t *T) { t.Erroredf("env broke") }, Errored, "env broke"},
+		{"panic", func(_ context.Context, t *T) { panic("boom") }, Errored, "panicked: boom"},
+		{"cleanup runs", func(_ context.Context, t *T) { t.Cleanup(func() { cleaned = true }) }, Passed, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runOne(t, stubTarget{}, Case{Run: tc.run, Promise: "p"})
+			if r.Status != tc.status || !strings.Contains(r.Observed, tc.observed) {
+				t.Errorf("got %s %q, want %s containing %q", r.Status, r.Observed, tc.status, tc.observed)
+			}
+		})
+	}
+	if !cleaned {
+		t.Error("the case's cleanup did not run")
+	}
+}
+
+func TestMissingCapabilityIsSkippedWithReason(t *testing.T) {
+	ran := false
+	r := runOne(t, stubTarget{lacks: map[Capability]string{Objects: "no kube here"}},
+		Case{Needs: []Capability{Objects}, Run: func(context.Context, *T) { ran = true }})
+	if ran || r.Status != Skipped || !strings.Contains(r.Observed, "no kube here") {
+		t.Errorf("ran=%v status=%s observed=%q; want skipped with the target's reason, not run", ran, r.Status, r.Observed)
+	}
+}
+
+func TestTimeoutIsErrored(t *testing.T) {
+	start := time.Now()
+	r := runOne(t, stubTarget{}, Case{Timeout: 50 * time.Millisecond, Run: func(ctx context.Context, t *T) { <-ctx.Done() }})
+	if r.Status != Errored || !strings.Contains(r.Observed, "timeout") || time.Since(start) > 2*time.Second {
+		t.Errorf("got %s %q after %s; want errored on timeout promptly", r.Status, r.Observed, time.Since(start))
+	}
+}
+
+func TestSelect(t *testing.T) {
+	all, err := Select("")
+	if err != nil || len(all) != len(All()) {
+		t.Fatalf("Select(\"\") = %d cases, %v", len(all), err)
+	}
+	if got, err := Select("^failover/"); err != nil || len(got) != 3 {
+		t.Errorf("Select(^failover/) = %d cases, %v; want 3", len(got), err)
+	}
+	if _, err := Select("no-such-case"); err == nil || !strings.Contains(err.Error(), "matches no case") {
+		t.Errorf("a regex matching nothing: err %v", err)
+	}
+	if _, err := Select("("); err == nil || !strings.Contains(err.Error(), "not a regular expression") {
+		t.Errorf("a bad regex: err %v", err)
+	}
+}
+
+// TestContract pins the case IDs of DESIGN.md: they are what users gate on.
+func TestContract(t *testing.T) {
+	want := []string{
+		"routing/brokers-registered", "routing/topic-create",
+		"messaging/round-trip", "messaging/consumer-groups", "messaging/message-size",
+		"replication/roles", "replication/async-catch-up", "replication/slave-content",
+		"failover/kill-master", "failover/kill-slave", "failover/namesrv-restart",
+		"layout/topology", "layout/services", "layout/storage", "layout/roles",
+		"accounts/secret-names", "accounts/secret-keys", "accounts/env-wiring", "accounts/no-leak",
+	}
+	var got []string
+	for _, c := range All() {
+		got = append(got, c.ID())
+		if c.Promise == "" {
+			t.Errorf("%s has no promise", c.ID())
+		}
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("contract:\n got %v\nwant %v", got, want)
+	}
+}
