@@ -23,7 +23,7 @@ func Execute(ctx context.Context, tgt Target, cases []Case, p Progress) []Result
 		if p != nil {
 			p.CaseStarted(c)
 		}
-		r := executeOne(ctx, tgt, c)
+		r := executeOne(ctx, tgt, c, out)
 		if p != nil {
 			p.CaseDone(r)
 		}
@@ -32,8 +32,8 @@ func Execute(ctx context.Context, tgt Target, cases []Case, p Progress) []Result
 	return out
 }
 
-func executeOne(ctx context.Context, tgt Target, c Case) Result {
-	t := &T{Target: tgt}
+func executeOne(ctx context.Context, tgt Target, c Case, prior []Result) Result {
+	t := &T{Target: tgt, prior: prior}
 	start := time.Now()
 	for _, need := range c.Needs {
 		if why := tgt.Lacks(need); why != "" {

@@ -14,6 +14,9 @@ import (
 // safe for concurrent use by the goroutines a case starts.
 type T struct {
 	Target Target
+	// prior holds the results of the cases run before this one, so
+	// accounts/no-leak can search what the reports will contain.
+	prior []Result
 
 	mu       sync.Mutex
 	failures []string

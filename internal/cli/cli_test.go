@@ -64,6 +64,11 @@ func sandbox(t *testing.T) (tmp, reports string) {
 
 func run(t *testing.T, args ...string) (code int, out string) {
 	t.Helper()
+	return runB(t, args...)
+}
+
+func runB(t testing.TB, args ...string) (code int, out string) {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()

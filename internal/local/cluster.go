@@ -63,12 +63,20 @@ func Start(ctx context.Context, m manifests.Cluster, opts ...Option) (c *Cluster
 		v := manifests.DefaultVersions()
 		cfg.version, cfg.fallbacks = v.RocketMQ.Server, v.RocketMQ.LocalFallbacks
 	}
-	c = &Cluster{cfg: cfg, manifest: m, rc: remoting.New(remoting.WithTimeout(3 * time.Second)), killedGen: map[string]int{}}
+	// With ACL the cluster's own calls (registration waits, override checks,
+	// role probes) sign like the addon's get-role.sh does.
+	ak, sk := cfg.acl.keys()
+	c = &Cluster{cfg: cfg, manifest: m, rc: remoting.New(remoting.WithTimeout(3*time.Second), remoting.WithCredentials(ak, sk)), killedGen: map[string]int{}}
 	defer func() {
 		if err != nil {
 			c.Close()
 		}
 	}()
+	if cfg.acl != nil {
+		if err := cfg.acl.check(); err != nil {
+			return c, setupErr("configure ACL", err)
+		}
+	}
 	if c.java, err = FindJava(ctx); err != nil {
 		return c, err
 	}
@@ -109,6 +117,16 @@ func (c *Cluster) layout() error {
 	for _, f := range []string{"logback_namesrv.xml", "logback_broker.xml", "logback_tools.xml"} {
 		if err := os.WriteFile(filepath.Join(c.home, "conf", f), []byte(logbackXML), 0o644); err != nil {
 			return setupErr("write logging config", err)
+		}
+	}
+	if a := c.cfg.acl; a != nil {
+		// Like init_acl: plain_acl.yml in the RocketMQ home's conf/, which
+		// every broker reads; and tools.yml there for MQAdmin. Both hold
+		// the secret, so only we may read them.
+		for f, text := range map[string]string{"plain_acl.yml": plainACL(a), "tools.yml": toolsYML(a)} {
+			if err := os.WriteFile(filepath.Join(c.home, "conf", f), []byte(text), 0o600); err != nil {
+				return setupErr("write ACL config", err)
+			}
 		}
 	}
 	pp := &portPlan{next: c.cfg.portBase}
@@ -206,7 +224,7 @@ func (c *Cluster) brokerProcess(pod string, id BrokerIdentity) (*broker, error) 
 	// Like broker-setup.sh: the config lives on the store ("the PVC") and is
 	// written on first boot only, so identity survives a restart.
 	conf := filepath.Join(dir, "store", "broker.conf")
-	text := BrokerConf(id, c.cfg.all, c.cfg.master, c.cfg.slave).String()
+	text := brokerConf(id, c.cfg.acl != nil, c.cfg.all, c.cfg.master, c.cfg.slave).String()
 	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
 		return nil, err
 	}

@@ -24,7 +24,11 @@ func Until(ctx context.Context, interval time.Duration, what string, cond func(c
 		if ok {
 			return nil
 		}
-		last = why
+		// A reason from a call the deadline cut short says nothing about the
+		// condition; keep the last real observation.
+		if ctx.Err() == nil || last == "" {
+			last = why
+		}
 		select {
 		case <-ctx.Done():
 			if last != "" {

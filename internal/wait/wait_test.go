@@ -37,3 +37,18 @@ func TestUntilStopsOnError(t *testing.T) {
 		t.Fatalf("got %v, want boom", err)
 	}
 }
+
+func TestUntilKeepsTheLastRealObservation(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	err := Until(ctx, 5*time.Millisecond, "slave", func(ctx context.Context) (bool, string, error) {
+		<-time.After(time.Millisecond)
+		if ctx.Err() != nil {
+			return false, "i/o timeout", nil
+		}
+		return false, "slave 0 bytes, master 100", nil
+	})
+	if err == nil || !strings.Contains(err.Error(), "master 100") {
+		t.Fatalf("got %v, want the last observation made before the deadline", err)
+	}
+}

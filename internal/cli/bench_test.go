@@ -1,0 +1,55 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/rmqkb/conformance/internal/testenv"
+)
+
+// BenchmarkFullRun measures time to a verdict: the whole default local run,
+// JVM start-up included, as `go run .` does it. Run it with
+//
+//	go test -run '^$' -bench FullRun -benchtime 1x -timeout 30m ./internal/cli
+//
+// It reports the wall time per run, the target's start-up and the slowest
+// case, read from the run's own summary.json.
+func BenchmarkFullRun(b *testing.B) {
+	testenv.Lock(b)
+	var startup, slowest float64
+	for i := 0; i < b.N; i++ {
+		reports := filepath.Join(b.TempDir(), "reports")
+		start := time.Now()
+		code, out := runB(b, "--reports", reports)
+		b.ReportMetric(time.Since(start).Seconds(), "s/run")
+		if code != ExitPassed {
+			b.Fatalf("exit %d:\n%s", code, out)
+		}
+		data, err := os.ReadFile(filepath.Join(reports, "summary.json"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		var doc struct {
+			Results []struct {
+				ID       string `json:"id"`
+				Duration int64  `json:"duration_ns"`
+			} `json:"results"`
+		}
+		if err := json.Unmarshal(data, &doc); err != nil {
+			b.Fatal(err)
+		}
+		for _, r := range doc.Results {
+			d := time.Duration(r.Duration).Seconds()
+			if r.ID == "setup/target" {
+				startup = d
+			} else if d > slowest {
+				slowest = d
+			}
+		}
+	}
+	b.ReportMetric(startup, "s-startup")
+	b.ReportMetric(slowest, "s-slowest-case")
+}

@@ -1,0 +1,113 @@
+package local
+
+import (
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func testProcess(t *testing.T, delay time.Duration, argv ...string) *process {
+	dir := t.TempDir()
+	p := newProcess("test-pod-0", dir, argv, os.Environ(), filepath.Join(dir, "out.log"), filepath.Join(dir, "app.log"), delay)
+	if err := p.start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.stop(time.Second) })
+	return p
+}
+
+func TestKilledProcessIsRecreated(t *testing.T) {
+	p := testProcess(t, 50*time.Millisecond, "sleep", "60")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	gen, err := p.kill(ctx)
+	if err != nil || gen != 1 {
+		t.Fatalf("kill: gen %d, %v", gen, err)
+	}
+	if err := p.awaitGeneration(ctx, gen); err != nil {
+		t.Fatalf("not recreated: %v", err)
+	}
+	if ok, failed := p.alive(); !ok || failed != nil || p.generation() != 2 {
+		t.Errorf("after recreation: alive=%v failed=%v gen=%d", ok, failed, p.generation())
+	}
+	data, _ := os.ReadFile(p.outLog)
+	if strings.Count(string(data), "start generation") != 2 {
+		t.Errorf("out log does not record two generations:\n%s", data)
+	}
+}
+
+func TestCrashLoopGivesUp(t *testing.T) {
+	p := testProcess(t, 10*time.Millisecond, "false")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := p.awaitGeneration(ctx, 99)
+	if err == nil || !strings.Contains(err.Error(), "not restarting") {
+		t.Fatalf("a process that keeps exiting: %v, want the supervisor to give up", err)
+	}
+}
+
+// TestStopKillsTheProcessGroup: a child the process started goes too.
+func TestStopKillsTheProcessGroup(t *testing.T) {
+	pidFile := filepath.Join(t.TempDir(), "child.pid")
+	p := testProcess(t, time.Hour, "sh", "-c", "sleep 60 & echo $! > "+pidFile+"; wait")
+	var child int
+	deadline := time.Now().Add(5 * time.Second)
+	for child == 0 && time.Now().Before(deadline) {
+		data, _ := os.ReadFile(pidFile)
+		child, _ = strconv.Atoi(strings.TrimSpace(string(data)))
+		if child == 0 {
+			time.Sleep(10 * time.Millisecond) // polling a file the shell writes
+		}
+	}
+	if child == 0 {
+		t.Fatal("the shell did not start its child")
+	}
+	if err := p.stop(time.Second); err != nil {
+		t.Fatal(err)
+	}
+	deadline = time.Now().Add(5 * time.Second)
+	for syscall.Kill(child, 0) == nil && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond) // waiting for the kernel to reap it
+	}
+	if syscall.Kill(child, 0) == nil {
+		t.Errorf("child %d survived stop", child)
+	}
+	if ok, _ := p.alive(); ok {
+		t.Error("alive after stop")
+	}
+}
+
+func TestPortPlan(t *testing.T) {
+	pp := &portPlan{}
+	a, err := pp.take(brokerBlock, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := pp.take(brokerBlock, "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b >= a && b < a+brokerBlock || a >= b && a < b+brokerBlock {
+		t.Errorf("blocks overlap: %d and %d", a, b)
+	}
+	pp.release()
+
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	busy := l.Addr().(*net.TCPAddr).Port
+	fixed := &portPlan{next: busy}
+	defer fixed.release()
+	_, err = fixed.take(1, "namesrv x")
+	if err == nil || !strings.Contains(err.Error(), "port "+strconv.Itoa(busy)+" for namesrv x is not free") {
+		t.Errorf("busy base port: %v", err)
+	}
+}

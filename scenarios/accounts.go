@@ -1,0 +1,238 @@
+package scenarios
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"unicode"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+func init() {
+	register(
+		Case{
+			Suite: "accounts", Name: "secret-names",
+			Promise:     "Account Secrets {cluster}-broker-<id>-account-rocketmq-admin exist for every shard, and {cluster}-dashboard-account-console-admin once.",
+			Description: "The seed's example names the shard components broker-0, broker-1; KubeBlocks names them broker-<3 random characters>, so the secrets carry those names (facts sheet section 10, claim 30a).",
+			Needs:       []Capability{Objects},
+			Run:         secretNames,
+		},
+		Case{
+			Suite: "accounts", Name: "secret-keys",
+			Promise:     "Each account Secret holds username and password; the username is the account name and the password meets the account's policy: 8 characters, 6 of them digits, no symbols, upper and lower case letters.",
+			Description: "KubeBlocks generates passwords from the ComponentDefinition's policy (length 8, numDigits 6, letterCase MixedCases); the broker policy is seeded, so every shard gets the same one (facts sheet section 5). Values are never printed.",
+			Needs:       []Capability{Objects},
+			Run:         secretKeys,
+		},
+		Case{
+			Suite: "accounts", Name: "env-wiring",
+			Promise:     "Broker pods read ROCKETMQ_USER and ROCKETMQ_PASSWORD from their own shard's rocketmq-admin Secret; dashboard pods read CONSOLE_USER and CONSOLE_PASSWORD from the console-admin Secret.",
+			Description: "KubeBlocks resolves credentialVarRef vars into env entries that reference the account Secret's username and password keys.",
+			Needs:       []Capability{Objects},
+			Run:         envWiring,
+		},
+		Case{
+			Suite: "accounts", Name: "no-leak",
+			Promise:     "No account password appears in any file the run wrote or in any result it reports.",
+			Description: "Scans every file under the run's output folders, and the results of the cases run before it, for each password; reports only where, never the value.",
+			Needs:       []Capability{Objects},
+			Run:         noLeak,
+		},
+	)
+}
+
+// account is an account Secret the addon promises, and who reads it.
+type account struct {
+	secret, name string
+	comp         string // short component name of the pods that read it
+	userEnv      string
+	passEnv      string
+	container    string
+}
+
+func accountsOf(s *Snapshot, cluster string) []account {
+	var out []account
+	for _, sh := range s.shardNames(cluster) {
+		out = append(out, account{secret: cluster + "-" + sh + "-account-rocketmq-admin", name: "rocketmq-admin", comp: sh,
+			userEnv: "ROCKETMQ_USER", passEnv: "ROCKETMQ_PASSWORD", container: "rocketmq-broker"})
+	}
+	return append(out, account{secret: cluster + "-dashboard-account-console-admin", name: "console-admin", comp: "dashboard",
+		userEnv: "CONSOLE_USER", passEnv: "CONSOLE_PASSWORD", container: "rocketmq-dashboard"})
+}
+
+func secretNames(ctx context.Context, t *T) {
+	c := t.Target.Topology().Cluster
+	s := t.snapshot(ctx)
+	want := map[string]bool{}
+	for _, a := range accountsOf(s, c) {
+		want[a.secret] = true
+		if s.secret(a.secret) == nil {
+			t.Errorf("Secret %s (account %s of %s) is missing", a.secret, a.name, a.comp)
+		} else {
+			t.Logf("Secret %s present", a.secret)
+		}
+	}
+	// An account secret of this cluster under any other name is a misnamed one.
+	for _, sec := range s.Secrets {
+		if sec.Labels[LabelInstance] == c && sec.Labels["apps.kubeblocks.io/system-account"] != "" && !want[sec.Name] {
+			t.Errorf("Secret %s is an account secret of %s under a name the addon does not produce", sec.Name, c)
+		}
+	}
+}
+
+// policyProblem says how a password breaks the policy, without saying it.
+func policyProblem(p string) string {
+	var digits, upper, lower, other int
+	for _, r := range p {
+		switch {
+		case unicode.IsDigit(r):
+			digits++
+		case unicode.IsUpper(r):
+			upper++
+		case unicode.IsLower(r):
+			lower++
+		default:
+			other++
+		}
+	}
+	switch {
+	case len(p) != 8:
+		return fmt.Sprintf("is %d characters long, the policy says 8", len(p))
+	case digits != 6:
+		return fmt.Sprintf("has %d digits, the policy says 6", digits)
+	case other > 0:
+		return fmt.Sprintf("has %d characters that are neither letters nor digits; the policy has no symbols", other)
+	case upper == 0 || lower == 0:
+		return "does not mix upper and lower case letters (letterCase MixedCases)"
+	}
+	return ""
+}
+
+func secretKeys(ctx context.Context, t *T) {
+	c := t.Target.Topology().Cluster
+	s := t.snapshot(ctx)
+	for _, a := range accountsOf(s, c) {
+		sec := s.secret(a.secret)
+		if sec == nil {
+			t.Errorf("Secret %s is missing", a.secret)
+			continue
+		}
+		user, hasUser := sec.Data["username"]
+		pass, hasPass := sec.Data["password"]
+		if !hasUser || !hasPass {
+			t.Errorf("Secret %s has keys %v, expected username and password", a.secret, keysOf(sec))
+			continue
+		}
+		if string(user) != a.name {
+			t.Errorf("Secret %s: username is %q, expected the account name %q", a.secret, user, a.name)
+		}
+		if why := policyProblem(string(pass)); why != "" {
+			t.Errorf("Secret %s: the password %s", a.secret, why)
+		}
+		t.Logf("Secret %s: username %s, password meets the policy: %v", a.secret, user, policyProblem(string(pass)) == "")
+	}
+}
+
+func keysOf(sec *corev1.Secret) []string {
+	var out []string
+	for k := range sec.Data {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func envWiring(ctx context.Context, t *T) {
+	c := t.Target.Topology().Cluster
+	s := t.snapshot(ctx)
+	for _, a := range accountsOf(s, c) {
+		pods := s.podsOf(c, a.comp)
+		if len(pods) == 0 {
+			t.Errorf("no pods of %s to check", a.comp)
+		}
+		for i := range pods {
+			p := &pods[i]
+			ct := container(p, a.container)
+			if ct == nil {
+				t.Errorf("pod %s has no container %s", p.Name, a.container)
+				continue
+			}
+			for env, key := range map[string]string{a.userEnv: "username", a.passEnv: "password"} {
+				ref := secretRef(ct, env)
+				switch {
+				case ref == nil:
+					t.Errorf("pod %s container %s: %s does not come from a Secret", p.Name, a.container, env)
+				case ref.Name != a.secret || ref.Key != key:
+					t.Errorf("pod %s container %s: %s reads Secret %s key %s, expected %s key %s", p.Name, a.container, env, ref.Name, ref.Key, a.secret, key)
+				}
+			}
+		}
+		t.Logf("%d pods of %s read %s", len(pods), a.comp, a.secret)
+	}
+}
+
+// secretRef returns the Secret key an env var of the container reads.
+func secretRef(ct *corev1.Container, name string) *corev1.SecretKeySelector {
+	for _, e := range ct.Env {
+		if e.Name == name && e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil {
+			return e.ValueFrom.SecretKeyRef
+		}
+	}
+	return nil
+}
+
+// Outputs is implemented by targets that know which folders the run
+// writes to; no-leak scans them.
+type Outputs interface {
+	OutputDirs() []string
+}
+
+func noLeak(ctx context.Context, t *T) {
+	c := t.Target.Topology().Cluster
+	s := t.snapshot(ctx)
+	secrets := map[string][]byte{} // where it is from -> value
+	for _, a := range accountsOf(s, c) {
+		if sec := s.secret(a.secret); sec != nil && len(sec.Data["password"]) > 0 {
+			secrets["the password of Secret "+a.secret] = sec.Data["password"]
+		}
+	}
+	if len(secrets) == 0 {
+		t.Fatalf("no account password to look for")
+	}
+	var dirs []string
+	if o, ok := t.Target.(Outputs); ok {
+		dirs = o.OutputDirs()
+	}
+	files := 0
+	for _, dir := range dirs {
+		filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return nil
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return nil
+			}
+			files++
+			for what, v := range secrets {
+				if i := bytes.Index(data, v); i >= 0 {
+					t.Errorf("%s appears in %s at byte %d", what, path, i)
+				}
+			}
+			return nil
+		})
+	}
+	prior, _ := json.Marshal(t.prior)
+	for what, v := range secrets {
+		if bytes.Contains(prior, v) {
+			t.Errorf("%s appears in the results of an earlier case", what)
+		}
+	}
+	t.Logf("searched %d files under %v and %d earlier results for %d passwords", files, dirs, len(t.prior), len(secrets))
+}

@@ -1,0 +1,286 @@
+package scenarios
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+func init() {
+	register(
+		Case{
+			Suite: "layout", Name: "topology",
+			Promise: "The Cluster and each of its Components are Running, with exactly the namesrv, exporter and dashboard components and the manifest's N broker shards of R pods each.",
+			Description: "Shards are Components labelled apps.kubeblocks.io/sharding-name=broker. The seed calls the broker a 'Sharding resource'; " +
+				"the addon has none: it is Cluster.spec.shardings plus ShardingDefinition rocketmq-broker, each shard a Component (facts sheet section 10, claim 2).",
+			Needs: []Capability{Objects},
+			Run:   layoutTopology,
+		},
+		Case{
+			Suite: "layout", Name: "services",
+			Promise: "Services are {cluster}-namesrv (ClusterIP, 9876), {cluster}-namesrv-headless, one {cluster}-broker-<id>-headless per shard with 10911, 10909 and 10912, and {cluster}-dashboard (ClusterIP, 8080); no broker or exporter ClusterIP Service exists.",
+			Description: "The seed names the shard service {cluster}-<shard>-headless with shards like broker-0; the addon's shard names are broker-<3 random characters> " +
+				"and its headless services carry more ports (40911, 5556, 3501, 3502) than the seed lists (facts sheet section 10, claims 22 and 30a).",
+			Needs: []Capability{Objects},
+			Run:   layoutServices,
+		},
+		Case{
+			Suite: "layout", Name: "storage",
+			Promise: "Every broker pod mounts its own PVC data-<pod> at /home/rocketmq/store; namesrv pods have no PVC.",
+			Description: "The seed says every pod but the dashboard has its own PVC; the addon gives one only to brokers (namesrv uses emptyDir, the exporter no volume) (facts sheet section 10, claim 5).",
+			Needs:       []Capability{Objects},
+			Run:         layoutStorage,
+		},
+		Case{
+			Suite: "layout", Name: "roles",
+			Promise: "Each shard has exactly one pod labelled kubeblocks.io/role=master, at ordinal 0, the others slave, and the labels are stable.",
+			Description: "The role probe runs every 5 s and reports master for any reply that is not SLAVE, so a booting slave can be labelled master for a moment (facts sheet section 3); " +
+				"on a live cluster the case waits until the labels hold still for two probe periods.",
+			Needs:   []Capability{Objects},
+			Timeout: 90 * time.Second,
+			Run:     layoutRoles,
+		},
+	)
+}
+
+func layoutTopology(ctx context.Context, t *T) {
+	topo := t.Target.Topology()
+	s := t.snapshot(ctx)
+	if p := phase(s.Cluster); p != "Running" {
+		t.Errorf("Cluster %s is %q, expected Running", s.Cluster.GetName(), p)
+	}
+	want := map[string]bool{topo.Cluster + "-namesrv": true, topo.Cluster + "-exporter": true, topo.Cluster + "-dashboard": true}
+	shards := s.shardNames(topo.Cluster)
+	for _, sh := range shards {
+		want[topo.Cluster+"-"+sh] = true
+	}
+	if len(shards) != topo.Shards {
+		t.Errorf("%d broker shard Components (%s), expected %d", len(shards), strings.Join(shards, ", "), topo.Shards)
+	}
+	seen := map[string]bool{}
+	for i := range s.Components {
+		c := &s.Components[i]
+		if c.GetLabels()[LabelInstance] != topo.Cluster {
+			continue
+		}
+		seen[c.GetName()] = true
+		if !want[c.GetName()] {
+			t.Errorf("unexpected Component %s", c.GetName())
+		}
+		if p := phase(c); p != "Running" {
+			t.Errorf("Component %s is %q, expected Running", c.GetName(), p)
+		}
+	}
+	for name := range want {
+		if !seen[name] {
+			t.Errorf("Component %s is missing", name)
+		}
+	}
+	counts := map[string]int{"namesrv": topo.Namesrvs, "exporter": 1, "dashboard": 1}
+	for _, sh := range shards {
+		counts[sh] = topo.Replicas
+	}
+	for comp, n := range counts {
+		pods := s.podsOf(topo.Cluster, comp)
+		if len(pods) != n {
+			t.Errorf("component %s has %d pods (%s), expected %d", comp, len(pods), podNames(pods), n)
+		}
+		for _, p := range pods {
+			if p.Status.Phase != corev1.PodRunning {
+				t.Errorf("pod %s is %s, expected Running", p.Name, p.Status.Phase)
+			}
+		}
+	}
+	t.Logf("Cluster %s %s; components %d; shards %s", s.Cluster.GetName(), phase(s.Cluster), len(seen), strings.Join(shards, ","))
+}
+
+func podNames(pods []corev1.Pod) string {
+	var out []string
+	for _, p := range pods {
+		out = append(out, p.Name)
+	}
+	return strings.Join(out, ",")
+}
+
+func headless(svc *corev1.Service) bool { return svc.Spec.ClusterIP == corev1.ClusterIPNone }
+
+// expectService checks a Service exists, is headless or not, and has ports.
+func (t *T) expectService(s *Snapshot, name string, wantHeadless bool, ports ...int32) {
+	svc := s.service(name)
+	if svc == nil {
+		t.Errorf("Service %s is missing", name)
+		return
+	}
+	kind := "ClusterIP"
+	if wantHeadless {
+		kind = "headless"
+	}
+	if headless(svc) != wantHeadless || (!wantHeadless && svc.Spec.Type != corev1.ServiceTypeClusterIP) {
+		t.Errorf("Service %s is type %s clusterIP %q, expected %s", name, svc.Spec.Type, svc.Spec.ClusterIP, kind)
+	}
+	have := map[int32]bool{}
+	for _, p := range svc.Spec.Ports {
+		have[p.Port] = true
+	}
+	for _, p := range ports {
+		if !have[p] {
+			t.Errorf("Service %s lacks port %d (has %s)", name, p, describePorts(svc.Spec.Ports))
+		}
+	}
+	t.Logf("Service %s: %s, ports %s", name, kind, describePorts(svc.Spec.Ports))
+}
+
+func layoutServices(ctx context.Context, t *T) {
+	c := t.Target.Topology().Cluster
+	s := t.snapshot(ctx)
+	t.expectService(s, c+"-namesrv", false, 9876)
+	t.expectService(s, c+"-namesrv-headless", true, 9876)
+	t.expectService(s, c+"-dashboard", false, 8080)
+	shards := s.shardNames(c)
+	for _, sh := range shards {
+		t.expectService(s, c+"-"+sh+"-headless", true, 10911, 10909, 10912)
+	}
+	// No ClusterIP may front a broker or the exporter: brokers are reached
+	// by pod IP, as the namesrv hands them out.
+	brokerish := map[string]bool{"exporter": true}
+	for _, sh := range shards {
+		brokerish[sh] = true
+	}
+	for i := range s.Services {
+		svc := &s.Services[i]
+		if headless(svc) || svc.Spec.Type == corev1.ServiceTypeExternalName {
+			continue
+		}
+		comp := svc.Spec.Selector[LabelComponent]
+		named := strings.HasPrefix(svc.Name, c+"-broker-") || strings.HasPrefix(svc.Name, c+"-exporter")
+		if brokerish[comp] || svc.Spec.Selector[LabelShardingName] == "broker" || named {
+			t.Errorf("Service %s is a %s Service for %s; the addon creates no broker or exporter ClusterIP", svc.Name, svc.Spec.Type, firstNonEmpty(comp, svc.Name))
+		}
+	}
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func layoutStorage(ctx context.Context, t *T) {
+	c := t.Target.Topology().Cluster
+	s := t.snapshot(ctx)
+	for _, sh := range s.shardNames(c) {
+		for _, p := range s.podsOf(c, sh) {
+			want := "data-" + p.Name
+			var claim string
+			for _, v := range p.Spec.Volumes {
+				if v.Name == "data" && v.PersistentVolumeClaim != nil {
+					claim = v.PersistentVolumeClaim.ClaimName
+				}
+			}
+			if claim != want {
+				t.Errorf("broker pod %s: volume data claims %q, expected PVC %s", p.Name, claim, want)
+				continue
+			}
+			if pvc := s.pvc(want); pvc == nil {
+				t.Errorf("broker pod %s: PVC %s does not exist", p.Name, want)
+			} else if pvc.Status.Phase != corev1.ClaimBound {
+				t.Errorf("PVC %s is %s, expected Bound", want, pvc.Status.Phase)
+			}
+			mounted := false
+			if ct := container(&p, "rocketmq-broker"); ct != nil {
+				for _, m := range ct.VolumeMounts {
+					if m.Name == "data" && m.MountPath == "/home/rocketmq/store" {
+						mounted = true
+					}
+				}
+			}
+			if !mounted {
+				t.Errorf("broker pod %s: container rocketmq-broker does not mount data at /home/rocketmq/store", p.Name)
+			}
+		}
+	}
+	for _, p := range s.podsOf(c, "namesrv") {
+		for _, v := range p.Spec.Volumes {
+			if v.PersistentVolumeClaim != nil {
+				t.Errorf("namesrv pod %s mounts PVC %s (volume %s); namesrv keeps no state", p.Name, v.PersistentVolumeClaim.ClaimName, v.Name)
+			}
+		}
+	}
+}
+
+// roleMap reads each shard's pods' role labels: shard -> pod -> role.
+func roleMap(s *Snapshot, cluster string) map[string]map[string]string {
+	out := map[string]map[string]string{}
+	for _, sh := range s.shardNames(cluster) {
+		out[sh] = map[string]string{}
+		for _, p := range s.podsOf(cluster, sh) {
+			out[sh][p.Name] = p.Labels[LabelRole]
+		}
+	}
+	return out
+}
+
+func layoutRoles(ctx context.Context, t *T) {
+	c := t.Target.Topology().Cluster
+	s := t.snapshot(ctx)
+	roles := roleMap(s, c)
+	if src := t.Target.(ObjectSource); src.Live() {
+		roles = t.settledRoles(ctx, src, c, roles)
+	}
+	var shards []string
+	for sh := range roles {
+		shards = append(shards, sh)
+	}
+	sort.Strings(shards)
+	for _, sh := range shards {
+		var masters []string
+		for pod, role := range roles[sh] {
+			switch role {
+			case "master":
+				masters = append(masters, pod)
+			case "slave":
+			default:
+				t.Errorf("pod %s of shard %s has role label %q, expected master or slave", pod, sh, role)
+			}
+		}
+		sort.Strings(masters)
+		switch {
+		case len(masters) != 1:
+			t.Errorf("shard %s has %d pods labelled master (%s), expected exactly one", sh, len(masters), strings.Join(masters, ","))
+		case ordinal(masters[0]) != 0:
+			t.Errorf("shard %s: the master is %s, expected the pod at ordinal 0", sh, masters[0])
+		}
+		t.Logf("shard %s roles %v", sh, roles[sh])
+	}
+}
+
+// settledRoles re-reads the role labels until they hold still for two
+// probe periods (10 s), and returns them.
+func (t *T) settledRoles(ctx context.Context, src ObjectSource, c string, first map[string]map[string]string) map[string]map[string]string {
+	const still = 10 * time.Second
+	cur, since := first, time.Now()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for time.Since(since) < still {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("role labels did not settle: last %v", cur)
+		case <-tick.C:
+		}
+		s, err := src.Snapshot(ctx)
+		if err != nil {
+			t.Erroredf("read the pods: %v", err)
+		}
+		if next := roleMap(s, c); fmt.Sprint(next) != fmt.Sprint(cur) {
+			t.Logf("role labels changed: %v -> %v", cur, next)
+			cur, since = next, time.Now()
+		}
+	}
+	t.Logf("role labels held still for %s", still)
+	return cur
+}
