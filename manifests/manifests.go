@@ -11,7 +11,7 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-//go:embed cluster.yaml versions.yaml
+//go:embed cluster.yaml versions.yaml kind-config.yaml
 var files embed.FS
 
 // Versions are the pinned versions of versions.yaml.
@@ -20,6 +20,29 @@ type Versions struct {
 		Server         string   `json:"server"`
 		LocalFallbacks []string `json:"localFallbacks"`
 	} `json:"rocketmq"`
+	Kind struct {
+		NodeImage string `json:"nodeImage"`
+	} `json:"kind"`
+	KubeBlocks Chart `json:"kubeblocks"`
+	Addon      Chart `json:"addon"`
+}
+
+// Chart pins a Helm chart and where it is installed.
+type Chart struct {
+	Version   string `json:"version"`
+	Repo      string `json:"repo"`
+	Chart     string `json:"chart"`
+	Namespace string `json:"namespace"`
+	Release   string `json:"release"`
+}
+
+// KindConfig returns the embedded kind cluster config (kind.x-k8s.io/v1alpha4).
+func KindConfig() []byte {
+	data, err := files.ReadFile("kind-config.yaml")
+	if err != nil {
+		panic(err)
+	}
+	return data
 }
 
 // DefaultVersions returns the embedded pins.

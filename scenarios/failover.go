@@ -96,7 +96,7 @@ func (f *faultRun) keptWriting(w history.Window, skip string) {
 // checks the history: no acknowledged message lost or duplicated.
 func (f *faultRun) noLoss(ctx context.Context) {
 	f.load.stop()
-	for _, s := range f.shards {
+	for _, s := range f.t.shards(ctx) { // fresh: a recreated pod has a new address
 		if err := f.t.readShard(ctx, f.h, "final", s.Master(), f.topic, faultQueues); err != nil {
 			f.t.Errorf("read back shard %s from %s: %v", s.Name, s.Master().Pod, err)
 		}
@@ -217,7 +217,7 @@ func killMaster(ctx context.Context, t *T) {
 	backAt := time.Now()
 	f.h.FaultEnd("kill " + victim.Pod)
 	t.Figure("back_registered_after", float64(backAt.Sub(killAt).Milliseconds()), "ms")
-	t.checkIdentity(ctx, victim, "ASYNC_MASTER")
+	t.checkIdentity(ctx, t.current(ctx, victim), "ASYNC_MASTER")
 	f.keptWriting(history.Window{Start: killAt, End: backAt}, victimShard.Name)
 
 	// The shard takes writes again once the producer has the master's route,
@@ -261,6 +261,7 @@ func killSlave(ctx context.Context, t *T) {
 	f.h.FaultEnd("kill " + victim.Pod)
 	t.Figure("back_registered_after", float64(backAt.Sub(killAt).Milliseconds()), "ms")
 	f.keptWriting(history.Window{Start: killAt, End: backAt}, "")
+	victim = t.current(ctx, victim)
 	t.checkIdentity(ctx, victim, "SLAVE")
 	f.load.stop()
 	catchUp, err := t.awaitCaughtUp(ctx, sh.Master(), victim, 20*time.Second)
@@ -284,7 +285,6 @@ func namesrvRestart(ctx context.Context, t *T) {
 	if period != addonPeriod {
 		t.Errorf("%s runs with registerNameServerPeriod=%s; the addon keeps RocketMQ's %d", f.shards[0].Master().Pod, cfg["registerNameServerPeriod"], addonPeriod)
 	}
-	ns := t.namesrvs(ctx)
 	f.h.FaultStart("kill namesrv 0")
 	killAt := time.Now()
 	if err := t.Target.KillNamesrv(ctx, 0); err != nil {
@@ -296,6 +296,7 @@ func namesrvRestart(ctx context.Context, t *T) {
 	backAt := time.Now()
 	t.Figure("namesrv_down", float64(backAt.Sub(killAt).Milliseconds()), "ms")
 	f.keptWriting(history.Window{Start: killAt, End: backAt}, "")
+	ns := t.namesrvs(ctx) // fresh: a recreated namesrv pod has a new address
 	wctx, cancel := context.WithTimeout(ctx, time.Duration(addonPeriod)*time.Millisecond+10*time.Second)
 	defer cancel()
 	err = wait.Until(wctx, 100*time.Millisecond, "every broker to register again with namesrv "+ns[0], func(ctx context.Context) (bool, string, error) {

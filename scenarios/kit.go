@@ -148,3 +148,17 @@ func (t *T) awaitSlaveTopics(ctx context.Context, topic string) {
 	}
 	t.Logf("slaves synced topic %s after %s (slaves copy topic config every 10 s)", topic, time.Since(start).Round(10*time.Millisecond))
 }
+
+// current re-reads b from the target: on Kubernetes a recreated pod has a
+// new IP, so addresses are never reused across a kill.
+func (t *T) current(ctx context.Context, b Broker) Broker {
+	for _, s := range t.shards(ctx) {
+		for _, nb := range s.Brokers {
+			if nb.Pod == b.Pod {
+				return nb
+			}
+		}
+	}
+	t.Fatalf("broker %s is gone from the target", b.Pod)
+	return b
+}

@@ -30,7 +30,7 @@ func init() {
 		},
 		Case{
 			Suite: "layout", Name: "storage",
-			Promise: "Every broker pod mounts its own PVC data-<pod> at /home/rocketmq/store; namesrv pods have no PVC.",
+			Promise:     "Every broker pod mounts its own PVC data-<pod> at /home/rocketmq/store; namesrv pods have no PVC.",
 			Description: "The seed says every pod but the dashboard has its own PVC; the addon gives one only to brokers (namesrv uses emptyDir, the exporter no volume) (facts sheet section 10, claim 5).",
 			Needs:       []Capability{Objects},
 			Run:         layoutStorage,

@@ -38,13 +38,15 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch cmd {
 	case "run":
 		code, err = runCommand(ctx, rest, stdout, stderr)
+	case "audit":
+		code, err = auditCommand(ctx, rest, stdout, stderr)
 	case "list":
 		err = listCommand(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, topUsage)
 		return ExitPassed
 	default:
-		err = usagef("unknown command %q; expected one of: run, list, help", cmd)
+		err = usagef("unknown command %q; expected one of: run, audit, list, help", cmd)
 	}
 	if err == nil {
 		return code
@@ -63,11 +65,14 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 const topUsage = `RocketMQ on KubeBlocks conformance suite.
 
 Usage:
-  go run . [run] [flags]   run the suites (default: every suite on the local target)
-  go run . list [--run REGEX]   list the case IDs
+  go run . [run] [flags]         run the suites (default: every suite on the local target)
+  go run . run --target kube --kubeconfig FILE --namespace NS --cluster NAME
+                                 run them against an existing KubeBlocks RocketMQ Cluster
+  go run . audit --from DIR      check the layout and accounts of a folder of object dumps
+  go run . list [--run REGEX]    list the case IDs
   go run . help
 
-Run 'go run . run -h' for the flags of run.
+Run 'go run . run -h' or 'go run . audit -h' for their flags.
 
 Exit codes: 0 all passed (skips allowed), 1 a conformance check failed, 2 usage or setup error.
 `

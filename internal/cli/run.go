@@ -37,17 +37,37 @@ type runFlags struct {
 	version       string
 	portBase      int
 	recreateDelay time.Duration
+
+	// kube target
+	kubeconfig  string
+	kubeContext string
+	namespace   string
+	cluster     string
+	inCluster   bool
+
+	// audit
+	from string
 }
 
-func (f *runFlags) register(fs *flagSet) {
-	fs.StringVar(&f.target, "target", "local", "where RocketMQ runs: local (started on loopback by the suite)")
+// registerCommon adds the flags every command that runs cases shares.
+func (f *runFlags) registerCommon(fs *flagSet) {
 	fs.StringVar(&f.run, "run", "", "run only the cases whose ID (suite/case) matches this regular expression")
 	fs.StringVar(&f.reports, "reports", "reports", "folder for junit.xml, summary.md, summary.json and diagnostics")
 	fs.DurationVar(&f.timeout, "timeout", 15*time.Minute, "bound on the whole run")
-	fs.BoolVar(&f.keep, "keep", false, "keep the processes' logs and stores after the run and print where they are")
 	fs.StringVar(&f.manifest, "manifest", "", "Cluster manifest to take the topology from (default: the embedded manifests/cluster.yaml)")
 	fs.IntVar(&f.shards, "shards", 0, "broker shards (default: the manifest's)")
 	fs.IntVar(&f.replicas, "replicas", 0, "brokers per shard, master included (default: the manifest's)")
+	fs.StringVar(&f.namespace, "namespace", "", "namespace of the Cluster (default: the manifest's)")
+	fs.StringVar(&f.cluster, "cluster", "", "name of the Cluster (default: the manifest's)")
+}
+
+func (f *runFlags) register(fs *flagSet) {
+	f.registerCommon(fs)
+	fs.StringVar(&f.target, "target", "local", "where RocketMQ runs: local (started on loopback by the suite) or kube (an existing KubeBlocks Cluster)")
+	fs.BoolVar(&f.keep, "keep", false, "local: keep the processes' logs and stores after the run and print where they are")
+	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kube: kubeconfig file (default: KUBECONFIG or ~/.kube/config)")
+	fs.StringVar(&f.kubeContext, "context", "", "kube: kubeconfig context (default: the current one)")
+	fs.BoolVar(&f.inCluster, "in-cluster", false, "kube: use the in-cluster config, for a run from a pod")
 	fs.Var(&f.broker, "broker-config", "KEY=VALUE added to every broker's broker.conf (repeatable)")
 	fs.Var(&f.master, "master-config", "KEY=VALUE added to masters' broker.conf (repeatable)")
 	fs.Var(&f.slave, "slave-config", "KEY=VALUE added to slaves' broker.conf (repeatable)")
@@ -61,16 +81,35 @@ type flagSet = flag.FlagSet
 // plan is a checked run request: everything that can be wrong with the
 // input is found here, before anything starts.
 type plan struct {
-	flags    runFlags
-	cases    []scenarios.Case
-	manifest manifests.Cluster
-	opts     []local.Option
+	flags     runFlags
+	cases     []scenarios.Case
+	manifest  manifests.Cluster
+	opts      []local.Option
+	namespace string
+	cluster   string
+	start     func(context.Context, plan, io.Writer) (*started, error)
 }
 
 func checkRun(f runFlags) (plan, error) {
 	p := plan{flags: f}
-	if f.target != "local" {
-		return p, usagef("--target %q: expected local", f.target)
+	switch f.target {
+	case "local":
+		p.start = startLocal
+	case "kube":
+		p.start = startKube
+	case "audit":
+		p.start = startAudit
+		if f.from == "" {
+			return p, usagef("audit needs --from DIR, a folder of object dumps")
+		}
+	default:
+		return p, usagef("--target %q: expected local or kube", f.target)
+	}
+	if f.target != "kube" && (f.kubeconfig != "" || f.kubeContext != "" || f.inCluster) {
+		return p, usagef("--kubeconfig, --context and --in-cluster go with --target kube")
+	}
+	if f.target != "local" && (f.keep || len(f.broker.vals)+len(f.master.vals)+len(f.slave.vals) > 0 || f.version != "" || f.portBase != 0) {
+		return p, usagef("--keep, --*-config, --rocketmq-version and --port-base go with --target local")
 	}
 	if f.timeout <= 0 {
 		return p, usagef("--timeout %s: expected a positive duration", f.timeout)
@@ -100,6 +139,13 @@ func checkRun(f runFlags) (plan, error) {
 		return p, usagef("--manifest: %v", err)
 	}
 	p.manifest = p.manifest.WithShape(f.shards, f.replicas)
+	p.namespace, p.cluster = p.manifest.Namespace, p.manifest.Name
+	if f.namespace != "" {
+		p.namespace = f.namespace
+	}
+	if f.cluster != "" {
+		p.cluster = f.cluster
+	}
 	sets := map[string][]local.Setting{}
 	for _, sf := range []*settingsFlag{&f.broker, &f.master, &f.slave} {
 		for _, v := range sf.vals {
@@ -133,6 +179,24 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (i
 	if err := parse(fs, args); err != nil {
 		return ExitSetup, err
 	}
+	return plannedRun(ctx, f, stdout)
+}
+
+// auditCommand runs the cases on a folder of object dumps: the layout and
+// accounts cases judge it, the rest are skipped with the reason.
+func auditCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
+	var f runFlags
+	fs := newFlagSet("audit", stderr)
+	f.registerCommon(fs)
+	fs.StringVar(&f.from, "from", "", "folder of object dumps (YAML or JSON, single objects or Lists, as kubectl get -o yaml writes them)")
+	if err := parse(fs, args); err != nil {
+		return ExitSetup, err
+	}
+	f.target = "audit"
+	return plannedRun(ctx, f, stdout)
+}
+
+func plannedRun(ctx context.Context, f runFlags, stdout io.Writer) (int, error) {
 	p, err := checkRun(f)
 	if err != nil {
 		return ExitSetup, err
@@ -149,18 +213,20 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (i
 func execute(ctx context.Context, p plan, stdout io.Writer) int {
 	pr := newProgress(stdout)
 	m := p.manifest
+	topo := m.Topology()
+	topo.Cluster, topo.Namespace = p.cluster, p.namespace
 	run := scenarios.Run{
-		Target: p.flags.target, Topology: m.Topology(), SuiteVersion: suiteVersion(), Started: time.Now(),
+		Target: p.flags.target, Topology: topo, SuiteVersion: suiteVersion(), Started: time.Now(),
 		Properties: map[string]string{"rocketmq.version.requested": manifests.DefaultVersions().RocketMQ.Server},
 	}
 	if p.flags.version != "" {
 		run.Properties["rocketmq.version.requested"] = p.flags.version
 	}
-	pr.Printf("local target: %s, %d namesrv, %d shards x %d replicas", m.Name, m.Namesrv.Replicas, m.Shards, m.Broker.Replicas)
+	pr.Printf("%s target: %s/%s, %d namesrv, %d shards x %d replicas", p.flags.target, p.namespace, p.cluster, m.Namesrv.Replicas, m.Shards, m.Broker.Replicas)
 	setup := scenarios.Result{ID: "setup/target", Suite: "setup", Case: "target",
-		Promise: "The target is up: every namesrv answers and every broker is registered in every namesrv."}
+		Promise: "The target is ready: its RocketMQ cluster (or its object dump) can be checked."}
 	began := time.Now()
-	cl, err := local.Start(ctx, m, append(p.opts, local.WithProgress(pr))...)
+	st, err := p.start(ctx, p, pr)
 	setup.Duration = time.Since(began)
 	if err != nil {
 		setup.Status, setup.Observed = scenarios.Errored, err.Error()
@@ -173,32 +239,24 @@ func execute(ctx context.Context, p plan, stdout io.Writer) int {
 			fmt.Fprintln(stdout, setup.LogTail)
 		}
 		run.Results = append([]scenarios.Result{setup}, notRun(p.cases, "not run: the target could not be set up (see setup/target)")...)
-		return finish(pr, run, p.flags.reports, nil)
+		return finish(ctx, pr, run, p.flags.reports, nil)
 	}
 	defer func() {
-		if err := cl.Close(); err != nil {
+		if err := st.close(); err != nil {
 			pr.Printf("teardown: %v", err)
-		}
-		if p.flags.keep {
-			pr.Printf("kept logs and stores in %s", cl.Dir())
-		} else {
-			pr.Printf("stopped every process and removed %s", cl.Dir())
 		}
 	}()
 	setup.Status = scenarios.Passed
 	setup.Figures = []scenarios.Figure{{Name: "startup", Value: float64(setup.Duration.Milliseconds()), Unit: "ms"}}
-	d := cl.Dist()
-	setup.Evidence = []string{fmt.Sprintf("RocketMQ %s from %s, Java %d at %s, run folder %s", d.Version, d.LibDir, cl.Java().Major, cl.Java().Path, cl.Dir())}
-	run.Version = d.Version
-	if d.Note != "" {
-		run.Properties["rocketmq.version.note"] = d.Note
-		setup.Evidence = append(setup.Evidence, d.Note)
+	setup.Evidence = st.evidence
+	run.Version = st.version
+	for k, v := range st.props {
+		run.Properties[k] = v
 	}
 	pr.CaseDone(setup)
-	quietClient(filepath.Join(cl.Dir(), "rocketmq-client-go.log"))
-	results := scenarios.Execute(ctx, cl, p.cases, pr)
+	results := scenarios.Execute(ctx, st.target, p.cases, pr)
 	run.Results = append([]scenarios.Result{setup}, results...)
-	return finish(pr, run, p.flags.reports, cl)
+	return finish(ctx, pr, run, p.flags.reports, st)
 }
 
 // notRun reports cases that could not run, as skipped with the reason.
@@ -210,17 +268,23 @@ func notRun(cases []scenarios.Case, why string) []scenarios.Result {
 	return out
 }
 
-// finish writes the reports, with the processes' logs when something did
-// not pass, and returns the exit code.
-func finish(pr *progress, run scenarios.Run, dir string, cl *local.Cluster) int {
+// finish writes the reports, with diagnostics when something did not
+// pass, and returns the exit code.
+func finish(ctx context.Context, pr *progress, run scenarios.Run, dir string, st *started) int {
 	run.Duration = time.Since(run.Started)
+	if st != nil {
+		redactSecrets(context.WithoutCancel(ctx), &run, st.target)
+	}
 	code := run.ExitCode()
-	if code != ExitPassed && cl != nil {
-		diag := filepath.Join(dir, "diagnostics", "processes")
-		if err := cl.CollectLogs(diag); err != nil {
+	if code != ExitPassed && st != nil {
+		diag := filepath.Join(dir, "diagnostics")
+		// Diagnostics are worth a little time even when the run was cut short.
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+		defer cancel()
+		if err := st.collect(dctx, diag); err != nil {
 			pr.Printf("collect diagnostics: %v", err)
 		} else {
-			pr.Printf("process logs copied to %s", diag)
+			pr.Printf("diagnostics written to %s", diag)
 		}
 	}
 	paths, err := reports.Write(dir, run)

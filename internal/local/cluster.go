@@ -114,8 +114,13 @@ func (c *Cluster) layout() error {
 	if err := os.MkdirAll(filepath.Join(c.home, "conf"), 0o755); err != nil {
 		return setupErr("create the run folder", err)
 	}
+	logback, perm := logbackXML, os.FileMode(0o644)
+	if a := c.cfg.acl; a != nil {
+		// It spells out the secret (escaped) so as to redact it.
+		logback, perm = redactedLogbackXML(a.secretKey), 0o600
+	}
 	for _, f := range []string{"logback_namesrv.xml", "logback_broker.xml", "logback_tools.xml"} {
-		if err := os.WriteFile(filepath.Join(c.home, "conf", f), []byte(logbackXML), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(c.home, "conf", f), []byte(logback), perm); err != nil {
 			return setupErr("write logging config", err)
 		}
 	}
@@ -339,6 +344,12 @@ func (c *Cluster) awaitRegistered(ctx context.Context, b *broker) error {
 			if !ok || bd.BrokerAddrs[int64(b.id.Ordinal)] != b.addr {
 				return false, fmt.Sprintf("namesrv %s does not list %s id %d at %s yet", n.addr, b.id.Shard, b.id.Ordinal, b.addr), nil
 			}
+		}
+		// For about a second after start a 4.9 broker answers
+		// GET_BROKER_RUNTIME_INFO with an error (its TPS statistics have no
+		// sample yet); ready means it answers that too.
+		if _, err := c.rc.BrokerRuntimeInfo(ctx, b.addr); err != nil {
+			return false, "runtime info not served yet: " + err.Error(), nil
 		}
 		return true, "", nil
 	})

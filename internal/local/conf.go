@@ -1,6 +1,7 @@
 package local
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -93,7 +94,18 @@ func (id BrokerIdentity) Master() bool { return id.Ordinal == 0 }
 // ordinal), then loopback addresses (the pod IP's stand-in), then the user's
 // overrides: every broker's, then the role's.
 func BrokerConf(id BrokerIdentity, all, master, slave []Setting) Settings {
-	s := Settings{
+	return brokerConf(id, false, all, master, slave)
+}
+
+// brokerConf is BrokerConf, with the template's first line, aclEnable=true,
+// when acl is on (the addon renders it only when the Cluster's extra-env
+// carries ENABLE_ACL).
+func brokerConf(id BrokerIdentity, acl bool, all, master, slave []Setting) Settings {
+	var s Settings
+	if acl {
+		s.Set("aclEnable", "true")
+	}
+	s = append(s, Settings{
 		{"traceOn", "true"},
 		{"autoCreateTopicEnable", "false"},
 		{"autoCreateSubscriptionGroup", "true"},
@@ -109,7 +121,7 @@ func BrokerConf(id BrokerIdentity, all, master, slave []Setting) Settings {
 		{"brokerClusterName", id.Cluster},
 		{"brokerName", id.Shard},
 		{"brokerId", strconv.Itoa(id.Ordinal)},
-	}
+	}...)
 	if id.Master() {
 		s.Set("brokerRole", "ASYNC_MASTER")
 	} else {
@@ -143,3 +155,86 @@ const logbackXML = `<?xml version="1.0" encoding="UTF-8"?>
   <root level="INFO"><appender-ref ref="FILE"/></root>
 </configuration>
 `
+
+// aclAccount is the one plain-ACL account of WithACL.
+type aclAccount struct{ accessKey, secretKey string }
+
+// keys returns the pair, or two empty strings when ACL is off (a nil
+// account).
+func (a *aclAccount) keys() (accessKey, secretKey string) {
+	if a == nil {
+		return "", ""
+	}
+	return a.accessKey, a.secretKey
+}
+
+// aclMinLen: RocketMQ's PlainPermissionManager refuses keys of 6
+// characters or fewer, and its error message quotes both keys.
+const aclMinLen = 7
+
+// check validates the account before any file is written, so RocketMQ never
+// gets to print the secret in a refusal. Errors never quote the secret key.
+func (a *aclAccount) check() error {
+	if len(a.accessKey) < aclMinLen || len(a.secretKey) < aclMinLen {
+		return fmt.Errorf("ACL keys must be at least %d characters long (RocketMQ refuses shorter ones); the access key has %d, the secret key %d", aclMinLen, len(a.accessKey), len(a.secretKey))
+	}
+	for _, k := range []struct{ name, v string }{{"access key", a.accessKey}, {"secret key", a.secretKey}} {
+		for _, r := range k.v {
+			if r <= ' ' || r > '~' {
+				return errors.New("the ACL " + k.name + " may hold printable ASCII only, without blanks")
+			}
+		}
+	}
+	return nil
+}
+
+// aclWhitelist stands for the addon's globalWhiteRemoteAddresses. The addon
+// lists the /24 of every broker pod IP (e.g. 10.244.0.*). On loopback every
+// client, the suite's included, connects from 127.0.0.1, so the analogue,
+// 127.0.0.*, would whitelist everything and no signature would ever be
+// checked: ACL would be on in name only. Instead the list keeps the addon's
+// shape, one /24 wildcard, but names TEST-NET-1 (RFC 5737), documentation
+// space that no connection on this machine comes from, so the broker checks
+// every request's signature.
+const aclWhitelist = "192.0.2.*"
+
+// yamlQuote renders s as a single-quoted YAML scalar.
+func yamlQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// plainACL renders conf/plain_acl.yml as the addon's init_acl leaves it: its
+// template (an empty globalWhiteRemoteAddresses and accounts) with the
+// whitelist and one admin account inserted. The account has no
+// whiteRemoteAddress, as on the addon, so it must always sign.
+func plainACL(a *aclAccount) string {
+	return "globalWhiteRemoteAddresses:\n" +
+		"  - " + aclWhitelist + "\n" +
+		"\n" +
+		"accounts:\n" +
+		"  - accessKey: " + yamlQuote(a.accessKey) + "\n" +
+		"    secretKey: " + yamlQuote(a.secretKey) + "\n" +
+		"    admin: true\n"
+}
+
+// toolsYML renders conf/tools.yml, where mqadmin (MQAdminStartup) looks for
+// the account it signs with.
+func toolsYML(a *aclAccount) string {
+	return "accessKey: " + yamlQuote(a.accessKey) + "\n" +
+		"secretKey: " + yamlQuote(a.secretKey) + "\n"
+}
+
+// redactedLogbackXML is logbackXML for an ACL topology. RocketMQ logs the
+// whole ACL file at INFO when a broker loads it ("Broker plain acl conf data
+// is : {...secretKey...}"), and the suite quotes and collects process logs
+// in its reports. So every message, and the stack trace printed with it,
+// has the secret key replaced by ****** before it reaches the file. The
+// pattern spells the secret as \xHH escapes: plain ASCII that needs no XML
+// or logback quoting. (That is an encoding, not a protection: the file is
+// as private as plain_acl.yml.)
+func redactedLogbackXML(secret string) string {
+	var re strings.Builder
+	for i := 0; i < len(secret); i++ {
+		fmt.Fprintf(&re, `\x%02x`, secret[i])
+	}
+	return strings.Replace(logbackXML, "%msg%n",
+		"%replace(%msg%n%ex){'"+re.String()+"', '******'}%nopex", 1)
+}

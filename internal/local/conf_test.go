@@ -63,11 +63,11 @@ func TestParseSetting(t *testing.T) {
 		t.Errorf("an empty value is a value: %v, %v", s, err)
 	}
 	for in, say := range map[string]string{
-		"flushDiskType":          "expected KEY=VALUE",
-		"=x":                     "is not a broker config key",
-		"bad key=1":              "is not a broker config key",
-		"listenPort=1":           "listenPort cannot be overridden",
-		"storePathRootDir=/tmp":  "cannot be overridden",
+		"flushDiskType":         "expected KEY=VALUE",
+		"=x":                    "is not a broker config key",
+		"bad key=1":             "is not a broker config key",
+		"listenPort=1":          "listenPort cannot be overridden",
+		"storePathRootDir=/tmp": "cannot be overridden",
 		"traceOn=a\nbrokerId=9": "line break",
 	} {
 		_, err := ParseSetting("--slave-config", in)

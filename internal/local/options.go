@@ -22,6 +22,7 @@ type config struct {
 	workDir    string
 	lostVolume bool
 	timeout    time.Duration
+	acl        *aclAccount // nil: brokers run without ACL, the addon's default
 }
 
 // WithServerVersion asks for RocketMQ version v, with fallbacks tried in
@@ -63,3 +64,19 @@ func WithStartTimeout(d time.Duration) Option { return func(c *config) { c.timeo
 // brings it back, as if its PVC were lost. It exists so tests can prove the
 // suite catches data loss; a conforming platform never does this.
 func WithLostVolumeOnRecreate() Option { return func(c *config) { c.lostVolume = true } }
+
+// WithACL runs the brokers the way the addon does with ENABLE_ACL=true:
+// broker.conf gets aclEnable=true and the RocketMQ home's conf/ holds a
+// plain_acl.yml with one admin account, accessKey/secretKey (the addon's
+// rocketmq-admin system account). The cluster's own calls, Credentials and
+// MQAdmin then use that account. RocketMQ refuses keys of 6 characters or
+// fewer; Start checks that first, and never quotes the secret key.
+//
+// Unlike on the addon, where the pod /24 is whitelisted, every request from
+// this machine must be signed here (see aclWhitelist). A slave's metadata sync
+// from its master is an unsigned request in RocketMQ 4.9, so with ACL and
+// more than one replica per shard slaves replicate messages (HA is not
+// subject to ACL) but do not learn new topics, groups or offsets.
+func WithACL(accessKey, secretKey string) Option {
+	return func(c *config) { c.acl = &aclAccount{accessKey: accessKey, secretKey: secretKey} }
+}

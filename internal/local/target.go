@@ -133,9 +133,9 @@ func (c *Cluster) AwaitNamesrvBack(ctx context.Context, i int) error {
 	return c.awaitNamesrv(ctx, n)
 }
 
-// Credentials implements scenarios.Target: the local brokers run without ACL,
-// as the addon's do by default.
-func (c *Cluster) Credentials() (string, string) { return "", "" }
+// Credentials implements scenarios.Target: the WithACL account, or empty
+// strings when the brokers run without ACL, as the addon's do by default.
+func (c *Cluster) Credentials() (string, string) { return c.cfg.acl.keys() }
 
 // RecreateDelay implements scenarios.Target.
 func (c *Cluster) RecreateDelay() time.Duration { return c.cfg.delay }

@@ -1,21 +1,29 @@
-package remoting
+package remoting_test
 
-// Tests against a real RocketMQ 4.9 deployment. They are skipped unless
-// the environment names the servers:
+// Tests against a real RocketMQ 4.9 deployment. By default they start one
+// on loopback with internal/local (testenv.Start: 1 shard of a master and
+// a slave, plus a 1x1 ACL topology for TestRealACL), so plain `go test`
+// runs them; -short skips them. The environment can point them at other
+// servers instead:
 //
 //	RMQ_TEST_NAMESRV     namesrv address, e.g. 127.0.0.1:9876
 //	RMQ_TEST_BROKER      a MASTER broker registered there (brokerIP1:listenPort)
 //	RMQ_TEST_SLAVE       optional: a SLAVE of that master
-//	RMQ_TEST_ACL_BROKER  optional: a broker with aclEnable=true, used with
+//	RMQ_TEST_ACL_BROKER  a broker with aclEnable=true, used with
 //	RMQ_TEST_ACCESS_KEY / RMQ_TEST_SECRET_KEY of an admin account
 //
 // The tests create uniquely named topics (remoting_it_*) and write a few
 // messages; there is no delete, so point them at a disposable cluster.
+//
+// They live in package remoting_test, which may import internal/local (it
+// imports remoting), and use only the package's exported API; messages are
+// written with the test's own sender (sender_test.go).
 
 import (
 	"bytes"
-	"compress/zlib"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -25,15 +33,62 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rmqkb/conformance/internal/local"
+	"github.com/rmqkb/conformance/internal/remoting"
+	"github.com/rmqkb/conformance/internal/testenv"
 )
 
-func realEnv(t *testing.T) (namesrv, broker string) {
+// Response codes the checks expect (RocketMQ 4.x ResponseCode); the
+// package keeps its own copies unexported.
+const (
+	codeSystemError          = 1
+	codePullRetryImmediately = 20
+)
+
+// realServers are the servers a run checks.
+type realServers struct {
+	namesrv, broker, slave string // slave may be empty in env mode
+}
+
+// servers returns the servers named by the environment or, by default,
+// those of a local topology of one shard with a master and a slave,
+// stopped when t ends.
+func servers(t *testing.T) realServers {
 	t.Helper()
-	namesrv, broker = os.Getenv("RMQ_TEST_NAMESRV"), os.Getenv("RMQ_TEST_BROKER")
-	if namesrv == "" || broker == "" {
-		t.Skip("real-broker test: set RMQ_TEST_NAMESRV and RMQ_TEST_BROKER (a master) to run it")
+	if ns, b := os.Getenv("RMQ_TEST_NAMESRV"), os.Getenv("RMQ_TEST_BROKER"); ns != "" || b != "" {
+		if ns == "" || b == "" {
+			t.Fatal("set both RMQ_TEST_NAMESRV and RMQ_TEST_BROKER (a master), or neither to use a local topology")
+		}
+		return realServers{namesrv: ns, broker: b, slave: os.Getenv("RMQ_TEST_SLAVE")}
 	}
-	return namesrv, broker
+	if testing.Short() {
+		t.Skip("real-broker test: starts a local RocketMQ topology; not in -short mode")
+	}
+	c := testenv.Start(t, 1, 2)
+	ctx := realCtx(t)
+	nss, err := c.Namesrvs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shards, err := c.Shards(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(nss) == 0 || len(shards) != 1 || len(shards[0].Brokers) != 2 {
+		t.Fatalf("local topology: namesrvs %v, shards %+v; want 1 shard of 2", nss, shards)
+	}
+	return realServers{namesrv: nss[0], broker: shards[0].Brokers[0].Addr, slave: shards[0].Brokers[1].Addr}
+}
+
+// TestReal runs every real-broker check on one topology.
+func TestReal(t *testing.T) {
+	s := servers(t)
+	t.Run("BrokerConfigAndRuntime", func(t *testing.T) { testBrokerConfigAndRuntime(t, s) })
+	t.Run("ClusterInfo", func(t *testing.T) { testClusterInfo(t, s) })
+	t.Run("CreateTopicAndRoute", func(t *testing.T) { testCreateTopicAndRoute(t, s) })
+	t.Run("Pull", func(t *testing.T) { testPull(t, s) })
+	t.Run("Slave", func(t *testing.T) { testSlave(t, s) })
 }
 
 func realCtx(t *testing.T) context.Context {
@@ -63,10 +118,31 @@ func eventually(t *testing.T, d time.Duration, f func() error) {
 	}
 }
 
-func TestRealBrokerConfigAndRuntime(t *testing.T) {
-	_, broker := realEnv(t)
+// runtimeInfo reads GET_BROKER_RUNTIME_INFO, retrying for a few seconds
+// while the broker fails it with NoSuchElementException: a 4.9 broker's
+// StoreStatsService has no TPS sample during its first second, and
+// getPutTps then calls getLast on an empty list. A just-registered broker
+// of a small local topology can be asked that early.
+func runtimeInfo(ctx context.Context, t *testing.T, c *remoting.Client, addr string) map[string]string {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		rt, err := c.BrokerRuntimeInfo(ctx, addr)
+		var re *remoting.ResponseError
+		if err == nil {
+			return rt
+		}
+		if !errors.As(err, &re) || !strings.Contains(re.Remark, "NoSuchElementException") || time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func testBrokerConfigAndRuntime(t *testing.T, s realServers) {
+	broker := s.broker
 	ctx := realCtx(t)
-	c := New()
+	c := remoting.New()
 	defer c.Close()
 
 	cfg, err := c.BrokerConfig(ctx, broker)
@@ -83,10 +159,7 @@ func TestRealBrokerConfigAndRuntime(t *testing.T) {
 		t.Errorf("brokerIP1:listenPort = %s, want the address we dialled, %s", got, broker)
 	}
 
-	rt, err := c.BrokerRuntimeInfo(ctx, broker)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rt := runtimeInfo(ctx, t, c, broker)
 	if _, err := strconv.ParseInt(rt["commitLogMaxOffset"], 10, 64); err != nil {
 		t.Errorf("commitLogMaxOffset %q: %v", rt["commitLogMaxOffset"], err)
 	}
@@ -95,10 +168,10 @@ func TestRealBrokerConfigAndRuntime(t *testing.T) {
 	}
 }
 
-func TestRealClusterInfo(t *testing.T) {
-	namesrv, broker := realEnv(t)
+func testClusterInfo(t *testing.T, s realServers) {
+	namesrv, broker := s.namesrv, s.broker
 	ctx := realCtx(t)
-	c := New()
+	c := remoting.New()
 	defer c.Close()
 
 	cfg, err := c.BrokerConfig(ctx, broker)
@@ -120,12 +193,17 @@ func TestRealClusterInfo(t *testing.T) {
 	if !slices.Contains(ci.ClusterAddrTable[cfg["brokerClusterName"]], cfg["brokerName"]) {
 		t.Errorf("cluster %s does not list %s: %v", cfg["brokerClusterName"], cfg["brokerName"], ci.ClusterAddrTable)
 	}
+	if s.slave != "" {
+		if got := bd.BrokerAddrs[1]; got != s.slave {
+			t.Errorf("cluster info lists broker id 1 at %q, want the slave %s", got, s.slave)
+		}
+	}
 }
 
-func TestRealCreateTopicAndRoute(t *testing.T) {
-	namesrv, broker := realEnv(t)
+func testCreateTopicAndRoute(t *testing.T, s realServers) {
+	namesrv, broker := s.namesrv, s.broker
 	ctx := realCtx(t)
-	c := New()
+	c := remoting.New()
 	defer c.Close()
 
 	cfg, err := c.BrokerConfig(ctx, broker)
@@ -133,10 +211,10 @@ func TestRealCreateTopicAndRoute(t *testing.T) {
 		t.Fatal(err)
 	}
 	topic := uniqueTopic("route")
-	if _, err := c.TopicRoute(ctx, namesrv, topic); !IsTopicNotExist(err) {
+	if _, err := c.TopicRoute(ctx, namesrv, topic); !remoting.IsTopicNotExist(err) {
 		t.Fatalf("route of a topic not yet created: want TOPIC_NOT_EXIST, got %v", err)
 	}
-	if err := c.CreateTopic(ctx, broker, TopicConfig{TopicName: topic, ReadQueueNums: 3, WriteQueueNums: 2}); err != nil {
+	if err := c.CreateTopic(ctx, broker, remoting.TopicConfig{TopicName: topic, ReadQueueNums: 3, WriteQueueNums: 2}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -144,7 +222,7 @@ func TestRealCreateTopicAndRoute(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := tcs[topic], (TopicConfig{TopicName: topic, ReadQueueNums: 3, WriteQueueNums: 2, Perm: 6}); got != want {
+	if got, want := tcs[topic], (remoting.TopicConfig{TopicName: topic, ReadQueueNums: 3, WriteQueueNums: 2, Perm: 6}); got != want {
 		t.Errorf("broker topic config %+v, want %+v", got, want)
 	}
 
@@ -167,68 +245,18 @@ func TestRealCreateTopicAndRoute(t *testing.T) {
 	})
 
 	// An illegal name is refused by the broker; the refusal must surface.
-	err = c.CreateTopic(ctx, broker, TopicConfig{TopicName: "bad topic!", ReadQueueNums: 1, WriteQueueNums: 1})
-	var re *ResponseError
-	if !errors.As(err, &re) || re.Request != UpdateAndCreateTopic || re.Code != codeSystemError {
-		t.Fatalf("illegal topic name: want SYSTEM_ERROR ResponseError, got %v", err)
+	err = c.CreateTopic(ctx, broker, remoting.TopicConfig{TopicName: "bad topic!", ReadQueueNums: 1, WriteQueueNums: 1})
+	var re *remoting.ResponseError
+	if !errors.As(err, &re) || re.Request != remoting.UpdateAndCreateTopic || re.Code != codeSystemError {
+		t.Fatalf("illegal topic name: want SYSTEM_ERROR remoting.ResponseError, got %v", err)
 	}
-}
-
-// sentMessage is what the broker acknowledged for a test message.
-type sentMessage struct {
-	msgID       string
-	queueOffset int64
-	body        []byte // uncompressed
-	keys, tags  string
-}
-
-// sendTestMessage produces one message with SEND_MESSAGE (code 10), the
-// v1 header, straight to one queue. It lives in the tests only: the
-// package is a reader, but a pull test needs messages whose keys,
-// bodies and broker-assigned ids it knows. compress stores the body
-// zlib-compressed with the compressed+ZLIB sysFlag, as a Java producer
-// does for bodies over 4 KiB.
-func sendTestMessage(ctx context.Context, t *testing.T, c *Client, broker, topic string, queueID int, body []byte, keys, tags string, compress bool) sentMessage {
-	t.Helper()
-	wire, sysFlag := body, 0
-	if compress {
-		var buf bytes.Buffer
-		w := zlib.NewWriter(&buf)
-		w.Write(body)
-		w.Close()
-		wire, sysFlag = buf.Bytes(), 1|3<<8
-	}
-	props := "KEYS\x01" + keys + "\x02TAGS\x01" + tags + "\x02WAIT\x01true"
-	ext := map[string]string{
-		"producerGroup":         "remoting_it_producer",
-		"topic":                 topic,
-		"defaultTopic":          "TBW102",
-		"defaultTopicQueueNums": "4",
-		"queueId":               strconv.Itoa(queueID),
-		"sysFlag":               strconv.Itoa(sysFlag),
-		"bornTimestamp":         strconv.FormatInt(time.Now().UnixMilli(), 10),
-		"flag":                  "0",
-		"properties":            props,
-		"reconsumeTimes":        "0",
-		"unitMode":              "false",
-		"batch":                 "false",
-	}
-	resp, err := c.call(ctx, broker, 10, ext, wire)
-	if err != nil {
-		t.Fatalf("send: %v", err)
-	}
-	off, err := strconv.ParseInt(resp.ExtFields["queueOffset"], 10, 64)
-	if err != nil {
-		t.Fatalf("send response %v: %v", resp.ExtFields, err)
-	}
-	return sentMessage{msgID: resp.ExtFields["msgId"], queueOffset: off, body: body, keys: keys, tags: tags}
 }
 
 // waitDispatched waits until queue 0 of topic holds n messages. A send
 // is acknowledged once it is in the commit log; the consume queue that
 // GET_MAX_OFFSET and PULL_MESSAGE read is filled asynchronously
 // (ReputMessageService), so it can lag the acknowledgement briefly.
-func waitDispatched(ctx context.Context, t *testing.T, c *Client, broker, topic string, n int64) {
+func waitDispatched(ctx context.Context, t *testing.T, c *remoting.Client, broker, topic string, n int64) {
 	t.Helper()
 	eventually(t, 10*time.Second, func() error {
 		off, err := c.MaxOffset(ctx, broker, topic, 0)
@@ -243,7 +271,7 @@ func waitDispatched(ctx context.Context, t *testing.T, c *Client, broker, topic 
 }
 
 // checkPulled compares pulled messages with what was sent.
-func checkPulled(t *testing.T, got []Message, want []sentMessage, topic, storeHost string) {
+func checkPulled(t *testing.T, got []remoting.Message, want []sentMessage, topic, storeHost string) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Fatalf("pulled %d messages, want %d", len(got), len(want))
@@ -267,21 +295,22 @@ func checkPulled(t *testing.T, got []Message, want []sentMessage, topic, storeHo
 	}
 }
 
-func TestRealPull(t *testing.T) {
-	_, broker := realEnv(t)
+func testPull(t *testing.T, s realServers) {
+	broker := s.broker
 	ctx := realCtx(t)
-	c := New()
+	c := remoting.New()
 	defer c.Close()
+	var snd sender
 
 	topic := uniqueTopic("pull")
-	if err := c.CreateTopic(ctx, broker, TopicConfig{TopicName: topic, ReadQueueNums: 2, WriteQueueNums: 2}); err != nil {
+	if err := c.CreateTopic(ctx, broker, remoting.TopicConfig{TopicName: topic, ReadQueueNums: 2, WriteQueueNums: 2}); err != nil {
 		t.Fatal(err)
 	}
 	big := bytes.Repeat([]byte("0123456789abcdef"), 512) // 8 KiB
 	sent := []sentMessage{
-		sendTestMessage(ctx, t, c, broker, topic, 0, []byte("first"), "k1", "tagA", false),
-		sendTestMessage(ctx, t, c, broker, topic, 0, []byte("second"), "k2 k2b", "tagB", false),
-		sendTestMessage(ctx, t, c, broker, topic, 0, big, "k3", "tagA", true),
+		snd.send(ctx, t, broker, topic, 0, []byte("first"), "k1", "tagA", false),
+		snd.send(ctx, t, broker, topic, 0, []byte("second"), "k2 k2b", "tagB", false),
+		snd.send(ctx, t, broker, topic, 0, big, "k3", "tagA", true),
 	}
 
 	waitDispatched(ctx, t, c, broker, topic, 3)
@@ -293,68 +322,68 @@ func TestRealPull(t *testing.T) {
 	}
 
 	group := "remoting_it_group"
-	res, err := c.Pull(ctx, broker, PullRequest{Group: group, Topic: topic, QueueID: 0})
+	res, err := c.Pull(ctx, broker, remoting.PullRequest{Group: group, Topic: topic, QueueID: 0})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Status != Found || res.NextBeginOffset != 3 || res.MaxOffset != 3 || res.MinOffset != 0 {
+	if res.Status != remoting.Found || res.NextBeginOffset != 3 || res.MaxOffset != 3 || res.MinOffset != 0 {
 		t.Fatalf("pull: %v next %d min %d max %d", res.Status, res.NextBeginOffset, res.MinOffset, res.MaxOffset)
 	}
 	checkPulled(t, res.Messages, sent, topic, broker)
 
-	res, err = c.Pull(ctx, broker, PullRequest{Group: group, Topic: topic, QueueID: 0, Offset: 1, MaxMsgs: 1})
-	if err != nil || res.Status != Found || res.NextBeginOffset != 2 {
+	res, err = c.Pull(ctx, broker, remoting.PullRequest{Group: group, Topic: topic, QueueID: 0, Offset: 1, MaxMsgs: 1})
+	if err != nil || res.Status != remoting.Found || res.NextBeginOffset != 2 {
 		t.Fatalf("pull one from offset 1: %+v %v", res, err)
 	}
 	checkPulled(t, res.Messages, sent[1:2], topic, broker)
 
-	res, err = c.Pull(ctx, broker, PullRequest{Group: group, Topic: topic, QueueID: 0, SubExpression: "tagA"})
-	if err != nil || res.Status != Found {
+	res, err = c.Pull(ctx, broker, remoting.PullRequest{Group: group, Topic: topic, QueueID: 0, SubExpression: "tagA"})
+	if err != nil || res.Status != remoting.Found {
 		t.Fatalf("pull tagA: %+v %v", res, err)
 	}
 	checkPulled(t, res.Messages, []sentMessage{sent[0], sent[2]}, topic, broker)
 
-	res, err = c.Pull(ctx, broker, PullRequest{Group: group, Topic: topic, QueueID: 0, SubExpression: "nosuchtag"})
-	if err != nil || res.Status != NoMatchedMsg || res.Code != codePullRetryImmediately {
+	res, err = c.Pull(ctx, broker, remoting.PullRequest{Group: group, Topic: topic, QueueID: 0, SubExpression: "nosuchtag"})
+	if err != nil || res.Status != remoting.NoMatchedMsg || res.Code != codePullRetryImmediately {
 		t.Fatalf("pull of an unmatched tag: %+v %v", res, err)
 	}
 
-	res, err = c.Pull(ctx, broker, PullRequest{Group: group, Topic: topic, QueueID: 0, Offset: 3})
-	if err != nil || res.Status != NoNewMsg {
+	res, err = c.Pull(ctx, broker, remoting.PullRequest{Group: group, Topic: topic, QueueID: 0, Offset: 3})
+	if err != nil || res.Status != remoting.NoNewMsg {
 		t.Fatalf("pull at the end: %+v %v", res, err)
 	}
-	res, err = c.Pull(ctx, broker, PullRequest{Group: group, Topic: topic, QueueID: 0, Offset: 100})
-	if err != nil || res.Status != OffsetIllegal || res.NextBeginOffset != 3 {
+	res, err = c.Pull(ctx, broker, remoting.PullRequest{Group: group, Topic: topic, QueueID: 0, Offset: 100})
+	if err != nil || res.Status != remoting.OffsetIllegal || res.NextBeginOffset != 3 {
 		t.Fatalf("pull far past the end: %+v %v", res, err)
 	}
 
 	start := time.Now()
-	res, err = c.Pull(ctx, broker, PullRequest{Group: group, Topic: topic, QueueID: 0, Offset: 3, SuspendTimeout: 1500 * time.Millisecond})
-	if err != nil || res.Status != NoNewMsg {
+	res, err = c.Pull(ctx, broker, remoting.PullRequest{Group: group, Topic: topic, QueueID: 0, Offset: 3, SuspendTimeout: 1500 * time.Millisecond})
+	if err != nil || res.Status != remoting.NoNewMsg {
 		t.Fatalf("long poll: %+v %v", res, err)
 	}
 	if d := time.Since(start); d < time.Second {
 		t.Errorf("long poll answered after %v; the broker should have held it ~1.5s", d)
 	}
 
-	var re *ResponseError
-	if _, err := c.Pull(ctx, broker, PullRequest{Group: group, Topic: topic, QueueID: 5}); !errors.As(err, &re) || re.Code != codeSystemError {
+	var re *remoting.ResponseError
+	if _, err := c.Pull(ctx, broker, remoting.PullRequest{Group: group, Topic: topic, QueueID: 5}); !errors.As(err, &re) || re.Code != codeSystemError {
 		t.Errorf("queue beyond readQueueNums: want SYSTEM_ERROR, got %v", err)
 	}
-	if _, err := c.Pull(ctx, broker, PullRequest{Group: group, Topic: uniqueTopic("absent"), QueueID: 0}); !IsTopicNotExist(err) {
+	if _, err := c.Pull(ctx, broker, remoting.PullRequest{Group: group, Topic: uniqueTopic("absent"), QueueID: 0}); !remoting.IsTopicNotExist(err) {
 		t.Errorf("pull of an unknown topic: want TOPIC_NOT_EXIST, got %v", err)
 	}
 }
 
-func TestRealSlave(t *testing.T) {
-	_, broker := realEnv(t)
-	slave := os.Getenv("RMQ_TEST_SLAVE")
+func testSlave(t *testing.T, s realServers) {
+	broker, slave := s.broker, s.slave
 	if slave == "" {
 		t.Skip("real-broker test: set RMQ_TEST_SLAVE (a slave of RMQ_TEST_BROKER) to run it")
 	}
 	ctx := realCtx(t)
-	c := New()
+	c := remoting.New()
 	defer c.Close()
+	var snd sender
 
 	cfg, err := c.BrokerConfig(ctx, slave)
 	if err != nil {
@@ -365,23 +394,23 @@ func TestRealSlave(t *testing.T) {
 	}
 
 	topic := uniqueTopic("slave")
-	var re *ResponseError
-	if err := c.CreateTopic(ctx, slave, TopicConfig{TopicName: topic, ReadQueueNums: 1, WriteQueueNums: 1}); !errors.As(err, &re) || re.Code != codeSystemError {
+	var re *remoting.ResponseError
+	if err := c.CreateTopic(ctx, slave, remoting.TopicConfig{TopicName: topic, ReadQueueNums: 1, WriteQueueNums: 1}); !errors.As(err, &re) || re.Code != codeSystemError {
 		t.Fatalf("create on a slave: want SYSTEM_ERROR, got %v", err)
 	}
-	if err := c.CreateTopic(ctx, broker, TopicConfig{TopicName: topic, ReadQueueNums: 1, WriteQueueNums: 1}); err != nil {
+	if err := c.CreateTopic(ctx, broker, remoting.TopicConfig{TopicName: topic, ReadQueueNums: 1, WriteQueueNums: 1}); err != nil {
 		t.Fatal(err)
 	}
-	sent := []sentMessage{sendTestMessage(ctx, t, c, broker, topic, 0, []byte("replicated"), "ks", "tagS", false)}
+	sent := []sentMessage{snd.send(ctx, t, broker, topic, 0, []byte("replicated"), "ks", "tagS", false)}
 
 	// The slave learns topics every ~10s and the data over HA.
-	var res *PullResult
+	var res *remoting.PullResult
 	eventually(t, 60*time.Second, func() error {
-		res, err = c.Pull(ctx, slave, PullRequest{Group: "remoting_it_group", Topic: topic})
+		res, err = c.Pull(ctx, slave, remoting.PullRequest{Group: "remoting_it_group", Topic: topic})
 		if err != nil {
 			return err
 		}
-		if res.Status != Found {
+		if res.Status != remoting.Found {
 			return fmt.Errorf("slave pull status %v", res.Status)
 		}
 		return nil
@@ -393,42 +422,117 @@ func TestRealSlave(t *testing.T) {
 	}
 }
 
-func TestRealACL(t *testing.T) {
-	aclBroker, ak, sk := os.Getenv("RMQ_TEST_ACL_BROKER"), os.Getenv("RMQ_TEST_ACCESS_KEY"), os.Getenv("RMQ_TEST_SECRET_KEY")
-	if aclBroker == "" || ak == "" || sk == "" {
-		t.Skip("real-broker test: set RMQ_TEST_ACL_BROKER, RMQ_TEST_ACCESS_KEY and RMQ_TEST_SECRET_KEY (an admin account) to run it")
+// aclServers returns an ACL broker and an admin account: from the
+// environment or, by default, a local 1x1 topology started WithACL with
+// keys made up for the run. c is nil in env mode.
+func aclServers(t *testing.T) (broker, ak, sk string, c *local.Cluster) {
+	t.Helper()
+	broker, ak, sk = os.Getenv("RMQ_TEST_ACL_BROKER"), os.Getenv("RMQ_TEST_ACCESS_KEY"), os.Getenv("RMQ_TEST_SECRET_KEY")
+	if broker != "" || ak != "" || sk != "" {
+		if broker == "" || ak == "" || sk == "" {
+			t.Fatal("set all of RMQ_TEST_ACL_BROKER, RMQ_TEST_ACCESS_KEY and RMQ_TEST_SECRET_KEY (an admin account), or none to use a local topology")
+		}
+		return broker, ak, sk, nil
 	}
+	if testing.Short() {
+		t.Skip("real-broker test: starts a local RocketMQ topology; not in -short mode")
+	}
+	// Longer than 6 characters, which RocketMQ requires of both keys.
+	ak, sk = "rocketmq-admin", randomKey(t)
+	c = testenv.Start(t, 1, 1, local.WithACL(ak, sk))
+	shards, err := c.Shards(realCtx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return shards[0].Brokers[0].Addr, ak, sk, c
+}
+
+func randomKey(t *testing.T) string {
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// TestRealACL checks request signing against a broker with aclEnable=true.
+// The secret key is never logged: failures quote errors, which carry the
+// broker's remark (it names the access key only).
+func TestRealACL(t *testing.T) {
+	aclBroker, ak, sk, cluster := aclServers(t)
 	ctx := realCtx(t)
 
-	signed := New(WithCredentials(ak, sk))
+	signed := remoting.New(remoting.WithCredentials(ak, sk))
 	defer signed.Close()
-	if _, err := signed.BrokerRuntimeInfo(ctx, aclBroker); err != nil {
+	if _, err := signed.BrokerConfig(ctx, aclBroker); err != nil {
 		t.Fatalf("signed request refused: %v", err)
 	}
+	runtimeInfo(ctx, t, signed, aclBroker)
 	// Many header fields and a body-less request: the whole sorted
 	// concatenation must match the broker's.
 	topic := uniqueTopic("acl")
-	if err := signed.CreateTopic(ctx, aclBroker, TopicConfig{TopicName: topic, ReadQueueNums: 1, WriteQueueNums: 1}); err != nil {
+	if err := signed.CreateTopic(ctx, aclBroker, remoting.TopicConfig{TopicName: topic, ReadQueueNums: 1, WriteQueueNums: 1}); err != nil {
 		t.Fatalf("signed create refused: %v", err)
 	}
 	// A body is part of the signed content too.
-	sent := sendTestMessage(ctx, t, signed, aclBroker, topic, 0, []byte("signed body"), "ka", "tagA", false)
+	sent := sender{accessKey: ak, secretKey: sk}.send(ctx, t, aclBroker, topic, 0, []byte("signed body"), "ka", "tagA", false)
 	waitDispatched(ctx, t, signed, aclBroker, topic, 1)
-	res, err := signed.Pull(ctx, aclBroker, PullRequest{Group: "remoting_it_group", Topic: topic})
-	if err != nil || res.Status != Found {
+	res, err := signed.Pull(ctx, aclBroker, remoting.PullRequest{Group: "remoting_it_group", Topic: topic})
+	if err != nil || res.Status != remoting.Found {
 		t.Fatalf("signed pull: %+v %v", res, err)
 	}
 	checkPulled(t, res.Messages, []sentMessage{sent}, topic, aclBroker)
 
-	var re *ResponseError
-	unsigned := New()
+	// The broker refuses in its ACL hook, with SYSTEM_ERROR and the
+	// AclException in the remark.
+	var re *remoting.ResponseError
+	unsigned := remoting.New()
 	defer unsigned.Close()
-	if _, err := unsigned.BrokerRuntimeInfo(ctx, aclBroker); !errors.As(err, &re) {
-		t.Errorf("unsigned request: want a refusal, got %v", err)
+	if _, err := unsigned.BrokerConfig(ctx, aclBroker); !errors.As(err, &re) || !strings.Contains(re.Remark, "AclException") {
+		t.Errorf("unsigned request: want an ACL refusal, got %v", err)
 	}
-	wrong := New(WithCredentials(ak, sk+"x"))
+	wrong := remoting.New(remoting.WithCredentials(ak, sk+"x"))
 	defer wrong.Close()
-	if _, err := wrong.BrokerRuntimeInfo(ctx, aclBroker); !errors.As(err, &re) || !strings.Contains(strings.ToLower(re.Remark), "signature") {
+	if _, err := wrong.BrokerConfig(ctx, aclBroker); !errors.As(err, &re) || !strings.Contains(strings.ToLower(re.Remark), "signature") {
 		t.Errorf("wrong secret: want a signature refusal, got %v", err)
+	}
+	if cluster != nil {
+		t.Run("LocalTarget", func(t *testing.T) { testLocalACL(t, cluster, ak, sk) })
+	}
+}
+
+// testLocalACL checks what WithACL promises beyond the broker refusing
+// unsigned requests (which TestRealACL just saw): the target reports the
+// account, mqadmin signs with it, and the secret stays out of every log.
+func testLocalACL(t *testing.T, c *local.Cluster, ak, sk string) {
+	ctx := realCtx(t)
+	if gotAK, gotSK := c.Credentials(); gotAK != ak || gotSK != sk {
+		t.Errorf("Credentials() returned access key %q and a secret that %s the configured one", gotAK, map[bool]string{true: "matches", false: "does not match"}[gotSK == sk])
+	}
+	shards, err := c.Shards(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := shards[0].Brokers[0]
+	out, err := c.MQAdmin(ctx, "brokerStatus", "-b", b.Addr)
+	if err != nil {
+		t.Fatalf("mqadmin on the ACL topology: %v", strings.ReplaceAll(err.Error(), sk, "<secret>"))
+	}
+	if !strings.Contains(out, "brokerVersionDesc") {
+		t.Errorf("mqadmin brokerStatus printed no runtime table:\n%s", strings.ReplaceAll(out, sk, "<secret>"))
+	}
+	if strings.Contains(out, sk) {
+		t.Error("mqadmin output holds the secret key")
+	}
+	// The log is still written, exceptions included: the wrong-secret
+	// refusal above is in it.
+	logs := c.LogTail(b.Pod, 100000)
+	if !strings.Contains(logs, "Check signature failed") {
+		t.Errorf("the logs of %s do not show the refused wrong-secret request", b.Pod)
+	}
+	for _, line := range strings.Split(logs, "\n") {
+		if strings.Contains(line, sk) {
+			t.Errorf("the logs of %s hold the secret key: %s", b.Pod, strings.ReplaceAll(line, sk, "<secret>"))
+		}
 	}
 }

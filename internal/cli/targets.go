@@ -1,0 +1,102 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/rmqkb/conformance/internal/audit"
+	"github.com/rmqkb/conformance/internal/kube"
+	"github.com/rmqkb/conformance/internal/local"
+	"github.com/rmqkb/conformance/scenarios"
+)
+
+// started is a target that is up, with what the report needs to say about
+// it and how to collect diagnostics and tear it down.
+type started struct {
+	target   scenarios.Target
+	version  string            // RocketMQ server version it runs
+	evidence []string          // for the setup testcase
+	props    map[string]string // extra report properties
+	collect  func(ctx context.Context, dir string) error
+	close    func() error
+}
+
+// startLocal brings up the local topology.
+func startLocal(ctx context.Context, p plan, progress io.Writer) (*started, error) {
+	cl, err := local.Start(ctx, p.manifest, append(p.opts, local.WithProgress(progress))...)
+	if err != nil {
+		return nil, err
+	}
+	d := cl.Dist()
+	s := &started{
+		target:   cl,
+		version:  d.Version,
+		evidence: []string{fmt.Sprintf("RocketMQ %s from %s, Java %d at %s, run folder %s", d.Version, d.LibDir, cl.Java().Major, cl.Java().Path, cl.Dir())},
+		props:    map[string]string{},
+		collect: func(_ context.Context, dir string) error {
+			return cl.CollectLogs(filepath.Join(dir, "processes"))
+		},
+		close: func() error {
+			err := cl.Close()
+			if p.flags.keep {
+				fmt.Fprintf(progress, "kept logs and stores in %s\n", cl.Dir())
+			} else {
+				fmt.Fprintf(progress, "stopped every process and removed %s\n", cl.Dir())
+			}
+			return err
+		},
+	}
+	if d.Note != "" {
+		s.props["rocketmq.version.note"] = d.Note
+		s.evidence = append(s.evidence, d.Note)
+	}
+	quietClient(filepath.Join(cl.Dir(), "rocketmq-client-go.log"))
+	return s, nil
+}
+
+// startKube connects to an existing Cluster and waits for its role labels
+// to settle.
+func startKube(ctx context.Context, p plan, progress io.Writer) (*started, error) {
+	cfg, err := kube.RESTConfig(p.flags.kubeconfig, p.flags.kubeContext, p.flags.inCluster)
+	if err != nil {
+		return nil, err
+	}
+	topo := p.manifest.Topology()
+	t, err := kube.New(ctx, cfg, p.namespace, p.cluster, topo, kube.WithOutputDirs(p.flags.reports))
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(progress, "waiting for the broker role labels of %s/%s to settle\n", p.namespace, p.cluster)
+	if err := t.AwaitStableRoles(ctx); err != nil {
+		t.Close()
+		return nil, err
+	}
+	return &started{
+		target:   t,
+		version:  p.manifest.Broker.ServiceVersion,
+		evidence: []string{fmt.Sprintf("Cluster %s/%s on %s", p.namespace, p.cluster, cfg.Host)},
+		props:    map[string]string{"kube.host": cfg.Host},
+		collect:  t.CollectDiagnostics,
+		close:    t.Close,
+	}, nil
+}
+
+// startAudit loads a dump.
+func startAudit(_ context.Context, p plan, _ io.Writer) (*started, error) {
+	topo := p.manifest.Topology()
+	topo.Cluster, topo.Namespace = p.cluster, p.namespace
+	t, err := audit.New(p.flags.from, topo, p.flags.reports)
+	if err != nil {
+		return nil, err
+	}
+	return &started{
+		target:   t,
+		version:  p.manifest.Broker.ServiceVersion,
+		evidence: []string{"objects from " + p.flags.from},
+		props:    map[string]string{"audit.from": p.flags.from},
+		collect:  func(context.Context, string) error { return nil },
+		close:    func() error { return nil },
+	}, nil
+}

@@ -1,0 +1,160 @@
+package kube
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/rmqkb/conformance/internal/wait"
+	"github.com/rmqkb/conformance/scenarios"
+)
+
+// Kill implements scenarios.Target: delete the pod with grace period 0 and
+// return once that incarnation is gone. KubeBlocks recreates it on its PVC.
+func (t *Target) Kill(ctx context.Context, b scenarios.Broker) error {
+	return t.deletePod(ctx, b.Pod)
+}
+
+func (t *Target) deletePod(ctx context.Context, name string) error {
+	pods := t.cs.CoreV1().Pods(t.ns)
+	p, err := pods.Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return fmt.Errorf("get pod %s: %w", name, err)
+	}
+	zero := int64(0)
+	uid := p.UID
+	if err := pods.Delete(ctx, name, metav1.DeleteOptions{GracePeriodSeconds: &zero, Preconditions: &metav1.Preconditions{UID: &uid}}); err != nil {
+		return fmt.Errorf("delete pod %s: %w", name, err)
+	}
+	t.mu.Lock()
+	t.killed[name] = uid
+	t.mu.Unlock()
+	return wait.Until(ctx, 200*time.Millisecond, "pod "+name+" ("+string(uid)+") to be gone", func(ctx context.Context) (bool, string, error) {
+		cur, err := pods.Get(ctx, name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return true, "", nil
+		}
+		if err != nil {
+			return false, err.Error(), nil
+		}
+		return cur.UID != uid, "the old pod is still there", nil
+	})
+}
+
+// awaitRecreated waits for a new incarnation of pod name that is Running
+// and Ready and, for a broker, carries the role label ordinal implies.
+func (t *Target) awaitRecreated(ctx context.Context, name, wantRole string) (*corev1.Pod, error) {
+	t.mu.Lock()
+	old := t.killed[name]
+	t.mu.Unlock()
+	var got *corev1.Pod
+	err := wait.Until(ctx, 500*time.Millisecond, "pod "+name+" to be recreated, Running and Ready", func(ctx context.Context) (bool, string, error) {
+		p, err := t.cs.CoreV1().Pods(t.ns).Get(ctx, name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return false, "not recreated yet", nil
+		}
+		if err != nil {
+			return false, err.Error(), nil
+		}
+		switch {
+		case p.UID == old:
+			return false, "still the killed incarnation", nil
+		case p.Status.Phase != corev1.PodRunning || !ready(p):
+			return false, fmt.Sprintf("new pod is %s, ready=%v", p.Status.Phase, ready(p)), nil
+		case wantRole != "" && p.Labels[scenarios.LabelRole] != wantRole:
+			return false, fmt.Sprintf("role label %q, waiting for %q", p.Labels[scenarios.LabelRole], wantRole), nil
+		}
+		got = p
+		return true, "", nil
+	})
+	return got, err
+}
+
+func ready(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// AwaitBack implements scenarios.Target: the pod is recreated, Ready, its
+// role label settles to the one its ordinal gets, and, when the pod
+// network is reachable, it is registered in every namesrv again.
+func (t *Target) AwaitBack(ctx context.Context, b scenarios.Broker) error {
+	role := "slave"
+	if b.Ordinal == 0 {
+		role = "master"
+	}
+	p, err := t.awaitRecreated(ctx, b.Pod, role)
+	if err != nil {
+		return err
+	}
+	if err := t.AwaitStableRoles(ctx); err != nil {
+		return err
+	}
+	if t.reachable(ctx) != nil {
+		return nil
+	}
+	addr := fmt.Sprintf("%s:%d", p.Status.PodIP, containerPort(p, "rocketmq-broker", "broker", 10911))
+	return wait.Until(ctx, 500*time.Millisecond, b.Pod+" to register in every namesrv", func(ctx context.Context) (bool, string, error) {
+		ns, err := t.Namesrvs(ctx)
+		if err != nil {
+			return false, err.Error(), nil
+		}
+		for _, n := range ns {
+			ci, err := t.rc.ClusterInfo(ctx, n)
+			if err != nil {
+				return false, err.Error(), nil
+			}
+			if ci.BrokerAddrTable[b.Shard].BrokerAddrs[int64(b.Ordinal)] != addr {
+				return false, fmt.Sprintf("namesrv %s does not list %s id %d at %s", n, b.Shard, b.Ordinal, addr), nil
+			}
+		}
+		return true, "", nil
+	})
+}
+
+func (t *Target) namesrvPod(ctx context.Context, i int) (string, error) {
+	pods, err := t.pods(ctx, "namesrv")
+	if err != nil {
+		return "", err
+	}
+	for _, p := range pods {
+		if podOrdinal(p.Name) == i {
+			return p.Name, nil
+		}
+	}
+	return "", fmt.Errorf("no namesrv pod with ordinal %d among %d", i, len(pods))
+}
+
+// KillNamesrv implements scenarios.Target.
+func (t *Target) KillNamesrv(ctx context.Context, i int) error {
+	name, err := t.namesrvPod(ctx, i)
+	if err != nil {
+		return err
+	}
+	return t.deletePod(ctx, name)
+}
+
+// AwaitNamesrvBack implements scenarios.Target.
+func (t *Target) AwaitNamesrvBack(ctx context.Context, i int) error {
+	name := fmt.Sprintf("%s-namesrv-%d", t.cluster, i)
+	p, err := t.awaitRecreated(ctx, name, "")
+	if err != nil {
+		return err
+	}
+	if t.reachable(ctx) != nil {
+		return nil
+	}
+	addr := fmt.Sprintf("%s:%d", p.Status.PodIP, containerPort(p, "rocketmq-namesrv", "nameserver", 9876))
+	return wait.Until(ctx, 500*time.Millisecond, "namesrv "+name+" to answer", func(ctx context.Context) (bool, string, error) {
+		_, err := t.rc.ClusterInfo(ctx, addr)
+		return err == nil, fmt.Sprint(err), nil
+	})
+}

@@ -1,0 +1,71 @@
+package kube
+
+import (
+	"context"
+	"fmt"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/rmqkb/conformance/scenarios"
+)
+
+// The KubeBlocks resources the suite reads.
+var (
+	ClusterGVR     = schema.GroupVersionResource{Group: "apps.kubeblocks.io", Version: "v1", Resource: "clusters"}
+	ComponentGVR   = schema.GroupVersionResource{Group: "apps.kubeblocks.io", Version: "v1", Resource: "components"}
+	InstanceSetGVR = schema.GroupVersionResource{Group: "workloads.kubeblocks.io", Version: "v1", Resource: "instancesets"}
+)
+
+// Snapshot implements scenarios.ObjectSource: the Cluster and what it owns
+// in its namespace, read now.
+func (t *Target) Snapshot(ctx context.Context) (*scenarios.Snapshot, error) {
+	s := &scenarios.Snapshot{Source: fmt.Sprintf("namespace %s on %s", t.ns, t.host)}
+	cl, err := t.dyn.Resource(ClusterGVR).Namespace(t.ns).Get(ctx, t.cluster, metav1.GetOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("get Cluster %s/%s: %w", t.ns, t.cluster, err)
+	}
+	s.Cluster = cl
+	sel := metav1.ListOptions{LabelSelector: scenarios.LabelInstance + "=" + t.cluster}
+	list := func(gvr schema.GroupVersionResource) ([]unstructured.Unstructured, error) {
+		l, err := t.dyn.Resource(gvr).Namespace(t.ns).List(ctx, sel)
+		if err != nil {
+			return nil, fmt.Errorf("list %s in %s: %w", gvr.Resource, t.ns, err)
+		}
+		return l.Items, nil
+	}
+	if s.Components, err = list(ComponentGVR); err != nil {
+		return nil, err
+	}
+	if s.InstanceSets, err = list(InstanceSetGVR); err != nil {
+		return nil, err
+	}
+	core := t.cs.CoreV1()
+	pods, err := core.Pods(t.ns).List(ctx, sel)
+	if err != nil {
+		return nil, fmt.Errorf("list pods in %s: %w", t.ns, err)
+	}
+	s.Pods = pods.Items
+	// Services, PVCs and Secrets are listed whole: one that lacks the
+	// instance label but belongs by name must still be seen.
+	svcs, err := core.Services(t.ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("list services in %s: %w", t.ns, err)
+	}
+	s.Services = svcs.Items
+	pvcs, err := core.PersistentVolumeClaims(t.ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("list PVCs in %s: %w", t.ns, err)
+	}
+	s.PVCs = pvcs.Items
+	secrets, err := core.Secrets(t.ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("list secrets in %s: %w", t.ns, err)
+	}
+	s.Secrets = secrets.Items
+	return s, nil
+}
+
+// Live implements scenarios.ObjectSource.
+func (t *Target) Live() bool { return true }

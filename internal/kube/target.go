@@ -1,0 +1,303 @@
+package kube
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+
+	"github.com/rmqkb/conformance/internal/remoting"
+	"github.com/rmqkb/conformance/internal/wait"
+	"github.com/rmqkb/conformance/scenarios"
+)
+
+// Target is a KubeBlocks RocketMQ Cluster reached through the API server.
+type Target struct {
+	cs      kubernetes.Interface
+	dyn     dynamic.Interface
+	host    string
+	ns      string
+	cluster string
+	topo    scenarios.Topology
+	rc      *remoting.Client
+
+	dialTimeout time.Duration
+	settle      time.Duration
+	outputs     []string
+	ak, sk      string
+
+	reachOnce sync.Once
+	reachErr  error
+
+	mu     sync.Mutex
+	killed map[string]types.UID // pod -> UID of the killed incarnation
+}
+
+// Option configures New.
+type Option func(*Target)
+
+// WithDialTimeout bounds the probe that decides whether pod IPs can be
+// reached from here.
+func WithDialTimeout(d time.Duration) Option { return func(t *Target) { t.dialTimeout = d } }
+
+// WithRoleSettle sets how long role labels must hold still to count as
+// settled (default two role-probe periods, 10 s).
+func WithRoleSettle(d time.Duration) Option { return func(t *Target) { t.settle = d } }
+
+// WithOutputDirs names the folders the run writes, for accounts/no-leak.
+func WithOutputDirs(dirs ...string) Option { return func(t *Target) { t.outputs = dirs } }
+
+// New connects to the API server and checks that the Cluster exists. The
+// expected shape comes from topo (the manifest and its flags); namespace
+// and cluster name are set from ns and cluster.
+func New(ctx context.Context, cfg *rest.Config, ns, cluster string, topo scenarios.Topology, opts ...Option) (*Target, error) {
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("create a client for %s: %w", cfg.Host, err)
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("create a dynamic client for %s: %w", cfg.Host, err)
+	}
+	topo.Cluster, topo.Namespace = cluster, ns
+	t := &Target{cs: cs, dyn: dyn, host: cfg.Host, ns: ns, cluster: cluster, topo: topo,
+		dialTimeout: 2 * time.Second, settle: 10 * time.Second, killed: map[string]types.UID{}}
+	for _, o := range opts {
+		o(t)
+	}
+	cl, err := dyn.Resource(ClusterGVR).Namespace(ns).Get(ctx, cluster, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil, fmt.Errorf("Cluster %s not found in namespace %s on %s", cluster, ns, cfg.Host)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get Cluster %s/%s on %s: %w", ns, cluster, cfg.Host, err)
+	}
+	if aclEnabled(cl.GetAnnotations()) {
+		if err := t.loadCredentials(ctx); err != nil {
+			return nil, err
+		}
+	}
+	opts2 := []remoting.Option{remoting.WithTimeout(5 * time.Second)}
+	if t.ak != "" {
+		opts2 = append(opts2, remoting.WithCredentials(t.ak, t.sk))
+	}
+	t.rc = remoting.New(opts2...)
+	return t, nil
+}
+
+// aclEnabled reads the addon's switch: ENABLE_ACL in the Cluster
+// annotation kubeblocks.io/extra-env (facts sheet section 6).
+func aclEnabled(ann map[string]string) bool {
+	var env map[string]string
+	if json.Unmarshal([]byte(ann["kubeblocks.io/extra-env"]), &env) != nil {
+		return false
+	}
+	return strings.EqualFold(env["ENABLE_ACL"], "true")
+}
+
+// loadCredentials reads the rocketmq-admin account of the first shard;
+// every shard's is the same (seeded policy). The values stay in memory.
+func (t *Target) loadCredentials(ctx context.Context) error {
+	shards, err := t.shardNames(ctx)
+	if err != nil || len(shards) == 0 {
+		return fmt.Errorf("ACL is on: find a shard to read its account from: %v", err)
+	}
+	name := t.cluster + "-" + shards[0] + "-account-rocketmq-admin"
+	sec, err := t.cs.CoreV1().Secrets(t.ns).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return fmt.Errorf("ACL is on: read Secret %s: %w", name, err)
+	}
+	t.ak, t.sk = string(sec.Data["username"]), string(sec.Data["password"])
+	return nil
+}
+
+// Close releases the target's connections.
+func (t *Target) Close() error { return t.rc.Close() }
+
+// Name implements scenarios.Target.
+func (t *Target) Name() string { return "kube" }
+
+// Topology implements scenarios.Target.
+func (t *Target) Topology() scenarios.Topology { return t.topo }
+
+// Lacks implements scenarios.Target. Whether pod IPs are reachable is
+// known only by trying; Namesrvs and Shards say so when they are not.
+func (t *Target) Lacks(scenarios.Capability) string { return "" }
+
+// Credentials implements scenarios.Target.
+func (t *Target) Credentials() (string, string) { return t.ak, t.sk }
+
+// RecreateDelay implements scenarios.Target: KubeBlocks recreates pods.
+func (t *Target) RecreateDelay() time.Duration { return 0 }
+
+// OutputDirs implements scenarios.Outputs.
+func (t *Target) OutputDirs() []string { return t.outputs }
+
+func (t *Target) shardNames(ctx context.Context) ([]string, error) {
+	l, err := t.dyn.Resource(ComponentGVR).Namespace(t.ns).List(ctx, metav1.ListOptions{
+		LabelSelector: scenarios.LabelInstance + "=" + t.cluster + "," + scenarios.LabelShardingName + "=broker"})
+	if err != nil {
+		return nil, fmt.Errorf("list the broker shards of %s/%s: %w", t.ns, t.cluster, err)
+	}
+	var out []string
+	for _, c := range l.Items {
+		out = append(out, strings.TrimPrefix(c.GetName(), t.cluster+"-"))
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// pods returns a component's pods by ordinal.
+func (t *Target) pods(ctx context.Context, comp string) ([]corev1.Pod, error) {
+	l, err := t.cs.CoreV1().Pods(t.ns).List(ctx, metav1.ListOptions{
+		LabelSelector: scenarios.LabelInstance + "=" + t.cluster + "," + scenarios.LabelComponent + "=" + comp})
+	if err != nil {
+		return nil, fmt.Errorf("list the pods of %s: %w", comp, err)
+	}
+	pods := l.Items
+	sort.Slice(pods, func(i, j int) bool { return podOrdinal(pods[i].Name) < podOrdinal(pods[j].Name) })
+	return pods, nil
+}
+
+func podOrdinal(name string) int {
+	n, err := strconv.Atoi(name[strings.LastIndexByte(name, '-')+1:])
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// containerPort returns the named port of the pod's container, or def.
+func containerPort(p *corev1.Pod, container, port string, def int32) int32 {
+	for _, c := range p.Spec.Containers {
+		if c.Name != container {
+			continue
+		}
+		for _, cp := range c.Ports {
+			if cp.Name == port {
+				return cp.ContainerPort
+			}
+		}
+	}
+	return def
+}
+
+// reachable probes once whether this process can reach the pod network,
+// by dialling the first namesrv pod.
+func (t *Target) reachable(ctx context.Context) error {
+	t.reachOnce.Do(func() {
+		pods, err := t.pods(ctx, "namesrv")
+		if err != nil {
+			t.reachErr = err
+			return
+		}
+		if len(pods) == 0 || pods[0].Status.PodIP == "" {
+			t.reachErr = fmt.Errorf("no namesrv pod with an IP in %s", t.ns)
+			return
+		}
+		addr := net.JoinHostPort(pods[0].Status.PodIP, strconv.Itoa(int(containerPort(&pods[0], "rocketmq-namesrv", "nameserver", 9876))))
+		conn, err := net.DialTimeout("tcp", addr, t.dialTimeout)
+		if err != nil {
+			t.reachErr = fmt.Errorf("cannot reach namesrv pod %s at %s from here (%v). Brokers advertise pod IPs, so the suite must reach the pod network: "+
+				"either run it in the cluster (a pod, with --in-cluster), or on the kind docker host with routes to the pod CIDR through the node IPs (`go run . e2e` adds them). "+
+				"Port-forwarding the namesrv does not help: it hands out pod IPs", pods[0].Name, addr, err)
+			return
+		}
+		conn.Close()
+	})
+	return t.reachErr
+}
+
+// Namesrvs implements scenarios.Target: the namesrv pods' addresses.
+func (t *Target) Namesrvs(ctx context.Context) ([]string, error) {
+	if err := t.reachable(ctx); err != nil {
+		return nil, err
+	}
+	pods, err := t.pods(ctx, "namesrv")
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for i := range pods {
+		if ip := pods[i].Status.PodIP; ip != "" {
+			out = append(out, net.JoinHostPort(ip, strconv.Itoa(int(containerPort(&pods[i], "rocketmq-namesrv", "nameserver", 9876)))))
+		}
+	}
+	return out, nil
+}
+
+// Shards implements scenarios.Target: each shard's pods with their role
+// labels, at their pod IPs.
+func (t *Target) Shards(ctx context.Context) ([]scenarios.Shard, error) {
+	if err := t.reachable(ctx); err != nil {
+		return nil, err
+	}
+	return t.discover(ctx)
+}
+
+// discover reads the shards from the API server alone.
+func (t *Target) discover(ctx context.Context) ([]scenarios.Shard, error) {
+	names, err := t.shardNames(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []scenarios.Shard
+	for _, name := range names {
+		pods, err := t.pods(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		sh := scenarios.Shard{Name: name}
+		for i := range pods {
+			p := &pods[i]
+			addr := ""
+			if p.Status.PodIP != "" {
+				addr = net.JoinHostPort(p.Status.PodIP, strconv.Itoa(int(containerPort(p, "rocketmq-broker", "broker", 10911))))
+			}
+			sh.Brokers = append(sh.Brokers, scenarios.Broker{Shard: name, Ordinal: podOrdinal(p.Name), Pod: p.Name, Addr: addr, RoleLabel: p.Labels[scenarios.LabelRole]})
+		}
+		out = append(out, sh)
+	}
+	return out, nil
+}
+
+// AwaitStableRoles waits until every broker pod has a role label and the
+// labels have held still for the settle time: the role probe may label a
+// booting slave master for a moment.
+func (t *Target) AwaitStableRoles(ctx context.Context) error {
+	var last string
+	var since time.Time
+	return wait.Until(ctx, 500*time.Millisecond, "the broker role labels to settle", func(ctx context.Context) (bool, string, error) {
+		shards, err := t.discover(ctx)
+		if err != nil {
+			return false, err.Error(), nil
+		}
+		var parts []string
+		for _, s := range shards {
+			for _, b := range s.Brokers {
+				if b.RoleLabel == "" {
+					return false, "pod " + b.Pod + " has no " + scenarios.LabelRole + " label", nil
+				}
+				parts = append(parts, b.Pod+"="+b.RoleLabel)
+			}
+		}
+		now := strings.Join(parts, " ")
+		if now != last {
+			last, since = now, time.Now()
+		}
+		return time.Since(since) >= t.settle, "labels changed " + time.Since(since).Round(time.Second).String() + " ago: " + now, nil
+	})
+}

@@ -1,0 +1,104 @@
+package lifecycle
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+func node(name, ip string, cidrs ...string) corev1.Node {
+	n := corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	n.Spec.PodCIDRs = cidrs
+	if len(cidrs) > 0 {
+		n.Spec.PodCIDR = cidrs[0]
+	}
+	n.Status.Addresses = []corev1.NodeAddress{{Type: corev1.NodeHostName, Address: name}, {Type: corev1.NodeInternalIP, Address: ip}}
+	return n
+}
+
+func TestRoutes(t *testing.T) {
+	rs, err := Routes([]corev1.Node{
+		node("kind-worker", "172.18.0.3", "10.244.1.0/24"),
+		node("kind-control-plane", "172.18.0.2", "10.244.0.0/24", "fd00:10:244::/64"),
+		node("no-cidr-yet", "172.18.0.4"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Route{{"10.244.0.0/24", "172.18.0.2", "kind-control-plane"}, {"10.244.1.0/24", "172.18.0.3", "kind-worker"}}
+	if len(rs) != len(want) || rs[0] != want[0] || rs[1] != want[1] {
+		t.Errorf("Routes = %v, want %v", rs, want)
+	}
+	if _, err := Routes([]corev1.Node{node("x", "fd00::1", "10.244.2.0/24")}); err == nil {
+		t.Error("a pod CIDR without an IPv4 node IP must be an error")
+	}
+	if _, err := Routes([]corev1.Node{node("x", "1.2.3.4", "not-a-cidr")}); err == nil {
+		t.Error("a bad CIDR must be an error")
+	}
+}
+
+func TestAddAndRemoveRoutes(t *testing.T) {
+	var calls []string
+	orig := runIP
+	defer func() { runIP = orig }()
+	runIP = func(_ context.Context, args ...string) error {
+		calls = append(calls, strings.Join(args, " "))
+		if args[2] == "10.9.0.0/24" {
+			return errors.New("Operation not permitted")
+		}
+		return nil
+	}
+	added, err := AddRoutes(context.Background(), []Route{{"10.244.0.0/24", "172.18.0.2", "a"}, {"10.9.0.0/24", "172.18.0.9", "b"}})
+	if err == nil || !strings.Contains(err.Error(), "CAP_NET_ADMIN") || len(added) != 1 {
+		t.Fatalf("added %v, err %v: want the first added and an error naming the privilege", added, err)
+	}
+	if err := RemoveRoutes(context.Background(), added); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"route replace 10.244.0.0/24 via 172.18.0.2", "route replace 10.9.0.0/24 via 172.18.0.9", "route del 10.244.0.0/24 via 172.18.0.2"}
+	if strings.Join(calls, "|") != strings.Join(want, "|") {
+		t.Errorf("ip calls %v, want %v", calls, want)
+	}
+}
+
+// stubDocker puts a docker that prints msg and exits code first on PATH.
+func stubDocker(t *testing.T, script string) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "docker"), []byte("#!/bin/sh\n"+script+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+}
+
+func TestPreflightFailsFastWithoutAnEngine(t *testing.T) {
+	stubDocker(t, `echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2; exit 1`)
+	start := time.Now()
+	err := Preflight(context.Background())
+	if !errors.Is(err, ErrNoEngine) || !strings.Contains(err.Error(), "Cannot connect to the Docker daemon") || !strings.Contains(err.Error(), "go run ./ci") {
+		t.Fatalf("got %v; want ErrNoEngine naming docker's complaint and the way out", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %s", d)
+	}
+}
+
+func TestPreflightNoDockerCLI(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	if err := Preflight(context.Background()); !errors.Is(err, ErrNoEngine) || !strings.Contains(err.Error(), "not on PATH") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestPreflightEngineAnswers(t *testing.T) {
+	stubDocker(t, `echo 28.2.2`)
+	if err := Preflight(context.Background()); err != nil {
+		t.Fatalf("an engine that answers: %v", err)
+	}
+}
