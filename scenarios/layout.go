@@ -89,9 +89,12 @@ func layoutTopology(ctx context.Context, t *T) {
 		if len(pods) != n {
 			t.Errorf("component %s has %d pods (%s), expected %d", comp, len(pods), podNames(pods), n)
 		}
-		for _, p := range pods {
+		for i := range pods {
+			p := &pods[i]
 			if p.Status.Phase != corev1.PodRunning {
 				t.Errorf("pod %s is %s, expected Running", p.Name, p.Status.Phase)
+			} else if !podReady(p) {
+				t.Errorf("pod %s is Running but not Ready", p.Name)
 			}
 		}
 	}
@@ -283,4 +286,13 @@ func (t *T) settledRoles(ctx context.Context, src ObjectSource, c string, first 
 	}
 	t.Logf("role labels held still for %s", still)
 	return cur
+}
+
+func podReady(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
 }

@@ -71,11 +71,18 @@ func (t *T) startSampler(ctx context.Context, master, slave Broker, every time.D
 	return s
 }
 
-func (s *sampler) stop() []offsetSample {
+// stop ends sampling after one last reading, so the samples always end
+// with the state the caller last observed.
+func (s *sampler) stop(ctx context.Context, t *T) []offsetSample {
 	s.cancel()
 	<-s.done
+	m, err1 := t.commitLogMax(ctx, s.master)
+	sl, err2 := t.commitLogMax(ctx, s.slave)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err1 == nil && err2 == nil {
+		s.samples = append(s.samples, offsetSample{at: time.Now(), master: m, slave: sl})
+	}
 	return s.samples
 }
 

@@ -133,7 +133,7 @@ func asyncCatchUp(ctx context.Context, t *T) {
 	wg.Wait()
 	for i, sm := range samplers {
 		catchUp, err := results[i].after, results[i].err
-		samples := sm.stop()
+		samples := sm.stop(ctx, t)
 		if err != nil {
 			t.Errorf("slave %s of %s did not catch up within 20 s after writes stopped: %v", sm.slave.Pod, sm.master.Shard, err)
 			continue

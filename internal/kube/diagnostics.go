@@ -55,7 +55,8 @@ func (t *Target) CollectDiagnostics(ctx context.Context, dir string) error {
 	} else {
 		errs = append(errs, err)
 	}
-	if svcs, err := core.Services(t.ns).List(ctx, sel); err == nil {
+	// Headless Services carry no instance label (KubeBlocks 1.0.2), so all.
+	if svcs, err := core.Services(t.ns).List(ctx, metav1.ListOptions{}); err == nil {
 		save("services.yaml", svcs)
 	} else {
 		errs = append(errs, err)

@@ -286,14 +286,27 @@ func (c *Cluster) boot(ctx context.Context) error {
 		}
 	}
 	fmt.Fprintf(c.cfg.progress, "  %d namesrv up in %s\n", len(c.namesrvs), time.Since(start).Round(100*time.Millisecond))
-	for _, b := range c.brokers() {
-		if err := b.proc.start(); err != nil {
-			return setupErr("start broker "+b.proc.name, err)
+	// Masters first, then slaves. A slave learns its master's HA address
+	// from its own registration; one that registers before its master gets
+	// none and replicates nothing until its next registration, up to 30 s
+	// later. KubeBlocks starts a shard's pods in parallel and lives with
+	// that once; the suite starts checking at once, so it avoids the race.
+	for _, masters := range []bool{true, false} {
+		var group []*broker
+		for _, b := range c.brokers() {
+			if b.id.Master() == masters {
+				group = append(group, b)
+			}
 		}
-	}
-	for _, b := range c.brokers() {
-		if err := c.awaitRegistered(ctx, b); err != nil {
-			return err
+		for _, b := range group {
+			if err := b.proc.start(); err != nil {
+				return setupErr("start broker "+b.proc.name, err)
+			}
+		}
+		for _, b := range group {
+			if err := c.awaitRegistered(ctx, b); err != nil {
+				return err
+			}
 		}
 	}
 	fmt.Fprintf(c.cfg.progress, "  %d brokers registered in every namesrv after %s\n", len(c.brokers()), time.Since(start).Round(100*time.Millisecond))

@@ -1,0 +1,155 @@
+package audit
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/rmqkb/conformance/manifests"
+	"github.com/rmqkb/conformance/scenarios"
+)
+
+// fixtures is where the object dumps shaped as KubeBlocks 1.0.2 with addon
+// 1.0.2 creates them live (see testdata/kube/FACTS.md for their sources).
+const fixtures = "../../testdata/kube"
+
+// Deviation is a dump that breaks one promise: the cases that must fail,
+// and a word each failure must name.
+type Deviation struct {
+	Name  string
+	Fails map[string]string // case ID -> object its observation names
+}
+
+// Deviations are the deviating fixtures and what each must break; kube
+// target tests load the same ones into a real API server.
+var Deviations = []Deviation{
+	{"broker-clusterip", map[string]string{"layout/services": "rocketmq-cluster-broker-d4p"}},
+	{"secret-misnamed", map[string]string{"accounts/secret-names": "rocketmq-cluster-broker-0-account-rocketmq-admin", "accounts/secret-keys": "rocketmq-cluster-broker-d4p-account-rocketmq-admin"}},
+	{"port-missing", map[string]string{"layout/services": "10912"}},
+	{"two-masters", map[string]string{"layout/roles": "broker-d4p"}},
+	{"namesrv-pvc", map[string]string{"layout/storage": "rocketmq-cluster-namesrv-0"}},
+	{"weak-password", map[string]string{"accounts/secret-keys": "account-console-admin"}},
+	{"env-wrong-secret", map[string]string{"accounts/env-wiring": "rocketmq-cluster-broker-x7k-1 container rocketmq-broker: ROCKETMQ_PASSWORD reads Secret rocketmq-cluster-broker-d4p"}},
+	{"component-not-running", map[string]string{"layout/topology": "rocketmq-cluster-broker-x7k is \"Failed\""}},
+	{"extra-shard-replica", map[string]string{"layout/topology": "broker-d4p has 3 pods"}},
+}
+
+// Overlay writes the conforming dump with a deviation's files replacing
+// those of the same name, into a new folder.
+func Overlay(t testing.TB, deviation string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, src := range []string{filepath.Join(fixtures, "conforming"), filepath.Join(fixtures, "deviations", deviation)} {
+		if src == filepath.Join(fixtures, "deviations") {
+			continue
+		}
+		entries, err := os.ReadDir(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if e.IsDir() || !strings.HasSuffix(e.Name(), ".yaml") {
+				continue
+			}
+			data, err := os.ReadFile(filepath.Join(src, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, e.Name()), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return dir
+}
+
+func objectCases(t *testing.T) []scenarios.Case {
+	cs, err := scenarios.Select("^(layout|accounts)/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs
+}
+
+func auditTarget(t *testing.T, dir string) *Target {
+	t.Helper()
+	m := manifests.DefaultCluster()
+	tgt, err := New(dir, m.Topology(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tgt
+}
+
+func TestConformingDumpPasses(t *testing.T) {
+	tgt := auditTarget(t, Overlay(t, ""))
+	for _, r := range scenarios.Execute(context.Background(), tgt, objectCases(t), nil) {
+		if r.Status != scenarios.Passed {
+			t.Errorf("%s: %s: %s", r.ID, r.Status, r.Observed)
+		}
+	}
+}
+
+func TestDeviationsFailExactlyTheirCases(t *testing.T) {
+	for _, d := range Deviations {
+		t.Run(d.Name, func(t *testing.T) {
+			tgt := auditTarget(t, Overlay(t, d.Name))
+			var failed []string
+			for _, r := range scenarios.Execute(context.Background(), tgt, objectCases(t), nil) {
+				want, expected := d.Fails[r.ID]
+				switch {
+				case expected && r.Status != scenarios.Failed:
+					t.Errorf("%s: %s, want failed (%s)", r.ID, r.Status, r.Observed)
+				case expected && !strings.Contains(r.Observed, want):
+					t.Errorf("%s failed without naming %q:\n%s", r.ID, want, r.Observed)
+				case !expected && r.Status != scenarios.Passed:
+					t.Errorf("%s: %s, want passed: %s", r.ID, r.Status, r.Observed)
+				}
+				if r.Status == scenarios.Failed {
+					failed = append(failed, r.ID)
+				}
+			}
+			sort.Strings(failed)
+			t.Logf("failed: %v", failed)
+		})
+	}
+}
+
+func TestLoadErrorsNameTheInput(t *testing.T) {
+	topo := manifests.DefaultCluster().Topology()
+	if _, err := New("/nonexistent/dump", topo); err == nil || !strings.Contains(err.Error(), "/nonexistent/dump") {
+		t.Errorf("missing folder: %v", err)
+	}
+	empty := t.TempDir()
+	if _, err := New(empty, topo); err == nil || !strings.Contains(err.Error(), "no .yaml") {
+		t.Errorf("empty folder: %v", err)
+	}
+	bad := t.TempDir()
+	os.WriteFile(filepath.Join(bad, "x.yaml"), []byte("kind: [unclosed"), 0o644)
+	if _, err := New(bad, topo); err == nil || !strings.Contains(err.Error(), "x.yaml") {
+		t.Errorf("bad YAML: %v", err)
+	}
+	other := t.TempDir()
+	os.WriteFile(filepath.Join(other, "c.json"), []byte(`{"apiVersion":"apps.kubeblocks.io/v1","kind":"Cluster","metadata":{"name":"other","namespace":"demo"}}`), 0o644)
+	if _, err := New(other, topo); err == nil || !strings.Contains(err.Error(), "found: other") {
+		t.Errorf("another cluster: %v", err)
+	}
+}
+
+func TestDecodeFormats(t *testing.T) {
+	multi := "apiVersion: v1\nkind: Service\nmetadata: {name: a}\n---\napiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Secret\n  metadata: {name: b}\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: c}\n---\n"
+	objs, err := decode([]byte(multi))
+	if err != nil || len(objs) != 3 || objs[2].GetName() != "c" {
+		t.Fatalf("multi-doc with a List: %d objects, %v", len(objs), err)
+	}
+	js := `{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"Service","metadata":{"name":"x"}}]}`
+	if objs, err := decode([]byte(js)); err != nil || len(objs) != 1 {
+		t.Fatalf("JSON List: %d, %v", len(objs), err)
+	}
+	if _, err := decode([]byte("metadata: {name: x}\n")); err == nil {
+		t.Error("an object without kind must be an error")
+	}
+}
