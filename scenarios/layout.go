@@ -232,8 +232,8 @@ func layoutRoles(ctx context.Context, t *T) {
 	c := t.Target.Topology().Cluster
 	s := t.snapshot(ctx)
 	roles := roleMap(s, c)
-	if src := t.Target.(ObjectSource); src.Live() {
-		roles = t.settledRoles(ctx, src, c, roles)
+	if src := t.Target.(ObjectSource); src.Settle() > 0 {
+		roles = t.settledRoles(ctx, src, c, roles, src.Settle())
 	}
 	var shards []string
 	for sh := range roles {
@@ -262,12 +262,11 @@ func layoutRoles(ctx context.Context, t *T) {
 	}
 }
 
-// settledRoles re-reads the role labels until they hold still for two
-// probe periods (10 s), and returns them.
-func (t *T) settledRoles(ctx context.Context, src ObjectSource, c string, first map[string]map[string]string) map[string]map[string]string {
-	const still = 10 * time.Second
+// settledRoles re-reads the role labels until they hold still for the
+// source's settle time, and returns them.
+func (t *T) settledRoles(ctx context.Context, src ObjectSource, c string, first map[string]map[string]string, still time.Duration) map[string]map[string]string {
 	cur, since := first, time.Now()
-	tick := time.NewTicker(time.Second)
+	tick := time.NewTicker(min(time.Second, still/4+time.Millisecond))
 	defer tick.Stop()
 	for time.Since(since) < still {
 		select {

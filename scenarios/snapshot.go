@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -29,9 +30,10 @@ type Snapshot struct {
 // (the Objects capability).
 type ObjectSource interface {
 	Snapshot(ctx context.Context) (*Snapshot, error)
-	// Live reports whether the objects can change while the run looks at
-	// them (an API server), as opposed to a dump.
-	Live() bool
+	// Settle is how long role labels must hold still before they count:
+	// two role-probe periods on a live API server, 0 for a dump, which
+	// cannot change.
+	Settle() time.Duration
 }
 
 // KubeBlocks labels the cases select by (facts sheet section 3).

@@ -46,8 +46,8 @@ func (t *Target) Lacks(c scenarios.Capability) string {
 // Snapshot implements scenarios.ObjectSource.
 func (t *Target) Snapshot(context.Context) (*scenarios.Snapshot, error) { return t.snap, nil }
 
-// Live implements scenarios.ObjectSource: a dump does not change.
-func (t *Target) Live() bool { return false }
+// Settle implements scenarios.ObjectSource: a dump does not change.
+func (t *Target) Settle() time.Duration { return 0 }
 
 // OutputDirs implements scenarios.Outputs.
 func (t *Target) OutputDirs() []string { return t.outputs }

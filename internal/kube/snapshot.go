@@ -3,6 +3,7 @@ package kube
 import (
 	"context"
 	"fmt"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -67,5 +68,5 @@ func (t *Target) Snapshot(ctx context.Context) (*scenarios.Snapshot, error) {
 	return s, nil
 }
 
-// Live implements scenarios.ObjectSource.
-func (t *Target) Live() bool { return true }
+// Settle implements scenarios.ObjectSource.
+func (t *Target) Settle() time.Duration { return t.settle }
