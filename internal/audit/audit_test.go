@@ -8,63 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rmqkb/conformance/internal/testenv"
 	"github.com/rmqkb/conformance/manifests"
 	"github.com/rmqkb/conformance/scenarios"
 )
-
-// fixtures is where the object dumps shaped as KubeBlocks 1.0.2 with addon
-// 1.0.2 creates them live (see testdata/kube/FACTS.md for their sources).
-const fixtures = "../../testdata/kube"
-
-// Deviation is a dump that breaks one promise: the cases that must fail,
-// and a word each failure must name.
-type Deviation struct {
-	Name  string
-	Fails map[string]string // case ID -> object its observation names
-}
-
-// Deviations are the deviating fixtures and what each must break; kube
-// target tests load the same ones into a real API server.
-var Deviations = []Deviation{
-	{"broker-clusterip", map[string]string{"layout/services": "rocketmq-cluster-broker-d4p"}},
-	{"secret-misnamed", map[string]string{"accounts/secret-names": "rocketmq-cluster-broker-0-account-rocketmq-admin", "accounts/secret-keys": "rocketmq-cluster-broker-d4p-account-rocketmq-admin"}},
-	{"port-missing", map[string]string{"layout/services": "10912"}},
-	{"two-masters", map[string]string{"layout/roles": "broker-d4p"}},
-	{"namesrv-pvc", map[string]string{"layout/storage": "rocketmq-cluster-namesrv-0"}},
-	{"weak-password", map[string]string{"accounts/secret-keys": "account-console-admin"}},
-	{"env-wrong-secret", map[string]string{"accounts/env-wiring": "rocketmq-cluster-broker-x7k-1 container rocketmq-broker: ROCKETMQ_PASSWORD reads Secret rocketmq-cluster-broker-d4p"}},
-	{"component-not-running", map[string]string{"layout/topology": "rocketmq-cluster-broker-x7k is \"Failed\""}},
-	{"extra-shard-replica", map[string]string{"layout/topology": "broker-d4p has 3 pods"}},
-}
-
-// Overlay writes the conforming dump with a deviation's files replacing
-// those of the same name, into a new folder.
-func Overlay(t testing.TB, deviation string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for _, src := range []string{filepath.Join(fixtures, "conforming"), filepath.Join(fixtures, "deviations", deviation)} {
-		if src == filepath.Join(fixtures, "deviations") {
-			continue
-		}
-		entries, err := os.ReadDir(src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range entries {
-			if e.IsDir() || !strings.HasSuffix(e.Name(), ".yaml") {
-				continue
-			}
-			data, err := os.ReadFile(filepath.Join(src, e.Name()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(dir, e.Name()), data, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	return dir
-}
 
 func objectCases(t *testing.T) []scenarios.Case {
 	cs, err := scenarios.Select("^(layout|accounts)/")
@@ -85,7 +32,7 @@ func auditTarget(t *testing.T, dir string) *Target {
 }
 
 func TestConformingDumpPasses(t *testing.T) {
-	tgt := auditTarget(t, Overlay(t, ""))
+	tgt := auditTarget(t, testenv.Dump(t, ""))
 	for _, r := range scenarios.Execute(context.Background(), tgt, objectCases(t), nil) {
 		if r.Status != scenarios.Passed {
 			t.Errorf("%s: %s: %s", r.ID, r.Status, r.Observed)
@@ -94,9 +41,9 @@ func TestConformingDumpPasses(t *testing.T) {
 }
 
 func TestDeviationsFailExactlyTheirCases(t *testing.T) {
-	for _, d := range Deviations {
+	for _, d := range testenv.Deviations {
 		t.Run(d.Name, func(t *testing.T) {
-			tgt := auditTarget(t, Overlay(t, d.Name))
+			tgt := auditTarget(t, testenv.Dump(t, d.Name))
 			var failed []string
 			for _, r := range scenarios.Execute(context.Background(), tgt, objectCases(t), nil) {
 				want, expected := d.Fails[r.ID]

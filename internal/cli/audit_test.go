@@ -5,18 +5,16 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rmqkb/conformance/internal/testenv"
 )
 
-const fixtures = "../../testdata/kube"
-
-// plantedPasswords are the account passwords the fixtures carry; no file
-// the suite writes may contain them.
-var plantedPasswords = []string{"Ab482913", "Zq730516"}
+var fixtures = testenv.FixtureDir()
 
 // assertNoSecret searches every file under dirs for the planted passwords.
 func assertNoSecret(t *testing.T, out string, dirs ...string) {
 	t.Helper()
-	for _, p := range plantedPasswords {
+	for _, p := range testenv.PlantedPasswords {
 		if strings.Contains(out, p) {
 			t.Errorf("a planted password appears in the command's output")
 		}
@@ -27,7 +25,7 @@ func assertNoSecret(t *testing.T, out string, dirs ...string) {
 				return nil
 			}
 			data, _ := os.ReadFile(path)
-			for _, p := range plantedPasswords {
+			for _, p := range testenv.PlantedPasswords {
 				if strings.Contains(string(data), p) {
 					t.Errorf("a planted password appears in %s", path)
 				}
@@ -76,16 +74,7 @@ func TestAuditConformingDump(t *testing.T) {
 }
 
 func TestAuditDeviatingDump(t *testing.T) {
-	dump := t.TempDir()
-	for _, src := range []string{filepath.Join(fixtures, "conforming"), filepath.Join(fixtures, "deviations", "broker-clusterip")} {
-		entries, _ := os.ReadDir(src)
-		for _, e := range entries {
-			if strings.HasSuffix(e.Name(), ".yaml") {
-				data, _ := os.ReadFile(filepath.Join(src, e.Name()))
-				os.WriteFile(filepath.Join(dump, e.Name()), data, 0o644)
-			}
-		}
-	}
+	dump := testenv.Dump(t, "broker-clusterip")
 	_, reports := sandbox(t)
 	code, out := run(t, "audit", "--from", dump, "--reports", reports)
 	if code != ExitFailed {

@@ -209,14 +209,15 @@ func (t *Target) reachable(ctx context.Context) error {
 			return
 		}
 		addr := net.JoinHostPort(pods[0].Status.PodIP, strconv.Itoa(int(containerPort(&pods[0], "rocketmq-namesrv", "nameserver", 9876))))
-		conn, err := net.DialTimeout("tcp", addr, t.dialTimeout)
-		if err != nil {
+		// A TCP connect is not proof: a proxy or NAT on the way may accept
+		// any connection. Only a namesrv that answers a remoting request is.
+		pctx, cancel := context.WithTimeout(ctx, t.dialTimeout)
+		defer cancel()
+		if _, err := t.rc.ClusterInfo(pctx, addr); err != nil {
 			t.reachErr = fmt.Errorf("cannot reach namesrv pod %s at %s from here (%v). Brokers advertise pod IPs, so the suite must reach the pod network: "+
 				"either run it in the cluster (a pod, with --in-cluster), or on the kind docker host with routes to the pod CIDR through the node IPs (`go run . e2e` adds them). "+
 				"Port-forwarding the namesrv does not help: it hands out pod IPs", pods[0].Name, addr, err)
-			return
 		}
-		conn.Close()
 	})
 	return t.reachErr
 }
