@@ -2,8 +2,10 @@ package testenv
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -30,11 +32,16 @@ type APIServer struct {
 }
 
 // StartAPIServer starts one for a test binary; call Stop from TestMain.
-// Without KUBEBUILDER_ASSETS it returns an error saying how to get them.
+// The binaries come from KUBEBUILDER_ASSETS or, when it is unset, from
+// scripts/build-kapi.sh, which builds them from the Go module proxy on
+// first use (minutes) and finds them in its cache afterwards.
 func StartAPIServer() (*APIServer, error) {
 	assets := os.Getenv("KUBEBUILDER_ASSETS")
 	if assets == "" {
-		return nil, fmt.Errorf("KUBEBUILDER_ASSETS is unset: build etcd and kube-apiserver with `export KUBEBUILDER_ASSETS=$(scripts/build-kapi.sh | tail -1)`")
+		var err error
+		if assets, err = buildAssets(); err != nil {
+			return nil, err
+		}
 	}
 	env := &envtest.Environment{
 		BinaryAssetsDirectory: assets,
@@ -53,12 +60,31 @@ func StartAPIServer() (*APIServer, error) {
 	return &APIServer{env: env, Config: cfg}, nil
 }
 
+// buildAssets runs scripts/build-kapi.sh, its progress on stderr, and
+// returns the folder it prints last.
+func buildAssets() (string, error) {
+	script := filepath.Join(FixtureDir(), "..", "..", "scripts", "build-kapi.sh")
+	cmd := exec.Command("bash", script)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("build etcd and kube-apiserver with %s: %w", script, err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	return lines[len(lines)-1], nil
+}
+
 // Stop stops etcd and the API server.
 func (a *APIServer) Stop() error { return a.env.Stop() }
 
-// RequireAPIServer is what a TestMain calls: under CI (CI=true) a missing
-// control plane fails the tests; elsewhere they are skipped with the reason.
+// RequireAPIServer is what a TestMain calls: under CI (CI=true) a control
+// plane that cannot start fails the tests; elsewhere they are skipped with
+// the reason. With -short nothing is started.
 func RequireAPIServer() (*APIServer, string, bool) {
+	flag.Parse()
+	if testing.Short() {
+		return nil, "-short: no control plane", true
+	}
 	a, err := StartAPIServer()
 	if err == nil {
 		return a, "", true
