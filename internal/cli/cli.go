@@ -40,13 +40,19 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		code, err = runCommand(ctx, rest, stdout, stderr)
 	case "audit":
 		code, err = auditCommand(ctx, rest, stdout, stderr)
+	case "e2e":
+		code, err = e2eCommand(ctx, rest, stdout, stderr)
+	case "up":
+		code, err = upCommand(ctx, rest, stdout, stderr)
+	case "down":
+		code, err = downCommand(ctx, rest, stdout, stderr)
 	case "list":
 		err = listCommand(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, topUsage)
 		return ExitPassed
 	default:
-		err = usagef("unknown command %q; expected one of: run, audit, list, help", cmd)
+		err = usagef("unknown command %q; expected one of: run, audit, e2e, up, down, list, help", cmd)
 	}
 	if err == nil {
 		return code
@@ -69,6 +75,9 @@ Usage:
   go run . run --target kube --kubeconfig FILE --namespace NS --cluster NAME
                                  run them against an existing KubeBlocks RocketMQ Cluster
   go run . audit --from DIR      check the layout and accounts of a folder of object dumps
+  go run . e2e                   kind up, KubeBlocks and the addon installed, the Cluster created,
+                                 every suite run, reports written, everything torn down
+  go run . up | down             the first and last steps of e2e on their own
   go run . list [--run REGEX]    list the case IDs
   go run . help
 

@@ -44,6 +44,7 @@ type runFlags struct {
 	namespace   string
 	cluster     string
 	inCluster   bool
+	roleSettle  time.Duration
 
 	// audit
 	from string
@@ -68,6 +69,7 @@ func (f *runFlags) register(fs *flagSet) {
 	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "kube: kubeconfig file (default: KUBECONFIG or ~/.kube/config)")
 	fs.StringVar(&f.kubeContext, "context", "", "kube: kubeconfig context (default: the current one)")
 	fs.BoolVar(&f.inCluster, "in-cluster", false, "kube: use the in-cluster config, for a run from a pod")
+	fs.DurationVar(&f.roleSettle, "role-settle", 10*time.Second, "kube: how long role labels must hold still to count as settled (two role-probe periods)")
 	fs.Var(&f.broker, "broker-config", "KEY=VALUE added to every broker's broker.conf (repeatable)")
 	fs.Var(&f.master, "master-config", "KEY=VALUE added to masters' broker.conf (repeatable)")
 	fs.Var(&f.slave, "slave-config", "KEY=VALUE added to slaves' broker.conf (repeatable)")
@@ -122,6 +124,9 @@ func checkRun(f runFlags) (plan, error) {
 	}
 	if f.portBase != 0 && (f.portBase < 1024 || f.portBase > 60000) {
 		return p, usagef("--port-base %d: expected a port from 1024 to 60000", f.portBase)
+	}
+	if f.roleSettle < 0 {
+		return p, usagef("--role-settle %s: expected zero or more", f.roleSettle)
 	}
 	if f.recreateDelay < 0 {
 		return p, usagef("--recreate-delay %s: expected zero or more", f.recreateDelay)

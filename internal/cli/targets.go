@@ -64,7 +64,7 @@ func startKube(ctx context.Context, p plan, progress io.Writer) (*started, error
 		return nil, err
 	}
 	topo := p.manifest.Topology()
-	t, err := kube.New(ctx, cfg, p.namespace, p.cluster, topo, kube.WithOutputDirs(p.flags.reports))
+	t, err := kube.New(ctx, cfg, p.namespace, p.cluster, topo, kube.WithOutputDirs(p.flags.reports), kube.WithRoleSettle(p.flags.roleSettle))
 	if err != nil {
 		return nil, err
 	}

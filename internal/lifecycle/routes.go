@@ -15,9 +15,9 @@ import (
 // the kind nodes' IPs are reachable, their pod CIDRs are not, and brokers
 // advertise pod IPs: these routes let the suite talk to them.
 type Route struct {
-	CIDR string
-	Via  string
-	Node string
+	CIDR string `json:"cidr"`
+	Via  string `json:"via"`
+	Node string `json:"node"`
 }
 
 func (r Route) String() string { return r.CIDR + " via " + r.Via + " (" + r.Node + ")" }

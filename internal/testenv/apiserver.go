@@ -118,29 +118,49 @@ func (a *APIServer) Kubeconfig(t testing.TB) string {
 // through the status subresource, as the controllers would.
 func (a *APIServer) LoadFixtures(t testing.TB, ns, deviation string) {
 	t.Helper()
+	if err := a.Load(ns, deviation); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Load is LoadFixtures for callers without a testing.TB (a TestMain).
+func (a *APIServer) Load(ns, deviation string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cs := kubernetes.NewForConfigOrDie(a.Config)
-	dyn := dynamic.NewForConfigOrDie(a.Config)
-	dc := discovery.NewDiscoveryClientForConfigOrDie(a.Config)
+	cs, err := kubernetes.NewForConfig(a.Config)
+	if err != nil {
+		return err
+	}
+	dyn, err := dynamic.NewForConfig(a.Config)
+	if err != nil {
+		return err
+	}
+	dc, err := discovery.NewDiscoveryClientForConfig(a.Config)
+	if err != nil {
+		return err
+	}
 	groups, err := restmapper.GetAPIGroupResources(dc)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	mapper := restmapper.NewDiscoveryRESTMapper(groups)
 	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
+		return err
 	}
-	for _, f := range FixtureFiles(t, deviation) {
+	files, err := fixtureFiles(deviation)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
 		var list struct {
 			Items []map[string]any `json:"items"`
 		}
 		if err := yaml.Unmarshal(data, &list); err != nil {
-			t.Fatalf("%s: %v", f, err)
+			return fmt.Errorf("%s: %w", f, err)
 		}
 		for _, item := range list.Items {
 			u := &unstructured.Unstructured{Object: item}
@@ -150,22 +170,23 @@ func (a *APIServer) LoadFixtures(t testing.TB, ns, deviation string) {
 			gvk := u.GroupVersionKind()
 			m, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
 			if err != nil {
-				t.Fatalf("%s: %s: %v", f, gvk, err)
+				return fmt.Errorf("%s: %s: %w", f, gvk, err)
 			}
 			res := dyn.Resource(m.Resource).Namespace(ns)
 			created, err := res.Create(ctx, u, metav1.CreateOptions{})
 			if err != nil {
-				t.Fatalf("%s: create %s %s: %v", filepath.Base(f), gvk.Kind, u.GetName(), err)
+				return fmt.Errorf("%s: create %s %s: %w", filepath.Base(f), gvk.Kind, u.GetName(), err)
 			}
-			if !hasStatus || strings.HasSuffix(gvk.Kind, "Secret") {
+			if !hasStatus || gvk.Kind == "Secret" {
 				continue
 			}
 			created.Object["status"] = loopbackIPs(status)
 			if _, err := res.UpdateStatus(ctx, created, metav1.UpdateOptions{}); err != nil {
-				t.Fatalf("%s: status of %s %s: %v", filepath.Base(f), gvk.Kind, u.GetName(), err)
+				return fmt.Errorf("%s: status of %s %s: %w", filepath.Base(f), gvk.Kind, u.GetName(), err)
 			}
 		}
 	}
+	return nil
 }
 
 // loopbackIPs moves the fixtures' pod IPs (10.244.x.y) into the loopback

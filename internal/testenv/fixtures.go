@@ -44,6 +44,14 @@ var Deviations = []Deviation{
 // deviation (if not "") in place of the same names.
 func FixtureFiles(t testing.TB, deviation string) []string {
 	t.Helper()
+	files, err := fixtureFiles(deviation)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+func fixtureFiles(deviation string) ([]string, error) {
 	files := map[string]string{}
 	dirs := []string{filepath.Join(FixtureDir(), "conforming")}
 	if deviation != "" {
@@ -52,7 +60,7 @@ func FixtureFiles(t testing.TB, deviation string) []string {
 	for _, dir := range dirs {
 		entries, err := os.ReadDir(dir)
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		for _, e := range entries {
 			if strings.HasSuffix(e.Name(), ".yaml") {
@@ -65,7 +73,7 @@ func FixtureFiles(t testing.TB, deviation string) []string {
 		out = append(out, f)
 	}
 	sort.Strings(out)
-	return out
+	return out, nil
 }
 
 // Dump writes FixtureFiles into a new folder, for audit.

@@ -1,0 +1,70 @@
+package e2e
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/e2e-framework/pkg/envconf"
+	"sigs.k8s.io/e2e-framework/pkg/features"
+
+	"github.com/rmqkb/conformance/scenarios"
+)
+
+// TestSetup is the setup testcase: it fails with the setup error, so a
+// broken environment never yields an empty report.
+func TestSetup(t *testing.T) {
+	if h.setupErr != nil {
+		t.Fatalf("setup (%s): %v", h.mode, h.setupErr)
+	}
+	t.Logf("target ready: %s, %+v", h.mode, h.target.Topology())
+}
+
+// objectSuites are the suites a fixture-only API server can judge; it has
+// no RocketMQ processes behind its pods.
+var objectSuites = map[string]bool{"layout": true, "accounts": true}
+
+// TestConformance runs every case as an assessment of its suite's feature.
+func TestConformance(t *testing.T) {
+	if h.setupErr != nil {
+		t.Skip("setup failed; see TestSetup")
+	}
+	var feats []features.Feature
+	for _, suite := range scenarios.Suites {
+		f := features.New(suite).WithLabel("suite", suite)
+		if h.mode == "envtest" && !objectSuites[suite] {
+			f = f.Assess("skipped", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+				t.Skip("the local control plane holds objects only; RocketMQ suites need --kubeconfig or --create-kind")
+				return ctx
+			})
+			feats = append(feats, f.Feature())
+			continue
+		}
+		for _, c := range scenarios.All() {
+			if c.Suite != suite {
+				continue
+			}
+			f = f.Assess(c.Name, assess(c))
+		}
+		feats = append(feats, f.Feature())
+	}
+	testEnv.Test(t, feats...)
+}
+
+// assess wraps one case: its verdict becomes the assessment's.
+func assess(c scenarios.Case) func(context.Context, *testing.T, *envconf.Config) context.Context {
+	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+		r := scenarios.Execute(ctx, h.target, []scenarios.Case{c}, nil)[0]
+		h.results = append(h.results, r)
+		for _, e := range r.Evidence {
+			t.Log(e)
+		}
+		switch r.Status {
+		case scenarios.Failed, scenarios.Errored:
+			t.Errorf("%s %s\npromised: %s\nobserved: %s", c.ID(), r.Status, c.Promise, strings.TrimSpace(r.Observed))
+		case scenarios.Skipped:
+			t.Skip(r.Observed)
+		}
+		return ctx
+	}
+}

@@ -1,0 +1,167 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/rmqkb/conformance/internal/lifecycle"
+	"github.com/rmqkb/conformance/internal/local"
+	"github.com/rmqkb/conformance/manifests"
+)
+
+// lifecycleFlags are the flags of e2e, up and down.
+type lifecycleFlags struct {
+	name       string
+	nodeImage  string
+	kubeblocks string
+	addon      string
+	noRoutes   bool
+}
+
+func (l *lifecycleFlags) register(fs *flagSet) {
+	v := manifests.DefaultVersions()
+	fs.StringVar(&l.name, "name", "rmqkb", "name of the kind cluster")
+	fs.StringVar(&l.nodeImage, "kind-node-image", v.Kind.NodeImage, "kind node image, pinned by digest")
+	fs.StringVar(&l.kubeblocks, "kubeblocks-version", v.KubeBlocks.Version, "KubeBlocks chart version")
+	fs.StringVar(&l.addon, "addon-version", v.Addon.Version, "rocketmq addon chart version")
+	fs.BoolVar(&l.noRoutes, "no-routes", false, "do not add routes to the pod network through the kind nodes (the RocketMQ suites then need an in-cluster run)")
+}
+
+// options turns the flags into lifecycle options for the manifest m.
+func (l *lifecycleFlags) options(m manifests.Cluster, progress io.Writer) (lifecycle.Options, error) {
+	v := manifests.DefaultVersions()
+	v.Kind.NodeImage, v.KubeBlocks.Version, v.Addon.Version = l.nodeImage, l.kubeblocks, l.addon
+	cache, err := local.CacheDir()
+	if err != nil {
+		return lifecycle.Options{}, err
+	}
+	return lifecycle.Options{Name: l.name, Versions: v, Cluster: m, StateDir: filepath.Join(cache, "e2e", l.name),
+		Progress: progress, AddRoutes: !l.noRoutes}, nil
+}
+
+// e2eCommand is the whole lifecycle: kind up, KubeBlocks and the addon
+// installed, the Cluster created, every suite run on it, diagnostics on
+// failure, and everything torn down unless --keep.
+func e2eCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
+	var f runFlags
+	var l lifecycleFlags
+	fs := newFlagSet("e2e", stderr)
+	f.registerCommon(fs)
+	l.register(fs)
+	fs.BoolVar(&f.keep, "keep", false, "keep the kind cluster after the run")
+	f.roleSettle = 10 * time.Second
+	if err := parse(fs, args); err != nil {
+		return ExitSetup, err
+	}
+	f.target = "kube"
+	p, err := checkRun(f)
+	if err != nil {
+		return ExitSetup, err
+	}
+	p.start = func(ctx context.Context, p plan, progress io.Writer) (*started, error) {
+		o, err := l.options(p.manifest, progress)
+		if err != nil {
+			return nil, err
+		}
+		env, err := lifecycle.Up(ctx, o)
+		if err != nil {
+			if !p.flags.keep {
+				// Undo what was done; nothing may be left behind.
+				if derr := lifecycle.Down(context.WithoutCancel(ctx), o); derr != nil {
+					fmt.Fprintf(progress, "teardown after a failed setup: %v\n", derr)
+				}
+			}
+			return nil, err
+		}
+		p.flags.kubeconfig = env.Kubeconfig
+		st, err := startKube(ctx, p, progress)
+		teardown := func() error {
+			if p.flags.keep {
+				fmt.Fprintf(progress, "kept kind cluster %s; kubeconfig %s; `go run . down --name %s` removes it\n", o.Name, env.Kubeconfig, o.Name)
+				return nil
+			}
+			return lifecycle.Down(context.Background(), o)
+		}
+		if err != nil {
+			return nil, errors.Join(err, teardown())
+		}
+		kubeCollect, kubeClose := st.collect, st.close
+		st.collect = func(ctx context.Context, dir string) error {
+			return errors.Join(kubeCollect(ctx, dir), lifecycle.Diagnose(ctx, o, dir))
+		}
+		st.close = func() error { return errors.Join(kubeClose(), teardown()) }
+		return st, nil
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, f.timeout+30*time.Minute) // bringing kind up takes its own time
+	defer cancel()
+	return execute(ctx, p, stdout), nil
+}
+
+// upCommand brings the lifecycle up and leaves it, for running the suite
+// (or anything else) against it by hand.
+func upCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
+	var l lifecycleFlags
+	var manifest string
+	var shards, replicas int
+	fs := newFlagSet("up", stderr)
+	l.register(fs)
+	fs.StringVar(&manifest, "manifest", "", "Cluster manifest (default: the embedded one)")
+	fs.IntVar(&shards, "shards", 0, "broker shards (default: the manifest's)")
+	fs.IntVar(&replicas, "replicas", 0, "brokers per shard (default: the manifest's)")
+	if err := parse(fs, args); err != nil {
+		return ExitSetup, err
+	}
+	m := manifests.DefaultCluster()
+	if manifest != "" {
+		var err error
+		if m, err = manifests.LoadCluster(manifest); err != nil {
+			return ExitSetup, usagef("--manifest: %v", err)
+		}
+	}
+	m = m.WithShape(shards, replicas)
+	pr := newProgress(stdout)
+	o, err := l.options(m, pr)
+	if err != nil {
+		return ExitSetup, err
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	env, err := lifecycle.Up(ctx, o)
+	if err != nil {
+		pr.Printf("up failed: %v", err)
+		pr.Printf("what was created is recorded in %s; `go run . down --name %s` removes it", o.StateDir, o.Name)
+		return ExitSetup, nil
+	}
+	pr.Printf("up: kind cluster %s, kubeconfig %s", o.Name, env.Kubeconfig)
+	pr.Printf("run the suite: go run . run --target kube --kubeconfig %s --namespace %s --cluster %s", env.Kubeconfig, m.Namespace, m.Name)
+	return ExitPassed, nil
+}
+
+// downCommand undoes up (or a kept e2e).
+func downCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
+	var l lifecycleFlags
+	fs := newFlagSet("down", stderr)
+	l.register(fs)
+	if err := parse(fs, args); err != nil {
+		return ExitSetup, err
+	}
+	pr := newProgress(stdout)
+	o, err := l.options(manifests.DefaultCluster(), pr)
+	if err != nil {
+		return ExitSetup, err
+	}
+	if err := lifecycle.Down(ctx, o); err != nil {
+		pr.Printf("down: %v", err)
+		return ExitSetup, nil
+	}
+	return ExitPassed, nil
+}
