@@ -1,0 +1,58 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestE2EWithoutAnEngine: on a machine with a docker CLI but no engine (as
+// here and in CI), e2e ends within seconds with exit 2, a report whose
+// setup testcase says what is missing and how to get it, and nothing left
+// behind: no state, no run folder.
+func TestE2EWithoutAnEngine(t *testing.T) {
+	bin := t.TempDir()
+	stub := "#!/bin/sh\necho 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?' >&2\nexit 1\n"
+	if err := os.WriteFile(filepath.Join(bin, "docker"), []byte(stub), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	cache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache)
+	tmp, reports := sandbox(t)
+	start := time.Now()
+	code, out := run(t, "e2e", "--reports", reports)
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("e2e took %s to give up", d)
+	}
+	if code != ExitSetup {
+		t.Fatalf("exit %d, want 2:\n%s", code, out)
+	}
+	st := caseStatus(t, reports)["setup/target"]
+	for _, want := range []string{"errored:", "no Docker engine", "Cannot connect to the Docker daemon", "go run ./ci"} {
+		if !strings.Contains(st, want) {
+			t.Errorf("setup/target does not say %q: %s", want, st)
+		}
+	}
+	for id, s := range caseStatus(t, reports) {
+		if id != "setup/target" && !strings.HasPrefix(s, "skipped:") {
+			t.Errorf("%s: %s, want skipped", id, s)
+		}
+	}
+	if left, _ := os.ReadDir(tmp); len(left) > 0 {
+		t.Errorf("left %v in the temp dir", left)
+	}
+	if _, err := os.Stat(filepath.Join(cache, "rmqkb-conformance", "e2e")); !os.IsNotExist(err) {
+		t.Errorf("e2e left state behind: %v", err)
+	}
+}
+
+func TestDownWithNothingUp(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	code, out := run(t, "down", "--name", "never-up")
+	if code != ExitPassed || !strings.Contains(out, "nothing to do") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+}
