@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/yaml"
 
+	"github.com/rmqkb/conformance/internal/kbapi"
 	"github.com/rmqkb/conformance/scenarios"
 )
 
@@ -36,12 +37,12 @@ func (t *Target) CollectDiagnostics(ctx context.Context, dir string) error {
 		}
 	}
 	sel := metav1.ListOptions{LabelSelector: scenarios.LabelInstance + "=" + t.cluster}
-	if cl, err := t.dyn.Resource(ClusterGVR).Namespace(t.ns).Get(ctx, t.cluster, metav1.GetOptions{}); err == nil {
+	if cl, err := t.dyn.Resource(kbapi.Cluster).Namespace(t.ns).Get(ctx, t.cluster, metav1.GetOptions{}); err == nil {
 		save("cluster.yaml", cl.Object)
 	} else {
 		errs = append(errs, err)
 	}
-	for name, gvr := range map[string]schema.GroupVersionResource{"components.yaml": ComponentGVR, "instancesets.yaml": InstanceSetGVR} {
+	for name, gvr := range map[string]schema.GroupVersionResource{"components.yaml": kbapi.Component, "instancesets.yaml": kbapi.InstanceSet} {
 		if l, err := t.dyn.Resource(gvr).Namespace(t.ns).List(ctx, sel); err == nil {
 			save(name, l.UnstructuredContent())
 		} else {

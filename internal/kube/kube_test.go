@@ -94,15 +94,7 @@ func TestDeviationsFailOnTheAPIServer(t *testing.T) {
 	for _, d := range testenv.Deviations {
 		t.Run(d.Name, func(t *testing.T) {
 			tgt, _ := newTarget(t, d.Name)
-			for _, r := range scenarios.Execute(context.Background(), tgt, objectCases(t), nil) {
-				want, expected := d.Fails[r.ID]
-				switch {
-				case expected && (r.Status != scenarios.Failed || !strings.Contains(r.Observed, want)):
-					t.Errorf("%s: %s %q, want failed naming %q", r.ID, r.Status, r.Observed, want)
-				case !expected && r.Status != scenarios.Passed:
-					t.Errorf("%s: %s: %s", r.ID, r.Status, r.Observed)
-				}
-			}
+			testenv.ExpectDeviation(t, d, scenarios.Execute(context.Background(), tgt, objectCases(t), nil))
 		})
 	}
 }

@@ -9,21 +9,15 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/rmqkb/conformance/internal/kbapi"
 	"github.com/rmqkb/conformance/scenarios"
-)
-
-// The KubeBlocks resources the suite reads.
-var (
-	ClusterGVR     = schema.GroupVersionResource{Group: "apps.kubeblocks.io", Version: "v1", Resource: "clusters"}
-	ComponentGVR   = schema.GroupVersionResource{Group: "apps.kubeblocks.io", Version: "v1", Resource: "components"}
-	InstanceSetGVR = schema.GroupVersionResource{Group: "workloads.kubeblocks.io", Version: "v1", Resource: "instancesets"}
 )
 
 // Snapshot implements scenarios.ObjectSource: the Cluster and what it owns
 // in its namespace, read now.
 func (t *Target) Snapshot(ctx context.Context) (*scenarios.Snapshot, error) {
 	s := &scenarios.Snapshot{Source: fmt.Sprintf("namespace %s on %s", t.ns, t.host)}
-	cl, err := t.dyn.Resource(ClusterGVR).Namespace(t.ns).Get(ctx, t.cluster, metav1.GetOptions{})
+	cl, err := t.dyn.Resource(kbapi.Cluster).Namespace(t.ns).Get(ctx, t.cluster, metav1.GetOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("get Cluster %s/%s: %w", t.ns, t.cluster, err)
 	}
@@ -36,10 +30,10 @@ func (t *Target) Snapshot(ctx context.Context) (*scenarios.Snapshot, error) {
 		}
 		return l.Items, nil
 	}
-	if s.Components, err = list(ComponentGVR); err != nil {
+	if s.Components, err = list(kbapi.Component); err != nil {
 		return nil, err
 	}
-	if s.InstanceSets, err = list(InstanceSetGVR); err != nil {
+	if s.InstanceSets, err = list(kbapi.InstanceSet); err != nil {
 		return nil, err
 	}
 	core := t.cs.CoreV1()

@@ -19,6 +19,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	"github.com/rmqkb/conformance/internal/kbapi"
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/scenarios"
@@ -78,7 +79,7 @@ func New(ctx context.Context, cfg *rest.Config, ns, cluster string, topo scenari
 	for _, o := range opts {
 		o(t)
 	}
-	cl, err := dyn.Resource(ClusterGVR).Namespace(ns).Get(ctx, cluster, metav1.GetOptions{})
+	cl, err := dyn.Resource(kbapi.Cluster).Namespace(ns).Get(ctx, cluster, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
 		return nil, fmt.Errorf("Cluster %s not found in namespace %s on %s", cluster, ns, cfg.Host)
 	}
@@ -147,7 +148,7 @@ func (t *Target) RecreateDelay() time.Duration { return 0 }
 func (t *Target) OutputDirs() []string { return t.outputs }
 
 func (t *Target) shardNames(ctx context.Context) ([]string, error) {
-	l, err := t.dyn.Resource(ComponentGVR).Namespace(t.ns).List(ctx, metav1.ListOptions{
+	l, err := t.dyn.Resource(kbapi.Component).Namespace(t.ns).List(ctx, metav1.ListOptions{
 		LabelSelector: scenarios.LabelInstance + "=" + t.cluster + "," + scenarios.LabelShardingName + "=broker"})
 	if err != nil {
 		return nil, fmt.Errorf("list the broker shards of %s/%s: %w", t.ns, t.cluster, err)

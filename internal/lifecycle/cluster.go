@@ -18,16 +18,17 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	"github.com/rmqkb/conformance/internal/kbapi"
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/manifests"
 )
 
 var (
 	crdGVR         = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
-	clusterGVR     = schema.GroupVersionResource{Group: "apps.kubeblocks.io", Version: "v1", Resource: "clusters"}
-	cmpdGVR        = schema.GroupVersionResource{Group: "apps.kubeblocks.io", Version: "v1", Resource: "componentdefinitions"}
-	clusterDefGVR  = schema.GroupVersionResource{Group: "apps.kubeblocks.io", Version: "v1", Resource: "clusterdefinitions"}
-	shardingDefGVR = schema.GroupVersionResource{Group: "apps.kubeblocks.io", Version: "v1", Resource: "shardingdefinitions"}
+	clusterGVR     = kbapi.Cluster
+	cmpdGVR        = kbapi.ComponentDefinition
+	clusterDefGVR  = kbapi.ClusterDefinition
+	shardingDefGVR = kbapi.ShardingDefinition
 )
 
 // kubeBlocksCRDs are the CRDs a rocketmq Cluster needs to be created and

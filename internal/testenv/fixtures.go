@@ -1,12 +1,15 @@
 package testenv
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/rmqkb/conformance/scenarios"
 )
 
 // FixtureDir is testdata/kube: object dumps shaped as KubeBlocks 1.0.2 with
@@ -90,4 +93,44 @@ func Dump(t testing.TB, deviation string) string {
 		}
 	}
 	return dir
+}
+
+// ExpectDeviation checks the verdicts of the layout and accounts cases on
+// deviation d: the cases it names failed, each naming its object, and
+// every other case passed.
+func ExpectDeviation(t testing.TB, d Deviation, results []scenarios.Result) {
+	t.Helper()
+	for _, r := range results {
+		want, expected := d.Fails[r.ID]
+		switch {
+		case expected && r.Status != scenarios.Failed:
+			t.Errorf("%s: %s, want failed (%s)", r.ID, r.Status, r.Observed)
+		case expected && !strings.Contains(r.Observed, want):
+			t.Errorf("%s failed without naming %q:\n%s", r.ID, want, r.Observed)
+		case !expected && r.Status != scenarios.Passed:
+			t.Errorf("%s: %s, want passed: %s", r.ID, r.Status, r.Observed)
+		}
+	}
+}
+
+// MainWithAPIServer is a TestMain for packages with kube target tests: it
+// starts the control plane into *api (nil when it cannot start outside CI;
+// those tests skip), runs the tests and stops it.
+func MainWithAPIServer(m *testing.M, api **APIServer) int {
+	a, why, ok := RequireAPIServer()
+	if !ok {
+		fmt.Fprintf(os.Stderr, "FAIL: the kube target tests need a control plane under CI: %s\n", why)
+		return 1
+	}
+	if a == nil {
+		fmt.Fprintf(os.Stderr, "skipping the kube target tests: %s\n", why)
+	}
+	*api = a
+	code := m.Run()
+	if a != nil {
+		if err := a.Stop(); err != nil {
+			fmt.Fprintf(os.Stderr, "stop the control plane: %v\n", err)
+		}
+	}
+	return code
 }
