@@ -61,7 +61,7 @@ func (p *progress) CaseDone(r scenarios.Result) {
 			figs = append(figs, "…")
 			break
 		}
-		figs = append(figs, fmt.Sprintf("%s=%g%s", f.Name, f.Value, unitSuffix(f.Unit)))
+		figs = append(figs, fmt.Sprintf("%s=%g%s", f.Name, f.Value, f.Unit))
 	}
 	line := fmt.Sprintf("%-5s %s (%s)", word, r.ID, r.Duration.Round(10*time.Millisecond))
 	if len(figs) > 0 {
@@ -73,11 +73,4 @@ func (p *progress) CaseDone(r scenarios.Result) {
 			p.Printf("        %s", l)
 		}
 	}
-}
-
-func unitSuffix(u string) string {
-	if u == "" {
-		return ""
-	}
-	return u
 }

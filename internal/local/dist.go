@@ -32,7 +32,7 @@ func (d Dist) Classpath() string { return filepath.Join(d.LibDir, "*") }
 func CacheDir() (string, error) {
 	base, err := os.UserCacheDir()
 	if err != nil {
-		return "", errorf("find the user cache dir: %w", err)
+		return "", fmt.Errorf("find the user cache dir: %w", err)
 	}
 	return filepath.Join(base, "rmqkb-conformance"), nil
 }
@@ -45,14 +45,14 @@ func FromHome(home string) (Dist, error) {
 	lib := filepath.Join(home, "lib")
 	entries, err := os.ReadDir(lib)
 	if err != nil {
-		return Dist{}, setupErr("use ROCKETMQ_HOME", errorf("ROCKETMQ_HOME=%s: %w (expected an unpacked RocketMQ binary distribution with lib/)", home, err))
+		return Dist{}, setupErr("use ROCKETMQ_HOME", fmt.Errorf("ROCKETMQ_HOME=%s: %w (expected an unpacked RocketMQ binary distribution with lib/)", home, err))
 	}
 	for _, e := range entries {
 		if m := brokerJarRE.FindStringSubmatch(e.Name()); m != nil {
 			return Dist{Version: m[1], Requested: m[1], LibDir: lib}, nil
 		}
 	}
-	return Dist{}, setupErr("use ROCKETMQ_HOME", errorf("ROCKETMQ_HOME=%s: lib/ has no rocketmq-broker-<version>.jar", home))
+	return Dist{}, setupErr("use ROCKETMQ_HOME", fmt.Errorf("ROCKETMQ_HOME=%s: lib/ has no rocketmq-broker-<version>.jar", home))
 }
 
 // Resolve returns the jars of version from the cache, fetching them with
@@ -80,7 +80,7 @@ func Resolve(ctx context.Context, version string, fallbacks []string, progress i
 		}
 		return d, nil
 	}
-	return Dist{}, setupErr("resolve RocketMQ jars", errorf("the Maven repository serves none of RocketMQ %s; set ROCKETMQ_HOME to an unpacked binary distribution", strings.Join(missing, ", ")))
+	return Dist{}, setupErr("resolve RocketMQ jars", fmt.Errorf("the Maven repository serves none of RocketMQ %s; set ROCKETMQ_HOME to an unpacked binary distribution", strings.Join(missing, ", ")))
 }
 
 var errNotServed = errors.New("not served")
@@ -144,7 +144,7 @@ func resolveOne(ctx context.Context, cache, version string, progress io.Writer) 
 			fmt.Fprintf(progress, "  maven: RocketMQ %s is not served by the repository\n", version)
 			return Dist{}, errNotServed
 		}
-		return Dist{}, &SetupError{Step: step, Err: errorf("mvn: %w", err), LogTail: tail(log.String(), 30)}
+		return Dist{}, &SetupError{Step: step, Err: fmt.Errorf("mvn: %w", err), LogTail: tail(log.String(), 30)}
 	}
 	if err := os.Rename(filepath.Join(tmp, "lib"), lib); err != nil && !os.IsExist(err) {
 		if _, statErr := os.Stat(filepath.Join(lib, "rocketmq-broker-"+version+".jar")); statErr != nil {

@@ -5,7 +5,6 @@
 package local
 
 import (
-	"fmt"
 	"strings"
 )
 
@@ -35,6 +34,3 @@ func tail(s string, n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
-
-// errorf is fmt.Errorf, kept short for the many wrapped steps here.
-var errorf = fmt.Errorf

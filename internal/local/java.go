@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,7 +27,7 @@ func FindJava(ctx context.Context) (Java, error) {
 	if home := os.Getenv("JAVA_HOME"); home != "" {
 		path = filepath.Join(home, "bin", "java")
 		if _, err := os.Stat(path); err != nil {
-			return Java{}, setupErr("find java", errorf("JAVA_HOME=%s has no bin/java: %w", home, err))
+			return Java{}, setupErr("find java", fmt.Errorf("JAVA_HOME=%s has no bin/java: %w", home, err))
 		}
 	} else {
 		p, err := exec.LookPath("java")
@@ -39,14 +40,14 @@ func FindJava(ctx context.Context) (Java, error) {
 	defer cancel()
 	out, err := exec.CommandContext(cctx, path, "-version").CombinedOutput()
 	if err != nil {
-		return Java{}, setupErr("find java", errorf("%s -version: %w: %s", path, err, tail(string(out), 5)))
+		return Java{}, setupErr("find java", fmt.Errorf("%s -version: %w: %s", path, err, tail(string(out), 5)))
 	}
 	major, err := javaMajor(out)
 	if err != nil {
-		return Java{}, setupErr("find java", errorf("%s: %w", path, err))
+		return Java{}, setupErr("find java", fmt.Errorf("%s: %w", path, err))
 	}
 	if major < 8 {
-		return Java{}, setupErr("find java", errorf("%s is Java %d; RocketMQ 4.9 needs Java 8 or later", path, major))
+		return Java{}, setupErr("find java", fmt.Errorf("%s is Java %d; RocketMQ 4.9 needs Java 8 or later", path, major))
 	}
 	return Java{Path: path, Major: major}, nil
 }
@@ -58,7 +59,7 @@ var javaVersionRE = regexp.MustCompile(`version "(\d+)(?:\.(\d+))?`)
 func javaMajor(out []byte) (int, error) {
 	m := javaVersionRE.FindSubmatch(out)
 	if m == nil {
-		return 0, errorf("cannot read a version from %q", tail(string(bytes.TrimSpace(out)), 1))
+		return 0, fmt.Errorf("cannot read a version from %q", tail(string(bytes.TrimSpace(out)), 1))
 	}
 	major, _ := strconv.Atoi(string(m[1]))
 	if major == 1 && len(m[2]) > 0 {
