@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"dagger.io/dagger"
+)
+
+// connect opens a Dagger session, giving up at ctx's deadline even if the
+// SDK does not (it waits up to 300 s for session params). The SDK writes to
+// log from several goroutines, possibly after connect returned: log must
+// be safe for that (see lockedWriter).
+func connect(ctx context.Context, log io.Writer) (*dagger.Client, error) {
+	type result struct {
+		c   *dagger.Client
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		c, err := dagger.Connect(ctx, dagger.WithLogOutput(log))
+		ch <- result{c, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.c, r.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("no Dagger session within the connect deadline: %w", context.Cause(ctx))
+	}
+}
+
+// stepError is a pipeline step that broke before the suite gave a verdict.
+type stepError struct {
+	ID  string // pipeline/<step>
+	Err error
+}
+
+func (e *stepError) Error() string { return e.ID + ": " + e.Err.Error() }
+func (e *stepError) Unwrap() error { return e.Err }
+
+// execute runs p on c and returns the suite's exit code. The reports are
+// exported whatever the verdict.
+func execute(ctx context.Context, c *dagger.Client, p Plan) (int, error) {
+	b := p.Build
+	src := c.Host().Directory(b.Source, dagger.HostDirectoryOpts{Exclude: b.Exclude})
+	build := c.Container().From(b.Image)
+	for _, m := range b.Caches {
+		build = withCache(c, build, m)
+	}
+	for _, e := range b.Env {
+		build = build.WithEnvVariable(e.Name, e.Value)
+	}
+	build = build.WithMountedDirectory(b.Workdir, src).WithWorkdir(b.Workdir).WithExec(b.Command)
+	if _, err := build.Sync(ctx); err != nil {
+		return 2, &stepError{"pipeline/build", describe(err)}
+	}
+
+	r := p.Run
+	run := c.Container().From(r.Image)
+	for _, m := range r.Caches {
+		run = withCache(c, run, m)
+	}
+	for _, e := range r.Env {
+		run = run.WithEnvVariable(e.Name, e.Value)
+	}
+	run = run.WithFile(r.Binary, build.File(b.Binary)).
+		WithExec(r.Command, dagger.ContainerWithExecOpts{
+			InsecureRootCapabilities: r.Privileged,
+			Expect:                   dagger.ReturnTypeAny,
+		})
+	code, err := run.ExitCode(ctx)
+	if err != nil {
+		return 2, &stepError{"pipeline/run", describe(err)}
+	}
+	to, err := filepath.Abs(p.Export.To)
+	if err != nil {
+		return 2, &stepError{"pipeline/export", err}
+	}
+	for _, name := range []string{"junit.xml", "summary.md", "summary.json"} {
+		os.Remove(filepath.Join(to, name)) // an earlier run's must not pass for this one's
+	}
+	if _, err := run.Directory(p.Export.From).Export(ctx, to); err != nil {
+		return 2, &stepError{"pipeline/export", describe(err)}
+	}
+	if _, err := os.Stat(filepath.Join(to, "junit.xml")); err != nil {
+		// The suite wrote no report (dockerd did not start, the binary
+		// crashed): say so in one, with the container's stderr.
+		stderr, _ := run.Stderr(ctx)
+		return 2, &stepError{"pipeline/run", fmt.Errorf("e2e exited %d without writing junit.xml; stderr tail:\n%s", code, tail(stderr, 4000))}
+	}
+	return code, nil
+}
+
+func withCache(c *dagger.Client, ctr *dagger.Container, m CacheMount) *dagger.Container {
+	opts := dagger.ContainerWithMountedCacheOpts{Sharing: dagger.CacheSharingModeShared}
+	if m.Locked {
+		opts.Sharing = dagger.CacheSharingModeLocked
+	}
+	return ctr.WithMountedCache(m.Path, c.CacheVolume(m.Volume), opts)
+}
+
+// describe adds an exec failure's output to its error.
+func describe(err error) error {
+	var ee *dagger.ExecError
+	if errors.As(err, &ee) {
+		return fmt.Errorf("%v exited %d; stderr tail:\n%s", ee.Cmd, ee.ExitCode, tail(ee.Stderr, 4000))
+	}
+	return err
+}
+
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return "…" + s[len(s)-n:]
+}
+
+// lockedWriter serializes writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// ReportsInContainer is where e2e writes its reports in the run container;
+// the pipeline exports this folder to the host.
+const ReportsInContainer = "/out/reports"
+
+// E2EArgs is the one place Flags become the `e2e` command line: exactly
+// what a user would type after `go run .` to do the same by hand.
+// --keep-on-failure becomes --keep: e2e decides before the run whether to
+// tear down, so the run step removes the cluster itself when the verdict
+// is 0 (see runScript).
+func E2EArgs(f Flags) []string {
+	args := []string{"e2e"}
+	if run := runRegex(f); run != "" {
+		args = append(args, "--run", run)
+	}
+	if f.Shards > 0 {
+		args = append(args, "--shards", strconv.Itoa(f.Shards))
+	}
+	if f.Replicas > 0 {
+		args = append(args, "--replicas", strconv.Itoa(f.Replicas))
+	}
+	args = append(args,
+		"--kind-node-image", f.KindNodeImage,
+		"--kubeblocks-version", f.KubeBlocksVersion,
+		"--addon-version", f.AddonVersion,
+		"--timeout", f.Timeout.String(),
+		"--reports", ReportsInContainer)
+	if f.KeepOnFailure {
+		args = append(args, "--keep")
+	}
+	return args
+}
+
+// runRegex is --run, or the regex that selects exactly --suites.
+func runRegex(f Flags) string {
+	if len(f.Suites) == 0 {
+		return f.Run
+	}
+	s := slices.Clone(f.Suites)
+	for i := range s {
+		s[i] = regexp.QuoteMeta(s[i])
+	}
+	if len(s) == 1 {
+		return "^" + s[0] + "/"
+	}
+	return "^(" + strings.Join(s, "|") + ")/"
+}

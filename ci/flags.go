@@ -1,0 +1,74 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/rmqkb/conformance/manifests"
+	"github.com/rmqkb/conformance/scenarios"
+)
+
+// Flags are the command line of `go run ./ci`.
+type Flags struct {
+	KindNodeImage     string
+	KubeBlocksVersion string
+	AddonVersion      string
+	Run               string   // case regex, passed to e2e --run
+	Suites            []string // suite names, turned into a --run regex
+	Shards, Replicas  int      // 0: the manifest's
+	KeepOnFailure     bool
+	Reports           string // host folder the reports are exported to
+	Timeout           time.Duration
+	// RunID makes the run step differ from every earlier one, so the
+	// engine never answers it from its cache. main sets it to the time.
+	RunID string
+}
+
+// usageError is bad input; the message names the flag.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// parseFlags reads args. Errors are usageErrors naming the flag.
+func parseFlags(args []string, stderr io.Writer) (Flags, error) {
+	v := manifests.DefaultVersions()
+	var f Flags
+	var suites string
+	fs := flag.NewFlagSet("ci", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.KindNodeImage, "kind-node-image", v.Kind.NodeImage, "kind node image, pinned by digest")
+	fs.StringVar(&f.KubeBlocksVersion, "kubeblocks-version", v.KubeBlocks.Version, "KubeBlocks chart version")
+	fs.StringVar(&f.AddonVersion, "addon-version", v.Addon.Version, "rocketmq addon chart version")
+	fs.StringVar(&f.Run, "run", "", "run only the cases whose ID (suite/case) matches this regular expression")
+	fs.StringVar(&suites, "suites", "", "comma-separated suites to run ("+strings.Join(scenarios.Suites, ", ")+"); exclusive with --run")
+	fs.IntVar(&f.Shards, "shards", 0, "broker shards (default: the manifest's)")
+	fs.IntVar(&f.Replicas, "replicas", 0, "brokers per shard, master included (default: the manifest's)")
+	fs.BoolVar(&f.KeepOnFailure, "keep-on-failure", false, "leave the kind cluster's containers in the docker store cache when the verdict is not 0")
+	fs.StringVar(&f.Reports, "reports", "reports", "host folder for junit.xml, summary.md, summary.json and diagnostics")
+	fs.DurationVar(&f.Timeout, "timeout", 15*time.Minute, "bound on the suite's cases (e2e --timeout); the pipeline adds time for the build and kind")
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return f, err
+		}
+		return f, usagef("%v", err)
+	}
+	if fs.NArg() > 0 {
+		return f, usagef("unexpected argument %q", fs.Arg(0))
+	}
+	if suites != "" {
+		for _, s := range strings.Split(suites, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				f.Suites = append(f.Suites, s)
+			}
+		}
+		if len(f.Suites) == 0 {
+			return f, usagef("--suites %q: expected suite names", suites)
+		}
+	}
+	return f, nil
+}

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// stub writes an executable shell script into dir. A failing dagger stub
+// sleeps after writing its error: the SDK reads the CLI's stderr
+// concurrently with stdout, and an instant exit can reach it as a bare EOF
+// before the stderr text.
+func stub(t *testing.T, dir, name, body string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// isolate leaves the test only what it sets up: no engine variables, a
+// PATH of bin alone, and a private cache, so nothing leaves loopback.
+func isolate(t *testing.T, bin string) {
+	t.Helper()
+	for _, k := range []string{envRunnerHost, envCLIBin, envSessionPort, envSessionToken} {
+		t.Setenv(k, "") // restored after the test
+		os.Unsetenv(k)
+	}
+	t.Setenv("PATH", bin)
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	t.Setenv("HOME", t.TempDir())
+}
+
+// failFast runs the real command and checks exit 2, its duration, and the
+// errored pipeline testcase in junit.xml; it returns junit.xml.
+func failFast(t *testing.T) string {
+	t.Helper()
+	reports := filepath.Join(t.TempDir(), "reports")
+	var stderr strings.Builder
+	start := time.Now()
+	code := run(t.Context(), []string{"--suites", "routing", "--reports", reports}, io.Discard, &stderr)
+	took := time.Since(start)
+	t.Logf("exit %d after %s", code, took)
+	if code != 2 {
+		t.Fatalf("exit %d, want 2; stderr:\n%s", code, stderr.String())
+	}
+	if took > 60*time.Second {
+		t.Errorf("took %s, want under a minute", took)
+	}
+	data, err := os.ReadFile(filepath.Join(reports, "junit.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	junit := string(data)
+	for _, s := range []string{`<testcase name="pipeline/engine" classname="pipeline"`, `errors="1"`, "<error message=",
+		"start Docker", envRunnerHost + "=tcp://", "kube-pod://", envCLIBin, "0.21.9"} {
+		if !strings.Contains(junit, s) {
+			t.Errorf("junit.xml lacks %q:\n%s", s, junit)
+		}
+	}
+	for _, f := range []string{"summary.md", "summary.json"} {
+		if _, err := os.Stat(filepath.Join(reports, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	return junit
+}
+
+// A CLI that cannot start an engine (here a stub that fails the way the
+// real one does without a daemon) and a docker without a daemon: the SDK's
+// own error reaches the report, in seconds.
+func TestFailFastWithStubCLIAndNoDaemon(t *testing.T) {
+	bin := t.TempDir()
+	stub(t, bin, "docker", `echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2; exit 1`)
+	cli := stub(t, t.TempDir(), "dagger", `echo "Error: start engine: Cannot connect to the Docker daemon (stub)" >&2; /bin/sleep 0.3; exit 1`)
+	isolate(t, bin)
+	t.Setenv(envCLIBin, cli)
+	junit := failFast(t)
+	for _, s := range []string{"failed to read session params", "start engine: Cannot connect to the Docker daemon (stub)", "connect via the dagger CLI at " + cli} {
+		if !strings.Contains(junit, s) {
+			t.Errorf("junit.xml lacks %q:\n%s", s, junit)
+		}
+	}
+}
+
+// A dagger on PATH is used as the CLI, so the SDK never downloads one.
+func TestDaggerOnPathIsUsedAsTheCLI(t *testing.T) {
+	bin := t.TempDir()
+	stub(t, bin, "dagger", `echo "Error: stub dagger on PATH" >&2; /bin/sleep 0.3; exit 1`)
+	isolate(t, bin)
+	junit := failFast(t)
+	if !strings.Contains(junit, "stub dagger on PATH") {
+		t.Errorf("junit.xml does not show the PATH dagger ran:\n%s", junit)
+	}
+}
+
+// Nothing at all: no CLI, no docker, no remote engine. Preflight says so
+// without calling the SDK (which would try dl.dagger.io).
+func TestFailFastWithNothing(t *testing.T) {
+	isolate(t, t.TempDir())
+	start := time.Now()
+	junit := failFast(t)
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("took %s, want seconds", took)
+	}
+	for _, s := range []string{"no Dagger engine can be reached", "no dagger CLI", "no docker on PATH"} {
+		if !strings.Contains(junit, s) {
+			t.Errorf("junit.xml lacks %q:\n%s", s, junit)
+		}
+	}
+}
+
+// A CLI path that is not there is an engine error, not a hang.
+func TestMissingCLIBin(t *testing.T) {
+	isolate(t, t.TempDir())
+	t.Setenv(envCLIBin, "/nonexistent/dagger")
+	junit := failFast(t)
+	if !strings.Contains(junit, "/nonexistent/dagger is not an executable file") {
+		t.Errorf("junit.xml:\n%s", junit)
+	}
+}
+
+func TestSessionPortWithoutToken(t *testing.T) {
+	isolate(t, t.TempDir())
+	t.Setenv(envSessionPort, "12345")
+	junit := failFast(t)
+	if !strings.Contains(junit, envSessionToken+" is not") {
+		t.Errorf("junit.xml:\n%s", junit)
+	}
+}
+
+// A CLI that never prints session params (and, like the real one, ends
+// when the SDK closes its stdin) is cut off at the connect deadline, not
+// after the SDK's 300 s.
+func TestConnectDeadline(t *testing.T) {
+	old := connectTimeout
+	connectTimeout = time.Second
+	t.Cleanup(func() { connectTimeout = old })
+	isolate(t, t.TempDir())
+	t.Setenv(envCLIBin, stub(t, t.TempDir(), "dagger", "exec /bin/cat"))
+	start := time.Now()
+	junit := failFast(t)
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("took %s, want about the 1 s deadline", took)
+	}
+	if !strings.Contains(junit, "deadline") {
+		t.Errorf("junit.xml does not name the deadline:\n%s", junit)
+	}
+}
