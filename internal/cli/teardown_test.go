@@ -1,0 +1,106 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rmqkb/conformance/internal/testenv"
+)
+
+// watchWriter is a stdout that signals when a line appears.
+type watchWriter struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	want string
+	seen chan struct{}
+	once sync.Once
+}
+
+func (w *watchWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if strings.Contains(w.buf.String(), w.want) {
+		w.once.Do(func() { close(w.seen) })
+	}
+	return len(p), nil
+}
+
+// TestSIGTERMStopsEverything: a SIGTERM in the middle of a run stops the
+// cases, tears the topology down and still writes the reports; no process
+// and no run folder is left.
+func TestSIGTERMStopsEverything(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a real RocketMQ topology")
+	}
+	testenv.Lock(t)
+	tmp, reports := sandbox(t)
+	out := &watchWriter{want: "RUN   routing/brokers-registered", seen: make(chan struct{})}
+	done := make(chan int, 1)
+	go func() {
+		var stderr bytes.Buffer
+		done <- Main(context.Background(), []string{"--reports", reports}, out, &stderr)
+	}()
+	select {
+	case <-out.seen:
+	case <-time.After(5 * time.Minute):
+		t.Fatalf("the run did not get to the cases:\n%s", out.buf.String())
+	}
+	// Main has registered for SIGTERM before it started anything, so this
+	// reaches it, not the default handler.
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	var code int
+	select {
+	case code = <-done:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the run did not stop after SIGTERM")
+	}
+	if code == ExitPassed {
+		t.Errorf("an interrupted run exited 0:\n%s", out.buf.String())
+	}
+	if left := testenv.ProcessesUnder(tmp); len(left) > 0 {
+		t.Errorf("processes left after SIGTERM: %v", left)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) > 0 {
+		t.Errorf("run folder left after SIGTERM: %v", left)
+	}
+	if _, err := os.Stat(reports + "/junit.xml"); err != nil {
+		t.Errorf("no report after SIGTERM: %v", err)
+	}
+}
+
+// TestProcessThatCannotStart: a slave configured with brokerId 0 is refused
+// by RocketMQ itself ("Slave's brokerId must be > 0"); the supervisor gives
+// up after its crash-loop limit and the report's setup testcase is errored
+// with the tail of that process's log. Exit 2, nothing left.
+func TestProcessThatCannotStart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts real RocketMQ processes")
+	}
+	testenv.Lock(t)
+	tmp, reports := sandbox(t)
+	code, out := run(t, "--slave-config", "brokerId=0", "--recreate-delay", "500ms", "--reports", reports)
+	if code != ExitSetup {
+		t.Fatalf("exit %d, want 2:\n%s", code, out)
+	}
+	st := caseStatus(t, reports)["setup/target"]
+	for _, want := range []string{"errored:", "not restarting", "Slave's brokerId must be > 0"} {
+		if !strings.Contains(st, want) {
+			t.Errorf("setup/target does not hold %q:\n%.2000s", want, st)
+		}
+	}
+	if left := testenv.ProcessesUnder(tmp); len(left) > 0 {
+		t.Errorf("processes left: %v", left)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) > 0 {
+		t.Errorf("run folder left: %v", left)
+	}
+}
