@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"flag"
+	"testing"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -44,6 +45,9 @@ func (h *harness) connect(ctx context.Context, cfg *envconf.Config, m manifests.
 	case kubeconfig != "":
 		h.mode = "kubeconfig"
 		return kube.RESTConfig(kubeconfig, cfg.KubeContext(), false)
+	case testing.Short():
+		h.mode = "short"
+		return nil, nil
 	default:
 		h.mode = "envtest"
 		a, err := testenv.StartAPIServer()
