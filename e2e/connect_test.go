@@ -3,10 +3,10 @@ package e2e
 import (
 	"context"
 	"flag"
-	"testing"
 	"fmt"
 	"os"
 	"path/filepath"
+	"testing"
 	"time"
 
 	"k8s.io/client-go/rest"
