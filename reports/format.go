@@ -22,17 +22,21 @@ type suiteGroup struct {
 	Results []scenarios.Result
 }
 
-// groupBySuite groups results by suite: contract suites first in
-// scenarios.Suites order, then any suite the contract does not know, sorted
-// by name, so a report reads the same way every run. Suites without results
-// are left out.
+// leadingSuites come before the contract's: they say whether the run could
+// happen at all (the target's setup, the CI pipeline).
+var leadingSuites = []string{"pipeline", "setup"}
+
+// groupBySuite groups results by suite: setup first, then the contract
+// suites in scenarios.Suites order, then any suite the contract does not
+// know, sorted by name, so a report reads the same way every run. Suites
+// without results are left out.
 func groupBySuite(results []scenarios.Result) []suiteGroup {
 	by := map[string][]scenarios.Result{}
 	for _, r := range results {
 		by[r.Suite] = append(by[r.Suite], r)
 	}
 	var out []suiteGroup
-	for _, s := range scenarios.Suites {
+	for _, s := range append(append([]string(nil), leadingSuites...), scenarios.Suites...) {
 		if rs, ok := by[s]; ok {
 			out = append(out, suiteGroup{s, rs})
 			delete(by, s)

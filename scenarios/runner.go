@@ -37,7 +37,7 @@ func executeOne(ctx context.Context, tgt Target, c Case, prior []Result) Result 
 	start := time.Now()
 	for _, need := range c.Needs {
 		if why := tgt.Lacks(need); why != "" {
-			t.skip = fmt.Sprintf("target %q cannot %s: %s", tgt.Name(), need, why)
+			t.skip = fmt.Sprintf("target %q cannot %s: %s", tgt.Name(), need.Doing(), why)
 			return t.result(c, 0)
 		}
 	}

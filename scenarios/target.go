@@ -20,6 +20,19 @@ const (
 	Objects Capability = "objects"
 )
 
+// Doing says what a capability lets a target do, for skip reasons.
+func (c Capability) Doing() string {
+	switch c {
+	case Messaging:
+		return "talk to RocketMQ"
+	case Faults:
+		return "kill and recreate brokers"
+	case Objects:
+		return "read Kubernetes objects"
+	}
+	return string(c)
+}
+
 // Topology is the shape the target was asked for, from the Cluster manifest.
 type Topology struct {
 	Cluster   string `json:"cluster"` // Cluster name, and so brokerClusterName
