@@ -280,10 +280,17 @@ func TestDefaultRun(t *testing.T) {
 			t.Errorf("no %s: %v", f, err)
 		}
 	}
+	assertNothingLeft(t, tmp)
+}
+
+// assertNothingLeft checks that a run left no process and no folder in
+// its temp dir.
+func assertNothingLeft(t *testing.T, tmp string) {
+	t.Helper()
 	if left := testenv.ProcessesUnder(tmp); len(left) > 0 {
-		t.Errorf("processes left: %v", left)
+		t.Errorf("processes left running: %v", left)
 	}
 	if left, _ := os.ReadDir(tmp); len(left) > 0 {
-		t.Errorf("run folder left in the temp dir: %v", left)
+		t.Errorf("left %v in the temp dir", left)
 	}
 }

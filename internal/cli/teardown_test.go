@@ -66,12 +66,7 @@ func TestSIGTERMStopsEverything(t *testing.T) {
 	if code == ExitPassed {
 		t.Errorf("an interrupted run exited 0:\n%s", out.buf.String())
 	}
-	if left := testenv.ProcessesUnder(tmp); len(left) > 0 {
-		t.Errorf("processes left after SIGTERM: %v", left)
-	}
-	if left, _ := os.ReadDir(tmp); len(left) > 0 {
-		t.Errorf("run folder left after SIGTERM: %v", left)
-	}
+	assertNothingLeft(t, tmp)
 	if _, err := os.Stat(reports + "/junit.xml"); err != nil {
 		t.Errorf("no report after SIGTERM: %v", err)
 	}
@@ -97,10 +92,5 @@ func TestProcessThatCannotStart(t *testing.T) {
 			t.Errorf("setup/target does not hold %q:\n%.2000s", want, st)
 		}
 	}
-	if left := testenv.ProcessesUnder(tmp); len(left) > 0 {
-		t.Errorf("processes left: %v", left)
-	}
-	if left, _ := os.ReadDir(tmp); len(left) > 0 {
-		t.Errorf("run folder left: %v", left)
-	}
+	assertNothingLeft(t, tmp)
 }
