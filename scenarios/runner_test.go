@@ -24,7 +24,6 @@ func (s stubTarget) AwaitBack(context.Context, Broker) error     { return nil }
 func (s stubTarget) KillNamesrv(context.Context, int) error      { return nil }
 func (s stubTarget) AwaitNamesrvBack(context.Context, int) error { return nil }
 func (s stubTarget) Credentials() (string, string)               { return "", "" }
-func (s stubTarget) RecreateDelay() time.Duration                { return 0 }
 
 func runOne(t *testing.T, tgt Target, c Case) Result {
 	t.Helper()

@@ -101,13 +101,6 @@ func (t *T) LogTail(s string) {
 	t.logTail = s
 }
 
-// Failed reports whether a failure was recorded so far.
-func (t *T) Failed() bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return len(t.failures) > 0
-}
-
 // result turns what was recorded into a Result.
 func (t *T) result(c Case, d time.Duration) Result {
 	t.mu.Lock()

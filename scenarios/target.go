@@ -1,9 +1,6 @@
 package scenarios
 
-import (
-	"context"
-	"time"
-)
+import "context"
 
 // Capability names something a target can do. A case lists the capabilities it
 // needs; on a target that lacks one the case is skipped with the target's reason,
@@ -91,7 +88,4 @@ type Target interface {
 	// Credentials returns the ACL access and secret key, or empty strings when
 	// the brokers run without ACL.
 	Credentials() (accessKey, secretKey string)
-	// RecreateDelay says how long the platform takes at least to recreate a
-	// killed process (the local target models pod recreation); kube returns 0.
-	RecreateDelay() time.Duration
 }

@@ -61,4 +61,3 @@ func (t *Target) AwaitBack(context.Context, scenarios.Broker) error { return err
 func (t *Target) KillNamesrv(context.Context, int) error            { return errDump }
 func (t *Target) AwaitNamesrvBack(context.Context, int) error       { return errDump }
 func (t *Target) Credentials() (string, string)                     { return "", "" }
-func (t *Target) RecreateDelay() time.Duration                      { return 0 }

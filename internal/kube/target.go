@@ -141,9 +141,6 @@ func (t *Target) Lacks(scenarios.Capability) string { return "" }
 // Credentials implements scenarios.Target.
 func (t *Target) Credentials() (string, string) { return t.ak, t.sk }
 
-// RecreateDelay implements scenarios.Target: KubeBlocks recreates pods.
-func (t *Target) RecreateDelay() time.Duration { return 0 }
-
 // OutputDirs implements scenarios.Outputs.
 func (t *Target) OutputDirs() []string { return t.outputs }
 

@@ -137,9 +137,6 @@ func (c *Cluster) AwaitNamesrvBack(ctx context.Context, i int) error {
 // strings when the brokers run without ACL, as the addon's do by default.
 func (c *Cluster) Credentials() (string, string) { return c.cfg.acl.keys() }
 
-// RecreateDelay implements scenarios.Target.
-func (c *Cluster) RecreateDelay() time.Duration { return c.cfg.delay }
-
 // LogTail returns the end of a pod's logs, for reports.
 func (c *Cluster) LogTail(pod string, lines int) string {
 	for _, n := range c.namesrvs {
