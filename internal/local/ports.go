@@ -2,8 +2,11 @@ package local
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net"
+	"os"
 	"strconv"
+	"strings"
 )
 
 // A broker listens on three ports around its listenPort: the VIP channel at
@@ -34,31 +37,50 @@ func (pp *portPlan) take(n int, what string) (int, error) {
 		pp.next += n
 		return first, nil
 	}
-	for attempt := 0; attempt < 50; attempt++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return 0, fmt.Errorf("find a free port for %s: %w", what, err)
-		}
-		first := l.Addr().(*net.TCPAddr).Port
-		block := []net.Listener{l}
-		ok := first+n < 65536
-		for i := 1; ok && i < n; i++ {
-			l2, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(first+i)))
-			if err != nil {
-				ok = false
-				break
-			}
-			block = append(block, l2)
-		}
+	// Below the kernel's ephemeral range: outbound connections (the
+	// brokers' own, the clients') take their source ports from that range,
+	// and one could land on a port planned here before its process binds it.
+	low, high := 10000, ephemeralLow()-n
+	span := high - low
+	start := rand.IntN(span)
+	for i := 0; i < span; i += n {
+		first := low + (start+i)%span
+		block, ok := listenBlock(first, n)
 		if ok {
 			pp.held = append(pp.held, block...)
 			return first, nil
 		}
-		for _, b := range block {
-			b.Close()
+	}
+	return 0, fmt.Errorf("find %d consecutive free ports for %s below %d: none", n, what, high+n)
+}
+
+// listenBlock listens on n consecutive ports from first, or on none.
+func listenBlock(first, n int) ([]net.Listener, bool) {
+	var block []net.Listener
+	for i := 0; i < n; i++ {
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(first+i)))
+		if err != nil {
+			for _, b := range block {
+				b.Close()
+			}
+			return nil, false
+		}
+		block = append(block, l)
+	}
+	return block, true
+}
+
+// ephemeralLow is the first port of the kernel's ephemeral range.
+func ephemeralLow() int {
+	data, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err == nil {
+		if f := strings.Fields(string(data)); len(f) == 2 {
+			if v, err := strconv.Atoi(f[0]); err == nil && v > 11000 {
+				return v
+			}
 		}
 	}
-	return 0, fmt.Errorf("find %d consecutive free ports for %s: none after 50 tries", n, what)
+	return 32768
 }
 
 // release frees every reserved port, right before the processes bind them.

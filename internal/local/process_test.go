@@ -96,6 +96,9 @@ func TestPortPlan(t *testing.T) {
 	if b >= a && b < a+brokerBlock || a >= b && a < b+brokerBlock {
 		t.Errorf("blocks overlap: %d and %d", a, b)
 	}
+	if low := ephemeralLow(); a+brokerBlock > low || b+brokerBlock > low {
+		t.Errorf("blocks %d and %d reach into the ephemeral range from %d, where outbound connections take ports", a, b, low)
+	}
 	pp.release()
 
 	l, err := net.Listen("tcp", "127.0.0.1:0")
