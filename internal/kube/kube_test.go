@@ -43,14 +43,6 @@ func newTarget(t *testing.T, deviation string, opts ...kube.Option) (*kube.Targe
 	return tgt, ns
 }
 
-func objectCases(t *testing.T) []scenarios.Case {
-	cs, err := scenarios.Select("^(layout|accounts)/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cs
-}
-
 func TestNewNamesAMissingCluster(t *testing.T) {
 	needAPI(t)
 	_, err := kube.New(context.Background(), api.Config, "nowhere", "rocketmq-cluster", scenarios.Topology{})
@@ -83,18 +75,14 @@ func TestDiscovery(t *testing.T) {
 
 func TestObjectCasesPassOnConformingObjects(t *testing.T) {
 	tgt, _ := newTarget(t, "", kube.WithOutputDirs(t.TempDir()))
-	for _, r := range scenarios.Execute(context.Background(), tgt, objectCases(t), nil) {
-		if r.Status != scenarios.Passed {
-			t.Errorf("%s: %s: %s", r.ID, r.Status, r.Observed)
-		}
-	}
+	testenv.ExpectDeviation(t, testenv.Conforming, scenarios.Execute(context.Background(), tgt, testenv.ObjectCases(t), nil))
 }
 
 func TestDeviationsFailOnTheAPIServer(t *testing.T) {
 	for _, d := range testenv.Deviations {
 		t.Run(d.Name, func(t *testing.T) {
 			tgt, _ := newTarget(t, d.Name)
-			testenv.ExpectDeviation(t, d, scenarios.Execute(context.Background(), tgt, objectCases(t), nil))
+			testenv.ExpectDeviation(t, d, scenarios.Execute(context.Background(), tgt, testenv.ObjectCases(t), nil))
 		})
 	}
 }

@@ -134,3 +134,16 @@ func MainWithAPIServer(m *testing.M, api **APIServer) int {
 	}
 	return code
 }
+
+// Conforming is the fixture that breaks nothing: every case must pass.
+var Conforming = Deviation{Name: "conforming"}
+
+// ObjectCases are the layout and accounts cases, the ones fixtures judge.
+func ObjectCases(t testing.TB) []scenarios.Case {
+	t.Helper()
+	cs, err := scenarios.Select("^(layout|accounts)/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs
+}
