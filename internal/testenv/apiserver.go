@@ -25,7 +25,8 @@ import (
 
 // APIServer is a real etcd + kube-apiserver started with envtest from the
 // binaries scripts/build-kapi.sh builds (KUBEBUILDER_ASSETS), with the
-// suite's minimal KubeBlocks CRDs installed.
+// real CRDs of KubeBlocks v1.0.2 installed (KubeBlocksCRDs), so that what
+// tests create is validated and defaulted as on a KubeBlocks cluster.
 type APIServer struct {
 	env    *envtest.Environment
 	Config *rest.Config
@@ -43,9 +44,13 @@ func StartAPIServer() (*APIServer, error) {
 			return nil, err
 		}
 	}
+	crds, err := KubeBlocksCRDs()
+	if err != nil {
+		return nil, fmt.Errorf("the KubeBlocks CRDs (read from the Go module cache, fetched through GOPROXY on first use): %w", err)
+	}
 	env := &envtest.Environment{
 		BinaryAssetsDirectory: assets,
-		CRDDirectoryPaths:     []string{filepath.Join(FixtureDir(), "crds")},
+		CRDInstallOptions:     envtest.CRDInstallOptions{Paths: crds},
 		ErrorIfCRDPathMissing: true,
 	}
 	// Loopback only, and no endpoint reconciler: the machine may have no
@@ -173,7 +178,7 @@ func (a *APIServer) Load(ns, deviation string) error {
 				return fmt.Errorf("%s: %s: %w", f, gvk, err)
 			}
 			res := dyn.Resource(m.Resource).Namespace(ns)
-			created, err := res.Create(ctx, u, metav1.CreateOptions{})
+			created, err := res.Create(ctx, u, metav1.CreateOptions{FieldValidation: strict})
 			if err != nil {
 				return fmt.Errorf("%s: create %s %s: %w", filepath.Base(f), gvk.Kind, u.GetName(), err)
 			}
@@ -181,13 +186,18 @@ func (a *APIServer) Load(ns, deviation string) error {
 				continue
 			}
 			created.Object["status"] = loopbackIPs(status)
-			if _, err := res.UpdateStatus(ctx, created, metav1.UpdateOptions{}); err != nil {
+			if _, err := res.UpdateStatus(ctx, created, metav1.UpdateOptions{FieldValidation: strict}); err != nil {
 				return fmt.Errorf("%s: status of %s %s: %w", filepath.Base(f), gvk.Kind, u.GetName(), err)
 			}
 		}
 	}
 	return nil
 }
+
+// strict makes the server refuse a field its schema lacks instead of
+// dropping it: a fixture field the real CRD does not know would otherwise
+// vanish on load, and tests would read less than the file says.
+const strict = "Strict"
 
 // loopbackIPs moves the fixtures' pod IPs (10.244.x.y) into the loopback
 // range (127.244.x.y): a target under test may dial what it reads, and no

@@ -1,0 +1,109 @@
+package testenv
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/dynamic"
+
+	"github.com/rmqkb/conformance/internal/kbapi"
+)
+
+var api *APIServer
+
+func TestMain(m *testing.M) { os.Exit(MainWithAPIServer(m, &api)) }
+
+// TestFixturesLoadOnTheRealSchemas: every fixture set, conforming and each
+// deviation, is accepted by the real KubeBlocks v1.0.2 CRDs, spec on create
+// and status through the status subresource, with no field pruned.
+func TestFixturesLoadOnTheRealSchemas(t *testing.T) {
+	if api == nil {
+		t.Skip("no control plane (set KUBEBUILDER_ASSETS or run without -short)")
+	}
+	for _, d := range append([]Deviation{{Name: ""}}, Deviations...) {
+		name := d.Name
+		if name == "" {
+			name = "conforming"
+		}
+		t.Run(name, func(t *testing.T) {
+			if err := api.Load("load-"+name, d.Name); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	t.Run("defaults", func(t *testing.T) { expectServerDefaults(t, "load-conforming") })
+}
+
+// expectServerDefaults: the loaded objects carry what the real schema
+// defaults and the files leave out (podUpdatePolicy), as on a real
+// cluster; the kube tests read these objects, so they run with it.
+func expectServerDefaults(t *testing.T, ns string) {
+	ctx := context.Background()
+	dyn := dynamic.NewForConfigOrDie(api.Config)
+	cl, err := dyn.Resource(kbapi.Cluster).Namespace(ns).Get(ctx, "rocketmq-cluster", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	specs, _, _ := unstructured.NestedSlice(cl.Object, "spec", "componentSpecs")
+	shardings, _, _ := unstructured.NestedSlice(cl.Object, "spec", "shardings")
+	for _, sh := range shardings {
+		specs = append(specs, sh.(map[string]any)["template"])
+	}
+	for _, s := range specs {
+		if p := s.(map[string]any)["podUpdatePolicy"]; p != "PreferInPlace" {
+			t.Errorf("Cluster %v: podUpdatePolicy %v, want the server's default PreferInPlace", s.(map[string]any)["name"], p)
+		}
+	}
+	cmps, err := dyn.Resource(kbapi.Component).Namespace(ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cmps.Items {
+		if p, _, _ := unstructured.NestedString(c.Object, "spec", "podUpdatePolicy"); p != "PreferInPlace" {
+			t.Errorf("Component %s: podUpdatePolicy %q, want the server's default PreferInPlace", c.GetName(), p)
+		}
+	}
+}
+
+// TestKubeBlocksCRDsComeFromTheModuleCache: the CRDs are the module's own
+// files, read where the Go toolchain keeps the module, not from this
+// repository.
+func TestKubeBlocksCRDsComeFromTheModuleCache(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: no go command run")
+	}
+	paths, err := KubeBlocksCRDs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo, _ := filepath.Abs(filepath.Join(FixtureDir(), "..", ".."))
+	for _, p := range paths {
+		if !strings.Contains(p, "github.com/apecloud/kubeblocks@v1.0.2/config/crd/bases/") || strings.HasPrefix(p, repo) {
+			t.Errorf("CRD %s: not from the module cache", p)
+		}
+	}
+	if len(paths) != len(kubeBlocksCRDFiles) {
+		t.Errorf("%d CRDs, want %d", len(paths), len(kubeBlocksCRDFiles))
+	}
+}
+
+// TestModuleDirNamesWhatFailed: a module that cannot be resolved gives an
+// error naming it and the command tried, with go's reason.
+func TestModuleDirNamesWhatFailed(t *testing.T) {
+	t.Setenv("GOPROXY", "off")
+	const mod = "github.com/apecloud/kubeblocks@v0.0.0-not-a-release"
+	_, err := moduleDir(mod)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, want := range []string{"resolve " + mod, "mod download -json " + mod, "GOPROXY=off"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q: %v", want, err)
+		}
+	}
+}
