@@ -100,6 +100,30 @@ func RequireAPIServer() (*APIServer, string, bool) {
 	return nil, err.Error(), true
 }
 
+// StartForTest starts an API server for one test and stops it when the
+// test ends, for packages without MainWithAPIServer. Like RequireAPIServer
+// it skips the test with -short, and when the control plane cannot start
+// it fails the test under CI (CI=true) and skips it elsewhere.
+func StartForTest(t testing.TB) *APIServer {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: no control plane")
+	}
+	a, err := StartAPIServer()
+	switch {
+	case err != nil && os.Getenv("CI") == "true":
+		t.Fatal(err)
+	case err != nil:
+		t.Skipf("no control plane: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := a.Stop(); err != nil {
+			t.Errorf("stop the control plane: %v", err)
+		}
+	})
+	return a
+}
+
 // Kubeconfig writes a kubeconfig for cfg into dir and returns its path.
 func (a *APIServer) Kubeconfig(t testing.TB) string {
 	t.Helper()
