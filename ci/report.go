@@ -1,7 +1,8 @@
 package main
 
 import (
-	"strings"
+	"context"
+	"errors"
 	"time"
 
 	"github.com/rmqkb/conformance/reports"
@@ -17,22 +18,16 @@ var promises = map[string]string{
 }
 
 // writeError writes reports for a pipeline that broke before the suite's
-// verdict: one errored testcase whose Observed says what happened.
+// verdict: one errored testcase whose Observed says what happened, through
+// the same reports.Complete every command uses.
 func writeError(dir, id, observed string, started time.Time) error {
-	suite, name, _ := strings.Cut(id, "/")
 	run := scenarios.Run{
 		Target:       "dagger",
 		SuiteVersion: "ci",
 		Started:      started,
 		Duration:     time.Since(started),
-		Results: []scenarios.Result{{
-			ID: id, Suite: suite, Case: name,
-			Promise:  promises[id],
-			Status:   scenarios.Errored,
-			Duration: time.Since(started),
-			Observed: observed,
-		}},
+		Results:      []scenarios.Result{reports.Setup(id, promises[id], time.Since(started), errors.New(observed), "")},
 	}
-	_, err := reports.Write(dir, run)
+	_, _, err := reports.Complete(context.Background(), run, reports.Finish{Dir: dir})
 	return err
 }

@@ -60,7 +60,7 @@ func TestConformance(t *testing.T) {
 // assess wraps one case: its verdict becomes the assessment's.
 func assess(c scenarios.Case) func(context.Context, *testing.T, *envconf.Config) context.Context {
 	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-		r := scenarios.Execute(ctx, h.target, []scenarios.Case{c}, nil)[0]
+		r := h.session.Run(ctx, c)
 		h.results = append(h.results, r)
 		for _, e := range r.Evidence {
 			t.Log(e)
@@ -70,6 +70,8 @@ func assess(c scenarios.Case) func(context.Context, *testing.T, *envconf.Config)
 			t.Errorf("%s %s\npromised: %s\nobserved: %s", c.ID(), r.Status, c.Promise, strings.TrimSpace(r.Observed))
 		case scenarios.Skipped:
 			t.Skip(r.Observed)
+		case scenarios.Pending:
+			t.Logf("%s is judged once the reports are written, after every assessment; a leak fails the run", c.ID())
 		}
 		return ctx
 	}

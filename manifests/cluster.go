@@ -7,7 +7,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
-	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/internal/topology"
 )
 
 // Component is what the targets need of one component or sharding template.
@@ -139,9 +139,54 @@ func (c Cluster) WithShape(shards, replicas int) Cluster {
 	return out
 }
 
+// TopologyOf reads the shape an existing Cluster object asks for: its name
+// and namespace, its namesrv replicas, its broker shards and replicas per
+// shard. It is what the kube and audit targets check what they find
+// against; source names the object in errors.
+func TopologyOf(obj map[string]any, source string) (topology.Topology, error) {
+	t := topology.Topology{Cluster: str(obj, "metadata", "name"), Namespace: str(obj, "metadata", "namespace")}
+	bad := func(format string, args ...any) (topology.Topology, error) {
+		return t, fmt.Errorf("%s: %s", source, fmt.Sprintf(format, args...))
+	}
+	for _, cs := range list(obj, "spec", "componentSpecs") {
+		m, _ := cs.(map[string]any)
+		if str(m, "name") == "namesrv" {
+			t.Namesrvs, _ = num(m, "replicas")
+		}
+	}
+	for _, sh := range list(obj, "spec", "shardings") {
+		m, _ := sh.(map[string]any)
+		if str(m, "name") == "broker" {
+			t.Shards, _ = num(m, "shards")
+			t.Replicas, _ = num(m, "template", "replicas")
+		}
+	}
+	switch {
+	case t.Namesrvs < 1:
+		return bad("spec.componentSpecs[namesrv].replicas is missing or below 1")
+	case t.Shards < 1:
+		return bad("spec.shardings[broker].shards is missing or below 1")
+	case t.Replicas < 1:
+		return bad("spec.shardings[broker].template.replicas is missing or below 1")
+	}
+	return t, nil
+}
+
+// BrokerServiceVersion is the serviceVersion a Cluster object asks for its
+// brokers (shardings[broker].template.serviceVersion), or "".
+func BrokerServiceVersion(obj map[string]any) string {
+	for _, sh := range list(obj, "spec", "shardings") {
+		m, _ := sh.(map[string]any)
+		if str(m, "name") == "broker" {
+			return str(m, "template", "serviceVersion")
+		}
+	}
+	return ""
+}
+
 // Topology is the shape scenarios see.
-func (c Cluster) Topology() scenarios.Topology {
-	return scenarios.Topology{
+func (c Cluster) Topology() topology.Topology {
+	return topology.Topology{
 		Cluster: c.Name, Namespace: c.Namespace,
 		Namesrvs: c.Namesrv.Replicas, Shards: c.Shards, Replicas: c.Broker.Replicas,
 	}
@@ -198,6 +243,8 @@ func num(m map[string]any, path ...string) (int, bool) {
 		return int(v), v == float64(int(v))
 	case int:
 		return v, true
+	case int64: // as the API server's objects decode
+		return int(v), true
 	}
 	return 0, false
 }

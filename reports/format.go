@@ -53,20 +53,6 @@ func groupBySuite(results []scenarios.Result) []suiteGroup {
 	return out
 }
 
-// topologyLine describes the requested shape in one phrase, e.g.
-// "cluster rocketmq-cluster: 1 namesrv, 2 shards x 2 replicas".
-func topologyLine(t scenarios.Topology) string {
-	return fmt.Sprintf("cluster %s: %s, %s x %s", t.Cluster,
-		plural(t.Namesrvs, "namesrv"), plural(t.Shards, "shard"), plural(t.Replicas, "replica"))
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
-}
-
 // verdict is the overall word for a run, ranked like its exit code.
 func verdict(run scenarios.Run) string {
 	switch run.ExitCode() {

@@ -49,7 +49,7 @@ func suiteProperties(run scenarios.Run) [][2]string {
 	props := [][2]string{
 		{"target", run.Target},
 		{"rocketmq.version", run.Version},
-		{"topology", topologyLine(run.Topology)},
+		{"topology", run.Topology.String()},
 	}
 	if run.Topology.Namespace != "" {
 		props = append(props, [2]string{"namespace", run.Topology.Namespace})
@@ -61,8 +61,10 @@ func suiteProperties(run scenarios.Run) [][2]string {
 	return props
 }
 
-// testcase maps one result: failures carry the broken promise as their
-// message, errors the same story plus the log tail, skips their reason.
+// testcase maps one result. The message attribute is the headline CI
+// servers show: for a failure, what was observed (its first line), not the
+// promise, which the body keeps with the whole story; for an error, why no
+// verdict was reached; for a skip, its reason.
 func testcase(r scenarios.Result) junit.Testcase {
 	tc := junit.Testcase{
 		Name:      clean(r.ID),
@@ -71,7 +73,7 @@ func testcase(r scenarios.Result) junit.Testcase {
 	}
 	switch r.Status {
 	case scenarios.Failed:
-		tc.Failure = &junit.Result{Message: clean(r.Promise), Data: clean(explanation(r))}
+		tc.Failure = &junit.Result{Message: clean(headline(r)), Data: clean(explanation(r))}
 	case scenarios.Errored:
 		text := explanation(r)
 		if r.LogTail != "" {
@@ -79,11 +81,7 @@ func testcase(r scenarios.Result) junit.Testcase {
 		}
 		// The headline says why no verdict was reached; the promise would
 		// read as if the target had broken it.
-		msg := r.Observed
-		if msg == "" {
-			msg = r.Promise
-		}
-		tc.Error = &junit.Result{Message: clean(msg), Data: clean(text)}
+		tc.Error = &junit.Result{Message: clean(headline(r)), Data: clean(text)}
 	case scenarios.Skipped:
 		tc.Skipped = &junit.Result{Message: clean(r.Observed)}
 	case scenarios.Passed:
@@ -130,4 +128,14 @@ func clean(s string) string {
 		}
 		return '\uFFFD'
 	}, s)
+}
+
+// headline is the first line of what was observed, or the promise when
+// nothing was.
+func headline(r scenarios.Result) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(r.Observed), "\n")
+	if line == "" {
+		return r.Promise
+	}
+	return line
 }

@@ -159,7 +159,8 @@ func TestJUnitFailureErrorSkip(t *testing.T) {
 	if failed.Failure == nil || failed.Error != nil || failed.Skipped != nil {
 		t.Fatalf("topic-route: want only <failure>, got %+v", failed)
 	}
-	if failed.Failure.Message != "a|pipe promise & <tag>" {
+	// The headline is what was observed (its first line), not the promise.
+	if failed.Failure.Message != "offset <12> & then ]]> oops" {
 		t.Errorf("failure message = %q", failed.Failure.Message)
 	}
 	wantText := "promised: a|pipe promise & <tag>\n" +
@@ -214,8 +215,8 @@ func TestJUnitEscaping(t *testing.T) {
 	if c.Failure == nil {
 		t.Fatal("no failure")
 	}
-	if c.Failure.Message != text {
-		t.Errorf("message = %q, want %q", c.Failure.Message, text)
+	if want := "a < b && c ]]> d"; c.Failure.Message != want {
+		t.Errorf("message = %q, want the observation's first line %q", c.Failure.Message, want)
 	}
 	if want := "promised: " + text + "\nobserved: " + text + "\nevidence:\n  - " + text; c.Failure.Text != want {
 		t.Errorf("text = %q, want %q", c.Failure.Text, want)

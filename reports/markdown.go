@@ -23,7 +23,7 @@ func Markdown(run scenarios.Run) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "## RocketMQ conformance: %s (%s)\n\n", verdict(run), countsLine(run))
 	fmt.Fprintf(&b, "Target **%s** · RocketMQ %s · %s · %s\n\n",
-		inline(run.Target), inline(orDash(run.Version)), inline(topologyLine(run.Topology)), humanDuration(run.Duration))
+		inline(run.Target), inline(orDash(run.Version)), inline(run.Topology.String()), humanDuration(run.Duration))
 
 	if len(run.Results) == 0 {
 		b.WriteString("No cases ran.\n")

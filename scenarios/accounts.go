@@ -1,13 +1,8 @@
 package scenarios
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"sort"
 	"unicode"
 
@@ -38,11 +33,12 @@ func init() {
 			Run:         envWiring,
 		},
 		Case{
-			Suite: "accounts", Name: "no-leak",
-			Promise:     "No account password appears in any file the run wrote or in any result it reports.",
-			Description: "Scans every file under the run's output folders, and the results of the cases run before it, for each password; reports only where, never the value.",
-			Needs:       []Capability{Objects},
-			Run:         noLeak,
+			Suite: "accounts", Name: NoLeakCase,
+			Promise: "No account secret appears in any file the run wrote: junit.xml, summary.md, summary.json and everything under diagnostics/.",
+			Description: "Judged after the reports and diagnostics are on disk, so it checks what was really written; it can still turn the verdict and the exit code to 1. " +
+				"Collected pod logs, events, object dumps and result texts are redacted before they are written; this case proves the redaction held. Findings name the file and line, never the value.",
+			Needs:        []Capability{Secrets},
+			AfterReports: true,
 		},
 	)
 }
@@ -56,9 +52,16 @@ type account struct {
 	container    string
 }
 
-func accountsOf(s *Snapshot, cluster string) []account {
+// NoLeakCase is the name of accounts/no-leak, which reports.Complete
+// judges once the reports are written.
+const NoLeakCase = "no-leak"
+
+// accountsOf lists the accounts the addon promises for the snapshot's
+// shards, once the shards are checked against the topology.
+func (t *T) accountsOf(s *Snapshot) []account {
+	cluster := t.Target.Topology().Cluster
 	var out []account
-	for _, sh := range s.shardNames(cluster) {
+	for _, sh := range t.objectShards(s) {
 		out = append(out, account{secret: cluster + "-" + sh + "-account-rocketmq-admin", name: "rocketmq-admin", comp: sh,
 			userEnv: "ROCKETMQ_USER", passEnv: "ROCKETMQ_PASSWORD", container: "rocketmq-broker"})
 	}
@@ -70,7 +73,7 @@ func secretNames(ctx context.Context, t *T) {
 	c := t.Target.Topology().Cluster
 	s := t.snapshot(ctx)
 	want := map[string]bool{}
-	for _, a := range accountsOf(s, c) {
+	for _, a := range t.accountsOf(s) {
 		want[a.secret] = true
 		if s.secret(a.secret) == nil {
 			t.Errorf("Secret %s (account %s of %s) is missing", a.secret, a.name, a.comp)
@@ -115,9 +118,8 @@ func policyProblem(p string) string {
 }
 
 func secretKeys(ctx context.Context, t *T) {
-	c := t.Target.Topology().Cluster
 	s := t.snapshot(ctx)
-	for _, a := range accountsOf(s, c) {
+	for _, a := range t.accountsOf(s) {
 		sec := s.secret(a.secret)
 		if sec == nil {
 			t.Errorf("Secret %s is missing", a.secret)
@@ -149,13 +151,9 @@ func keysOf(sec *corev1.Secret) []string {
 }
 
 func envWiring(ctx context.Context, t *T) {
-	c := t.Target.Topology().Cluster
 	s := t.snapshot(ctx)
-	for _, a := range accountsOf(s, c) {
-		pods := s.podsOf(c, a.comp)
-		if len(pods) == 0 {
-			t.Errorf("no pods of %s to check", a.comp)
-		}
+	for _, a := range t.accountsOf(s) {
+		pods := t.objectPods(s, a.comp)
 		for i := range pods {
 			p := &pods[i]
 			ct := container(p, a.container)
@@ -187,52 +185,3 @@ func secretRef(ct *corev1.Container, name string) *corev1.SecretKeySelector {
 	return nil
 }
 
-// Outputs is implemented by targets that know which folders the run
-// writes to; no-leak scans them.
-type Outputs interface {
-	OutputDirs() []string
-}
-
-func noLeak(ctx context.Context, t *T) {
-	c := t.Target.Topology().Cluster
-	s := t.snapshot(ctx)
-	secrets := map[string][]byte{} // where it is from -> value
-	for _, a := range accountsOf(s, c) {
-		if sec := s.secret(a.secret); sec != nil && len(sec.Data["password"]) > 0 {
-			secrets["the password of Secret "+a.secret] = sec.Data["password"]
-		}
-	}
-	if len(secrets) == 0 {
-		t.Fatalf("no account password to look for")
-	}
-	var dirs []string
-	if o, ok := t.Target.(Outputs); ok {
-		dirs = o.OutputDirs()
-	}
-	files := 0
-	for _, dir := range dirs {
-		filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return nil
-			}
-			data, err := os.ReadFile(path)
-			if err != nil {
-				return nil
-			}
-			files++
-			for what, v := range secrets {
-				if i := bytes.Index(data, v); i >= 0 {
-					t.Errorf("%s appears in %s at byte %d", what, path, i)
-				}
-			}
-			return nil
-		})
-	}
-	prior, _ := json.Marshal(t.prior)
-	for what, v := range secrets {
-		if bytes.Contains(prior, v) {
-			t.Errorf("%s appears in the results of an earlier case", what)
-		}
-	}
-	t.Logf("searched %d files under %v and %d earlier results for %d passwords", files, dirs, len(t.prior), len(secrets))
-}

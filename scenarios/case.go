@@ -21,6 +21,14 @@ type Case struct {
 	Description string
 	// Needs lists the target capabilities the case cannot run without.
 	Needs []Capability
+	// MinShards and MinReplicas are the smallest topology on which the
+	// clauses of the promise can be observed at all; on a smaller one the
+	// case is skipped whole, naming what it needs, never passed.
+	MinShards, MinReplicas int
+	// AfterReports marks a case that judges what the run wrote: it is not
+	// run with the others but completed once the reports are on disk
+	// (reports.Complete); until then its result is Pending.
+	AfterReports bool
 	// Timeout bounds the case; 0 means DefaultTimeout.
 	Timeout time.Duration
 	// Run performs the check. It reports through t and returns; t.Fatalf ends
@@ -33,6 +41,17 @@ const DefaultTimeout = 60 * time.Second
 
 // ID returns suite/name.
 func (c Case) ID() string { return c.Suite + "/" + c.Name }
+
+// topologyGap says why topo is too small for the case, or "".
+func (c Case) topologyGap(topo Topology) string {
+	switch {
+	case topo.Shards < c.MinShards:
+		return fmt.Sprintf("needs at least %d broker shards to observe its promise; this topology has %d (--shards)", c.MinShards, topo.Shards)
+	case topo.Replicas < c.MinReplicas:
+		return fmt.Sprintf("needs at least %d brokers per shard (a master and a slave) to observe its promise; this topology has %d (--replicas)", c.MinReplicas, topo.Replicas)
+	}
+	return ""
+}
 
 // Suites lists the suite names in contract order.
 var Suites = []string{"routing", "messaging", "replication", "failover", "layout", "accounts"}

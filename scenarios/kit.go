@@ -37,23 +37,65 @@ func uniqueName(prefix string) string {
 	return prefix + "-" + hex.EncodeToString(b)
 }
 
-// shards reads the target's shards or ends the case as errored.
+// shards reads the target's shards and checks them against the topology
+// the Cluster asks for before any case walks them: a set that is empty or
+// short (labels that drifted, a pod not found) fails the case instead of
+// letting a loop over it pass on nothing.
 func (t *T) shards(ctx context.Context) []Shard {
 	s, err := t.Target.Shards(ctx)
 	if err != nil {
 		t.Erroredf("list the shards: %v", err)
 	}
-	if len(s) == 0 {
-		t.Erroredf("the target has no broker shards")
+	if why := shardsMismatch(s, t.Target.Topology()); why != "" {
+		t.Fatalf("%s", why)
 	}
 	return s
 }
 
-// namesrvs reads the namesrv addresses or ends the case as errored.
+// shardsMismatch says how shards differ from what topo asks for, or "".
+func shardsMismatch(shards []Shard, topo Topology) string {
+	var names []string
+	for _, s := range shards {
+		names = append(names, s.Name)
+	}
+	if len(shards) != topo.Shards {
+		return fmt.Sprintf("the target lists %d broker shards (%s); the Cluster asks for %d", len(shards), strings.Join(names, ", "), topo.Shards)
+	}
+	for _, s := range shards {
+		var pods []string
+		for i, b := range s.Brokers {
+			pods = append(pods, b.Pod)
+			if b.Ordinal != i {
+				return fmt.Sprintf("shard %s has brokers at ordinals %v; expected 0 to %d", s.Name, ordinals(s.Brokers), topo.Replicas-1)
+			}
+			if b.Addr == "" {
+				return fmt.Sprintf("broker %s of shard %s has no address (its pod has no IP)", b.Pod, s.Name)
+			}
+		}
+		if len(s.Brokers) != topo.Replicas {
+			return fmt.Sprintf("shard %s has %d brokers (%s); the Cluster asks for %d per shard", s.Name, len(s.Brokers), strings.Join(pods, ", "), topo.Replicas)
+		}
+	}
+	return ""
+}
+
+func ordinals(bs []Broker) []int {
+	var out []int
+	for _, b := range bs {
+		out = append(out, b.Ordinal)
+	}
+	return out
+}
+
+// namesrvs reads the namesrv addresses, checked against the topology, or
+// ends the case.
 func (t *T) namesrvs(ctx context.Context) []string {
 	ns, err := t.Target.Namesrvs(ctx)
-	if err != nil || len(ns) == 0 {
-		t.Erroredf("find the namesrvs: %v (found %d)", err, len(ns))
+	if err != nil {
+		t.Erroredf("find the namesrvs: %v", err)
+	}
+	if want := t.Target.Topology().Namesrvs; len(ns) != want {
+		t.Fatalf("the target lists %d namesrvs (%s); the Cluster asks for %d", len(ns), strings.Join(ns, ", "), want)
 	}
 	return ns
 }
@@ -123,15 +165,20 @@ func routeMismatch(r *remoting.TopicRoute, shards []Shard, queues int) string {
 	return strings.Join(problems, "; ")
 }
 
-// awaitSlaveTopics waits until every slave knows topic. Slaves copy topic
-// config from their master every 10 s (SlaveSynchronize), so this waits up
-// to that protocol period and says so.
-func (t *T) awaitSlaveTopics(ctx context.Context, topic string) {
+// slaveTopicSync is how often a 4.9 slave copies topic config from its
+// master (SlaveSynchronize, every 10 s); a slave serves a topic only once
+// it has it.
+const slaveTopicSync = 10 * time.Second
+
+// awaitSlaveTopics waits until every slave of shards knows topic, up to
+// the sync period plus a margin for a busy machine, and says how long it
+// took.
+func (t *T) awaitSlaveTopics(ctx context.Context, shards []Shard, topic string) error {
 	rc := t.admin()
 	start := time.Now()
-	wctx, cancel := context.WithTimeout(ctx, 25*time.Second)
+	wctx, cancel := context.WithTimeout(ctx, slaveTopicSync+15*time.Second)
 	defer cancel()
-	for _, s := range t.shards(ctx) {
+	for _, s := range shards {
 		for _, sl := range s.Slaves() {
 			err := wait.Until(wctx, 200*time.Millisecond, "slave "+sl.Pod+" to sync topic "+topic, func(ctx context.Context) (bool, string, error) {
 				cfgs, err := rc.TopicConfigs(ctx, sl.Addr)
@@ -142,11 +189,12 @@ func (t *T) awaitSlaveTopics(ctx context.Context, topic string) {
 				return ok, "topic not in the slave's topic config yet", nil
 			})
 			if err != nil {
-				t.Fatalf("%v", err)
+				return err
 			}
 		}
 	}
-	t.Logf("slaves synced topic %s after %s (slaves copy topic config every 10 s)", topic, time.Since(start).Round(10*time.Millisecond))
+	t.Logf("slaves synced topic %s after %s (slaves copy topic config every %s)", topic, time.Since(start).Round(10*time.Millisecond), slaveTopicSync)
+	return nil
 }
 
 // current re-reads b from the target: on Kubernetes a recreated pod has a

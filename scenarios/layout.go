@@ -143,7 +143,7 @@ func layoutServices(ctx context.Context, t *T) {
 	t.expectService(s, c+"-namesrv", false, 9876)
 	t.expectService(s, c+"-namesrv-headless", true, 9876)
 	t.expectService(s, c+"-dashboard", false, 8080)
-	shards := s.shardNames(c)
+	shards := t.objectShards(s)
 	for _, sh := range shards {
 		t.expectService(s, c+"-"+sh+"-headless", true, 10911, 10909, 10912)
 	}
@@ -174,10 +174,9 @@ func firstNonEmpty(a, b string) string {
 }
 
 func layoutStorage(ctx context.Context, t *T) {
-	c := t.Target.Topology().Cluster
 	s := t.snapshot(ctx)
-	for _, sh := range s.shardNames(c) {
-		for _, p := range s.podsOf(c, sh) {
+	for _, sh := range t.objectShards(s) {
+		for _, p := range t.objectPods(s, sh) {
 			want := "data-" + p.Name
 			var claim string
 			for _, v := range p.Spec.Volumes {
@@ -207,7 +206,7 @@ func layoutStorage(ctx context.Context, t *T) {
 			}
 		}
 	}
-	for _, p := range s.podsOf(c, "namesrv") {
+	for _, p := range t.objectPods(s, "namesrv") {
 		for _, v := range p.Spec.Volumes {
 			if v.PersistentVolumeClaim != nil {
 				t.Errorf("namesrv pod %s mounts PVC %s (volume %s); namesrv keeps no state", p.Name, v.PersistentVolumeClaim.ClaimName, v.Name)
@@ -231,6 +230,9 @@ func roleMap(s *Snapshot, cluster string) map[string]map[string]string {
 func layoutRoles(ctx context.Context, t *T) {
 	c := t.Target.Topology().Cluster
 	s := t.snapshot(ctx)
+	for _, sh := range t.objectShards(s) {
+		t.objectPods(s, sh)
+	}
 	roles := roleMap(s, c)
 	if src := t.Target.(ObjectSource); src.Settle() > 0 {
 		roles = t.settledRoles(ctx, src, c, roles, src.Settle())

@@ -3,10 +3,113 @@ package scenarios
 import (
 	"context"
 	"fmt"
+	"sort"
+	"strings"
+	"time"
 
 	"github.com/rmqkb/conformance/internal/remoting"
+	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/scenarios/history"
 )
+
+// coverLimit bounds how long a read-back waits for a broker to show what
+// was acknowledged. Consume-queue dispatch and replication take
+// milliseconds on an idle machine; the bound is for a loaded one, and only
+// once it has passed may anything be called missing.
+const coverLimit = 30 * time.Second
+
+// queueReport is what a broker reported for one queue of a read-back.
+type queueReport struct {
+	want int64 // the highest offset it had to cover (acknowledged, or the master's last)
+	max  int64 // the max offset it reported last (the next offset to be written)
+}
+
+// shardRead is a read-back of one shard's queues from one broker.
+type shardRead struct {
+	broker  Broker
+	waited  time.Duration // until the broker covered want, or until the deadline
+	covered bool
+	queues  map[int]queueReport
+	err     error // the read itself failed
+}
+
+// awaitCovered waits, up to coverLimit, until b reports for every queue in
+// want a max offset above the offset wanted there: the broker has
+// dispatched (or replicated) everything it must hold. It never fails the
+// case: what is missing after the deadline is judged from the read that
+// follows, with what the broker reported.
+func (t *T) awaitCovered(ctx context.Context, b Broker, topic string, want map[int]int64) *shardRead {
+	r := &shardRead{broker: b, queues: map[int]queueReport{}}
+	for q, w := range want {
+		r.queues[q] = queueReport{want: w, max: -1}
+	}
+	start := time.Now()
+	wctx, cancel := context.WithTimeout(ctx, coverLimit)
+	defer cancel()
+	rc := t.admin()
+	err := wait.Until(wctx, 20*time.Millisecond, b.Pod+" to cover the acknowledged offsets of "+topic, func(ctx context.Context) (bool, string, error) {
+		var behind []string
+		for q, qr := range r.queues {
+			if qr.max > qr.want {
+				continue
+			}
+			max, err := rc.MaxOffset(ctx, b.Addr, topic, q)
+			if err != nil {
+				behind = append(behind, fmt.Sprintf("queue %d: %v", q, err))
+				continue
+			}
+			qr.max = max
+			r.queues[q] = qr
+			if max <= qr.want {
+				behind = append(behind, fmt.Sprintf("queue %d at %d of %d", q, max, qr.want+1))
+			}
+		}
+		sort.Strings(behind)
+		return len(behind) == 0, strings.Join(behind, ", "), nil
+	})
+	r.waited, r.covered = time.Since(start), err == nil
+	return r
+}
+
+// readBack reads every queue of topic on one broker per shard into the
+// history as deliveries to scope, once each broker covers what the history
+// acknowledged on its shard. It returns the reads, keyed by shard, for the
+// judgement (judgeReads) and the evidence of anything missing.
+func (t *T) readBack(ctx context.Context, h *history.History, scope string, from []Broker, topic string, queues int) map[string]*shardRead {
+	reads := map[string]*shardRead{}
+	for _, b := range from {
+		want := map[int]int64{}
+		for q := 0; q < queues; q++ {
+			want[q] = -1
+		}
+		for q, off := range h.HighestAcked(b.Shard) {
+			want[q] = off
+		}
+		r := t.awaitCovered(ctx, b, topic, want)
+		r.err = t.readShard(ctx, h, scope, b, topic, queues)
+		reads[b.Shard] = r
+	}
+	return reads
+}
+
+// judgeReads reports, for the case t, the longest wait of a read-back as
+// figure and fails the case for every read that failed.
+func (t *T) judgeReads(reads map[string]*shardRead, figure string) {
+	var longest time.Duration
+	shards := make([]string, 0, len(reads))
+	for s := range reads {
+		shards = append(shards, s)
+	}
+	sort.Strings(shards)
+	for _, s := range shards {
+		r := reads[s]
+		longest = max(longest, r.waited)
+		if r.err != nil {
+			t.Errorf("read back shard %s from %s: %v", s, r.broker.Pod, r.err)
+		}
+	}
+	t.Figure(figure, float64(longest.Milliseconds()), "ms")
+}
 
 // readQueue pulls every message of one queue from a broker, master or
 // slave, from offset 0 up to its max offset, with the remoting client: it
@@ -31,20 +134,38 @@ func (t *T) readQueue(ctx context.Context, addr, topic string, queue int) ([]rem
 		out = append(out, res.Messages...)
 		off = res.NextBeginOffset
 	}
-	return out, nil
+	return plants.read(addr, out), nil
 }
 
 // readShard reads every queue of topic on one broker into the history as
-// deliveries to consumer.
-func (t *T) readShard(ctx context.Context, h *history.History, consumer string, b Broker, topic string, queues int) error {
+// deliveries to scope.
+func (t *T) readShard(ctx context.Context, h *history.History, scope string, b Broker, topic string, queues int) error {
 	for q := 0; q < queues; q++ {
 		msgs, err := t.readQueue(ctx, b.Addr, topic, q)
 		for _, m := range msgs {
-			h.Deliver(consumer, m.Keys(), b.Shard, m.QueueID, m.QueueOffset)
+			h.Deliver(scope, m.Keys(), b.Shard, m.QueueID, m.QueueOffset)
 		}
 		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// reportLost adds a line of evidence for every lost message: its key,
+// where it was acknowledged, and what the broker read reported for that
+// queue, so a reader can tell a dispatch that never came from a message
+// that vanished.
+func (t *T) reportLost(rep history.Report, reads map[string]*shardRead) {
+	for _, op := range rep.LostAcks {
+		line := fmt.Sprintf("lost %s: acknowledged at %s queue %d offset %d", op.ID, op.Shard, op.Queue, op.Offset)
+		if r, ok := reads[op.Shard]; ok {
+			qr := r.queues[op.Queue]
+			line += fmt.Sprintf("; %s reported max offset %d for that queue after waiting %s", r.broker.Pod, qr.max, r.waited.Round(time.Millisecond))
+			if !r.covered {
+				line += " (it never covered the acknowledged offsets)"
+			}
+		}
+		t.Logf("%s", line)
+	}
 }

@@ -10,6 +10,9 @@ const (
 	Failed  Status = "failed"  // the target broke a promise
 	Skipped Status = "skipped" // the case could not run on this target; Reason says why
 	Errored Status = "errored" // the case or the environment broke before a verdict
+	// Pending: an AfterReports case not yet judged. It never counts as a
+	// pass; reports.Complete turns it into a verdict.
+	Pending Status = "pending"
 )
 
 // Figure is a measured number a case reports (lag, window, duration).
@@ -59,11 +62,12 @@ func (r Run) Counts() map[Status]int {
 }
 
 // ExitCode maps a run to the CLI contract: 0 when nothing failed (skips
-// allowed), 1 when a check failed, 2 when something errored.
+// allowed), 1 when a check failed, 2 when something errored or was never
+// judged.
 func (r Run) ExitCode() int {
 	n := r.Counts()
 	switch {
-	case n[Errored] > 0:
+	case n[Errored] > 0 || n[Pending] > 0:
 		return 2
 	case n[Failed] > 0:
 		return 1

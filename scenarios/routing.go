@@ -17,7 +17,7 @@ func init() {
 	register(
 		Case{
 			Suite: "routing", Name: "brokers-registered",
-			Promise: "Every broker group is registered in every namesrv under the Cluster's name, with the master at brokerId 0 and each slave at brokerId = its ordinal, at the address it advertises.",
+			Promise: "Every broker group of the Cluster is registered in every namesrv under the Cluster's name, named broker-<3 characters>, with the master at brokerId 0 and each slave at brokerId = its ordinal, at the address it advertises, and nothing else is registered; each broker's own config names the same cluster, shard and brokerId.",
 			Description: "Shard names follow KubeBlocks: broker-<3 random characters>, not broker-0/broker-1 as the seed's secret table suggests (facts sheet section 3). " +
 				"Reads GET_BROKER_CLUSTER_INFO from each namesrv and GET_BROKER_CONFIG from each broker.",
 			Needs: []Capability{Messaging},
@@ -40,17 +40,11 @@ func brokersRegistered(ctx context.Context, t *T) {
 	topo := t.Target.Topology()
 	shards := t.shards(ctx)
 	rc := t.admin()
-	if len(shards) != topo.Shards {
-		t.Errorf("expected %d shards from the manifest, the target has %d", topo.Shards, len(shards))
-	}
 	want := map[string]Shard{}
 	for _, s := range shards {
 		want[s.Name] = s
 		if !shardNameRE.MatchString(s.Name) {
 			t.Errorf("shard %q is not named broker-<3 characters> as KubeBlocks names shards", s.Name)
-		}
-		if len(s.Brokers) != topo.Replicas {
-			t.Errorf("shard %s has %d brokers, the manifest asks for %d replicas", s.Name, len(s.Brokers), topo.Replicas)
 		}
 	}
 	for _, ns := range t.namesrvs(ctx) {

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -13,17 +14,16 @@ type Progress interface {
 	CaseDone(r Result)
 }
 
-// Execute runs cases on tgt, one after another, and returns their results in
-// order. A case that needs a capability the target lacks is skipped with the
-// target's reason; a case that outlives its timeout is errored, and its
-// context is cancelled so it stops.
+// Execute runs cases on tgt, one after another, in one Session, and returns
+// their results in order.
 func Execute(ctx context.Context, tgt Target, cases []Case, p Progress) []Result {
+	s := NewSession(tgt)
 	var out []Result
 	for _, c := range cases {
 		if p != nil {
 			p.CaseStarted(c)
 		}
-		r := executeOne(ctx, tgt, c, out)
+		r := s.Run(ctx, c)
 		if p != nil {
 			p.CaseDone(r)
 		}
@@ -32,14 +32,51 @@ func Execute(ctx context.Context, tgt Target, cases []Case, p Progress) []Result
 	return out
 }
 
-func executeOne(ctx context.Context, tgt Target, c Case, prior []Result) Result {
-	t := &T{Target: tgt, prior: prior}
-	start := time.Now()
+// Session runs cases on one target and holds what they share: the fault
+// runs several cases judge (one master kill is judged by failover/kill-master,
+// failover/read-from-slave and failover/other-shards-write), so a fault is
+// injected once per session however many of its cases run. The e2e-framework
+// harness keeps one Session across its assessments.
+type Session struct {
+	tgt Target
+
+	mu     sync.Mutex
+	shared map[string]*sharedRun
+}
+
+// NewSession starts a session on tgt.
+func NewSession(tgt Target) *Session {
+	return &Session{tgt: tgt, shared: map[string]*sharedRun{}}
+}
+
+// sharedRun is one fault run and its outcome.
+type sharedRun struct {
+	done  chan struct{}
+	by    string // the case that performed it
+	took  time.Duration
+	value any
+	err   string // why it did not complete, when it did not
+}
+
+// Run runs one case. A case that needs a capability the target lacks, or a
+// bigger topology, is skipped with the reason; a case cut short by its
+// timeout or by the end of ctx is errored with what it was doing.
+func (s *Session) Run(ctx context.Context, c Case) Result {
+	t := &T{Target: s.tgt, session: s, id: c.ID()}
 	for _, need := range c.Needs {
-		if why := tgt.Lacks(need); why != "" {
-			t.skip = fmt.Sprintf("target %q cannot %s: %s", tgt.Name(), need.Doing(), why)
+		if why := s.tgt.Lacks(need); why != "" {
+			t.skip = fmt.Sprintf("target %q cannot %s: %s", s.tgt.Name(), need.Doing(), why)
 			return t.result(c, 0)
 		}
+	}
+	if why := c.topologyGap(s.tgt.Topology()); why != "" {
+		t.skip = why
+		return t.result(c, 0)
+	}
+	if c.AfterReports {
+		r := t.result(c, 0)
+		r.Status, r.Observed = Pending, "judged once the reports are written"
+		return r
 	}
 	if err := ctx.Err(); err != nil {
 		t.errored = "not run: the run was interrupted (" + err.Error() + ")"
@@ -49,8 +86,10 @@ func executeOne(ctx context.Context, tgt Target, c Case, prior []Result) Result 
 	if timeout == 0 {
 		timeout = DefaultTimeout
 	}
+	start := time.Now()
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	t.ctx = cctx
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -67,20 +106,56 @@ func executeOne(ctx context.Context, tgt Target, c Case, prior []Result) Result 
 	select {
 	case <-done:
 	case <-cctx.Done():
-		// Give the case a moment to notice the cancellation and record why.
+		// Give the case a moment to notice the cancellation and record
+		// what it was waiting for.
 		select {
 		case <-done:
 		case <-time.After(5 * time.Second):
 		}
-		t.mu.Lock()
-		if t.errored == "" && len(t.failures) == 0 {
-			if ctx.Err() != nil {
-				t.errored = "interrupted: " + ctx.Err().Error()
-			} else {
-				t.errored = fmt.Sprintf("did not finish within its timeout of %s", timeout)
-			}
+	}
+	if cctx.Err() != nil {
+		if ctx.Err() != nil {
+			t.cutShort("interrupted (" + ctx.Err().Error() + ")")
+		} else {
+			t.cutShort(fmt.Sprintf("did not finish within its timeout of %s", timeout))
 		}
-		t.mu.Unlock()
 	}
 	return t.result(c, time.Since(start))
+}
+
+// shared returns the value of the fault run called name, performing it with
+// f in this case when no case of the session has. f runs in the calling
+// case's goroutine; it must return its observations rather than judge
+// them, so that every case that shares it judges the same record. When f
+// does not return (it ended its case), the cases after it are errored: a
+// fault run is never performed twice.
+func (t *T) shared(name string, f func() any) (value any, by string) {
+	s := t.session
+	s.mu.Lock()
+	r, ok := s.shared[name]
+	if !ok {
+		r = &sharedRun{done: make(chan struct{}), by: t.id}
+		s.shared[name] = r
+	}
+	s.mu.Unlock()
+	if ok {
+		<-r.done
+		if r.err != "" {
+			t.Erroredf("%s", r.err)
+		}
+		t.Logf("judged from the %s performed during %s (%s)", name, r.by, r.took.Round(100*time.Millisecond))
+		return r.value, r.by
+	}
+	start := time.Now()
+	completed := false
+	defer func() {
+		r.took = time.Since(start)
+		if !completed {
+			r.err = fmt.Sprintf("the %s did not complete in %s: %s", name, t.id, t.why())
+		}
+		close(r.done)
+	}()
+	r.value = f()
+	completed = true
+	return r.value, r.by
 }

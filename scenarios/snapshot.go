@@ -74,6 +74,45 @@ func (s *Snapshot) shardNames(cluster string) []string {
 	return out
 }
 
+// objectShards returns the short names of the snapshot's broker shards
+// after checking their number against the topology: labels that drifted
+// so that no shard is found fail the case instead of leaving its loops
+// nothing to walk.
+func (t *T) objectShards(s *Snapshot) []string {
+	topo := t.Target.Topology()
+	names := s.shardNames(topo.Cluster)
+	if len(names) != topo.Shards {
+		t.Errorf("%d broker shard Components labelled %s=%s,%s=broker (%s); the Cluster asks for %d",
+			len(names), LabelInstance, topo.Cluster, LabelShardingName, strings.Join(names, ", "), topo.Shards)
+	}
+	return names
+}
+
+// podCount is how many pods the Cluster asks for of a component, by its
+// short name: the namesrv replicas, one exporter and one dashboard, and
+// the replicas of each broker shard.
+func (t *T) podCount(comp string) int {
+	topo := t.Target.Topology()
+	switch comp {
+	case "namesrv":
+		return topo.Namesrvs
+	case "exporter", "dashboard":
+		return 1
+	}
+	return topo.Replicas
+}
+
+// objectPods returns a component's pods after checking their number
+// against podCount.
+func (t *T) objectPods(s *Snapshot, comp string) []corev1.Pod {
+	c := t.Target.Topology().Cluster
+	pods := s.podsOf(c, comp)
+	if want := t.podCount(comp); len(pods) != want {
+		t.Errorf("component %s has %d pods (%s); the Cluster asks for %d", comp, len(pods), podNames(pods), want)
+	}
+	return pods
+}
+
 // podsOf returns the pods of a component (short name), by ordinal.
 func (s *Snapshot) podsOf(cluster, comp string) []corev1.Pod {
 	var out []corev1.Pod

@@ -1,12 +1,14 @@
 package scenarios
 
 import (
+	"context"
 	"fmt"
-	"github.com/rmqkb/conformance/internal/remoting"
 	"runtime"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/rmqkb/conformance/internal/remoting"
 )
 
 // T records one case's verdict and evidence. Like testing.T, Fatalf and
@@ -14,12 +16,17 @@ import (
 // safe for concurrent use by the goroutines a case starts.
 type T struct {
 	Target Target
-	// prior holds the results of the cases run before this one, so
-	// accounts/no-leak can search what the reports will contain.
-	prior []Result
+	// ctx is the case's context. A failure recorded once it has ended is
+	// not an observation of the target but the echo of an interruption or
+	// of the case's own timeout (a wait that returned "context canceled"),
+	// so it makes the case errored, never failed.
+	ctx     context.Context
+	session *Session
+	id      string // the case's ID
 
 	mu       sync.Mutex
 	failures []string
+	aborted  []string // failures recorded after ctx ended
 	skip     string
 	errored  string
 	evidence []string
@@ -64,11 +71,18 @@ func (t *T) Figure(name string, value float64, unit string) {
 	t.figures = append(t.figures, Figure{Name: name, Value: value, Unit: unit})
 }
 
-// Errorf records that the promise did not hold, and goes on.
+// Errorf records that the promise did not hold, and goes on. Once the
+// case's context has ended, what it records is kept as what the case was
+// doing when it was cut short, not as a failure.
 func (t *T) Errorf(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.failures = append(t.failures, fmt.Sprintf(format, args...))
+	if t.ctx != nil && t.ctx.Err() != nil {
+		t.aborted = append(t.aborted, msg)
+		return
+	}
+	t.failures = append(t.failures, msg)
 }
 
 // Fatalf records a failed promise and ends the case.
@@ -81,7 +95,9 @@ func (t *T) Fatalf(format string, args ...any) {
 // itself broke (a client that cannot start, a setup step that failed).
 func (t *T) Erroredf(format string, args ...any) {
 	t.mu.Lock()
-	t.errored = fmt.Sprintf(format, args...)
+	if t.errored == "" {
+		t.errored = fmt.Sprintf(format, args...)
+	}
 	t.mu.Unlock()
 	runtime.Goexit()
 }
@@ -101,6 +117,36 @@ func (t *T) LogTail(s string) {
 	t.logTail = s
 }
 
+// cutShort records why the case ended without finishing: the run was
+// interrupted or the case outlived its timeout. It does nothing when the
+// case already observed a broken promise: that verdict stands.
+func (t *T) cutShort(why string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.errored != "" || len(t.failures) > 0 {
+		return
+	}
+	if len(t.aborted) > 0 {
+		why += "; it was " + strings.Join(t.aborted, "; ")
+	}
+	t.errored = why
+}
+
+// why says what ended the case early, for the cases that share its work.
+func (t *T) why() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	switch {
+	case t.errored != "":
+		return t.errored
+	case len(t.failures) > 0:
+		return t.failures[len(t.failures)-1]
+	case len(t.aborted) > 0:
+		return t.aborted[len(t.aborted)-1]
+	}
+	return "it ended early"
+}
+
 // result turns what was recorded into a Result.
 func (t *T) result(c Case, d time.Duration) Result {
 	t.mu.Lock()
@@ -115,6 +161,8 @@ func (t *T) result(c Case, d time.Duration) Result {
 		r.Status, r.Observed = Errored, t.errored
 	case len(t.failures) > 0:
 		r.Status, r.Observed = Failed, strings.Join(t.failures, "\n")
+	case len(t.aborted) > 0:
+		r.Status, r.Observed = Errored, "cut short; it was "+strings.Join(t.aborted, "; ")
 	case t.skip != "":
 		r.Status, r.Observed = Skipped, t.skip
 	default:

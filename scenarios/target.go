@@ -1,6 +1,10 @@
 package scenarios
 
-import "context"
+import (
+	"context"
+
+	"github.com/rmqkb/conformance/internal/topology"
+)
 
 // Capability names something a target can do. A case lists the capabilities it
 // needs; on a target that lacks one the case is skipped with the target's reason,
@@ -15,6 +19,12 @@ const (
 	// Objects: the Kubernetes objects of the cluster (Services, Secrets, PVCs,
 	// Pods) can be read.
 	Objects Capability = "objects"
+	// RoleLabels: a platform labels each broker with its role
+	// (kubeblocks.io/role), independently of the broker's own view.
+	RoleLabels Capability = "role-labels"
+	// Secrets: the target knows the account secrets of the cluster, so
+	// the run's outputs can be searched for them.
+	Secrets Capability = "secrets"
 )
 
 // Doing says what a capability lets a target do, for skip reasons.
@@ -26,18 +36,17 @@ func (c Capability) Doing() string {
 		return "kill and recreate brokers"
 	case Objects:
 		return "read Kubernetes objects"
+	case RoleLabels:
+		return "read platform role labels"
+	case Secrets:
+		return "name account secrets"
 	}
 	return string(c)
 }
 
-// Topology is the shape the target was asked for, from the Cluster manifest.
-type Topology struct {
-	Cluster   string `json:"cluster"` // Cluster name, and so brokerClusterName
-	Namespace string `json:"namespace"`
-	Namesrvs  int    `json:"namesrvs"` // namesrv replicas
-	Shards    int    `json:"shards"`   // broker shards
-	Replicas  int    `json:"replicas"` // brokers per shard: one master, Replicas-1 slaves
-}
+// Topology is the shape the target was asked for, from the Cluster manifest
+// or the Cluster object.
+type Topology = topology.Topology
 
 // Broker is one broker process or pod, as the target knows it.
 type Broker struct {
@@ -45,8 +54,9 @@ type Broker struct {
 	Ordinal int    // pod ordinal; the addon derives brokerId and role from it
 	Pod     string // pod name ({cluster}-{shard}-{ordinal}) or local process name
 	Addr    string // remoting address clients use (brokerIP1:listenPort)
-	// RoleLabel is the role the platform reports for it: the kubeblocks.io/role
-	// label on kube, the configured role on the local target.
+	// RoleLabel is the role the platform reports for it: the
+	// kubeblocks.io/role label on kube; empty where no platform labels
+	// roles (the local target).
 	RoleLabel string
 }
 

@@ -15,7 +15,7 @@ import (
 func auditTarget(t *testing.T, dir string) *Target {
 	t.Helper()
 	m := manifests.DefaultCluster()
-	tgt, err := New(dir, m.Topology(), t.TempDir())
+	tgt, err := New(dir, m.Namespace, m.Name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,23 +37,34 @@ func TestDeviationsFailExactlyTheirCases(t *testing.T) {
 }
 
 func TestLoadErrorsNameTheInput(t *testing.T) {
-	topo := manifests.DefaultCluster().Topology()
-	if _, err := New("/nonexistent/dump", topo); err == nil || !strings.Contains(err.Error(), "/nonexistent/dump") {
+	m := manifests.DefaultCluster()
+	if _, err := New("/nonexistent/dump", m.Namespace, m.Name); err == nil || !strings.Contains(err.Error(), "/nonexistent/dump") {
 		t.Errorf("missing folder: %v", err)
 	}
 	empty := t.TempDir()
-	if _, err := New(empty, topo); err == nil || !strings.Contains(err.Error(), "no .yaml") {
+	if _, err := New(empty, m.Namespace, m.Name); err == nil || !strings.Contains(err.Error(), "no .yaml") {
 		t.Errorf("empty folder: %v", err)
 	}
 	bad := t.TempDir()
 	os.WriteFile(filepath.Join(bad, "x.yaml"), []byte("kind: [unclosed"), 0o644)
-	if _, err := New(bad, topo); err == nil || !strings.Contains(err.Error(), "x.yaml") {
+	if _, err := New(bad, m.Namespace, m.Name); err == nil || !strings.Contains(err.Error(), "x.yaml") {
 		t.Errorf("bad YAML: %v", err)
 	}
 	other := t.TempDir()
 	os.WriteFile(filepath.Join(other, "c.json"), []byte(`{"apiVersion":"apps.kubeblocks.io/v1","kind":"Cluster","metadata":{"name":"other","namespace":"demo"}}`), 0o644)
-	if _, err := New(other, topo); err == nil || !strings.Contains(err.Error(), "found: other") {
+	if _, err := New(other, m.Namespace, m.Name); err == nil || !strings.Contains(err.Error(), "found: other") {
 		t.Errorf("another cluster: %v", err)
+	}
+}
+
+// TestTopologyComesFromTheDumpedCluster: the shape every case checks
+// against is the dumped Cluster's, so a dump whose shard Components lost
+// their labels fails the cases that walk the shards; none passes over an
+// empty set.
+func TestTopologyComesFromTheDumpedCluster(t *testing.T) {
+	tgt := auditTarget(t, testenv.Dump(t, ""))
+	if topo := tgt.Topology(); topo.Namesrvs != 1 || topo.Shards != 2 || topo.Replicas != 2 {
+		t.Errorf("topology %+v, want the dumped Cluster's 1 namesrv, 2 shards x 2 replicas", topo)
 	}
 }
 

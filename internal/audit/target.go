@@ -5,29 +5,40 @@ import (
 	"errors"
 	"time"
 
+	"github.com/rmqkb/conformance/manifests"
 	"github.com/rmqkb/conformance/scenarios"
 )
 
 // Target serves a loaded dump to the cases: objects only.
 type Target struct {
-	snap    *scenarios.Snapshot
-	topo    scenarios.Topology
-	dir     string
-	outputs []string
+	snap *scenarios.Snapshot
+	topo scenarios.Topology
+	dir  string
 }
 
-// New returns the audit target of the dump in dir for the Cluster of topo
-// (its name and namespace); outputs are the folders the run writes, for
-// accounts/no-leak.
-func New(dir string, topo scenarios.Topology, outputs ...string) (*Target, error) {
-	s, err := Load(dir, topo.Namespace, topo.Cluster)
+// New returns the audit target of the dump in dir for the Cluster ns/name.
+// The shape every case checks against is the one that Cluster object asks
+// for.
+func New(dir, ns, name string) (*Target, error) {
+	s, err := Load(dir, ns, name)
 	if err != nil {
 		return nil, err
 	}
-	return &Target{snap: s, topo: topo, dir: dir, outputs: outputs}, nil
+	topo, err := manifests.TopologyOf(s.Cluster.Object, "Cluster "+ns+"/"+name+" in "+dir)
+	if err != nil {
+		return nil, err
+	}
+	topo.Cluster, topo.Namespace = name, ns
+	return &Target{snap: s, topo: topo, dir: dir}, nil
 }
 
 var errDump = errors.New("audit reads object dumps; there is no running RocketMQ to talk to")
+
+// ServiceVersion is the RocketMQ version the dumped Cluster asks for its
+// brokers.
+func (t *Target) ServiceVersion() string {
+	return manifests.BrokerServiceVersion(t.snap.Cluster.Object)
+}
 
 // Name implements scenarios.Target.
 func (t *Target) Name() string { return "audit" }
@@ -37,7 +48,7 @@ func (t *Target) Topology() scenarios.Topology { return t.topo }
 
 // Lacks implements scenarios.Target.
 func (t *Target) Lacks(c scenarios.Capability) string {
-	if c == scenarios.Objects {
+	if c == scenarios.Objects || c == scenarios.Secrets || c == scenarios.RoleLabels {
 		return ""
 	}
 	return "it reads object dumps from " + t.dir + "; there are no running brokers to talk to or to kill"
@@ -49,8 +60,11 @@ func (t *Target) Snapshot(context.Context) (*scenarios.Snapshot, error) { return
 // Settle implements scenarios.ObjectSource: a dump does not change.
 func (t *Target) Settle() time.Duration { return 0 }
 
-// OutputDirs implements scenarios.Outputs.
-func (t *Target) OutputDirs() []string { return t.outputs }
+// Secrets implements scenarios.SecretSource: the dump's account
+// passwords.
+func (t *Target) Secrets(context.Context) ([]scenarios.Secret, error) {
+	return scenarios.PasswordSecrets(t.snap.Secrets), nil
+}
 
 // The rest of scenarios.Target: nothing runs behind a dump.
 

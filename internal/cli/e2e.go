@@ -60,7 +60,7 @@ func e2eCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (i
 	if err := parse(fs, args); err != nil {
 		return ExitSetup, err
 	}
-	f.target = "kube"
+	f.target, f.reshapes = "kube", true
 	p, err := checkRun(f)
 	if err != nil {
 		return ExitSetup, err

@@ -8,13 +8,12 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/apache/rocketmq-client-go/v2/rlog"
-
+	"github.com/rmqkb/conformance/internal/clientlog"
 	"github.com/rmqkb/conformance/internal/local"
 	"github.com/rmqkb/conformance/manifests"
 	"github.com/rmqkb/conformance/reports"
@@ -48,6 +47,9 @@ type runFlags struct {
 
 	// audit
 	from string
+	// reshapes is set by e2e: it creates the Cluster, so --shards and
+	// --replicas shape it.
+	reshapes bool
 }
 
 // registerCommon adds the flags every command that runs cases shares.
@@ -112,6 +114,9 @@ func checkRun(f runFlags) (plan, error) {
 	}
 	if f.target != "local" && (f.keep || len(f.broker.vals)+len(f.master.vals)+len(f.slave.vals) > 0 || f.version != "" || f.portBase != 0) {
 		return p, usagef("--keep, --*-config, --rocketmq-version and --port-base go with --target local")
+	}
+	if f.target != "local" && !f.reshapes && (f.shards != 0 || f.replicas != 0) {
+		return p, usagef("--shards and --replicas reshape the Cluster the suite creates (the local target, e2e); an existing Cluster's shape is read from it")
 	}
 	if f.timeout <= 0 {
 		return p, usagef("--timeout %s: expected a positive duration", f.timeout)
@@ -227,23 +232,22 @@ func execute(ctx context.Context, p plan, stdout io.Writer) int {
 	if p.flags.version != "" {
 		run.Properties["rocketmq.version.requested"] = p.flags.version
 	}
-	pr.Printf("%s target: %s/%s, %d namesrv, %d shards x %d replicas", p.flags.target, p.namespace, p.cluster, m.Namesrv.Replicas, m.Shards, m.Broker.Replicas)
-	setup := scenarios.Result{ID: "setup/target", Suite: "setup", Case: "target",
-		Promise: "The target is ready: its RocketMQ cluster (or its object dump) can be checked."}
+	pr.Printf("%s target: %s/%s", p.flags.target, p.namespace, p.cluster)
+	const promise = "The target is ready: its RocketMQ cluster (or its object dump) can be checked."
 	began := time.Now()
 	st, err := p.start(ctx, p, pr)
-	setup.Duration = time.Since(began)
 	if err != nil {
-		setup.Status, setup.Observed = scenarios.Errored, err.Error()
+		var tail string
 		var se *local.SetupError
 		if errors.As(err, &se) {
-			setup.LogTail = se.LogTail
+			tail = se.LogTail
 		}
 		pr.Printf("ERROR setup/target: %v", err)
-		if setup.LogTail != "" {
-			fmt.Fprintln(stdout, setup.LogTail)
+		if tail != "" {
+			fmt.Fprintln(stdout, tail)
 		}
-		run.Results = append([]scenarios.Result{setup}, notRun(p.cases, "not run: the target could not be set up (see setup/target)")...)
+		run.Results = append([]scenarios.Result{reports.Setup("setup/target", promise, time.Since(began), err, tail)},
+			reports.NotRun(p.cases, "not run: the target could not be set up (see setup/target)")...)
 		return finish(ctx, pr, run, p.flags.reports, nil)
 	}
 	defer func() {
@@ -251,63 +255,73 @@ func execute(ctx context.Context, p plan, stdout io.Writer) int {
 			pr.Printf("teardown: %v", err)
 		}
 	}()
-	setup.Status = scenarios.Passed
+	setup := reports.Setup("setup/target", promise, time.Since(began), nil, "")
 	setup.Figures = []scenarios.Figure{{Name: "startup", Value: float64(setup.Duration.Milliseconds()), Unit: "ms"}}
 	setup.Evidence = st.evidence
-	run.Version = st.version
+	run.Topology = st.target.Topology()
+	pr.Printf("%s", run.Topology)
 	for k, v := range st.props {
 		run.Properties[k] = v
 	}
+	run.Version = serverVersion(ctx, st, &run)
 	pr.CaseDone(setup)
 	results := scenarios.Execute(ctx, st.target, p.cases, pr)
 	run.Results = append([]scenarios.Result{setup}, results...)
 	return finish(ctx, pr, run, p.flags.reports, st)
 }
 
-// notRun reports cases that could not run, as skipped with the reason.
-func notRun(cases []scenarios.Case, why string) []scenarios.Result {
-	var out []scenarios.Result
-	for _, c := range cases {
-		out = append(out, scenarios.Result{ID: c.ID(), Suite: c.Suite, Case: c.Name, Promise: c.Promise, Description: c.Description, Status: scenarios.Skipped, Observed: why})
+// serverVersion is what the brokers report they run, with the Cluster's
+// serviceVersion beside it in the run's properties and a mismatch stated.
+func serverVersion(ctx context.Context, st *started, run *scenarios.Run) string {
+	run.Properties["rocketmq.version.manifest"] = st.serviceVersion
+	v, err := scenarios.ServerVersion(ctx, st.target)
+	if err != nil {
+		run.Properties["rocketmq.version.reported"] = err.Error()
+		return st.serviceVersion + " (the Cluster's serviceVersion; " + err.Error() + ")"
 	}
-	return out
+	if v != st.serviceVersion {
+		run.Properties["rocketmq.version.mismatch"] = fmt.Sprintf("the brokers run %s; the Cluster's serviceVersion is %s", v, st.serviceVersion)
+	}
+	return v
 }
 
 // finish writes the reports, with diagnostics when something did not
-// pass, and returns the exit code.
+// pass and accounts/no-leak judged on what was written, and returns the
+// exit code.
 func finish(ctx context.Context, pr *progress, run scenarios.Run, dir string, st *started) int {
 	run.Duration = time.Since(run.Started)
+	f := reports.Finish{Dir: dir, Progress: pr.Printf}
 	if st != nil {
-		redactSecrets(context.WithoutCancel(ctx), &run, st.target)
-	}
-	code := run.ExitCode()
-	if code != ExitPassed && st != nil {
-		diag := filepath.Join(dir, "diagnostics")
-		// Diagnostics are worth a little time even when the run was cut short.
-		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
-		defer cancel()
-		if err := st.collect(dctx, diag); err != nil {
-			pr.Printf("collect diagnostics: %v", err)
-		} else {
-			pr.Printf("diagnostics written to %s", diag)
+		f.Collect = st.collect
+		if src, ok := st.target.(scenarios.SecretSource); ok && st.target.Lacks(scenarios.Secrets) == "" {
+			f.Secrets = src.Secrets
 		}
 	}
-	paths, err := reports.Write(dir, run)
+	run, code, err := reports.Complete(ctx, run, f)
 	if err != nil {
 		pr.Printf("write reports: %v", err)
 		return ExitSetup
 	}
 	n := run.Counts()
-	pr.Printf("%d passed, %d failed, %d skipped, %d errored in %s; reports: %s",
-		n[scenarios.Passed], n[scenarios.Failed], n[scenarios.Skipped], n[scenarios.Errored], run.Duration.Round(100*time.Millisecond), strings.Join(paths, ", "))
+	pr.Printf("%d passed, %d failed, %d skipped, %d errored in %s; reports in %s",
+		n[scenarios.Passed], n[scenarios.Failed], n[scenarios.Skipped], n[scenarios.Errored], run.Duration.Round(100*time.Millisecond), dir)
+	if i := slices.IndexFunc(run.Results, func(r scenarios.Result) bool { return r.Case == scenarios.NoLeakCase }); i >= 0 && run.Results[i].Status != scenarios.Skipped {
+		pr.CaseDone(run.Results[i])
+	}
 	return code
 }
 
 // quietClient sends rocketmq-client-go's own logging to a file in the run
 // folder: it is chatty on stdout and would bury the progress lines.
-func quietClient(path string) {
-	rlog.SetLogLevel("warn")
-	if err := rlog.SetOutputPath(path); err != nil {
-		rlog.SetLogLevel("fatal")
+func quietClient(path string) (stop func()) {
+	f, err := os.Create(path)
+	if err != nil {
+		clientlog.SetOutput(io.Discard, "warn")
+		return func() {}
+	}
+	clientlog.SetOutput(f, "warn")
+	return func() {
+		clientlog.SetOutput(io.Discard, "warn")
+		f.Close()
 	}
 }

@@ -15,9 +15,9 @@ import (
 // started is a target that is up, with what the report needs to say about
 // it and how to collect diagnostics and tear it down.
 type started struct {
-	target   scenarios.Target
-	version  string            // RocketMQ server version it runs
-	evidence []string          // for the setup testcase
+	target         scenarios.Target
+	serviceVersion string            // the RocketMQ version the Cluster asks for
+	evidence       []string          // for the setup testcase
 	props    map[string]string // extra report properties
 	collect  func(ctx context.Context, dir string) error
 	close    func() error
@@ -30,15 +30,17 @@ func startLocal(ctx context.Context, p plan, progress io.Writer) (*started, erro
 		return nil, err
 	}
 	d := cl.Dist()
+	stopLog := quietClient(filepath.Join(cl.Dir(), "rocketmq-client-go.log"))
 	s := &started{
-		target:   cl,
-		version:  d.Version,
+		target:         cl,
+		serviceVersion: p.manifest.Broker.ServiceVersion,
 		evidence: []string{fmt.Sprintf("RocketMQ %s from %s, Java %d at %s, run folder %s", d.Version, d.LibDir, cl.Java().Major, cl.Java().Path, cl.Dir())},
 		props:    map[string]string{},
 		collect: func(_ context.Context, dir string) error {
 			return cl.CollectLogs(filepath.Join(dir, "processes"))
 		},
 		close: func() error {
+			stopLog()
 			err := cl.Close()
 			if p.flags.keep {
 				fmt.Fprintf(progress, "kept logs and stores in %s\n", cl.Dir())
@@ -52,7 +54,6 @@ func startLocal(ctx context.Context, p plan, progress io.Writer) (*started, erro
 		s.props["rocketmq.version.note"] = d.Note
 		s.evidence = append(s.evidence, d.Note)
 	}
-	quietClient(filepath.Join(cl.Dir(), "rocketmq-client-go.log"))
 	return s, nil
 }
 
@@ -63,8 +64,7 @@ func startKube(ctx context.Context, p plan, progress io.Writer) (*started, error
 	if err != nil {
 		return nil, err
 	}
-	topo := p.manifest.Topology()
-	t, err := kube.New(ctx, cfg, p.namespace, p.cluster, topo, kube.WithOutputDirs(p.flags.reports), kube.WithRoleSettle(p.flags.roleSettle))
+	t, err := kube.New(ctx, cfg, p.namespace, p.cluster, kube.WithRoleSettle(p.flags.roleSettle))
 	if err != nil {
 		return nil, err
 	}
@@ -74,9 +74,9 @@ func startKube(ctx context.Context, p plan, progress io.Writer) (*started, error
 		return nil, err
 	}
 	return &started{
-		target:   t,
-		version:  p.manifest.Broker.ServiceVersion,
-		evidence: []string{fmt.Sprintf("Cluster %s/%s on %s", p.namespace, p.cluster, cfg.Host)},
+		target:         t,
+		serviceVersion: t.ServiceVersion(),
+		evidence:       []string{fmt.Sprintf("Cluster %s/%s on %s", p.namespace, p.cluster, cfg.Host)},
 		props:    map[string]string{"kube.host": cfg.Host},
 		collect:  t.CollectDiagnostics,
 		close:    t.Close,
@@ -85,15 +85,13 @@ func startKube(ctx context.Context, p plan, progress io.Writer) (*started, error
 
 // startAudit loads a dump.
 func startAudit(_ context.Context, p plan, _ io.Writer) (*started, error) {
-	topo := p.manifest.Topology()
-	topo.Cluster, topo.Namespace = p.cluster, p.namespace
-	t, err := audit.New(p.flags.from, topo, p.flags.reports)
+	t, err := audit.New(p.flags.from, p.namespace, p.cluster)
 	if err != nil {
 		return nil, err
 	}
 	return &started{
-		target:   t,
-		version:  p.manifest.Broker.ServiceVersion,
+		target:         t,
+		serviceVersion: t.ServiceVersion(),
 		evidence: []string{"objects from " + p.flags.from},
 		props:    map[string]string{"audit.from": p.flags.from},
 		collect:  func(context.Context, string) error { return nil },

@@ -1,7 +1,6 @@
 package kube
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -21,7 +20,9 @@ import (
 // not pass: the YAML of the Cluster, its Components, InstanceSets, Pods and
 // Services, the namespace's events, and every container's log (the current
 // and, when there is one, the previous incarnation). Secrets are never
-// written.
+// written; secret values that the logs or events quote (RocketMQ logs its
+// ACL file) are redacted by the reports, which redact every diagnostics
+// file alike.
 func (t *Target) CollectDiagnostics(ctx context.Context, dir string) error {
 	if err := os.MkdirAll(filepath.Join(dir, "logs"), 0o755); err != nil {
 		return err
@@ -67,9 +68,6 @@ func (t *Target) CollectDiagnostics(ctx context.Context, dir string) error {
 	} else {
 		errs = append(errs, err)
 	}
-	// RocketMQ logs its ACL file, secret included, at INFO: every log is
-	// scrubbed of the account passwords before it is written.
-	redact := t.passwordRedactor(ctx)
 	if pods != nil {
 		for _, p := range pods.Items {
 			for _, c := range p.Spec.Containers {
@@ -82,7 +80,7 @@ func (t *Target) CollectDiagnostics(ctx context.Context, dir string) error {
 					if previous {
 						name = p.Name + "_" + c.Name + ".previous.log"
 					}
-					if err := os.WriteFile(filepath.Join(dir, "logs", name), redact(data), 0o644); err != nil {
+					if err := os.WriteFile(filepath.Join(dir, "logs", name), data, 0o644); err != nil {
 						errs = append(errs, err)
 					}
 				}
@@ -92,21 +90,3 @@ func (t *Target) CollectDiagnostics(ctx context.Context, dir string) error {
 	return errors.Join(errs...)
 }
 
-// passwordRedactor returns a function that replaces every account password
-// of the namespace's Secrets in a log.
-func (t *Target) passwordRedactor(ctx context.Context) func([]byte) []byte {
-	var secrets [][]byte
-	if l, err := t.cs.CoreV1().Secrets(t.ns).List(ctx, metav1.ListOptions{}); err == nil {
-		for _, s := range l.Items {
-			if v := s.Data["password"]; len(v) >= 4 {
-				secrets = append(secrets, v)
-			}
-		}
-	}
-	return func(b []byte) []byte {
-		for _, v := range secrets {
-			b = bytes.ReplaceAll(b, v, []byte("[secret value redacted]"))
-		}
-		return b
-	}
-}

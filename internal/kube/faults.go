@@ -84,8 +84,9 @@ func ready(p *corev1.Pod) bool {
 }
 
 // AwaitBack implements scenarios.Target: the pod is recreated, Ready, its
-// role label settles to the one its ordinal gets, and, when the pod
-// network is reachable, it is registered in every namesrv again.
+// role label settles to the one its ordinal gets, and it is registered in
+// every namesrv again. It never reports a broker back without seeing that
+// registration: when the pod network cannot be reached, it says so.
 func (t *Target) AwaitBack(ctx context.Context, b scenarios.Broker) error {
 	role := "slave"
 	if b.Ordinal == 0 {
@@ -98,8 +99,8 @@ func (t *Target) AwaitBack(ctx context.Context, b scenarios.Broker) error {
 	if err := t.AwaitStableRoles(ctx); err != nil {
 		return err
 	}
-	if t.reachable(ctx) != nil {
-		return nil
+	if err := t.reachable(ctx); err != nil {
+		return fmt.Errorf("pod %s is back, but its registration cannot be observed: %w", b.Pod, err)
 	}
 	addr := fmt.Sprintf("%s:%d", p.Status.PodIP, containerPort(p, "rocketmq-broker", "broker", 10911))
 	return wait.Until(ctx, 500*time.Millisecond, b.Pod+" to register in every namesrv", func(ctx context.Context) (bool, string, error) {
@@ -142,15 +143,17 @@ func (t *Target) KillNamesrv(ctx context.Context, i int) error {
 	return t.deletePod(ctx, name)
 }
 
-// AwaitNamesrvBack implements scenarios.Target.
+// AwaitNamesrvBack implements scenarios.Target: the pod is recreated and
+// Ready and the namesrv answers; when the pod network cannot be reached it
+// says so rather than report a namesrv it never heard back.
 func (t *Target) AwaitNamesrvBack(ctx context.Context, i int) error {
 	name := fmt.Sprintf("%s-namesrv-%d", t.cluster, i)
 	p, err := t.awaitRecreated(ctx, name, "")
 	if err != nil {
 		return err
 	}
-	if t.reachable(ctx) != nil {
-		return nil
+	if err := t.reachable(ctx); err != nil {
+		return fmt.Errorf("namesrv pod %s is back, but cannot be asked whether it answers: %w", name, err)
 	}
 	addr := fmt.Sprintf("%s:%d", p.Status.PodIP, containerPort(p, "rocketmq-namesrv", "nameserver", 9876))
 	return wait.Until(ctx, 500*time.Millisecond, "namesrv "+name+" to answer", func(ctx context.Context) (bool, string, error) {

@@ -17,7 +17,6 @@ import (
 
 	"github.com/rmqkb/conformance/internal/kube"
 	"github.com/rmqkb/conformance/internal/testenv"
-	"github.com/rmqkb/conformance/manifests"
 	"github.com/rmqkb/conformance/scenarios"
 )
 
@@ -33,8 +32,7 @@ func newTarget(t *testing.T, deviation string, opts ...kube.Option) (*kube.Targe
 	api.LoadFixtures(t, ns, deviation)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	topo := manifests.DefaultCluster().Topology()
-	tgt, err := kube.New(ctx, api.Config, ns, "rocketmq-cluster", topo,
+	tgt, err := kube.New(ctx, api.Config, ns, "rocketmq-cluster",
 		append([]kube.Option{kube.WithRoleSettle(300 * time.Millisecond), kube.WithDialTimeout(time.Second)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
@@ -45,7 +43,7 @@ func newTarget(t *testing.T, deviation string, opts ...kube.Option) (*kube.Targe
 
 func TestNewNamesAMissingCluster(t *testing.T) {
 	needAPI(t)
-	_, err := kube.New(context.Background(), api.Config, "nowhere", "rocketmq-cluster", scenarios.Topology{})
+	_, err := kube.New(context.Background(), api.Config, "nowhere", "rocketmq-cluster")
 	if err == nil || !strings.Contains(err.Error(), "Cluster rocketmq-cluster not found in namespace nowhere") {
 		t.Fatalf("got %v", err)
 	}
@@ -58,7 +56,7 @@ func TestDiscovery(t *testing.T) {
 		t.Fatal(err)
 	}
 	topo := tgt.Topology()
-	if topo.Cluster != "rocketmq-cluster" || topo.Shards != 2 || topo.Replicas != 2 {
+	if topo.Cluster != "rocketmq-cluster" || topo.Namesrvs != 1 || topo.Shards != 2 || topo.Replicas != 2 {
 		t.Errorf("topology %+v", topo)
 	}
 	// Shards needs the pod network, which this machine cannot reach: the
@@ -74,7 +72,7 @@ func TestDiscovery(t *testing.T) {
 }
 
 func TestObjectCasesPassOnConformingObjects(t *testing.T) {
-	tgt, _ := newTarget(t, "", kube.WithOutputDirs(t.TempDir()))
+	tgt, _ := newTarget(t, "")
 	testenv.ExpectDeviation(t, testenv.Conforming, scenarios.Execute(context.Background(), tgt, testenv.ObjectCases(t), nil))
 }
 
@@ -158,26 +156,11 @@ func TestKillAndAwaitBack(t *testing.T) {
 	if _, err := pods.Update(ctx, created, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := <-back; err != nil {
-		t.Fatalf("AwaitBack: %v", err)
-	}
-}
-
-func TestNoLeakFindsAPlantedPassword(t *testing.T) {
-	out := t.TempDir()
-	tgt, _ := newTarget(t, "", kube.WithOutputDirs(out))
-	if err := os.WriteFile(filepath.Join(out, "leaky.log"), []byte("debug: password is "+testenv.PlantedPasswords[0]+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cases, _ := scenarios.Select("^accounts/no-leak$")
-	r := scenarios.Execute(context.Background(), tgt, cases, nil)[0]
-	if r.Status != scenarios.Failed || !strings.Contains(r.Observed, "leaky.log") {
-		t.Fatalf("no-leak: %s %q", r.Status, r.Observed)
-	}
-	for _, p := range testenv.PlantedPasswords {
-		if strings.Contains(r.Observed+strings.Join(r.Evidence, "\n"), p) {
-			t.Error("no-leak printed the value it found")
-		}
+	// The pod is back, but its broker's registration cannot be seen from
+	// here (the fixtures' pod IPs are not served): AwaitBack must say so,
+	// never report the broker back on the pod alone.
+	if err := <-back; err == nil || !strings.Contains(err.Error(), "registration cannot be observed") {
+		t.Fatalf("AwaitBack: %v; want an error saying the registration cannot be observed", err)
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/rmqkb/conformance/internal/kbapi"
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/internal/wait"
+	"github.com/rmqkb/conformance/manifests"
 	"github.com/rmqkb/conformance/scenarios"
 )
 
@@ -33,11 +34,11 @@ type Target struct {
 	ns      string
 	cluster string
 	topo    scenarios.Topology
+	version string // the brokers' serviceVersion the Cluster asks for
 	rc      *remoting.Client
 
 	dialTimeout time.Duration
 	settle      time.Duration
-	outputs     []string
 	ak, sk      string
 
 	reachOnce sync.Once
@@ -58,13 +59,11 @@ func WithDialTimeout(d time.Duration) Option { return func(t *Target) { t.dialTi
 // settled (default two role-probe periods, 10 s).
 func WithRoleSettle(d time.Duration) Option { return func(t *Target) { t.settle = d } }
 
-// WithOutputDirs names the folders the run writes, for accounts/no-leak.
-func WithOutputDirs(dirs ...string) Option { return func(t *Target) { t.outputs = dirs } }
-
-// New connects to the API server and checks that the Cluster exists. The
-// expected shape comes from topo (the manifest and its flags); namespace
-// and cluster name are set from ns and cluster.
-func New(ctx context.Context, cfg *rest.Config, ns, cluster string, topo scenarios.Topology, opts ...Option) (*Target, error) {
+// New connects to the API server and checks that the Cluster ns/cluster
+// exists. The shape every case checks what it finds against is the one
+// that Cluster asks for (its spec), never a default: a cluster whose
+// labels drifted then fails, instead of passing over nothing.
+func New(ctx context.Context, cfg *rest.Config, ns, cluster string, opts ...Option) (*Target, error) {
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("create a client for %s: %w", cfg.Host, err)
@@ -73,8 +72,7 @@ func New(ctx context.Context, cfg *rest.Config, ns, cluster string, topo scenari
 	if err != nil {
 		return nil, fmt.Errorf("create a dynamic client for %s: %w", cfg.Host, err)
 	}
-	topo.Cluster, topo.Namespace = cluster, ns
-	t := &Target{cs: cs, dyn: dyn, host: cfg.Host, ns: ns, cluster: cluster, topo: topo,
+	t := &Target{cs: cs, dyn: dyn, host: cfg.Host, ns: ns, cluster: cluster,
 		dialTimeout: 2 * time.Second, settle: 10 * time.Second, killed: map[string]types.UID{}}
 	for _, o := range opts {
 		o(t)
@@ -86,6 +84,11 @@ func New(ctx context.Context, cfg *rest.Config, ns, cluster string, topo scenari
 	if err != nil {
 		return nil, fmt.Errorf("get Cluster %s/%s on %s: %w", ns, cluster, cfg.Host, err)
 	}
+	if t.topo, err = manifests.TopologyOf(cl.Object, "Cluster "+ns+"/"+cluster+" on "+cfg.Host); err != nil {
+		return nil, err
+	}
+	t.topo.Cluster, t.topo.Namespace = cluster, ns
+	t.version = manifests.BrokerServiceVersion(cl.Object)
 	if aclEnabled(cl.GetAnnotations()) {
 		if err := t.loadCredentials(ctx); err != nil {
 			return nil, err
@@ -131,18 +134,30 @@ func (t *Target) Close() error { return t.rc.Close() }
 // Name implements scenarios.Target.
 func (t *Target) Name() string { return "kube" }
 
-// Topology implements scenarios.Target.
+// Topology implements scenarios.Target: the shape the Cluster asks for.
 func (t *Target) Topology() scenarios.Topology { return t.topo }
 
-// Lacks implements scenarios.Target. Whether pod IPs are reachable is
-// known only by trying; Namesrvs and Shards say so when they are not.
+// ServiceVersion is the RocketMQ version the Cluster asks for its brokers.
+func (t *Target) ServiceVersion() string { return t.version }
+
+// Lacks implements scenarios.Target: a live Cluster can do everything.
+// Whether pod IPs are reachable is known only by trying; Namesrvs and
+// Shards say so when they are not.
 func (t *Target) Lacks(scenarios.Capability) string { return "" }
+
+// Secrets implements scenarios.SecretSource: every password of the
+// namespace's Secrets, read now.
+func (t *Target) Secrets(ctx context.Context) ([]scenarios.Secret, error) {
+	l, err := t.cs.CoreV1().Secrets(t.ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("list the Secrets of %s: %w", t.ns, err)
+	}
+	return scenarios.PasswordSecrets(l.Items), nil
+}
 
 // Credentials implements scenarios.Target.
 func (t *Target) Credentials() (string, string) { return t.ak, t.sk }
 
-// OutputDirs implements scenarios.Outputs.
-func (t *Target) OutputDirs() []string { return t.outputs }
 
 func (t *Target) shardNames(ctx context.Context) ([]string, error) {
 	l, err := t.dyn.Resource(kbapi.Component).Namespace(t.ns).List(ctx, metav1.ListOptions{

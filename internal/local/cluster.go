@@ -151,6 +151,9 @@ func (c *Cluster) layout() error {
 	names := map[string]bool{}
 	for s := 0; s < m.Shards; s++ {
 		name := shardName(names)
+		if s < len(c.cfg.shardNames) {
+			name = c.cfg.shardNames[s]
+		}
 		sh := &shard{name: name}
 		for o := 0; o < m.Broker.Replicas; o++ {
 			pod := fmt.Sprintf("%s-%s-%d", m.Name, name, o)
@@ -237,22 +240,40 @@ func (c *Cluster) brokerProcess(pod string, id BrokerIdentity) (*broker, error) 
 	argv := append(c.jvm(dir, appLog, Heap(c.manifest.Broker.MemoryLimit)), "org.apache.rocketmq.broker.BrokerStartup", "-c", conf)
 	env := append(os.Environ(), "NAMESRV_ADDR="+strings.Join(c.namesrvAddrs(), ";"))
 	p := newProcess(pod, dir, argv, env, filepath.Join(dir, "logs", "stdout.log"), appLog, c.cfg.delay)
-	if c.cfg.lostVolume {
-		p.onStart = func(gen int) error {
-			if gen == 1 {
-				return nil
-			}
-			store := filepath.Join(dir, "store")
-			if err := os.RemoveAll(store); err != nil {
-				return err
-			}
-			if err := os.MkdirAll(store, 0o755); err != nil {
-				return err
-			}
-			return os.WriteFile(conf, []byte(text), 0o644)
+	p.onStart = func(gen int) error {
+		if gen == 1 {
+			return nil
 		}
+		return c.recreated(dir, id)
 	}
 	return &broker{id: id, proc: p, addr: "127.0.0.1:" + strconv.Itoa(id.Port)}, nil
+}
+
+// recreated applies the test plants of a broker's recreation: a lost store
+// (WithLostVolumeOnRecreate) and a rewritten config (WithRecreateConfig).
+// Without them a recreated broker starts on its store as it was.
+func (c *Cluster) recreated(dir string, id BrokerIdentity) error {
+	store, conf := filepath.Join(dir, "store"), filepath.Join(dir, "store", "broker.conf")
+	text := brokerConf(id, c.cfg.acl != nil, c.cfg.all, c.cfg.master, c.cfg.slave)
+	if c.cfg.lostVolume {
+		if err := os.RemoveAll(store); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(store, 0o755); err != nil {
+			return err
+		}
+	}
+	extra := c.cfg.recreate.slave
+	if id.Master() {
+		extra = c.cfg.recreate.master
+	}
+	if !c.cfg.lostVolume && len(extra) == 0 {
+		return nil
+	}
+	for _, kv := range extra {
+		text.Set(kv.Key, kv.Value)
+	}
+	return os.WriteFile(conf, []byte(text.String()), 0o644)
 }
 
 func (c *Cluster) namesrvAddrs() []string {
@@ -338,8 +359,10 @@ func (c *Cluster) awaitNamesrv(ctx context.Context, n *namesrv) error {
 	return nil
 }
 
-// awaitRegistered waits until every namesrv lists b under its cluster and
-// shard, with brokerId = ordinal, at its address.
+// awaitRegistered waits until every namesrv lists b's address under its
+// shard. It does not insist on the brokerId: a broker config that deviates
+// from the addon's (a plant, or a --slave-config) must still come up, so
+// that routing/brokers-registered can say how it deviates.
 func (c *Cluster) awaitRegistered(ctx context.Context, b *broker) error {
 	step := "start broker " + b.proc.name
 	err := wait.Until(ctx, 100*time.Millisecond, "broker "+b.proc.name+" to register in every namesrv", func(ctx context.Context) (bool, string, error) {
@@ -353,9 +376,8 @@ func (c *Cluster) awaitRegistered(ctx context.Context, b *broker) error {
 			if err != nil {
 				return false, err.Error(), nil
 			}
-			bd, ok := ci.BrokerAddrTable[b.id.Shard]
-			if !ok || bd.BrokerAddrs[int64(b.id.Ordinal)] != b.addr {
-				return false, fmt.Sprintf("namesrv %s does not list %s id %d at %s yet", n.addr, b.id.Shard, b.id.Ordinal, b.addr), nil
+			if !listed(ci.BrokerAddrTable[b.id.Shard].BrokerAddrs, b.addr) {
+				return false, fmt.Sprintf("namesrv %s does not list %s at %s yet", n.addr, b.id.Shard, b.addr), nil
 			}
 		}
 		// For about a second after start a 4.9 broker answers
@@ -370,6 +392,16 @@ func (c *Cluster) awaitRegistered(ctx context.Context, b *broker) error {
 		return deadProcess(step, b.proc, err)
 	}
 	return nil
+}
+
+// listed reports whether addr is among a shard's registered brokers.
+func listed(addrs map[int64]string, addr string) bool {
+	for _, a := range addrs {
+		if a == addr {
+			return true
+		}
+	}
+	return false
 }
 
 // checkOverrides makes sure every --*-config key is a setting the broker

@@ -21,6 +21,8 @@ type config struct {
 	progress   io.Writer
 	workDir    string
 	lostVolume bool
+	recreate   struct{ master, slave []Setting }
+	shardNames []string
 	timeout    time.Duration
 	acl        *aclAccount // nil: brokers run without ACL, the addon's default
 }
@@ -64,6 +66,20 @@ func WithStartTimeout(d time.Duration) Option { return func(c *config) { c.timeo
 // brings it back, as if its PVC were lost. It exists so tests can prove the
 // suite catches data loss; a conforming platform never does this.
 func WithLostVolumeOnRecreate() Option { return func(c *config) { c.lostVolume = true } }
+
+// WithRecreateConfig rewrites a broker's broker.conf when it is recreated
+// after a kill: master's settings for masters, slave's for slaves, on top
+// of what it had. It exists so tests can prove the suite catches a broker
+// that comes back as someone else; a conforming platform keeps the config
+// on the PVC.
+func WithRecreateConfig(master, slave []Setting) Option {
+	return func(c *config) { c.recreate.master, c.recreate.slave = master, slave }
+}
+
+// WithShardNames names the shards instead of broker-<3 random characters>:
+// tests use it to plant names like the seed's broker-0, which KubeBlocks
+// never gives.
+func WithShardNames(names ...string) Option { return func(c *config) { c.shardNames = names } }
 
 // WithACL runs the brokers the way the addon does with ENABLE_ACL=true:
 // broker.conf gets aclEnable=true and the RocketMQ home's conf/ holds a

@@ -177,6 +177,20 @@ func (p *process) kill(ctx context.Context) (gen int, err error) {
 	}
 }
 
+// signal sends sig to the current generation's process group.
+func (p *process) signal(sig syscall.Signal) error {
+	p.mu.Lock()
+	running, cmd := p.running, p.cmd
+	p.mu.Unlock()
+	if !running {
+		return fmt.Errorf("%s is not running", p.name)
+	}
+	if err := syscall.Kill(-cmd.Process.Pid, sig); err != nil {
+		return fmt.Errorf("signal %s to %s: %w", sig, p.name, err)
+	}
+	return nil
+}
+
 // awaitGeneration waits until a generation after gen is running.
 func (p *process) awaitGeneration(ctx context.Context, gen int) error {
 	for {
@@ -222,6 +236,8 @@ func (p *process) stop(grace time.Duration) error {
 		return nil
 	}
 	pgid := -cmd.Process.Pid
+	// A frozen process handles no signal but SIGKILL until it runs again.
+	syscall.Kill(pgid, syscall.SIGCONT)
 	if err := syscall.Kill(pgid, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
 		return fmt.Errorf("stop %s: %w", p.name, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/rmqkb/conformance/internal/wait"
@@ -21,31 +22,45 @@ func (c *Cluster) Name() string { return "local" }
 func (c *Cluster) Topology() scenarios.Topology { return c.manifest.Topology() }
 
 // Lacks implements scenarios.Target: the local target has processes, not
-// Kubernetes objects.
+// Kubernetes objects, and so no platform role labels; it has an account
+// secret only with ACL on.
 func (c *Cluster) Lacks(cp scenarios.Capability) string {
-	if cp == scenarios.Objects {
+	switch cp {
+	case scenarios.Objects:
 		return "it runs RocketMQ processes on loopback, not Kubernetes objects: Services, Secrets, PVCs, pods and role labels exist only on the kube target and in `audit` dumps"
+	case scenarios.RoleLabels:
+		return "it runs processes, not pods: no platform sets a kubeblocks.io/role label to compare with the brokers' own roles"
+	case scenarios.Secrets:
+		if c.cfg.acl == nil {
+			return "its brokers run without ACL, as the addon's do by default: there is no account secret"
+		}
 	}
 	return ""
+}
+
+// Secrets implements scenarios.SecretSource: the ACL account's secret key,
+// when the brokers run with ACL.
+func (c *Cluster) Secrets(context.Context) ([]scenarios.Secret, error) {
+	ak, sk := c.cfg.acl.keys()
+	if sk == "" {
+		return nil, nil
+	}
+	return []scenarios.Secret{{What: "the secret key of ACL account " + ak, Value: sk}}, nil
 }
 
 // Namesrvs implements scenarios.Target.
 func (c *Cluster) Namesrvs(context.Context) ([]string, error) { return c.namesrvAddrs(), nil }
 
-// Shards implements scenarios.Target. The role label is what the addon's
-// role probe (get-role.sh) would set: "slave" when the broker reports
-// brokerRole=SLAVE, otherwise "master", a failed probe included.
-func (c *Cluster) Shards(ctx context.Context) ([]scenarios.Shard, error) {
+// Shards implements scenarios.Target. There is no role label: no
+// platform watches the processes, and a label derived here from the
+// broker's own role would only ever agree with it.
+func (c *Cluster) Shards(context.Context) ([]scenarios.Shard, error) {
 	var out []scenarios.Shard
 	for _, s := range c.shards {
 		sh := scenarios.Shard{Name: s.name}
 		for _, b := range s.brokers {
-			role := "master"
-			if cfg, err := c.rc.BrokerConfig(ctx, b.addr); err == nil && cfg["brokerRole"] == "SLAVE" {
-				role = "slave"
-			}
 			sh.Brokers = append(sh.Brokers, scenarios.Broker{
-				Shard: s.name, Ordinal: b.id.Ordinal, Pod: b.proc.name, Addr: b.addr, RoleLabel: role,
+				Shard: s.name, Ordinal: b.id.Ordinal, Pod: b.proc.name, Addr: b.addr,
 			})
 		}
 		out = append(out, sh)
@@ -133,19 +148,48 @@ func (c *Cluster) AwaitNamesrvBack(ctx context.Context, i int) error {
 	return c.awaitNamesrv(ctx, n)
 }
 
+// Freeze stops a process without ending it (SIGSTOP): it holds its
+// connections and answers nothing, like a stalled JVM or a hung node. The
+// supervisor sees no exit, so nothing recreates it; Thaw resumes it.
+func (c *Cluster) Freeze(pod string) error {
+	p, err := c.processOf(pod)
+	if err != nil {
+		return err
+	}
+	return p.signal(syscall.SIGSTOP)
+}
+
+// Thaw resumes a frozen process (SIGCONT).
+func (c *Cluster) Thaw(pod string) error {
+	p, err := c.processOf(pod)
+	if err != nil {
+		return err
+	}
+	return p.signal(syscall.SIGCONT)
+}
+
+// processOf finds the process of a namesrv or broker pod.
+func (c *Cluster) processOf(pod string) (*process, error) {
+	for _, n := range c.namesrvs {
+		if n.proc.name == pod {
+			return n.proc, nil
+		}
+	}
+	b, err := c.findBroker(pod)
+	if err != nil {
+		return nil, err
+	}
+	return b.proc, nil
+}
+
 // Credentials implements scenarios.Target: the WithACL account, or empty
 // strings when the brokers run without ACL, as the addon's do by default.
 func (c *Cluster) Credentials() (string, string) { return c.cfg.acl.keys() }
 
 // LogTail returns the end of a pod's logs, for reports.
 func (c *Cluster) LogTail(pod string, lines int) string {
-	for _, n := range c.namesrvs {
-		if n.proc.name == pod {
-			return n.proc.logTail(lines)
-		}
-	}
-	if b, err := c.findBroker(pod); err == nil {
-		return b.proc.logTail(lines)
+	if p, err := c.processOf(pod); err == nil {
+		return p.logTail(lines)
 	}
 	return ""
 }

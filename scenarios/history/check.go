@@ -17,9 +17,16 @@ type Report struct {
 	FailedSends int
 	// Delivered counts ids the scope received at least once.
 	Delivered int
-	// Lost lists acked ids the scope never received, sorted: the broker
-	// promised to keep them.
+	// Lost lists acked ids the scope never received and no broker read
+	// (a held scope) holds, sorted: the broker promised to keep them.
 	Lost []string
+	// LostAcks are the acknowledgements of the lost ids, in Lost's order:
+	// where the broker said it stored each one.
+	LostAcks []Op
+	// Undelivered lists acked ids a broker read holds but the scope never
+	// received, sorted: the brokers kept them, the consumer did not get
+	// them. Only a Check with held scopes tells them from Lost.
+	Undelivered []string
 	// Duplicated maps ids the scope received more than once to how many
 	// times it received them.
 	Duplicated map[string]int
@@ -35,34 +42,52 @@ type Report struct {
 // the history. An id's send outcome is "acked" if any attempt was acked,
 // else "failed" if any attempt failed, so a retried send that finally
 // succeeded is held to the acked promise.
-func (h *History) Check(consumer string) Report {
+//
+// held names the scopes of direct broker reads: an acked id the consumer
+// never received is Undelivered when a held scope read it, and Lost only
+// when none did. Without held scopes every such id counts as Lost.
+func (h *History) Check(consumer string, held ...string) Report {
 	invoked := map[string]bool{}
-	acked := map[string]bool{}
+	acked := map[string]Op{}
 	failed := map[string]bool{}
 	delivered := map[string]int{}
+	stored := map[string]bool{}
+	isHeld := map[string]bool{}
+	for _, s := range held {
+		isHeld[s] = true
+	}
 	for _, op := range h.Ops() {
 		switch op.Kind {
 		case Invoke:
 			invoked[op.ID] = true
 		case Ack:
-			acked[op.ID] = true
+			if _, ok := acked[op.ID]; !ok {
+				acked[op.ID] = op
+			}
 		case Fail:
 			failed[op.ID] = true
 		case Deliver:
 			if op.Consumer == consumer {
 				delivered[op.ID]++
 			}
+			if isHeld[op.Consumer] {
+				stored[op.ID] = true
+			}
 		}
 	}
 
 	r := Report{Invoked: len(invoked), Acked: len(acked), Delivered: len(delivered), Duplicated: map[string]int{}}
 	for id := range failed {
-		if !acked[id] {
+		if _, ok := acked[id]; !ok {
 			r.FailedSends++
 		}
 	}
 	for id := range acked {
-		if delivered[id] == 0 {
+		switch {
+		case delivered[id] > 0:
+		case stored[id]:
+			r.Undelivered = append(r.Undelivered, id)
+		default:
 			r.Lost = append(r.Lost, id)
 		}
 	}
@@ -73,11 +98,15 @@ func (h *History) Check(consumer string) Report {
 		switch {
 		case !invoked[id]:
 			r.Unexpected = append(r.Unexpected, id)
-		case !acked[id]:
+		case acked[id].Kind != Ack:
 			r.Recovered = append(r.Recovered, id)
 		}
 	}
 	sort.Strings(r.Lost)
+	sort.Strings(r.Undelivered)
+	for _, id := range r.Lost {
+		r.LostAcks = append(r.LostAcks, acked[id])
+	}
 	sort.Strings(r.Unexpected)
 	sort.Strings(r.Recovered)
 	return r
@@ -86,7 +115,7 @@ func (h *History) Check(consumer string) Report {
 // OK reports whether the scope got every acked message exactly once and
 // nothing else.
 func (r Report) OK() bool {
-	return len(r.Lost) == 0 && len(r.Duplicated) == 0 && len(r.Unexpected) == 0
+	return len(r.Lost) == 0 && len(r.Undelivered) == 0 && len(r.Duplicated) == 0 && len(r.Unexpected) == 0
 }
 
 // shownIDs bounds how many ids of each violation String names, so a report
@@ -97,10 +126,13 @@ const shownIDs = 5
 // violation so a reader can grep the history for them.
 func (r Report) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "invoked %d, acked %d, failed %d, delivered %d: lost %d, duplicated %d, unexpected %d, recovered %d",
-		r.Invoked, r.Acked, r.FailedSends, r.Delivered, len(r.Lost), len(r.Duplicated), len(r.Unexpected), len(r.Recovered))
+	fmt.Fprintf(&b, "invoked %d, acked %d, failed %d, delivered %d: lost %d, undelivered %d, duplicated %d, unexpected %d, recovered %d",
+		r.Invoked, r.Acked, r.FailedSends, r.Delivered, len(r.Lost), len(r.Undelivered), len(r.Duplicated), len(r.Unexpected), len(r.Recovered))
 	if len(r.Lost) > 0 {
 		b.WriteString("; lost: " + firstIDs(r.Lost))
+	}
+	if len(r.Undelivered) > 0 {
+		b.WriteString("; undelivered: " + firstIDs(r.Undelivered))
 	}
 	if len(r.Duplicated) > 0 {
 		ids := make([]string, 0, len(r.Duplicated))

@@ -12,6 +12,7 @@ func TestCheck(t *testing.T) {
 	tests := []struct {
 		name   string
 		script func(h *History)
+		held   []string
 		want   Report
 		ok     bool
 	}{
@@ -36,7 +37,8 @@ func TestCheck(t *testing.T) {
 				h.Ack("b", "s1", 0, 2)
 				h.Deliver("g", "a", "s1", 0, 1)
 			},
-			want: Report{Invoked: 2, Acked: 2, Delivered: 1, Lost: []string{"b"}},
+			want: Report{Invoked: 2, Acked: 2, Delivered: 1, Lost: []string{"b"},
+				LostAcks: []Op{{Kind: Ack, At: at(3), ID: "b", Shard: "s1", Queue: 0, Offset: 2}}},
 		},
 		{
 			name: "duplicated",
@@ -79,7 +81,8 @@ func TestCheck(t *testing.T) {
 				h.Invoke("a", "s2")
 				h.Ack("a", "s2", 1, 5)
 			},
-			want: Report{Invoked: 1, Acked: 1, Lost: []string{"a"}},
+			want: Report{Invoked: 1, Acked: 1, Lost: []string{"a"},
+				LostAcks: []Op{{Kind: Ack, At: at(3), ID: "a", Shard: "s2", Queue: 1, Offset: 5}}},
 		},
 		{
 			name: "deliveries are judged per consumer scope",
@@ -92,6 +95,19 @@ func TestCheck(t *testing.T) {
 			},
 			want: Report{Invoked: 1, Acked: 1, Delivered: 1},
 			ok:   true,
+		},
+		{
+			name: "held by a broker read but never received is undelivered, not lost",
+			script: func(h *History) {
+				h.Invoke("a", "s1")
+				h.Ack("a", "s1", 0, 1)
+				h.Invoke("b", "s1")
+				h.Ack("b", "s1", 0, 2)
+				h.Deliver("store", "a", "s1", 0, 1)
+			},
+			held: []string{"store"},
+			want: Report{Invoked: 2, Acked: 2, Lost: []string{"b"}, Undelivered: []string{"a"},
+				LostAcks: []Op{{Kind: Ack, At: at(3), ID: "b", Shard: "s1", Queue: 0, Offset: 2}}},
 		},
 		{
 			name: "send without outcome that landed is recovered",
@@ -107,7 +123,7 @@ func TestCheck(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := scripted()
 			tt.script(h)
-			got := h.Check("g")
+			got := h.Check("g", tt.held...)
 			if tt.want.Duplicated == nil {
 				tt.want.Duplicated = map[string]int{}
 			}
@@ -123,7 +139,7 @@ func TestCheck(t *testing.T) {
 
 func TestReportString(t *testing.T) {
 	r := Report{Invoked: 500, Acked: 498, FailedSends: 2, Delivered: 498, Duplicated: map[string]int{}}
-	want := "invoked 500, acked 498, failed 2, delivered 498: lost 0, duplicated 0, unexpected 0, recovered 0"
+	want := "invoked 500, acked 498, failed 2, delivered 498: lost 0, undelivered 0, duplicated 0, unexpected 0, recovered 0"
 	if got := r.String(); got != want {
 		t.Errorf("String() = %q\nwant       %q", got, want)
 	}
@@ -132,9 +148,11 @@ func TestReportString(t *testing.T) {
 	r.Duplicated = map[string]int{"d2": 3, "d1": 2}
 	r.Unexpected = []string{"u1"}
 	r.Recovered = []string{"r1"}
+	r.Undelivered = []string{"n1"}
 	got := r.String()
 	for _, part := range []string{
-		"lost 7, duplicated 2, unexpected 1, recovered 1",
+		"lost 7, undelivered 1, duplicated 2, unexpected 1, recovered 1",
+		"; undelivered: n1",
 		"; lost: k1, k2, k3, k4, k5 (+2 more)",
 		"; duplicated: d1 x2, d2 x3",
 		"; unexpected: u1",
@@ -145,5 +163,31 @@ func TestReportString(t *testing.T) {
 	}
 	if strings.Contains(got, "k6") || strings.Contains(got, "\n") {
 		t.Errorf("String() = %q: want at most 5 ids per violation on one line", got)
+	}
+}
+
+func TestAckedAndHighestAcked(t *testing.T) {
+	h := scripted()
+	h.Invoke("a", "s1")
+	h.Ack("a", "s1", 0, 4)
+	h.Invoke("b", "s1")
+	h.Ack("b", "s1", 1, 2)
+	h.Ack("b", "s1", 1, 3) // a second ack of the same id does not count twice
+	h.Invoke("c", "s2")
+	h.Ack("c", "s2", 0, 9)
+	h.Invoke("d", "s1")
+	h.Fail("d", "s1", errors.New("busy"))
+	if got := h.HighestAcked("s1"); !reflect.DeepEqual(got, map[int]int64{0: 4, 1: 3}) {
+		t.Errorf("HighestAcked(s1) = %v", got)
+	}
+	var ids []string
+	for _, op := range h.Acked() {
+		ids = append(ids, op.ID+"@"+op.Shard)
+	}
+	if strings.Join(ids, " ") != "a@s1 b@s1 c@s2" {
+		t.Errorf("Acked = %v", ids)
+	}
+	if f := h.Failures(); len(f) != 1 || f[0].ID != "d" {
+		t.Errorf("Failures = %+v", f)
 	}
 }

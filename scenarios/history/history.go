@@ -109,3 +109,54 @@ func (h *History) Ops() []Op {
 	defer h.mu.Unlock()
 	return append([]Op(nil), h.ops...)
 }
+
+// Acked returns the first acknowledgement of every acked id, in record
+// order: where each message the brokers promised to keep was stored.
+func (h *History) Acked() []Op {
+	seen := map[string]bool{}
+	var out []Op
+	for _, op := range h.Ops() {
+		if op.Kind == Ack && !seen[op.ID] {
+			seen[op.ID] = true
+			out = append(out, op)
+		}
+	}
+	return out
+}
+
+// HighestAcked returns, for shard, the highest queue offset acknowledged
+// in each queue: what a read of that shard must at least cover before
+// anything can be called missing.
+func (h *History) HighestAcked(shard string) map[int]int64 {
+	out := map[int]int64{}
+	for _, op := range h.Ops() {
+		if op.Kind != Ack || op.Shard != shard {
+			continue
+		}
+		if cur, ok := out[op.Queue]; !ok || op.Offset > cur {
+			out[op.Queue] = op.Offset
+		}
+	}
+	return out
+}
+
+// Failures returns every failed send, in record order.
+func (h *History) Failures() []Op {
+	var out []Op
+	for _, op := range h.Ops() {
+		if op.Kind == Fail {
+			out = append(out, op)
+		}
+	}
+	return out
+}
+
+// IsAcked reports whether any send of id was acknowledged.
+func (h *History) IsAcked(id string) bool {
+	for _, op := range h.Ops() {
+		if op.Kind == Ack && op.ID == id {
+			return true
+		}
+	}
+	return false
+}

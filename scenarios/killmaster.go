@@ -1,0 +1,191 @@
+package scenarios
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rmqkb/conformance/internal/wait"
+	"github.com/rmqkb/conformance/scenarios/history"
+)
+
+// masterKill is the record of one master kill under load: what three cases
+// judge (failover/kill-master, failover/read-from-slave and
+// failover/other-shards-write). It holds observations only; the verdicts
+// are the cases'.
+type masterKill struct {
+	f           *faultRun
+	victimShard Shard
+	victim      Broker
+	slave       *Broker // nil on one replica
+
+	// Before the kill: the messages the slave was seen to hold.
+	markErr    error
+	replicated map[string]bool
+
+	// While the master was down: what the slave served.
+	slaveReadErr  error
+	slaveReadTook time.Duration
+	fromSlave     map[string]bool
+	stillDown     bool // the master was still down when the slave read ended
+
+	killAt, backAt time.Time
+	backErr        error
+	back           Broker // the master as it came back
+	identity       map[string]string
+	identityErr    error
+	resumed        time.Time // first ack on the victim shard after its return; zero if none within the bound
+	reads          map[string]*shardRead
+}
+
+// killMasterRun returns the session's master kill, performing it when no
+// case has yet.
+func (t *T) killMasterRun(ctx context.Context) *masterKill {
+	v, _ := t.shared("kill of a master", func() any { return t.runKillMaster(ctx) })
+	return v.(*masterKill)
+}
+
+func (t *T) runKillMaster(ctx context.Context) *masterKill {
+	f := t.startFaultRun(ctx, "conformance-kill-master")
+	k := &masterKill{f: f, victimShard: f.shards[0], victim: f.shards[0].Master()}
+	if sl := k.victimShard.Slaves(); len(sl) > 0 {
+		k.slave = &sl[0]
+		k.markReplicated(ctx, t)
+	}
+	f.h.FaultStart("kill " + k.victim.Pod)
+	k.killAt = time.Now()
+	if err := t.Target.Kill(ctx, k.victim); err != nil {
+		t.Erroredf("kill %s: %v", k.victim.Pod, err)
+	}
+	t.Logf("killed %s at %s", k.victim.Pod, k.killAt.Format(time.RFC3339Nano))
+	if k.slave != nil {
+		k.readSlave(ctx, t)
+	}
+	k.backErr = t.Target.AwaitBack(ctx, k.victim)
+	k.backAt = time.Now()
+	f.h.FaultEnd("kill " + k.victim.Pod)
+	if k.backErr == nil {
+		k.back = t.current(ctx, k.victim)
+		k.identity, k.identityErr = t.admin().BrokerConfig(ctx, k.back.Addr)
+		k.resumed = f.awaitWrites(ctx, k.victimShard.Name, k.backAt, routeRefresh+boundSlack)
+		k.reads = f.stop(ctx)
+	} else {
+		f.load.stop() // kill-master fails on the master that never came back
+	}
+	return k
+}
+
+// markReplicated notes what the slave holds before the kill: everything
+// acknowledged before the moment the master's commit log offset was read,
+// once the slave has reached that offset. The slave must know the topic
+// to serve it, which it learns within its 10 s topic sync.
+func (k *masterKill) markReplicated(ctx context.Context, t *T) {
+	if k.markErr = t.awaitSlaveTopics(ctx, []Shard{k.victimShard}, k.f.topic); k.markErr != nil {
+		return
+	}
+	mark := time.Now()
+	masterAt, err := t.commitLogMax(ctx, k.victim)
+	if err != nil {
+		t.Erroredf("%v", err)
+	}
+	mctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	k.markErr = wait.Until(mctx, 20*time.Millisecond, "slave "+k.slave.Pod+" to reach "+strconv.FormatInt(masterAt, 10), func(ctx context.Context) (bool, string, error) {
+		s, err := t.commitLogMax(ctx, *k.slave)
+		return err == nil && s >= masterAt, fmt.Sprintf("slave at %d (%v)", s, err), nil
+	})
+	k.replicated = map[string]bool{}
+	for _, op := range k.f.h.Ops() {
+		if op.Kind == history.Ack && op.Shard == k.victimShard.Name && !op.At.After(mark) {
+			k.replicated[op.ID] = true
+		}
+	}
+}
+
+// readSlave reads the victim's shard from its slave while the master is
+// down.
+func (k *masterKill) readSlave(ctx context.Context, t *T) {
+	start := time.Now()
+	scope := "slave-while-down"
+	k.slaveReadErr = t.readShard(ctx, k.f.h, scope, *k.slave, k.f.topic, faultQueues)
+	k.slaveReadTook = time.Since(start)
+	k.stillDown = down(k.victim.Addr)
+	k.fromSlave = map[string]bool{}
+	for _, op := range k.f.h.Ops() {
+		if op.Kind == history.Deliver && op.Consumer == scope {
+			k.fromSlave[op.ID] = true
+		}
+	}
+}
+
+func killMaster(ctx context.Context, t *T) {
+	k := t.killMasterRun(ctx)
+	if k.backErr != nil {
+		t.Fatalf("master %s did not come back: %v", k.victim.Pod, k.backErr)
+	}
+	t.Figure("back_registered_after", float64(k.backAt.Sub(k.killAt).Milliseconds()), "ms")
+	if k.identityErr != nil {
+		t.Errorf("read the config of %s after its return: %v", k.back.Pod, k.identityErr)
+	} else {
+		t.checkIdentity(k.identity, k.back, "ASYNC_MASTER")
+	}
+	window := history.Window{Start: k.killAt, End: k.resumed}
+	if k.resumed.IsZero() {
+		t.Errorf("shard %s took no write within %s of its master's return (one route refresh plus %s)", k.victimShard.Name, routeRefresh+boundSlack, boundSlack)
+		window.End = time.Now()
+	} else {
+		t.Figure("writes_resumed_after_return", float64(k.resumed.Sub(k.backAt).Milliseconds()), "ms")
+	}
+	for _, o := range k.f.h.Unavailable(k.victimShard.Name) {
+		if o.End.Before(k.killAt) {
+			continue
+		}
+		t.Figure("write_unavailable", float64(o.Duration().Milliseconds()), "ms")
+		t.Logf("shard %s refused writes for %s (%d failed sends), from %s; master down %s",
+			k.victimShard.Name, o.Duration().Round(time.Millisecond), o.Failures, o.Start.Format("15:04:05.000"), k.backAt.Sub(k.killAt).Round(time.Millisecond))
+		break
+	}
+	k.f.failedOutside(t, map[string]history.Window{k.victimShard.Name: window},
+		fmt.Sprintf("the fault window (shard %s, from the kill until it took writes again)", k.victimShard.Name))
+	k.f.judgeFinal(t, k.reads)
+}
+
+func readFromSlave(ctx context.Context, t *T) {
+	k := t.killMasterRun(ctx)
+	if k.markErr != nil {
+		t.Fatalf("before the kill, slave %s did not replicate its master: %v", k.slave.Pod, k.markErr)
+	}
+	if k.slaveReadErr != nil {
+		t.Errorf("read shard %s from slave %s while its master was down: %v", k.victimShard.Name, k.slave.Pod, k.slaveReadErr)
+	}
+	if !k.stillDown {
+		t.Erroredf("master %s was back before the slave read ended (%s after the kill); the read proves nothing: raise the recreate delay", k.victim.Pod, k.slaveReadTook)
+	}
+	var missing []string
+	for id := range k.replicated {
+		if !k.fromSlave[id] {
+			missing = append(missing, id)
+		}
+	}
+	sort.Strings(missing)
+	t.Figure("read_from_slave", float64(len(k.fromSlave)), "")
+	t.Figure("replicated_before_kill", float64(len(k.replicated)), "")
+	t.Logf("while %s was down, slave %s served %d messages of shard %s in %s; %d of them were acknowledged before the replication mark",
+		k.victim.Pod, k.slave.Pod, len(k.fromSlave), k.victimShard.Name, k.slaveReadTook.Round(time.Millisecond), len(k.replicated))
+	switch {
+	case len(k.replicated) == 0:
+		t.Errorf("no message of shard %s was acknowledged before the replication mark: nothing to read from slave %s", k.victimShard.Name, k.slave.Pod)
+	case len(missing) > 0:
+		t.Errorf("slave %s served %d of the %d replicated messages of %s while the master was down; missing: %s",
+			k.slave.Pod, len(k.replicated)-len(missing), len(k.replicated), k.victimShard.Name, strings.Join(missing, ", "))
+	}
+}
+
+func otherShardsWrite(ctx context.Context, t *T) {
+	k := t.killMasterRun(ctx)
+	t.Logf("the master of %s was down from %s to %s", k.victimShard.Name, k.killAt.Format("15:04:05.000"), k.backAt.Format("15:04:05.000"))
+	k.f.keptWriting(t, history.Window{Start: k.killAt, End: k.backAt}, k.victimShard.Name)
+}

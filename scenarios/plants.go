@@ -1,0 +1,70 @@
+package scenarios
+
+import (
+	"context"
+	"sync"
+
+	"github.com/apache/rocketmq-client-go/v2/primitive"
+
+	"github.com/rmqkb/conformance/internal/remoting"
+	"github.com/rmqkb/conformance/scenarios/history"
+)
+
+// edgePlants are the faults the tests plant at the suite's edge, for the
+// clauses no broker setting can break in exactly one way: a consumer that
+// drops, duplicates or reorders one delivery, a broker read that comes back
+// short, a sampler that stalls, a history with one acknowledgement that
+// never happened. Every hook is nil in a real run; the tests set them
+// (export_test.go) to prove each clause can fail.
+type edgePlants struct {
+	mu      sync.Mutex
+	deliver func(scope string, msgs []*primitive.MessageExt) []*primitive.MessageExt
+	readMsg func(addr string, msgs []remoting.Message) []remoting.Message
+	sample  func(ctx context.Context)
+	judge   func(h *history.History)
+}
+
+var plants edgePlants
+
+// delivered passes a consumer callback's messages through the planted
+// consumer fault, if any.
+func (p *edgePlants) delivered(scope string, msgs []*primitive.MessageExt) []*primitive.MessageExt {
+	p.mu.Lock()
+	f := p.deliver
+	p.mu.Unlock()
+	if f == nil {
+		return msgs
+	}
+	return f(scope, msgs)
+}
+
+// read passes what a broker read returned through the planted read fault.
+func (p *edgePlants) read(addr string, msgs []remoting.Message) []remoting.Message {
+	p.mu.Lock()
+	f := p.readMsg
+	p.mu.Unlock()
+	if f == nil {
+		return msgs
+	}
+	return f(addr, msgs)
+}
+
+// sampling runs before each offset sample; a planted stall blocks it.
+func (p *edgePlants) sampling(ctx context.Context) {
+	p.mu.Lock()
+	f := p.sample
+	p.mu.Unlock()
+	if f != nil {
+		f(ctx)
+	}
+}
+
+// judging runs on a history just before a case judges it.
+func (p *edgePlants) judging(h *history.History) {
+	p.mu.Lock()
+	f := p.judge
+	p.mu.Unlock()
+	if f != nil {
+		f(h)
+	}
+}

@@ -1,0 +1,63 @@
+package scenarios
+
+import (
+	"context"
+	"fmt"
+
+	rocketmq "github.com/apache/rocketmq-client-go/v2"
+	"github.com/apache/rocketmq-client-go/v2/primitive"
+
+	"github.com/rmqkb/conformance/scenarios/history"
+)
+
+// sendRecorded sends msg to the queue it names, records the attempt under
+// key in h, then its outcome: an ack at the queue and offset the broker
+// gave, or the error. A status other than SEND_OK is an error: with the
+// addon's ASYNC_MASTER and SYNC_FLUSH a stored write is SEND_OK, and a
+// master that waits on a slave answers SLAVE_NOT_AVAILABLE or
+// FLUSH_SLAVE_TIMEOUT.
+func sendRecorded(ctx context.Context, p rocketmq.Producer, h *history.History, key string, msg *primitive.Message) (*primitive.SendResult, error) {
+	shard := msg.Queue.BrokerName
+	h.Invoke(key, shard)
+	res, err := p.SendSync(ctx, msg)
+	if err == nil && res.Status != primitive.SendOK {
+		err = fmt.Errorf("send status %s", statusName(res.Status))
+	}
+	if err != nil {
+		h.Fail(key, shard, err)
+		return res, err
+	}
+	h.Ack(key, shard, res.MessageQueue.QueueId, res.QueueOffset)
+	return res, nil
+}
+
+// statusName names a send status as RocketMQ's Java client does.
+func statusName(s primitive.SendStatus) string {
+	switch s {
+	case primitive.SendOK:
+		return "SEND_OK"
+	case primitive.SendFlushDiskTimeout:
+		return "FLUSH_DISK_TIMEOUT"
+	case primitive.SendFlushSlaveTimeout:
+		return "FLUSH_SLAVE_TIMEOUT"
+	case primitive.SendSlaveNotAvailable:
+		return "SLAVE_NOT_AVAILABLE"
+	}
+	return fmt.Sprintf("UNKNOWN(%d)", s)
+}
+
+// queueMessage builds a message with key for queue q of shard.
+func queueMessage(topic, shard string, q int, key string, body []byte) *primitive.Message {
+	msg := primitive.NewMessage(topic, body)
+	msg.WithKeys([]string{key})
+	msg.Queue = &primitive.MessageQueue{Topic: topic, BrokerName: shard, QueueId: q}
+	return msg
+}
+
+// failedSends fails the case when any send in h failed: outside a fault,
+// every write to a healthy cluster is acknowledged.
+func (t *T) failedSends(h *history.History) {
+	if fs := h.Failures(); len(fs) > 0 {
+		t.Errorf("%d sends failed with no fault injected; first: %s to %s: %s", len(fs), fs[0].ID, fs[0].Shard, fs[0].Err)
+	}
+}
