@@ -184,4 +184,3 @@ func secretRef(ct *corev1.Container, name string) *corev1.SecretKeySelector {
 	}
 	return nil
 }
-

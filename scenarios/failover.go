@@ -56,7 +56,7 @@ func init() {
 		},
 		Case{
 			Suite: "failover", Name: "kill-slave",
-			Promise: "With a slave killed under continuous load, every shard keeps accepting writes and no send fails; the slave returns as SLAVE with the same brokerId and brokerName and, within 20 s after the writes stop, its commit log reaches its master's; no acknowledged message is lost or duplicated.",
+			Promise:     "With a slave killed under continuous load, every shard keeps accepting writes and no send fails; the slave returns as SLAVE with the same brokerId and brokerName and, within 20 s after the writes stop, its commit log reaches its master's; no acknowledged message is lost or duplicated.",
 			Description: "A slave that lost its store would copy the master's commit log again from the start of its current file, so on the small stores of a test run a lost slave store is not told apart from a kept one; the promise does not claim it.",
 			Needs:       []Capability{Messaging, Faults},
 			MinReplicas: 2,

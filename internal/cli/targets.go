@@ -18,9 +18,9 @@ type started struct {
 	target         scenarios.Target
 	serviceVersion string            // the RocketMQ version the Cluster asks for
 	evidence       []string          // for the setup testcase
-	props    map[string]string // extra report properties
-	collect  func(ctx context.Context, dir string) error
-	close    func() error
+	props          map[string]string // extra report properties
+	collect        func(ctx context.Context, dir string) error
+	close          func() error
 }
 
 // startLocal brings up the local topology.
@@ -34,8 +34,8 @@ func startLocal(ctx context.Context, p plan, progress io.Writer) (*started, erro
 	s := &started{
 		target:         cl,
 		serviceVersion: p.manifest.Broker.ServiceVersion,
-		evidence: []string{fmt.Sprintf("RocketMQ %s from %s, Java %d at %s, run folder %s", d.Version, d.LibDir, cl.Java().Major, cl.Java().Path, cl.Dir())},
-		props:    map[string]string{},
+		evidence:       []string{fmt.Sprintf("RocketMQ %s from %s, Java %d at %s, run folder %s", d.Version, d.LibDir, cl.Java().Major, cl.Java().Path, cl.Dir())},
+		props:          map[string]string{},
 		collect: func(_ context.Context, dir string) error {
 			return cl.CollectLogs(filepath.Join(dir, "processes"))
 		},
@@ -77,9 +77,9 @@ func startKube(ctx context.Context, p plan, progress io.Writer) (*started, error
 		target:         t,
 		serviceVersion: t.ServiceVersion(),
 		evidence:       []string{fmt.Sprintf("Cluster %s/%s on %s", p.namespace, p.cluster, cfg.Host)},
-		props:    map[string]string{"kube.host": cfg.Host},
-		collect:  t.CollectDiagnostics,
-		close:    t.Close,
+		props:          map[string]string{"kube.host": cfg.Host},
+		collect:        t.CollectDiagnostics,
+		close:          t.Close,
 	}, nil
 }
 
@@ -92,9 +92,9 @@ func startAudit(_ context.Context, p plan, _ io.Writer) (*started, error) {
 	return &started{
 		target:         t,
 		serviceVersion: t.ServiceVersion(),
-		evidence: []string{"objects from " + p.flags.from},
-		props:    map[string]string{"audit.from": p.flags.from},
-		collect:  func(context.Context, string) error { return nil },
-		close:    func() error { return nil },
+		evidence:       []string{"objects from " + p.flags.from},
+		props:          map[string]string{"audit.from": p.flags.from},
+		collect:        func(context.Context, string) error { return nil },
+		close:          func() error { return nil },
 	}, nil
 }

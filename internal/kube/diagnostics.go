@@ -89,4 +89,3 @@ func (t *Target) CollectDiagnostics(ctx context.Context, dir string) error {
 	}
 	return errors.Join(errs...)
 }
-

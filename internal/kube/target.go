@@ -158,7 +158,6 @@ func (t *Target) Secrets(ctx context.Context) ([]scenarios.Secret, error) {
 // Credentials implements scenarios.Target.
 func (t *Target) Credentials() (string, string) { return t.ak, t.sk }
 
-
 func (t *Target) shardNames(ctx context.Context) ([]string, error) {
 	l, err := t.dyn.Resource(kbapi.Component).Namespace(t.ns).List(ctx, metav1.ListOptions{
 		LabelSelector: scenarios.LabelInstance + "=" + t.cluster + "," + scenarios.LabelShardingName + "=broker"})
