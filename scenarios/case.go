@@ -19,6 +19,10 @@ type Case struct {
 	// Description adds what a reader needs: where the seed and the addon
 	// differ, which protocol periods the case waits on.
 	Description string
+	// Clauses are the promise's parts, each checked on its own: the tests
+	// hold a planted fault for every one that makes exactly it fail
+	// (scenarios/plants_test.go), so no check here is one that cannot fail.
+	Clauses []string
 	// Needs lists the target capabilities the case cannot run without.
 	Needs []Capability
 	// MinShards and MinReplicas are the smallest topology on which the
@@ -35,6 +39,19 @@ type Case struct {
 	// it early.
 	Run func(ctx context.Context, t *T)
 }
+
+// The clauses many cases hold.
+const (
+	// clauseBrokers: a case walks the shards and brokers the Cluster asks
+	// for, never fewer: a short set fails it instead of passing on nothing.
+	clauseBrokers = "walks every shard and broker the Cluster asks for"
+	// clauseObjects is clauseBrokers for the object cases.
+	clauseObjects = "walks every shard and pod the Cluster asks for"
+	// clauseSent: outside a fault, every write is acknowledged.
+	clauseSent = "every send is acknowledged"
+	// clauseNotLost: the brokers keep every message they acknowledged.
+	clauseNotLost = "no acknowledged message is lost"
+)
 
 // DefaultTimeout bounds a case that sets none.
 const DefaultTimeout = 60 * time.Second

@@ -30,6 +30,7 @@ func init() {
 			Description: "Without DLedger (the addon's default) there is no failover: the platform recreates the master pod on its PVC and the shard takes no writes meanwhile; the write-unavailability window is measured. " +
 				"The load's producer refreshes routes every 30 s and drops the master's address while it is down, so the fault window runs from the kill until the shard takes writes again, up to one refresh after the master is back. " +
 				"The read-back waits until each master covers every acknowledged offset. One kill is shared with failover/read-from-slave and failover/other-shards-write, which judge the same run.",
+			Clauses: []string{clauseBrokers, "the master returns as brokerId 0 ASYNC_MASTER of its shard", "the master returns on its store", clauseNotLost, "no acknowledged message is read back twice", "no send fails outside the fault window", "the shard takes writes again within one route refresh"},
 			Needs:   []Capability{Messaging, Faults},
 			Timeout: 180 * time.Second,
 			Run:     killMaster,
@@ -40,6 +41,7 @@ func init() {
 			Description: "Messages count as replicated when they were acknowledged before the slave was seen at the master's commit log offset. " +
 				"Slave reads use PULL_MESSAGE straight to the slave (rocketmq-client-go #1055: its consumer cannot consume from a slave once the master died). " +
 				"Judged from the kill of failover/kill-master.",
+			Clauses:     []string{clauseBrokers, "the slave held what was acknowledged before the kill", "while the master is down, the slave serves every replicated message"},
 			Needs:       []Capability{Messaging, Faults},
 			MinReplicas: 2,
 			Timeout:     180 * time.Second,
@@ -49,6 +51,7 @@ func init() {
 			Suite: "failover", Name: "other-shards-write",
 			Promise:     "While one shard's master is down, every other shard keeps accepting writes: each acknowledges writes during the fault and none fails.",
 			Description: "Judged from the kill of failover/kill-master, from the kill until the master is registered again.",
+			Clauses:     []string{clauseBrokers, "every other shard keeps accepting writes, none failing"},
 			Needs:       []Capability{Messaging, Faults},
 			MinShards:   2,
 			Timeout:     180 * time.Second,
@@ -58,6 +61,7 @@ func init() {
 			Suite: "failover", Name: "kill-slave",
 			Promise:     "With a slave killed under continuous load, every shard keeps accepting writes and no send fails; the slave returns as SLAVE with the same brokerId and brokerName and, within 20 s after the writes stop, its commit log reaches its master's; no acknowledged message is lost or duplicated.",
 			Description: "A slave that lost its store would copy the master's commit log again from the start of its current file, so on the small stores of a test run a lost slave store is not told apart from a kept one; the promise does not claim it.",
+			Clauses:     []string{clauseBrokers, "every shard keeps accepting writes, no send failing", "the slave returns as SLAVE with its brokerId and brokerName", "the slave catches up within 20 s", clauseNotLost, "no acknowledged message is read back twice"},
 			Needs:       []Capability{Messaging, Faults},
 			MinReplicas: 2,
 			Timeout:     150 * time.Second,
@@ -68,6 +72,7 @@ func init() {
 			Promise: "Every broker runs with registerNameServerPeriod 30000 (RocketMQ's default, which the addon keeps); a namesrv that is killed comes back, and every broker registers with it again, routes included, within one registration period (30 s, plus 5 s); " +
 				"writes go on from cached routes while it is down, with no send failing, and no acknowledged message is lost or duplicated.",
 			Description: "The namesrv keeps no state: after a restart its routes are empty until each broker's next periodic registration, so the case waits up to that protocol period, reports how long it took, and compares it with the period.",
+			Clauses:     []string{clauseBrokers, "every broker runs with registerNameServerPeriod 30000", "every broker registers again, routes included, within one period", "writes go on from cached routes, no send failing", clauseNotLost},
 			Needs:       []Capability{Messaging, Faults},
 			Timeout:     150 * time.Second,
 			Run:         namesrvRestart,

@@ -17,21 +17,24 @@ func init() {
 			Promise: "The Cluster and each of its Components are Running, with exactly the namesrv, exporter and dashboard components and the manifest's N broker shards of R pods each.",
 			Description: "Shards are Components labelled apps.kubeblocks.io/sharding-name=broker. The seed calls the broker a 'Sharding resource'; " +
 				"the addon has none: it is Cluster.spec.shardings plus ShardingDefinition rocketmq-broker, each shard a Component (facts sheet section 10, claim 2).",
-			Needs: []Capability{Objects},
-			Run:   layoutTopology,
+			Clauses: []string{"the Cluster is Running", "the components are exactly namesrv, exporter, dashboard and the shards", "every Component is Running", "there are as many broker shards as the Cluster asks for", "each component has as many pods as the Cluster asks for", "every pod is Running and Ready"},
+			Needs:   []Capability{Objects},
+			Run:     layoutTopology,
 		},
 		Case{
 			Suite: "layout", Name: "services",
 			Promise: "Services are {cluster}-namesrv (ClusterIP, 9876), {cluster}-namesrv-headless, one {cluster}-broker-<id>-headless per shard with 10911, 10909 and 10912, and {cluster}-dashboard (ClusterIP, 8080); no broker or exporter ClusterIP Service exists.",
 			Description: "The seed names the shard service {cluster}-<shard>-headless with shards like broker-0; the addon's shard names are broker-<3 random characters> " +
 				"and its headless services carry more ports (40911, 5556, 3501, 3502) than the seed lists (facts sheet section 10, claims 22 and 30a).",
-			Needs: []Capability{Objects},
-			Run:   layoutServices,
+			Clauses: []string{clauseObjects, "{cluster}-namesrv is a ClusterIP Service on 9876", "{cluster}-namesrv-headless exists", "each shard has a headless Service with 10911, 10909 and 10912", "{cluster}-dashboard is a ClusterIP Service on 8080", "no broker or exporter ClusterIP Service exists"},
+			Needs:   []Capability{Objects},
+			Run:     layoutServices,
 		},
 		Case{
 			Suite: "layout", Name: "storage",
 			Promise:     "Every broker pod mounts its own PVC data-<pod> at /home/rocketmq/store; namesrv pods have no PVC.",
 			Description: "The seed says every pod but the dashboard has its own PVC; the addon gives one only to brokers (namesrv uses emptyDir, the exporter no volume) (facts sheet section 10, claim 5).",
+			Clauses:     []string{clauseObjects, "each broker pod claims its own PVC data-<pod>", "each broker PVC is Bound", "the broker container mounts data at /home/rocketmq/store", "namesrv pods claim no PVC"},
 			Needs:       []Capability{Objects},
 			Run:         layoutStorage,
 		},
@@ -40,6 +43,7 @@ func init() {
 			Promise: "Each shard has exactly one pod labelled kubeblocks.io/role=master, at ordinal 0, the others slave, and the labels are stable.",
 			Description: "The role probe runs every 5 s and reports master for any reply that is not SLAVE, so a booting slave can be labelled master for a moment (facts sheet section 3); " +
 				"on a live cluster the case waits until the labels hold still for two probe periods.",
+			Clauses: []string{clauseObjects, "each shard has exactly one master label", "the master label is at ordinal 0", "every other pod is labelled slave", "the labels hold still"},
 			Needs:   []Capability{Objects},
 			Timeout: 90 * time.Second,
 			Run:     layoutRoles,
@@ -264,13 +268,22 @@ func layoutRoles(ctx context.Context, t *T) {
 	}
 }
 
+// settleRounds bounds how long role labels may keep changing, in settle
+// times, before the case says they do not settle: six rounds of the
+// default 10 s is a minute, well inside the case's own timeout, so labels
+// that flap are an observed failure, not a timeout.
+const settleRounds = 6
+
 // settledRoles re-reads the role labels until they hold still for the
 // source's settle time, and returns them.
 func (t *T) settledRoles(ctx context.Context, src ObjectSource, c string, first map[string]map[string]string, still time.Duration) map[string]map[string]string {
-	cur, since := first, time.Now()
+	cur, since, began := first, time.Now(), time.Now()
 	tick := time.NewTicker(min(time.Second, still/4+time.Millisecond))
 	defer tick.Stop()
 	for time.Since(since) < still {
+		if limit := settleRounds * still; time.Since(began) > limit {
+			t.Fatalf("role labels did not hold still for %s within %s: last %v", still, limit, cur)
+		}
 		select {
 		case <-ctx.Done():
 			t.Fatalf("role labels did not settle: last %v", cur)

@@ -29,6 +29,7 @@ func init() {
 			Description: "Sends to every queue of every shard with rocketmq-client-go; an orderly consumer subscribes to all tags and a second group to TagA only. " +
 				"Verdicts come from the send/delivery history. A message the consumer never received is read back from the masters: " +
 				"held there, it is reported undelivered with the client's errors; held nowhere, it is lost.",
+			Clauses: []string{clauseBrokers, clauseSent, clauseNotLost, "every acknowledged message is delivered", "each message is delivered once", "keys, tag and body arrive intact", "user properties arrive intact", "each queue is delivered in send order", "a tag subscription receives only its tag", "a tag subscription receives all of its tag"},
 			Needs:   []Capability{Messaging},
 			Timeout: 120 * time.Second,
 			Run:     roundTrip,
@@ -37,6 +38,7 @@ func init() {
 			Suite: "messaging", Name: "consumer-groups",
 			Promise:     "Every send is acknowledged; members of a clustering consumer group split the queues, so each message reaches exactly one member and each member some; every member of a broadcasting group receives every message exactly once.",
 			Description: "Two members per group; messages are sent once the brokers list both members of each group.",
+			Clauses:     []string{clauseBrokers, clauseSent, clauseNotLost, "each message reaches exactly one clustering member", "each clustering member consumes some queues", "every broadcasting member receives every message", "no broadcasting member receives a message twice"},
 			Needs:       []Capability{Messaging},
 			Timeout:     120 * time.Second,
 			Run:         consumerGroups,
@@ -46,8 +48,9 @@ func init() {
 			Promise: "The brokers run with maxMessageSize 5242880 (the addon's setting); a message whose body is exactly that size is accepted and read back intact; one byte more is rejected by the broker (MESSAGE_ILLEGAL) and takes no queue offset.",
 			Description: "RocketMQ 4.9 checks the body length against maxMessageSize. The producer's compression is off so the broker sees the bytes as sent. " +
 				"The read-back waits until the queue shows the accepted message; that the rejected one was not stored is proved by a small message sent after it taking the very next offset.",
-			Needs: []Capability{Messaging},
-			Run:   messageSize,
+			Clauses: []string{clauseBrokers, "every broker runs with maxMessageSize 5242880", "a body of exactly the limit is accepted", "the accepted body reads back intact", "one byte more is rejected with MESSAGE_ILLEGAL", "the rejected message takes no queue offset"},
+			Needs:   []Capability{Messaging},
+			Run:     messageSize,
 		},
 	)
 }
@@ -79,13 +82,13 @@ func deliveryOf(m *primitive.MessageExt) delivery {
 	return delivery{key: m.GetKeys(), tag: m.GetTags(), shard: shard, queue: queue, offset: m.QueueOffset, body: m.Body, props: m.GetProperties()}
 }
 
-// recorder returns a consumer callback that records every delivery to
-// scope in h and hands it to keep.
-func recorder(h *history.History, scope string, mu *sync.Mutex, keep func(delivery)) func(context.Context, ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
+// recorder returns the consumer callback of member who: it records every
+// delivery to scope in h and hands it to keep.
+func recorder(h *history.History, scope, who string, mu *sync.Mutex, keep func(delivery)) func(context.Context, ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
 	return func(_ context.Context, msgs ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
 		mu.Lock()
 		defer mu.Unlock()
-		for _, m := range plants.delivered(scope, msgs) {
+		for _, m := range plants.delivered(who, msgs) {
 			d := deliveryOf(m)
 			h.Deliver(scope, d.key, d.shard, d.queue, d.offset)
 			keep(d)
@@ -132,11 +135,11 @@ func roundTrip(ctx context.Context, t *T) {
 	var all, onlyA []delivery
 	allGroup, tagGroup := uniqueName("conformance-rt-all"), uniqueName("conformance-rt-taga")
 	cAll := t.pushConsumer(ctx, allGroup, consumer.WithConsumerOrder(true))
-	if err := cAll.Subscribe(topic, consumer.MessageSelector{Type: consumer.TAG, Expression: "*"}, recorder(h, allGroup, &mu, func(d delivery) { all = append(all, d) })); err != nil {
+	if err := cAll.Subscribe(topic, consumer.MessageSelector{Type: consumer.TAG, Expression: "*"}, recorder(h, allGroup, "all-tags", &mu, func(d delivery) { all = append(all, d) })); err != nil {
 		t.Erroredf("subscribe: %v", err)
 	}
 	cA := t.pushConsumer(ctx, tagGroup)
-	if err := cA.Subscribe(topic, consumer.MessageSelector{Type: consumer.TAG, Expression: "TagA"}, recorder(h, tagGroup, &mu, func(d delivery) { onlyA = append(onlyA, d) })); err != nil {
+	if err := cA.Subscribe(topic, consumer.MessageSelector{Type: consumer.TAG, Expression: "TagA"}, recorder(h, tagGroup, "TagA", &mu, func(d delivery) { onlyA = append(onlyA, d) })); err != nil {
 		t.Erroredf("subscribe: %v", err)
 	}
 	start := time.Now()
@@ -253,7 +256,7 @@ func consumerGroups(ctx context.Context, t *T) {
 				queuesOf[member][d.shard+"/"+strconv.Itoa(d.queue)] = true
 			}
 			c := t.pushConsumer(ctx, group, opts...)
-			if err := c.Subscribe(topic, consumer.MessageSelector{Type: consumer.TAG, Expression: "*"}, recorder(h, scope, &mu, keep)); err != nil {
+			if err := c.Subscribe(topic, consumer.MessageSelector{Type: consumer.TAG, Expression: "*"}, recorder(h, scope, member, &mu, keep)); err != nil {
 				t.Erroredf("subscribe %s: %v", member, err)
 			}
 			if err := c.Start(); err != nil {

@@ -18,7 +18,7 @@ import (
 // (export_test.go) to prove each clause can fail.
 type edgePlants struct {
 	mu      sync.Mutex
-	deliver func(scope string, msgs []*primitive.MessageExt) []*primitive.MessageExt
+	deliver func(who string, msgs []*primitive.MessageExt) []*primitive.MessageExt
 	readMsg func(addr string, msgs []remoting.Message) []remoting.Message
 	sample  func(ctx context.Context)
 	judge   func(h *history.History)
@@ -26,16 +26,17 @@ type edgePlants struct {
 
 var plants edgePlants
 
-// delivered passes a consumer callback's messages through the planted
-// consumer fault, if any.
-func (p *edgePlants) delivered(scope string, msgs []*primitive.MessageExt) []*primitive.MessageExt {
+// delivered passes what a consumer callback got through the planted
+// consumer fault, if any; who names the consumer (all-tags, TagA, clu-1,
+// bro-2, ...).
+func (p *edgePlants) delivered(who string, msgs []*primitive.MessageExt) []*primitive.MessageExt {
 	p.mu.Lock()
 	f := p.deliver
 	p.mu.Unlock()
 	if f == nil {
 		return msgs
 	}
-	return f(scope, msgs)
+	return f(who, msgs)
 }
 
 // read passes what a broker read returned through the planted read fault.

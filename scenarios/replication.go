@@ -22,14 +22,16 @@ func init() {
 				"The seed says only 'ASYNC_MASTER/SLAVE'; the flush and auto-create settings come from the addon source. " +
 				"The label clause is checked where a platform sets kubeblocks.io/role (the kube target); the local target has no labels, and its evidence says so. " +
 				"On one replica there are no slaves, and the evidence says that too.",
-			Needs: []Capability{Messaging},
-			Run:   roles,
+			Clauses: []string{clauseBrokers, "masters run as ASYNC_MASTER with brokerId 0", "slaves run as SLAVE with brokerId = ordinal", "every broker runs flushDiskType=SYNC_FLUSH", "every broker runs autoCreateTopicEnable=false", "a platform role label agrees with the broker's role"},
+			Needs:   []Capability{Messaging},
+			Run:     roles,
 		},
 		Case{
 			Suite: "replication", Name: "async-catch-up",
 			Promise: "Each slave replicates its master asynchronously over the HA port: every write is acknowledged without waiting for the slave, the lag is sampled throughout the writes, and within 20 s after they stop each slave's commit log reaches its master's.",
 			Description: "Lag in bytes is master minus slave commitLogMaxOffset (GET_BROKER_RUNTIME_INFO), sampled every 20 ms under load; lag in ms is, per acked message, the time until the slave was first seen past its commit log offset. " +
 				"A master that waited on its slave (SYNC_MASTER) would answer SLAVE_NOT_AVAILABLE or FLUSH_SLAVE_TIMEOUT once the slave stops keeping up.",
+			Clauses:     []string{clauseBrokers, "writes are acknowledged without waiting for the slave", "the lag is sampled throughout the writes", "each slave catches up within 20 s"},
 			Needs:       []Capability{Messaging},
 			MinReplicas: 2,
 			Timeout:     90 * time.Second,
@@ -40,6 +42,7 @@ func init() {
 			Promise: "Each slave serves the same messages as its master: every acknowledged message is read from its master, and every message read from a master is read from each of its slaves at the same queue offset with the same key and body.",
 			Description: "Reads both sides with PULL_MESSAGE straight to each broker, once the master covers every acknowledged offset and the slave the master's. " +
 				"A slave serves reads of a topic only after copying the topic config from its master, which it does every 10 s; the case waits for that.",
+			Clauses:     []string{clauseBrokers, clauseSent, "every acknowledged message is read from its master", "each slave serves as many messages as its master", "each slave serves the same key and body at the same offset"},
 			Needs:       []Capability{Messaging},
 			MinReplicas: 2,
 			Timeout:     90 * time.Second,

@@ -20,16 +20,18 @@ func init() {
 			Promise: "Every broker group of the Cluster is registered in every namesrv under the Cluster's name, named broker-<3 characters>, with the master at brokerId 0 and each slave at brokerId = its ordinal, at the address it advertises, and nothing else is registered; each broker's own config names the same cluster, shard and brokerId.",
 			Description: "Shard names follow KubeBlocks: broker-<3 random characters>, not broker-0/broker-1 as the seed's secret table suggests (facts sheet section 3). " +
 				"Reads GET_BROKER_CLUSTER_INFO from each namesrv and GET_BROKER_CONFIG from each broker.",
-			Needs: []Capability{Messaging},
-			Run:   brokersRegistered,
+			Clauses: []string{clauseBrokers, "only the Cluster's name is registered", "shards are named broker-<3 characters>", "each broker is registered at brokerId = its ordinal, at its address", "nothing but the Cluster's shards is registered", "each broker's own config names its cluster, shard and brokerId"},
+			Needs:   []Capability{Messaging},
+			Run:     brokersRegistered,
 		},
 		Case{
 			Suite: "routing", Name: "topic-create",
-			Promise: "Topics are not auto-created (autoCreateTopicEnable=false); a topic created on every master is routed by every namesrv to every shard, read-write, with the queues asked for.",
+			Promise: "Topics are not auto-created (autoCreateTopicEnable=false): no template topic exists and a send to an uncreated topic fails; a topic created on every master is routed by every namesrv to every shard, read-write, with the queues asked for, and each shard takes a write to it.",
 			Description: "The create is checked through the route, never trusted by its reply (rocketmq-client-go's admin ignores the response code). " +
 				"With auto-creation on, a broker registers the template topic TBW102; its absence is the broker-side proof.",
-			Needs: []Capability{Messaging},
-			Run:   topicCreate,
+			Clauses: []string{clauseBrokers, "no template topic TBW102 exists", "a send to an uncreated topic fails and creates no route", "a created topic is routed read-write to every shard with the queues asked for", "each shard takes a write to the created topic"},
+			Needs:   []Capability{Messaging},
+			Run:     topicCreate,
 		},
 	)
 }

@@ -9,9 +9,13 @@ import (
 	"github.com/rmqkb/conformance/scenarios"
 )
 
+// listCommand prints the contract: every case with what it needs and its
+// promise, and with --clauses the parts of each promise the case checks
+// one by one.
 func listCommand(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("list", stderr)
 	re := fs.String("run", "", "list only the cases whose ID matches this regular expression")
+	clauses := fs.Bool("clauses", false, "also list the clauses of each promise, each of which the tests show can fail")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -22,11 +26,27 @@ func listCommand(args []string, stdout, stderr io.Writer) error {
 	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "CASE\tNEEDS\tPROMISE")
 	for _, c := range cases {
-		var needs []string
-		for _, n := range c.Needs {
-			needs = append(needs, string(n))
+		fmt.Fprintf(w, "%s\t%s\t%s\n", c.ID(), needs(c), c.Promise)
+		if *clauses {
+			for _, cl := range c.Clauses {
+				fmt.Fprintf(w, "\t\t- %s\n", cl)
+			}
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\n", c.ID(), strings.Join(needs, ","), c.Promise)
 	}
 	return w.Flush()
+}
+
+// needs is what a case needs of its target and topology, in one cell.
+func needs(c scenarios.Case) string {
+	var out []string
+	for _, n := range c.Needs {
+		out = append(out, string(n))
+	}
+	if c.MinShards > 1 {
+		out = append(out, fmt.Sprintf("%d+ shards", c.MinShards))
+	}
+	if c.MinReplicas > 1 {
+		out = append(out, fmt.Sprintf("%d+ replicas", c.MinReplicas))
+	}
+	return strings.Join(out, ",")
 }

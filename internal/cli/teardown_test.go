@@ -32,20 +32,22 @@ func (w *watchWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// TestSIGTERMStopsEverything: a SIGTERM in the middle of a run stops the
-// cases, tears the topology down and still writes the reports; no process
-// and no run folder is left.
+// TestSIGTERMStopsEverything: a SIGTERM in the middle of a case stops it,
+// tears the topology down and still writes the reports; the case in flight
+// is errored, saying it was interrupted and what it was doing, never
+// failed; no process and no run folder is left.
 func TestSIGTERMStopsEverything(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a real RocketMQ topology")
 	}
 	testenv.Lock(t)
 	tmp, reports := sandbox(t)
-	out := &watchWriter{want: "RUN   routing/brokers-registered", seen: make(chan struct{})}
+	const inFlight = "replication/slave-content"
+	out := &watchWriter{want: "RUN   " + inFlight, seen: make(chan struct{})}
 	done := make(chan int, 1)
 	go func() {
 		var stderr bytes.Buffer
-		done <- Main(context.Background(), []string{"--reports", reports}, out, &stderr)
+		done <- Main(context.Background(), []string{"--run", "^(" + inFlight + "|failover/kill-slave)$", "--reports", reports}, out, &stderr)
 	}()
 	select {
 	case <-out.seen:
@@ -63,12 +65,16 @@ func TestSIGTERMStopsEverything(t *testing.T) {
 	case <-time.After(2 * time.Minute):
 		t.Fatal("the run did not stop after SIGTERM")
 	}
-	if code == ExitPassed {
-		t.Errorf("an interrupted run exited 0:\n%s", out.buf.String())
+	if code != ExitSetup {
+		t.Errorf("an interrupted run exited %d, want 2:\n%s", code, out.buf.String())
 	}
 	assertNothingLeft(t, tmp)
-	if _, err := os.Stat(reports + "/junit.xml"); err != nil {
-		t.Errorf("no report after SIGTERM: %v", err)
+	st := caseStatus(t, reports)
+	if got := st[inFlight]; !strings.HasPrefix(got, "errored:") || !strings.Contains(got, "interrupted") || !strings.Contains(got, "it was ") {
+		t.Errorf("%s, cut short by SIGTERM: %.600s\nwant errored, saying it was interrupted and what it was doing", inFlight, got)
+	}
+	if got := st["failover/kill-slave"]; !strings.HasPrefix(got, "errored:") || !strings.Contains(got, "not run: the run was interrupted") {
+		t.Errorf("failover/kill-slave, after the interrupt: %.300s", got)
 	}
 }
 

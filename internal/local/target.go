@@ -7,9 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
-	"time"
 
-	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/scenarios"
 )
 
@@ -234,14 +232,19 @@ func copyFile(src, dst string) error {
 	return out.Close()
 }
 
-// awaitAll is a helper for tests and the CLI: every broker registered.
-func (c *Cluster) awaitAll(ctx context.Context) error {
-	return wait.Until(ctx, 200*time.Millisecond, "every broker registered", func(ctx context.Context) (bool, string, error) {
-		for _, b := range c.brokers() {
-			if err := c.awaitRegistered(ctx, b); err != nil {
-				return false, err.Error(), nil
-			}
+// AwaitReady waits until every namesrv answers and every broker is
+// registered in every namesrv and answers: the state Start returns in.
+// Tests call it after a plant, before the next one runs.
+func (c *Cluster) AwaitReady(ctx context.Context) error {
+	for _, n := range c.namesrvs {
+		if err := c.awaitNamesrv(ctx, n); err != nil {
+			return err
 		}
-		return true, "", nil
-	})
+	}
+	for _, b := range c.brokers() {
+		if err := c.awaitRegistered(ctx, b); err != nil {
+			return err
+		}
+	}
+	return nil
 }

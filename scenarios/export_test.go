@@ -1,0 +1,47 @@
+package scenarios
+
+import (
+	"context"
+
+	"github.com/apache/rocketmq-client-go/v2/primitive"
+
+	"github.com/rmqkb/conformance/internal/remoting"
+	"github.com/rmqkb/conformance/scenarios/history"
+)
+
+// The edge plants, for the planted-fault table (plants_test.go). Each
+// setter returns the function that removes the plant.
+
+// PlantDelivery passes every consumer callback's messages through f; who
+// names the consumer (all-tags, TagA, clu-1, clu-2, bro-1, bro-2).
+func PlantDelivery(f func(who string, msgs []*primitive.MessageExt) []*primitive.MessageExt) func() {
+	return plants.set(func(p *edgePlants) { p.deliver = f })
+}
+
+// PlantRead passes what every direct broker read returns through f.
+func PlantRead(f func(addr string, msgs []remoting.Message) []remoting.Message) func() {
+	return plants.set(func(p *edgePlants) { p.readMsg = f })
+}
+
+// PlantSampling runs f before every commit-log offset sample.
+func PlantSampling(f func(ctx context.Context)) func() {
+	return plants.set(func(p *edgePlants) { p.sample = f })
+}
+
+// PlantJudging runs f on a case's history once its writes are done.
+func PlantJudging(f func(h *history.History)) func() {
+	return plants.set(func(p *edgePlants) { p.judge = f })
+}
+
+// set applies change under the lock and returns the function that clears
+// every plant.
+func (p *edgePlants) set(change func(*edgePlants)) func() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	change(p)
+	return func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		p.deliver, p.readMsg, p.sample, p.judge = nil, nil, nil, nil
+	}
+}
