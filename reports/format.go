@@ -101,9 +101,10 @@ func figureValue(v float64) string {
 	return strconv.FormatFloat(math.Round(v*1000)/1000, 'f', -1, 64)
 }
 
-// figureText is "name value unit", without a trailing space for unitless
-// figures.
-func figureText(f scenarios.Figure) string {
+// FigureText is "name value unit", without float noise and without a
+// trailing space for unitless figures, as every report and the progress
+// lines show a figure.
+func FigureText(f scenarios.Figure) string {
 	return strings.TrimSpace(f.Name + " " + figureValue(f.Value) + " " + f.Unit)
 }
 

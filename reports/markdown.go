@@ -93,7 +93,7 @@ func figuresCell(fs []scenarios.Figure) string {
 			parts = append(parts, fmt.Sprintf("(+%d more)", len(fs)-maxFigures))
 			break
 		}
-		parts = append(parts, figureText(f))
+		parts = append(parts, FigureText(f))
 	}
 	return strings.Join(parts, "; ")
 }

@@ -28,6 +28,12 @@ func PlantSampling(f func(ctx context.Context)) func() {
 	return plants.set(func(p *edgePlants) { p.sample = f })
 }
 
+// PlantLoaded runs f on a fault run's history once its load runs, before
+// the fault.
+func PlantLoaded(f func(h *history.History)) func() {
+	return plants.set(func(p *edgePlants) { p.loaded = f })
+}
+
 // PlantJudging runs f on a case's history once its writes are done.
 func PlantJudging(f func(h *history.History)) func() {
 	return plants.set(func(p *edgePlants) { p.judge = f })
@@ -42,6 +48,6 @@ func (p *edgePlants) set(change func(*edgePlants)) func() {
 	return func() {
 		p.mu.Lock()
 		defer p.mu.Unlock()
-		p.deliver, p.readMsg, p.sample, p.judge = nil, nil, nil, nil
+		p.deliver, p.readMsg, p.sample, p.loaded, p.judge = nil, nil, nil, nil, nil
 	}
 }

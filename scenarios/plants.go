@@ -21,6 +21,7 @@ type edgePlants struct {
 	deliver func(who string, msgs []*primitive.MessageExt) []*primitive.MessageExt
 	readMsg func(addr string, msgs []remoting.Message) []remoting.Message
 	sample  func(ctx context.Context)
+	loaded  func(h *history.History)
 	judge   func(h *history.History)
 }
 
@@ -57,6 +58,17 @@ func (p *edgePlants) sampling(ctx context.Context) {
 	p.mu.Unlock()
 	if f != nil {
 		f(ctx)
+	}
+}
+
+// underLoad runs on a fault run's history once its load runs, before the
+// fault.
+func (p *edgePlants) underLoad(h *history.History) {
+	p.mu.Lock()
+	f := p.loaded
+	p.mu.Unlock()
+	if f != nil {
+		f(h)
 	}
 }
 

@@ -111,6 +111,14 @@ func (t *T) judgeReads(reads map[string]*shardRead, figure string) {
 	t.Figure(figure, float64(longest.Milliseconds()), "ms")
 }
 
+// readerGroup is the consumer group direct reads pull as: TOOLS_CONSUMER,
+// the group RocketMQ's own mqadmin reads messages with, which every 4.9
+// broker, master or slave, creates at start. A group of the suite's own
+// would not exist on a broker with autoCreateSubscriptionGroup=false, and
+// the read-back that must tell undelivered from lost would itself be
+// refused. The pull commits no offset, so the group's state is untouched.
+const readerGroup = "TOOLS_CONSUMER"
+
 // readQueue pulls every message of one queue from a broker, master or
 // slave, from offset 0 up to its max offset, with the remoting client: it
 // reads exactly what that broker stores, with no consumer group, rebalance
@@ -122,9 +130,8 @@ func (t *T) readQueue(ctx context.Context, addr, topic string, queue int) ([]rem
 		return nil, fmt.Errorf("max offset of %s queue %d at %s: %w", topic, queue, addr, err)
 	}
 	var out []remoting.Message
-	group := uniqueName("conformance-reader")
 	for off := int64(0); off < max; {
-		res, err := rc.Pull(ctx, addr, remoting.PullRequest{Group: group, Topic: topic, QueueID: queue, Offset: off, MaxMsgs: 32})
+		res, err := rc.Pull(ctx, addr, remoting.PullRequest{Group: readerGroup, Topic: topic, QueueID: queue, Offset: off, MaxMsgs: 32})
 		if err != nil {
 			return out, fmt.Errorf("pull %s queue %d offset %d at %s: %w", topic, queue, off, addr, err)
 		}

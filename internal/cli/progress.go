@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rmqkb/conformance/reports"
 	"github.com/rmqkb/conformance/scenarios"
 )
 
@@ -61,11 +62,11 @@ func (p *progress) CaseDone(r scenarios.Result) {
 			figs = append(figs, "…")
 			break
 		}
-		figs = append(figs, fmt.Sprintf("%s=%g%s", f.Name, f.Value, f.Unit))
+		figs = append(figs, reports.FigureText(f))
 	}
 	line := fmt.Sprintf("%-5s %s (%s)", word, r.ID, r.Duration.Round(10*time.Millisecond))
 	if len(figs) > 0 {
-		line += " " + strings.Join(figs, " ")
+		line += ": " + strings.Join(figs, ", ")
 	}
 	p.Printf("%s", line)
 	if r.Status != scenarios.Passed && r.Observed != "" {

@@ -160,3 +160,4 @@ func (h *History) IsAcked(id string) bool {
 	}
 	return false
 }
+
