@@ -356,3 +356,27 @@ var Deviations = []Deviation{
 			"pod rocketmq-cluster-broker-x7k-1 container rocketmq-broker: ROCKETMQ_PASSWORD reads Secret rocketmq-cluster-broker-d4p-account-rocketmq-admin key password, expected rocketmq-cluster-broker-x7k-account-rocketmq-admin key password"}}},
 	},
 }
+
+// LivePlants are the planted faults of the object clauses that dumps
+// cannot show.
+var LivePlants = []LivePlant{
+	{
+		Name: "flapping-role-label",
+		Change: "while layout/roles runs, pod rocketmq-cluster-broker-d4p-1's kubeblocks.io/role flips between master and slave after every read of the pods, " +
+			"so the labels never hold still for a settle time (300ms there)",
+		Test: "internal/kube TestFlappingRoleLabelFailsRoles",
+		Fails: map[string][]Expect{"layout/roles": {{"the labels hold still",
+			"role labels did not hold still"}}},
+	},
+}
+
+// LivePlantNamed returns the live plant called name, for the test that
+// plants it.
+func LivePlantNamed(name string) (LivePlant, error) {
+	for _, p := range LivePlants {
+		if p.Name == name {
+			return p, nil
+		}
+	}
+	return LivePlant{}, fmt.Errorf("no live plant %q in testenv.LivePlants", name)
+}

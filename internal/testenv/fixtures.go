@@ -47,14 +47,28 @@ func firstNonEmpty(a, b string) string {
 
 // ExpectDeviation checks the verdicts of the layout and accounts cases on
 // deviation d: the cases it names failed, each saying every phrase it
-// expects, and every other case passed. A case d names that did not run
-// is an error too, so a misspelt ID cannot pass unnoticed.
+// expects, and every other case passed.
 func ExpectDeviation(t testing.TB, d Deviation, results []scenarios.Result) {
+	t.Helper()
+	expectFailures(t, d.Name, d.Fails, results)
+}
+
+// ExpectLivePlant is ExpectDeviation for a live plant.
+func ExpectLivePlant(t testing.TB, p LivePlant, results []scenarios.Result) {
+	t.Helper()
+	expectFailures(t, p.Name, p.Fails, results)
+}
+
+// expectFailures checks that the cases in fails failed, each saying every
+// phrase it expects, and that every other result passed. A case fails
+// names that did not run is an error too, so a misspelt ID cannot pass
+// unnoticed.
+func expectFailures(t testing.TB, plant string, fails map[string][]Expect, results []scenarios.Result) {
 	t.Helper()
 	ran := map[string]bool{}
 	for _, r := range results {
 		ran[r.ID] = true
-		wants, expected := d.Fails[r.ID]
+		wants, expected := fails[r.ID]
 		switch {
 		case expected && r.Status != scenarios.Failed:
 			t.Errorf("%s: %s, want failed (%s)", r.ID, r.Status, r.Observed)
@@ -67,9 +81,9 @@ func ExpectDeviation(t testing.TB, d Deviation, results []scenarios.Result) {
 			}
 		}
 	}
-	for id := range d.Fails {
+	for id := range fails {
 		if !ran[id] {
-			t.Errorf("deviation %s expects %s to fail, but it did not run", d.Name, id)
+			t.Errorf("%s expects %s to fail, but it did not run", plant, id)
 		}
 	}
 }
