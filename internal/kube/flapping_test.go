@@ -40,7 +40,7 @@ func TestFlappingRoleLabelFailsRoles(t *testing.T) {
 		t.Fatal(err)
 	}
 	const settle = 300 * time.Millisecond
-	_, ns := newTarget(t, "")
+	ns := loadNamespace(t, "")
 	f := &flipper{pods: kubernetes.NewForConfigOrDie(api.Config).CoreV1().Pods(ns), pod: "rocketmq-cluster-broker-d4p-1",
 		list: "/api/v1/namespaces/" + ns + "/pods"}
 	cfg := rest.CopyConfig(api.Config)
