@@ -26,10 +26,7 @@ var nsSeq atomic.Int32
 // connects the kube target to it.
 func newTarget(t *testing.T, deviation string, opts ...kube.Option) (*kube.Target, string) {
 	t.Helper()
-	needAPI(t)
-	ns := fmt.Sprintf("t%d-%s", nsSeq.Add(1), strings.ReplaceAll(deviation, "_", "-"))
-	ns = strings.TrimSuffix(ns, "-")
-	api.LoadFixtures(t, ns, deviation)
+	ns := loadNamespace(t, deviation)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	tgt, err := kube.New(ctx, api.Config, ns, "rocketmq-cluster",
@@ -39,6 +36,17 @@ func newTarget(t *testing.T, deviation string, opts ...kube.Option) (*kube.Targe
 	}
 	t.Cleanup(func() { tgt.Close() })
 	return tgt, ns
+}
+
+// loadNamespace loads the fixtures (with deviation) into a fresh
+// namespace and returns its name.
+func loadNamespace(t *testing.T, deviation string) string {
+	t.Helper()
+	needAPI(t)
+	ns := fmt.Sprintf("t%d-%s", nsSeq.Add(1), strings.ReplaceAll(deviation, "_", "-"))
+	ns = strings.TrimSuffix(ns, "-")
+	api.LoadFixtures(t, ns, deviation)
+	return ns
 }
 
 func TestNewNamesAMissingCluster(t *testing.T) {

@@ -15,12 +15,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
-	"sigs.k8s.io/yaml"
 )
 
 // APIServer is a real etcd + kube-apiserver started with envtest from the
@@ -142,9 +142,9 @@ func (a *APIServer) Kubeconfig(t testing.TB) string {
 	return path
 }
 
-// LoadFixtures creates the conforming objects (with deviation's files in
-// place of the same names) in a new namespace ns, then writes each status
-// through the status subresource, as the controllers would.
+// LoadFixtures creates the objects of deviation ("" for the conforming
+// ones) in a new namespace ns, then writes each status through the status
+// subresource, as the controllers would.
 func (a *APIServer) LoadFixtures(t testing.TB, ns, deviation string) {
 	t.Helper()
 	if err := a.Load(ns, deviation); err != nil {
@@ -154,66 +154,79 @@ func (a *APIServer) LoadFixtures(t testing.TB, ns, deviation string) {
 
 // Load is LoadFixtures for callers without a testing.TB (a TestMain).
 func (a *APIServer) Load(ns, deviation string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cs, err := kubernetes.NewForConfig(a.Config)
+	objs, err := ReadObjects(deviation)
 	if err != nil {
 		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	l, err := a.newLoader(ns)
+	if err != nil {
+		return err
+	}
+	if _, err := l.cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+		return fmt.Errorf("create namespace %s: %w", ns, err)
+	}
+	for _, f := range objs.Files() {
+		for _, u := range objs.Items(f) {
+			if err := l.create(ctx, u.DeepCopy()); err != nil {
+				return fmt.Errorf("deviation %s, %s: %w", firstNonEmpty(deviation, Conforming.Name), f, err)
+			}
+		}
+	}
+	return nil
+}
+
+// loader creates fixture objects in one namespace of the API server.
+type loader struct {
+	ns     string
+	cs     kubernetes.Interface
+	dyn    dynamic.Interface
+	mapper *restmapper.DeferredDiscoveryRESTMapper
+}
+
+func (a *APIServer) newLoader(ns string) (*loader, error) {
+	cs, err := kubernetes.NewForConfig(a.Config)
+	if err != nil {
+		return nil, err
 	}
 	dyn, err := dynamic.NewForConfig(a.Config)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	dc, err := discovery.NewDiscoveryClientForConfig(a.Config)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	groups, err := restmapper.GetAPIGroupResources(dc)
+	return &loader{ns: ns, cs: cs, dyn: dyn, mapper: restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(dc))}, nil
+}
+
+// create creates u in the loader's namespace, without its status, then
+// writes the status through the status subresource (but a Secret's,
+// which has none).
+func (l *loader) create(ctx context.Context, u *unstructured.Unstructured) error {
+	u.SetNamespace(l.ns)
+	status, hasStatus, err := unstructured.NestedFieldCopy(u.Object, "status")
 	if err != nil {
-		return err
+		return fmt.Errorf("%s %s: %w", u.GetKind(), u.GetName(), err)
 	}
-	mapper := restmapper.NewDiscoveryRESTMapper(groups)
-	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
-		return err
-	}
-	files, err := fixtureFiles(deviation)
+	unstructured.RemoveNestedField(u.Object, "status")
+	gvk := u.GroupVersionKind()
+	m, err := l.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", gvk, err)
 	}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			return err
-		}
-		var list struct {
-			Items []map[string]any `json:"items"`
-		}
-		if err := yaml.Unmarshal(data, &list); err != nil {
-			return fmt.Errorf("%s: %w", f, err)
-		}
-		for _, item := range list.Items {
-			u := &unstructured.Unstructured{Object: item}
-			u.SetNamespace(ns)
-			status, hasStatus := item["status"]
-			delete(item, "status")
-			gvk := u.GroupVersionKind()
-			m, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
-			if err != nil {
-				return fmt.Errorf("%s: %s: %w", f, gvk, err)
-			}
-			res := dyn.Resource(m.Resource).Namespace(ns)
-			created, err := res.Create(ctx, u, metav1.CreateOptions{FieldValidation: strict})
-			if err != nil {
-				return fmt.Errorf("%s: create %s %s: %w", filepath.Base(f), gvk.Kind, u.GetName(), err)
-			}
-			if !hasStatus || gvk.Kind == "Secret" {
-				continue
-			}
-			created.Object["status"] = loopbackIPs(status)
-			if _, err := res.UpdateStatus(ctx, created, metav1.UpdateOptions{FieldValidation: strict}); err != nil {
-				return fmt.Errorf("%s: status of %s %s: %w", filepath.Base(f), gvk.Kind, u.GetName(), err)
-			}
-		}
+	res := l.dyn.Resource(m.Resource).Namespace(l.ns)
+	created, err := res.Create(ctx, u, metav1.CreateOptions{FieldValidation: strict})
+	if err != nil {
+		return fmt.Errorf("create %s %s: %w", gvk.Kind, u.GetName(), err)
+	}
+	if !hasStatus || gvk.Kind == "Secret" {
+		return nil
+	}
+	created.Object["status"] = loopbackIPs(status)
+	if _, err := res.UpdateStatus(ctx, created, metav1.UpdateOptions{FieldValidation: strict}); err != nil {
+		return fmt.Errorf("status of %s %s: %w", gvk.Kind, u.GetName(), err)
 	}
 	return nil
 }

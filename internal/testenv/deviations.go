@@ -1,0 +1,382 @@
+package testenv
+
+import (
+	"fmt"
+)
+
+// Expect is one failure a planted fault must cause in a case: the clause
+// of the case's Clauses it demonstrates (the exact string), and a phrase
+// the case's observation must hold, naming the object and what is wrong.
+type Expect struct {
+	Clause string
+	Says   string
+}
+
+// Deviation is a fixture set that breaks promises: the conforming objects
+// with one change. Fails maps each case ID that must fail to the clauses
+// its failure demonstrates; every other object case must pass
+// (ExpectDeviation). The same objects reach the audit target (Dump) and
+// the kube target (APIServer.Load).
+type Deviation struct {
+	Name string
+	// Change says what differs from the conforming objects and why the
+	// addon would never create it.
+	Change string
+	// Mutate makes the change; nil for the conforming set.
+	Mutate Mutation
+	Fails  map[string][]Expect
+}
+
+// LivePlant is a planted fault only a live API server can show (objects
+// that change while a case reads them): Test names the test that plants
+// it and asserts Fails, in the shape of a Deviation's.
+type LivePlant struct {
+	Name   string
+	Change string
+	Test   string // package path and test name
+	Fails  map[string][]Expect
+}
+
+// Conforming is the fixture that breaks nothing: every case must pass.
+var Conforming = Deviation{Name: "conforming", Change: "none: the objects as KubeBlocks 1.0.2 and the addon 1.0.2 create them (testdata/kube/FACTS.md)"}
+
+// DeviationNamed returns the deviation called name; "" and "conforming"
+// are Conforming.
+func DeviationNamed(name string) (Deviation, error) {
+	if name == "" || name == Conforming.Name {
+		return Conforming, nil
+	}
+	for _, d := range Deviations {
+		if d.Name == name {
+			return d, nil
+		}
+	}
+	return Deviation{}, fmt.Errorf("no deviation %q in testenv.Deviations", name)
+}
+
+// The clause every case that walks shards holds (scenarios.clauseObjects).
+const walks = "walks every shard and pod the Cluster asks for"
+
+// noShards is what every case that walks the shards says when none is
+// labelled as one.
+const noShards = "0 broker shard Components labelled app.kubernetes.io/instance=rocketmq-cluster,apps.kubeblocks.io/sharding-name=broker (); the Cluster asks for 2"
+
+// threePods is what every case that walks broker-d4p's pods says when it
+// has a third.
+const threePods = "component broker-d4p has 3 pods (rocketmq-cluster-broker-d4p-0,rocketmq-cluster-broker-d4p-1,rocketmq-cluster-broker-d4p-2)"
+
+// Deviations are the deviating fixtures: every clause of every object case
+// but accounts/no-leak is demonstrated by one of them or by a LivePlant
+// (TestEveryObjectClauseIsPlanted).
+var Deviations = []Deviation{
+	// layout/topology
+	{
+		Name:   "cluster-not-running",
+		Change: "the Cluster's status.phase is Updating while every Component is Running",
+		Mutate: edit("Cluster", "rocketmq-cluster", set("Updating", "status", "phase")),
+		Fails: map[string][]Expect{"layout/topology": {{"the Cluster is Running",
+			`Cluster rocketmq-cluster is "Updating", expected Running`}}},
+	},
+	{
+		Name:   "component-missing",
+		Change: "Component rocketmq-cluster-exporter is gone (its pod remains)",
+		Mutate: remove("Component", "rocketmq-cluster-exporter"),
+		Fails: map[string][]Expect{"layout/topology": {{"the components are exactly namesrv, exporter, dashboard and the shards",
+			"Component rocketmq-cluster-exporter is missing"}}},
+	},
+	{
+		Name:   "component-unexpected",
+		Change: "an extra Running Component rocketmq-cluster-proxy (a copy of the namesrv's, component-name proxy): the addon's cluster definition has no such component",
+		Mutate: copyAs("Component", "rocketmq-cluster-namesrv", "rocketmq-cluster-proxy", label("apps.kubeblocks.io/component-name", "proxy")),
+		Fails: map[string][]Expect{"layout/topology": {{"the components are exactly namesrv, exporter, dashboard and the shards",
+			"unexpected Component rocketmq-cluster-proxy"}}},
+	},
+	{
+		Name:   "component-updating",
+		Change: "Component rocketmq-cluster-dashboard's status.phase is Updating; nothing else changed",
+		Mutate: edit("Component", "rocketmq-cluster-dashboard", set("Updating", "status", "phase")),
+		Fails: map[string][]Expect{"layout/topology": {{"every Component is Running",
+			`Component rocketmq-cluster-dashboard is "Updating", expected Running`}}},
+	},
+	{
+		Name:   "component-not-running",
+		Change: "the broker container of rocketmq-cluster-broker-x7k-1 is in CrashLoopBackOff, and InstanceSet, Component, sharding and Cluster status say so as KubeBlocks writes them (README.txt)",
+		Mutate: overlay("component-not-running"),
+		Fails: map[string][]Expect{"layout/topology": {
+			{"every Component is Running", `Component rocketmq-cluster-broker-x7k is "Failed", expected Running`},
+			{"the Cluster is Running", `Cluster rocketmq-cluster is "Abnormal", expected Running`},
+			{"every pod is Running and Ready", "pod rocketmq-cluster-broker-x7k-1 is Running but not Ready"},
+		}},
+	},
+	{
+		Name: "shard-labels-drifted",
+		Change: "both shard Components lost their label apps.kubeblocks.io/sharding-name=broker, so no Component is found as a shard: " +
+			"every case that walks the shards must fail, not pass over none",
+		Mutate: all(
+			edit("Component", "rocketmq-cluster-broker-d4p", unlabel("apps.kubeblocks.io/sharding-name")),
+			edit("Component", "rocketmq-cluster-broker-x7k", unlabel("apps.kubeblocks.io/sharding-name"))),
+		Fails: map[string][]Expect{
+			"layout/topology":       {{"there are as many broker shards as the Cluster asks for", "0 broker shard Components (), expected 2"}},
+			"layout/services":       {{walks, noShards}},
+			"layout/storage":        {{walks, noShards}},
+			"layout/roles":          {{walks, noShards}},
+			"accounts/secret-names": {{walks, noShards}},
+			"accounts/secret-keys":  {{walks, noShards}},
+			"accounts/env-wiring":   {{walks, noShards}},
+		},
+	},
+	{
+		Name:   "extra-shard-replica",
+		Change: "shard broker-d4p has a third pod rocketmq-cluster-broker-d4p-2 with its own Bound PVC while the Cluster asks for 2 replicas (README.txt)",
+		Mutate: overlay("extra-shard-replica"),
+		// Every case that walks a shard's pods checks their number first.
+		Fails: map[string][]Expect{
+			"layout/topology":     {{"each component has as many pods as the Cluster asks for", threePods + ", expected 2"}},
+			"layout/storage":      {{walks, threePods + "; the Cluster asks for 2"}},
+			"layout/roles":        {{walks, threePods + "; the Cluster asks for 2"}},
+			"accounts/env-wiring": {{walks, threePods + "; the Cluster asks for 2"}},
+		},
+	},
+	{
+		Name:   "pod-not-ready",
+		Change: "pod rocketmq-cluster-namesrv-0 is Running with condition Ready False",
+		Mutate: edit("Pod", "rocketmq-cluster-namesrv-0", item(at("status", "conditions"), "type", "Ready", set("False", "status"))),
+		Fails: map[string][]Expect{"layout/topology": {{"every pod is Running and Ready",
+			"pod rocketmq-cluster-namesrv-0 is Running but not Ready"}}},
+	},
+	{
+		Name:   "pod-pending",
+		Change: "pod rocketmq-cluster-exporter-0's status.phase is Pending",
+		Mutate: edit("Pod", "rocketmq-cluster-exporter-0", set("Pending", "status", "phase")),
+		Fails: map[string][]Expect{"layout/topology": {{"every pod is Running and Ready",
+			"pod rocketmq-cluster-exporter-0 is Pending, expected Running"}}},
+	},
+
+	// layout/services
+	{
+		Name:   "namesrv-service-nodeport",
+		Change: "Service rocketmq-cluster-namesrv is type NodePort; the addon's cmpd makes it ClusterIP",
+		Mutate: edit("Service", "rocketmq-cluster-namesrv", set("NodePort", "spec", "type")),
+		Fails: map[string][]Expect{"layout/services": {{"{cluster}-namesrv is a ClusterIP Service on 9876",
+			"Service rocketmq-cluster-namesrv is type NodePort"}}},
+	},
+	{
+		Name:   "namesrv-service-missing",
+		Change: "Service rocketmq-cluster-namesrv is gone",
+		Mutate: remove("Service", "rocketmq-cluster-namesrv"),
+		Fails: map[string][]Expect{"layout/services": {{"{cluster}-namesrv is a ClusterIP Service on 9876",
+			"Service rocketmq-cluster-namesrv is missing"}}},
+	},
+	{
+		Name:   "namesrv-headless-missing",
+		Change: "Service rocketmq-cluster-namesrv-headless is gone",
+		Mutate: remove("Service", "rocketmq-cluster-namesrv-headless"),
+		Fails: map[string][]Expect{"layout/services": {{"{cluster}-namesrv-headless exists",
+			"Service rocketmq-cluster-namesrv-headless is missing"}}},
+	},
+	{
+		Name:   "port-missing",
+		Change: "the headless Service rocketmq-cluster-broker-x7k-headless lacks port ha 10912 (README.txt)",
+		Mutate: overlay("port-missing"),
+		Fails: map[string][]Expect{"layout/services": {{"each shard has a headless Service with 10911, 10909 and 10912",
+			"Service rocketmq-cluster-broker-x7k-headless lacks port 10912"}}},
+	},
+	{
+		Name:   "dashboard-service-missing",
+		Change: "Service rocketmq-cluster-dashboard is gone",
+		Mutate: remove("Service", "rocketmq-cluster-dashboard"),
+		Fails: map[string][]Expect{"layout/services": {{"{cluster}-dashboard is a ClusterIP Service on 8080",
+			"Service rocketmq-cluster-dashboard is missing"}}},
+	},
+	{
+		Name:   "dashboard-port-wrong",
+		Change: "Service rocketmq-cluster-dashboard serves its port console on 80 instead of 8080",
+		Mutate: edit("Service", "rocketmq-cluster-dashboard", named(at("spec", "ports"), "console", set(80, "port"))),
+		Fails: map[string][]Expect{"layout/services": {{"{cluster}-dashboard is a ClusterIP Service on 8080",
+			"Service rocketmq-cluster-dashboard lacks port 8080 (has console:80)"}}},
+	},
+	{
+		Name:   "broker-clusterip",
+		Change: "an extra ClusterIP Service rocketmq-cluster-broker-d4p fronts shard broker-d4p on 10911 (README.txt)",
+		Mutate: overlay("broker-clusterip"),
+		Fails: map[string][]Expect{"layout/services": {{"no broker or exporter ClusterIP Service exists",
+			"Service rocketmq-cluster-broker-d4p is a ClusterIP Service for broker-d4p"}}},
+	},
+
+	// layout/storage
+	{
+		Name:   "broker-claims-other-pvc",
+		Change: "pod rocketmq-cluster-broker-d4p-1's volume data claims data-rocketmq-cluster-broker-d4p-0, its master's PVC",
+		Mutate: edit("Pod", "rocketmq-cluster-broker-d4p-1", named(at("spec", "volumes"), "data",
+			set("data-rocketmq-cluster-broker-d4p-0", "persistentVolumeClaim", "claimName"))),
+		Fails: map[string][]Expect{"layout/storage": {{"each broker pod claims its own PVC data-<pod>",
+			`broker pod rocketmq-cluster-broker-d4p-1: volume data claims "data-rocketmq-cluster-broker-d4p-0", expected PVC data-rocketmq-cluster-broker-d4p-1`}}},
+	},
+	{
+		Name:   "broker-pvc-missing",
+		Change: "PVC data-rocketmq-cluster-broker-x7k-0 is gone; the pod still claims it",
+		Mutate: remove("PersistentVolumeClaim", "data-rocketmq-cluster-broker-x7k-0"),
+		Fails: map[string][]Expect{"layout/storage": {{"each broker pod claims its own PVC data-<pod>",
+			"broker pod rocketmq-cluster-broker-x7k-0: PVC data-rocketmq-cluster-broker-x7k-0 does not exist"}}},
+	},
+	{
+		Name:   "pvc-lost",
+		Change: "PVC data-rocketmq-cluster-broker-x7k-1's status.phase is Lost (its PersistentVolume went away)",
+		Mutate: edit("PersistentVolumeClaim", "data-rocketmq-cluster-broker-x7k-1", set("Lost", "status", "phase")),
+		Fails: map[string][]Expect{"layout/storage": {{"each broker PVC is Bound",
+			"PVC data-rocketmq-cluster-broker-x7k-1 is Lost, expected Bound"}}},
+	},
+	{
+		Name:   "data-mount-moved",
+		Change: "container rocketmq-broker of pod rocketmq-cluster-broker-x7k-0 mounts volume data at /home/rocketmq/data, where the broker does not keep its store",
+		Mutate: edit("Pod", "rocketmq-cluster-broker-x7k-0", named(at("spec", "containers"), "rocketmq-broker",
+			named(at("volumeMounts"), "data", set("/home/rocketmq/data", "mountPath")))),
+		Fails: map[string][]Expect{"layout/storage": {{"the broker container mounts data at /home/rocketmq/store",
+			"broker pod rocketmq-cluster-broker-x7k-0: container rocketmq-broker does not mount data at /home/rocketmq/store"}}},
+	},
+	{
+		Name:   "namesrv-pvc",
+		Change: "namesrv pod rocketmq-cluster-namesrv-0 has volume data backed by a Bound PVC data-rocketmq-cluster-namesrv-0 (README.txt)",
+		Mutate: overlay("namesrv-pvc"),
+		Fails: map[string][]Expect{"layout/storage": {{"namesrv pods claim no PVC",
+			"namesrv pod rocketmq-cluster-namesrv-0 mounts PVC data-rocketmq-cluster-namesrv-0"}}},
+	},
+
+	// layout/roles
+	{
+		Name:   "two-masters",
+		Change: "both pods of shard broker-d4p carry kubeblocks.io/role=master (README.txt)",
+		Mutate: overlay("two-masters"),
+		Fails: map[string][]Expect{"layout/roles": {{"each shard has exactly one master label",
+			"shard broker-d4p has 2 pods labelled master (rocketmq-cluster-broker-d4p-0,rocketmq-cluster-broker-d4p-1), expected exactly one"}}},
+	},
+	{
+		Name:   "no-master",
+		Change: "pod rocketmq-cluster-broker-x7k-0 is labelled kubeblocks.io/role=slave, so shard broker-x7k has no master label",
+		Mutate: edit("Pod", "rocketmq-cluster-broker-x7k-0", label("kubeblocks.io/role", "slave")),
+		Fails: map[string][]Expect{"layout/roles": {{"each shard has exactly one master label",
+			"shard broker-x7k has 0 pods labelled master (), expected exactly one"}}},
+	},
+	{
+		Name:   "master-at-ordinal-1",
+		Change: "shard broker-d4p's role labels are swapped: rocketmq-cluster-broker-d4p-1 is master, rocketmq-cluster-broker-d4p-0 slave",
+		Mutate: all(
+			edit("Pod", "rocketmq-cluster-broker-d4p-0", label("kubeblocks.io/role", "slave")),
+			edit("Pod", "rocketmq-cluster-broker-d4p-1", label("kubeblocks.io/role", "master"))),
+		Fails: map[string][]Expect{"layout/roles": {{"the master label is at ordinal 0",
+			"shard broker-d4p: the master is rocketmq-cluster-broker-d4p-1, expected the pod at ordinal 0"}}},
+	},
+	{
+		Name:   "role-label-missing",
+		Change: "pod rocketmq-cluster-broker-x7k-1 has no kubeblocks.io/role label",
+		Mutate: edit("Pod", "rocketmq-cluster-broker-x7k-1", unlabel("kubeblocks.io/role")),
+		Fails: map[string][]Expect{"layout/roles": {{"every other pod is labelled slave",
+			`pod rocketmq-cluster-broker-x7k-1 of shard broker-x7k has role label "", expected master or slave`}}},
+	},
+	{
+		Name:   "role-label-unknown",
+		Change: "pod rocketmq-cluster-broker-x7k-1 is labelled kubeblocks.io/role=follower, a role the addon's cmpd does not define",
+		Mutate: edit("Pod", "rocketmq-cluster-broker-x7k-1", label("kubeblocks.io/role", "follower")),
+		Fails: map[string][]Expect{"layout/roles": {{"every other pod is labelled slave",
+			`pod rocketmq-cluster-broker-x7k-1 of shard broker-x7k has role label "follower", expected master or slave`}}},
+	},
+
+	// accounts/secret-names
+	{
+		Name:   "dashboard-secret-missing",
+		Change: "Secret rocketmq-cluster-dashboard-account-console-admin is gone; the dashboard pod still references it",
+		Mutate: remove("Secret", "rocketmq-cluster-dashboard-account-console-admin"),
+		Fails: map[string][]Expect{
+			"accounts/secret-names": {{"every account Secret exists under the addon's name",
+				"Secret rocketmq-cluster-dashboard-account-console-admin (account console-admin of dashboard) is missing"}},
+			"accounts/secret-keys": {{"each account Secret holds username and password",
+				"Secret rocketmq-cluster-dashboard-account-console-admin is missing"}},
+		},
+	},
+	{
+		Name:   "stray-account-secret",
+		Change: "besides the right ones, an account Secret rocketmq-cluster-broker-0-account-rocketmq-admin (component-name broker-0, the seed's shard naming)",
+		Mutate: copyAs("Secret", "rocketmq-cluster-broker-d4p-account-rocketmq-admin", "rocketmq-cluster-broker-0-account-rocketmq-admin",
+			label("apps.kubeblocks.io/component-name", "broker-0")),
+		Fails: map[string][]Expect{"accounts/secret-names": {{"no account Secret of the Cluster exists under another name",
+			"Secret rocketmq-cluster-broker-0-account-rocketmq-admin is an account secret of rocketmq-cluster under a name the addon does not produce"}}},
+	},
+	{
+		Name:   "secret-misnamed",
+		Change: "shard broker-d4p's account Secret is named rocketmq-cluster-broker-0-account-rocketmq-admin, the seed's shard naming (README.txt)",
+		Mutate: overlay("secret-misnamed"),
+		Fails: map[string][]Expect{
+			"accounts/secret-names": {
+				{"every account Secret exists under the addon's name", "Secret rocketmq-cluster-broker-d4p-account-rocketmq-admin (account rocketmq-admin of broker-d4p) is missing"},
+				{"no account Secret of the Cluster exists under another name", "Secret rocketmq-cluster-broker-0-account-rocketmq-admin is an account secret of rocketmq-cluster under a name the addon does not produce"},
+			},
+			"accounts/secret-keys": {{"each account Secret holds username and password",
+				"Secret rocketmq-cluster-broker-d4p-account-rocketmq-admin is missing"}},
+		},
+	},
+
+	// accounts/secret-keys
+	{
+		Name:   "secret-no-password",
+		Change: "Secret rocketmq-cluster-broker-x7k-account-rocketmq-admin has no key password",
+		Mutate: edit("Secret", "rocketmq-cluster-broker-x7k-account-rocketmq-admin", unset("data", "password")),
+		Fails: map[string][]Expect{"accounts/secret-keys": {{"each account Secret holds username and password",
+			"Secret rocketmq-cluster-broker-x7k-account-rocketmq-admin has keys [username], expected username and password"}}},
+	},
+	{
+		Name:   "username-not-account",
+		Change: "Secret rocketmq-cluster-dashboard-account-console-admin's username is admin, not the account name console-admin",
+		Mutate: edit("Secret", "rocketmq-cluster-dashboard-account-console-admin", set("YWRtaW4=", "data", "username")), // base64 of "admin"
+		Fails: map[string][]Expect{"accounts/secret-keys": {{"the username is the account name",
+			`Secret rocketmq-cluster-dashboard-account-console-admin: username is "admin", expected the account name "console-admin"`}}},
+	},
+	{
+		Name:   "weak-password",
+		Change: "the password of rocketmq-cluster-dashboard-account-console-admin has no upper-case letter (README.txt)",
+		Mutate: overlay("weak-password"),
+		Fails: map[string][]Expect{"accounts/secret-keys": {{"the password meets the account's policy",
+			"Secret rocketmq-cluster-dashboard-account-console-admin: the password does not mix upper and lower case letters"}}},
+	},
+
+	// accounts/env-wiring
+	{
+		Name: "env-literal",
+		Change: "in every container of pod rocketmq-cluster-broker-d4p-0, ROCKETMQ_USER is the literal value rocketmq-admin instead of a secretKeyRef: " +
+			"KubeBlocks resolves credentialVarRef to secretKeyRef only",
+		Mutate: edit("Pod", "rocketmq-cluster-broker-d4p-0", everyContainer(named(at("env"), "ROCKETMQ_USER",
+			unset("valueFrom"), add("rocketmq-admin", "value")))),
+		Fails: map[string][]Expect{"accounts/env-wiring": {{"the account env vars come from a Secret",
+			"pod rocketmq-cluster-broker-d4p-0 container rocketmq-broker: ROCKETMQ_USER does not come from a Secret"}}},
+	},
+	{
+		Name:   "env-wrong-secret",
+		Change: "in every container of pod rocketmq-cluster-broker-x7k-1, ROCKETMQ_PASSWORD reads the other shard's Secret (README.txt)",
+		Mutate: overlay("env-wrong-secret"),
+		Fails: map[string][]Expect{"accounts/env-wiring": {{"they read their own component's account Secret",
+			"pod rocketmq-cluster-broker-x7k-1 container rocketmq-broker: ROCKETMQ_PASSWORD reads Secret rocketmq-cluster-broker-d4p-account-rocketmq-admin key password, expected rocketmq-cluster-broker-x7k-account-rocketmq-admin key password"}}},
+	},
+}
+
+// LivePlants are the planted faults of the object clauses that dumps
+// cannot show.
+var LivePlants = []LivePlant{
+	{
+		Name: "flapping-role-label",
+		Change: "while layout/roles runs, pod rocketmq-cluster-broker-d4p-1's kubeblocks.io/role flips between master and slave after every read of the pods, " +
+			"so the labels never hold still for a settle time (300ms there)",
+		Test: "internal/kube TestFlappingRoleLabelFailsRoles",
+		Fails: map[string][]Expect{"layout/roles": {{"the labels hold still",
+			"role labels did not hold still"}}},
+	},
+}
+
+// LivePlantNamed returns the live plant called name, for the test that
+// plants it.
+func LivePlantNamed(name string) (LivePlant, error) {
+	for _, p := range LivePlants {
+		if p.Name == name {
+			return p, nil
+		}
+	}
+	return LivePlant{}, fmt.Errorf("no live plant %q in testenv.LivePlants", name)
+}

@@ -1,0 +1,174 @@
+package testenv
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestEveryObjectClauseIsPlanted: every clause of every object case (the
+// layout and accounts cases but accounts/no-leak, which judges written
+// reports) is demonstrated by a deviation or a live plant, and every
+// clause a plant names is one of its case's Clauses, word for word: a
+// check no planted fault can fail is a defect (DESIGN.md, rule 3).
+func TestEveryObjectClauseIsPlanted(t *testing.T) {
+	clauses := map[string][]string{}
+	for _, c := range ObjectCases(t) {
+		clauses[c.ID()] = c.Clauses
+	}
+	if len(clauses) == 0 {
+		t.Fatal("no object cases")
+	}
+	if _, ok := clauses["accounts/no-leak"]; ok {
+		t.Error("accounts/no-leak judges written reports, not objects; ObjectCases must leave it out")
+	}
+	shown := map[string]map[string][]string{} // case -> clause -> plants
+	for _, p := range plants() {
+		for id, wants := range p.fails {
+			cl, ok := clauses[id]
+			if !ok {
+				t.Errorf("%s expects %s to fail, which is not an object case", p.name, id)
+				continue
+			}
+			for _, w := range wants {
+				if !slices.Contains(cl, w.Clause) {
+					t.Errorf("%s: %s has no clause %q; its clauses are %q", p.name, id, w.Clause, cl)
+				}
+				if strings.TrimSpace(w.Says) == "" {
+					t.Errorf("%s: %s clause %q: no phrase the failure must say", p.name, id, w.Clause)
+				}
+				if shown[id] == nil {
+					shown[id] = map[string][]string{}
+				}
+				shown[id][w.Clause] = append(shown[id][w.Clause], p.name)
+			}
+		}
+	}
+	for id, cl := range clauses {
+		for _, c := range cl {
+			if len(shown[id][c]) == 0 {
+				t.Errorf("%s: no planted fault shows clause %q", id, c)
+			}
+		}
+	}
+}
+
+// plant is what the coverage test reads of a Deviation or a LivePlant.
+type plant struct {
+	name  string
+	fails map[string][]Expect
+}
+
+func plants() []plant {
+	var out []plant
+	for _, d := range Deviations {
+		out = append(out, plant{d.Name, d.Fails})
+	}
+	for _, p := range LivePlants {
+		out = append(out, plant{p.Name, p.Fails})
+	}
+	return out
+}
+
+// TestDeviationsAreWellFormed: each deviation and live plant has a unique
+// name, says what it changes, expects at least one failure, and each
+// deviation's mutation applies to the conforming objects and changes them.
+func TestDeviationsAreWellFormed(t *testing.T) {
+	conforming, err := ReadObjects("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{Conforming.Name: true}
+	for _, p := range plants() {
+		if seen[p.name] {
+			t.Errorf("plant name %q used twice (or is %q)", p.name, Conforming.Name)
+		}
+		seen[p.name] = true
+		if len(p.fails) == 0 {
+			t.Errorf("%s expects no case to fail", p.name)
+		}
+	}
+	for _, p := range LivePlants {
+		if p.Change == "" || p.Test == "" {
+			t.Errorf("live plant %s: Change %q, Test %q; both must be said", p.Name, p.Change, p.Test)
+		}
+	}
+	for _, d := range Deviations {
+		if d.Change == "" || d.Mutate == nil {
+			t.Errorf("deviation %s: Change %q, Mutate set %v; both are needed", d.Name, d.Change, d.Mutate != nil)
+			continue
+		}
+		o, err := ReadObjects(d.Name)
+		if err != nil {
+			t.Errorf("deviation %s does not apply: %v", d.Name, err)
+			continue
+		}
+		if reflect.DeepEqual(o.files, conforming.files) {
+			t.Errorf("deviation %s changes nothing", d.Name)
+		}
+	}
+}
+
+// TestOverlayFoldersAreDeviations: every folder under
+// testdata/kube/deviations is a deviation of the table and explains
+// itself in a README.txt.
+func TestOverlayFoldersAreDeviations(t *testing.T) {
+	dirs, err := os.ReadDir(filepath.Join(FixtureDir(), "deviations"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range dirs {
+		if _, err := DeviationNamed(e.Name()); err != nil {
+			t.Errorf("folder deviations/%s: %v", e.Name(), err)
+		}
+		if _, err := os.Stat(filepath.Join(FixtureDir(), "deviations", e.Name(), "README.txt")); err != nil {
+			t.Errorf("folder deviations/%s has no README.txt: %v", e.Name(), err)
+		}
+	}
+}
+
+// TestMutationErrorsNameTheObject: a mutation that finds nothing to change
+// fails naming what it looked for, so a fixture edit cannot silently turn
+// a deviation into the conforming set.
+func TestMutationErrorsNameTheObject(t *testing.T) {
+	for _, tc := range []struct {
+		m    Mutation
+		want string
+	}{
+		{edit("Pod", "no-such-pod", label("a", "b")), "no Pod no-such-pod"},
+		{edit("Pod", "rocketmq-cluster-namesrv-0", set("x", "spec", "noSuchField")), "Pod rocketmq-cluster-namesrv-0: set spec.noSuchField: no such field"},
+		{edit("Pod", "rocketmq-cluster-namesrv-0", named(at("spec", "containers"), "nope")), "no element of spec.containers with name=nope"},
+		{remove("Service", "no-such-service"), "remove Service no-such-service"},
+		{copyAs("Secret", "rocketmq-cluster-broker-d4p-account-rocketmq-admin", "rocketmq-cluster-broker-x7k-account-rocketmq-admin"), "add Secret rocketmq-cluster-broker-x7k-account-rocketmq-admin: already"},
+		{overlay("no-such-folder"), "no-such-folder"},
+	} {
+		o, err := ReadObjects("")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tc.m(o); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("got %v, want an error containing %q", err, tc.want)
+		}
+	}
+}
+
+// TestDumpWritesTheObjects: what Dump writes reads back as the objects it
+// was given, so the audit target sees what the API server is loaded with.
+func TestDumpWritesTheObjects(t *testing.T) {
+	for _, name := range []string{"", "env-literal", "extra-shard-replica"} {
+		want, err := ReadObjects(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := readDir(Dump(t, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got.files, want.files) {
+			t.Errorf("deviation %q: the dump reads back differently", name)
+		}
+	}
+}
