@@ -335,8 +335,26 @@ func TestPlantedSlaveRecreated(t *testing.T)    { runBench(t, "slave-recreated")
 func TestPlantedPeriod10s(t *testing.T)         { runBench(t, "period-10s") }
 
 // objectCovered lists, as "case|clause", the object clauses the deviating
-// fixtures of testenv.Deviations demonstrate.
-func objectCovered() map[string]bool { return map[string]bool{} }
+// fixtures of testenv.Deviations and testenv.LivePlants demonstrate. The
+// audit tests (internal/audit) and the API-server tests (internal/kube)
+// run them and assert each failure's phrase.
+func objectCovered() map[string]bool {
+	out := map[string]bool{}
+	add := func(fails map[string][]testenv.Expect) {
+		for id, exps := range fails {
+			for _, e := range exps {
+				out[id+"|"+e.Clause] = true
+			}
+		}
+	}
+	for _, d := range testenv.Deviations {
+		add(d.Fails)
+	}
+	for _, p := range testenv.LivePlants {
+		add(p.Fails)
+	}
+	return out
+}
 
 // TestPlantedLeak is the accounts/no-leak row: a run on a dump whose
 // diagnostics collector writes a password outside diagnostics/, where no
