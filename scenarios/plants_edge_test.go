@@ -3,6 +3,9 @@ package scenarios_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/apache/rocketmq-client-go/v2/primitive"
@@ -363,4 +366,77 @@ func namesrvKillFreezesSlave(c *local.Cluster) (scenarios.Target, func()) {
 func namesrvKillFreezesMaster(c *local.Cluster) (scenarios.Target, func()) {
 	f := &faultyPlatform{Cluster: c, freeze: func(scenarios.Broker) string { return shardsOf(c)[0].Master().Pod }}
 	return f, f.thaw
+}
+
+// The recreation plants: what a platform could do to a broker's store
+// between a kill and its return.
+
+// lostStore empties the store, keeping only broker.conf: a PVC lost and
+// replaced by an empty one, the config written again on first boot.
+func lostStore(r local.Recreated) error {
+	conf, err := os.ReadFile(r.Conf())
+	if err != nil {
+		return err
+	}
+	if err := os.RemoveAll(r.Store); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(r.Store, 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(r.Conf(), conf, 0o644)
+}
+
+// lostTopics removes the broker's topic config (and its backup, which a
+// 4.9 broker falls back to): the messages stay, the topics are gone.
+func lostTopics(r local.Recreated) error {
+	for _, f := range []string{"topics.json", "topics.json.bak"} {
+		if err := os.Remove(filepath.Join(r.Store, "config", f)); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+	}
+	return nil
+}
+
+// appendConf adds lines to broker.conf; a later key wins in a Java
+// properties file.
+func appendConf(kvs ...string) func(local.Recreated) error {
+	return func(r local.Recreated) error {
+		f, err := os.OpenFile(r.Conf(), os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		_, err = f.WriteString(strings.Join(kvs, "\n") + "\n")
+		return err
+	}
+}
+
+func onMaster(f func(local.Recreated) error) func(local.Recreated) error {
+	return func(r local.Recreated) error {
+		if !r.Master {
+			return nil
+		}
+		return f(r)
+	}
+}
+
+func onSlave(f func(local.Recreated) error) func(local.Recreated) error {
+	return func(r local.Recreated) error {
+		if r.Master {
+			return nil
+		}
+		return f(r)
+	}
+}
+
+func both(fs ...func(local.Recreated) error) func(local.Recreated) error {
+	return func(r local.Recreated) error {
+		for _, f := range fs {
+			if err := f(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -293,4 +294,39 @@ func assertNothingLeft(t *testing.T, tmp string) {
 	if left, _ := os.ReadDir(tmp); len(left) > 0 {
 		t.Errorf("left %v in the temp dir", left)
 	}
+}
+
+// TestSmallTopologiesSkipWhatTheyCannotShow: on one shard of one broker,
+// every case whose promise needs a slave or a second shard is skipped,
+// naming the topology it needs; none passes on part of its promise.
+func TestSmallTopologiesSkipWhatTheyCannotShow(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a real RocketMQ topology")
+	}
+	testenv.Lock(t)
+	tmp, reports := sandbox(t)
+	needs := map[string]string{
+		"replication/async-catch-up":  "--replicas",
+		"replication/slave-content":   "--replicas",
+		"failover/read-from-slave":    "--replicas",
+		"failover/kill-slave":         "--replicas",
+		"failover/other-shards-write": "--shards",
+	}
+	var ids []string
+	for id := range needs {
+		ids = append(ids, regexp.QuoteMeta(id))
+	}
+	code, out := run(t, "--shards", "1", "--replicas", "1", "--run", "^("+strings.Join(ids, "|")+")$", "--reports", reports)
+	if code != ExitPassed {
+		t.Fatalf("exit %d, want 0:\n%s", code, out)
+	}
+	for id, st := range caseStatus(t, reports) {
+		if id == "setup/target" {
+			continue
+		}
+		if !strings.HasPrefix(st, "skipped:") || !strings.Contains(st, needs[id]) {
+			t.Errorf("%s: %s; want skipped naming %s", id, st, needs[id])
+		}
+	}
+	assertNothingLeft(t, tmp)
 }

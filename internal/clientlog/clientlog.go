@@ -55,8 +55,11 @@ func use() *logger {
 }
 
 // SetOutput sends the client's log lines at or above level ("debug",
-// "info", "warn", "error", "fatal") to w.
+// "info", "warn", "error", "fatal") to w; nil discards them.
 func SetOutput(w io.Writer, level string) {
+	if w == nil {
+		w = io.Discard
+	}
 	g := use()
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -69,8 +72,9 @@ func SetOutput(w io.Writer, level string) {
 func Start() { use() }
 
 // Since returns the warnings and errors logged at or after t whose text
-// holds every one of words, oldest first, each distinct text once with
-// how often it was logged, at most max of them.
+// holds every one of words, each distinct text once with how often it was
+// logged, the most frequent first (a refusal repeats on every pull), at
+// most max of them.
 func Since(t time.Time, max int, words ...string) []string {
 	g := use()
 	g.mu.Lock()
@@ -87,6 +91,7 @@ func Since(t time.Time, max int, words ...string) []string {
 		}
 		count[key]++
 	}
+	sort.SliceStable(order, func(i, j int) bool { return count[order[i]] > count[order[j]] })
 	var out []string
 	for _, k := range order {
 		if len(out) == max {

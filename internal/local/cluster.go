@@ -241,39 +241,12 @@ func (c *Cluster) brokerProcess(pod string, id BrokerIdentity) (*broker, error) 
 	env := append(os.Environ(), "NAMESRV_ADDR="+strings.Join(c.namesrvAddrs(), ";"))
 	p := newProcess(pod, dir, argv, env, filepath.Join(dir, "logs", "stdout.log"), appLog, c.cfg.delay)
 	p.onStart = func(gen int) error {
-		if gen == 1 {
+		if gen == 1 || c.cfg.onRecreate == nil {
 			return nil
 		}
-		return c.recreated(dir, id)
+		return c.cfg.onRecreate(Recreated{Pod: pod, Master: id.Master(), Store: filepath.Join(dir, "store")})
 	}
 	return &broker{id: id, proc: p, addr: "127.0.0.1:" + strconv.Itoa(id.Port)}, nil
-}
-
-// recreated applies the test plants of a broker's recreation: a lost store
-// (WithLostVolumeOnRecreate) and a rewritten config (WithRecreateConfig).
-// Without them a recreated broker starts on its store as it was.
-func (c *Cluster) recreated(dir string, id BrokerIdentity) error {
-	store, conf := filepath.Join(dir, "store"), filepath.Join(dir, "store", "broker.conf")
-	text := brokerConf(id, c.cfg.acl != nil, c.cfg.all, c.cfg.master, c.cfg.slave)
-	if c.cfg.lostVolume {
-		if err := os.RemoveAll(store); err != nil {
-			return err
-		}
-		if err := os.MkdirAll(store, 0o755); err != nil {
-			return err
-		}
-	}
-	extra := c.cfg.recreate.slave
-	if id.Master() {
-		extra = c.cfg.recreate.master
-	}
-	if !c.cfg.lostVolume && len(extra) == 0 {
-		return nil
-	}
-	for _, kv := range extra {
-		text.Set(kv.Key, kv.Value)
-	}
-	return os.WriteFile(conf, []byte(text.String()), 0o644)
 }
 
 func (c *Cluster) namesrvAddrs() []string {

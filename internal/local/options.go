@@ -2,6 +2,7 @@ package local
 
 import (
 	"io"
+	"path/filepath"
 	"time"
 )
 
@@ -20,8 +21,7 @@ type config struct {
 	delay      time.Duration
 	progress   io.Writer
 	workDir    string
-	lostVolume bool
-	recreate   struct{ master, slave []Setting }
+	onRecreate func(Recreated) error
 	shardNames []string
 	timeout    time.Duration
 	acl        *aclAccount // nil: brokers run without ACL, the addon's default
@@ -62,19 +62,23 @@ func WithWorkDir(dir string) Option { return func(c *config) { c.workDir = dir }
 // WithStartTimeout bounds bringing the topology up.
 func WithStartTimeout(d time.Duration) Option { return func(c *config) { c.timeout = d } }
 
-// WithLostVolumeOnRecreate wipes a broker's store before the supervisor
-// brings it back, as if its PVC were lost. It exists so tests can prove the
-// suite catches data loss; a conforming platform never does this.
-func WithLostVolumeOnRecreate() Option { return func(c *config) { c.lostVolume = true } }
-
-// WithRecreateConfig rewrites a broker's broker.conf when it is recreated
-// after a kill: master's settings for masters, slave's for slaves, on top
-// of what it had. It exists so tests can prove the suite catches a broker
-// that comes back as someone else; a conforming platform keeps the config
-// on the PVC.
-func WithRecreateConfig(master, slave []Setting) Option {
-	return func(c *config) { c.recreate.master, c.recreate.slave = master, slave }
+// Recreated is a broker about to start again after a kill: its pod,
+// whether the addon makes it a master, and its store folder, which holds
+// its broker.conf as the PVC does on the addon.
+type Recreated struct {
+	Pod    string
+	Master bool
+	Store  string
 }
+
+// Conf is the broker.conf the recreated broker will read.
+func (r Recreated) Conf() string { return filepath.Join(r.Store, "broker.conf") }
+
+// WithOnRecreate runs f before a killed broker starts again, on its store.
+// It exists so tests can prove the suite catches a platform that brings a
+// broker back changed (a lost PVC, a rewritten config, lost metadata); a
+// conforming platform starts it on its store as it was.
+func WithOnRecreate(f func(Recreated) error) Option { return func(c *config) { c.onRecreate = f } }
 
 // WithShardNames names the shards instead of broker-<3 random characters>:
 // tests use it to plant names like the seed's broker-0, which KubeBlocks
