@@ -74,10 +74,10 @@ func init() {
 			Description: "The namesrv keeps no state: after a restart its routes are empty until each broker's next periodic registration, so the case waits up to that protocol period, reports how long it took, and compares it with the period. " +
 				"Once it is back and before every broker has registered again, a client that refreshes its routes (rocketmq-client-go does every 30 s) gets a partial route and drops the addresses of the brokers missing from it, so sends to their shards fail until its next refresh: " +
 				"that is RocketMQ's protocol, not a fault of the addon, so such failures are counted (failed_while_reregistering), not judged.",
-			Clauses:     []string{clauseBrokers, "every broker runs with registerNameServerPeriod 30000", "every broker registers again, routes included, within one period", "writes go on from cached routes while it is down, no send failing", "no send fails before the kill", clauseNotLost},
-			Needs:       []Capability{Messaging, Faults},
-			Timeout:     150 * time.Second,
-			Run:         namesrvRestart,
+			Clauses: []string{clauseBrokers, "every broker runs with registerNameServerPeriod 30000", "every broker registers again, routes included, within one period", "writes go on from cached routes while it is down, no send failing", "no send fails before the kill", clauseNotLost},
+			Needs:   []Capability{Messaging, Faults},
+			Timeout: 150 * time.Second,
+			Run:     namesrvRestart,
 		},
 	)
 }

@@ -160,4 +160,3 @@ func (h *History) IsAcked(id string) bool {
 	}
 	return false
 }
-
