@@ -55,7 +55,7 @@ func (p *progress) CaseStarted(c scenarios.Case) { p.Printf("RUN   %s", c.ID()) 
 
 // CaseDone implements scenarios.Progress.
 func (p *progress) CaseDone(r scenarios.Result) {
-	word := map[scenarios.Status]string{scenarios.Passed: "PASS", scenarios.Failed: "FAIL", scenarios.Skipped: "SKIP", scenarios.Errored: "ERROR"}[r.Status]
+	word := map[scenarios.Status]string{scenarios.Passed: "PASS", scenarios.Failed: "FAIL", scenarios.Skipped: "SKIP", scenarios.Errored: "ERROR", scenarios.Pending: "LATER"}[r.Status]
 	var figs []string
 	for _, f := range r.Figures {
 		if len(figs) == 4 {
