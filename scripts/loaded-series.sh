@@ -21,15 +21,19 @@ mkdir -p "$out"
 bin=$out/conformance
 (cd "$root" && go build -o "$bin" .) || { echo "build failed" >&2; exit 2; }
 
+# busy starts one busy loop in the background; its output goes nowhere, so
+# that it does not hold the caller's pipe open.
 busy() {
   if command -v python3 >/dev/null 2>&1; then
-    python3 -c 'while True: pass' &
+    python3 -c 'while True: pass' >/dev/null 2>&1 &
   else
-    sh -c 'while :; do :; done' &
+    sh -c 'while :; do :; done' >/dev/null 2>&1 &
   fi
-  echo $!
+  loops="$loops $!"
 }
-loops="$(busy) $(busy)"
+loops=""
+busy
+busy
 trap 'kill $loops 2>/dev/null' EXIT INT TERM
 echo "busy loops: pids $loops ($(nproc) cores)"
 
