@@ -27,36 +27,34 @@ type edgePlants struct {
 
 var plants edgePlants
 
+// hook reads one of the plants under the lock.
+func hook[F any](p *edgePlants, f *F) F {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return *f
+}
+
 // delivered passes what a consumer callback got through the planted
 // consumer fault, if any; who names the consumer (all-tags, TagA, clu-1,
 // bro-2, ...).
 func (p *edgePlants) delivered(who string, msgs []*primitive.MessageExt) []*primitive.MessageExt {
-	p.mu.Lock()
-	f := p.deliver
-	p.mu.Unlock()
-	if f == nil {
-		return msgs
+	if f := hook(p, &p.deliver); f != nil {
+		return f(who, msgs)
 	}
-	return f(who, msgs)
+	return msgs
 }
 
 // read passes what a broker read returned through the planted read fault.
 func (p *edgePlants) read(addr string, msgs []remoting.Message) []remoting.Message {
-	p.mu.Lock()
-	f := p.readMsg
-	p.mu.Unlock()
-	if f == nil {
-		return msgs
+	if f := hook(p, &p.readMsg); f != nil {
+		return f(addr, msgs)
 	}
-	return f(addr, msgs)
+	return msgs
 }
 
 // sampling runs before each offset sample; a planted stall blocks it.
 func (p *edgePlants) sampling(ctx context.Context) {
-	p.mu.Lock()
-	f := p.sample
-	p.mu.Unlock()
-	if f != nil {
+	if f := hook(p, &p.sample); f != nil {
 		f(ctx)
 	}
 }
@@ -64,20 +62,14 @@ func (p *edgePlants) sampling(ctx context.Context) {
 // underLoad runs on a fault run's history once its load runs, before the
 // fault.
 func (p *edgePlants) underLoad(h *history.History) {
-	p.mu.Lock()
-	f := p.loaded
-	p.mu.Unlock()
-	if f != nil {
+	if f := hook(p, &p.loaded); f != nil {
 		f(h)
 	}
 }
 
 // judging runs on a history just before a case judges it.
 func (p *edgePlants) judging(h *history.History) {
-	p.mu.Lock()
-	f := p.judge
-	p.mu.Unlock()
-	if f != nil {
+	if f := hook(p, &p.judge); f != nil {
 		f(h)
 	}
 }
