@@ -12,10 +12,17 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/producer"
 )
 
+// sendTimeout bounds one send. RocketMQ's clients default to 3 s; on a
+// machine whose cores are all busy (a shared CI runner) a healthy broker
+// has been seen to answer later than that while another JVM starts, and a
+// send cut off there would read as a shard refusing writes. A broker that
+// does not answer in 10 s is refusing them.
+const sendTimeout = 10 * time.Second
+
 // producer starts a rocketmq-client-go producer on the target's namesrvs
 // with its own group and instance (a shared instance breaks shutdown, see
 // rocketmq-client-go #705/#728), no retries (each attempt is one history
-// entry) and the queue chosen by the caller.
+// entry), the queue chosen by the caller and sendTimeout.
 func (t *T) producer(ctx context.Context, extra ...producer.Option) rocketmq.Producer {
 	opts := []producer.Option{
 		producer.WithNsResolver(primitive.NewPassthroughResolver(t.namesrvs(ctx))),
@@ -23,7 +30,7 @@ func (t *T) producer(ctx context.Context, extra ...producer.Option) rocketmq.Pro
 		producer.WithInstanceName(uniqueName("p")),
 		producer.WithRetry(0),
 		producer.WithQueueSelector(producer.NewManualQueueSelector()),
-		producer.WithSendMsgTimeout(3 * time.Second),
+		producer.WithSendMsgTimeout(sendTimeout),
 	}
 	if ak, sk := t.Target.Credentials(); ak != "" {
 		opts = append(opts, producer.WithCredentials(primitive.Credentials{AccessKey: ak, SecretKey: sk}))

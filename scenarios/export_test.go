@@ -9,6 +9,10 @@ import (
 	"github.com/rmqkb/conformance/scenarios/history"
 )
 
+// SendTimeout is how long a send may take before it counts as failed: a
+// plant that freezes a broker must keep it frozen longer.
+const SendTimeout = sendTimeout
+
 // The edge plants, for the planted-fault table (plants_test.go). Each
 // setter returns the function that removes the plant.
 

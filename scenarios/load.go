@@ -53,7 +53,7 @@ func (l *load) run(ctx context.Context, shard string) {
 		key := fmt.Sprintf("%s-%s-%d", l.topic, shard, n)
 		// A send in flight when the load stops runs to its own end: cut
 		// short, it would be recorded as a failed write that never was.
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
 		res, err := sendRecorded(sctx, l.p, l.h, key, queueMessage(l.topic, shard, n%l.queues, key, []byte(key)))
 		cancel()
 		if err == nil && l.onAck != nil {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 
@@ -302,6 +303,7 @@ type faultyPlatform struct {
 	*local.Cluster
 	freeze   func(victim scenarios.Broker) string
 	frozen   string
+	frozenAt time.Time
 	thawLate bool
 }
 
@@ -309,7 +311,7 @@ func (f *faultyPlatform) Kill(ctx context.Context, b scenarios.Broker) error {
 	if err := f.Cluster.Kill(ctx, b); err != nil {
 		return err
 	}
-	f.frozen = f.freeze(b)
+	f.frozen, f.frozenAt = f.freeze(b), time.Now()
 	return f.Cluster.Freeze(f.frozen)
 }
 
@@ -322,7 +324,7 @@ func (f *faultyPlatform) KillNamesrv(ctx context.Context, i int) error {
 	if err := f.Cluster.KillNamesrv(ctx, i); err != nil {
 		return err
 	}
-	f.frozen = f.freeze(scenarios.Broker{})
+	f.frozen, f.frozenAt = f.freeze(scenarios.Broker{}), time.Now()
 	return f.Cluster.Freeze(f.frozen)
 }
 
@@ -333,11 +335,15 @@ func (f *faultyPlatform) AwaitNamesrvBack(ctx context.Context, i int) error {
 	return f.Cluster.AwaitNamesrvBack(ctx, i)
 }
 
+// thaw resumes the frozen broker, but not before a send to it has timed
+// out: thawed sooner, the send would only be slow, not failed.
 func (f *faultyPlatform) thaw() {
-	if f.frozen != "" {
-		f.Cluster.Thaw(f.frozen)
-		f.frozen = ""
+	if f.frozen == "" {
+		return
 	}
+	<-time.After(time.Until(f.frozenAt.Add(scenarios.SendTimeout + 2*time.Second))) // the plant's length, not a wait for a condition
+	f.Cluster.Thaw(f.frozen)
+	f.frozen = ""
 }
 
 // killFreezesOtherMaster freezes the master of the shard the victim is not
