@@ -27,6 +27,12 @@ func E2EArgs(f Flags) []string {
 	if f.Replicas > 0 {
 		args = append(args, "--replicas", strconv.Itoa(f.Replicas))
 	}
+	if f.ACL {
+		args = append(args, "--acl")
+	}
+	if f.DLedger {
+		args = append(args, "--dledger")
+	}
 	args = append(args,
 		"--kind-node-image", f.KindNodeImage,
 		"--kubeblocks-version", f.KubeBlocksVersion,

@@ -28,6 +28,8 @@ func TestE2EArgsAreWhatAUserTypes(t *testing.T) {
 			f.Suites, f.KeepOnFailure, f.Timeout = []string{"routing", "failover"}, true, time.Hour
 		},
 			"e2e --run ^(routing|failover)/ --kind-node-image " + testImage + " --kubeblocks-version 1.0.2 --addon-version 1.0.2 --timeout 1h0m0s --reports /out/reports --keep"},
+		{"both modes", func(f *Flags) { f.ACL, f.DLedger = true, true },
+			"e2e --acl --dledger --kind-node-image " + testImage + " --kubeblocks-version 1.0.2 --addon-version 1.0.2 --timeout 15m0s --reports /out/reports"},
 		{"one suite, other versions", func(f *Flags) { f.Suites, f.KubeBlocksVersion, f.AddonVersion = []string{"layout"}, "1.2.0", "1.2.1" },
 			"e2e --run ^layout/ --kind-node-image " + testImage + " --kubeblocks-version 1.2.0 --addon-version 1.2.1 --timeout 15m0s --reports /out/reports"},
 	} {
@@ -48,7 +50,7 @@ func TestE2EArgsParseWithTheRealE2ECommand(t *testing.T) {
 	for _, f := range []Flags{
 		{KindNodeImage: testImage, KubeBlocksVersion: "1.0.2", AddonVersion: "1.0.2", Timeout: 15 * time.Minute},
 		{KindNodeImage: testImage, KubeBlocksVersion: "1.0.2", AddonVersion: "1.0.2", Timeout: time.Hour,
-			Suites: []string{"routing", "messaging"}, Shards: 2, Replicas: 3, KeepOnFailure: true},
+			Suites: []string{"routing", "messaging"}, Shards: 2, Replicas: 3, KeepOnFailure: true, ACL: true, DLedger: true},
 	} {
 		args := append(E2EArgs(f), "-h")
 		var stdout, stderr strings.Builder

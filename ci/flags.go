@@ -19,6 +19,7 @@ type Flags struct {
 	Run               string   // case regex, passed to e2e --run
 	Suites            []string // suite names, turned into a --run regex
 	Shards, Replicas  int      // 0: the manifest's
+	ACL, DLedger      bool     // the addon's optional modes, set on the Cluster e2e creates
 	KeepOnFailure     bool
 	Reports           string // host folder the reports are exported to
 	Timeout           time.Duration
@@ -48,6 +49,8 @@ func parseFlags(args []string, stderr io.Writer) (Flags, error) {
 	fs.StringVar(&suites, "suites", "", "comma-separated suites to run ("+strings.Join(scenarios.Suites, ", ")+"); exclusive with --run")
 	fs.IntVar(&f.Shards, "shards", 0, "broker shards (default: the manifest's)")
 	fs.IntVar(&f.Replicas, "replicas", 0, "brokers per shard, master included (default: the manifest's)")
+	fs.BoolVar(&f.ACL, "acl", false, "ACL mode (ENABLE_ACL) for the Cluster e2e creates")
+	fs.BoolVar(&f.DLedger, "dledger", false, "DLedger mode (ENABLE_DLEDGER) for the Cluster e2e creates; 3 replicas per shard unless --replicas")
 	fs.BoolVar(&f.KeepOnFailure, "keep-on-failure", false, "leave the kind cluster's containers in the docker store cache when the verdict is not 0")
 	fs.StringVar(&f.Reports, "reports", "reports", "host folder for junit.xml, summary.md, summary.json and diagnostics")
 	fs.DurationVar(&f.Timeout, "timeout", 15*time.Minute, "bound on the suite's cases (e2e --timeout); the pipeline adds time for the build and kind")

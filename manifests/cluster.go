@@ -51,6 +51,9 @@ func ParseCluster(data []byte, source string) (Cluster, error) {
 	if c.Namespace == "" {
 		c.Namespace = "default"
 	}
+	if _, err := ModeOf(obj); err != nil {
+		return bad("%v", err)
+	}
 	if got := str(obj, "spec", "clusterDef"); got != "rocketmq" {
 		return bad("spec.clusterDef is %q, expected rocketmq", got)
 	}
@@ -161,6 +164,11 @@ func TopologyOf(obj map[string]any, source string) (topology.Topology, error) {
 			t.Replicas, _ = num(m, "template", "replicas")
 		}
 	}
+	mode, err := ModeOf(obj)
+	if err != nil {
+		return bad("%v", err)
+	}
+	t.Mode = mode
 	switch {
 	case t.Namesrvs < 1:
 		return bad("spec.componentSpecs[namesrv].replicas is missing or below 1")
@@ -189,6 +197,7 @@ func (c Cluster) Topology() topology.Topology {
 	return topology.Topology{
 		Cluster: c.Name, Namespace: c.Namespace,
 		Namesrvs: c.Namesrv.Replicas, Shards: c.Shards, Replicas: c.Broker.Replicas,
+		Mode: c.Mode(),
 	}
 }
 

@@ -217,6 +217,17 @@ func TestAsyncFlushFailsRoles(t *testing.T) {
 	if !found {
 		t.Error("no replication/roles testcase")
 	}
+	// A failed run's diagnostics hold every process's log, with a thread
+	// dump of each JVM.
+	dumps, _ := filepath.Glob(filepath.Join(reports, "diagnostics", "processes", "*", "stdout.log"))
+	for _, f := range dumps {
+		if data, _ := os.ReadFile(f); !strings.Contains(string(data), "Full thread dump") {
+			t.Errorf("%s holds no thread dump", f)
+		}
+	}
+	if len(dumps) == 0 {
+		t.Error("no process logs in diagnostics/processes")
+	}
 	if left := testenv.ProcessesUnder(tmp); len(left) > 0 {
 		t.Errorf("processes left: %v", left)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/rmqkb/conformance/internal/lifecycle"
 	"github.com/rmqkb/conformance/internal/local"
+	"github.com/rmqkb/conformance/internal/topology"
 	"github.com/rmqkb/conformance/manifests"
 )
 
@@ -103,7 +104,7 @@ func e2eCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (i
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, f.timeout+30*time.Minute) // bringing kind up takes its own time
 	defer cancel()
-	return execute(ctx, p, stdout), nil
+	return execute(ctx, p, stdout)
 }
 
 // upCommand brings the lifecycle up and leaves it, for running the suite
@@ -112,11 +113,14 @@ func upCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (in
 	var l lifecycleFlags
 	var manifest string
 	var shards, replicas int
+	var mode topology.Mode
 	fs := newFlagSet("up", stderr)
 	l.register(fs)
 	fs.StringVar(&manifest, "manifest", "", "Cluster manifest (default: the embedded one)")
 	fs.IntVar(&shards, "shards", 0, "broker shards (default: the manifest's)")
-	fs.IntVar(&replicas, "replicas", 0, "brokers per shard (default: the manifest's)")
+	fs.IntVar(&replicas, "replicas", 0, "brokers per shard (default: the manifest's; 3 with --dledger)")
+	fs.BoolVar(&mode.ACL, "acl", false, "ACL mode (ENABLE_ACL) for the Cluster")
+	fs.BoolVar(&mode.DLedger, "dledger", false, "DLedger mode (ENABLE_DLEDGER) for the Cluster")
 	if err := parse(fs, args); err != nil {
 		return ExitSetup, err
 	}
@@ -127,7 +131,7 @@ func upCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (in
 			return ExitSetup, usagef("--manifest: %v", err)
 		}
 	}
-	m = m.WithShape(shards, replicas)
+	m = shape(m, shards, replicas, mode)
 	pr := newProgress(stdout)
 	o, err := l.options(m, pr)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/rmqkb/conformance/internal/clientlog"
 	"github.com/rmqkb/conformance/internal/local"
+	"github.com/rmqkb/conformance/internal/topology"
 	"github.com/rmqkb/conformance/manifests"
 	"github.com/rmqkb/conformance/reports"
 	"github.com/rmqkb/conformance/scenarios"
@@ -50,7 +51,13 @@ type runFlags struct {
 	// reshapes is set by e2e: it creates the Cluster, so --shards and
 	// --replicas shape it.
 	reshapes bool
+	// acl and dledger switch the addon's optional modes on in the Cluster
+	// the run creates; against an existing one they must agree with it.
+	acl, dledger bool
 }
+
+// mode is the mode the flags ask for.
+func (f runFlags) mode() topology.Mode { return topology.Mode{ACL: f.acl, DLedger: f.dledger} }
 
 // registerCommon adds the flags every command that runs cases shares.
 func (f *runFlags) registerCommon(fs *flagSet) {
@@ -62,6 +69,8 @@ func (f *runFlags) registerCommon(fs *flagSet) {
 	fs.IntVar(&f.replicas, "replicas", 0, "brokers per shard, master included (default: the manifest's)")
 	fs.StringVar(&f.namespace, "namespace", "", "namespace of the Cluster (default: the manifest's)")
 	fs.StringVar(&f.cluster, "cluster", "", "name of the Cluster (default: the manifest's)")
+	fs.BoolVar(&f.acl, "acl", false, "ACL mode (ENABLE_ACL): brokers demand signed requests; on an existing Cluster, assert it runs so")
+	fs.BoolVar(&f.dledger, "dledger", false, "DLedger mode (ENABLE_DLEDGER): each shard a Raft group, 3 replicas unless --replicas; on an existing Cluster, assert it runs so")
 }
 
 func (f *runFlags) register(fs *flagSet) {
@@ -148,7 +157,9 @@ func checkRun(f runFlags) (plan, error) {
 	} else if p.manifest, err = manifests.LoadCluster(f.manifest); err != nil {
 		return p, usagef("--manifest: %v", err)
 	}
-	p.manifest = p.manifest.WithShape(f.shards, f.replicas)
+	if f.target == "local" || f.reshapes {
+		p.manifest = shape(p.manifest, f.shards, f.replicas, f.mode())
+	}
 	p.namespace, p.cluster = p.manifest.Namespace, p.manifest.Name
 	if f.namespace != "" {
 		p.namespace = f.namespace
@@ -192,6 +203,30 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (i
 	return plannedRun(ctx, f, stdout)
 }
 
+// shape applies the flags to the Cluster a run creates: the modes they
+// switch on, added to the manifest's, and the shards and replicas. With
+// DLedger a shard needs 3 brokers for its Raft group to survive a loss,
+// unless --replicas says otherwise.
+func shape(m manifests.Cluster, shards, replicas int, flags topology.Mode) manifests.Cluster {
+	mode := m.Mode()
+	mode.ACL, mode.DLedger = mode.ACL || flags.ACL, mode.DLedger || flags.DLedger
+	m = m.WithMode(mode)
+	if mode.DLedger && replicas == 0 && m.Broker.Replicas < manifests.DLedgerReplicas {
+		replicas = manifests.DLedgerReplicas
+	}
+	return m.WithShape(shards, replicas)
+}
+
+// checkMode makes sure the flags do not contradict the mode an existing
+// Cluster runs: they assert it, they cannot change it.
+func checkMode(f runFlags, have topology.Mode, what string) error {
+	want := f.mode()
+	if want.ACL && !have.ACL || want.DLedger && !have.DLedger {
+		return usagef("--acl/--dledger ask for mode %s, but %s runs mode %s (its %s annotation); against an existing Cluster the mode is read from it", want, what, have, manifests.ExtraEnvAnnotation)
+	}
+	return nil
+}
+
 // auditCommand runs the cases on a folder of object dumps: the layout and
 // accounts cases judge it, the rest are skipped with the reason.
 func auditCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
@@ -215,19 +250,21 @@ func plannedRun(ctx context.Context, f runFlags, stdout io.Writer) (int, error) 
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
-	return execute(ctx, p, stdout), nil
+	return execute(ctx, p, stdout)
 }
 
 // execute brings the target up, runs the cases, writes the reports and
-// tears down, whatever happens in between.
-func execute(ctx context.Context, p plan, stdout io.Writer) int {
+// tears down, whatever happens in between. Input found bad only once the
+// target is reached (a mode flag an existing Cluster contradicts) is a
+// usage error: nothing is written.
+func execute(ctx context.Context, p plan, stdout io.Writer) (int, error) {
 	pr := newProgress(stdout)
 	m := p.manifest
 	topo := m.Topology()
 	topo.Cluster, topo.Namespace = p.cluster, p.namespace
 	run := scenarios.Run{
 		Target: p.flags.target, Topology: topo, SuiteVersion: suiteVersion(), Started: time.Now(),
-		Properties: map[string]string{"rocketmq.version.requested": manifests.DefaultVersions().RocketMQ.Server},
+		Properties: map[string]string{"rocketmq.version.requested": manifests.DefaultVersions().RocketMQ.Server, "mode": topo.Mode.String()},
 	}
 	if p.flags.version != "" {
 		run.Properties["rocketmq.version.requested"] = p.flags.version
@@ -236,6 +273,9 @@ func execute(ctx context.Context, p plan, stdout io.Writer) int {
 	const promise = "The target is ready: its RocketMQ cluster (or its object dump) can be checked."
 	began := time.Now()
 	st, err := p.start(ctx, p, pr)
+	if ue := (usageError{}); errors.As(err, &ue) {
+		return ExitSetup, ue
+	}
 	if err != nil {
 		var tail string
 		var se *local.SetupError
@@ -248,7 +288,7 @@ func execute(ctx context.Context, p plan, stdout io.Writer) int {
 		}
 		run.Results = append([]scenarios.Result{reports.Setup("setup/target", promise, time.Since(began), err, tail)},
 			reports.NotRun(p.cases, "not run: the target could not be set up (see setup/target)")...)
-		return finish(ctx, pr, run, p.flags.reports, nil)
+		return finish(ctx, pr, run, p.flags.reports, nil), nil
 	}
 	defer func() {
 		if err := st.close(); err != nil {
@@ -259,6 +299,7 @@ func execute(ctx context.Context, p plan, stdout io.Writer) int {
 	setup.Figures = []scenarios.Figure{{Name: "startup", Value: float64(setup.Duration.Milliseconds()), Unit: "ms"}}
 	setup.Evidence = st.evidence
 	run.Topology = st.target.Topology()
+	run.Properties["mode"] = run.Topology.Mode.String()
 	pr.Printf("%s", run.Topology)
 	for k, v := range st.props {
 		run.Properties[k] = v
@@ -267,7 +308,7 @@ func execute(ctx context.Context, p plan, stdout io.Writer) int {
 	pr.CaseDone(setup)
 	results := scenarios.Execute(ctx, st.target, p.cases, pr)
 	run.Results = append([]scenarios.Result{setup}, results...)
-	return finish(ctx, pr, run, p.flags.reports, st)
+	return finish(ctx, pr, run, p.flags.reports, st), nil
 }
 
 // serverVersion is what the brokers report they run, with the Cluster's

@@ -36,8 +36,8 @@ func startLocal(ctx context.Context, p plan, progress io.Writer) (*started, erro
 		serviceVersion: p.manifest.Broker.ServiceVersion,
 		evidence:       []string{fmt.Sprintf("RocketMQ %s from %s, Java %d at %s, run folder %s", d.Version, d.LibDir, cl.Java().Major, cl.Java().Path, cl.Dir())},
 		props:          map[string]string{},
-		collect: func(_ context.Context, dir string) error {
-			return cl.CollectLogs(filepath.Join(dir, "processes"))
+		collect: func(ctx context.Context, dir string) error {
+			return cl.CollectLogs(ctx, filepath.Join(dir, "processes"))
 		},
 		close: func() error {
 			stopLog()
@@ -68,6 +68,10 @@ func startKube(ctx context.Context, p plan, progress io.Writer) (*started, error
 	if err != nil {
 		return nil, err
 	}
+	if err := checkMode(p.flags, t.Topology().Mode, "Cluster "+p.namespace+"/"+p.cluster); err != nil {
+		t.Close()
+		return nil, err
+	}
 	fmt.Fprintf(progress, "waiting for the broker role labels of %s/%s to settle\n", p.namespace, p.cluster)
 	if err := t.AwaitStableRoles(ctx); err != nil {
 		t.Close()
@@ -87,6 +91,9 @@ func startKube(ctx context.Context, p plan, progress io.Writer) (*started, error
 func startAudit(_ context.Context, p plan, _ io.Writer) (*started, error) {
 	t, err := audit.New(p.flags.from, p.namespace, p.cluster)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkMode(p.flags, t.Topology().Mode, "the dumped Cluster "+p.namespace+"/"+p.cluster); err != nil {
 		return nil, err
 	}
 	return &started{

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/rmqkb/conformance/internal/wait"
 )
 
 // process is one JVM kept running the way a workload controller keeps a pod:
@@ -189,6 +191,33 @@ func (p *process) signal(sig syscall.Signal) error {
 		return fmt.Errorf("signal %s to %s: %w", sig, p.name, err)
 	}
 	return nil
+}
+
+// threadDump asks a running JVM for a thread dump (SIGQUIT) and waits, a
+// few seconds at most, until its stdout log has taken the dump whole: it
+// grows, then holds still. A process that is not running is left alone.
+func (p *process) threadDump(ctx context.Context) {
+	before := fileSize(p.outLog)
+	if p.signal(syscall.SIGQUIT) != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	last := before
+	wait.Until(ctx, 200*time.Millisecond, "the thread dump of "+p.name, func(context.Context) (bool, string, error) {
+		n := fileSize(p.outLog)
+		done := n > before && n == last
+		last = n
+		return done, "", nil
+	})
+}
+
+func fileSize(path string) int64 {
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return st.Size()
 }
 
 // awaitGeneration waits until a generation after gen is running.

@@ -193,14 +193,20 @@ func (c *Cluster) LogTail(pod string, lines int) string {
 }
 
 // CollectLogs copies every process's logs into dst/<pod>/, for the
-// diagnostics folder of a failed run.
-func (c *Cluster) CollectLogs(dst string) error {
+// diagnostics folder of a failed run. Each running JVM is first asked for a
+// thread dump (SIGQUIT, which a JVM answers on its stdout and survives), so
+// a broker that stopped doing something, such as registering, shows where
+// its threads stand.
+func (c *Cluster) CollectLogs(ctx context.Context, dst string) error {
 	var procs []*process
 	for _, n := range c.namesrvs {
 		procs = append(procs, n.proc)
 	}
 	for _, b := range c.brokers() {
 		procs = append(procs, b.proc)
+	}
+	for _, p := range procs {
+		p.threadDump(ctx)
 	}
 	for _, p := range procs {
 		for _, f := range []string{p.outLog, p.appLog, filepath.Join(p.dir, "store", "broker.conf")} {

@@ -13,13 +13,19 @@ type Topology struct {
 	Namesrvs  int    `json:"namesrvs"` // namesrv replicas
 	Shards    int    `json:"shards"`   // broker shards
 	Replicas  int    `json:"replicas"` // brokers per shard: one master, Replicas-1 slaves
+	Mode      Mode   `json:"mode"`
 }
 
 // String describes the shape in one phrase, e.g.
-// "cluster rocketmq-cluster: 1 namesrv, 2 shards x 2 replicas".
+// "cluster rocketmq-cluster: 1 namesrv, 2 shards x 2 replicas", with the
+// mode when it is not the default ("..., mode dledger").
 func (t Topology) String() string {
-	return fmt.Sprintf("cluster %s: %s, %s x %s", t.Cluster,
+	s := fmt.Sprintf("cluster %s: %s, %s x %s", t.Cluster,
 		plural(t.Namesrvs, "namesrv"), plural(t.Shards, "shard"), plural(t.Replicas, "replica"))
+	if t.Mode != (Mode{}) {
+		s += ", mode " + t.Mode.String()
+	}
+	return s
 }
 
 func plural(n int, word string) string {
@@ -27,4 +33,25 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// Mode is which of the addon's optional modes a Cluster runs, as its
+// annotation kubeblocks.io/extra-env switches them on (ENABLE_ACL,
+// ENABLE_DLEDGER); the zero Mode is the addon's default, both off.
+type Mode struct {
+	ACL     bool `json:"acl"`     // brokers demand signed requests from outside the pods' /24
+	DLedger bool `json:"dledger"` // each shard is a Raft group: roles come from elections
+}
+
+// String names the mode for reports: default, acl, dledger or acl+dledger.
+func (m Mode) String() string {
+	switch {
+	case m.ACL && m.DLedger:
+		return "acl+dledger"
+	case m.ACL:
+		return "acl"
+	case m.DLedger:
+		return "dledger"
+	}
+	return "default"
 }

@@ -1,0 +1,80 @@
+package manifests
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/rmqkb/conformance/internal/topology"
+)
+
+// ExtraEnvAnnotation is the Cluster annotation the addon reads its optional
+// modes from: a JSON object of environment variables, ENABLE_ACL and
+// ENABLE_DLEDGER among them (facts: modes-and-management.md section 1).
+const ExtraEnvAnnotation = "kubeblocks.io/extra-env"
+
+// DLedgerReplicas is how many brokers a shard runs in DLedger mode unless
+// told otherwise: Raft needs a majority to survive the loss of one.
+const DLedgerReplicas = 3
+
+// ModeOf reads the mode a Cluster object runs from its annotation. An
+// annotation that is not a JSON object of strings is an error naming it:
+// the addon's templates would fail on it too.
+func ModeOf(obj map[string]any) (topology.Mode, error) {
+	ann, _ := walk(obj, "metadata", "annotations").(map[string]any)
+	raw, ok := ann[ExtraEnvAnnotation].(string)
+	if !ok {
+		return topology.Mode{}, nil
+	}
+	var env map[string]string
+	if err := json.Unmarshal([]byte(raw), &env); err != nil {
+		return topology.Mode{}, fmt.Errorf("annotation %s is not a JSON object of strings: %w", ExtraEnvAnnotation, err)
+	}
+	return topology.Mode{
+		ACL:     strings.EqualFold(env["ENABLE_ACL"], "true"),
+		DLedger: strings.EqualFold(env["ENABLE_DLEDGER"], "true"),
+	}, nil
+}
+
+// WithMode returns a copy that runs in mode m, written as the addon's
+// cluster chart writes it: the annotation names both switches, and with
+// ACL on, every shard's rocketmq-admin password is seeded with the
+// Cluster's name, so all shards share it (the exporter and dashboard setup
+// scripts stop when the shards' passwords differ). The zero Mode leaves
+// the Cluster as it is.
+func (c Cluster) WithMode(m topology.Mode) Cluster {
+	if m == (topology.Mode{}) {
+		return c
+	}
+	obj := deepCopy(c.Object).(map[string]any)
+	out := c
+	out.Object = obj
+	meta, _ := obj["metadata"].(map[string]any)
+	ann, _ := meta["annotations"].(map[string]any)
+	if ann == nil {
+		ann = map[string]any{}
+		meta["annotations"] = ann
+	}
+	env, _ := json.Marshal(map[string]string{"ENABLE_ACL": fmt.Sprint(m.ACL), "ENABLE_DLEDGER": fmt.Sprint(m.DLedger)})
+	ann[ExtraEnvAnnotation] = string(env)
+	if m.ACL {
+		for _, sh := range list(obj, "spec", "shardings") {
+			sm, _ := sh.(map[string]any)
+			if tpl, ok := sm["template"].(map[string]any); ok && str(sm, "name") == "broker" {
+				tpl["systemAccounts"] = []any{map[string]any{
+					"name": "rocketmq-admin",
+					"passwordConfig": map[string]any{
+						"length": 8, "numDigits": 6, "letterCase": "MixedCases", "seed": c.Name,
+					},
+				}}
+			}
+		}
+	}
+	return out
+}
+
+// Mode is the mode the Cluster runs.
+func (c Cluster) Mode() topology.Mode {
+	m, _ := ModeOf(c.Object)
+	return m
+}
