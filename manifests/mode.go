@@ -78,3 +78,15 @@ func (c Cluster) Mode() topology.Mode {
 	m, _ := ModeOf(c.Object)
 	return m
 }
+
+// Annotations returns the Cluster's metadata.annotations, as strings.
+func (c Cluster) Annotations() map[string]string {
+	out := map[string]string{}
+	ann, _ := walk(c.Object, "metadata", "annotations").(map[string]any)
+	for k, v := range ann {
+		if s, ok := v.(string); ok {
+			out[k] = s
+		}
+	}
+	return out
+}

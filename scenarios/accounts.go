@@ -35,6 +35,7 @@ func init() {
 			Needs:       []Capability{Objects},
 			Run:         envWiring,
 		},
+		aclEnforcedCase,
 		Case{
 			Suite: "accounts", Name: NoLeakCase,
 			Promise: "No account secret appears in any file the run wrote: junit.xml, summary.md, summary.json and everything under diagnostics/.",

@@ -29,6 +29,15 @@ type Case struct {
 	// clauses of the promise can be observed at all; on a smaller one the
 	// case is skipped whole, naming what it needs, never passed.
 	MinShards, MinReplicas int
+	// DLedgerMinReplicas is MinReplicas in DLedger mode, where a case that
+	// kills a member needs a majority left to elect a leader.
+	DLedgerMinReplicas int
+	// OnlyIn names the modes the case's promise belongs to: a case of
+	// the ACL mode is skipped, naming why, on a Cluster without ACL.
+	// NotIn names modes where its promise does not hold by design, and
+	// NotInWhy says why.
+	OnlyIn, NotIn Mode
+	NotInWhy      string
 	// AfterReports marks a case that judges what the run wrote: it is not
 	// run with the others but completed once the reports are on disk
 	// (reports.Complete); until then its result is Pending.
@@ -59,11 +68,18 @@ const DefaultTimeout = 60 * time.Second
 // ID returns suite/name.
 func (c Case) ID() string { return c.Suite + "/" + c.Name }
 
-// topologyGap says why topo is too small for the case, or "".
+// topologyGap says why topo is too small for the case, or runs another
+// mode, or "".
 func (c Case) topologyGap(topo Topology) string {
 	switch {
+	case c.OnlyIn.ACL && !topo.Mode.ACL || c.OnlyIn.DLedger && !topo.Mode.DLedger:
+		return fmt.Sprintf("belongs to mode %s; this Cluster runs mode %s (--acl, --dledger, or its %s annotation)", c.OnlyIn, topo.Mode, "kubeblocks.io/extra-env")
+	case c.NotIn.ACL && topo.Mode.ACL || c.NotIn.DLedger && topo.Mode.DLedger:
+		return fmt.Sprintf("does not apply in mode %s: %s", topo.Mode, c.NotInWhy)
 	case topo.Shards < c.MinShards:
 		return fmt.Sprintf("needs at least %d broker shards to observe its promise; this topology has %d (--shards)", c.MinShards, topo.Shards)
+	case topo.Mode.DLedger && topo.Replicas < c.DLedgerMinReplicas:
+		return fmt.Sprintf("needs at least %d brokers per shard in DLedger mode, so that a majority of the Raft group survives the loss of one and elects a leader; this topology has %d (--replicas)", c.DLedgerMinReplicas, topo.Replicas)
 	case topo.Replicas < c.MinReplicas:
 		return fmt.Sprintf("needs at least %d brokers per shard (a master and a slave) to observe its promise; this topology has %d (--replicas)", c.MinReplicas, topo.Replicas)
 	}

@@ -39,6 +39,11 @@ type masterKill struct {
 	identityErr    error
 	resumed        time.Time // first ack on the victim shard after its return; zero if none within the bound
 	reads          map[string]*shardRead
+
+	// In DLedger mode: the election that followed the kill, and every
+	// follower's content against its leader's.
+	election *election
+	members  []memberRead
 }
 
 // killMasterRun returns the session's master kill, performing it when no
@@ -51,6 +56,9 @@ func (t *T) killMasterRun(ctx context.Context) *masterKill {
 func (t *T) runKillMaster(ctx context.Context) *masterKill {
 	f := t.startFaultRun(ctx, "conformance-kill-master")
 	k := &masterKill{f: f, victimShard: f.shards[0], victim: f.shards[0].Master()}
+	if t.Target.Topology().Mode.DLedger {
+		return t.runKillLeader(ctx, k)
+	}
 	if sl := k.victimShard.Slaves(); len(sl) > 0 {
 		k.slave = &sl[0]
 		k.markReplicated(ctx, t)
@@ -75,6 +83,19 @@ func (t *T) runKillMaster(ctx context.Context) *masterKill {
 	} else {
 		f.load.stop() // kill-master fails on the master that never came back
 	}
+	return k
+}
+
+// runKillLeader is the kill of a master in DLedger mode: the leader of the
+// first shard is killed, a survivor is elected, the victim returns as a
+// follower; then every shard is read back from its leader and every
+// follower compared with it.
+func (t *T) runKillLeader(ctx context.Context, k *masterKill) *masterKill {
+	e := t.killLeader(ctx, k.f, k.victimShard.Name)
+	e.firstAck = k.f.firstWrite(ctx, k.victimShard.Name, e.killAt, electionLimit+routeRefresh+boundSlack)
+	k.election, k.killAt, k.backAt, k.backErr = e, e.killAt, e.backAt, e.backErr
+	k.reads = k.f.stop(ctx)
+	k.members = t.readMembers(ctx, k.f.topic, faultQueues, k.reads)
 	return k
 }
 
@@ -123,6 +144,10 @@ func (k *masterKill) readSlave(ctx context.Context, t *T) {
 
 func killMaster(ctx context.Context, t *T) {
 	k := t.killMasterRun(ctx)
+	if k.election != nil {
+		dledgerKillMaster(t, k)
+		return
+	}
 	if k.backErr != nil {
 		t.Fatalf("master %s did not come back: %v", k.victim.Pod, k.backErr)
 	}
@@ -130,7 +155,7 @@ func killMaster(ctx context.Context, t *T) {
 	if k.identityErr != nil {
 		t.Errorf("read the config of %s after its return: %v", k.back.Pod, k.identityErr)
 	} else {
-		t.checkIdentity(k.identity, k.back, "ASYNC_MASTER")
+		t.checkIdentity(k.identity, k.back, "ASYNC_MASTER", 0)
 	}
 	window := history.Window{Start: k.killAt, End: k.resumed}
 	if k.resumed.IsZero() {

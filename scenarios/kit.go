@@ -13,18 +13,33 @@ import (
 	"github.com/rmqkb/conformance/internal/wait"
 )
 
-// admin returns a remoting client for the case, signed when the target
-// runs with ACL; it is closed when the case ends.
+// Sourced is implemented by targets that place the suite's own clients at
+// a source address of their choosing (the local target in ACL mode dials
+// from outside the brokers' whitelist, so its requests must be signed).
+type Sourced interface {
+	ClientSource() string
+}
+
+// adminClient returns a remoting client for tgt: signed with its
+// credentials when it runs with ACL, from its client source when it has one.
+func adminClient(tgt Target, extra ...remoting.Option) *remoting.Client {
+	opts := []remoting.Option{remoting.WithTimeout(5 * time.Second)}
+	if ak, sk := tgt.Credentials(); ak != "" {
+		opts = append(opts, remoting.WithCredentials(ak, sk))
+	}
+	if s, ok := tgt.(Sourced); ok && s.ClientSource() != "" {
+		opts = append(opts, remoting.WithSource(s.ClientSource()))
+	}
+	return remoting.New(append(opts, extra...)...)
+}
+
+// admin returns the case's remoting client (adminClient); it is closed
+// when the case ends.
 func (t *T) admin() *remoting.Client {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.rc == nil {
-		ak, sk := t.Target.Credentials()
-		opts := []remoting.Option{remoting.WithTimeout(5 * time.Second)}
-		if ak != "" {
-			opts = append(opts, remoting.WithCredentials(ak, sk))
-		}
-		t.rc = remoting.New(opts...)
+		t.rc = adminClient(t.Target)
 	}
 	return t.rc
 }
@@ -74,6 +89,9 @@ func shardsMismatch(shards []Shard, topo Topology) string {
 		}
 		if len(s.Brokers) != topo.Replicas {
 			return fmt.Sprintf("shard %s has %d brokers (%s); the Cluster asks for %d per shard", s.Name, len(s.Brokers), strings.Join(pods, ", "), topo.Replicas)
+		}
+		if s.Leader < 0 || s.Leader >= len(s.Brokers) {
+			return fmt.Sprintf("shard %s has no master the target can name (%s)", s.Name, strings.Join(pods, ", "))
 		}
 	}
 	return ""
@@ -209,4 +227,18 @@ func (t *T) current(ctx context.Context, b Broker) Broker {
 	}
 	t.Fatalf("broker %s is gone from the target", b.Pod)
 	return b
+}
+
+// brokerID is the brokerId the addon's mode gives b in shard s, which it
+// registers under: its ordinal, or in DLedger mode 0 for the elected
+// leader and, for a follower, its member index plus one (RocketMQ's
+// DLedgerRoleChangeHandler).
+func (t *T) brokerID(s Shard, b Broker) int {
+	if !t.Target.Topology().Mode.DLedger {
+		return b.Ordinal
+	}
+	if b.Pod == s.Master().Pod {
+		return 0
+	}
+	return b.Ordinal + 1
 }

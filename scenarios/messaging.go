@@ -362,6 +362,9 @@ func messageSize(ctx context.Context, t *T) {
 	body, res, err := send("at-limit", addon)
 	if err != nil {
 		t.Errorf("a %d-byte body (the addon's limit) was rejected: %v", addon, err)
+		if t.Target.Topology().Mode.DLedger {
+			t.dledgerEntryLimit(send)
+		}
 	} else {
 		cov := t.awaitCovered(ctx, master, topic, map[int]int64{0: res.QueueOffset})
 		t.Figure("dispatch_wait", float64(cov.waited.Milliseconds()), "ms")
@@ -398,4 +401,23 @@ func messageSize(ctx context.Context, t *T) {
 	} else {
 		t.Logf("the message sent after the over-limit one took offset %d, right after the last accepted one", res.QueueOffset)
 	}
+}
+
+// dledgerEntryBuffer is the buffer RocketMQ 4.9 encodes a DLedger entry in
+// (openmessaging/dledger DLedgerMmapFileStore, 4 MiB): in DLedger mode a
+// message takes one entry, so no body near it is stored, whatever
+// maxMessageSize says (apache/rocketmq#4521).
+const dledgerEntryBuffer = 4 << 20
+
+// dledgerEntryLimit explains a refused at-limit body in DLedger mode: it
+// sends a body 1 KiB under the entry buffer and says what the two
+// answers show.
+func (t *T) dledgerEntryLimit(send func(key string, size int) ([]byte, *primitive.SendResult, error)) {
+	under := dledgerEntryBuffer - 1024
+	if _, _, err := send("under-dledger-entry", under); err != nil {
+		t.Logf("in DLedger mode a %d-byte body was refused too: %v", under, err)
+		return
+	}
+	t.Errorf("in DLedger mode a %d-byte body is stored but one of the addon's maxMessageSize is not: RocketMQ 4.9 appends each message as one DLedger entry, "+
+		"encoded in a buffer of %d bytes (openmessaging/dledger DLedgerMmapFileStore; apache/rocketmq#4521), so with ENABLE_DLEDGER the addon's maxMessageSize=5242880 cannot be met", under, dledgerEntryBuffer)
 }

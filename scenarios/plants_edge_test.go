@@ -34,9 +34,18 @@ func shardsOf(c *local.Cluster) []scenarios.Shard {
 // bench runs: labels that drifted, a platform that advertises wrongly.
 type reshaped struct {
 	*local.Cluster
-	topo   func(scenarios.Topology) scenarios.Topology
-	shards func([]scenarios.Shard) []scenarios.Shard
-	labels bool // it labels roles, as a platform does
+	topo     func(scenarios.Topology) scenarios.Topology
+	shards   func([]scenarios.Shard) []scenarios.Shard
+	namesrvs func([]string) []string
+	labels   bool // it labels roles, as a platform does
+}
+
+func (r reshaped) Namesrvs(ctx context.Context) ([]string, error) {
+	ns, err := r.Cluster.Namesrvs(ctx)
+	if err != nil || r.namesrvs == nil {
+		return ns, err
+	}
+	return r.namesrvs(ns), nil
 }
 
 func (r reshaped) Topology() scenarios.Topology {
@@ -82,6 +91,13 @@ func advertisedElsewhere(c *local.Cluster) (scenarios.Target, func()) {
 		s[0].Brokers[1].Addr = "127.0.0.1:1"
 		return s
 	}})
+}
+
+// namesrvIsABroker lists a master's address as the namesrv: an ACL
+// broker, which refuses unsigned requests, where a namesrv would answer.
+func namesrvIsABroker(c *local.Cluster) (scenarios.Target, func()) {
+	master := shardsOf(c)[0].Master().Addr
+	return reshape(c, reshaped{namesrvs: func(ns []string) []string { return []string{master} }})
 }
 
 func mislabelledSlave(c *local.Cluster) (scenarios.Target, func()) {

@@ -12,6 +12,7 @@ import (
 	"github.com/rmqkb/conformance/internal/audit"
 	"github.com/rmqkb/conformance/internal/local"
 	"github.com/rmqkb/conformance/internal/testenv"
+	"github.com/rmqkb/conformance/manifests"
 	"github.com/rmqkb/conformance/reports"
 	"github.com/rmqkb/conformance/scenarios"
 )
@@ -45,43 +46,66 @@ type plant struct {
 type bench struct {
 	shards, replicas int
 	opts             []local.Option
+	mode             scenarios.Mode
+}
+
+// acl is an ACL-mode bench whose plain_acl.yml edit plants the fault.
+func acl(edit func(*local.ACLFile)) bench {
+	var opts []local.Option
+	if edit != nil {
+		opts = append(opts, local.WithACLFile(edit))
+	}
+	return bench{1, 2, opts, scenarios.Mode{ACL: true}}
 }
 
 var benches = map[string]bench{
 	// A conforming topology: every fault on it is planted per row.
-	"conforming": {2, 2, nil},
+	"conforming": {2, 2, nil, scenarios.Mode{}},
 	// Shards named as the seed names them, not as KubeBlocks does.
-	"seed-names": {2, 1, []local.Option{local.WithShardNames("broker-0", "broker-1")}},
+	"seed-names": {2, 1, []local.Option{local.WithShardNames("broker-0", "broker-1")}, scenarios.Mode{}},
 	// A slave that registers in another cluster.
-	"slave-elsewhere": {1, 2, brokerConfig(nil, nil, []string{"brokerClusterName=planted-elsewhere"})},
+	"slave-elsewhere": {1, 2, brokerConfig(nil, nil, []string{"brokerClusterName=planted-elsewhere"}), scenarios.Mode{}},
 	// A slave at brokerId 3 instead of its ordinal.
-	"slave-id": {1, 2, brokerConfig(nil, nil, []string{"brokerId=3"})},
+	"slave-id": {1, 2, brokerConfig(nil, nil, []string{"brokerId=3"}), scenarios.Mode{}},
 	// Asynchronous flushing and topic auto-creation: two keys, two cases.
-	"flush-autocreate": {1, 1, brokerConfig([]string{"flushDiskType=ASYNC_FLUSH", "autoCreateTopicEnable=true"}, nil, nil)},
+	"flush-autocreate": {1, 1, brokerConfig([]string{"flushDiskType=ASYNC_FLUSH", "autoCreateTopicEnable=true"}, nil, nil), scenarios.Mode{}},
 	// A master that waits on a slave kept from replicating.
-	"sync-master": {1, 2, brokerConfig(nil, []string{"brokerRole=SYNC_MASTER"}, []string{"haMasterAddress=127.0.0.1:1"})},
+	"sync-master": {1, 2, brokerConfig(nil, []string{"brokerRole=SYNC_MASTER"}, []string{"haMasterAddress=127.0.0.1:1"}), scenarios.Mode{}},
 	// A slave kept from replicating: its HA client dials where no master is.
-	"slave-blocked": {1, 2, brokerConfig(nil, nil, []string{"haMasterAddress=127.0.0.1:1"})},
+	"slave-blocked": {1, 2, brokerConfig(nil, nil, []string{"haMasterAddress=127.0.0.1:1"}), scenarios.Mode{}},
 	// Brokers that refuse bodies over 8 bytes.
-	"tiny-messages": {1, 2, brokerConfig([]string{"maxMessageSize=8"}, nil, nil)},
+	"tiny-messages": {1, 2, brokerConfig([]string{"maxMessageSize=8"}, nil, nil), scenarios.Mode{}},
 	// A limit below the addon's, and one above it.
-	"limit-1M":  {1, 1, brokerConfig([]string{"maxMessageSize=1048576"}, nil, nil)},
-	"limit-10M": {1, 1, brokerConfig([]string{"maxMessageSize=10485760"}, nil, nil)},
+	"limit-1M":  {1, 1, brokerConfig([]string{"maxMessageSize=1048576"}, nil, nil), scenarios.Mode{}},
+	"limit-10M": {1, 1, brokerConfig([]string{"maxMessageSize=10485760"}, nil, nil), scenarios.Mode{}},
 	// Brokers that create no subscription group on a consumer's first pull.
-	"no-group-autocreate": {1, 1, brokerConfig([]string{"autoCreateSubscriptionGroup=false"}, nil, nil)},
+	"no-group-autocreate": {1, 1, brokerConfig([]string{"autoCreateSubscriptionGroup=false"}, nil, nil), scenarios.Mode{}},
 	// Read-only brokers.
-	"read-only": {1, 1, brokerConfig([]string{"brokerPermission=4"}, nil, nil)},
+	"read-only": {1, 1, brokerConfig([]string{"brokerPermission=4"}, nil, nil), scenarios.Mode{}},
 	// A master whose store does not survive its recreation (a lost PVC).
-	"lost-volume": {1, 1, []local.Option{local.WithOnRecreate(lostStore)}},
+	"lost-volume": {1, 1, []local.Option{local.WithOnRecreate(lostStore)}, scenarios.Mode{}},
 	// A master that comes back as someone else and without its topics, so
 	// it refuses every write to them (a read-only broker would not: 4.9
 	// enforces brokerPermission on sends to ordered topics only).
 	"master-recreated": {1, 2, []local.Option{local.WithOnRecreate(both(
-		onMaster(appendConf("brokerRole=SYNC_MASTER")), onMaster(lostTopics)))}},
+		onMaster(appendConf("brokerRole=SYNC_MASTER")), onMaster(lostTopics)))}, scenarios.Mode{}},
 	// A slave that comes back at another brokerId, kept from replicating.
-	"slave-recreated": {1, 2, []local.Option{local.WithOnRecreate(onSlave(appendConf("brokerId=3", "haMasterAddress=127.0.0.1:1")))}},
+	"slave-recreated": {1, 2, []local.Option{local.WithOnRecreate(onSlave(appendConf("brokerId=3", "haMasterAddress=127.0.0.1:1")))}, scenarios.Mode{}},
 	// Brokers that register every 10 s instead of 30 s.
-	"period-10s": {1, 1, brokerConfig([]string{"registerNameServerPeriod=10000"}, nil, nil)},
+	"period-10s": {1, 1, brokerConfig([]string{"registerNameServerPeriod=10000"}, nil, nil), scenarios.Mode{}},
+	// ACL as the addon writes it: every fault on it is planted per row.
+	"acl": acl(nil),
+	// A global whitelist that covers the suite's address too.
+	"acl-whitelist-wide": acl(func(f *local.ACLFile) {
+		f.GlobalWhiteRemoteAddresses = append(f.GlobalWhiteRemoteAddresses, "127.0.1.*")
+	}),
+	// The account's own whitelist covers the suite: its signature is not
+	// checked from there, but a request must still name it.
+	"acl-account-whitelist": acl(func(f *local.ACLFile) { f.Accounts[0].WhiteRemoteAddress = "127.0.1.*" }),
+	// The brokers' account has another secret than the shard's Secret.
+	"acl-other-secret": acl(func(f *local.ACLFile) { f.Accounts[0].SecretKey = "Other2468" }),
+	// The account is not admin: it may not create topics.
+	"acl-not-admin": acl(func(f *local.ACLFile) { f.Accounts[0].Admin = false }),
 }
 
 // brokerConfig plants broker.conf keys: for every broker, for masters and
@@ -109,8 +133,8 @@ var table = []plant{
 	{"seed-names", "routing/brokers-registered", "shards are named broker-<3 characters>", "shards named broker-0 and broker-1", `shard "broker-0" is not named broker-<3 characters>`, nil},
 	{"slave-elsewhere", "routing/brokers-registered", "only the Cluster's name is registered", "a slave in cluster planted-elsewhere", `lists cluster "planted-elsewhere"`, nil},
 	{"slave-elsewhere", "routing/brokers-registered", "each broker's own config names its cluster, shard and brokerId", "a slave in cluster planted-elsewhere", `brokerClusterName="planted-elsewhere"`, nil},
-	{"slave-id", "routing/brokers-registered", "each broker is registered at brokerId = its ordinal, at its address", "a slave at brokerId 3", `brokerId 1 is ""`, nil},
-	{"conforming", "routing/brokers-registered", "each broker is registered at brokerId = its ordinal, at its address", "the target advertises a slave at another port", "expected 127.0.0.1:1", advertisedElsewhere},
+	{"slave-id", "routing/brokers-registered", "each broker is registered at the brokerId its role gives it, at its address", "a slave at brokerId 3", `brokerId 1 is ""`, nil},
+	{"conforming", "routing/brokers-registered", "each broker is registered at the brokerId its role gives it, at its address", "the target advertises a slave at another port", "expected 127.0.0.1:1", advertisedElsewhere},
 	{"conforming", "routing/brokers-registered", "nothing but the Cluster's shards is registered", "the Cluster asks for one shard fewer than run", "which is no shard of this cluster", oneShardHidden},
 	// routing/topic-create
 	{"flush-autocreate", "routing/topic-create", "no template topic TBW102 exists", "autoCreateTopicEnable=true", "TBW102", nil},
@@ -143,8 +167,8 @@ var table = []plant{
 	{"limit-10M", "messaging/message-size", "one byte more is rejected with MESSAGE_ILLEGAL", "maxMessageSize=10485760", "one over the limit, was accepted", nil},
 	{"limit-10M", "messaging/message-size", "the rejected message takes no queue offset", "maxMessageSize=10485760", "the over-limit message was stored", nil},
 	// replication/roles
-	{"sync-master", "replication/roles", "masters run as ASYNC_MASTER with brokerId 0", "brokerRole=SYNC_MASTER", "brokerRole=SYNC_MASTER", nil},
-	{"slave-id", "replication/roles", "slaves run as SLAVE with brokerId = ordinal", "a slave at brokerId 3", "brokerId=3", nil},
+	{"sync-master", "replication/roles", "default mode: masters run as ASYNC_MASTER with brokerId 0", "brokerRole=SYNC_MASTER", "brokerRole=SYNC_MASTER", nil},
+	{"slave-id", "replication/roles", "default mode: slaves run as SLAVE with brokerId = ordinal", "a slave at brokerId 3", "brokerId=3", nil},
 	{"flush-autocreate", "replication/roles", "every broker runs flushDiskType=SYNC_FLUSH", "flushDiskType=ASYNC_FLUSH", "flushDiskType=ASYNC_FLUSH", nil},
 	{"flush-autocreate", "replication/roles", "every broker runs autoCreateTopicEnable=false", "autoCreateTopicEnable=true", "autoCreateTopicEnable=true", nil},
 	{"conforming", "replication/roles", "a platform role label agrees with the broker's role", "a platform that labels a slave master", `role label "master", expected "slave"`, mislabelledSlave},
@@ -158,12 +182,12 @@ var table = []plant{
 	{"slave-blocked", "replication/slave-content", "each slave serves as many messages as its master", "a slave kept from replicating", "serves 0", nil},
 	{"conforming", "replication/slave-content", "each slave serves the same key and body at the same offset", "a slave read whose first key changed on the way", "slave rocketmq-cluster-broker-", changeSlaveKey},
 	// failover/kill-master
-	{"master-recreated", "failover/kill-master", "the master returns as brokerId 0 ASYNC_MASTER of its shard", "the master comes back as SYNC_MASTER", "came back with brokerRole=SYNC_MASTER", nil},
-	{"lost-volume", "failover/kill-master", "the master returns on its store", "the master's store is lost on recreation", "(it never covered the acknowledged offsets)", nil},
+	{"master-recreated", "failover/kill-master", "default mode: the master returns as brokerId 0 ASYNC_MASTER of its shard", "the master comes back as SYNC_MASTER", "came back with brokerRole=SYNC_MASTER", nil},
+	{"lost-volume", "failover/kill-master", "default mode: the master returns on its store", "the master's store is lost on recreation", "(it never covered the acknowledged offsets)", nil},
 	{"conforming", "failover/kill-master", "no acknowledged message is lost", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck},
 	{"conforming", "failover/kill-master", "no acknowledged message is read back twice", "a master read that returns one message twice", "duplicated 1", duplicateRead},
 	{"conforming", "failover/kill-master", "no send fails outside the fault window", "a send to the other shard that failed after the fault", "failed outside the fault window", failedAfterFault},
-	{"master-recreated", "failover/kill-master", "the shard takes writes again within one route refresh", "the master comes back without its topics", "took no write within 35s", nil},
+	{"master-recreated", "failover/kill-master", "default mode: the shard takes writes again within one route refresh", "the master comes back without its topics", "took no write within 35s", nil},
 	// failover/read-from-slave
 	{"slave-blocked", "failover/read-from-slave", "the slave held what was acknowledged before the kill", "a slave kept from replicating", "did not replicate its master", nil},
 	{"conforming", "failover/read-from-slave", "while the master is down, the slave serves every replicated message", "a slave read that comes back one message short", "replicated messages of", dropSlaveRead},
@@ -181,6 +205,12 @@ var table = []plant{
 	{"conforming", "failover/namesrv-restart", "writes go on from cached routes while it is down, no send failing", "a master frozen while the namesrv is down", "did not keep accepting writes", namesrvKillFreezesMaster},
 	{"conforming", "failover/namesrv-restart", "no send fails before the kill", "a send that failed before the kill", "failed outside the restart window", failedBeforeFault},
 	{"conforming", "failover/namesrv-restart", "no acknowledged message is lost", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck},
+	// accounts/acl-enforced
+	{"acl-whitelist-wide", "accounts/acl-enforced", "an unsigned request from outside the whitelist is refused with the ACL error", "a whitelist that covers the suite's address", "accepted an unsigned request from outside the whitelist", nil},
+	{"acl-account-whitelist", "accounts/acl-enforced", "a request signed with a wrong secret is refused", "an account whitelisted for the suite's address", "accepted a request signed with a wrong secret", nil},
+	{"acl-other-secret", "accounts/acl-enforced", "a request signed with the shard's rocketmq-admin account is accepted", "an account whose secret is not the Secret's", "refused a request signed with shard", nil},
+	{"acl-not-admin", "accounts/acl-enforced", "a message sent and read back with the account arrives intact", "an account that is not admin", "Need admin permission", nil},
+	{"acl", "accounts/acl-enforced", "the namesrv answers unsigned requests", "a namesrv that answers as an ACL broker does", "refused an unsigned request", namesrvIsABroker},
 	// accounts/no-leak: a secret in a written file that escaped redaction,
 	// through the same reports.Complete every command uses.
 	{"reports", "accounts/no-leak", "no file the run wrote holds a secret", "a diagnostics collector that writes a password outside diagnostics/", "in leaked.log line 2", nil},
@@ -193,7 +223,11 @@ func driftedRows() []plant {
 	var out []plant
 	for _, c := range scenarios.All() {
 		if slicesContains(c.Clauses, "walks every shard and broker the Cluster asks for") {
-			out = append(out, plant{"conforming", c.ID(), "walks every shard and broker the Cluster asks for", "labels drifted: the target lists no broker", "the target lists 0 broker shards", noShards})
+			b := "conforming"
+			if c.OnlyIn.ACL {
+				b = "acl"
+			}
+			out = append(out, plant{b, c.ID(), "walks every shard and broker the Cluster asks for", "labels drifted: the target lists no broker", "the target lists 0 broker shards", noShards})
 		}
 	}
 	return out
@@ -259,7 +293,7 @@ func runBench(t *testing.T, name string) {
 	if len(rows) == 0 {
 		t.Fatalf("bench %s has no plants", name)
 	}
-	c := testenv.Start(t, b.shards, b.replicas, b.opts...)
+	c := testenv.StartCluster(t, manifests.DefaultCluster().WithMode(b.mode).WithShape(b.shards, b.replicas), b.opts...)
 	// Rows whose fault is the bench itself share one run of their case.
 	shared := map[string]scenarios.Result{}
 	for _, p := range rows {
@@ -334,6 +368,13 @@ func TestPlantedLostVolume(t *testing.T)        { runBench(t, "lost-volume") }
 func TestPlantedMasterRecreated(t *testing.T)   { runBench(t, "master-recreated") }
 func TestPlantedSlaveRecreated(t *testing.T)    { runBench(t, "slave-recreated") }
 func TestPlantedPeriod10s(t *testing.T)         { runBench(t, "period-10s") }
+func TestPlantedACL(t *testing.T)               { runBench(t, "acl") }
+func TestPlantedACLWhitelistWide(t *testing.T)  { runBench(t, "acl-whitelist-wide") }
+func TestPlantedACLAccountWhitelist(t *testing.T) {
+	runBench(t, "acl-account-whitelist")
+}
+func TestPlantedACLOtherSecret(t *testing.T) { runBench(t, "acl-other-secret") }
+func TestPlantedACLNotAdmin(t *testing.T)    { runBench(t, "acl-not-admin") }
 
 // objectCovered lists, as "case|clause", the object clauses the deviating
 // fixtures of testenv.Deviations and testenv.LivePlants demonstrate. The

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,14 +19,21 @@ func init() {
 	register(
 		Case{
 			Suite: "replication", Name: "roles",
-			Promise: "Each shard's master runs as ASYNC_MASTER with brokerId 0 and each slave as SLAVE with brokerId = its ordinal; every broker runs flushDiskType=SYNC_FLUSH and autoCreateTopicEnable=false; where the platform labels roles, each broker's role label agrees with its own brokerRole.",
-			Description: "The addon's broker-setup.sh derives brokerId and role from the pod ordinal on first boot; its config template sets SYNC_FLUSH and no auto-create (facts sheet section 6). " +
-				"The seed says only 'ASYNC_MASTER/SLAVE'; the flush and auto-create settings come from the addon source. " +
-				"The label clause is checked where a platform sets kubeblocks.io/role (the kube target); the local target has no labels, and its evidence says so. " +
-				"On one replica there are no slaves, and the evidence says that too.",
-			Clauses: []string{clauseBrokers, "masters run as ASYNC_MASTER with brokerId 0", "slaves run as SLAVE with brokerId = ordinal", "every broker runs flushDiskType=SYNC_FLUSH", "every broker runs autoCreateTopicEnable=false", "a platform role label agrees with the broker's role"},
-			Needs:   []Capability{Messaging},
-			Run:     roles,
+			Promise: "In the default mode each shard's master runs as ASYNC_MASTER with brokerId 0 and each slave as SLAVE with brokerId = its ordinal, with DLedger off; " +
+				"in DLedger mode each shard has exactly one leader, SYNC_MASTER at brokerId 0 and registered there, its other members SLAVE at brokerId = member index + 1, each with the dLeger keys as the addon writes them and the same peers; " +
+				"every broker runs flushDiskType=SYNC_FLUSH and autoCreateTopicEnable=false; where the platform labels roles, each broker's role label agrees with its own brokerRole.",
+			Description: "The addon's broker-setup.sh derives brokerId and role from the pod ordinal on first boot, or in DLedger mode appends dLegerGroup=<shard>, dLegerSelfId=n<ordinal> and dLegerPeers naming every member at its dledger port; " +
+				"its config template sets SYNC_FLUSH and no auto-create (facts sheet section 6; modes-and-management.md section 3). " +
+				"With DLedger off nothing may listen on the dledger port (40911), which the addon declares anyway. " +
+				"The label clause is checked where a platform sets kubeblocks.io/role (the kube target); the local target has no labels, and its evidence says so, as it does when a shard has no slave.",
+			Clauses: []string{clauseBrokers,
+				"default mode: masters run as ASYNC_MASTER with brokerId 0", "default mode: slaves run as SLAVE with brokerId = ordinal",
+				"default mode: DLedger is off, with no dLeger keys and nothing on the DLedger port",
+				"DLedger mode: each shard has one leader, SYNC_MASTER at brokerId 0 in every namesrv", "DLedger mode: followers run as SLAVE at brokerId = member index + 1",
+				"DLedger mode: every member has the dLeger keys as the addon writes them", "DLedger mode: every member names the same peers",
+				"every broker runs flushDiskType=SYNC_FLUSH", "every broker runs autoCreateTopicEnable=false", "a platform role label agrees with the broker's role"},
+			Needs: []Capability{Messaging},
+			Run:   roles,
 		},
 		Case{
 			Suite: "replication", Name: "async-catch-up",
@@ -53,38 +62,54 @@ func init() {
 
 func roles(ctx context.Context, t *T) {
 	rc := t.admin()
+	dledger := t.Target.Topology().Mode.DLedger
 	labels := t.Target.Lacks(RoleLabels)
+	shards := t.shards(ctx)
 	slaves := 0
-	for _, s := range t.shards(ctx) {
+	for _, s := range shards {
+		peers := map[string][]string{} // dLegerPeers -> the members that name it
 		for _, b := range s.Brokers {
 			cfg, err := rc.BrokerConfig(ctx, b.Addr)
 			if err != nil {
 				t.Errorf("broker %s (%s): GET_BROKER_CONFIG: %v", b.Pod, b.Addr, err)
 				continue
 			}
-			wantRole, wantLabel := "SLAVE", "slave"
-			if b.Ordinal == 0 {
-				wantRole, wantLabel = "ASYNC_MASTER", "master"
-			} else {
+			master := b.Pod == s.Master().Pod
+			if !master {
 				slaves++
 			}
 			want := []struct{ key, value string }{
-				{"brokerRole", wantRole},
-				{"brokerId", strconv.Itoa(b.Ordinal)},
+				{"brokerId", strconv.Itoa(t.brokerID(s, b))},
 				{"flushDiskType", "SYNC_FLUSH"},
 				{"autoCreateTopicEnable", "false"},
 			}
+			role := map[bool]string{true: "ASYNC_MASTER", false: "SLAVE"}[master]
+			if dledger {
+				role = map[bool]string{true: "SYNC_MASTER", false: "SLAVE"}[master]
+				want = append(want, dLegerKeys(s, b)...)
+				peers[cfg["dLegerPeers"]] = append(peers[cfg["dLegerPeers"]], b.Pod)
+			} else {
+				t.dledgerOff(ctx, b, cfg)
+			}
+			want = append(want, struct{ key, value string }{"brokerRole", role})
 			for _, w := range want {
 				if got := cfg[w.key]; got != w.value {
 					t.Errorf("broker %s (shard %s, ordinal %d): %s=%s, the addon sets %s", b.Pod, s.Name, b.Ordinal, w.key, got, w.value)
 				}
 			}
+			wantLabel := map[bool]string{true: "master", false: "slave"}[master]
 			if labels == "" && b.RoleLabel != wantLabel {
 				t.Errorf("broker %s: role label %q, expected %q for brokerRole %s", b.Pod, b.RoleLabel, wantLabel, cfg["brokerRole"])
 			}
 			t.Logf("%s: brokerRole=%s brokerId=%s flushDiskType=%s autoCreateTopicEnable=%s label=%q",
 				b.Pod, cfg["brokerRole"], cfg["brokerId"], cfg["flushDiskType"], cfg["autoCreateTopicEnable"], b.RoleLabel)
 		}
+		if dledger && len(peers) > 1 {
+			t.Errorf("the members of shard %s name different peers: %v", s.Name, peers)
+		}
+	}
+	if dledger {
+		t.leadersRegistered(ctx, shards)
 	}
 	if labels != "" {
 		t.Logf("role labels not checked: %s", labels)
@@ -92,6 +117,85 @@ func roles(ctx context.Context, t *T) {
 	if slaves == 0 {
 		t.Logf("no slave to check: the topology has one broker per shard")
 	}
+}
+
+// dLegerKeys are the DLedger settings broker-setup.sh writes for b.
+func dLegerKeys(s Shard, b Broker) []struct{ key, value string } {
+	return []struct{ key, value string }{
+		{"enableDLegerCommitLog", "true"},
+		{"dLegerGroup", s.Name},
+		{"dLegerSelfId", "n" + strconv.Itoa(b.Ordinal)},
+	}
+}
+
+// dledgerOff checks a broker of the default mode runs no Raft member: the
+// switch is off, no dLeger key is set, and nothing listens on its
+// DLedger port (where the target knows it).
+func (t *T) dledgerOff(ctx context.Context, b Broker, cfg map[string]string) {
+	if v := cfg["enableDLegerCommitLog"]; v != "false" {
+		t.Errorf("broker %s: enableDLegerCommitLog=%s, but DLedger is off", b.Pod, v)
+	}
+	for _, k := range []string{"dLegerGroup", "dLegerPeers", "dLegerSelfId"} {
+		if v, ok := cfg[k]; ok && v != "" {
+			t.Errorf("broker %s: %s=%s, but DLedger is off", b.Pod, k, v)
+		}
+	}
+	if b.DLedgerAddr == "" {
+		return
+	}
+	d := net.Dialer{Timeout: time.Second}
+	if c, err := d.DialContext(ctx, "tcp", b.DLedgerAddr); err == nil {
+		c.Close()
+		t.Errorf("broker %s: something listens on its DLedger port (%s), but DLedger is off", b.Pod, b.DLedgerAddr)
+	}
+}
+
+// leadersRegistered checks every namesrv lists each shard's leader, and
+// only it, at brokerId 0, and every member of each shard's peers list.
+func (t *T) leadersRegistered(ctx context.Context, shards []Shard) {
+	rc := t.admin()
+	for _, ns := range t.namesrvs(ctx) {
+		ci, err := rc.ClusterInfo(ctx, ns)
+		if err != nil {
+			t.Errorf("namesrv %s: %v", ns, err)
+			continue
+		}
+		for _, s := range shards {
+			if got := ci.BrokerAddrTable[s.Name].BrokerAddrs[0]; got != s.Master().Addr {
+				t.Errorf("namesrv %s lists %q at brokerId 0 of %s; its leader is %s (%s)", ns, got, s.Name, s.Master().Pod, s.Master().Addr)
+			}
+		}
+	}
+	for _, s := range shards {
+		cfg, err := rc.BrokerConfig(ctx, s.Master().Addr)
+		if err != nil {
+			continue // reported above
+		}
+		for _, b := range s.Brokers {
+			if why := peerMissing(cfg["dLegerPeers"], b); why != "" {
+				t.Errorf("shard %s: dLegerPeers %q %s", s.Name, cfg["dLegerPeers"], why)
+			}
+		}
+	}
+}
+
+// peerMissing says how peers fails to name b as the addon does (member
+// n<ordinal> at its pod's address and DLedger port), or "".
+func peerMissing(peers string, b Broker) string {
+	id := "n" + strconv.Itoa(b.Ordinal) + "-"
+	for _, p := range strings.Split(peers, ";") {
+		if !strings.HasPrefix(p, id) {
+			continue
+		}
+		addr := strings.TrimPrefix(p, id)
+		host, port, _ := net.SplitHostPort(addr)
+		_, wantPort, _ := net.SplitHostPort(b.DLedgerAddr)
+		if addr == b.DLedgerAddr || strings.HasPrefix(host, b.Pod+".") && (wantPort == "" || port == wantPort) {
+			return ""
+		}
+		return fmt.Sprintf("names member %s at %s, not at %s's DLedger address %s", strings.TrimSuffix(id, "-"), addr, b.Pod, b.DLedgerAddr)
+	}
+	return fmt.Sprintf("names no member %s (%s)", strings.TrimSuffix(id, "-"), b.Pod)
 }
 
 func asyncCatchUp(ctx context.Context, t *T) {
@@ -199,6 +303,9 @@ func asyncCatchUp(ctx context.Context, t *T) {
 	t.Figure("lag_ms_p99", float64(l99.Microseconds())/1000, "ms")
 	t.Figure("lag_ms_max", float64(lmax.Microseconds())/1000, "ms")
 	t.Logf("load: %d messages/s per shard for %s; offsets sampled every %s", rate, loadFor, every)
+	if t.Target.Topology().Mode.DLedger {
+		t.Logf("DLedger mode: a write is acknowledged once a majority of the Raft group holds it, so the asynchronous clause (acknowledged without waiting for the slave) does not apply; the lag and catch-up clauses do")
+	}
 }
 
 func slaveContent(ctx context.Context, t *T) {

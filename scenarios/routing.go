@@ -17,10 +17,10 @@ func init() {
 	register(
 		Case{
 			Suite: "routing", Name: "brokers-registered",
-			Promise: "Every broker group of the Cluster is registered in every namesrv under the Cluster's name, named broker-<3 characters>, with the master at brokerId 0 and each slave at brokerId = its ordinal, at the address it advertises, and nothing else is registered; each broker's own config names the same cluster, shard and brokerId.",
+			Promise: "Every broker group of the Cluster is registered in every namesrv under the Cluster's name, named broker-<3 characters>, with the master at brokerId 0 and each slave at brokerId = its ordinal (in DLedger mode: the elected leader at 0, each follower at its member index + 1), at the address it advertises, and nothing else is registered; each broker's own config names the same cluster, shard and brokerId.",
 			Description: "Shard names follow KubeBlocks: broker-<3 random characters>, not broker-0/broker-1 as the seed's secret table suggests (facts sheet section 3). " +
 				"Reads GET_BROKER_CLUSTER_INFO from each namesrv and GET_BROKER_CONFIG from each broker.",
-			Clauses: []string{clauseBrokers, "only the Cluster's name is registered", "shards are named broker-<3 characters>", "each broker is registered at brokerId = its ordinal, at its address", "nothing but the Cluster's shards is registered", "each broker's own config names its cluster, shard and brokerId"},
+			Clauses: []string{clauseBrokers, "only the Cluster's name is registered", "shards are named broker-<3 characters>", "each broker is registered at the brokerId its role gives it, at its address", "nothing but the Cluster's shards is registered", "each broker's own config names its cluster, shard and brokerId"},
 			Needs:   []Capability{Messaging},
 			Run:     brokersRegistered,
 		},
@@ -83,8 +83,9 @@ func brokersRegistered(ctx context.Context, t *T) {
 				t.Errorf("namesrv %s: shard %s has %d registered brokers (%s), expected %d", ns, name, len(bd.BrokerAddrs), formatAddrs(bd.BrokerAddrs), len(s.Brokers))
 			}
 			for _, b := range s.Brokers {
-				if got := bd.BrokerAddrs[int64(b.Ordinal)]; got != b.Addr {
-					t.Errorf("namesrv %s: shard %s brokerId %d is %q, expected %s (%s, ordinal %d)", ns, name, b.Ordinal, got, b.Addr, b.Pod, b.Ordinal)
+				id := t.brokerID(s, b)
+				if got := bd.BrokerAddrs[int64(id)]; got != b.Addr {
+					t.Errorf("namesrv %s: shard %s brokerId %d is %q, expected %s (%s, ordinal %d)", ns, name, id, got, b.Addr, b.Pod, b.Ordinal)
 				}
 			}
 		}
@@ -101,7 +102,7 @@ func brokersRegistered(ctx context.Context, t *T) {
 				t.Errorf("broker %s (%s): GET_BROKER_CONFIG: %v", b.Pod, b.Addr, err)
 				continue
 			}
-			for key, want := range map[string]string{"brokerClusterName": topo.Cluster, "brokerName": s.Name, "brokerId": strconv.Itoa(b.Ordinal)} {
+			for key, want := range map[string]string{"brokerClusterName": topo.Cluster, "brokerName": s.Name, "brokerId": strconv.Itoa(t.brokerID(s, b))} {
 				if cfg[key] != want {
 					t.Errorf("broker %s: %s=%q, expected %q", b.Pod, key, cfg[key], want)
 				}

@@ -48,12 +48,19 @@ func (c Capability) Doing() string {
 // or the Cluster object.
 type Topology = topology.Topology
 
+// Mode is which of the addon's optional modes (ACL, DLedger) a Cluster runs.
+type Mode = topology.Mode
+
 // Broker is one broker process or pod, as the target knows it.
 type Broker struct {
 	Shard   string // brokerName, the shard's short component name (broker-xyz)
 	Ordinal int    // pod ordinal; the addon derives brokerId and role from it
 	Pod     string // pod name ({cluster}-{shard}-{ordinal}) or local process name
 	Addr    string // remoting address clients use (brokerIP1:listenPort)
+	// DLedgerAddr is where the broker's Raft member would listen (the
+	// addon's dledger port, 40911): in DLedger mode it does, otherwise
+	// nothing may. Empty where the target cannot tell.
+	DLedgerAddr string
 	// RoleLabel is the role the platform reports for it: the
 	// kubeblocks.io/role label on kube; empty where no platform labels
 	// roles (the local target).
@@ -63,14 +70,26 @@ type Broker struct {
 // Shard is one broker group.
 type Shard struct {
 	Name    string
-	Brokers []Broker // ordered by ordinal; Brokers[0] is the master by the addon's rule
+	Brokers []Broker // ordered by ordinal
+	// Leader is the index in Brokers of the shard's master: ordinal 0 by
+	// the addon's rule, or in DLedger mode the elected leader; -1 when the
+	// target finds none.
+	Leader int
 }
 
-// Master returns the broker at ordinal 0.
-func (s Shard) Master() Broker { return s.Brokers[0] }
+// Master returns the shard's master (Leader).
+func (s Shard) Master() Broker { return s.Brokers[s.Leader] }
 
-// Slaves returns the brokers after ordinal 0.
-func (s Shard) Slaves() []Broker { return s.Brokers[1:] }
+// Slaves returns every broker but the master.
+func (s Shard) Slaves() []Broker {
+	var out []Broker
+	for i, b := range s.Brokers {
+		if i != s.Leader {
+			out = append(out, b)
+		}
+	}
+	return out
+}
 
 // Target is what every scenario sees of a RocketMQ deployment. The local
 // launcher and the kube target implement it; scenarios know nothing else.

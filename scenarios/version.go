@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"time"
-
-	"github.com/rmqkb/conformance/internal/remoting"
 )
 
 // ServerVersion reads the RocketMQ version every broker reports
@@ -23,11 +20,7 @@ func ServerVersion(ctx context.Context, tgt Target) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("not read from the brokers: %w", err)
 	}
-	opts := []remoting.Option{remoting.WithTimeout(5 * time.Second)}
-	if ak, sk := tgt.Credentials(); ak != "" {
-		opts = append(opts, remoting.WithCredentials(ak, sk))
-	}
-	rc := remoting.New(opts...)
+	rc := adminClient(tgt)
 	defer rc.Close()
 	pods := map[string][]string{}
 	for _, s := range shards {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"time"
 )
 
 // Exit codes, the contract CI gates on.
@@ -137,3 +138,26 @@ type settingsFlag struct {
 
 func (s *settingsFlag) String() string     { return strings.Join(s.vals, ",") }
 func (s *settingsFlag) Set(v string) error { s.vals = append(s.vals, v); return nil }
+
+// optionalDuration is a duration flag that knows whether it was given, so
+// that a default can depend on other flags.
+type optionalDuration struct {
+	d   time.Duration
+	set bool
+}
+
+func (o *optionalDuration) String() string {
+	if !o.set {
+		return ""
+	}
+	return o.d.String()
+}
+
+func (o *optionalDuration) Set(v string) error {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return err
+	}
+	o.d, o.set = d, true
+	return nil
+}

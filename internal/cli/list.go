@@ -48,5 +48,14 @@ func needs(c scenarios.Case) string {
 	if c.MinReplicas > 1 {
 		out = append(out, fmt.Sprintf("%d+ replicas", c.MinReplicas))
 	}
+	if c.DLedgerMinReplicas > 1 {
+		out = append(out, fmt.Sprintf("%d+ replicas in dledger", c.DLedgerMinReplicas))
+	}
+	if c.OnlyIn != (scenarios.Mode{}) {
+		out = append(out, c.OnlyIn.String()+" mode")
+	}
+	if c.NotIn != (scenarios.Mode{}) {
+		out = append(out, "not in "+c.NotIn.String())
+	}
 	return strings.Join(out, ",")
 }

@@ -36,7 +36,7 @@ type runFlags struct {
 	slave         settingsFlag
 	version       string
 	portBase      int
-	recreateDelay time.Duration
+	recreateDelay optionalDuration
 
 	// kube target
 	kubeconfig  string
@@ -86,7 +86,7 @@ func (f *runFlags) register(fs *flagSet) {
 	fs.Var(&f.slave, "slave-config", "KEY=VALUE added to slaves' broker.conf (repeatable)")
 	fs.StringVar(&f.version, "rocketmq-version", "", "run exactly this RocketMQ server version (default: the pinned one, with its pinned fallbacks)")
 	fs.IntVar(&f.portBase, "port-base", 0, "use consecutive loopback ports from this one (default: free ports)")
-	fs.DurationVar(&f.recreateDelay, "recreate-delay", 2*time.Second, "how long a killed process stays down before it is recreated (stands in for pod recreation)")
+	fs.Var(&f.recreateDelay, "recreate-delay", "how long a killed process stays down before it is recreated, standing in for pod recreation (default 2s, 10s in DLedger mode)")
 }
 
 type flagSet = flag.FlagSet
@@ -142,8 +142,8 @@ func checkRun(f runFlags) (plan, error) {
 	if f.roleSettle < 0 {
 		return p, usagef("--role-settle %s: expected zero or more", f.roleSettle)
 	}
-	if f.recreateDelay < 0 {
-		return p, usagef("--recreate-delay %s: expected zero or more", f.recreateDelay)
+	if f.recreateDelay.d < 0 {
+		return p, usagef("--recreate-delay %s: expected zero or more", f.recreateDelay.d)
 	}
 	if strings.TrimSpace(f.reports) == "" {
 		return p, usagef("--reports: expected a folder")
@@ -181,7 +181,9 @@ func checkRun(f runFlags) (plan, error) {
 		local.WithBrokerConfig(sets["broker-config"], sets["master-config"], sets["slave-config"]),
 		local.WithKeep(f.keep),
 		local.WithPortBase(f.portBase),
-		local.WithRecreateDelay(f.recreateDelay),
+	}
+	if f.recreateDelay.set {
+		p.opts = append(p.opts, local.WithRecreateDelay(f.recreateDelay.d))
 	}
 	if f.version != "" {
 		p.opts = append(p.opts, local.WithServerVersion(f.version))

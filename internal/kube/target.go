@@ -2,7 +2,6 @@ package kube
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"sort"
@@ -39,7 +38,8 @@ type Target struct {
 
 	dialTimeout time.Duration
 	settle      time.Duration
-	ak, sk      string
+	ak, sk      string               // the account of the first shard
+	accounts    map[string][2]string // shard -> rocketmq-admin username, password
 
 	reachOnce sync.Once
 	reachErr  error
@@ -89,7 +89,7 @@ func New(ctx context.Context, cfg *rest.Config, ns, cluster string, opts ...Opti
 	}
 	t.topo.Cluster, t.topo.Namespace = cluster, ns
 	t.version = manifests.BrokerServiceVersion(cl.Object)
-	if aclEnabled(cl.GetAnnotations()) {
+	if t.topo.Mode.ACL {
 		if err := t.loadCredentials(ctx); err != nil {
 			return nil, err
 		}
@@ -102,30 +102,31 @@ func New(ctx context.Context, cfg *rest.Config, ns, cluster string, opts ...Opti
 	return t, nil
 }
 
-// aclEnabled reads the addon's switch: ENABLE_ACL in the Cluster
-// annotation kubeblocks.io/extra-env (facts sheet section 6).
-func aclEnabled(ann map[string]string) bool {
-	var env map[string]string
-	if json.Unmarshal([]byte(ann["kubeblocks.io/extra-env"]), &env) != nil {
-		return false
-	}
-	return strings.EqualFold(env["ENABLE_ACL"], "true")
-}
-
-// loadCredentials reads the rocketmq-admin account of the first shard;
-// every shard's is the same (seeded policy). The values stay in memory.
+// loadCredentials reads the rocketmq-admin account of every shard from
+// its Secret. The values stay in memory.
 func (t *Target) loadCredentials(ctx context.Context) error {
 	shards, err := t.shardNames(ctx)
 	if err != nil || len(shards) == 0 {
-		return fmt.Errorf("ACL is on: find a shard to read its account from: %v", err)
+		return fmt.Errorf("ACL is on: find the shards to read their accounts from: %v", err)
 	}
-	name := t.cluster + "-" + shards[0] + "-account-rocketmq-admin"
-	sec, err := t.cs.CoreV1().Secrets(t.ns).Get(ctx, name, metav1.GetOptions{})
-	if err != nil {
-		return fmt.Errorf("ACL is on: read Secret %s: %w", name, err)
+	t.accounts = map[string][2]string{}
+	for _, sh := range shards {
+		name := t.cluster + "-" + sh + "-account-rocketmq-admin"
+		sec, err := t.cs.CoreV1().Secrets(t.ns).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return fmt.Errorf("ACL is on: read Secret %s: %w", name, err)
+		}
+		t.accounts[sh] = [2]string{string(sec.Data["username"]), string(sec.Data["password"])}
 	}
-	t.ak, t.sk = string(sec.Data["username"]), string(sec.Data["password"])
+	t.ak, t.sk = t.accounts[shards[0]][0], t.accounts[shards[0]][1]
 	return nil
+}
+
+// CredentialsOf implements scenarios.CredentialsOf: the account of the
+// shard's own Secret.
+func (t *Target) CredentialsOf(shard string) (string, string) {
+	a := t.accounts[shard]
+	return a[0], a[1]
 }
 
 // Close releases the target's connections.

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rmqkb/conformance/internal/topology"
 	"github.com/rmqkb/conformance/manifests"
 )
 
@@ -13,15 +14,16 @@ import (
 
 func TestBrokerConfACL(t *testing.T) {
 	id := BrokerIdentity{Cluster: "rmq", Shard: "broker-x7k", Ordinal: 1, Port: 30911}
-	conf := brokerConf(id, true, nil, nil, nil)
-	if conf[0] != (Setting{"aclEnable", "true"}) {
-		t.Errorf("first line %v, want aclEnable=true as in the addon's template", conf[0])
+	acl := Template{ExtraEnv: true, Mode: topology.Mode{ACL: true}}
+	conf := brokerConf(id, acl, nil, nil, nil)
+	if conf[0] != (Setting{"aclEnable", "true"}) || conf[1] != (Setting{"enableDLegerCommitLog", "false"}) {
+		t.Errorf("first lines %v, want aclEnable=true and enableDLegerCommitLog=false as the addon's template renders the annotation", conf[:2])
 	}
 	if got, _ := conf.Get("brokerRole"); got != "SLAVE" {
 		t.Errorf("brokerRole %q", got)
 	}
 	// A user override still wins, as for every template key.
-	conf = brokerConf(id, true, []Setting{{"aclEnable", "false"}}, nil, nil)
+	conf = brokerConf(id, acl, []Setting{{"aclEnable", "false"}}, nil, nil)
 	if got, _ := conf.Get("aclEnable"); got != "false" || strings.Count(conf.String(), "aclEnable=") != 1 {
 		t.Errorf("override: %q in\n%s", got, conf)
 	}
@@ -32,17 +34,53 @@ func TestBrokerConfACL(t *testing.T) {
 
 func TestPlainACL(t *testing.T) {
 	a := &aclAccount{accessKey: "rocketmq-admin", secretKey: "it's-a-secret"}
-	got := plainACL(a)
-	want := "globalWhiteRemoteAddresses:\n  - 192.0.2.*\n\naccounts:\n" +
+	got := addonACL(a).String()
+	want := "globalWhiteRemoteAddresses:\n  - '127.0.0.*'\n\naccounts:\n" +
 		"  - accessKey: 'rocketmq-admin'\n    secretKey: 'it''s-a-secret'\n    admin: true\n"
 	if got != want {
 		t.Errorf("plain_acl.yml:\n%s\nwant:\n%s", got, want)
 	}
-	if strings.Contains(got, "127.") {
-		t.Error("the whitelist must not cover loopback, or no signature is ever checked")
+	if strings.HasPrefix(outsideWhitelist, "127.0.0.") {
+		t.Errorf("the suite's source %s is inside the whitelist %s", outsideWhitelist, aclWhitelist)
 	}
 	if got := toolsYML(a); got != "accessKey: 'rocketmq-admin'\nsecretKey: 'it''s-a-secret'\n" {
 		t.Errorf("tools.yml:\n%s", got)
+	}
+	f := addonACL(a)
+	f.Accounts[0].WhiteRemoteAddress, f.Accounts[0].DefaultTopicPerm, f.Accounts[0].Admin = "127.0.1.*", "DENY", false
+	if got := f.String(); !strings.Contains(got, "    whiteRemoteAddress: '127.0.1.*'\n    defaultTopicPerm: DENY\n    admin: false\n") {
+		t.Errorf("an edited account renders as:\n%s", got)
+	}
+}
+
+// TestAccountPassword: the generated rocketmq-admin password meets the
+// policy the addon gives the account (accounts/secret-keys checks Secrets
+// against the same), and two are not the same.
+func TestAccountPassword(t *testing.T) {
+	seen := map[string]bool{}
+	for i := 0; i < 50; i++ {
+		p, err := accountPassword()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var digits, upper, lower int
+		for _, r := range p {
+			switch {
+			case r >= '0' && r <= '9':
+				digits++
+			case r >= 'A' && r <= 'Z':
+				upper++
+			case r >= 'a' && r <= 'z':
+				lower++
+			}
+		}
+		if len(p) != 8 || digits != 6 || upper != 1 || lower != 1 {
+			t.Fatalf("password of %d characters, %d digits, %d upper, %d lower; the policy is 8, 6 and mixed case", len(p), digits, upper, lower)
+		}
+		seen[p] = true
+	}
+	if len(seen) < 45 {
+		t.Errorf("50 passwords, %d different", len(seen))
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -62,6 +63,19 @@ func Start(ctx context.Context, m manifests.Cluster, opts ...Option) (c *Cluster
 	if cfg.version == "" {
 		v := manifests.DefaultVersions()
 		cfg.version, cfg.fallbacks = v.RocketMQ.Server, v.RocketMQ.LocalFallbacks
+	}
+	if m.Mode().DLedger && !cfg.delaySet {
+		cfg.delay = dledgerRecreateDelay
+	}
+	if m.Mode().ACL && cfg.acl == nil {
+		// As KubeBlocks makes the rocketmq-admin account: a password to
+		// the account's policy, one per run, the same for every shard
+		// (the Cluster seeds it), kept in memory only.
+		pw, err := accountPassword()
+		if err != nil {
+			return nil, setupErr("configure ACL", err)
+		}
+		cfg.acl = &aclAccount{accessKey: adminAccount, secretKey: pw}
 	}
 	// With ACL the cluster's own calls (registration waits, override checks,
 	// role probes) sign like the addon's get-role.sh does.
@@ -128,7 +142,11 @@ func (c *Cluster) layout() error {
 		// Like init_acl: plain_acl.yml in the RocketMQ home's conf/, which
 		// every broker reads; and tools.yml there for MQAdmin. Both hold
 		// the secret, so only we may read them.
-		for f, text := range map[string]string{"plain_acl.yml": plainACL(a), "tools.yml": toolsYML(a)} {
+		file := addonACL(a)
+		if c.cfg.aclFile != nil {
+			c.cfg.aclFile(&file)
+		}
+		for f, text := range map[string]string{"plain_acl.yml": file.String(), "tools.yml": toolsYML(a)} {
 			if err := os.WriteFile(filepath.Join(c.home, "conf", f), []byte(text), 0o600); err != nil {
 				return setupErr("write ACL config", err)
 			}
@@ -155,13 +173,18 @@ func (c *Cluster) layout() error {
 			name = c.cfg.shardNames[s]
 		}
 		sh := &shard{name: name}
+		// Ports first: in DLedger mode every member's config names all.
+		var ids []BrokerIdentity
 		for o := 0; o < m.Broker.Replicas; o++ {
-			pod := fmt.Sprintf("%s-%s-%d", m.Name, name, o)
-			first, err := pp.take(brokerBlock, "broker "+pod)
+			first, err := pp.take(brokerBlock, fmt.Sprintf("broker %s-%s-%d", m.Name, name, o))
 			if err != nil {
 				return setupErr("plan ports", err)
 			}
-			id := BrokerIdentity{Cluster: m.Name, Shard: name, Ordinal: o, Port: first + 2}
+			ids = append(ids, BrokerIdentity{Cluster: m.Name, Shard: name, Ordinal: o, Port: first + 2})
+		}
+		for _, id := range ids {
+			id.Peers = dLegerPeers(ids)
+			pod := fmt.Sprintf("%s-%s-%d", m.Name, name, id.Ordinal)
 			b, err := c.brokerProcess(pod, id)
 			if err != nil {
 				return setupErr("write broker "+pod, err)
@@ -224,6 +247,15 @@ func (c *Cluster) namesrvProcess(pod string, port int) (*namesrv, error) {
 	return &namesrv{proc: p, addr: "127.0.0.1:" + strconv.Itoa(port)}, nil
 }
 
+// template is what the manifest's mode makes of broker.conf; WithACL
+// stands for ENABLE_ACL=true in the annotation.
+func (c *Cluster) template() Template {
+	mode := c.manifest.Mode()
+	mode.ACL = mode.ACL || c.cfg.acl != nil
+	_, annotated := c.manifest.Annotations()[manifests.ExtraEnvAnnotation]
+	return Template{ExtraEnv: annotated || c.cfg.acl != nil, Mode: mode}
+}
+
 func (c *Cluster) brokerProcess(pod string, id BrokerIdentity) (*broker, error) {
 	dir, err := c.podDir(pod)
 	if err != nil {
@@ -232,7 +264,7 @@ func (c *Cluster) brokerProcess(pod string, id BrokerIdentity) (*broker, error) 
 	// Like broker-setup.sh: the config lives on the store ("the PVC") and is
 	// written on first boot only, so identity survives a restart.
 	conf := filepath.Join(dir, "store", "broker.conf")
-	text := brokerConf(id, c.cfg.acl != nil, c.cfg.all, c.cfg.master, c.cfg.slave).String()
+	text := brokerConf(id, c.template(), c.cfg.all, c.cfg.master, c.cfg.slave).String()
 	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
 		return nil, err
 	}
@@ -285,13 +317,11 @@ func (c *Cluster) boot(ctx context.Context) error {
 	// none and replicates nothing until its next registration, up to 30 s
 	// later. KubeBlocks starts a shard's pods in parallel and lives with
 	// that once; the suite starts checking at once, so it avoids the race.
-	for _, masters := range []bool{true, false} {
-		var group []*broker
-		for _, b := range c.brokers() {
-			if b.id.Master() == masters {
-				group = append(group, b)
-			}
-		}
+	//
+	// In DLedger mode there is no such order: every member starts at
+	// once, as a Raft group forms, and the shard is ready once it has
+	// elected a leader.
+	for _, group := range c.bootGroups() {
 		for _, b := range group {
 			if err := b.proc.start(); err != nil {
 				return setupErr("start broker "+b.proc.name, err)
@@ -303,8 +333,50 @@ func (c *Cluster) boot(ctx context.Context) error {
 			}
 		}
 	}
+	if c.manifest.Mode().DLedger {
+		if err := c.awaitLeaders(ctx); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintf(c.cfg.progress, "  %d brokers registered in every namesrv after %s\n", len(c.brokers()), time.Since(start).Round(100*time.Millisecond))
 	return c.checkOverrides(ctx)
+}
+
+// bootGroups are the brokers in the order they start: masters, then
+// slaves; in DLedger mode all at once.
+func (c *Cluster) bootGroups() [][]*broker {
+	if c.manifest.Mode().DLedger {
+		return [][]*broker{c.brokers()}
+	}
+	var masters, slaves []*broker
+	for _, b := range c.brokers() {
+		if b.id.Master() {
+			masters = append(masters, b)
+		} else {
+			slaves = append(slaves, b)
+		}
+	}
+	return [][]*broker{masters, slaves}
+}
+
+// awaitLeaders waits until every namesrv lists, for every shard, one of
+// its brokers at brokerId 0: the shard's Raft group has a leader.
+func (c *Cluster) awaitLeaders(ctx context.Context) error {
+	return wait.Until(ctx, 200*time.Millisecond, "every shard to elect a DLedger leader", func(ctx context.Context) (bool, string, error) {
+		for _, n := range c.namesrvs {
+			ci, err := c.rc.ClusterInfo(ctx, n.addr)
+			if err != nil {
+				return false, err.Error(), nil
+			}
+			for _, s := range c.shards {
+				leader := ci.BrokerAddrTable[s.name].BrokerAddrs[0]
+				if !slices.ContainsFunc(s.brokers, func(b *broker) bool { return b.addr == leader }) {
+					return false, fmt.Sprintf("namesrv %s lists no leader of %s yet", n.addr, s.name), nil
+				}
+			}
+		}
+		return true, "", nil
+	})
 }
 
 // deadProcess turns a process that is down for good into a setup error

@@ -1,11 +1,12 @@
 package local
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/rmqkb/conformance/internal/topology"
 )
 
 // Setting is one key=value line of a Java properties file.
@@ -82,28 +83,47 @@ type BrokerIdentity struct {
 	Cluster string
 	Shard   string
 	Ordinal int
-	Port    int // listenPort; VIP is Port-2 and HA is Port+1
+	Port    int // listenPort; VIP is Port-2, HA Port+1 and DLedger Port+2
+	// Peers is the shard's dLegerPeers, n<ordinal>-<addr>:<dledger port>
+	// for every broker of the shard, in DLedger mode.
+	Peers string
 }
 
 // Master reports whether the addon makes this broker the master: ordinal 0.
+// In DLedger mode Raft decides; the ordinal then only picks which brokers
+// --master-config applies to.
 func (id BrokerIdentity) Master() bool { return id.Ordinal == 0 }
 
-// BrokerConf renders broker.conf as the addon does on a pod's first boot: the
-// ConfigMap template of rocketmq4-broker-config.tpl (without ACL and DLedger
-// extra-env), then what broker-setup.sh appends (brokerId = ordinal, role by
-// ordinal), then loopback addresses (the pod IP's stand-in), then the user's
-// overrides: every broker's, then the role's.
-func BrokerConf(id BrokerIdentity, all, master, slave []Setting) Settings {
-	return brokerConf(id, false, all, master, slave)
+// DLedgerPort is the port the broker's Raft member listens on in DLedger
+// mode (the addon's 40911).
+func (id BrokerIdentity) DLedgerPort() int { return id.Port + 2 }
+
+// Template is what the Cluster's kubeblocks.io/extra-env annotation makes
+// of the addon's broker.conf.
+type Template struct {
+	// ExtraEnv: the annotation names the switches, so the template writes
+	// aclEnable and enableDLegerCommitLog first, with their values.
+	ExtraEnv bool
+	Mode     topology.Mode
 }
 
-// brokerConf is BrokerConf, with the template's first line, aclEnable=true,
-// when acl is on (the addon renders it only when the Cluster's extra-env
-// carries ENABLE_ACL).
-func brokerConf(id BrokerIdentity, acl bool, all, master, slave []Setting) Settings {
+// BrokerConf renders broker.conf as the addon does on a pod's first boot
+// in its default mode; see brokerConf.
+func BrokerConf(id BrokerIdentity, all, master, slave []Setting) Settings {
+	return brokerConf(id, Template{}, all, master, slave)
+}
+
+// brokerConf renders broker.conf as the addon does on a pod's first boot:
+// the ConfigMap template of rocketmq4-broker-config.tpl, then what
+// broker-setup.sh appends (brokerId = ordinal and the role by ordinal; or,
+// in DLedger mode, the shard's Raft group, the broker's member id and every
+// member), then loopback addresses (the pod IP's stand-in), then the
+// user's overrides: every broker's, then the role's.
+func brokerConf(id BrokerIdentity, tpl Template, all, master, slave []Setting) Settings {
 	var s Settings
-	if acl {
-		s.Set("aclEnable", "true")
+	if tpl.ExtraEnv {
+		s.Set("aclEnable", strconv.FormatBool(tpl.Mode.ACL))
+		s.Set("enableDLegerCommitLog", strconv.FormatBool(tpl.Mode.DLedger))
 	}
 	s = append(s, Settings{
 		{"traceOn", "true"},
@@ -120,11 +140,17 @@ func brokerConf(id BrokerIdentity, acl bool, all, master, slave []Setting) Setti
 		{"maxMessageSize", "5242880"},
 		{"brokerClusterName", id.Cluster},
 		{"brokerName", id.Shard},
-		{"brokerId", strconv.Itoa(id.Ordinal)},
 	}...)
-	if id.Master() {
+	switch {
+	case tpl.Mode.DLedger:
+		s.Set("dLegerGroup", id.Shard)
+		s.Set("dLegerSelfId", "n"+strconv.Itoa(id.Ordinal))
+		s.Set("dLegerPeers", id.Peers)
+	case id.Master():
+		s.Set("brokerId", strconv.Itoa(id.Ordinal))
 		s.Set("brokerRole", "ASYNC_MASTER")
-	} else {
+	default:
+		s.Set("brokerId", strconv.Itoa(id.Ordinal))
 		s.Set("brokerRole", "SLAVE")
 	}
 	s.Set("brokerIP1", "127.0.0.1")
@@ -142,6 +168,17 @@ func brokerConf(id BrokerIdentity, acl bool, all, master, slave []Setting) Setti
 	return s
 }
 
+// dLegerPeers renders a shard's members as broker-setup.sh does, with
+// loopback addresses and each member's DLedger port in place of pod FQDNs
+// and 40911.
+func dLegerPeers(ids []BrokerIdentity) string {
+	var parts []string
+	for _, id := range ids {
+		parts = append(parts, fmt.Sprintf("n%d-127.0.0.1:%d", id.Ordinal, id.DLedgerPort()))
+	}
+	return strings.Join(parts, ";")
+}
+
 // logbackXML is the logging config every process gets: one file per
 // process, named by the rmq.logfile system property, so a failing process's
 // log can be quoted in the report.
@@ -155,72 +192,6 @@ const logbackXML = `<?xml version="1.0" encoding="UTF-8"?>
   <root level="INFO"><appender-ref ref="FILE"/></root>
 </configuration>
 `
-
-// aclAccount is the one plain-ACL account of WithACL.
-type aclAccount struct{ accessKey, secretKey string }
-
-// keys returns the pair, or two empty strings when ACL is off (a nil
-// account).
-func (a *aclAccount) keys() (accessKey, secretKey string) {
-	if a == nil {
-		return "", ""
-	}
-	return a.accessKey, a.secretKey
-}
-
-// aclMinLen: RocketMQ's PlainPermissionManager refuses keys of 6
-// characters or fewer, and its error message quotes both keys.
-const aclMinLen = 7
-
-// check validates the account before any file is written, so RocketMQ never
-// gets to print the secret in a refusal. Errors never quote the secret key.
-func (a *aclAccount) check() error {
-	if len(a.accessKey) < aclMinLen || len(a.secretKey) < aclMinLen {
-		return fmt.Errorf("ACL keys must be at least %d characters long (RocketMQ refuses shorter ones); the access key has %d, the secret key %d", aclMinLen, len(a.accessKey), len(a.secretKey))
-	}
-	for _, k := range []struct{ name, v string }{{"access key", a.accessKey}, {"secret key", a.secretKey}} {
-		for _, r := range k.v {
-			if r <= ' ' || r > '~' {
-				return errors.New("the ACL " + k.name + " may hold printable ASCII only, without blanks")
-			}
-		}
-	}
-	return nil
-}
-
-// aclWhitelist stands for the addon's globalWhiteRemoteAddresses. The addon
-// lists the /24 of every broker pod IP (e.g. 10.244.0.*). On loopback every
-// client, the suite's included, connects from 127.0.0.1, so the analogue,
-// 127.0.0.*, would whitelist everything and no signature would ever be
-// checked: ACL would be on in name only. Instead the list keeps the addon's
-// shape, one /24 wildcard, but names TEST-NET-1 (RFC 5737), documentation
-// space that no connection on this machine comes from, so the broker checks
-// every request's signature.
-const aclWhitelist = "192.0.2.*"
-
-// yamlQuote renders s as a single-quoted YAML scalar.
-func yamlQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
-// plainACL renders conf/plain_acl.yml as the addon's init_acl leaves it: its
-// template (an empty globalWhiteRemoteAddresses and accounts) with the
-// whitelist and one admin account inserted. The account has no
-// whiteRemoteAddress, as on the addon, so it must always sign.
-func plainACL(a *aclAccount) string {
-	return "globalWhiteRemoteAddresses:\n" +
-		"  - " + aclWhitelist + "\n" +
-		"\n" +
-		"accounts:\n" +
-		"  - accessKey: " + yamlQuote(a.accessKey) + "\n" +
-		"    secretKey: " + yamlQuote(a.secretKey) + "\n" +
-		"    admin: true\n"
-}
-
-// toolsYML renders conf/tools.yml, where mqadmin (MQAdminStartup) looks for
-// the account it signs with.
-func toolsYML(a *aclAccount) string {
-	return "accessKey: " + yamlQuote(a.accessKey) + "\n" +
-		"secretKey: " + yamlQuote(a.secretKey) + "\n"
-}
 
 // redactedLogbackXML is logbackXML for an ACL topology. RocketMQ logs the
 // whole ACL file at INFO when a broker loads it ("Broker plain acl conf data

@@ -3,6 +3,8 @@ package local
 import (
 	"strings"
 	"testing"
+
+	"github.com/rmqkb/conformance/internal/topology"
 )
 
 func TestBrokerConfLikeTheAddon(t *testing.T) {
@@ -131,5 +133,32 @@ func TestShardNames(t *testing.T) {
 	}
 	if len(taken) != 50 {
 		t.Errorf("names repeat: %d distinct of 50", len(taken))
+	}
+}
+
+// TestBrokerConfDLedger: in DLedger mode broker-setup.sh appends the Raft
+// group, the member id and every member instead of brokerId and role.
+func TestBrokerConfDLedger(t *testing.T) {
+	ids := []BrokerIdentity{
+		{Cluster: "rmq", Shard: "broker-x7k", Ordinal: 0, Port: 30911},
+		{Cluster: "rmq", Shard: "broker-x7k", Ordinal: 1, Port: 30916},
+		{Cluster: "rmq", Shard: "broker-x7k", Ordinal: 2, Port: 30921},
+	}
+	peers := dLegerPeers(ids)
+	if peers != "n0-127.0.0.1:30913;n1-127.0.0.1:30918;n2-127.0.0.1:30923" {
+		t.Errorf("dLegerPeers = %q", peers)
+	}
+	id := ids[1]
+	id.Peers = peers
+	conf := brokerConf(id, Template{ExtraEnv: true, Mode: topology.Mode{DLedger: true}}, nil, nil, nil)
+	for key, want := range map[string]string{"aclEnable": "false", "enableDLegerCommitLog": "true", "dLegerGroup": "broker-x7k", "dLegerSelfId": "n1", "dLegerPeers": peers} {
+		if got, _ := conf.Get(key); got != want {
+			t.Errorf("%s=%q, want %q", key, got, want)
+		}
+	}
+	for _, key := range []string{"brokerId", "brokerRole"} {
+		if v, ok := conf.Get(key); ok {
+			t.Errorf("%s=%s: in DLedger mode Raft decides, broker-setup.sh writes no %s", key, v, key)
+		}
 	}
 }

@@ -19,12 +19,14 @@ type config struct {
 	keep       bool
 	portBase   int
 	delay      time.Duration
+	delaySet   bool
 	progress   io.Writer
 	workDir    string
 	onRecreate func(Recreated) error
 	shardNames []string
 	timeout    time.Duration
 	acl        *aclAccount // nil: brokers run without ACL, the addon's default
+	aclFile    func(*ACLFile)
 }
 
 // WithServerVersion asks for RocketMQ version v, with fallbacks tried in
@@ -50,8 +52,18 @@ func WithKeep(keep bool) Option { return func(c *config) { c.keep = keep } }
 func WithPortBase(base int) Option { return func(c *config) { c.portBase = base } }
 
 // WithRecreateDelay sets how long a killed process stays down before the
-// supervisor starts it again: the stand-in for pod recreation.
-func WithRecreateDelay(d time.Duration) Option { return func(c *config) { c.delay = d } }
+// supervisor starts it again: the stand-in for pod recreation. The default
+// is 2 s, and 10 s in DLedger mode (see dledgerRecreateDelay).
+func WithRecreateDelay(d time.Duration) Option {
+	return func(c *config) { c.delay, c.delaySet = d, true }
+}
+
+// dledgerRecreateDelay keeps a killed DLedger member down long enough for
+// the survivors to notice and elect (three missed 2 s heartbeats, then a
+// vote), as a recreated pod on Kubernetes, whose container takes longer to
+// start than a JVM on loopback, is. Back sooner, the old leader would often
+// take its place again before anyone else is elected.
+const dledgerRecreateDelay = 10 * time.Second
 
 // WithProgress sends progress lines to w.
 func WithProgress(w io.Writer) Option { return func(c *config) { c.progress = w } }
@@ -85,18 +97,18 @@ func WithOnRecreate(f func(Recreated) error) Option { return func(c *config) { c
 // never gives.
 func WithShardNames(names ...string) Option { return func(c *config) { c.shardNames = names } }
 
-// WithACL runs the brokers the way the addon does with ENABLE_ACL=true:
-// broker.conf gets aclEnable=true and the RocketMQ home's conf/ holds a
-// plain_acl.yml with one admin account, accessKey/secretKey (the addon's
-// rocketmq-admin system account). The cluster's own calls, Credentials and
-// MQAdmin then use that account. RocketMQ refuses keys of 6 characters or
-// fewer; Start checks that first, and never quotes the secret key.
-//
-// Unlike on the addon, where the pod /24 is whitelisted, every request from
-// this machine must be signed here (see aclWhitelist). A slave's metadata sync
-// from its master is an unsigned request in RocketMQ 4.9, so with ACL and
-// more than one replica per shard slaves replicate messages (HA is not
-// subject to ACL) but do not learn new topics, groups or offsets.
+// WithACL runs the brokers the way the addon does with ENABLE_ACL=true,
+// with the account accessKey/secretKey in place of a generated
+// rocketmq-admin password: broker.conf gets aclEnable=true and the
+// RocketMQ home's conf/ holds plain_acl.yml (see addonACL). A manifest in
+// ACL mode gets the same without this option. RocketMQ refuses keys of 6
+// characters or fewer; Start checks that first, and never quotes the
+// secret key.
 func WithACL(accessKey, secretKey string) Option {
 	return func(c *config) { c.acl = &aclAccount{accessKey: accessKey, secretKey: secretKey} }
 }
+
+// WithACLFile lets edit change plain_acl.yml before the brokers read it:
+// tests plant an ACL the addon would not write (a whitelist that covers
+// the suite, an account whose secret is not the one the suite signs with).
+func WithACLFile(edit func(*ACLFile)) Option { return func(c *config) { c.aclFile = edit } }

@@ -9,10 +9,11 @@ import (
 	"strings"
 )
 
-// A broker listens on three ports around its listenPort: the VIP channel at
-// listenPort-2 and HA at listenPort+1. A block of four consecutive ports
-// [p-2, p+1] is kept per broker so co-located brokers never collide.
-const brokerBlock = 4
+// A broker listens on ports around its listenPort: the VIP channel at
+// listenPort-2, HA at listenPort+1 and, in DLedger mode, its Raft member at
+// listenPort+2. A block of five consecutive ports [p-2, p+2] is kept per
+// broker so co-located brokers never collide.
+const brokerBlock = 5
 
 // portPlan hands out loopback ports. With a base it hands out consecutive
 // ports from it and a busy one is an error naming it (bad input); without, it

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"syscall"
 
 	"github.com/rmqkb/conformance/scenarios"
@@ -51,15 +52,35 @@ func (c *Cluster) Namesrvs(context.Context) ([]string, error) { return c.namesrv
 
 // Shards implements scenarios.Target. There is no role label: no
 // platform watches the processes, and a label derived here from the
-// broker's own role would only ever agree with it.
-func (c *Cluster) Shards(context.Context) ([]scenarios.Shard, error) {
+// broker's own role would only ever agree with it. The master is ordinal 0
+// by the addon's rule or, in DLedger mode, the broker the first namesrv
+// lists at brokerId 0, the elected leader (none while an election runs).
+func (c *Cluster) Shards(ctx context.Context) ([]scenarios.Shard, error) {
+	var leaders map[string]string
+	if c.manifest.Mode().DLedger {
+		ci, err := c.rc.ClusterInfo(ctx, c.namesrvs[0].addr)
+		if err != nil {
+			return nil, fmt.Errorf("find the DLedger leaders: %w", err)
+		}
+		leaders = map[string]string{}
+		for name, bd := range ci.BrokerAddrTable {
+			leaders[name] = bd.BrokerAddrs[0]
+		}
+	}
 	var out []scenarios.Shard
 	for _, s := range c.shards {
 		sh := scenarios.Shard{Name: s.name}
-		for _, b := range s.brokers {
+		if leaders != nil {
+			sh.Leader = -1
+		}
+		for i, b := range s.brokers {
 			sh.Brokers = append(sh.Brokers, scenarios.Broker{
 				Shard: s.name, Ordinal: b.id.Ordinal, Pod: b.proc.name, Addr: b.addr,
+				DLedgerAddr: "127.0.0.1:" + strconv.Itoa(b.id.DLedgerPort()),
 			})
+			if leaders != nil && leaders[s.name] == b.addr {
+				sh.Leader = i
+			}
 		}
 		out = append(out, sh)
 	}
@@ -178,6 +199,17 @@ func (c *Cluster) processOf(pod string) (*process, error) {
 		return nil, err
 	}
 	return b.proc, nil
+}
+
+// ClientSource implements scenarios.Sourced: with ACL on, the suite's own
+// clients dial from a loopback address outside the brokers' whitelist, so
+// that, as from outside a pod network, every request they make must be
+// signed. Without ACL they dial as any client.
+func (c *Cluster) ClientSource() string {
+	if c.cfg.acl == nil {
+		return ""
+	}
+	return outsideWhitelist
 }
 
 // Credentials implements scenarios.Target: the WithACL account, or empty

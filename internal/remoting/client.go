@@ -25,6 +25,7 @@ type Client struct {
 	accessKey string
 	secretKey string
 	timeout   time.Duration
+	source    net.IP // local address to dial from; nil lets the kernel choose
 
 	opaque atomic.Int32 // request ids, unique per Client
 
@@ -58,6 +59,14 @@ func WithTimeout(d time.Duration) Option {
 			c.timeout = d
 		}
 	}
+}
+
+// WithSource dials every connection from the local IP address ip. On
+// loopback any 127.x.y.z is local, so a client can come from outside a
+// broker's ACL whitelist (127.0.0.*) as a client outside a pod network
+// would; an address that does not parse is ignored.
+func WithSource(ip string) Option {
+	return func(c *Client) { c.source = net.ParseIP(ip) }
 }
 
 // New returns a Client; it dials lazily, on the first request to each
@@ -144,7 +153,7 @@ func (c *Client) conn(ctx context.Context, addr string) (*conn, error) {
 		c.dialing[addr] = done
 		c.mu.Unlock()
 
-		cn, err := dial(ctx, addr)
+		cn, err := dial(ctx, addr, c.source)
 
 		c.mu.Lock()
 		delete(c.dialing, addr)

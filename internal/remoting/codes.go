@@ -6,6 +6,7 @@ import "strconv"
 // RequestCode values; they are exported so callers can match a
 // *ResponseError's Request field without repeating magic numbers.
 const (
+	SendMessage          = 10
 	PullMessage          = 11
 	UpdateAndCreateTopic = 17
 	GetAllTopicConfig    = 21
@@ -32,6 +33,7 @@ const (
 // requestNames lets errors name the request the way the Java source
 // does, so a failure message can be grepped against broker logs.
 var requestNames = map[int]string{
+	SendMessage:          "SEND_MESSAGE",
 	PullMessage:          "PULL_MESSAGE",
 	UpdateAndCreateTopic: "UPDATE_AND_CREATE_TOPIC",
 	GetAllTopicConfig:    "GET_ALL_TOPIC_CONFIG",

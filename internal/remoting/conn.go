@@ -27,9 +27,13 @@ type conn struct {
 	dead    chan struct{}           // closed when err is set
 }
 
-// dial connects to addr, bounded by ctx, and starts the reader.
-func dial(ctx context.Context, addr string) (*conn, error) {
+// dial connects to addr from source (when not nil), bounded by ctx, and
+// starts the reader.
+func dial(ctx context.Context, addr string, source net.IP) (*conn, error) {
 	var d net.Dialer
+	if source != nil {
+		d.LocalAddr = &net.TCPAddr{IP: source}
+	}
 	nc, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err

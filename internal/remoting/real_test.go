@@ -461,8 +461,15 @@ func randomKey(t *testing.T) string {
 func TestRealACL(t *testing.T) {
 	aclBroker, ak, sk, cluster := aclServers(t)
 	ctx := realCtx(t)
+	// The local topology whitelists its own /24, 127.0.0.*, as the addon
+	// whitelists the pods'; these clients come from outside it.
+	var from []remoting.Option
+	if cluster != nil {
+		from = append(from, remoting.WithSource(cluster.ClientSource()))
+	}
+	client := func(opts ...remoting.Option) *remoting.Client { return remoting.New(append(opts, from...)...) }
 
-	signed := remoting.New(remoting.WithCredentials(ak, sk))
+	signed := client(remoting.WithCredentials(ak, sk))
 	defer signed.Close()
 	if _, err := signed.BrokerConfig(ctx, aclBroker); err != nil {
 		t.Fatalf("signed request refused: %v", err)
@@ -474,24 +481,31 @@ func TestRealACL(t *testing.T) {
 	if err := signed.CreateTopic(ctx, aclBroker, remoting.TopicConfig{TopicName: topic, ReadQueueNums: 1, WriteQueueNums: 1}); err != nil {
 		t.Fatalf("signed create refused: %v", err)
 	}
-	// A body is part of the signed content too.
-	sent := sender{accessKey: ak, secretKey: sk}.send(ctx, t, aclBroker, topic, 0, []byte("signed body"), "ka", "tagA", false)
-	waitDispatched(ctx, t, signed, aclBroker, topic, 1)
-	res, err := signed.Pull(ctx, aclBroker, remoting.PullRequest{Group: "remoting_it_group", Topic: topic})
-	if err != nil || res.Status != remoting.Found {
-		t.Fatalf("signed pull: %+v %v", res, err)
+	// A body is part of the signed content too. (The test's own sender
+	// dials from 127.0.0.1, inside the local whitelist, so the signed
+	// send is the package's.)
+	res, err := signed.Send(ctx, aclBroker, remoting.SendRequest{Group: "remoting_it_group", Topic: topic, Body: []byte("signed body"), Properties: map[string]string{"KEYS": "ka", "TAGS": "tagA"}})
+	if err != nil || res.QueueOffset != 0 {
+		t.Fatalf("signed send: %+v %v", res, err)
 	}
-	checkPulled(t, res.Messages, []sentMessage{sent}, topic, aclBroker)
+	waitDispatched(ctx, t, signed, aclBroker, topic, 1)
+	pulled, err := signed.Pull(ctx, aclBroker, remoting.PullRequest{Group: "remoting_it_group", Topic: topic})
+	if err != nil || pulled.Status != remoting.Found {
+		t.Fatalf("signed pull: %+v %v", pulled, err)
+	}
+	if len(pulled.Messages) != 1 || pulled.Messages[0].Keys() != "ka" || string(pulled.Messages[0].Body) != "signed body" || pulled.Messages[0].MsgID != res.MsgID {
+		t.Errorf("signed pull returned %+v, want the signed message %s", pulled.Messages, res.MsgID)
+	}
 
 	// The broker refuses in its ACL hook, with SYSTEM_ERROR and the
 	// AclException in the remark.
 	var re *remoting.ResponseError
-	unsigned := remoting.New()
+	unsigned := client()
 	defer unsigned.Close()
 	if _, err := unsigned.BrokerConfig(ctx, aclBroker); !errors.As(err, &re) || !strings.Contains(re.Remark, "AclException") {
 		t.Errorf("unsigned request: want an ACL refusal, got %v", err)
 	}
-	wrong := remoting.New(remoting.WithCredentials(ak, sk+"x"))
+	wrong := client(remoting.WithCredentials(ak, sk+"x"))
 	defer wrong.Close()
 	if _, err := wrong.BrokerConfig(ctx, aclBroker); !errors.As(err, &re) || !strings.Contains(strings.ToLower(re.Remark), "signature") {
 		t.Errorf("wrong secret: want a signature refusal, got %v", err)

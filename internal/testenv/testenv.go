@@ -47,10 +47,15 @@ func Lock(t testing.TB) {
 // checks no process of it is left.
 func Start(t testing.TB, shards, replicas int, opts ...local.Option) *local.Cluster {
 	t.Helper()
+	return StartCluster(t, manifests.DefaultCluster().WithShape(shards, replicas), opts...)
+}
+
+// StartCluster is Start for a manifest of the caller's (another mode, say).
+func StartCluster(t testing.TB, m manifests.Cluster, opts ...local.Option) *local.Cluster {
+	t.Helper()
 	Lock(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	m := manifests.DefaultCluster().WithShape(shards, replicas)
 	c, err := local.Start(ctx, m, append([]local.Option{local.WithWorkDir(t.TempDir()), local.WithRecreateDelay(2 * time.Second)}, opts...)...)
 	if err != nil {
 		var se *local.SetupError

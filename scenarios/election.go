@@ -1,0 +1,236 @@
+package scenarios
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/rmqkb/conformance/internal/wait"
+	"github.com/rmqkb/conformance/scenarios/history"
+)
+
+// electionLimit bounds how long a Raft group may take to elect a new
+// leader and have it registered in every namesrv. RocketMQ's maintainers
+// verified DLedger failover within 10 s (apache/rocketmq#3482); a busy
+// machine gets three times that.
+const electionLimit = 30 * time.Second
+
+// election is one leader kill in DLedger mode and what followed it.
+type election struct {
+	victim   Broker
+	killAt   time.Time
+	leader   Broker        // the leader elected after the kill
+	elected  time.Duration // from the kill until every namesrv listed it at brokerId 0
+	err      error         // no leader elected in electionLimit
+	backAt   time.Time     // the victim registered again
+	backErr  error
+	identity map[string]string // the victim's config after its return
+	returned Broker            // the victim as it came back
+	identErr error
+	firstAck time.Duration // from the kill until the shard's first acknowledged write; 0 if none
+}
+
+// killLeader kills the leader of shard name under f's load, waits for a
+// new leader among the survivors, and for the victim to return. It
+// records; the cases judge.
+func (t *T) killLeader(ctx context.Context, f *faultRun, name string) *election {
+	s := t.shardNamed(ctx, name)
+	e := &election{victim: s.Master()}
+	f.h.FaultStart("kill leader " + e.victim.Pod)
+	e.killAt = time.Now()
+	if err := t.Target.Kill(ctx, e.victim); err != nil {
+		t.Erroredf("kill %s: %v", e.victim.Pod, err)
+	}
+	e.leader, e.err = t.awaitLeader(ctx, name, e.victim)
+	e.elected = time.Since(e.killAt)
+	e.backErr = t.Target.AwaitBack(ctx, e.victim)
+	e.backAt = time.Now()
+	f.h.FaultEnd("kill leader " + e.victim.Pod)
+	if e.backErr == nil {
+		e.returned = t.current(ctx, e.victim)
+		e.identity, e.identErr = t.admin().BrokerConfig(ctx, e.returned.Addr)
+	}
+	return e
+}
+
+// shardNamed re-reads the shards and returns the one called name.
+func (t *T) shardNamed(ctx context.Context, name string) Shard {
+	for _, s := range t.shards(ctx) {
+		if s.Name == name {
+			return s
+		}
+	}
+	t.Fatalf("shard %s is gone from the target", name)
+	return Shard{}
+}
+
+// awaitLeader waits until every namesrv lists a broker of shard name other
+// than old at brokerId 0, and returns it.
+func (t *T) awaitLeader(ctx context.Context, name string, old Broker) (Broker, error) {
+	rc := t.admin()
+	wctx, cancel := context.WithTimeout(ctx, electionLimit)
+	defer cancel()
+	var leader Broker
+	err := wait.Until(wctx, 50*time.Millisecond, "shard "+name+" to elect a leader other than "+old.Pod, func(ctx context.Context) (bool, string, error) {
+		s, err := t.Target.Shards(ctx)
+		if err != nil {
+			return false, err.Error(), nil
+		}
+		var members []Broker
+		for _, sh := range s {
+			if sh.Name == name {
+				members = sh.Brokers
+			}
+		}
+		addrs := map[string]bool{}
+		for _, ns := range t.namesrvs(ctx) {
+			ci, err := rc.ClusterInfo(ctx, ns)
+			if err != nil {
+				return false, err.Error(), nil
+			}
+			addrs[ci.BrokerAddrTable[name].BrokerAddrs[0]] = true
+		}
+		if len(addrs) != 1 {
+			return false, fmt.Sprintf("the namesrvs list %d brokers at brokerId 0", len(addrs)), nil
+		}
+		for _, b := range members {
+			if addrs[b.Addr] && b.Pod != old.Pod {
+				leader = b
+				return true, "", nil
+			}
+		}
+		return false, "no survivor leads yet", nil
+	})
+	return leader, err
+}
+
+// firstWrite waits up to limit for the first write acknowledged on shard
+// after from, and returns how long after from it came, or 0.
+func (f *faultRun) firstWrite(ctx context.Context, shard string, from time.Time, limit time.Duration) time.Duration {
+	if at := f.awaitWrites(ctx, shard, from, limit); !at.IsZero() {
+		return at.Sub(from)
+	}
+	return 0
+}
+
+// judgeElection fails t for what a leader kill broke: no leader elected in
+// time, the victim not back as a follower, the shard not writable again.
+func (t *T) judgeElection(e *election, s Shard) {
+	if e.err != nil {
+		t.Errorf("after %s was killed, shard %s elected no new leader within %s: %v", e.victim.Pod, s.Name, electionLimit, e.err)
+	} else {
+		t.Logf("%s was killed at %s; %s leads shard %s, registered in every namesrv %s later",
+			e.victim.Pod, e.killAt.Format("15:04:05.000"), e.leader.Pod, s.Name, e.elected.Round(time.Millisecond))
+	}
+	switch {
+	case e.backErr != nil:
+		t.Errorf("%s did not come back: %v", e.victim.Pod, e.backErr)
+	case e.identErr != nil:
+		t.Errorf("read the config of %s after its return: %v", e.returned.Pod, e.identErr)
+	default:
+		t.checkIdentity(e.identity, e.returned, "SLAVE", e.returned.Ordinal+1)
+	}
+}
+
+// dledgerKillMaster is failover/kill-master in DLedger mode: judged from
+// the shared kill of a leader.
+func dledgerKillMaster(t *T, k *masterKill) {
+	e := k.election
+	t.judgeElection(e, k.victimShard)
+	if e.err == nil {
+		t.Figure("leader_elected_after", float64(e.elected.Milliseconds()), "ms")
+	}
+	if e.firstAck == 0 {
+		t.Errorf("shard %s took no write within %s of the kill (the election, plus one route refresh, plus %s)", k.victimShard.Name, electionLimit+routeRefresh+boundSlack, boundSlack)
+	} else {
+		t.Figure("first_write_after_kill", float64(e.firstAck.Milliseconds()), "ms")
+		t.Logf("the load's first write to %s after the kill was acknowledged %s after it: rocketmq-client-go learns of the new leader at its next route refresh (every 30 s), so this figure is the election plus up to one refresh",
+			k.victimShard.Name, e.firstAck.Round(time.Millisecond))
+	}
+	end := e.killAt.Add(e.firstAck)
+	if e.firstAck == 0 {
+		end = time.Now()
+	}
+	k.f.failedOutside(t, map[string]history.Window{k.victimShard.Name: {Start: e.killAt, End: end}},
+		fmt.Sprintf("the fault window (shard %s, from the kill until it took writes again)", k.victimShard.Name))
+	k.f.judgeFinal(t, k.reads)
+	t.judgeMembers(k.members)
+}
+
+// memberRead is one member's read-back of a shard, to compare with its
+// leader's.
+type memberRead struct {
+	shard   string
+	leader  Broker
+	member  Broker
+	waited  time.Duration
+	missing []string // the leader's messages this member does not serve at their offsets
+	err     error
+}
+
+// readMembers reads topic from every follower of every shard, once each
+// covers its leader's offsets, and compares each message with the
+// leader's at the same offset: what a follower holds must be what was
+// committed (the class of apache/rocketmq#6509, acknowledged messages
+// truncated after an election).
+func (t *T) readMembers(ctx context.Context, topic string, queues int, reads map[string]*shardRead) []memberRead {
+	var out []memberRead
+	for _, s := range t.shards(ctx) {
+		leaderRead, ok := reads[s.Name]
+		if !ok {
+			continue
+		}
+		want := map[int]int64{}
+		for q, qr := range leaderRead.queues {
+			want[q] = qr.max - 1
+		}
+		for _, m := range s.Slaves() {
+			mr := memberRead{shard: s.Name, leader: s.Master(), member: m}
+			cov := t.awaitCovered(ctx, m, topic, want)
+			mr.waited = cov.waited
+			for q := 0; q < queues && mr.err == nil; q++ {
+				mine, err := t.readQueue(ctx, m.Addr, topic, q)
+				if err != nil {
+					mr.err = err
+					break
+				}
+				theirs, err := t.readQueue(ctx, s.Master().Addr, topic, q)
+				if err != nil {
+					mr.err = err
+					break
+				}
+				at := map[int64]string{}
+				for _, msg := range mine {
+					at[msg.QueueOffset] = msg.Keys()
+				}
+				for _, msg := range theirs {
+					if at[msg.QueueOffset] != msg.Keys() {
+						mr.missing = append(mr.missing, fmt.Sprintf("%s@%d/%d", msg.Keys(), q, msg.QueueOffset))
+					}
+				}
+			}
+			out = append(out, mr)
+		}
+	}
+	return out
+}
+
+// judgeMembers fails t for every follower that does not serve its
+// leader's messages at their offsets.
+func (t *T) judgeMembers(reads []memberRead) {
+	if len(reads) == 0 {
+		t.Errorf("no follower was read back: every member's content is part of the promise")
+	}
+	for _, mr := range reads {
+		switch {
+		case mr.err != nil:
+			t.Errorf("read follower %s of %s: %v", mr.member.Pod, mr.shard, mr.err)
+		case len(mr.missing) > 0:
+			t.Errorf("follower %s of %s does not serve %d of its leader %s's messages at their offsets (after waiting %s): %s",
+				mr.member.Pod, mr.shard, len(mr.missing), mr.leader.Pod, mr.waited.Round(time.Millisecond), strings.Join(mr.missing[:min(5, len(mr.missing))], ", "))
+		default:
+			t.Logf("follower %s of %s serves every message of its leader %s at the same offsets", mr.member.Pod, mr.shard, mr.leader.Pod)
+		}
+	}
+}
