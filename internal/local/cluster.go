@@ -215,7 +215,7 @@ func shardName(taken map[string]bool) string {
 
 func (c *Cluster) podDir(pod string) (string, error) {
 	dir := filepath.Join(c.dir, pod)
-	for _, d := range []string{"store", "logs"} {
+	for _, d := range []string{"store", "logs", "tmp"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
 			return "", err
 		}
@@ -223,12 +223,16 @@ func (c *Cluster) podDir(pod string) (string, error) {
 	return dir, nil
 }
 
+// jvm is the command line of a RocketMQ JVM whose files stay under dir.
+// java.io.tmpdir among them: every remoting server writes a self-signed
+// certificate there (Netty's SelfSignedCertificate, for RocketMQ's
+// permissive TLS mode), and a killed JVM never deletes it.
 func (c *Cluster) jvm(dir, appLog string, heapMiB int64) []string {
 	argv := []string{c.java.Path}
 	argv = append(argv, c.java.Flags()...)
 	return append(argv,
 		"-Xms"+strconv.FormatInt(heapMiB, 10)+"m", "-Xmx"+strconv.FormatInt(heapMiB, 10)+"m",
-		"-Duser.home="+dir, "-Drocketmq.home.dir="+c.home, "-Drmq.logfile="+appLog,
+		"-Duser.home="+dir, "-Djava.io.tmpdir="+filepath.Join(dir, "tmp"), "-Drocketmq.home.dir="+c.home, "-Drmq.logfile="+appLog,
 		"-cp", c.dist.Classpath())
 }
 

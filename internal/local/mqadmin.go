@@ -38,7 +38,7 @@ func (c *Cluster) MQAdmin(ctx context.Context, args ...string) (string, error) {
 		return "", errors.New("mqadmin: no sub-command")
 	}
 	dir := filepath.Join(c.dir, "mqadmin")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o755); err != nil {
 		return "", fmt.Errorf("mqadmin %s: %w", args[0], err)
 	}
 	argv := c.jvm(dir, filepath.Join(dir, "mqadmin.log"), mqadminHeapMiB)

@@ -21,6 +21,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -104,6 +105,28 @@ func TestOracle(t *testing.T) {
 	t.Run("getBrokerConfig", func(t *testing.T) { o.testGetBrokerConfig(ctx, t) })
 	t.Run("topicStatus", func(t *testing.T) { o.testTopicStatus(ctx, t, sent) })
 	t.Run("brokerStatus", func(t *testing.T) { o.testBrokerStatus(ctx, t, sent) })
+	t.Run("tmpdir", func(t *testing.T) { o.testTmpDir(t) })
+}
+
+// testTmpDir checks that the certificate every remoting server writes to
+// java.io.tmpdir lands in its process's folder, which Close removes, not in
+// the machine's /tmp, where a killed JVM would leave it.
+func (o *oracle) testTmpDir(t *testing.T) {
+	pods := []string{}
+	for _, s := range o.shards {
+		for _, b := range s.Brokers {
+			pods = append(pods, b.Pod)
+		}
+	}
+	if len(pods) == 0 {
+		t.Fatal("no broker to look at")
+	}
+	for _, pod := range pods {
+		certs, err := filepath.Glob(filepath.Join(o.c.Dir(), pod, "tmp", "*.crt"))
+		if err != nil || len(certs) == 0 {
+			t.Errorf("%s wrote no certificate in %s (err %v): java.io.tmpdir is not its own folder", pod, filepath.Join(o.c.Dir(), pod, "tmp"), err)
+		}
+	}
 }
 
 // written is what writeMessages left: messages per queue of its topic, by
