@@ -86,7 +86,7 @@ func (f *runFlags) register(fs *flagSet) {
 	fs.Var(&f.slave, "slave-config", "KEY=VALUE added to slaves' broker.conf (repeatable)")
 	fs.StringVar(&f.version, "rocketmq-version", "", "run exactly this RocketMQ server version (default: the pinned one, with its pinned fallbacks)")
 	fs.IntVar(&f.portBase, "port-base", 0, "use consecutive loopback ports from this one (default: free ports)")
-	fs.Var(&f.recreateDelay, "recreate-delay", "how long a killed process stays down before it is recreated, standing in for pod recreation (default 2s, 10s in DLedger mode)")
+	fs.Var(&f.recreateDelay, "recreate-delay", "how long a killed process stays down before it is recreated, standing in for pod recreation (default 2s; 10s for brokers in DLedger mode)")
 }
 
 type flagSet = flag.FlagSet
@@ -345,12 +345,12 @@ func finish(ctx context.Context, pr *progress, run scenarios.Run, dir string, st
 		pr.Printf("write reports: %v", err)
 		return ExitSetup
 	}
-	n := run.Counts()
-	pr.Printf("%d passed, %d failed, %d skipped, %d errored in %s; reports in %s",
-		n[scenarios.Passed], n[scenarios.Failed], n[scenarios.Skipped], n[scenarios.Errored], run.Duration.Round(100*time.Millisecond), dir)
 	if i := slices.IndexFunc(run.Results, func(r scenarios.Result) bool { return r.Case == scenarios.NoLeakCase }); i >= 0 && run.Results[i].Status != scenarios.Skipped {
 		pr.CaseDone(run.Results[i])
 	}
+	n := run.Counts()
+	pr.Printf("%d passed, %d failed, %d skipped, %d errored in %s; reports in %s",
+		n[scenarios.Passed], n[scenarios.Failed], n[scenarios.Skipped], n[scenarios.Errored], run.Duration.Round(100*time.Millisecond), dir)
 	return code
 }
 

@@ -64,9 +64,6 @@ func Start(ctx context.Context, m manifests.Cluster, opts ...Option) (c *Cluster
 		v := manifests.DefaultVersions()
 		cfg.version, cfg.fallbacks = v.RocketMQ.Server, v.RocketMQ.LocalFallbacks
 	}
-	if m.Mode().DLedger && !cfg.delaySet {
-		cfg.delay = dledgerRecreateDelay
-	}
 	if m.Mode().ACL && cfg.acl == nil {
 		// As KubeBlocks makes the rocketmq-admin account: a password to
 		// the account's policy, one per run, the same for every shard
@@ -275,7 +272,7 @@ func (c *Cluster) brokerProcess(pod string, id BrokerIdentity) (*broker, error) 
 	appLog := filepath.Join(dir, "logs", "broker.log")
 	argv := append(c.jvm(dir, appLog, Heap(c.manifest.Broker.MemoryLimit)), "org.apache.rocketmq.broker.BrokerStartup", "-c", conf)
 	env := append(os.Environ(), "NAMESRV_ADDR="+strings.Join(c.namesrvAddrs(), ";"))
-	p := newProcess(pod, dir, argv, env, filepath.Join(dir, "logs", "stdout.log"), appLog, c.cfg.delay)
+	p := newProcess(pod, dir, argv, env, filepath.Join(dir, "logs", "stdout.log"), appLog, c.brokerDelay())
 	p.onStart = func(gen int) error {
 		if gen == 1 || c.cfg.onRecreate == nil {
 			return nil
@@ -283,6 +280,16 @@ func (c *Cluster) brokerProcess(pod string, id BrokerIdentity) (*broker, error) 
 		return c.cfg.onRecreate(Recreated{Pod: pod, Master: id.Master(), Store: filepath.Join(dir, "store")})
 	}
 	return &broker{id: id, proc: p, addr: "127.0.0.1:" + strconv.Itoa(id.Port)}, nil
+}
+
+// brokerDelay is how long a killed broker stays down: the configured
+// delay, or in DLedger mode, unless one was set, dledgerRecreateDelay.
+// Namesrvs keep the configured delay in every mode.
+func (c *Cluster) brokerDelay() time.Duration {
+	if c.manifest.Mode().DLedger && !c.cfg.delaySet {
+		return dledgerRecreateDelay
+	}
+	return c.cfg.delay
 }
 
 func (c *Cluster) namesrvAddrs() []string {

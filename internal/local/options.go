@@ -53,7 +53,7 @@ func WithPortBase(base int) Option { return func(c *config) { c.portBase = base 
 
 // WithRecreateDelay sets how long a killed process stays down before the
 // supervisor starts it again: the stand-in for pod recreation. The default
-// is 2 s, and 10 s in DLedger mode (see dledgerRecreateDelay).
+// is 2 s, and for brokers in DLedger mode 10 s (see dledgerRecreateDelay).
 func WithRecreateDelay(d time.Duration) Option {
 	return func(c *config) { c.delay, c.delaySet = d, true }
 }
