@@ -79,7 +79,7 @@ func aclEnforced(ctx context.Context, t *T) {
 		}
 		m := s.Master()
 		signed := client(remoting.WithCredentials(ak, sk))
-		if _, err := signed.BrokerConfig(ctx, m.Addr); err != nil {
+		if _, err := brokerConfig(ctx, signed, m.Addr); err != nil {
 			t.Errorf("master %s refused a request signed with shard %s's account %s: %v", m.Pod, s.Name, ak, err)
 		} else {
 			t.Logf("master %s accepted a request signed with %s", m.Pod, ak)
@@ -101,7 +101,7 @@ func aclEnforced(ctx context.Context, t *T) {
 // expectACLRefusal checks that master m refuses rc's request with the
 // broker's ACL error, whose remark holds want.
 func (t *T) expectACLRefusal(ctx context.Context, rc *remoting.Client, m Broker, what, want string) {
-	_, err := rc.BrokerConfig(ctx, m.Addr)
+	_, err := brokerConfig(ctx, rc, m.Addr)
 	var re *remoting.ResponseError
 	switch {
 	case err == nil:

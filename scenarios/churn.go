@@ -10,20 +10,22 @@ import (
 	"github.com/rmqkb/conformance/scenarios/history"
 )
 
-// churnRounds is how many times in a row leader-churn kills a leader.
-const churnRounds = 3
+// churnRounds is how many times in a row leader-churn kills a leader. A
+// variable only so the planted-fault tests can run one round.
+var churnRounds = 3
 
 // leaderChurnCase is failover/leader-churn; failover.go registers it in
 // the suite's order.
 var leaderChurnCase = Case{
 	Suite: "failover", Name: "leader-churn",
 	Promise: fmt.Sprintf("In DLedger mode, with the leader of one shard killed %d times in a row under continuous load (each time the member that leads then, once the previous victim is back), "+
-		"a survivor is elected leader after every kill and every killed leader returns as a follower; every acknowledged message survives all elections: "+
+		"a survivor is elected leader after every kill, every killed leader returns as a follower, and where the platform labels roles the master label is on the registered leader after every election; every acknowledged message survives all elections: "+
 		"read back from the last leader, none is lost or duplicated, and every follower serves its leader's messages at their offsets.", churnRounds),
 	Description: "Besides the client load, a writer follows the leader itself (it sends straight to whichever broker the namesrv lists at brokerId 0, with the suite's remoting client), " +
 		"so writes are acknowledged between elections even though rocketmq-client-go learns of a new leader only at its next route refresh. " +
 		"Each election's time is reported. This is the failure class of apache/rocketmq#6509, where acknowledged messages were truncated after a re-election.",
-	Clauses: []string{clauseBrokers, "a survivor is elected leader after every kill", "every killed leader returns as a follower", clauseNotLost,
+	Clauses: []string{clauseBrokers, "a survivor is elected leader after every kill", "every killed leader returns as a follower",
+		"the master label is on the registered leader after every election", clauseNotLost,
 		"no acknowledged message is read back twice", "every follower serves its leader's messages at their offsets"},
 	Needs:              []Capability{Messaging, Faults},
 	OnlyIn:             Mode{DLedger: true},
@@ -84,14 +86,7 @@ func (t *T) followLeader(ctx context.Context, f *faultRun, shard string) *leader
 	go func() {
 		defer close(w.done)
 		defer rc.Close()
-		tick := time.NewTicker(20 * time.Millisecond) // the write rate, not a wait
-		defer tick.Stop()
-		for n := 0; ; n++ {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			}
+		paced(ctx, 20*time.Millisecond, func(n int) {
 			key := fmt.Sprintf("%s-leader-%s-%d", f.topic, shard, n)
 			f.h.Invoke(key, shard)
 			res, err := w.send(ctx, rc, ns, shard, remoting.SendRequest{
@@ -100,13 +95,13 @@ func (t *T) followLeader(ctx context.Context, f *faultRun, shard string) *leader
 			})
 			if err != nil {
 				f.h.Fail(key, shard, err)
-				continue
+				return
 			}
 			f.h.Ack(key, shard, res.QueueID, res.QueueOffset)
 			w.mu.Lock()
 			w.n++
 			w.mu.Unlock()
-		}
+		})
 	}()
 	return w
 }

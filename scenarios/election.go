@@ -3,6 +3,7 @@ package scenarios
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,6 +30,8 @@ type election struct {
 	returned Broker            // the victim as it came back
 	identErr error
 	firstAck time.Duration // from the kill until the shard's first acknowledged write; 0 if none
+	labels   string        // how the role labels disagree with the registered leader after the return; "" if they agree
+	labelled bool          // the target has role labels, and they were checked
 }
 
 // killLeader kills the leader of shard name under f's load, waits for a
@@ -56,10 +59,72 @@ func (t *T) killLeader(ctx context.Context, f *faultRun, name string) *election 
 	e.backAt = time.Now()
 	f.h.FaultEnd("kill leader " + e.victim.Pod)
 	if e.backErr == nil {
-		e.returned = t.current(ctx, e.victim)
-		e.identity, e.identErr = t.admin().BrokerConfig(ctx, e.returned.Addr)
+		e.returned, e.identity, e.identErr = t.returned(ctx, e.victim)
+		if t.Target.Lacks(RoleLabels) == "" {
+			e.labelled, e.labels = true, t.awaitLeaderLabel(ctx, name)
+		}
 	}
 	return e
+}
+
+// labelSettle bounds how long a platform's role labels may take to agree
+// with a new leader: the addon's role probe runs every 5 s, and a label
+// counts once it held still for two periods; a busy machine gets a margin.
+const labelSettle = 30 * time.Second
+
+// awaitLeaderLabel waits until exactly one member of shard name is
+// labelled master and it is the broker every namesrv lists at brokerId 0,
+// and returns "" or, after labelSettle, how they disagree (the class of
+// apecloud/kubeblocks#10082, a master label missing after restarts in
+// DLedger mode).
+func (t *T) awaitLeaderLabel(ctx context.Context, name string) string {
+	wctx, cancel := context.WithTimeout(ctx, labelSettle)
+	defer cancel()
+	var why string
+	wait.Until(wctx, 500*time.Millisecond, "the master label of "+name+" to agree with its leader", func(ctx context.Context) (bool, string, error) {
+		why = t.leaderLabelMismatch(ctx, name)
+		return why == "", why, nil
+	})
+	return why
+}
+
+// leaderLabelMismatch says how shard name's master labels disagree with
+// the broker the namesrvs list at brokerId 0, or "".
+func (t *T) leaderLabelMismatch(ctx context.Context, name string) string {
+	shards, err := t.Target.Shards(ctx)
+	if err != nil {
+		return err.Error()
+	}
+	var masters []string
+	addrOf := map[string]string{}
+	for _, s := range shards {
+		if s.Name != name {
+			continue
+		}
+		for _, b := range s.Brokers {
+			addrOf[b.Addr] = b.Pod
+			if b.RoleLabel == "master" {
+				masters = append(masters, b.Pod)
+			}
+		}
+	}
+	var registered []string
+	for _, ns := range t.namesrvs(ctx) {
+		ci, err := t.admin().ClusterInfo(ctx, ns)
+		if err != nil {
+			return err.Error()
+		}
+		if p := addrOf[ci.BrokerAddrTable[name].BrokerAddrs[0]]; !slices.Contains(registered, p) {
+			registered = append(registered, p)
+		}
+	}
+	switch {
+	case len(masters) != 1:
+		return fmt.Sprintf("%d members of %s are labelled master (%s), expected exactly one", len(masters), name, strings.Join(masters, ", "))
+	case len(registered) != 1 || registered[0] != masters[0]:
+		return fmt.Sprintf("%s is labelled master, but the namesrvs list %q at brokerId 0 of %s", masters[0], registered, name)
+	}
+	return ""
 }
 
 // shardNamed re-reads the shards and returns the one called name.
@@ -138,6 +203,14 @@ func (t *T) judgeElection(e *election, s Shard) {
 		t.Errorf("read the config of %s after its return: %v", e.returned.Pod, e.identErr)
 	default:
 		t.checkIdentity(e.identity, e.returned, "SLAVE", e.returned.Ordinal+1)
+	}
+	switch {
+	case !e.labelled:
+		t.Logf("role labels not checked after the election: %s", t.Target.Lacks(RoleLabels))
+	case e.labels != "":
+		t.Errorf("after the election in %s, within %s: %s", s.Name, labelSettle, e.labels)
+	default:
+		t.Logf("after the election, the master label of %s is on its registered leader", s.Name)
 	}
 }
 

@@ -13,6 +13,14 @@ import (
 // plant that freezes a broker must keep it frozen longer.
 const SendTimeout = sendTimeout
 
+// OneChurnRound makes failover/leader-churn kill one leader instead of
+// three, for plants that need only one election to show their clause
+// failing; it returns the undo.
+func OneChurnRound() func() {
+	churnRounds = 1
+	return func() { churnRounds = 3 }
+}
+
 // The edge plants, for the planted-fault table (plants_test.go). Each
 // setter returns the function that removes the plant.
 
@@ -25,6 +33,12 @@ func PlantDelivery(f func(who string, msgs []*primitive.MessageExt) []*primitive
 // PlantRead passes what every direct broker read returns through f.
 func PlantRead(f func(addr string, msgs []remoting.Message) []remoting.Message) func() {
 	return plants.set(func(p *edgePlants) { p.readMsg = f })
+}
+
+// PlantConfig passes every broker config the cases read through f, which
+// may change it in place.
+func PlantConfig(f func(addr string, cfg map[string]string)) func() {
+	return plants.set(func(p *edgePlants) { p.config = f })
 }
 
 // PlantSampling runs f before every commit-log offset sample.
@@ -52,6 +66,6 @@ func (p *edgePlants) set(change func(*edgePlants)) func() {
 	return func() {
 		p.mu.Lock()
 		defer p.mu.Unlock()
-		p.deliver, p.readMsg, p.sample, p.loaded, p.judge = nil, nil, nil, nil, nil
+		p.deliver, p.readMsg, p.config, p.sample, p.loaded, p.judge = nil, nil, nil, nil, nil, nil
 	}
 }

@@ -29,7 +29,7 @@ func init() {
 			Suite: "failover", Name: "kill-master",
 			Promise: "With a shard's master killed under continuous load, no message acknowledged before, during or after the kill is lost or duplicated, and no send fails outside the fault window. " +
 				"In the default mode the master returns as brokerId 0 ASYNC_MASTER with the same brokerName on its store, and the shard takes writes again within one route refresh (30 s, plus 5 s) of its return. " +
-				"In DLedger mode a survivor is elected leader and registered in every namesrv within 30 s, the shard takes writes again within that plus one route refresh, the killed broker returns as a follower, and every follower serves its leader's messages at their offsets.",
+				"In DLedger mode a survivor is elected leader and registered in every namesrv within 30 s, the shard takes writes again within that plus one route refresh, the killed broker returns as a follower, where the platform labels roles exactly one member is labelled master and it is the registered leader, and every follower serves its leader's messages at their offsets.",
 			Description: "Without DLedger (the addon's default) there is no failover: the platform recreates the master pod on its PVC and the shard takes no writes meanwhile; the write-unavailability window is measured. " +
 				"The load's producer refreshes routes every 30 s and drops the master's address while it is down, so the fault window runs from the kill until the shard takes writes again, up to one refresh after the master is back. " +
 				"In DLedger mode the time to elect a leader and the time to the load's first acknowledged write to the shard are reported apart: the second includes up to one route refresh of the producer. " +
@@ -38,7 +38,8 @@ func init() {
 			Clauses: []string{clauseBrokers,
 				"default mode: the master returns as brokerId 0 ASYNC_MASTER of its shard", "default mode: the master returns on its store", "default mode: the shard takes writes again within one route refresh",
 				"DLedger mode: a survivor is elected leader within 30 s", "DLedger mode: the shard takes writes again within the election and one route refresh",
-				"DLedger mode: the killed leader returns as a follower", "DLedger mode: every follower serves its leader's messages at their offsets",
+				"DLedger mode: the killed leader returns as a follower", "DLedger mode: the master label is on the registered leader after the election",
+				"DLedger mode: every follower serves its leader's messages at their offsets",
 				clauseNotLost, "no acknowledged message is read back twice", "no send fails outside the fault window"},
 			Needs:              []Capability{Messaging, Faults},
 			DLedgerMinReplicas: 3,
@@ -209,6 +210,13 @@ func (t *T) checkIdentity(cfg map[string]string, b Broker, role string, id int) 
 	t.Logf("%s came back as %s brokerId %s of %s", b.Pod, cfg["brokerRole"], cfg["brokerId"], cfg["brokerName"])
 }
 
+// returned reads a killed broker as it came back, and its config.
+func (t *T) returned(ctx context.Context, victim Broker) (Broker, map[string]string, error) {
+	b := t.current(ctx, victim)
+	cfg, err := brokerConfig(ctx, t.admin(), b.Addr)
+	return b, cfg, err
+}
+
 // down reports whether nothing accepts connections at addr.
 func down(addr string) bool {
 	c, err := net.DialTimeout("tcp", addr, 300*time.Millisecond)
@@ -253,8 +261,8 @@ func killSlave(ctx context.Context, t *T) {
 	f.h.FaultEnd("kill " + victim.Pod)
 	t.Figure("back_registered_after", float64(backAt.Sub(killAt).Milliseconds()), "ms")
 	f.keptWriting(t, history.Window{Start: killAt, End: backAt}, "")
-	victim = t.current(ctx, victim)
-	if cfg, err := t.admin().BrokerConfig(ctx, victim.Addr); err != nil {
+	victim, cfg, err := t.returned(ctx, victim)
+	if err != nil {
 		t.Errorf("read the config of %s after its return: %v", victim.Pod, err)
 	} else {
 		t.checkIdentity(cfg, victim, "SLAVE", t.brokerID(t.shardNamed(ctx, sh.Name), victim))
@@ -275,8 +283,7 @@ func killSlave(ctx context.Context, t *T) {
 func namesrvRestart(ctx context.Context, t *T) {
 	f := t.startFaultRun(ctx, "conformance-namesrv")
 	rc := t.admin()
-	const addonPeriod = 30 * time.Second
-	period := t.registrationPeriod(ctx, f.shards, addonPeriod)
+	period := t.registrationPeriod(ctx, f.shards, addonRegisterPeriod)
 	f.h.FaultStart("kill namesrv 0")
 	killAt := time.Now()
 	if err := t.Target.KillNamesrv(ctx, 0); err != nil {
@@ -291,7 +298,7 @@ func namesrvRestart(ctx context.Context, t *T) {
 	ns := t.namesrvs(ctx)[0] // fresh: a recreated namesrv pod has a new address
 	// Wait past the bound so that a slow re-registration is measured, not
 	// only cut off.
-	wctx, cancel := context.WithTimeout(ctx, max(period, addonPeriod)+boundSlack+10*time.Second)
+	wctx, cancel := context.WithTimeout(ctx, max(period, addonRegisterPeriod)+boundSlack+10*time.Second)
 	defer cancel()
 	err := wait.Until(wctx, 100*time.Millisecond, "every broker to register again with namesrv "+ns, func(ctx context.Context) (bool, string, error) {
 		ci, err := rc.ClusterInfo(ctx, ns)
@@ -319,8 +326,8 @@ func namesrvRestart(ctx context.Context, t *T) {
 	switch {
 	case err != nil:
 		t.Errorf("%v", err)
-	case took > addonPeriod+boundSlack:
-		t.Errorf("every broker registered again with namesrv %s only %s after it came back: more than one registration period (%s) plus %s", ns, took.Round(time.Millisecond), addonPeriod, boundSlack)
+	case took > addonRegisterPeriod+boundSlack:
+		t.Errorf("every broker registered again with namesrv %s only %s after it came back: more than one registration period (%s) plus %s", ns, took.Round(time.Millisecond), addonRegisterPeriod, boundSlack)
 	}
 	if err == nil {
 		t.Figure("reregistered_after", float64(took.Milliseconds()), "ms")
@@ -356,7 +363,7 @@ func (t *T) registrationPeriod(ctx context.Context, shards []Shard, want time.Du
 	var seen []string
 	for _, s := range shards {
 		for _, b := range s.Brokers {
-			cfg, err := t.admin().BrokerConfig(ctx, b.Addr)
+			cfg, err := brokerConfig(ctx, t.admin(), b.Addr)
 			if err != nil {
 				t.Fatalf("read the config of %s: %v", b.Pod, err)
 			}

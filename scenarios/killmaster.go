@@ -76,8 +76,7 @@ func (t *T) runKillMaster(ctx context.Context) *masterKill {
 	k.backAt = time.Now()
 	f.h.FaultEnd("kill " + k.victim.Pod)
 	if k.backErr == nil {
-		k.back = t.current(ctx, k.victim)
-		k.identity, k.identityErr = t.admin().BrokerConfig(ctx, k.back.Addr)
+		k.back, k.identity, k.identityErr = t.returned(ctx, k.victim)
 		k.resumed = f.awaitWrites(ctx, k.victimShard.Name, k.backAt, routeRefresh+boundSlack)
 		k.reads = f.stop(ctx)
 	} else {

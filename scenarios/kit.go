@@ -57,6 +57,29 @@ func uniqueName(prefix string) string {
 // short (labels that drifted, a pod not found) fails the case instead of
 // letting a loop over it pass on nothing.
 func (t *T) shards(ctx context.Context) []Shard {
+	s := t.listShards(ctx)
+	if leaderless(s) == "" {
+		return s
+	}
+	// Between a leader's loss and the next election (DLedger), or while a
+	// platform moves its master label, a shard has no master for a moment:
+	// that is awaited, for as long as an election may take.
+	wctx, cancel := context.WithTimeout(ctx, electionLimit)
+	defer cancel()
+	err := wait.Until(wctx, 100*time.Millisecond, "every shard to have a master", func(ctx context.Context) (bool, string, error) {
+		s = t.listShards(ctx)
+		why := leaderless(s)
+		return why == "", why, nil
+	})
+	if err != nil {
+		t.Fatalf("%s, after waiting %s: %v", leaderless(s), electionLimit, err)
+	}
+	return s
+}
+
+// listShards reads the target's shards and checks they are the ones the
+// Cluster asks for.
+func (t *T) listShards(ctx context.Context) []Shard {
 	s, err := t.Target.Shards(ctx)
 	if err != nil {
 		t.Erroredf("list the shards: %v", err)
@@ -65,6 +88,20 @@ func (t *T) shards(ctx context.Context) []Shard {
 		t.Fatalf("%s", why)
 	}
 	return s
+}
+
+// leaderless names the first shard without a master, or is "".
+func leaderless(shards []Shard) string {
+	for _, s := range shards {
+		if s.Leader < 0 || s.Leader >= len(s.Brokers) {
+			var pods []string
+			for _, b := range s.Brokers {
+				pods = append(pods, b.Pod)
+			}
+			return fmt.Sprintf("shard %s has no master the target can name (%s)", s.Name, strings.Join(pods, ", "))
+		}
+	}
+	return ""
 }
 
 // shardsMismatch says how shards differ from what topo asks for, or "".
@@ -89,9 +126,6 @@ func shardsMismatch(shards []Shard, topo Topology) string {
 		}
 		if len(s.Brokers) != topo.Replicas {
 			return fmt.Sprintf("shard %s has %d brokers (%s); the Cluster asks for %d per shard", s.Name, len(s.Brokers), strings.Join(pods, ", "), topo.Replicas)
-		}
-		if s.Leader < 0 || s.Leader >= len(s.Brokers) {
-			return fmt.Sprintf("shard %s has no master the target can name (%s)", s.Name, strings.Join(pods, ", "))
 		}
 	}
 	return ""
@@ -188,13 +222,24 @@ func routeMismatch(r *remoting.TopicRoute, shards []Shard, queues int) string {
 // it has it.
 const slaveTopicSync = 10 * time.Second
 
+// addonRegisterPeriod is the addon's registerNameServerPeriod (30 s).
+const addonRegisterPeriod = 30 * time.Second
+
 // awaitSlaveTopics waits until every slave of shards knows topic, up to
 // the sync period plus a margin for a busy machine, and says how long it
-// took.
+// took. In DLedger mode a follower learns whom to sync from at its
+// registration (the namesrv answers with the master's address), and one
+// that registered during an election, before the new leader did, learns
+// it only at its next, a registration period later: that period is
+// allowed too.
 func (t *T) awaitSlaveTopics(ctx context.Context, shards []Shard, topic string) error {
 	rc := t.admin()
 	start := time.Now()
-	wctx, cancel := context.WithTimeout(ctx, slaveTopicSync+15*time.Second)
+	limit := slaveTopicSync + 15*time.Second
+	if t.Target.Topology().Mode.DLedger {
+		limit += addonRegisterPeriod
+	}
+	wctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	for _, s := range shards {
 		for _, sl := range s.Slaves() {

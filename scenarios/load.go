@@ -42,14 +42,7 @@ func startLoad(ctx context.Context, h *history.History, p rocketmq.Producer, top
 
 func (l *load) run(ctx context.Context, shard string) {
 	defer l.wg.Done()
-	tick := time.NewTicker(l.every) // the write rate, not a wait
-	defer tick.Stop()
-	for n := 0; ; n++ {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
+	paced(ctx, l.every, func(n int) {
 		key := fmt.Sprintf("%s-%s-%d", l.topic, shard, n)
 		// A send in flight when the load stops runs to its own end: cut
 		// short, it would be recorded as a failed write that never was.
@@ -59,6 +52,21 @@ func (l *load) run(ctx context.Context, shard string) {
 		if err == nil && l.onAck != nil {
 			l.onAck(shard, res, time.Now())
 		}
+	})
+}
+
+// paced calls write(0), write(1), ... once per period until ctx ends: a
+// write rate, not a wait.
+func paced(ctx context.Context, period time.Duration, write func(n int)) {
+	tick := time.NewTicker(period)
+	defer tick.Stop()
+	for n := 0; ; n++ {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		write(n)
 	}
 }
 

@@ -339,7 +339,7 @@ func messageSize(ctx context.Context, t *T) {
 	const addon = 5242880
 	for _, s := range shards {
 		for _, b := range s.Brokers {
-			cfg, err := rc.BrokerConfig(ctx, b.Addr)
+			cfg, err := brokerConfig(ctx, rc, b.Addr)
 			if err != nil {
 				t.Fatalf("read the config of %s: %v", b.Pod, err)
 			}

@@ -20,6 +20,7 @@ type edgePlants struct {
 	mu      sync.Mutex
 	deliver func(who string, msgs []*primitive.MessageExt) []*primitive.MessageExt
 	readMsg func(addr string, msgs []remoting.Message) []remoting.Message
+	config  func(addr string, cfg map[string]string)
 	sample  func(ctx context.Context)
 	loaded  func(h *history.History)
 	judge   func(h *history.History)
@@ -50,6 +51,24 @@ func (p *edgePlants) read(addr string, msgs []remoting.Message) []remoting.Messa
 		return f(addr, msgs)
 	}
 	return msgs
+}
+
+// configured passes a broker's config, as read, through the planted
+// config fault.
+func (p *edgePlants) configured(addr string, cfg map[string]string) {
+	if f := hook(p, &p.config); f != nil {
+		f(addr, cfg)
+	}
+}
+
+// brokerConfig reads the broker's effective config (GET_BROKER_CONFIG)
+// with rc; every case reads configs through it.
+func brokerConfig(ctx context.Context, rc *remoting.Client, addr string) (map[string]string, error) {
+	cfg, err := rc.BrokerConfig(ctx, addr)
+	if err == nil {
+		plants.configured(addr, cfg)
+	}
+	return cfg, err
 }
 
 // sampling runs before each offset sample; a planted stall blocks it.

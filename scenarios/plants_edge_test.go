@@ -312,27 +312,41 @@ func stalledSampler(c *local.Cluster) (scenarios.Target, func()) {
 }
 
 // faultyPlatform is a target whose faults reach further than asked: a kill
-// or a namesrv kill that also freezes another broker (a node going down
-// with the pod), thawed once the victim is back or, with thawLate, only
-// once the case is over.
+// or a namesrv kill that also freezes other processes (a node going down
+// with the pod), thawed once the victim is back (or, with thawEarly, as
+// the victim is awaited) or, with thawLate, only once the case is over.
 type faultyPlatform struct {
 	*local.Cluster
-	freeze   func(victim scenarios.Broker) string
-	frozen   string
-	frozenAt time.Time
-	thawLate bool
+	freeze    func(victim scenarios.Broker) []string
+	frozen    []string
+	frozenAt  time.Time
+	thawEarly bool
+	thawLate  bool
 }
 
 func (f *faultyPlatform) Kill(ctx context.Context, b scenarios.Broker) error {
 	if err := f.Cluster.Kill(ctx, b); err != nil {
 		return err
 	}
-	f.frozen, f.frozenAt = f.freeze(b), time.Now()
-	return f.Cluster.Freeze(f.frozen)
+	return f.freezeAll(b)
+}
+
+func (f *faultyPlatform) freezeAll(victim scenarios.Broker) error {
+	f.frozen, f.frozenAt = f.freeze(victim), time.Now()
+	for _, pod := range f.frozen {
+		if err := f.Cluster.Freeze(pod); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (f *faultyPlatform) AwaitBack(ctx context.Context, b scenarios.Broker) error {
-	defer f.thaw()
+	if f.thawEarly {
+		f.thaw()
+	} else {
+		defer f.thaw()
+	}
 	return f.Cluster.AwaitBack(ctx, b)
 }
 
@@ -340,8 +354,7 @@ func (f *faultyPlatform) KillNamesrv(ctx context.Context, i int) error {
 	if err := f.Cluster.KillNamesrv(ctx, i); err != nil {
 		return err
 	}
-	f.frozen, f.frozenAt = f.freeze(scenarios.Broker{}), time.Now()
-	return f.Cluster.Freeze(f.frozen)
+	return f.freezeAll(scenarios.Broker{})
 }
 
 func (f *faultyPlatform) AwaitNamesrvBack(ctx context.Context, i int) error {
@@ -351,27 +364,29 @@ func (f *faultyPlatform) AwaitNamesrvBack(ctx context.Context, i int) error {
 	return f.Cluster.AwaitNamesrvBack(ctx, i)
 }
 
-// thaw resumes the frozen broker, but not before a send to it has timed
-// out: thawed sooner, the send would only be slow, not failed.
+// thaw resumes the frozen processes, but not before a send to them has
+// timed out: thawed sooner, the send would only be slow, not failed.
 func (f *faultyPlatform) thaw() {
-	if f.frozen == "" {
+	if len(f.frozen) == 0 {
 		return
 	}
 	<-time.After(time.Until(f.frozenAt.Add(scenarios.SendTimeout + 2*time.Second))) // the plant's length, not a wait for a condition
-	f.Cluster.Thaw(f.frozen)
-	f.frozen = ""
+	for _, pod := range f.frozen {
+		f.Cluster.Thaw(pod)
+	}
+	f.frozen = nil
 }
 
 // killFreezesOtherMaster freezes the master of the shard the victim is not
 // in, until the victim is awaited back.
 func killFreezesOtherMaster(c *local.Cluster) (scenarios.Target, func()) {
-	f := &faultyPlatform{Cluster: c, freeze: func(victim scenarios.Broker) string {
+	f := &faultyPlatform{Cluster: c, freeze: func(victim scenarios.Broker) []string {
 		for _, s := range shardsOf(c) {
 			if s.Name != victim.Shard {
-				return s.Master().Pod
+				return []string{s.Master().Pod}
 			}
 		}
-		return ""
+		return nil
 	}}
 	return f, f.thaw
 }
@@ -379,14 +394,14 @@ func killFreezesOtherMaster(c *local.Cluster) (scenarios.Target, func()) {
 // namesrvKillFreezesSlave freezes the first shard's slave with the
 // namesrv, and thaws it only after the case: it cannot register again.
 func namesrvKillFreezesSlave(c *local.Cluster) (scenarios.Target, func()) {
-	f := &faultyPlatform{Cluster: c, thawLate: true, freeze: func(scenarios.Broker) string { return shardsOf(c)[0].Brokers[1].Pod }}
+	f := &faultyPlatform{Cluster: c, thawLate: true, freeze: func(scenarios.Broker) []string { return []string{shardsOf(c)[0].Brokers[1].Pod} }}
 	return f, f.thaw
 }
 
 // namesrvKillFreezesMaster freezes the first shard's master while the
 // namesrv is down: writes to it fail although its route is cached.
 func namesrvKillFreezesMaster(c *local.Cluster) (scenarios.Target, func()) {
-	f := &faultyPlatform{Cluster: c, freeze: func(scenarios.Broker) string { return shardsOf(c)[0].Master().Pod }}
+	f := &faultyPlatform{Cluster: c, freeze: func(scenarios.Broker) []string { return []string{shardsOf(c)[0].Master().Pod} }}
 	return f, f.thaw
 }
 

@@ -2,9 +2,11 @@ package scenarios_test
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -27,7 +29,7 @@ import (
 // acknowledgement that never happened). The object cases' faults are the
 // deviating fixtures of testenv.Deviations, judged through the audit
 // target. TestEveryClauseHasAPlant keeps the table complete; the
-// TestPlanted* tests run it, one bench at a time.
+// TestPlanted runs it, one bench at a time.
 
 // plant is one row of the table.
 type plant struct {
@@ -67,8 +69,9 @@ var benches = map[string]bench{
 	"slave-elsewhere": {1, 2, brokerConfig(nil, nil, []string{"brokerClusterName=planted-elsewhere"}), scenarios.Mode{}},
 	// A slave at brokerId 3 instead of its ordinal.
 	"slave-id": {1, 2, brokerConfig(nil, nil, []string{"brokerId=3"}), scenarios.Mode{}},
-	// Asynchronous flushing and topic auto-creation: two keys, two cases.
-	"flush-autocreate": {1, 1, brokerConfig([]string{"flushDiskType=ASYNC_FLUSH", "autoCreateTopicEnable=true"}, nil, nil), scenarios.Mode{}},
+	// Asynchronous flushing, topic auto-creation and a stray dLeger key:
+	// three keys, two cases.
+	"flush-autocreate": {1, 1, brokerConfig([]string{"flushDiskType=ASYNC_FLUSH", "autoCreateTopicEnable=true", "dLegerGroup=planted-group"}, nil, nil), scenarios.Mode{}},
 	// A master that waits on a slave kept from replicating.
 	"sync-master": {1, 2, brokerConfig(nil, []string{"brokerRole=SYNC_MASTER"}, []string{"haMasterAddress=127.0.0.1:1"}), scenarios.Mode{}},
 	// A slave kept from replicating: its HA client dials where no master is.
@@ -106,6 +109,14 @@ var benches = map[string]bench{
 	"acl-other-secret": acl(func(f *local.ACLFile) { f.Accounts[0].SecretKey = "Other2468" }),
 	// The account is not admin: it may not create topics.
 	"acl-not-admin": acl(func(f *local.ACLFile) { f.Accounts[0].Admin = false }),
+	// DLedger as the addon writes it: every fault on it is planted per row.
+	"dledger": dledger(),
+	// A Raft group under another name than its shard's.
+	"dledger-group": dledger(brokerConfig([]string{"dLegerGroup=planted-group"}, nil, nil)...),
+	// A killed member that comes back naming only itself as peer: a second
+	// leader of its shard. One bench per case, as the bench stays split.
+	"dledger-split":       dledger(local.WithOnRecreate(soloPeers)),
+	"dledger-split-churn": dledger(local.WithOnRecreate(soloPeers)),
 }
 
 // brokerConfig plants broker.conf keys: for every broker, for masters and
@@ -171,6 +182,12 @@ var table = []plant{
 	{"slave-id", "replication/roles", "default mode: slaves run as SLAVE with brokerId = ordinal", "a slave at brokerId 3", "brokerId=3", nil},
 	{"flush-autocreate", "replication/roles", "every broker runs flushDiskType=SYNC_FLUSH", "flushDiskType=ASYNC_FLUSH", "flushDiskType=ASYNC_FLUSH", nil},
 	{"flush-autocreate", "replication/roles", "every broker runs autoCreateTopicEnable=false", "autoCreateTopicEnable=true", "autoCreateTopicEnable=true", nil},
+	{"flush-autocreate", "replication/roles", "default mode: DLedger is off, with no dLeger keys and nothing on the DLedger port", "dLegerGroup set with DLedger off", "dLegerGroup=planted-group, but DLedger is off", nil},
+	{"conforming", "replication/roles", "default mode: DLedger is off, with no dLeger keys and nothing on the DLedger port", "a listener on a broker's DLedger port", "something listens on its DLedger port", listenerOnDLedgerPort},
+	{"dledger", "replication/roles", "DLedger mode: each shard has one leader, SYNC_MASTER at brokerId 0 in every namesrv", "a platform that names a follower leader", "at brokerId 0 of", wrongLeader},
+	{"dledger", "replication/roles", "DLedger mode: followers run as SLAVE at brokerId = member index + 1", "a follower at brokerId 7", "brokerId=7, the addon sets", followerAtID7},
+	{"dledger-group", "replication/roles", "DLedger mode: every member has the dLeger keys as the addon writes them", "dLegerGroup=planted-group", "dLegerGroup=planted-group, the addon sets", nil},
+	{"dledger", "replication/roles", "DLedger mode: every member names the same peers", "a follower that names a fourth peer", "name different peers", followerWithOwnPeers},
 	{"conforming", "replication/roles", "a platform role label agrees with the broker's role", "a platform that labels a slave master", `role label "master", expected "slave"`, mislabelledSlave},
 	// replication/async-catch-up
 	{"sync-master", "replication/async-catch-up", "writes are acknowledged without waiting for the slave", "a SYNC_MASTER whose slave does not replicate", "SLAVE_NOT_AVAILABLE", nil},
@@ -188,6 +205,18 @@ var table = []plant{
 	{"conforming", "failover/kill-master", "no acknowledged message is read back twice", "a master read that returns one message twice", "duplicated 1", duplicateRead},
 	{"conforming", "failover/kill-master", "no send fails outside the fault window", "a send to the other shard that failed after the fault", "failed outside the fault window", failedAfterFault},
 	{"master-recreated", "failover/kill-master", "default mode: the shard takes writes again within one route refresh", "the master comes back without its topics", "took no write within 35s", nil},
+	{"dledger", "failover/kill-master", "DLedger mode: a survivor is elected leader within 30 s", "the kill freezes the survivors", "elected no new leader within", survivorsFrozen},
+	{"dledger", "failover/kill-master", "DLedger mode: the shard takes writes again within the election and one route refresh", "the topic turned read-only on the member elected next", "took no write within", readOnlyAfterKill},
+	{"dledger-split", "failover/kill-master", "DLedger mode: the killed leader returns as a follower", "the victim comes back naming only itself as peer", "came back with brokerRole=SYNC_MASTER", nil},
+	{"dledger", "failover/kill-master", "DLedger mode: the master label is on the registered leader after the election", "a platform that labels a follower master", "is labelled master, but the namesrvs list", leaderLabelOnFollower},
+	{"dledger", "failover/kill-master", "DLedger mode: every follower serves its leader's messages at their offsets", "a follower read whose first key changed on the way", "does not serve", changeFollowerKey},
+	// failover/leader-churn, one election each
+	{"dledger", "failover/leader-churn", "a survivor is elected leader after every kill", "the kill freezes the survivors", "elected no new leader within", oneRound(survivorsFrozen)},
+	{"dledger-split-churn", "failover/leader-churn", "every killed leader returns as a follower", "the victim comes back naming only itself as peer", "came back with brokerRole=SYNC_MASTER", oneRound(nil)},
+	{"dledger", "failover/leader-churn", "the master label is on the registered leader after every election", "a platform that labels a follower master", "is labelled master, but the namesrvs list", oneRound(leaderLabelOnFollower)},
+	{"dledger", "failover/leader-churn", "no acknowledged message is lost", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", oneRound(ghostAck)},
+	{"dledger", "failover/leader-churn", "no acknowledged message is read back twice", "a leader read that returns one message twice", "duplicated 1", oneRound(duplicateRead)},
+	{"dledger", "failover/leader-churn", "every follower serves its leader's messages at their offsets", "a follower read whose first key changed on the way", "does not serve", oneRound(changeFollowerKey)},
 	// failover/read-from-slave
 	{"slave-blocked", "failover/read-from-slave", "the slave held what was acknowledged before the kill", "a slave kept from replicating", "did not replicate its master", nil},
 	{"conforming", "failover/read-from-slave", "while the master is down, the slave serves every replicated message", "a slave read that comes back one message short", "replicated messages of", dropSlaveRead},
@@ -222,24 +251,18 @@ var table = []plant{
 func driftedRows() []plant {
 	var out []plant
 	for _, c := range scenarios.All() {
-		if slicesContains(c.Clauses, "walks every shard and broker the Cluster asks for") {
+		if slices.Contains(c.Clauses, "walks every shard and broker the Cluster asks for") {
 			b := "conforming"
-			if c.OnlyIn.ACL {
+			switch {
+			case c.OnlyIn.ACL:
 				b = "acl"
+			case c.OnlyIn.DLedger:
+				b = "dledger"
 			}
 			out = append(out, plant{b, c.ID(), "walks every shard and broker the Cluster asks for", "labels drifted: the target lists no broker", "the target lists 0 broker shards", noShards})
 		}
 	}
 	return out
-}
-
-func slicesContains(s []string, v string) bool {
-	for _, e := range s {
-		if e == v {
-			return true
-		}
-	}
-	return false
 }
 
 // allPlants is the whole RocketMQ table.
@@ -352,29 +375,12 @@ func firstLine(s string) string {
 	return l
 }
 
-func TestPlantedConforming(t *testing.T)        { runBench(t, "conforming") }
-func TestPlantedSeedNames(t *testing.T)         { runBench(t, "seed-names") }
-func TestPlantedSlaveElsewhere(t *testing.T)    { runBench(t, "slave-elsewhere") }
-func TestPlantedSlaveID(t *testing.T)           { runBench(t, "slave-id") }
-func TestPlantedFlushAutoCreate(t *testing.T)   { runBench(t, "flush-autocreate") }
-func TestPlantedSyncMaster(t *testing.T)        { runBench(t, "sync-master") }
-func TestPlantedSlaveBlocked(t *testing.T)      { runBench(t, "slave-blocked") }
-func TestPlantedTinyMessages(t *testing.T)      { runBench(t, "tiny-messages") }
-func TestPlantedLimit1M(t *testing.T)           { runBench(t, "limit-1M") }
-func TestPlantedLimit10M(t *testing.T)          { runBench(t, "limit-10M") }
-func TestPlantedNoGroupAutoCreate(t *testing.T) { runBench(t, "no-group-autocreate") }
-func TestPlantedReadOnly(t *testing.T)          { runBench(t, "read-only") }
-func TestPlantedLostVolume(t *testing.T)        { runBench(t, "lost-volume") }
-func TestPlantedMasterRecreated(t *testing.T)   { runBench(t, "master-recreated") }
-func TestPlantedSlaveRecreated(t *testing.T)    { runBench(t, "slave-recreated") }
-func TestPlantedPeriod10s(t *testing.T)         { runBench(t, "period-10s") }
-func TestPlantedACL(t *testing.T)               { runBench(t, "acl") }
-func TestPlantedACLWhitelistWide(t *testing.T)  { runBench(t, "acl-whitelist-wide") }
-func TestPlantedACLAccountWhitelist(t *testing.T) {
-	runBench(t, "acl-account-whitelist")
+// TestPlanted runs the table one bench at a time, as TestPlanted/<bench>.
+func TestPlanted(t *testing.T) {
+	for _, name := range slices.Sorted(maps.Keys(benches)) {
+		t.Run(name, func(t *testing.T) { runBench(t, name) })
+	}
 }
-func TestPlantedACLOtherSecret(t *testing.T) { runBench(t, "acl-other-secret") }
-func TestPlantedACLNotAdmin(t *testing.T)    { runBench(t, "acl-not-admin") }
 
 // objectCovered lists, as "case|clause", the object clauses the deviating
 // fixtures of testenv.Deviations and testenv.LivePlants demonstrate. The

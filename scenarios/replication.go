@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -69,7 +70,7 @@ func roles(ctx context.Context, t *T) {
 	for _, s := range shards {
 		peers := map[string][]string{} // dLegerPeers -> the members that name it
 		for _, b := range s.Brokers {
-			cfg, err := rc.BrokerConfig(ctx, b.Addr)
+			cfg, err := brokerConfig(ctx, rc, b.Addr)
 			if err != nil {
 				t.Errorf("broker %s (%s): GET_BROKER_CONFIG: %v", b.Pod, b.Addr, err)
 				continue
@@ -87,7 +88,7 @@ func roles(ctx context.Context, t *T) {
 			if dledger {
 				role = map[bool]string{true: "SYNC_MASTER", false: "SLAVE"}[master]
 				want = append(want, dLegerKeys(s, b)...)
-				peers[cfg["dLegerPeers"]] = append(peers[cfg["dLegerPeers"]], b.Pod)
+				peers[peerSet(cfg["dLegerPeers"])] = append(peers[peerSet(cfg["dLegerPeers"])], b.Pod)
 			} else {
 				t.dledgerOff(ctx, b, cfg)
 			}
@@ -126,6 +127,14 @@ func dLegerKeys(s Shard, b Broker) []struct{ key, value string } {
 		{"dLegerGroup", s.Name},
 		{"dLegerSelfId", "n" + strconv.Itoa(b.Ordinal)},
 	}
+}
+
+// peerSet is a dLegerPeers value with its members in order: members that
+// list the same peers in another order form the same group.
+func peerSet(peers string) string {
+	ps := strings.Split(peers, ";")
+	slices.Sort(ps)
+	return strings.Join(ps, ";")
 }
 
 // dledgerOff checks a broker of the default mode runs no Raft member: the
@@ -167,7 +176,7 @@ func (t *T) leadersRegistered(ctx context.Context, shards []Shard) {
 		}
 	}
 	for _, s := range shards {
-		cfg, err := rc.BrokerConfig(ctx, s.Master().Addr)
+		cfg, err := brokerConfig(ctx, rc, s.Master().Addr)
 		if err != nil {
 			continue // reported above
 		}

@@ -97,7 +97,7 @@ func brokersRegistered(ctx context.Context, t *T) {
 	}
 	for _, s := range shards {
 		for _, b := range s.Brokers {
-			cfg, err := rc.BrokerConfig(ctx, b.Addr)
+			cfg, err := brokerConfig(ctx, rc, b.Addr)
 			if err != nil {
 				t.Errorf("broker %s (%s): GET_BROKER_CONFIG: %v", b.Pod, b.Addr, err)
 				continue

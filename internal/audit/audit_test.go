@@ -82,3 +82,49 @@ func TestDecodeFormats(t *testing.T) {
 		t.Error("an object without kind must be an error")
 	}
 }
+
+// TestDLedgerLeaderMayBeAnyOrdinal: in DLedger mode the master label is on
+// whichever member the group elected, so a dump whose Cluster runs
+// DLedger passes layout/roles with the master at ordinal 1, where a
+// default-mode dump fails it (the master-at-ordinal-1 deviation); the
+// other role clauses still hold.
+func TestDLedgerLeaderMayBeAnyOrdinal(t *testing.T) {
+	for _, tc := range []struct {
+		deviation, want string
+	}{
+		{"master-at-ordinal-1", ""},
+		{"two-masters", "expected exactly one"},
+	} {
+		t.Run(tc.deviation, func(t *testing.T) {
+			o, err := testenv.ReadObjects(tc.deviation)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := manifests.DefaultCluster()
+			cl, err := o.Find("Cluster", m.Name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cl.SetAnnotations(map[string]string{manifests.ExtraEnvAnnotation: `{"ENABLE_ACL":"false","ENABLE_DLEDGER":"true"}`})
+			dir := t.TempDir()
+			if err := o.Write(dir, "DLedger variant of "+tc.deviation); err != nil {
+				t.Fatal(err)
+			}
+			tgt := auditTarget(t, dir)
+			if !tgt.Topology().Mode.DLedger {
+				t.Fatal("the annotated Cluster does not read as DLedger mode")
+			}
+			cases, err := scenarios.Select("^layout/roles$")
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := scenarios.Execute(context.Background(), tgt, cases, nil)[0]
+			switch {
+			case tc.want == "" && r.Status != scenarios.Passed:
+				t.Errorf("layout/roles %s in DLedger mode: %s", r.Status, r.Observed)
+			case tc.want != "" && (r.Status != scenarios.Failed || !strings.Contains(r.Observed, tc.want)):
+				t.Errorf("layout/roles %s in DLedger mode, want failed saying %q: %s", r.Status, tc.want, r.Observed)
+			}
+		})
+	}
+}

@@ -84,12 +84,17 @@ func ready(p *corev1.Pod) bool {
 }
 
 // AwaitBack implements scenarios.Target: the pod is recreated, Ready, its
-// role label settles to the one its ordinal gets, and it is registered in
-// every namesrv again. It never reports a broker back without seeing that
-// registration: when the pod network cannot be reached, it says so.
+// role label settles to the one its ordinal gets (in DLedger mode, any:
+// the group elects its leader, and the cases judge the role the broker
+// returns with), and it is registered in every namesrv again. It never
+// reports a broker back without seeing that registration: when the pod
+// network cannot be reached, it says so.
 func (t *Target) AwaitBack(ctx context.Context, b scenarios.Broker) error {
 	role := "slave"
-	if b.Ordinal == 0 {
+	switch {
+	case t.topo.Mode.DLedger:
+		role = ""
+	case b.Ordinal == 0:
 		role = "master"
 	}
 	p, err := t.awaitRecreated(ctx, b.Pod, role)

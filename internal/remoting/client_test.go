@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -324,5 +325,29 @@ func TestPullSuspendExtendsTimeout(t *testing.T) {
 	}
 	if res.Status != NoNewMsg {
 		t.Fatalf("status %v", res.Status)
+	}
+}
+
+// TestClusterInfoAsksAgainAfterASerializationRace: a 4.9 namesrv that
+// throws while serializing its tables is asked again; any other error, or
+// the race every time, is returned.
+func TestClusterInfoAsksAgainAfterASerializationRace(t *testing.T) {
+	var calls atomic.Int32
+	racing := int32(2)
+	srv := newFakeServer(t, func(req *command) *command {
+		if calls.Add(1) <= racing {
+			return &command{Code: 1, Remark: "java.util.ConcurrentModificationException, java.base/java.util.HashMap$HashIterator.nextNode(HashMap.java:1597)"}
+		}
+		return &command{Body: []byte(`{"brokerAddrTable":{},"clusterAddrTable":{}}`)}
+	})
+	c := New()
+	defer c.Close()
+	if _, err := c.ClusterInfo(context.Background(), srv.addr()); err != nil || calls.Load() != 3 {
+		t.Fatalf("after two races: err %v, %d calls; want the third answer", err, calls.Load())
+	}
+	calls.Store(0)
+	racing = 100
+	if _, err := c.ClusterInfo(context.Background(), srv.addr()); !isSerializationRace(err) || calls.Load() != 5 {
+		t.Fatalf("racing every time: err %v after %d calls; want the race after 5", err, calls.Load())
 	}
 }

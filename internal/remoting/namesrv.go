@@ -2,7 +2,9 @@ package remoting
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 )
 
 // BrokerData is one broker group (a master and its slaves) as the namesrv
@@ -38,8 +40,20 @@ type TopicRoute struct {
 }
 
 // ClusterInfo reads the cluster table of a namesrv.
+//
+// A 4.9 namesrv serializes its route tables outside their lock
+// (RouteInfoManager.getAllClusterInfo), so an answer that races a broker's
+// registration fails with a ConcurrentModificationException: that answer,
+// and only that one, is asked again, a few times.
 func (c *Client) ClusterInfo(ctx context.Context, namesrvAddr string) (*ClusterInfo, error) {
-	resp, err := c.call(ctx, namesrvAddr, GetBrokerClusterInfo, nil, nil)
+	var resp *command
+	var err error
+	for try := 0; try < 5; try++ {
+		resp, err = c.call(ctx, namesrvAddr, GetBrokerClusterInfo, nil, nil)
+		if !isSerializationRace(err) {
+			break
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -68,4 +82,11 @@ func (c *Client) TopicRoute(ctx context.Context, namesrvAddr, topic string) (*To
 		return nil, fmt.Errorf("GET_ROUTEINFO_BY_TOPIC to %s: decode body: %w", namesrvAddr, err)
 	}
 	return route, nil
+}
+
+// isSerializationRace reports whether err is a namesrv's answer that broke
+// on a table modified while it was serialized.
+func isSerializationRace(err error) bool {
+	var re *ResponseError
+	return errors.As(err, &re) && re.Code == codeSystemError && strings.Contains(re.Remark, "ConcurrentModificationException")
 }

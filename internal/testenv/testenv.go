@@ -56,7 +56,7 @@ func StartCluster(t testing.TB, m manifests.Cluster, opts ...local.Option) *loca
 	Lock(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	c, err := local.Start(ctx, m, append([]local.Option{local.WithWorkDir(t.TempDir()), local.WithRecreateDelay(2 * time.Second)}, opts...)...)
+	c, err := local.Start(ctx, m, append([]local.Option{local.WithWorkDir(t.TempDir())}, opts...)...)
 	if err != nil {
 		var se *local.SetupError
 		if errors.As(err, &se) && se.LogTail != "" {
@@ -66,6 +66,7 @@ func StartCluster(t testing.TB, m manifests.Cluster, opts ...local.Option) *loca
 	}
 	dir := c.Dir()
 	t.Cleanup(func() {
+		keepLogs(t, c)
 		if err := c.Close(); err != nil {
 			t.Errorf("close: %v", err)
 		}
@@ -74,6 +75,26 @@ func StartCluster(t testing.TB, m manifests.Cluster, opts ...local.Option) *loca
 		}
 	})
 	return c
+}
+
+// BenchLogsEnv names a folder that receives, when a test that started a
+// topology fails, every process's logs and thread dumps, in a subfolder
+// named for the test: the bench's own folder is removed with the test.
+const BenchLogsEnv = "RMQKB_BENCH_LOGS"
+
+func keepLogs(t testing.TB, c *local.Cluster) {
+	dir := os.Getenv(BenchLogsEnv)
+	if dir == "" || !t.Failed() {
+		return
+	}
+	dst := filepath.Join(dir, strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := c.CollectLogs(ctx, dst); err != nil {
+		t.Logf("collect the bench's logs into %s: %v", dst, err)
+		return
+	}
+	t.Logf("the bench's logs are in %s", dst)
 }
 
 // ProcessesUnder lists the pids whose command line mentions dir.
