@@ -82,18 +82,28 @@ func (t *T) awaitLeaderLabel(ctx context.Context, name string) string {
 	defer cancel()
 	var why string
 	wait.Until(wctx, 500*time.Millisecond, "the master label of "+name+" to agree with its leader", func(ctx context.Context) (bool, string, error) {
-		why = t.leaderLabelMismatch(ctx, name)
-		return why == "", why, nil
+		w, err := t.leaderLabelMismatch(ctx, name)
+		switch {
+		case err == nil:
+			why = w
+		case wctx.Err() != nil:
+			// The deadline cut this read short: what was seen before
+			// stands, not the timeout it ended in.
+		case why == "":
+			why = err.Error()
+		}
+		return err == nil && w == "", why, nil
 	})
 	return why
 }
 
 // leaderLabelMismatch says how shard name's master labels disagree with
-// the broker the namesrvs list at brokerId 0, or "".
-func (t *T) leaderLabelMismatch(ctx context.Context, name string) string {
+// the broker the namesrvs list at brokerId 0, or "", or why it could not
+// read one of them.
+func (t *T) leaderLabelMismatch(ctx context.Context, name string) (string, error) {
 	shards, err := t.Target.Shards(ctx)
 	if err != nil {
-		return err.Error()
+		return "", err
 	}
 	var masters []string
 	addrOf := map[string]string{}
@@ -112,7 +122,7 @@ func (t *T) leaderLabelMismatch(ctx context.Context, name string) string {
 	for _, ns := range t.namesrvs(ctx) {
 		ci, err := t.admin().ClusterInfo(ctx, ns)
 		if err != nil {
-			return err.Error()
+			return "", err
 		}
 		if p := addrOf[ci.BrokerAddrTable[name].BrokerAddrs[0]]; !slices.Contains(registered, p) {
 			registered = append(registered, p)
@@ -120,11 +130,11 @@ func (t *T) leaderLabelMismatch(ctx context.Context, name string) string {
 	}
 	switch {
 	case len(masters) != 1:
-		return fmt.Sprintf("%d members of %s are labelled master (%s), expected exactly one", len(masters), name, strings.Join(masters, ", "))
+		return fmt.Sprintf("%d members of %s are labelled master (%s), expected exactly one", len(masters), name, strings.Join(masters, ", ")), nil
 	case len(registered) != 1 || registered[0] != masters[0]:
-		return fmt.Sprintf("%s is labelled master, but the namesrvs list %q at brokerId 0 of %s", masters[0], registered, name)
+		return fmt.Sprintf("%s is labelled master, but the namesrvs list %q at brokerId 0 of %s", masters[0], registered, name), nil
 	}
-	return ""
+	return "", nil
 }
 
 // shardNamed re-reads the shards and returns the one called name.

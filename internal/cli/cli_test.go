@@ -280,7 +280,7 @@ func TestDefaultRun(t *testing.T) {
 	}
 	for _, c := range scenarios.All() {
 		want := "passed"
-		if c.Suite == "layout" || c.Suite == "accounts" {
+		if c.Suite == "layout" || c.Suite == "accounts" || c.OnlyIn != (scenarios.Mode{}) {
 			want = "skipped"
 		}
 		if status[c.ID()] != want {
@@ -290,6 +290,36 @@ func TestDefaultRun(t *testing.T) {
 	for _, f := range []string{"summary.md", "summary.json"} {
 		if _, err := os.Stat(filepath.Join(reports, f)); err != nil {
 			t.Errorf("no %s: %v", f, err)
+		}
+	}
+	assertNothingLeft(t, tmp)
+}
+
+// TestModesRun is `run --acl --dledger` on a few cases: the mode reaches
+// the topology (Raft groups of three, signed requests) and the report, the
+// mode's cases pass, accounts/no-leak finds no password in what was
+// written, and nothing is left.
+func TestModesRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a real RocketMQ topology")
+	}
+	testenv.Lock(t)
+	tmp, reports := sandbox(t)
+	code, out := run(t, "--acl", "--dledger", "--shards", "1", "--run", "^(routing/brokers-registered|replication/roles|accounts/acl-enforced|accounts/no-leak)$", "--reports", reports)
+	if code != ExitPassed {
+		t.Fatalf("exit %d; output:\n%s", code, out)
+	}
+	for _, want := range []string{"1 shard x 3 replicas, mode acl+dledger", "PASS  accounts/acl-enforced", "PASS  accounts/no-leak", "PASS  replication/roles"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the output does not say %q:\n%s", want, out)
+		}
+	}
+	doc := readJUnit(t, reports)
+	for _, s := range doc.Suites {
+		for _, p := range s.Properties {
+			if p.Name == "mode" && p.Value != "acl+dledger" {
+				t.Errorf("suite %s: mode %q, want acl+dledger", s.Name, p.Value)
+			}
 		}
 	}
 	assertNothingLeft(t, tmp)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -112,7 +113,8 @@ func MainWithAPIServer(m *testing.M, api **APIServer) int {
 
 // ObjectCases are the layout and accounts cases, the ones fixtures judge,
 // but for accounts/no-leak, which judges a run's written reports
-// (reports.Complete) rather than objects.
+// (reports.Complete) rather than objects, and accounts/acl-enforced, which
+// talks to brokers (scenarios' plants table covers it).
 func ObjectCases(t testing.TB) []scenarios.Case {
 	t.Helper()
 	cs, err := scenarios.Select("^(layout|accounts)/")
@@ -121,7 +123,7 @@ func ObjectCases(t testing.TB) []scenarios.Case {
 	}
 	var out []scenarios.Case
 	for _, c := range cs {
-		if !c.AfterReports {
+		if !c.AfterReports && !slices.Contains(c.Needs, scenarios.Messaging) {
 			out = append(out, c)
 		}
 	}
