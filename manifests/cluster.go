@@ -142,6 +142,24 @@ func (c Cluster) WithShape(shards, replicas int) Cluster {
 	return out
 }
 
+// WithNamesrvs returns a copy with n namesrv replicas, in the typed field
+// and in the object alike. Zero keeps the manifest's.
+func (c Cluster) WithNamesrvs(n int) Cluster {
+	if n <= 0 {
+		return c
+	}
+	obj := deepCopy(c.Object).(map[string]any)
+	out := c
+	out.Object = obj
+	for _, cs := range list(obj, "spec", "componentSpecs") {
+		if m, _ := cs.(map[string]any); str(m, "name") == "namesrv" {
+			m["replicas"] = n
+			out.Namesrv.Replicas = n
+		}
+	}
+	return out
+}
+
 // TopologyOf reads the shape an existing Cluster object asks for: its name
 // and namespace, its namesrv replicas, its broker shards and replicas per
 // shard. It is what the kube and audit targets check what they find

@@ -29,6 +29,9 @@ type Case struct {
 	// clauses of the promise can be observed at all; on a smaller one the
 	// case is skipped whole, naming what it needs, never passed.
 	MinShards, MinReplicas int
+	// MinNamesrvs is the smallest number of namesrvs the promise can be
+	// observed on.
+	MinNamesrvs int
 	// DLedgerMinReplicas is MinReplicas in DLedger mode, where a case that
 	// kills a member needs a majority left to elect a leader.
 	DLedgerMinReplicas int
@@ -76,6 +79,8 @@ func (c Case) topologyGap(topo Topology) string {
 		return fmt.Sprintf("belongs to mode %s; this Cluster runs mode %s (--acl, --dledger, or its %s annotation)", c.OnlyIn, topo.Mode, "kubeblocks.io/extra-env")
 	case c.NotIn.ACL && topo.Mode.ACL || c.NotIn.DLedger && topo.Mode.DLedger:
 		return fmt.Sprintf("does not apply in mode %s: %s", topo.Mode, c.NotInWhy)
+	case topo.Namesrvs < c.MinNamesrvs:
+		return fmt.Sprintf("needs at least %d namesrvs to observe its promise; this topology has %d (--namesrvs)", c.MinNamesrvs, topo.Namesrvs)
 	case topo.Shards < c.MinShards:
 		return fmt.Sprintf("needs at least %d broker shards to observe its promise; this topology has %d (--shards)", c.MinShards, topo.Shards)
 	case topo.Mode.DLedger && topo.Replicas < c.DLedgerMinReplicas:

@@ -41,6 +41,12 @@ func PlantConfig(f func(addr string, cfg map[string]string)) func() {
 	return plants.set(func(p *edgePlants) { p.config = f })
 }
 
+// PlantClusterInfo passes every namesrv cluster table the cases read
+// through clusterInfo to f, which may change it in place.
+func PlantClusterInfo(f func(ns string, ci *remoting.ClusterInfo)) func() {
+	return plants.set(func(p *edgePlants) { p.cluster = f })
+}
+
 // PlantSampling runs f before every commit-log offset sample.
 func PlantSampling(f func(ctx context.Context)) func() {
 	return plants.set(func(p *edgePlants) { p.sample = f })
@@ -66,6 +72,6 @@ func (p *edgePlants) set(change func(*edgePlants)) func() {
 	return func() {
 		p.mu.Lock()
 		defer p.mu.Unlock()
-		p.deliver, p.readMsg, p.config, p.sample, p.loaded, p.judge = nil, nil, nil, nil, nil, nil
+		p.deliver, p.readMsg, p.config, p.cluster, p.sample, p.loaded, p.judge = nil, nil, nil, nil, nil, nil, nil
 	}
 }

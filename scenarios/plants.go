@@ -21,6 +21,7 @@ type edgePlants struct {
 	deliver func(who string, msgs []*primitive.MessageExt) []*primitive.MessageExt
 	readMsg func(addr string, msgs []remoting.Message) []remoting.Message
 	config  func(addr string, cfg map[string]string)
+	cluster func(ns string, ci *remoting.ClusterInfo)
 	sample  func(ctx context.Context)
 	loaded  func(h *history.History)
 	judge   func(h *history.History)
@@ -69,6 +70,18 @@ func brokerConfig(ctx context.Context, rc *remoting.Client, addr string) (map[st
 		plants.configured(addr, cfg)
 	}
 	return cfg, err
+}
+
+// clusterInfo reads a namesrv's cluster table (GET_BROKER_CLUSTER_INFO)
+// with rc, through the planted namesrv fault, if any.
+func clusterInfo(ctx context.Context, rc *remoting.Client, ns string) (*remoting.ClusterInfo, error) {
+	ci, err := rc.ClusterInfo(ctx, ns)
+	if err == nil {
+		if f := hook(&plants, &plants.cluster); f != nil {
+			f(ns, ci)
+		}
+	}
+	return ci, err
 }
 
 // sampling runs before each offset sample; a planted stall blocks it.

@@ -228,6 +228,11 @@ var table = []plant{
 	{"slave-recreated", "failover/kill-slave", "the slave catches up within 20 s", "the slave comes back kept from replicating", "did not catch up", nil},
 	{"conforming", "failover/kill-slave", "no acknowledged message is lost", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck},
 	{"conforming", "failover/kill-slave", "no acknowledged message is read back twice", "a master read that returns one message twice", "duplicated 1", duplicateRead},
+	// routing/namesrv-independence
+	{"conforming", "routing/namesrv-independence", "every namesrv holds every broker and the topic's route on its own", "the second namesrv does not list a slave", "does not hold the whole registration on its own", namesrvMissesASlave},
+	{"conforming", "routing/namesrv-independence", "with a namesrv down, new clients given every address send to every shard", "the second namesrv answers with the first's routes", "could not send", secondNamesrvProxiesFirst},
+	{"conforming", "routing/namesrv-independence", "with a namesrv down, new clients receive every acknowledged message", "a consumer that drops one delivery", "did not receive every acknowledged message", dropOne("nsi")},
+	{"conforming", "routing/namesrv-independence", "the surviving namesrvs' routes do not change while one is down", "a slave that goes down with the namesrv", "changed its route", namesrvTakesASlave},
 	// failover/namesrv-restart
 	{"period-10s", "failover/namesrv-restart", "every broker runs with registerNameServerPeriod 30000", "registerNameServerPeriod=10000", "registerNameServerPeriod=10000", nil},
 	{"conforming", "failover/namesrv-restart", "every broker registers again, routes included, within one period", "a slave frozen while the namesrv is down", "to register again", namesrvKillFreezesSlave},

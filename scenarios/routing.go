@@ -33,6 +33,7 @@ func init() {
 			Needs:   []Capability{Messaging},
 			Run:     topicCreate,
 		},
+		namesrvIndependenceCase,
 	)
 }
 

@@ -101,7 +101,7 @@ func TestSelect(t *testing.T) {
 // TestContract pins the case IDs of DESIGN.md: they are what users gate on.
 func TestContract(t *testing.T) {
 	want := []string{
-		"routing/brokers-registered", "routing/topic-create",
+		"routing/brokers-registered", "routing/topic-create", "routing/namesrv-independence",
 		"messaging/round-trip", "messaging/consumer-groups", "messaging/message-size",
 		"replication/roles", "replication/async-catch-up", "replication/slave-content",
 		"failover/kill-master", "failover/read-from-slave", "failover/other-shards-write", "failover/leader-churn", "failover/kill-slave", "failover/namesrv-restart",

@@ -94,12 +94,18 @@ func (t *T) Fatalf(format string, args ...any) {
 // Erroredf ends the case without a verdict: the environment or the suite
 // itself broke (a client that cannot start, a setup step that failed).
 func (t *T) Erroredf(format string, args ...any) {
+	t.markErrored(format, args...)
+	runtime.Goexit()
+}
+
+// markErrored is Erroredf without ending the case, for a deferred step
+// (restoring the Cluster) that runs while the case ends anyway.
+func (t *T) markErrored(format string, args ...any) {
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	if t.errored == "" {
 		t.errored = fmt.Sprintf(format, args...)
 	}
-	t.mu.Unlock()
-	runtime.Goexit()
 }
 
 // Skipf ends the case as skipped, with the reason.

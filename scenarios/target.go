@@ -25,6 +25,9 @@ const (
 	// Secrets: the target knows the account secrets of the cluster, so
 	// the run's outputs can be searched for them.
 	Secrets Capability = "secrets"
+	// HoldDown: a namesrv can be killed and kept down until released
+	// (the target implements NamesrvHolder).
+	HoldDown Capability = "hold-down"
 )
 
 // Doing says what a capability lets a target do, for skip reasons.
@@ -40,6 +43,8 @@ func (c Capability) Doing() string {
 		return "read platform role labels"
 	case Secrets:
 		return "name account secrets"
+	case HoldDown:
+		return "keep a killed namesrv down"
 	}
 	return string(c)
 }
@@ -117,4 +122,13 @@ type Target interface {
 	// Credentials returns the ACL access and secret key, or empty strings when
 	// the brokers run without ACL.
 	Credentials() (accessKey, secretKey string)
+}
+
+// NamesrvHolder is a target that can keep a killed namesrv down until it
+// is released: a platform that recreates pods by itself cannot.
+type NamesrvHolder interface {
+	// HoldNamesrvDown kills namesrv i and keeps it from being recreated.
+	HoldNamesrvDown(ctx context.Context, i int) error
+	// ReleaseNamesrv lets it be recreated; AwaitNamesrvBack waits for it.
+	ReleaseNamesrv(ctx context.Context, i int) error
 }

@@ -112,13 +112,12 @@ func e2eCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (i
 func upCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
 	var l lifecycleFlags
 	var manifest string
-	var shards, replicas int
+	var sh shapeFlags
 	var mode topology.Mode
 	fs := newFlagSet("up", stderr)
 	l.register(fs)
 	fs.StringVar(&manifest, "manifest", "", "Cluster manifest (default: the embedded one)")
-	fs.IntVar(&shards, "shards", 0, "broker shards (default: the manifest's)")
-	fs.IntVar(&replicas, "replicas", 0, "brokers per shard (default: the manifest's; 3 with --dledger)")
+	sh.register(fs)
 	fs.BoolVar(&mode.ACL, "acl", false, "ACL mode (ENABLE_ACL) for the Cluster")
 	fs.BoolVar(&mode.DLedger, "dledger", false, "DLedger mode (ENABLE_DLEDGER) for the Cluster")
 	if err := parse(fs, args); err != nil {
@@ -131,7 +130,10 @@ func upCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (in
 			return ExitSetup, usagef("--manifest: %v", err)
 		}
 	}
-	m = shape(m, shards, replicas, mode)
+	if err := sh.check(); err != nil {
+		return ExitSetup, err
+	}
+	m = sh.apply(m, mode)
 	pr := newProgress(stdout)
 	o, err := l.options(m, pr)
 	if err != nil {

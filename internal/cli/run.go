@@ -29,8 +29,7 @@ type runFlags struct {
 	timeout       time.Duration
 	keep          bool
 	manifest      string
-	shards        int
-	replicas      int
+	shape         shapeFlags
 	broker        settingsFlag
 	master        settingsFlag
 	slave         settingsFlag
@@ -65,8 +64,7 @@ func (f *runFlags) registerCommon(fs *flagSet) {
 	fs.StringVar(&f.reports, "reports", "reports", "folder for junit.xml, summary.md, summary.json and diagnostics")
 	fs.DurationVar(&f.timeout, "timeout", 15*time.Minute, "bound on the whole run")
 	fs.StringVar(&f.manifest, "manifest", "", "Cluster manifest to take the topology from (default: the embedded manifests/cluster.yaml)")
-	fs.IntVar(&f.shards, "shards", 0, "broker shards (default: the manifest's)")
-	fs.IntVar(&f.replicas, "replicas", 0, "brokers per shard, master included (default: the manifest's)")
+	f.shape.register(fs)
 	fs.StringVar(&f.namespace, "namespace", "", "namespace of the Cluster (default: the manifest's)")
 	fs.StringVar(&f.cluster, "cluster", "", "name of the Cluster (default: the manifest's)")
 	fs.BoolVar(&f.acl, "acl", false, "ACL mode (ENABLE_ACL): brokers demand signed requests; on an existing Cluster, assert it runs so")
@@ -124,17 +122,14 @@ func checkRun(f runFlags) (plan, error) {
 	if f.target != "local" && (f.keep || len(f.broker.vals)+len(f.master.vals)+len(f.slave.vals) > 0 || f.version != "" || f.portBase != 0) {
 		return p, usagef("--keep, --*-config, --rocketmq-version and --port-base go with --target local")
 	}
-	if f.target != "local" && !f.reshapes && (f.shards != 0 || f.replicas != 0) {
-		return p, usagef("--shards and --replicas reshape the Cluster the suite creates (the local target, e2e); an existing Cluster's shape is read from it")
+	if f.target != "local" && !f.reshapes && f.shape != (shapeFlags{}) {
+		return p, usagef("--namesrvs, --shards and --replicas reshape the Cluster the suite creates (the local target, e2e); an existing Cluster's shape is read from it")
 	}
 	if f.timeout <= 0 {
 		return p, usagef("--timeout %s: expected a positive duration", f.timeout)
 	}
-	if f.shards < 0 || f.shards > 128 {
-		return p, usagef("--shards %d: expected 1 to 128 (the ShardingDefinition's limit)", f.shards)
-	}
-	if f.replicas < 0 || f.replicas > 8 {
-		return p, usagef("--replicas %d: expected 1 to 8", f.replicas)
+	if err := f.shape.check(); err != nil {
+		return p, err
 	}
 	if f.portBase != 0 && (f.portBase < 1024 || f.portBase > 60000) {
 		return p, usagef("--port-base %d: expected a port from 1024 to 60000", f.portBase)
@@ -158,7 +153,7 @@ func checkRun(f runFlags) (plan, error) {
 		return p, usagef("--manifest: %v", err)
 	}
 	if f.target == "local" || f.reshapes {
-		p.manifest = shape(p.manifest, f.shards, f.replicas, f.mode())
+		p.manifest = f.shape.apply(p.manifest, f.mode())
 	}
 	p.namespace, p.cluster = p.manifest.Namespace, p.manifest.Name
 	if f.namespace != "" {
@@ -203,20 +198,6 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (i
 		return ExitSetup, err
 	}
 	return plannedRun(ctx, f, stdout)
-}
-
-// shape applies the flags to the Cluster a run creates: the modes they
-// switch on, added to the manifest's, and the shards and replicas. With
-// DLedger a shard needs 3 brokers for its Raft group to survive a loss,
-// unless --replicas says otherwise.
-func shape(m manifests.Cluster, shards, replicas int, flags topology.Mode) manifests.Cluster {
-	mode := m.Mode()
-	mode.ACL, mode.DLedger = mode.ACL || flags.ACL, mode.DLedger || flags.DLedger
-	m = m.WithMode(mode)
-	if mode.DLedger && replicas == 0 && m.Broker.Replicas < manifests.DLedgerReplicas {
-		replicas = manifests.DLedgerReplicas
-	}
-	return m.WithShape(shards, replicas)
 }
 
 // checkMode makes sure the flags do not contradict the mode an existing

@@ -36,6 +36,7 @@ type process struct {
 	starts   []time.Time
 	changed  chan struct{} // closed and replaced on every state change
 	failed   error         // set when the supervisor gave up
+	held     chan struct{} // non-nil while a recreation must wait (hold)
 }
 
 var errStopping = errors.New("stopping")
@@ -130,6 +131,12 @@ func (p *process) supervise() {
 		timer := time.NewTimer(p.delay)
 		<-timer.C
 		p.mu.Lock()
+		held := p.held
+		p.mu.Unlock()
+		if held != nil {
+			<-held
+		}
+		p.mu.Lock()
 		stopping := p.stopping
 		p.mu.Unlock()
 		if stopping {
@@ -176,6 +183,26 @@ func (p *process) kill(ctx context.Context) (gen int, err error) {
 		return gen, nil
 	case <-ctx.Done():
 		return 0, fmt.Errorf("kill %s: not observed exiting: %w", p.name, ctx.Err())
+	}
+}
+
+// hold keeps the process from being recreated until release: a kill then
+// keeps it down, as a platform would not.
+func (p *process) hold() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.held == nil {
+		p.held = make(chan struct{})
+	}
+}
+
+// release lets a held process be recreated.
+func (p *process) release() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.held != nil {
+		close(p.held)
+		p.held = nil
 	}
 }
 
@@ -261,6 +288,7 @@ func (p *process) stop(grace time.Duration) error {
 	p.stopping = true
 	running, cmd, exited := p.running, p.cmd, p.exited
 	p.mu.Unlock()
+	p.release()
 	if !running || cmd == nil {
 		return nil
 	}

@@ -114,3 +114,25 @@ func TestPortPlan(t *testing.T) {
 		t.Errorf("busy base port: %v", err)
 	}
 }
+
+// TestHeldProcessStaysDown: a held process is not recreated until it is
+// released, then is.
+func TestHeldProcessStaysDown(t *testing.T) {
+	p := testProcess(t, 10*time.Millisecond, "sleep", "60")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	p.hold()
+	gen, err := p.kill(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	short, cancelShort := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancelShort()
+	if err := p.awaitGeneration(short, gen); err == nil {
+		t.Fatal("a held process was recreated")
+	}
+	p.release()
+	if err := p.awaitGeneration(ctx, gen); err != nil {
+		t.Fatalf("not recreated after release: %v", err)
+	}
+}

@@ -167,6 +167,53 @@ func (c *Cluster) AwaitNamesrvBack(ctx context.Context, i int) error {
 	return c.awaitNamesrv(ctx, n)
 }
 
+// HoldNamesrvDown implements scenarios.NamesrvHolder: namesrv i is killed
+// and not recreated until ReleaseNamesrv.
+func (c *Cluster) HoldNamesrvDown(ctx context.Context, i int) error {
+	n, err := c.namesrvAt(i)
+	if err != nil {
+		return err
+	}
+	n.proc.hold()
+	if err := c.KillNamesrv(ctx, i); err != nil {
+		n.proc.release()
+		return err
+	}
+	return nil
+}
+
+// ReleaseNamesrv implements scenarios.NamesrvHolder: the held namesrv is
+// recreated after the recreate delay; AwaitNamesrvBack waits for it.
+func (c *Cluster) ReleaseNamesrv(_ context.Context, i int) error {
+	n, err := c.namesrvAt(i)
+	if err != nil {
+		return err
+	}
+	n.proc.release()
+	return nil
+}
+
+// Hold keeps the process of pod from being recreated after it exits,
+// until Release: a kill then keeps it down.
+func (c *Cluster) Hold(pod string) error {
+	p, err := c.processOf(pod)
+	if err != nil {
+		return err
+	}
+	p.hold()
+	return nil
+}
+
+// Release lets a held process be recreated.
+func (c *Cluster) Release(pod string) error {
+	p, err := c.processOf(pod)
+	if err != nil {
+		return err
+	}
+	p.release()
+	return nil
+}
+
 // Freeze stops a process without ending it (SIGSTOP): it holds its
 // connections and answers nothing, like a stalled JVM or a hung node. The
 // supervisor sees no exit, so nothing recreates it; Thaw resumes it.

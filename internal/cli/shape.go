@@ -1,0 +1,45 @@
+package cli
+
+import (
+	"github.com/rmqkb/conformance/internal/topology"
+	"github.com/rmqkb/conformance/manifests"
+)
+
+// shapeFlags reshape the Cluster a run creates (the local target, e2e,
+// up); zero keeps the manifest's value.
+type shapeFlags struct {
+	namesrvs, shards, replicas int
+}
+
+func (s *shapeFlags) register(fs *flagSet) {
+	fs.IntVar(&s.namesrvs, "namesrvs", 0, "namesrv replicas (default: the manifest's, 2)")
+	fs.IntVar(&s.shards, "shards", 0, "broker shards (default: the manifest's)")
+	fs.IntVar(&s.replicas, "replicas", 0, "brokers per shard, master included (default: the manifest's; 3 with --dledger)")
+}
+
+// check bounds each value by what the addon's definitions allow.
+func (s shapeFlags) check() error {
+	switch {
+	case s.namesrvs < 0 || s.namesrvs > 8:
+		return usagef("--namesrvs %d: expected 1 to 8", s.namesrvs)
+	case s.shards < 0 || s.shards > 128:
+		return usagef("--shards %d: expected 1 to 128 (the ShardingDefinition's limit)", s.shards)
+	case s.replicas < 0 || s.replicas > 8:
+		return usagef("--replicas %d: expected 1 to 8", s.replicas)
+	}
+	return nil
+}
+
+// apply sets the modes the flags switch on, added to the manifest's, and
+// the shape. With DLedger a shard needs 3 brokers for its Raft group to
+// survive a loss, unless --replicas says otherwise.
+func (s shapeFlags) apply(m manifests.Cluster, flags topology.Mode) manifests.Cluster {
+	mode := m.Mode()
+	mode.ACL, mode.DLedger = mode.ACL || flags.ACL, mode.DLedger || flags.DLedger
+	m = m.WithMode(mode)
+	replicas := s.replicas
+	if mode.DLedger && replicas == 0 && m.Broker.Replicas < manifests.DLedgerReplicas {
+		replicas = manifests.DLedgerReplicas
+	}
+	return m.WithShape(s.shards, replicas).WithNamesrvs(s.namesrvs)
+}

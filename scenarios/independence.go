@@ -1,0 +1,232 @@
+package scenarios
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/apache/rocketmq-client-go/v2/consumer"
+
+	"github.com/rmqkb/conformance/internal/clientlog"
+	"github.com/rmqkb/conformance/internal/remoting"
+	"github.com/rmqkb/conformance/internal/wait"
+	"github.com/rmqkb/conformance/scenarios/history"
+)
+
+// The clauses of routing/namesrv-independence.
+const (
+	clauseEveryNamesrv   = "every namesrv holds every broker and the topic's route on its own"
+	clauseDownProduce    = "with a namesrv down, new clients given every address send to every shard"
+	clauseDownConsume    = "with a namesrv down, new clients receive every acknowledged message"
+	clauseSurvivorRoutes = "the surviving namesrvs' routes do not change while one is down"
+)
+
+// namesrvIndependence is registered with the routing cases (routing.go).
+var namesrvIndependenceCase = Case{
+	Suite: "routing", Name: "namesrv-independence",
+	Promise: "NameServers are independent: each holds the whole registration on its own (every broker of every shard at its address, a created topic routed to every shard); " +
+		"with one namesrv killed and kept down, clients created afterwards and given every namesrv address, as the addon gives them, get routes, send to every shard with every send acknowledged and receive every acknowledged message through the others, " +
+		"and the surviving namesrvs' routes do not change.",
+	Description: "Brokers register with every namesrv in parallel and namesrvs never talk to each other (facts section 6); a client picks a namesrv and moves to the next when one fails. " +
+		"The killed namesrv is kept down for the case (the local target withholds its recreation; a platform that recreates pods by itself cannot, and the case is skipped there), then released; " +
+		"the case ends once every broker has registered with it again, which takes up to one registration period (30 s).",
+	Clauses:     []string{clauseBrokers, clauseEveryNamesrv, clauseDownProduce, clauseDownConsume, clauseSurvivorRoutes},
+	Needs:       []Capability{Messaging, HoldDown},
+	MinNamesrvs: 2,
+	Timeout:     150 * time.Second,
+	Run:         namesrvIndependence,
+}
+
+// registrationGrace bounds how far apart two namesrvs may see the same
+// registration: a broker sends each round to every namesrv at once.
+const registrationGrace = 5 * time.Second
+
+const independenceQueues, independenceRounds = 2, 5
+
+func namesrvIndependence(ctx context.Context, t *T) {
+	holder, ok := t.Target.(NamesrvHolder)
+	if !ok {
+		t.Erroredf("target %s says it can keep a namesrv down but has no way to", t.Target.Name())
+	}
+	shards := t.shards(ctx)
+	namesrvs := t.namesrvs(ctx)
+	topic := uniqueName("conformance-nsi")
+	t.createTopic(ctx, topic, independenceQueues)
+	before := t.wholeOnEach(ctx, namesrvs, shards, topic)
+
+	const victim = 0
+	if err := holder.HoldNamesrvDown(ctx, victim); err != nil {
+		t.Erroredf("kill namesrv %s and keep it down: %v", namesrvs[victim], err)
+	}
+	defer t.releaseNamesrv(ctx, holder, victim, shards)
+	t.Logf("namesrv %s killed and kept down; the others: %s", namesrvs[victim], strings.Join(namesrvs[1:], ", "))
+
+	clientlog.Start()
+	h := history.New()
+	since := time.Now()
+	group := uniqueName("conformance-nsi")
+	t.sendEverywhere(ctx, h, topic, shards, since)
+	var mu sync.Mutex
+	c := t.pushConsumer(ctx, group)
+	if err := c.Subscribe(topic, consumer.MessageSelector{}, recorder(h, group, "nsi", &mu, func(delivery) {})); err != nil {
+		t.Erroredf("subscribe: %v", err)
+	}
+	if err := c.Start(); err != nil {
+		t.Fatalf("with namesrv %s down, a consumer given every namesrv address did not start: %v", namesrvs[victim], err)
+	}
+	dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	wait.Until(dctx, 100*time.Millisecond, "every acknowledged message delivered", func(context.Context) (bool, string, error) {
+		r := h.Check(group)
+		return len(r.Lost) == 0, r.String(), nil
+	})
+	plants.judging(h)
+	j := &consumerJudge{t: t, h: h, topic: topic, queues: independenceQueues, shards: shards, since: since}
+	if rep := j.judge(ctx, group); !rep.OK() {
+		t.Errorf("with namesrv %s down, a consumer given every namesrv address did not receive every acknowledged message", namesrvs[victim])
+	}
+	t.survivorsUnchanged(ctx, namesrvs[1:], topic, before)
+}
+
+// wholeOnEach checks that every namesrv lists every broker at its address
+// and routes topic to every shard, and returns each one's route of topic.
+func (t *T) wholeOnEach(ctx context.Context, namesrvs []string, shards []Shard, topic string) map[string]string {
+	rc := t.admin()
+	routes := map[string]string{}
+	for _, ns := range namesrvs {
+		wctx, cancel := context.WithTimeout(ctx, registrationGrace)
+		err := wait.Until(wctx, 100*time.Millisecond, "namesrv "+ns+" to list every broker", func(ctx context.Context) (bool, string, error) {
+			ci, err := clusterInfo(ctx, rc, ns)
+			if err != nil {
+				return false, err.Error(), nil
+			}
+			why := registrationGap(ci, shards)
+			return why == "", why, nil
+		})
+		cancel()
+		if err != nil {
+			t.Errorf("namesrv %s does not hold the whole registration on its own: %v", ns, err)
+		}
+		r, err := rc.TopicRoute(ctx, ns, topic)
+		if err != nil {
+			t.Fatalf("namesrv %s: the route of %s: %v", ns, topic, err)
+		}
+		routes[ns] = routeKey(r)
+	}
+	return routes
+}
+
+// registrationGap says which brokers of shards ci does not list at their
+// address, or "".
+func registrationGap(ci *remoting.ClusterInfo, shards []Shard) string {
+	var missing []string
+	for _, s := range shards {
+		addrs := slices.Collect(maps.Values(ci.BrokerAddrTable[s.Name].BrokerAddrs))
+		for _, b := range s.Brokers {
+			if !slices.Contains(addrs, b.Addr) {
+				missing = append(missing, b.Pod+" ("+b.Addr+")")
+			}
+		}
+	}
+	if len(missing) == 0 {
+		return ""
+	}
+	return "it does not list " + strings.Join(missing, ", ")
+}
+
+// routeKey writes a route in a canonical form, for comparing two reads.
+func routeKey(r *remoting.TopicRoute) string {
+	var parts []string
+	for _, q := range r.QueueDatas {
+		parts = append(parts, fmt.Sprintf("queues %s r%d w%d perm %d", q.BrokerName, q.ReadQueueNums, q.WriteQueueNums, q.Perm))
+	}
+	for _, b := range r.BrokerDatas {
+		parts = append(parts, fmt.Sprintf("broker %s of %s at %s", b.BrokerName, b.Cluster, formatAddrs(b.BrokerAddrs)))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, "; ")
+}
+
+// sendEverywhere sends independenceRounds messages to every queue of every
+// shard with a producer created now, and fails the case for each send not
+// acknowledged.
+func (t *T) sendEverywhere(ctx context.Context, h *history.History, topic string, shards []Shard, since time.Time) {
+	p := t.producer(ctx)
+	n := 0
+	for round := 0; round < independenceRounds; round++ {
+		for _, s := range shards {
+			for q := 0; q < independenceQueues; q++ {
+				key := fmt.Sprintf("%s-%d", topic, n)
+				if _, err := sendRecorded(ctx, p, h, key, queueMessage(topic, s.Name, q, key, []byte(key))); err != nil {
+					t.Errorf("with a namesrv down, a producer given every namesrv address could not send %s to %s/%d: %v", key, s.Name, q, err)
+				}
+				n++
+			}
+		}
+	}
+	if r := h.Check("sends"); r.Acked == 0 {
+		t.Fatalf("with a namesrv down, no send of a producer given every namesrv address was acknowledged: %s; the client's warnings and errors: %s", r, strings.Join(clientlog.Since(since, 5), " | "))
+	}
+	t.Logf("with a namesrv down, sent %d messages to %d shards x %d queues", n, len(shards), independenceQueues)
+}
+
+// survivorsUnchanged compares each surviving namesrv's route of topic with
+// what it answered before the kill.
+func (t *T) survivorsUnchanged(ctx context.Context, survivors []string, topic string, before map[string]string) {
+	rc := t.admin()
+	for _, ns := range survivors {
+		r, err := rc.TopicRoute(ctx, ns, topic)
+		if err != nil {
+			t.Errorf("surviving namesrv %s: the route of %s: %v", ns, topic, err)
+			continue
+		}
+		if now := routeKey(r); now != before[ns] {
+			t.Errorf("surviving namesrv %s changed its route of %s while another namesrv was down: it was %s, it is %s", ns, topic, before[ns], now)
+		}
+	}
+}
+
+// releaseNamesrv lets the held namesrv come back and waits until every
+// broker has registered with it again, so that the next case finds the
+// Cluster whole: its routes are empty until then.
+func (t *T) releaseNamesrv(ctx context.Context, holder NamesrvHolder, i int, shards []Shard) {
+	if err := holder.ReleaseNamesrv(ctx, i); err != nil {
+		t.markErrored("release namesrv %d: %v", i, err)
+		return
+	}
+	if err := t.Target.AwaitNamesrvBack(ctx, i); err != nil {
+		t.markErrored("namesrv %d did not come back after it was released: %v", i, err)
+		return
+	}
+	all, err := t.Target.Namesrvs(ctx)
+	if err != nil || i >= len(all) {
+		t.markErrored("find namesrv %d after its release: %v", i, err)
+		return
+	}
+	ns, rc := all[i], t.admin()
+	start := time.Now()
+	// Two periods: this restores the Cluster for the next case; the bound
+	// itself is failover/namesrv-restart's to judge.
+	wctx, cancel := context.WithTimeout(ctx, 2*addonRegisterPeriod)
+	defer cancel()
+	err = wait.Until(wctx, 200*time.Millisecond, "every broker to register again with namesrv "+ns, func(ctx context.Context) (bool, string, error) {
+		ci, err := rc.ClusterInfo(ctx, ns)
+		if err != nil {
+			return false, err.Error(), nil
+		}
+		why := registrationGap(ci, shards)
+		return why == "", why, nil
+	})
+	if err != nil {
+		t.markErrored("after the case, namesrv %s came back but the brokers did not register with it again: %v", ns, err)
+		return
+	}
+	took := time.Since(start)
+	t.Figure("reregistered_after_release", float64(took.Milliseconds()), "ms")
+	t.Logf("namesrv %s released; every broker registered with it again after %s", ns, took.Round(time.Millisecond))
+}
