@@ -2,6 +2,8 @@ package main
 
 import (
 	"regexp"
+
+	"github.com/rmqkb/conformance/scenarios"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,11 +23,17 @@ func E2EArgs(f Flags) []string {
 	if run := runRegex(f); run != "" {
 		args = append(args, "--run", run)
 	}
+	if f.Namesrvs > 0 {
+		args = append(args, "--namesrvs", strconv.Itoa(f.Namesrvs))
+	}
 	if f.Shards > 0 {
 		args = append(args, "--shards", strconv.Itoa(f.Shards))
 	}
 	if f.Replicas > 0 {
 		args = append(args, "--replicas", strconv.Itoa(f.Replicas))
+	}
+	if f.Profile != "" && f.Profile != string(scenarios.Full) {
+		args = append(args, "--profile", f.Profile)
 	}
 	if f.ACL {
 		args = append(args, "--acl")

@@ -28,6 +28,8 @@ func TestE2EArgsAreWhatAUserTypes(t *testing.T) {
 			f.Suites, f.KeepOnFailure, f.Timeout = []string{"routing", "failover"}, true, time.Hour
 		},
 			"e2e --run ^(routing|failover)/ --kind-node-image " + testImage + " --kubeblocks-version 1.0.2 --addon-version 1.0.2 --timeout 1h0m0s --reports /out/reports --keep"},
+		{"three namesrvs, quick", func(f *Flags) { f.Namesrvs, f.Profile = 3, "quick" },
+			"e2e --namesrvs 3 --profile quick --kind-node-image " + testImage + " --kubeblocks-version 1.0.2 --addon-version 1.0.2 --timeout 15m0s --reports /out/reports"},
 		{"both modes", func(f *Flags) { f.ACL, f.DLedger = true, true },
 			"e2e --acl --dledger --kind-node-image " + testImage + " --kubeblocks-version 1.0.2 --addon-version 1.0.2 --timeout 15m0s --reports /out/reports"},
 		{"one suite, other versions", func(f *Flags) { f.Suites, f.KubeBlocksVersion, f.AddonVersion = []string{"layout"}, "1.2.0", "1.2.1" },

@@ -18,7 +18,9 @@ type Flags struct {
 	AddonVersion      string
 	Run               string   // case regex, passed to e2e --run
 	Suites            []string // suite names, turned into a --run regex
+	Namesrvs          int      // 0: the manifest's
 	Shards, Replicas  int      // 0: the manifest's
+	Profile           string   // quick or full (e2e's default, full)
 	ACL, DLedger      bool     // the addon's optional modes, set on the Cluster e2e creates
 	KeepOnFailure     bool
 	Reports           string // host folder the reports are exported to
@@ -47,8 +49,10 @@ func parseFlags(args []string, stderr io.Writer) (Flags, error) {
 	fs.StringVar(&f.AddonVersion, "addon-version", v.Addon.Version, "rocketmq addon chart version")
 	fs.StringVar(&f.Run, "run", "", "run only the cases whose ID (suite/case) matches this regular expression")
 	fs.StringVar(&suites, "suites", "", "comma-separated suites to run ("+strings.Join(scenarios.Suites, ", ")+"); exclusive with --run")
+	fs.IntVar(&f.Namesrvs, "namesrvs", 0, "namesrv replicas (default: the manifest's, 2)")
 	fs.IntVar(&f.Shards, "shards", 0, "broker shards (default: the manifest's)")
 	fs.IntVar(&f.Replicas, "replicas", 0, "brokers per shard, master included (default: the manifest's)")
+	fs.StringVar(&f.Profile, "profile", string(scenarios.Full), "quick skips the slow cases; full, for nightly runs, runs every case")
 	fs.BoolVar(&f.ACL, "acl", false, "ACL mode (ENABLE_ACL) for the Cluster e2e creates")
 	fs.BoolVar(&f.DLedger, "dledger", false, "DLedger mode (ENABLE_DLEDGER) for the Cluster e2e creates; 3 replicas per shard unless --replicas")
 	fs.BoolVar(&f.KeepOnFailure, "keep-on-failure", false, "leave the kind cluster's containers in the docker store cache when the verdict is not 0")

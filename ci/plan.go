@@ -168,8 +168,14 @@ func check(f Flags) error {
 	if _, err := scenarios.Select(runRegex(f)); err != nil {
 		return usageError{err.Error()}
 	}
+	if f.Namesrvs < 0 || f.Namesrvs > 8 {
+		return usagef("--namesrvs %d: expected 1 to 8, or 0 for the manifest's", f.Namesrvs)
+	}
 	if f.Shards < 0 || f.Shards > 128 {
 		return usagef("--shards %d: expected 1 to 128, or 0 for the manifest's", f.Shards)
+	}
+	if _, err := scenarios.ParseProfile(f.Profile); err != nil {
+		return usageError{err.Error()}
 	}
 	if f.Replicas < 0 || f.Replicas > 8 {
 		return usagef("--replicas %d: expected 1 to 8, or 0 for the manifest's", f.Replicas)

@@ -45,6 +45,9 @@ type Case struct {
 	// run with the others but completed once the reports are on disk
 	// (reports.Complete); until then its result is Pending.
 	AfterReports bool
+	// Slow marks a case that waits minutes on a protocol timer (the
+	// namesrv's 120 s broker expiry): the quick profile skips it.
+	Slow bool
 	// Timeout bounds the case; 0 means DefaultTimeout.
 	Timeout time.Duration
 	// Run performs the check. It reports through t and returns; t.Fatalf ends

@@ -97,6 +97,27 @@ func (t *T) awaitLeaderLabel(ctx context.Context, name string) string {
 	return why
 }
 
+// clauseLabelsSettle is a clause of every case that kills or freezes a
+// broker: on a platform that labels roles, the labels must agree with the
+// brokers again once the fault is over (apecloud/kubeblocks#10082: the
+// master label went missing after restarts).
+const clauseLabelsSettle = "where a platform labels roles, the shard's labels settle again to one master, the broker registered at brokerId 0"
+
+// labelsSettled checks clauseLabelsSettle for shard name after the fault
+// named after. Without platform labels (the local target) there is nothing
+// to compare, and the evidence says so.
+func (t *T) labelsSettled(ctx context.Context, name, after string) {
+	if why := t.Target.Lacks(RoleLabels); why != "" {
+		t.Logf("role labels not checked after %s: %s", after, why)
+		return
+	}
+	if why := t.awaitLeaderLabel(ctx, name); why != "" {
+		t.Errorf("after %s, within %s, the role labels of %s did not settle: %s", after, labelSettle, name, why)
+		return
+	}
+	t.Logf("after %s, the role labels of %s agree with the brokers: one master, registered at brokerId 0", after, name)
+}
+
 // leaderLabelMismatch says how shard name's master labels disagree with
 // the broker the namesrvs list at brokerId 0, or "", or why it could not
 // read one of them.

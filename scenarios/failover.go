@@ -28,7 +28,7 @@ func init() {
 		Case{
 			Suite: "failover", Name: "kill-master",
 			Promise: "With a shard's master killed under continuous load, no message acknowledged before, during or after the kill is lost or duplicated, and no send fails outside the fault window. " +
-				"In the default mode the master returns as brokerId 0 ASYNC_MASTER with the same brokerName on its store, and the shard takes writes again within one route refresh (30 s, plus 5 s) of its return. " +
+				"In the default mode the master returns as brokerId 0 ASYNC_MASTER with the same brokerName on its store, the shard takes writes again within one route refresh (30 s, plus 5 s) of its return, and where the platform labels roles the labels settle again to one master, the broker registered at brokerId 0. " +
 				"In DLedger mode a survivor is elected leader and registered in every namesrv within 30 s, the shard takes writes again within that plus one route refresh, the killed broker returns as a follower, where the platform labels roles exactly one member is labelled master and it is the registered leader, and every follower serves its leader's messages at their offsets.",
 			Description: "Without DLedger (the addon's default) there is no failover: the platform recreates the master pod on its PVC and the shard takes no writes meanwhile; the write-unavailability window is measured. " +
 				"The load's producer refreshes routes every 30 s and drops the master's address while it is down, so the fault window runs from the kill until the shard takes writes again, up to one refresh after the master is back. " +
@@ -37,6 +37,7 @@ func init() {
 				"The read-back waits until each broker covers every acknowledged offset. One kill is shared with failover/read-from-slave and failover/other-shards-write, which judge the same run.",
 			Clauses: []string{clauseBrokers,
 				"default mode: the master returns as brokerId 0 ASYNC_MASTER of its shard", "default mode: the master returns on its store", "default mode: the shard takes writes again within one route refresh",
+				"default mode: " + clauseLabelsSettle,
 				"DLedger mode: a survivor is elected leader within 30 s", "DLedger mode: the shard takes writes again within the election and one route refresh",
 				"DLedger mode: the killed leader returns as a follower", "DLedger mode: the master label is on the registered leader after the election",
 				"DLedger mode: every follower serves its leader's messages at their offsets",
@@ -75,10 +76,10 @@ func init() {
 		Case{
 			Suite: "failover", Name: "kill-slave",
 			Promise: "With a slave killed under continuous load (in DLedger mode a follower, while a majority remains), every shard keeps accepting writes and no send fails; " +
-				"the slave returns as SLAVE with the brokerId and brokerName its role gives it and, within 20 s after the writes stop, its commit log reaches its master's; no acknowledged message is lost or duplicated.",
+				"the slave returns as SLAVE with the brokerId and brokerName its role gives it and, within 20 s after the writes stop, its commit log reaches its master's; no acknowledged message is lost or duplicated; where a platform labels roles, the shard's labels settle again to one master, the broker registered at brokerId 0.",
 			Description: "A slave that lost its store would copy the master's commit log again from the start of its current file, so on the small stores of a test run a lost slave store is not told apart from a kept one; the promise does not claim it. " +
 				"In DLedger mode a follower registers at its member index + 1 and catches up to the leader's committed log.",
-			Clauses:            []string{clauseBrokers, "every shard keeps accepting writes, no send failing", "the slave returns as SLAVE with its brokerId and brokerName", "the slave catches up within 20 s", clauseNotLost, "no acknowledged message is read back twice"},
+			Clauses:            []string{clauseBrokers, "every shard keeps accepting writes, no send failing", "the slave returns as SLAVE with its brokerId and brokerName", "the slave catches up within 20 s", clauseNotLost, "no acknowledged message is read back twice", clauseLabelsSettle},
 			Needs:              []Capability{Messaging, Faults},
 			MinReplicas:        2,
 			DLedgerMinReplicas: 3,
@@ -261,6 +262,7 @@ func killSlave(ctx context.Context, t *T) {
 	f.h.FaultEnd("kill " + victim.Pod)
 	t.Figure("back_registered_after", float64(backAt.Sub(killAt).Milliseconds()), "ms")
 	f.keptWriting(t, history.Window{Start: killAt, End: backAt}, "")
+	t.labelsSettled(ctx, sh.Name, "the slave's return")
 	victim, cfg, err := t.returned(ctx, victim)
 	if err != nil {
 		t.Errorf("read the config of %s after its return: %v", victim.Pod, err)

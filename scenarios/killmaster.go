@@ -38,6 +38,8 @@ type masterKill struct {
 	identity       map[string]string
 	identityErr    error
 	resumed        time.Time // first ack on the victim shard after its return; zero if none within the bound
+	labels         string    // why the target has no role labels, or ""
+	labelsWrong    string    // how the labels disagreed with the brokers after the return, or ""
 	reads          map[string]*shardRead
 
 	// In DLedger mode: the election that followed the kill, and every
@@ -78,6 +80,10 @@ func (t *T) runKillMaster(ctx context.Context) *masterKill {
 	if k.backErr == nil {
 		k.back, k.identity, k.identityErr = t.returned(ctx, k.victim)
 		k.resumed = f.awaitWrites(ctx, k.victimShard.Name, k.backAt, routeRefresh+boundSlack)
+		k.labels = t.Target.Lacks(RoleLabels)
+		if k.labels == "" {
+			k.labelsWrong = t.awaitLeaderLabel(ctx, k.victimShard.Name)
+		}
 		k.reads = f.stop(ctx)
 	} else {
 		f.load.stop() // kill-master fails on the master that never came back
@@ -175,6 +181,12 @@ func killMaster(ctx context.Context, t *T) {
 	k.f.failedOutside(t, map[string]history.Window{k.victimShard.Name: window},
 		fmt.Sprintf("the fault window (shard %s, from the kill until it took writes again)", k.victimShard.Name))
 	k.f.judgeFinal(t, k.reads)
+	switch {
+	case k.labels != "":
+		t.Logf("role labels not checked after the master's return: %s", k.labels)
+	case k.labelsWrong != "":
+		t.Errorf("after the master's return, within %s, the role labels of %s did not settle: %s", labelSettle, k.victimShard.Name, k.labelsWrong)
+	}
 }
 
 func readFromSlave(ctx context.Context, t *T) {

@@ -199,6 +199,7 @@ var table = []plant{
 	{"slave-blocked", "replication/slave-content", "each slave serves as many messages as its master", "a slave kept from replicating", "serves 0", nil},
 	{"conforming", "replication/slave-content", "each slave serves the same key and body at the same offset", "a slave read whose first key changed on the way", "slave rocketmq-cluster-broker-", changeSlaveKey},
 	// failover/kill-master
+	{"conforming", "failover/kill-master", "default mode: where a platform labels roles, the shard's labels settle again to one master, the broker registered at brokerId 0", "a platform that labels the slave master", "is labelled master, but the namesrvs list", leaderLabelOnFollower},
 	{"master-recreated", "failover/kill-master", "default mode: the master returns as brokerId 0 ASYNC_MASTER of its shard", "the master comes back as SYNC_MASTER", "came back with brokerRole=SYNC_MASTER", nil},
 	{"lost-volume", "failover/kill-master", "default mode: the master returns on its store", "the master's store is lost on recreation", "(it never covered the acknowledged offsets)", nil},
 	{"conforming", "failover/kill-master", "no acknowledged message is lost", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck},
@@ -223,6 +224,7 @@ var table = []plant{
 	// failover/other-shards-write
 	{"conforming", "failover/other-shards-write", "every other shard keeps accepting writes, none failing", "the kill also freezes the other shard's master", "did not keep accepting writes", killFreezesOtherMaster},
 	// failover/kill-slave
+	{"conforming", "failover/kill-slave", "where a platform labels roles, the shard's labels settle again to one master, the broker registered at brokerId 0", "a platform that labels the slave master", "is labelled master, but the namesrvs list", leaderLabelOnFollower},
 	{"conforming", "failover/kill-slave", "every shard keeps accepting writes, no send failing", "the kill also freezes the other shard's master", "did not keep accepting writes", killFreezesOtherMaster},
 	{"slave-recreated", "failover/kill-slave", "the slave returns as SLAVE with its brokerId and brokerName", "the slave comes back at brokerId 3", "came back with brokerId=3", nil},
 	{"slave-recreated", "failover/kill-slave", "the slave catches up within 20 s", "the slave comes back kept from replicating", "did not catch up", nil},
@@ -233,6 +235,18 @@ var table = []plant{
 	{"conforming", "routing/namesrv-independence", "with a namesrv down, new clients given every address send to every shard", "the second namesrv answers with the first's routes", "could not send", secondNamesrvProxiesFirst},
 	{"conforming", "routing/namesrv-independence", "with a namesrv down, new clients receive every acknowledged message", "a consumer that drops one delivery", "did not receive every acknowledged message", dropOne("nsi")},
 	{"conforming", "routing/namesrv-independence", "the surviving namesrvs' routes do not change while one is down", "a slave that goes down with the namesrv", "changed its route", namesrvTakesASlave},
+	// routing/stale-broker-expiry
+	{"conforming", "routing/stale-broker-expiry", "where a platform labels roles, the shard's labels settle again to one master, the broker registered at brokerId 0", "a platform that labels the slave master", "is labelled master, but the namesrvs list", leaderLabelOnFollower},
+	{"conforming", "routing/stale-broker-expiry", "a frozen broker stays listed while its last registration is younger than 120 s", "a freeze that kills the broker", "was removed from the namesrvs", freezeKills},
+	{"conforming", "routing/stale-broker-expiry", "a frozen broker is removed from every namesrv's cluster and routes by the expiry bound", "a freeze that leaves the broker heart-beating", "was not removed from every namesrv", freezeMisses},
+	{"conforming", "routing/stale-broker-expiry", "after a thaw it registers again within one period, with its identity and its data", "a thaw that leaves the broker frozen", "did not register again within one period", thawMisses},
+	// failover/freeze-master
+	{"conforming", "failover/freeze-master", "where a platform labels roles, the shard's labels settle again to one master, the broker registered at brokerId 0", "a platform that labels the slave master", "is labelled master, but the namesrvs list", leaderLabelOnFollower},
+	{"conforming", "failover/freeze-master", "the other shards keep accepting writes while a master is frozen, none failing", "the freeze takes the other shard's master too", "did not keep accepting writes", freezeTakesOtherMaster},
+	{"conforming", "failover/freeze-master", "while the master is frozen, its slave serves every message replicated before the freeze", "a slave read that comes back one message short", "replicated messages of", dropSlaveRead},
+	{"conforming", "failover/freeze-master", "no send fails outside the freeze window (the freeze until the shard takes writes again)", "a send to the other shard that failed after the fault", "failed outside the freeze window", failedAfterFault},
+	{"conforming", "failover/freeze-master", "no acknowledged message is lost", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck},
+	{"conforming", "failover/freeze-master", "no acknowledged message is read back twice", "a master read that returns one message twice", "duplicated 1", duplicateRead},
 	// failover/namesrv-restart
 	{"period-10s", "failover/namesrv-restart", "every broker runs with registerNameServerPeriod 30000", "registerNameServerPeriod=10000", "registerNameServerPeriod=10000", nil},
 	{"conforming", "failover/namesrv-restart", "every broker registers again, routes included, within one period", "a slave frozen while the namesrv is down", "to register again", namesrvKillFreezesSlave},

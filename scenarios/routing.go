@@ -34,6 +34,7 @@ func init() {
 			Run:     topicCreate,
 		},
 		namesrvIndependenceCase,
+		staleBrokerExpiryCase,
 	)
 }
 

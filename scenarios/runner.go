@@ -16,8 +16,8 @@ type Progress interface {
 
 // Execute runs cases on tgt, one after another, in one Session, and returns
 // their results in order.
-func Execute(ctx context.Context, tgt Target, cases []Case, p Progress) []Result {
-	s := NewSession(tgt)
+func Execute(ctx context.Context, tgt Target, cases []Case, p Progress, opts ...SessionOption) []Result {
+	s := NewSession(tgt, opts...)
 	var out []Result
 	for _, c := range cases {
 		if p != nil {
@@ -38,15 +38,21 @@ func Execute(ctx context.Context, tgt Target, cases []Case, p Progress) []Result
 // injected once per session however many of its cases run. The e2e-framework
 // harness keeps one Session across its assessments.
 type Session struct {
-	tgt Target
+	tgt     Target
+	profile Profile
 
 	mu     sync.Mutex
 	shared map[string]*sharedRun
 }
 
-// NewSession starts a session on tgt.
-func NewSession(tgt Target) *Session {
-	return &Session{tgt: tgt, shared: map[string]*sharedRun{}}
+// NewSession starts a session on tgt, in the full profile unless an
+// option says otherwise.
+func NewSession(tgt Target, opts ...SessionOption) *Session {
+	s := &Session{tgt: tgt, profile: Full, shared: map[string]*sharedRun{}}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // sharedRun is one fault run and its outcome.
@@ -71,6 +77,10 @@ func (s *Session) Run(ctx context.Context, c Case) Result {
 	}
 	if why := c.topologyGap(s.tgt.Topology()); why != "" {
 		t.skip = why
+		return t.result(c, 0)
+	}
+	if c.Slow && s.profile == Quick {
+		t.skip = "slow: it waits minutes on RocketMQ's timers, and the quick profile skips it; run it with --profile full"
 		return t.result(c, 0)
 	}
 	if c.AfterReports {

@@ -87,8 +87,8 @@ func TestSelect(t *testing.T) {
 	if err != nil || len(all) != len(All()) {
 		t.Fatalf("Select(\"\") = %d cases, %v", len(all), err)
 	}
-	if got, err := Select("^failover/"); err != nil || len(got) != 6 {
-		t.Errorf("Select(^failover/) = %d cases, %v; want 6", len(got), err)
+	if got, err := Select("^failover/"); err != nil || len(got) != 7 {
+		t.Errorf("Select(^failover/) = %d cases, %v; want 7", len(got), err)
 	}
 	if _, err := Select("no-such-case"); err == nil || !strings.Contains(err.Error(), "matches no case") {
 		t.Errorf("a regex matching nothing: err %v", err)
@@ -101,10 +101,10 @@ func TestSelect(t *testing.T) {
 // TestContract pins the case IDs of DESIGN.md: they are what users gate on.
 func TestContract(t *testing.T) {
 	want := []string{
-		"routing/brokers-registered", "routing/topic-create", "routing/namesrv-independence",
+		"routing/brokers-registered", "routing/topic-create", "routing/namesrv-independence", "routing/stale-broker-expiry",
 		"messaging/round-trip", "messaging/consumer-groups", "messaging/message-size",
 		"replication/roles", "replication/async-catch-up", "replication/slave-content",
-		"failover/kill-master", "failover/read-from-slave", "failover/other-shards-write", "failover/leader-churn", "failover/kill-slave", "failover/namesrv-restart",
+		"failover/kill-master", "failover/read-from-slave", "failover/other-shards-write", "failover/leader-churn", "failover/kill-slave", "failover/namesrv-restart", "failover/freeze-master",
 		"layout/topology", "layout/services", "layout/storage", "layout/roles",
 		"accounts/secret-names", "accounts/secret-keys", "accounts/env-wiring", "accounts/acl-enforced", "accounts/no-leak",
 	}

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"context"
+	"errors"
 
 	"github.com/rmqkb/conformance/internal/topology"
 )
@@ -28,6 +29,9 @@ const (
 	// HoldDown: a namesrv can be killed and kept down until released
 	// (the target implements NamesrvHolder).
 	HoldDown Capability = "hold-down"
+	// Freezing: a broker can be frozen, stopped without ending, and thawed
+	// (the target implements Freezer).
+	Freezing Capability = "freezing"
 )
 
 // Doing says what a capability lets a target do, for skip reasons.
@@ -45,6 +49,8 @@ func (c Capability) Doing() string {
 		return "name account secrets"
 	case HoldDown:
 		return "keep a killed namesrv down"
+	case Freezing:
+		return "freeze and thaw brokers"
 	}
 	return string(c)
 }
@@ -132,3 +138,16 @@ type NamesrvHolder interface {
 	// ReleaseNamesrv lets it be recreated; AwaitNamesrvBack waits for it.
 	ReleaseNamesrv(ctx context.Context, i int) error
 }
+
+// Freezer is a target that can freeze a broker: the process stops without
+// ending, keeps its connections open and answers nothing, as a stalled JVM
+// or a hung node does; Thaw resumes it where it stopped.
+type Freezer interface {
+	FreezeBroker(ctx context.Context, b Broker) error
+	ThawBroker(ctx context.Context, b Broker) error
+}
+
+// ErrCannotFreeze wraps why a Freezer cannot freeze on this platform
+// (exec forbidden, a JVM that is its container's PID 1): the case is
+// skipped with that reason, not errored.
+var ErrCannotFreeze = errors.New("cannot freeze here")

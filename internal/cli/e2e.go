@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/rmqkb/conformance/scenarios"
 	"io"
 	"os"
 	"os/signal"
@@ -54,6 +55,7 @@ func e2eCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (i
 	var f runFlags
 	var l lifecycleFlags
 	fs := newFlagSet("e2e", stderr)
+	f.profile = string(scenarios.Full) // nightly runs want the whole contract
 	f.registerCommon(fs)
 	l.register(fs)
 	fs.BoolVar(&f.keep, "keep", false, "keep the kind cluster after the run")

@@ -53,6 +53,9 @@ type runFlags struct {
 	// acl and dledger switch the addon's optional modes on in the Cluster
 	// the run creates; against an existing one they must agree with it.
 	acl, dledger bool
+	// profile is quick or full; its default is set before the flags are
+	// registered (quick for run, full for e2e).
+	profile string
 }
 
 // mode is the mode the flags ask for.
@@ -68,6 +71,10 @@ func (f *runFlags) registerCommon(fs *flagSet) {
 	fs.StringVar(&f.namespace, "namespace", "", "namespace of the Cluster (default: the manifest's)")
 	fs.StringVar(&f.cluster, "cluster", "", "name of the Cluster (default: the manifest's)")
 	fs.BoolVar(&f.acl, "acl", false, "ACL mode (ENABLE_ACL): brokers demand signed requests; on an existing Cluster, assert it runs so")
+	if f.profile == "" {
+		f.profile = string(scenarios.Quick)
+	}
+	fs.StringVar(&f.profile, "profile", f.profile, "quick skips the slow cases (minutes each on RocketMQ's timers: stale-broker expiry, a frozen master); full runs every case")
 	fs.BoolVar(&f.dledger, "dledger", false, "DLedger mode (ENABLE_DLEDGER): each shard a Raft group, 3 replicas unless --replicas; on an existing Cluster, assert it runs so")
 }
 
@@ -93,6 +100,7 @@ type flagSet = flag.FlagSet
 // input is found here, before anything starts.
 type plan struct {
 	flags     runFlags
+	profile   scenarios.Profile
 	cases     []scenarios.Case
 	manifest  manifests.Cluster
 	opts      []local.Option
@@ -144,6 +152,9 @@ func checkRun(f runFlags) (plan, error) {
 		return p, usagef("--reports: expected a folder")
 	}
 	var err error
+	if p.profile, err = scenarios.ParseProfile(f.profile); err != nil {
+		return p, usageError{err.Error()}
+	}
 	if p.cases, err = scenarios.Select(f.run); err != nil {
 		return p, usageError{err.Error()}
 	}
@@ -289,7 +300,8 @@ func execute(ctx context.Context, p plan, stdout io.Writer) (int, error) {
 	}
 	run.Version = serverVersion(ctx, st, &run)
 	pr.CaseDone(setup)
-	results := scenarios.Execute(ctx, st.target, p.cases, pr)
+	run.Properties["profile"] = string(p.profile)
+	results := scenarios.Execute(ctx, st.target, p.cases, pr, scenarios.WithProfile(p.profile))
 	run.Results = append([]scenarios.Result{setup}, results...)
 	return finish(ctx, pr, run, p.flags.reports, st), nil
 }

@@ -27,6 +27,7 @@ import (
 
 // Target is a KubeBlocks RocketMQ Cluster reached through the API server.
 type Target struct {
+	cfg     *rest.Config // for exec, which needs a stream of its own
 	cs      kubernetes.Interface
 	dyn     dynamic.Interface
 	host    string
@@ -72,7 +73,7 @@ func New(ctx context.Context, cfg *rest.Config, ns, cluster string, opts ...Opti
 	if err != nil {
 		return nil, fmt.Errorf("create a dynamic client for %s: %w", cfg.Host, err)
 	}
-	t := &Target{cs: cs, dyn: dyn, host: cfg.Host, ns: ns, cluster: cluster,
+	t := &Target{cfg: cfg, cs: cs, dyn: dyn, host: cfg.Host, ns: ns, cluster: cluster,
 		dialTimeout: 2 * time.Second, settle: 10 * time.Second, killed: map[string]types.UID{}}
 	for _, o := range opts {
 		o(t)

@@ -234,6 +234,14 @@ func (c *Cluster) Thaw(pod string) error {
 	return p.signal(syscall.SIGCONT)
 }
 
+// FreezeBroker implements scenarios.Freezer with SIGSTOP: the JVM keeps
+// its sockets open, and the kernel keeps accepting connections on them,
+// while nothing answers; nothing recreates it, since it never exits.
+func (c *Cluster) FreezeBroker(_ context.Context, b scenarios.Broker) error { return c.Freeze(b.Pod) }
+
+// ThawBroker implements scenarios.Freezer with SIGCONT.
+func (c *Cluster) ThawBroker(_ context.Context, b scenarios.Broker) error { return c.Thaw(b.Pod) }
+
 // processOf finds the process of a namesrv or broker pod.
 func (c *Cluster) processOf(pod string) (*process, error) {
 	for _, n := range c.namesrvs {

@@ -1,0 +1,252 @@
+package scenarios
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rmqkb/conformance/internal/wait"
+)
+
+// RocketMQ 4.9's namesrv timings (facts section 6): a broker registers
+// every 30 s; the namesrv drops one whose last registration is older than
+// BROKER_CHANNEL_EXPIRED_TIME (120 s), looking every 10 s. A broker frozen
+// right after registering is dropped 120 to 130 s later, one frozen just
+// before its next registration 90 to 100 s later: it must still be listed
+// at 60 s, and gone by 120 + 10 + 5 s of slack = 135 s.
+const (
+	brokerExpiry  = 120 * time.Second
+	expiryScan    = 10 * time.Second
+	stillListedAt = 60 * time.Second
+	expiryBound   = brokerExpiry + expiryScan + boundSlack
+)
+
+// The clauses of routing/stale-broker-expiry.
+const (
+	clauseStillListed = "a frozen broker stays listed while its last registration is younger than 120 s"
+	clauseExpired     = "a frozen broker is removed from every namesrv's cluster and routes by the expiry bound"
+	clauseRejoins     = "after a thaw it registers again within one period, with its identity and its data"
+)
+
+// staleBrokerExpiryCase is registered with the routing cases (routing.go).
+var staleBrokerExpiryCase = Case{
+	Suite: "routing", Name: "stale-broker-expiry",
+	Promise: "The NameServer removes a broker that stopped heart-beating: a frozen broker stays listed in every namesrv while its last registration is younger than 120 s (checked for 60 s after the freeze), " +
+		"is removed from every namesrv's cluster and from the routes of its topics by 135 s after the freeze, and after a thaw registers again within one registration period (30 s, plus 5 s) at the same brokerId and address, with its role and its data; where a platform labels roles, the shard's labels settle again to one master, the broker registered at brokerId 0.",
+	Description: "A frozen broker (SIGSTOP locally: a stalled JVM or a hung node) keeps its connections open, so the namesrv cannot see it go: only the 120 s expiry, scanned every 10 s, removes it (RouteInfoManager.BROKER_CHANNEL_EXPIRED_TIME in 4.9, not configurable). " +
+		"Its last registration was at most one period (30 s) before the freeze, so removal falls between 90 and 130 s after it: the bound is 120 s + 10 s + 5 s of slack. The victim is a slave where the shards have one, so the Cluster keeps taking writes. Slow: about 3 minutes.",
+	Clauses: []string{clauseBrokers, clauseStillListed, clauseExpired, clauseRejoins, clauseLabelsSettle},
+	Needs:   []Capability{Messaging, Freezing},
+	Slow:    true,
+	Timeout: 5 * time.Minute,
+	Run:     staleBrokerExpiry,
+}
+
+// freeze freezes b, skipping the case where the platform does not allow it.
+func (t *T) freeze(ctx context.Context, fr Freezer, b Broker) {
+	err := fr.FreezeBroker(ctx, b)
+	switch {
+	case errors.Is(err, ErrCannotFreeze):
+		t.Skipf("%v", err)
+	case err != nil:
+		t.Erroredf("freeze %s: %v", b.Pod, err)
+	}
+}
+
+// freezer returns the target's Freezer or ends the case.
+func (t *T) freezer() Freezer {
+	fr, ok := t.Target.(Freezer)
+	if !ok {
+		t.Erroredf("target %s says it can freeze brokers but has no way to", t.Target.Name())
+	}
+	return fr
+}
+
+func staleBrokerExpiry(ctx context.Context, t *T) {
+	fr := t.freezer()
+	shards := t.shards(ctx)
+	last := shards[len(shards)-1]
+	victim := last.Brokers[len(last.Brokers)-1]
+	if len(last.Brokers) > 1 && victim.Addr == last.Master().Addr {
+		victim = last.Slaves()[0]
+	}
+	topic := uniqueName("conformance-expiry")
+	t.createTopic(ctx, topic, 1)
+	held, identity := t.beforeFreeze(ctx, last, victim, topic)
+
+	t.freeze(ctx, fr, victim)
+	frozenAt := time.Now()
+	thawed := false
+	defer func() {
+		if !thawed {
+			fr.ThawBroker(context.WithoutCancel(ctx), victim)
+		}
+	}()
+	t.Logf("froze %s at %s", victim.Pod, frozenAt.Format("15:04:05.000"))
+	t.stillListed(ctx, victim, topic, frozenAt)
+	t.expired(ctx, victim, topic, frozenAt)
+
+	if err := fr.ThawBroker(ctx, victim); err != nil {
+		t.Erroredf("thaw %s: %v", victim.Pod, err)
+	}
+	thawed = true
+	t.rejoined(ctx, victim, topic, time.Now(), held, identity)
+	t.labelsSettled(ctx, victim.Shard, "the thaw")
+}
+
+// beforeFreeze writes to the victim's shard and returns what the victim
+// holds of it once it holds all of it (its commit log max offset), and its
+// identity as its config states it.
+func (t *T) beforeFreeze(ctx context.Context, s Shard, victim Broker, topic string) (int64, map[string]string) {
+	p := t.producer(ctx)
+	for i := 0; i < 10; i++ {
+		key := fmt.Sprintf("%s-%d", topic, i)
+		if _, err := p.SendSync(ctx, queueMessage(topic, s.Name, 0, key, []byte(key))); err != nil {
+			t.Erroredf("send %s to %s before the freeze: %v", key, s.Name, err)
+		}
+	}
+	want, err := t.commitLogMax(ctx, s.Master())
+	if err != nil {
+		t.Erroredf("%v", err)
+	}
+	var held int64
+	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := wait.Until(wctx, 50*time.Millisecond, victim.Pod+" to hold its shard's writes", func(ctx context.Context) (bool, string, error) {
+		held, err = t.commitLogMax(ctx, victim)
+		return err == nil && held >= want, fmt.Sprintf("at %d of %d (%v)", held, want, err), nil
+	}); err != nil {
+		t.Erroredf("before the freeze: %v", err)
+	}
+	cfg, err := brokerConfig(ctx, t.admin(), victim.Addr)
+	if err != nil {
+		t.Erroredf("read the config of %s: %v", victim.Pod, err)
+	}
+	return held, cfg
+}
+
+// listing says where b is listed: the namesrvs whose cluster table holds
+// its address, and those whose route of topic does, or why one could not
+// be read.
+func (t *T) listing(ctx context.Context, b Broker, topic string) (inCluster, inRoute []string, err error) {
+	rc := t.admin()
+	for _, ns := range t.namesrvs(ctx) {
+		ci, err := clusterInfo(ctx, rc, ns)
+		if err != nil {
+			return nil, nil, fmt.Errorf("namesrv %s: %w", ns, err)
+		}
+		for _, a := range ci.BrokerAddrTable[b.Shard].BrokerAddrs {
+			if a == b.Addr {
+				inCluster = append(inCluster, ns)
+			}
+		}
+		r, err := rc.TopicRoute(ctx, ns, topic)
+		if err != nil && !strings.Contains(err.Error(), "TOPIC_NOT_EXIST") {
+			return nil, nil, fmt.Errorf("namesrv %s: route of %s: %w", ns, topic, err)
+		}
+		if r != nil {
+			for _, bd := range r.BrokerDatas {
+				for _, a := range bd.BrokerAddrs {
+					if a == b.Addr {
+						inRoute = append(inRoute, ns)
+					}
+				}
+			}
+		}
+	}
+	return inCluster, inRoute, nil
+}
+
+// stillListed watches, for stillListedAt after the freeze, that every
+// namesrv keeps listing the frozen broker: an observation over a window,
+// sampled every second.
+func (t *T) stillListed(ctx context.Context, b Broker, topic string, frozenAt time.Time) {
+	n := len(t.namesrvs(ctx))
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for time.Since(frozenAt) < stillListedAt {
+		in, _, err := t.listing(ctx, b, topic)
+		if err == nil && len(in) < n {
+			t.Fatalf("frozen %s was removed from the namesrvs (%d of %d still list it) %s after the freeze; a namesrv keeps a broker %s after its last registration, which was at most %s before the freeze",
+				b.Pod, len(in), n, time.Since(frozenAt).Round(time.Second), brokerExpiry, addonRegisterPeriod)
+		}
+		select {
+		case <-ctx.Done():
+			t.Erroredf("interrupted while watching frozen %s stay listed: %v", b.Pod, ctx.Err())
+		case <-tick.C:
+		}
+	}
+	t.Logf("every namesrv still listed frozen %s %s after the freeze", b.Pod, stillListedAt)
+}
+
+// expired waits until no namesrv lists the frozen broker, in its cluster
+// table or in the route of topic, and compares the time with expiryBound.
+// It waits past the bound so that a late removal is measured.
+func (t *T) expired(ctx context.Context, b Broker, topic string, frozenAt time.Time) {
+	wctx, cancel := context.WithDeadline(ctx, frozenAt.Add(expiryBound+15*time.Second))
+	defer cancel()
+	err := wait.Until(wctx, 500*time.Millisecond, "every namesrv to drop frozen "+b.Pod, func(ctx context.Context) (bool, string, error) {
+		in, routed, err := t.listing(ctx, b, topic)
+		if err != nil {
+			return false, err.Error(), nil
+		}
+		return len(in)+len(routed) == 0, fmt.Sprintf("listed by %s; routed by %s", strings.Join(in, ", "), strings.Join(routed, ", ")), nil
+	})
+	took := time.Since(frozenAt)
+	switch {
+	case err != nil:
+		t.Errorf("frozen %s was not removed from every namesrv's cluster and routes within %s of the freeze (%s expiry + %s scan + %s): %v", b.Pod, expiryBound+15*time.Second, brokerExpiry, expiryScan, boundSlack, err)
+		return
+	case took > expiryBound:
+		t.Errorf("frozen %s was removed from every namesrv only %s after the freeze, past the bound of %s (%s expiry + %s scan + %s)", b.Pod, took.Round(time.Second), expiryBound, brokerExpiry, expiryScan, boundSlack)
+	}
+	t.Figure("removed_after_freeze", float64(took.Milliseconds()), "ms")
+	t.Logf("every namesrv removed frozen %s from its cluster and routes %s after the freeze", b.Pod, took.Round(time.Millisecond))
+}
+
+// rejoined waits, up to one registration period, for the thawed broker to
+// be listed by every namesrv again at its brokerId and address, and checks
+// its config and its store against what they were before the freeze.
+func (t *T) rejoined(ctx context.Context, b Broker, topic string, thawedAt time.Time, held int64, identity map[string]string) {
+	rc := t.admin()
+	id, _ := strconv.ParseInt(identity["brokerId"], 10, 64)
+	wctx, cancel := context.WithTimeout(ctx, addonRegisterPeriod+boundSlack)
+	defer cancel()
+	err := wait.Until(wctx, 200*time.Millisecond, "thawed "+b.Pod+" to register again", func(ctx context.Context) (bool, string, error) {
+		for _, ns := range t.namesrvs(ctx) {
+			ci, err := clusterInfo(ctx, rc, ns)
+			if err != nil {
+				return false, err.Error(), nil
+			}
+			if got := ci.BrokerAddrTable[b.Shard].BrokerAddrs[id]; got != b.Addr {
+				return false, fmt.Sprintf("namesrv %s lists %q at brokerId %d of %s", ns, got, id, b.Shard), nil
+			}
+		}
+		return true, "", nil
+	})
+	if err != nil {
+		t.Fatalf("after the thaw, %s did not register again within one period (%s plus %s): %v", b.Pod, addonRegisterPeriod, boundSlack, err)
+	}
+	took := time.Since(thawedAt)
+	t.Figure("registered_after_thaw", float64(took.Milliseconds()), "ms")
+	cfg, err := brokerConfig(ctx, rc, b.Addr)
+	if err != nil {
+		t.Fatalf("read the config of thawed %s: %v", b.Pod, err)
+	}
+	for _, k := range []string{"brokerClusterName", "brokerName", "brokerId", "brokerRole"} {
+		if cfg[k] != identity[k] {
+			t.Errorf("after the thaw, %s runs with %s=%s; before the freeze it was %s", b.Pod, k, cfg[k], identity[k])
+		}
+	}
+	now, err := t.commitLogMax(ctx, b)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	if now < held {
+		t.Errorf("after the thaw, %s holds its commit log up to %d; before the freeze it held %d", b.Pod, now, held)
+	}
+	t.Logf("thawed %s registered again at brokerId %d after %s, holding its commit log up to %d (%d before the freeze)", b.Pod, id, took.Round(time.Millisecond), now, held)
+}

@@ -1,0 +1,139 @@
+package scenarios
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/rmqkb/conformance/internal/wait"
+	"github.com/rmqkb/conformance/scenarios/history"
+)
+
+// freezeHold is how long the master stays frozen: past a send's timeout,
+// so that sends to it are seen to fail, not only to be slow.
+const freezeHold = sendTimeout + 10*time.Second
+
+// The clauses of failover/freeze-master.
+const (
+	clauseFrozenOthers = "the other shards keep accepting writes while a master is frozen, none failing"
+	clauseFrozenSlave  = "while the master is frozen, its slave serves every message replicated before the freeze"
+	clauseFrozenSent   = "no send fails outside the freeze window (the freeze until the shard takes writes again)"
+	clauseNotTwice     = "no acknowledged message is read back twice"
+)
+
+func init() {
+	register(Case{
+		Suite: "failover", Name: "freeze-master",
+		Promise: "Under continuous load, a frozen master (stalled, holding its connections open) does not stop the Cluster: the other shards keep accepting writes, none failing; its slave serves every message replicated before the freeze; " +
+			"after the thaw the shard takes writes again within one route refresh, no send fails outside that window, no acknowledged message is lost or read back twice, and where a platform labels roles, the labels settle again to one master, the broker registered at brokerId 0.",
+		Description: "Unlike a killed broker, a frozen one keeps its TCP connections: sends to it hang until the client's timeout (the case reports for how long) and the namesrv keeps it listed for up to 120 s, so the clients do not route around it. " +
+			fmt.Sprintf("The master stays frozen %s (the send timeout plus 10 s). ", freezeHold) +
+			"Not checked in DLedger mode, where a frozen leader is voted out and the promise is failover/kill-master's. Slow: about a minute.",
+		Clauses:     []string{clauseBrokers, clauseFrozenOthers, clauseFrozenSlave, clauseFrozenSent, clauseNotLost, clauseNotTwice, clauseLabelsSettle},
+		Needs:       []Capability{Messaging, Freezing},
+		MinShards:   2,
+		MinReplicas: 2,
+		NotIn:       Mode{DLedger: true},
+		NotInWhy:    "a frozen leader is replaced by an election among its peers, which failover/kill-master checks",
+		Slow:        true,
+		Timeout:     4 * time.Minute,
+		Run:         freezeMaster,
+	})
+}
+
+func freezeMaster(ctx context.Context, t *T) {
+	fr := t.freezer()
+	f := t.startFaultRun(ctx, "conformance-freeze-master")
+	k := &masterKill{f: f, victimShard: f.shards[0], victim: f.shards[0].Master()}
+	k.slave = &k.victimShard.Slaves()[0]
+	k.markReplicated(ctx, t)
+	if k.markErr != nil {
+		t.Fatalf("before the freeze, slave %s did not replicate its master: %v", k.slave.Pod, k.markErr)
+	}
+	f.h.FaultStart("freeze " + k.victim.Pod)
+	t.freeze(ctx, fr, k.victim)
+	frozenAt := time.Now()
+	thawed := false
+	defer func() {
+		if !thawed {
+			fr.ThawBroker(context.WithoutCancel(ctx), k.victim)
+		}
+	}()
+	t.Logf("froze %s at %s", k.victim.Pod, frozenAt.Format("15:04:05.000"))
+	k.readSlave(ctx, t)
+	hang := f.awaitFailure(ctx, k.victimShard.Name, frozenAt, freezeHold)
+	if err := fr.ThawBroker(ctx, k.victim); err != nil {
+		t.Erroredf("thaw %s: %v", k.victim.Pod, err)
+	}
+	thawed = true
+	thawAt := time.Now()
+	f.h.FaultEnd("freeze " + k.victim.Pod)
+	if hang > 0 {
+		t.Figure("send_hang", float64(hang.Milliseconds()), "ms")
+		t.Logf("a send to the frozen master hung %s before it failed (send timeout %s)", hang.Round(time.Millisecond), sendTimeout)
+	}
+	f.keptWriting(t, history.Window{Start: frozenAt, End: thawAt}, k.victimShard.Name)
+	t.frozenSlaveServed(k)
+	resumed := f.awaitWrites(ctx, k.victimShard.Name, thawAt, routeRefresh+boundSlack)
+	window := history.Window{Start: frozenAt, End: resumed}
+	if resumed.IsZero() {
+		t.Errorf("shard %s took no write within %s of its master's thaw (one route refresh plus %s)", k.victimShard.Name, routeRefresh+boundSlack, boundSlack)
+		window.End = time.Now()
+	} else {
+		t.Figure("writes_resumed_after_thaw", float64(resumed.Sub(thawAt).Milliseconds()), "ms")
+	}
+	t.labelsSettled(ctx, k.victimShard.Name, "the thaw")
+	reads := f.stop(ctx)
+	f.failedOutside(t, map[string]history.Window{k.victimShard.Name: window},
+		fmt.Sprintf("the freeze window (shard %s, from the freeze until it took writes again)", k.victimShard.Name))
+	f.judgeFinal(t, reads)
+}
+
+// awaitFailure holds the freeze until limit after from, and returns how
+// long the first send to shard that failed after from had hung (from its
+// invocation, which may precede the freeze), or 0 if none failed.
+func (f *faultRun) awaitFailure(ctx context.Context, shard string, from time.Time, limit time.Duration) time.Duration {
+	wctx, cancel := context.WithDeadline(ctx, from.Add(limit))
+	defer cancel()
+	var hang time.Duration
+	wait.Until(wctx, 100*time.Millisecond, "a send to the frozen shard "+shard+" to fail", func(context.Context) (bool, string, error) {
+		invoked := map[string]time.Time{}
+		for _, op := range f.h.Ops() {
+			switch {
+			case op.Kind == history.Invoke && op.Shard == shard:
+				invoked[op.ID] = op.At
+			case op.Kind == history.Fail && op.Shard == shard && op.At.After(from) && !invoked[op.ID].IsZero() && hang == 0:
+				hang = op.At.Sub(invoked[op.ID])
+			}
+		}
+		return false, "", nil // the freeze lasts limit in any case
+	})
+	return hang
+}
+
+// frozenSlaveServed judges what the slave served while its master was
+// frozen against what it had replicated before.
+func (t *T) frozenSlaveServed(k *masterKill) {
+	if k.slaveReadErr != nil {
+		t.Errorf("read shard %s from slave %s while its master was frozen: %v", k.victimShard.Name, k.slave.Pod, k.slaveReadErr)
+	}
+	var missing []string
+	for id := range k.replicated {
+		if !k.fromSlave[id] {
+			missing = append(missing, id)
+		}
+	}
+	sort.Strings(missing)
+	t.Figure("read_from_slave", float64(len(k.fromSlave)), "")
+	switch {
+	case len(k.replicated) == 0:
+		t.Errorf("no message of shard %s was acknowledged before the replication mark: nothing to read from slave %s", k.victimShard.Name, k.slave.Pod)
+	case len(missing) > 0:
+		t.Errorf("slave %s served %d of the %d replicated messages of %s while the master was frozen; missing: %s",
+			k.slave.Pod, len(k.replicated)-len(missing), len(k.replicated), k.victimShard.Name, strings.Join(missing, ", "))
+	default:
+		t.Logf("while %s was frozen, slave %s served all %d messages replicated before the freeze", k.victim.Pod, k.slave.Pod, len(k.replicated))
+	}
+}

@@ -1,0 +1,81 @@
+package scenarios_test
+
+import (
+	"context"
+
+	"github.com/rmqkb/conformance/internal/local"
+	"github.com/rmqkb/conformance/scenarios"
+)
+
+// The plants of the freezing cases (routing/stale-broker-expiry,
+// failover/freeze-master): freezers that do more, less or other than
+// freeze, on the conforming bench.
+
+// freezer wraps the bench's freezing.
+type freezer struct {
+	*local.Cluster
+	freeze func(ctx context.Context, b scenarios.Broker) error
+	thaw   func(ctx context.Context, b scenarios.Broker) error
+}
+
+func (f freezer) FreezeBroker(ctx context.Context, b scenarios.Broker) error {
+	if f.freeze == nil {
+		return f.Cluster.FreezeBroker(ctx, b)
+	}
+	return f.freeze(ctx, b)
+}
+
+func (f freezer) ThawBroker(ctx context.Context, b scenarios.Broker) error {
+	if f.thaw == nil {
+		return f.Cluster.ThawBroker(ctx, b)
+	}
+	return f.thaw(ctx, b)
+}
+
+// freezeKills kills the broker instead: its connections close, and the
+// namesrvs drop it at once.
+func freezeKills(c *local.Cluster) (scenarios.Target, func()) {
+	return freezer{Cluster: c, freeze: c.Kill, thaw: func(context.Context, scenarios.Broker) error { return nil }}, func() {}
+}
+
+// freezeMisses leaves the broker running: it goes on registering.
+func freezeMisses(c *local.Cluster) (scenarios.Target, func()) {
+	noop := func(context.Context, scenarios.Broker) error { return nil }
+	return freezer{Cluster: c, freeze: noop, thaw: noop}, func() {}
+}
+
+// thawMisses leaves the broker frozen until the case is over.
+func thawMisses(c *local.Cluster) (scenarios.Target, func()) {
+	var frozen []scenarios.Broker
+	f := freezer{Cluster: c,
+		freeze: func(ctx context.Context, b scenarios.Broker) error {
+			frozen = append(frozen, b)
+			return c.FreezeBroker(ctx, b)
+		},
+		thaw: func(context.Context, scenarios.Broker) error { return nil },
+	}
+	return f, func() {
+		for _, b := range frozen {
+			c.ThawBroker(context.Background(), b)
+		}
+	}
+}
+
+// freezeTakesOtherMaster freezes the other shard's master with the
+// victim, and thaws both together.
+func freezeTakesOtherMaster(c *local.Cluster) (scenarios.Target, func()) {
+	other := shardsOf(c)[1].Master()
+	f := freezer{Cluster: c,
+		freeze: func(ctx context.Context, b scenarios.Broker) error {
+			if err := c.FreezeBroker(ctx, b); err != nil {
+				return err
+			}
+			return c.FreezeBroker(ctx, other)
+		},
+		thaw: func(ctx context.Context, b scenarios.Broker) error {
+			c.ThawBroker(ctx, other)
+			return c.ThawBroker(ctx, b)
+		},
+	}
+	return f, func() { c.ThawBroker(context.Background(), other) }
+}
