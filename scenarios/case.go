@@ -95,7 +95,7 @@ func (c Case) topologyGap(topo Topology) string {
 }
 
 // Suites lists the suite names in contract order.
-var Suites = []string{"routing", "messaging", "replication", "failover", "layout", "accounts"}
+var Suites = []string{"routing", "messaging", "replication", "failover", "management", "layout", "accounts"}
 
 var registry []Case
 

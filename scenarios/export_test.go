@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"context"
+	"time"
 
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 
@@ -19,6 +20,14 @@ const SendTimeout = sendTimeout
 func OneChurnRound() func() {
 	churnRounds = 1
 	return func() { churnRounds = 3 }
+}
+
+// FastExporter waits 15 s for the exporter's series instead of its
+// collection period, for the tests' exporter, which answers at once; it
+// returns the undo.
+func FastExporter() func() {
+	exporterCollect = 15 * time.Second
+	return func() { exporterCollect = 150 * time.Second }
 }
 
 // The edge plants, for the planted-fault table (plants_test.go). Each

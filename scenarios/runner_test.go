@@ -104,7 +104,7 @@ func TestContract(t *testing.T) {
 		"routing/brokers-registered", "routing/topic-create", "routing/namesrv-independence", "routing/stale-broker-expiry",
 		"messaging/round-trip", "messaging/consumer-groups", "messaging/message-size",
 		"replication/roles", "replication/async-catch-up", "replication/slave-content",
-		"failover/kill-master", "failover/read-from-slave", "failover/other-shards-write", "failover/leader-churn", "failover/kill-slave", "failover/namesrv-restart", "failover/freeze-master",
+		"failover/kill-master", "failover/read-from-slave", "failover/other-shards-write", "failover/leader-churn", "failover/kill-slave", "failover/namesrv-restart", "failover/freeze-master", "management/exporter", "management/dashboard",
 		"layout/topology", "layout/services", "layout/storage", "layout/roles",
 		"accounts/secret-names", "accounts/secret-keys", "accounts/env-wiring", "accounts/acl-enforced", "accounts/no-leak",
 	}

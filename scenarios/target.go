@@ -32,6 +32,9 @@ const (
 	// Freezing: a broker can be frozen, stopped without ending, and thawed
 	// (the target implements Freezer).
 	Freezing Capability = "freezing"
+	// Management: the exporter and the dashboard can be reached over HTTP
+	// (the target implements ManagementPlane).
+	Management Capability = "management"
 )
 
 // Doing says what a capability lets a target do, for skip reasons.
@@ -51,6 +54,8 @@ func (c Capability) Doing() string {
 		return "keep a killed namesrv down"
 	case Freezing:
 		return "freeze and thaw brokers"
+	case Management:
+		return "reach the exporter and the dashboard"
 	}
 	return string(c)
 }
@@ -151,3 +156,15 @@ type Freezer interface {
 // (exec forbidden, a JVM that is its container's PID 1): the case is
 // skipped with that reason, not errored.
 var ErrCannotFreeze = errors.New("cannot freeze here")
+
+// ManagementPlane is a target whose exporter and dashboard the suite can
+// reach over HTTP.
+type ManagementPlane interface {
+	// ExporterURL is the exporter's base URL (http://host:5557).
+	ExporterURL(ctx context.Context) (string, error)
+	// DashboardURL is the dashboard's base URL (http://host:8080).
+	DashboardURL(ctx context.Context) (string, error)
+	// ConsoleAccount is the dashboard's console-admin account, as its
+	// Secret holds it; the password stays in memory.
+	ConsoleAccount(ctx context.Context) (user, password string, err error)
+}

@@ -29,6 +29,8 @@ func (c *Cluster) Lacks(cp scenarios.Capability) string {
 		return "it runs RocketMQ processes on loopback, not Kubernetes objects: Services, Secrets, PVCs, pods and role labels exist only on the kube target and in `audit` dumps"
 	case scenarios.RoleLabels:
 		return "it runs processes, not pods: no platform sets a kubeblocks.io/role label to compare with the brokers' own roles"
+	case scenarios.Management:
+		return "the exporter (apecloud/rocketmq-exporter:0.0.3) and the dashboard (apecloud/rocketmq-dashboard:2.0.1) are published only as images, not as Maven artifacts, so nothing runs them on loopback"
 	case scenarios.Secrets:
 		if c.cfg.acl == nil {
 			return "its brokers run without ACL, as the addon's do by default: there is no account secret"

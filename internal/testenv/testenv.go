@@ -18,8 +18,20 @@ import (
 	"github.com/rmqkb/conformance/manifests"
 )
 
+// The machine-wide locks RocketMQ topologies start under. BusyLock keeps
+// topologies that drive load from sharing two cores; IdleLock is for one
+// that mostly waits on RocketMQ's own timers (the namesrv's 120 s expiry),
+// which runs beside them.
+const (
+	BusyLock = "test.lock"
+	IdleLock = "idle.lock"
+)
+
 // Lock takes the machine-wide RocketMQ test lock until the test ends.
-func Lock(t testing.TB) {
+func Lock(t testing.TB) { LockNamed(t, BusyLock) }
+
+// LockNamed takes the machine-wide lock name until the test ends.
+func LockNamed(t testing.TB, name string) {
 	t.Helper()
 	dir, err := local.CacheDir()
 	if err != nil {
@@ -28,7 +40,7 @@ func Lock(t testing.TB) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.OpenFile(filepath.Join(dir, "test.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	f, err := os.OpenFile(filepath.Join(dir, name), os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +65,13 @@ func Start(t testing.TB, shards, replicas int, opts ...local.Option) *local.Clus
 // StartCluster is Start for a manifest of the caller's (another mode, say).
 func StartCluster(t testing.TB, m manifests.Cluster, opts ...local.Option) *local.Cluster {
 	t.Helper()
-	Lock(t)
+	return StartUnder(t, BusyLock, m, opts...)
+}
+
+// StartUnder is StartCluster under the lock named lock.
+func StartUnder(t testing.TB, lock string, m manifests.Cluster, opts ...local.Option) *local.Cluster {
+	t.Helper()
+	LockNamed(t, lock)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	c, err := local.Start(ctx, m, append([]local.Option{local.WithWorkDir(t.TempDir())}, opts...)...)

@@ -1,0 +1,180 @@
+package scenarios
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/rmqkb/conformance/internal/wait"
+)
+
+// The exporter collects once a minute and caches each series for 60 s
+// (facts section 4): a value can take up to two periods to show, and a
+// series can blink out at a refresh. A var: the tests' exporter answers
+// at once.
+var exporterCollect = 150 * time.Second
+
+// The clauses of management/exporter.
+const (
+	clauseMetricsText   = "the exporter answers /metrics in Prometheus text format"
+	clauseProducerCount = "rocketmq_producer_offset reaches the messages sent, for every shard"
+	clauseCommitLogDiff = "rocketmq_broker_commitlog_diff is reported for every slave"
+)
+
+const exporterMessages = 10
+
+func init() {
+	register(Case{
+		Suite: "management", Name: "exporter",
+		Promise: "The exporter answers /metrics on its metrics port (5557) in Prometheus text format; after the case sends N messages to a fresh topic on every shard, rocketmq_producer_offset{topic,broker=<shard>} reaches N for every shard within the exporter's collection period, " +
+			"and rocketmq_broker_commitlog_diff is reported for every slave.",
+		Description: "The exporter (apecloud/rocketmq-exporter 0.0.3) collects once a minute and caches each series for 60 s, so the case polls for up to 150 s and tolerates a series that blinks out at a refresh. " +
+			"The page is parsed with the Prometheus text parser (github.com/prometheus/common/expfmt). The exporter is published only as an image: on the local target the case is skipped unless --exporter-jar names a jar.",
+		Clauses: []string{clauseBrokers, clauseMetricsText, clauseProducerCount, clauseCommitLogDiff},
+		Needs:   []Capability{Messaging, Management},
+		Timeout: 4 * time.Minute,
+		Run:     exporterMetrics,
+	}, dashboardCase)
+}
+
+func exporterMetrics(ctx context.Context, t *T) {
+	base, err := t.plane().ExporterURL(ctx)
+	if err != nil {
+		t.Erroredf("find the exporter: %v", err)
+	}
+	shards := t.shards(ctx)
+	topic := uniqueName("conformance-exporter")
+	t.createTopic(ctx, topic, 1)
+	p := t.producer(ctx)
+	for _, s := range shards {
+		for i := 0; i < exporterMessages; i++ {
+			key := fmt.Sprintf("%s-%s-%d", topic, s.Name, i)
+			if _, err := p.SendSync(ctx, queueMessage(topic, s.Name, 0, key, []byte(key))); err != nil {
+				t.Erroredf("send %s to %s: %v", key, s.Name, err)
+			}
+		}
+	}
+	start := time.Now()
+	var last string
+	wctx, cancel := context.WithTimeout(ctx, exporterCollect)
+	defer cancel()
+	err = wait.Until(wctx, 2*time.Second, "the exporter to report every shard", func(ctx context.Context) (bool, string, error) {
+		fams, err := scrape(ctx, base+"/metrics")
+		switch {
+		case errors.Is(err, errNotText):
+			return false, "", fmt.Errorf("%s: %w", clauseMetricsText, err)
+		case err != nil:
+			return false, err.Error(), nil // unreachable for now: asked again
+		}
+		last = missingSeries(fams, topic, shards)
+		return last == "", last, nil
+	})
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	t.Figure("metrics_visible_after", float64(time.Since(start).Milliseconds()), "ms")
+	t.Logf("the exporter reported %d messages of %s on each of %d shards, and a commit log diff for every slave, %s after the sends", exporterMessages, topic, len(shards), time.Since(start).Round(time.Second))
+}
+
+// scrape reads a metrics page and parses it as Prometheus text.
+func scrape(ctx context.Context, url string) (map[string]*dto.MetricFamily, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", url, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s: %w", url, resp.Status, errNotText)
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := parser.TextToMetricFamilies(io.LimitReader(resp.Body, 32<<20))
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w: %v", url, errNotText, err)
+	}
+	return fams, nil
+}
+
+// errNotText marks a metrics page that answered, but not with Prometheus
+// text: a broken promise, not a page to ask again.
+var errNotText = errors.New("not a Prometheus text page")
+
+// missingSeries says what the page lacks: a shard whose producer offset
+// for topic is below exporterMessages, a slave with no commit log diff;
+// "" when nothing.
+func missingSeries(fams map[string]*dto.MetricFamily, topic string, shards []Shard) string {
+	offsets := map[string]float64{}
+	for _, m := range fams["rocketmq_producer_offset"].GetMetric() {
+		if label(m, "topic") == topic {
+			offsets[label(m, "broker")] = value(m)
+		}
+	}
+	diffs := map[string]bool{}
+	for _, m := range fams["rocketmq_broker_commitlog_diff"].GetMetric() {
+		diffs[label(m, "broker")+"|"+label(m, "brokerIP")] = true
+	}
+	var problems []string
+	for _, s := range shards {
+		if got := offsets[s.Name]; got < exporterMessages {
+			problems = append(problems, fmt.Sprintf("%s: rocketmq_producer_offset{topic=%q,broker=%q} is %v, expected %d (%s)", clauseProducerCount, topic, s.Name, got, exporterMessages, s.Name))
+		}
+		for _, b := range s.Slaves() {
+			host, _, _ := net.SplitHostPort(b.Addr)
+			if !diffs[s.Name+"|"+b.Addr] && !diffs[s.Name+"|"+host] {
+				problems = append(problems, fmt.Sprintf("%s: no rocketmq_broker_commitlog_diff{broker=%q,brokerIP=%q} for slave %s", clauseCommitLogDiff, s.Name, host, b.Pod))
+			}
+		}
+	}
+	sort.Strings(problems)
+	return strings.Join(problems, "; ")
+}
+
+func label(m *dto.Metric, name string) string {
+	for _, l := range m.GetLabel() {
+		if l.GetName() == name {
+			return l.GetValue()
+		}
+	}
+	return ""
+}
+
+// value reads a sample whatever its type: the exporter declares some
+// families counters, others gauges or untyped.
+func value(m *dto.Metric) float64 {
+	switch {
+	case m.Gauge != nil:
+		return m.GetGauge().GetValue()
+	case m.Counter != nil:
+		return m.GetCounter().GetValue()
+	}
+	return m.GetUntyped().GetValue()
+}
+
+// plane returns the target's ManagementPlane or ends the case.
+func (t *T) plane() ManagementPlane {
+	mp, ok := t.Target.(ManagementPlane)
+	if !ok {
+		t.Erroredf("target %s says it reaches the management plane but has no way to", t.Target.Name())
+	}
+	return mp
+}
+
+// httpClient talks to the exporter and dashboard: bounded, and never
+// following a redirect (a login redirect is an answer to judge).
+var httpClient = &http.Client{
+	Timeout:       10 * time.Second,
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+}
