@@ -23,18 +23,18 @@ func init() {
 		},
 		Case{
 			Suite: "layout", Name: "services",
-			Promise: "Services are {cluster}-namesrv (ClusterIP, 9876), {cluster}-namesrv-headless, one {cluster}-broker-<id>-headless per shard with 10911, 10909 and 10912, and {cluster}-dashboard (ClusterIP, 8080); no broker or exporter ClusterIP Service exists.",
+			Promise: "Services are {cluster}-namesrv (ClusterIP, 9876), {cluster}-namesrv-headless, one {cluster}-broker-<id>-headless per shard with 10911, 10909 and 10912, and {cluster}-dashboard (ClusterIP, 8080); no broker or exporter ClusterIP Service exists, and the exporter pod declares its metrics port 5557 (scraped on the pod: the addon's example PodMonitor, no Service).",
 			Description: "The seed names the shard service {cluster}-<shard>-headless with shards like broker-0; the addon's shard names are broker-<3 random characters> " +
 				"and its headless services carry more ports (40911, 5556, 3501, 3502) than the seed lists (facts sheet section 10, claims 22 and 30a).",
-			Clauses: []string{clauseObjects, "{cluster}-namesrv is a ClusterIP Service on 9876", "{cluster}-namesrv-headless exists", "each shard has a headless Service with 10911, 10909 and 10912", "{cluster}-dashboard is a ClusterIP Service on 8080", "no broker or exporter ClusterIP Service exists"},
+			Clauses: []string{clauseObjects, "{cluster}-namesrv is a ClusterIP Service on 9876", "{cluster}-namesrv-headless exists", "each shard has a headless Service with 10911, 10909 and 10912", "{cluster}-dashboard is a ClusterIP Service on 8080", "no broker or exporter ClusterIP Service exists", "the exporter pod declares its metrics port 5557"},
 			Needs:   []Capability{Objects},
 			Run:     layoutServices,
 		},
 		Case{
 			Suite: "layout", Name: "storage",
-			Promise:     "Every broker pod mounts its own PVC data-<pod> at /home/rocketmq/store; namesrv pods have no PVC.",
+			Promise:     "Every broker pod mounts its own PVC data-<pod> at /home/rocketmq/store; namesrv, exporter and dashboard pods have no PVC, and the dashboard keeps its configs on an emptyDir.",
 			Description: "The seed says every pod but the dashboard has its own PVC; the addon gives one only to brokers (namesrv uses emptyDir, the exporter no volume) (facts sheet section 10, claim 5).",
-			Clauses:     []string{clauseObjects, "each broker pod claims its own PVC data-<pod>", "each broker PVC is Bound", "the broker container mounts data at /home/rocketmq/store", "namesrv pods claim no PVC"},
+			Clauses:     []string{clauseObjects, "each broker pod claims its own PVC data-<pod>", "each broker PVC is Bound", "the broker container mounts data at /home/rocketmq/store", "namesrv pods claim no PVC", "exporter and dashboard pods claim no PVC", "the dashboard's configs volume is an emptyDir"},
 			Needs:       []Capability{Objects},
 			Run:         layoutStorage,
 		},
@@ -147,6 +147,11 @@ func layoutServices(ctx context.Context, t *T) {
 	t.expectService(s, c+"-namesrv", false, 9876)
 	t.expectService(s, c+"-namesrv-headless", true, 9876)
 	t.expectService(s, c+"-dashboard", false, 8080)
+	for _, p := range t.objectPods(s, "exporter") {
+		if got := declaredPort(&p, "rocketmq-exporter", "metrics"); got != 5557 {
+			t.Errorf("exporter pod %s: container rocketmq-exporter declares port metrics as %d, expected 5557", p.Name, got)
+		}
+	}
 	shards := t.objectShards(s)
 	for _, sh := range shards {
 		t.expectService(s, c+"-"+sh+"-headless", true, 10911, 10909, 10912)
@@ -210,13 +215,47 @@ func layoutStorage(ctx context.Context, t *T) {
 			}
 		}
 	}
-	for _, p := range t.objectPods(s, "namesrv") {
-		for _, v := range p.Spec.Volumes {
-			if v.PersistentVolumeClaim != nil {
-				t.Errorf("namesrv pod %s mounts PVC %s (volume %s); namesrv keeps no state", p.Name, v.PersistentVolumeClaim.ClaimName, v.Name)
+	for _, comp := range []string{"namesrv", "exporter", "dashboard"} {
+		for _, p := range t.objectPods(s, comp) {
+			for _, v := range p.Spec.Volumes {
+				if v.PersistentVolumeClaim != nil {
+					t.Errorf("%s pod %s mounts PVC %s (volume %s); the %s keeps no state", comp, p.Name, v.PersistentVolumeClaim.ClaimName, v.Name, comp)
+				}
 			}
 		}
 	}
+	for _, p := range t.objectPods(s, "dashboard") {
+		if v := volume(&p, "configs"); v == nil || v.EmptyDir == nil {
+			t.Errorf("dashboard pod %s: volume configs is %s, expected an emptyDir (the dashboard writes users.properties there at each start)", p.Name, describeVolume(v))
+		}
+	}
+}
+
+// volume returns pod p's volume name, or nil.
+func volume(p *corev1.Pod, name string) *corev1.Volume {
+	for i := range p.Spec.Volumes {
+		if p.Spec.Volumes[i].Name == name {
+			return &p.Spec.Volumes[i]
+		}
+	}
+	return nil
+}
+
+// describeVolume names a volume's source.
+func describeVolume(v *corev1.Volume) string {
+	switch {
+	case v == nil:
+		return "missing"
+	case v.EmptyDir != nil:
+		return "an emptyDir"
+	case v.PersistentVolumeClaim != nil:
+		return "PVC " + v.PersistentVolumeClaim.ClaimName
+	case v.HostPath != nil:
+		return "hostPath " + v.HostPath.Path
+	case v.ConfigMap != nil:
+		return "ConfigMap " + v.ConfigMap.Name
+	}
+	return "another kind of volume"
 }
 
 // roleMap reads each shard's pods' role labels: shard -> pod -> role.
@@ -311,4 +350,16 @@ func podReady(p *corev1.Pod) bool {
 		}
 	}
 	return false
+}
+
+// declaredPort is the number of container's port named name in pod p, or 0.
+func declaredPort(p *corev1.Pod, ctName, name string) int32 {
+	if ct := container(p, ctName); ct != nil {
+		for _, cp := range ct.Ports {
+			if cp.Name == name {
+				return cp.ContainerPort
+			}
+		}
+	}
+	return 0
 }

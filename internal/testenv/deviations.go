@@ -242,6 +242,31 @@ var Deviations = []Deviation{
 			"namesrv pod rocketmq-cluster-namesrv-0 mounts PVC data-rocketmq-cluster-namesrv-0"}}},
 	},
 
+	{
+		Name:   "exporter-scripts-pvc",
+		Change: "exporter pod rocketmq-cluster-exporter-0 reads its scripts from PVC scripts-rocketmq-cluster-exporter-0 instead of a ConfigMap",
+		Mutate: edit("Pod", "rocketmq-cluster-exporter-0", named(at("spec", "volumes"), "scripts",
+			unset("configMap"), add(map[string]any{"claimName": "scripts-rocketmq-cluster-exporter-0"}, "persistentVolumeClaim"))),
+		Fails: map[string][]Expect{"layout/storage": {{"exporter and dashboard pods claim no PVC",
+			"exporter pod rocketmq-cluster-exporter-0 mounts PVC scripts-rocketmq-cluster-exporter-0"}}},
+	},
+	{
+		Name:   "dashboard-configs-hostpath",
+		Change: "dashboard pod rocketmq-cluster-dashboard-0 keeps its configs in hostPath /var/lib/dashboard instead of an emptyDir",
+		Mutate: edit("Pod", "rocketmq-cluster-dashboard-0", named(at("spec", "volumes"), "configs",
+			unset("emptyDir"), add(map[string]any{"path": "/var/lib/dashboard"}, "hostPath"))),
+		Fails: map[string][]Expect{"layout/storage": {{"the dashboard's configs volume is an emptyDir",
+			"volume configs is hostPath /var/lib/dashboard, expected an emptyDir"}}},
+	},
+	{
+		Name:   "exporter-port-moved",
+		Change: "container rocketmq-exporter of pod rocketmq-cluster-exporter-0 declares its metrics port as 9100",
+		Mutate: edit("Pod", "rocketmq-cluster-exporter-0", named(at("spec", "containers"), "rocketmq-exporter",
+			named(at("ports"), "metrics", set(9100, "containerPort")))),
+		Fails: map[string][]Expect{"layout/services": {{"the exporter pod declares its metrics port 5557",
+			"exporter pod rocketmq-cluster-exporter-0: container rocketmq-exporter declares port metrics as 9100, expected 5557"}}},
+	},
+
 	// layout/roles
 	{
 		Name:   "two-masters",
