@@ -109,10 +109,13 @@ func TestMessagingFailsFastWhenPodsAreUnreachable(t *testing.T) {
 	if _, err := cs.CoreV1().Pods(ns).UpdateStatus(ctx, p, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	cases, _ := scenarios.Select("^(routing|messaging|replication|failover)/")
+	cases, _ := scenarios.Select("^(routing|messaging|replication|failover|management)/")
 	start := time.Now()
-	// The mode cases are skipped for their mode before any pod is asked.
-	cases = slices.DeleteFunc(cases, func(c scenarios.Case) bool { return c.OnlyIn != (scenarios.Mode{}) })
+	// The mode cases are skipped for their mode before any pod is asked,
+	// and those that need a namesrv kept down, which this target cannot do.
+	cases = slices.DeleteFunc(cases, func(c scenarios.Case) bool {
+		return c.OnlyIn != (scenarios.Mode{}) || slices.Contains(c.Needs, scenarios.HoldDown)
+	})
 	for _, r := range scenarios.Execute(ctx, tgt, cases, nil) {
 		if r.Status == scenarios.Passed || !strings.Contains(r.Observed, "--in-cluster") {
 			t.Errorf("%s: %s %q; want it to end naming the ways to reach the pod network", r.ID, r.Status, r.Observed)
@@ -201,4 +204,21 @@ func TestDiagnostics(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestManagementPlane: the console-admin account comes from its Secret;
+// the exporter and dashboard are reached on their pods, which here, with
+// no pod network, ends naming the ways to reach it.
+func TestManagementPlane(t *testing.T) {
+	tgt, _ := newTarget(t, "")
+	ctx := context.Background()
+	user, password, err := tgt.ConsoleAccount(ctx)
+	if err != nil || user != "console-admin" || password == "" {
+		t.Errorf("ConsoleAccount = %q, (%d characters), %v; want console-admin and its password", user, len(password), err)
+	}
+	for name, get := range map[string]func(context.Context) (string, error){"exporter": tgt.ExporterURL, "dashboard": tgt.DashboardURL} {
+		if u, err := get(ctx); err == nil || !strings.Contains(err.Error(), "--in-cluster") {
+			t.Errorf("%s URL = %q, %v; want an error naming the ways to reach the pod network", name, u, err)
+		}
+	}
 }
