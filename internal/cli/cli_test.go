@@ -253,7 +253,7 @@ func TestDefaultRun(t *testing.T) {
 		t.Errorf("the full local run took %s; the target is under 5 minutes", took)
 	}
 	doc := readJUnit(t, reports)
-	status := map[string]string{}
+	status, skipReason := map[string]string{}, map[string]string{}
 	for _, s := range doc.Suites {
 		for _, c := range s.Cases {
 			switch {
@@ -261,6 +261,7 @@ func TestDefaultRun(t *testing.T) {
 				status[c.Name] = "failed"
 			case c.Skipped != nil:
 				status[c.Name] = "skipped"
+				skipReason[c.Name] = c.Skipped.Message
 				if c.Skipped.Message == "" {
 					t.Errorf("%s skipped without a reason", c.Name)
 				}
@@ -280,11 +281,18 @@ func TestDefaultRun(t *testing.T) {
 	}
 	for _, c := range scenarios.All() {
 		want := "passed"
-		if c.Suite == "layout" || c.Suite == "accounts" || c.OnlyIn != (scenarios.Mode{}) {
+		switch {
+		case c.Suite == "layout" || c.Suite == "accounts" || c.Suite == "management" || c.OnlyIn != (scenarios.Mode{}):
 			want = "skipped"
+		case c.Slow:
+			want = "skipped (--profile full)"
 		}
-		if status[c.ID()] != want {
-			t.Errorf("%s: %q in the report, want %s", c.ID(), status[c.ID()], want)
+		got := status[c.ID()]
+		if c.Slow && got == "skipped" && strings.Contains(skipReason[c.ID()], "--profile full") {
+			got = "skipped (--profile full)"
+		}
+		if got != want {
+			t.Errorf("%s: %q in the report, want %s", c.ID(), got, want)
 		}
 	}
 	for _, f := range []string{"summary.md", "summary.json"} {
@@ -338,7 +346,8 @@ func assertNothingLeft(t *testing.T, tmp string) {
 }
 
 // TestSmallTopologiesSkipWhatTheyCannotShow: on one shard of one broker,
-// every case whose promise needs a slave or a second shard is skipped,
+// with one namesrv, every case whose promise needs a slave, a second shard
+// or a second namesrv is skipped,
 // naming the topology it needs; none passes on part of its promise.
 func TestSmallTopologiesSkipWhatTheyCannotShow(t *testing.T) {
 	if testing.Short() {
@@ -347,17 +356,18 @@ func TestSmallTopologiesSkipWhatTheyCannotShow(t *testing.T) {
 	testenv.Lock(t)
 	tmp, reports := sandbox(t)
 	needs := map[string]string{
-		"replication/async-catch-up":  "--replicas",
-		"replication/slave-content":   "--replicas",
-		"failover/read-from-slave":    "--replicas",
-		"failover/kill-slave":         "--replicas",
-		"failover/other-shards-write": "--shards",
+		"replication/async-catch-up":   "--replicas",
+		"replication/slave-content":    "--replicas",
+		"failover/read-from-slave":     "--replicas",
+		"failover/kill-slave":          "--replicas",
+		"failover/other-shards-write":  "--shards",
+		"routing/namesrv-independence": "--namesrvs",
 	}
 	var ids []string
 	for id := range needs {
 		ids = append(ids, regexp.QuoteMeta(id))
 	}
-	code, out := run(t, "--shards", "1", "--replicas", "1", "--run", "^("+strings.Join(ids, "|")+")$", "--reports", reports)
+	code, out := run(t, "--namesrvs", "1", "--shards", "1", "--replicas", "1", "--run", "^("+strings.Join(ids, "|")+")$", "--reports", reports)
 	if code != ExitPassed {
 		t.Fatalf("exit %d, want 0:\n%s", code, out)
 	}
