@@ -53,9 +53,7 @@ type dashboardClusters struct {
 func dashboard(ctx context.Context, t *T) {
 	mp := t.plane()
 	base, err := mp.DashboardURL(ctx)
-	if err != nil {
-		t.Erroredf("find the dashboard: %v", err)
-	}
+	t.endIfMissing("the dashboard", err)
 	shards := t.shards(ctx)
 	d := newConsole(base)
 	if t.Target.Topology().Mode.ACL {

@@ -49,9 +49,7 @@ func init() {
 
 func exporterMetrics(ctx context.Context, t *T) {
 	base, err := t.plane().ExporterURL(ctx)
-	if err != nil {
-		t.Erroredf("find the exporter: %v", err)
-	}
+	t.endIfMissing("the exporter", err)
 	shards := t.shards(ctx)
 	topic := uniqueName("conformance-exporter")
 	t.createTopic(ctx, topic, 1)
@@ -161,6 +159,17 @@ func value(m *dto.Metric) float64 {
 		return m.GetCounter().GetValue()
 	}
 	return m.GetUntyped().GetValue()
+}
+
+// endIfMissing ends the case when the component what could not be found:
+// skipped when it is not deployed on this target, errored otherwise.
+func (t *T) endIfMissing(what string, err error) {
+	switch {
+	case errors.Is(err, ErrNotDeployed):
+		t.Skipf("%v", err)
+	case err != nil:
+		t.Erroredf("find %s: %v", what, err)
+	}
 }
 
 // plane returns the target's ManagementPlane or ends the case.

@@ -157,6 +157,11 @@ type Freezer interface {
 // skipped with that reason, not errored.
 var ErrCannotFreeze = errors.New("cannot freeze here")
 
+// ErrNotDeployed wraps why a component the case needs does not run on
+// this target (an exporter the local target was given no jar for): the
+// case is skipped with that reason.
+var ErrNotDeployed = errors.New("not deployed here")
+
 // ManagementPlane is a target whose exporter and dashboard the suite can
 // reach over HTTP.
 type ManagementPlane interface {

@@ -95,6 +95,10 @@ func TestBadInputExitsTwoAndLeavesNothing(t *testing.T) {
 		{"reserved broker config", []string{"--master-config", "listenPort=1"}, "listenPort cannot be overridden"},
 		{"unknown target", []string{"--target", "mars"}, `--target "mars"`},
 		{"bad shards", []string{"--shards", "-1"}, "--shards -1"},
+		{"bad namesrvs", []string{"--namesrvs", "9"}, "--namesrvs 9: expected 1 to 8"},
+		{"bad profile", []string{"--profile", "nightly"}, `--profile "nightly": expected quick or full`},
+		{"missing exporter jar", []string{"--exporter-jar", "/nonexistent/exporter.jar"}, "--exporter-jar /nonexistent/exporter.jar: expected a jar file"},
+		{"dashboard jar on kube", []string{"--target", "kube", "--dashboard-jar", "/nonexistent/d.jar"}, "--dashboard-jar go with --target local"},
 		{"list with bad regex", []string{"list", "--run", "zzz"}, "matches no case"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -36,6 +36,8 @@ type runFlags struct {
 	version       string
 	portBase      int
 	recreateDelay optionalDuration
+	exporterJar   string
+	dashboardJar  string
 
 	// kube target
 	kubeconfig  string
@@ -91,6 +93,8 @@ func (f *runFlags) register(fs *flagSet) {
 	fs.Var(&f.slave, "slave-config", "KEY=VALUE added to slaves' broker.conf (repeatable)")
 	fs.StringVar(&f.version, "rocketmq-version", "", "run exactly this RocketMQ server version (default: the pinned one, with its pinned fallbacks)")
 	fs.IntVar(&f.portBase, "port-base", 0, "use consecutive loopback ports from this one (default: free ports)")
+	fs.StringVar(&f.exporterJar, "exporter-jar", "", "local: run the exporter from this jar, as the addon's exporter-setup.sh does (it is published only as an image)")
+	fs.StringVar(&f.dashboardJar, "dashboard-jar", "", "local: run the dashboard from this jar, as the addon's dashboard-setup.sh does (it is published only as an image)")
 	fs.Var(&f.recreateDelay, "recreate-delay", "how long a killed process stays down before it is recreated, standing in for pod recreation (default 2s; 10s for brokers in DLedger mode)")
 }
 
@@ -127,8 +131,16 @@ func checkRun(f runFlags) (plan, error) {
 	if f.target != "kube" && (f.kubeconfig != "" || f.kubeContext != "" || f.inCluster) {
 		return p, usagef("--kubeconfig, --context and --in-cluster go with --target kube")
 	}
-	if f.target != "local" && (f.keep || len(f.broker.vals)+len(f.master.vals)+len(f.slave.vals) > 0 || f.version != "" || f.portBase != 0) {
-		return p, usagef("--keep, --*-config, --rocketmq-version and --port-base go with --target local")
+	if f.target != "local" && (f.keep || len(f.broker.vals)+len(f.master.vals)+len(f.slave.vals) > 0 || f.version != "" || f.portBase != 0 || f.exporterJar != "" || f.dashboardJar != "") {
+		return p, usagef("--keep, --*-config, --rocketmq-version, --port-base, --exporter-jar and --dashboard-jar go with --target local")
+	}
+	for flag, jar := range map[string]string{"--exporter-jar": f.exporterJar, "--dashboard-jar": f.dashboardJar} {
+		if jar == "" {
+			continue
+		}
+		if st, err := os.Stat(jar); err != nil || st.IsDir() {
+			return p, usagef("%s %s: expected a jar file (%v)", flag, jar, err)
+		}
 	}
 	if f.target != "local" && !f.reshapes && f.shape != (shapeFlags{}) {
 		return p, usagef("--namesrvs, --shards and --replicas reshape the Cluster the suite creates (the local target, e2e); an existing Cluster's shape is read from it")
@@ -187,6 +199,12 @@ func checkRun(f runFlags) (plan, error) {
 		local.WithBrokerConfig(sets["broker-config"], sets["master-config"], sets["slave-config"]),
 		local.WithKeep(f.keep),
 		local.WithPortBase(f.portBase),
+	}
+	if f.exporterJar != "" {
+		p.opts = append(p.opts, local.WithExporterJar(f.exporterJar))
+	}
+	if f.dashboardJar != "" {
+		p.opts = append(p.opts, local.WithDashboardJar(f.dashboardJar))
 	}
 	if f.recreateDelay.set {
 		p.opts = append(p.opts, local.WithRecreateDelay(f.recreateDelay.d))

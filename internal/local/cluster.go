@@ -33,6 +33,9 @@ type Cluster struct {
 	namesrvs []*namesrv
 	shards   []*shard
 
+	exporter, dashboard *webApp // nil unless run from a jar
+	consolePassword     string  // the dashboard's console-admin, with ACL
+
 	mu        sync.Mutex
 	killedGen map[string]int // pod -> generation that was killed
 }
@@ -189,6 +192,9 @@ func (c *Cluster) layout() error {
 			sh.brokers = append(sh.brokers, b)
 		}
 		c.shards = append(c.shards, sh)
+	}
+	if err := c.webAppProcesses(pp); err != nil {
+		return setupErr("plan the exporter and dashboard", err)
 	}
 	return nil
 }
@@ -350,7 +356,10 @@ func (c *Cluster) boot(ctx context.Context) error {
 		}
 	}
 	fmt.Fprintf(c.cfg.progress, "  %d brokers registered in every namesrv after %s\n", len(c.brokers()), time.Since(start).Round(100*time.Millisecond))
-	return c.checkOverrides(ctx)
+	if err := c.checkOverrides(ctx); err != nil {
+		return err
+	}
+	return c.bootWebApps(ctx)
 }
 
 // bootGroups are the brokers in the order they start: masters, then
@@ -505,7 +514,12 @@ func (c *Cluster) Close() error {
 			mu.Unlock()
 		}
 	}
-	// Brokers first, then namesrvs: the addon's terminate order.
+	// The apps, brokers, then namesrvs: the addon's terminate order.
+	for _, w := range c.webApps() {
+		wg.Add(1)
+		go stop(w.proc)
+	}
+	wg.Wait()
 	for _, b := range c.brokers() {
 		wg.Add(1)
 		go stop(b.proc)

@@ -27,7 +27,16 @@ type config struct {
 	timeout    time.Duration
 	acl        *aclAccount // nil: brokers run without ACL, the addon's default
 	aclFile    func(*ACLFile)
+	// exporterJar and dashboardJar run the management components from
+	// jars (webapps.go); empty: they do not run.
+	exporterJar, dashboardJar string
 }
+
+// WithExporterJar runs the exporter from jar, as exporter-setup.sh does.
+func WithExporterJar(jar string) Option { return func(c *config) { c.exporterJar = jar } }
+
+// WithDashboardJar runs the dashboard from jar, as dashboard-setup.sh does.
+func WithDashboardJar(jar string) Option { return func(c *config) { c.dashboardJar = jar } }
 
 // WithServerVersion asks for RocketMQ version v, with fallbacks tried in
 // order when the Maven repository does not serve it.

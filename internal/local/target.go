@@ -30,7 +30,9 @@ func (c *Cluster) Lacks(cp scenarios.Capability) string {
 	case scenarios.RoleLabels:
 		return "it runs processes, not pods: no platform sets a kubeblocks.io/role label to compare with the brokers' own roles"
 	case scenarios.Management:
-		return "the exporter (apecloud/rocketmq-exporter:0.0.3) and the dashboard (apecloud/rocketmq-dashboard:2.0.1) are published only as images, not as Maven artifacts, so nothing runs them on loopback"
+		if len(c.webApps()) == 0 {
+			return "the exporter (apecloud/rocketmq-exporter:0.0.3) and the dashboard (apecloud/rocketmq-dashboard:2.0.1) are published only as images, not as Maven artifacts; point --exporter-jar or --dashboard-jar at a jar to run them here"
+		}
 	case scenarios.Secrets:
 		if c.cfg.acl == nil {
 			return "its brokers run without ACL, as the addon's do by default: there is no account secret"
@@ -46,7 +48,11 @@ func (c *Cluster) Secrets(context.Context) ([]scenarios.Secret, error) {
 	if sk == "" {
 		return nil, nil
 	}
-	return []scenarios.Secret{{What: "the secret key of ACL account " + ak, Value: sk}}, nil
+	out := []scenarios.Secret{{What: "the secret key of ACL account " + ak, Value: sk}}
+	if c.consolePassword != "" {
+		out = append(out, scenarios.Secret{What: "the password of dashboard account " + consoleAdmin, Value: c.consolePassword})
+	}
+	return out, nil
 }
 
 // Namesrvs implements scenarios.Target.
@@ -293,6 +299,9 @@ func (c *Cluster) CollectLogs(ctx context.Context, dst string) error {
 	}
 	for _, b := range c.brokers() {
 		procs = append(procs, b.proc)
+	}
+	for _, w := range c.webApps() {
+		procs = append(procs, w.proc)
 	}
 	for _, p := range procs {
 		p.threadDump(ctx)
