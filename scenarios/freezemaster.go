@@ -3,7 +3,6 @@ package scenarios
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -119,13 +118,7 @@ func (t *T) frozenSlaveServed(k *masterKill) {
 	if k.slaveReadErr != nil {
 		t.Errorf("read shard %s from slave %s while its master was frozen: %v", k.victimShard.Name, k.slave.Pod, k.slaveReadErr)
 	}
-	var missing []string
-	for id := range k.replicated {
-		if !k.fromSlave[id] {
-			missing = append(missing, id)
-		}
-	}
-	sort.Strings(missing)
+	missing := k.unserved()
 	t.Figure("read_from_slave", float64(len(k.fromSlave)), "")
 	switch {
 	case len(k.replicated) == 0:

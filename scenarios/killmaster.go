@@ -200,13 +200,7 @@ func readFromSlave(ctx context.Context, t *T) {
 	if !k.stillDown {
 		t.Erroredf("master %s was back before the slave read ended (%s after the kill); the read proves nothing: raise the recreate delay", k.victim.Pod, k.slaveReadTook)
 	}
-	var missing []string
-	for id := range k.replicated {
-		if !k.fromSlave[id] {
-			missing = append(missing, id)
-		}
-	}
-	sort.Strings(missing)
+	missing := k.unserved()
 	t.Figure("read_from_slave", float64(len(k.fromSlave)), "")
 	t.Figure("replicated_before_kill", float64(len(k.replicated)), "")
 	t.Logf("while %s was down, slave %s served %d messages of shard %s in %s; %d of them were acknowledged before the replication mark",
@@ -218,6 +212,19 @@ func readFromSlave(ctx context.Context, t *T) {
 		t.Errorf("slave %s served %d of the %d replicated messages of %s while the master was down; missing: %s",
 			k.slave.Pod, len(k.replicated)-len(missing), len(k.replicated), k.victimShard.Name, strings.Join(missing, ", "))
 	}
+}
+
+// unserved lists, sorted, the messages replicated before the fault that
+// the slave did not serve while its master was down or frozen.
+func (k *masterKill) unserved() []string {
+	var missing []string
+	for id := range k.replicated {
+		if !k.fromSlave[id] {
+			missing = append(missing, id)
+		}
+	}
+	sort.Strings(missing)
+	return missing
 }
 
 func otherShardsWrite(ctx context.Context, t *T) {
