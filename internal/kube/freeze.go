@@ -16,6 +16,11 @@ import (
 	"github.com/rmqkb/conformance/scenarios"
 )
 
+var (
+	_ scenarios.Freezer         = (*Target)(nil)
+	_ scenarios.ManagementPlane = (*Target)(nil)
+)
+
 // brokerMain is what the broker JVM's command line holds.
 const brokerMain = "org.apache.rocketmq.broker.BrokerStartup"
 

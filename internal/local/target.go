@@ -12,7 +12,12 @@ import (
 	"github.com/rmqkb/conformance/scenarios"
 )
 
-var _ scenarios.Target = (*Cluster)(nil)
+var (
+	_ scenarios.Target          = (*Cluster)(nil)
+	_ scenarios.NamesrvHolder   = (*Cluster)(nil)
+	_ scenarios.Freezer         = (*Cluster)(nil)
+	_ scenarios.ManagementPlane = (*Cluster)(nil)
+)
 
 // Name implements scenarios.Target.
 func (c *Cluster) Name() string { return "local" }
