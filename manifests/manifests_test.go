@@ -12,8 +12,8 @@ import (
 func TestDefaultCluster(t *testing.T) {
 	c := DefaultCluster()
 	topo := c.Topology()
-	if topo.Cluster != "rocketmq-cluster" || topo.Namesrvs != 1 || topo.Shards != 2 || topo.Replicas != 2 {
-		t.Errorf("default topology %+v, want rocketmq-cluster 1 namesrv 2x2", topo)
+	if topo.Cluster != "rocketmq-cluster" || topo.Namesrvs != 2 || topo.Shards != 2 || topo.Replicas != 2 {
+		t.Errorf("default topology %+v, want rocketmq-cluster 2 namesrvs 2x2", topo)
 	}
 	if c.Broker.ServiceVersion != "4.9.6" || c.Broker.MemoryLimit != 4<<30 || c.Namesrv.MemoryLimit != 2<<30 {
 		t.Errorf("broker %+v namesrv %+v", c.Broker, c.Namesrv)
