@@ -42,6 +42,9 @@ func needs(c scenarios.Case) string {
 	for _, n := range c.Needs {
 		out = append(out, string(n))
 	}
+	if c.MinNamesrvs > 1 {
+		out = append(out, fmt.Sprintf("%d+ namesrvs", c.MinNamesrvs))
+	}
 	if c.MinShards > 1 {
 		out = append(out, fmt.Sprintf("%d+ shards", c.MinShards))
 	}
@@ -56,6 +59,9 @@ func needs(c scenarios.Case) string {
 	}
 	if c.NotIn != (scenarios.Mode{}) {
 		out = append(out, "not in "+c.NotIn.String())
+	}
+	if c.Slow {
+		out = append(out, "slow (--profile full)")
 	}
 	return strings.Join(out, ",")
 }
