@@ -178,6 +178,11 @@ func (f *faultRun) judgeFinal(t *T, reads map[string]*shardRead) {
 	}
 	t.Figure("acked", float64(rep.Acked), "")
 	t.Figure("lost", float64(len(rep.Lost)), "")
+	if w := f.h.Warned(); len(w) > 0 {
+		t.Figure("acked_flush_disk_timeout", float64(len(w)), "")
+		t.Logf("%d sends were acknowledged FLUSH_DISK_TIMEOUT (first: %s to %s at %s): stored, but the broker's SYNC_FLUSH outlasted its syncFlushTimeout on this machine; each is held to the acknowledged promise above",
+			len(w), w[0].ID, w[0].Shard, w[0].At.Format("15:04:05.000"))
+	}
 	if !rep.OK() {
 		t.Errorf("read back from the masters: %s", rep)
 		t.reportLost(rep, reads)

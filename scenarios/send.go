@@ -12,14 +12,21 @@ import (
 
 // sendRecorded sends msg to the queue it names, records the attempt under
 // key in h, then its outcome: an ack at the queue and offset the broker
-// gave, or the error. A status other than SEND_OK is an error: with the
-// addon's ASYNC_MASTER and SYNC_FLUSH a stored write is SEND_OK, and a
-// master that waits on a slave answers SLAVE_NOT_AVAILABLE or
-// FLUSH_SLAVE_TIMEOUT.
+// gave, or the error. A master that waits on a slave answers
+// SLAVE_NOT_AVAILABLE or FLUSH_SLAVE_TIMEOUT: errors. FLUSH_DISK_TIMEOUT
+// is the broker saying it stored the message at that offset but its
+// SYNC_FLUSH took longer than syncFlushTimeout (5 s), which a busy
+// machine's disk or scheduler causes, not the addon: it is recorded as an
+// acknowledgement with a warning, held to the acknowledged promise (the
+// message must be read back), and reported (judgeFinal), never dropped.
 func sendRecorded(ctx context.Context, p rocketmq.Producer, h *history.History, key string, msg *primitive.Message) (*primitive.SendResult, error) {
 	shard := msg.Queue.BrokerName
 	h.Invoke(key, shard)
 	res, err := p.SendSync(ctx, msg)
+	if err == nil && res.Status == primitive.SendFlushDiskTimeout {
+		h.AckWarned(key, shard, res.MessageQueue.QueueId, res.QueueOffset, "FLUSH_DISK_TIMEOUT")
+		return res, nil
+	}
 	if err == nil && res.Status != primitive.SendOK {
 		err = fmt.Errorf("send status %s", statusName(res.Status))
 	}

@@ -191,3 +191,21 @@ func TestAckedAndHighestAcked(t *testing.T) {
 		t.Errorf("Failures = %+v", f)
 	}
 }
+
+// An acknowledgement with a warning is an acknowledgement: the checker
+// holds it to the promise (lost when never read), and Warned lists it.
+func TestAckWarnedIsHeldAsAcked(t *testing.T) {
+	h := New()
+	h.Invoke("a", "broker-abc")
+	h.AckWarned("a", "broker-abc", 0, 7, "FLUSH_DISK_TIMEOUT")
+	r := h.Check("c")
+	if r.Acked != 1 || r.FailedSends != 0 || len(r.Lost) != 1 {
+		t.Errorf("report %s; want a (lost) acknowledged id", r)
+	}
+	if w := h.Warned(); len(w) != 1 || w[0].ID != "a" || w[0].Err != "FLUSH_DISK_TIMEOUT" || w[0].Offset != 7 {
+		t.Errorf("Warned() = %+v", w)
+	}
+	if len(h.Failures()) != 0 {
+		t.Errorf("a warned ack is listed as a failure")
+	}
+}

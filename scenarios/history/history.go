@@ -82,6 +82,27 @@ func (h *History) Ack(id, shard string, queue int, offset int64) {
 	h.record(Op{Kind: Ack, ID: id, Shard: shard, Queue: queue, Offset: offset})
 }
 
+// AckWarned records an acknowledgement that came with a warning: the
+// broker stored id at queue and offset but could not confirm something it
+// promises of a plain SEND_OK (its flush to disk, say). It is held to the
+// acknowledged promise like any ack; Warned lists it.
+func (h *History) AckWarned(id, shard string, queue int, offset int64, warning string) {
+	h.record(Op{Kind: Ack, ID: id, Shard: shard, Queue: queue, Offset: offset, Err: warning})
+}
+
+// Warned returns the acknowledgements that came with a warning.
+func (h *History) Warned() []Op {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []Op
+	for _, op := range h.ops {
+		if op.Kind == Ack && op.Err != "" {
+			out = append(out, op)
+		}
+	}
+	return out
+}
+
 // Fail records that the send of id to shard reported err.
 func (h *History) Fail(id, shard string, err error) {
 	msg := "unknown error"
