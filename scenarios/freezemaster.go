@@ -3,7 +3,6 @@ package scenarios
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/rmqkb/conformance/internal/wait"
@@ -74,7 +73,7 @@ func freezeMaster(ctx context.Context, t *T) {
 		t.Logf("a send to the frozen master hung %s before it failed (send timeout %s)", hang.Round(time.Millisecond), sendTimeout)
 	}
 	f.keptWriting(t, history.Window{Start: frozenAt, End: thawAt}, k.victimShard.Name)
-	t.frozenSlaveServed(k)
+	k.judgeSlaveRead(t, "frozen")
 	resumed := f.awaitWrites(ctx, k.victimShard.Name, thawAt, routeRefresh+boundSlack)
 	window := history.Window{Start: frozenAt, End: resumed}
 	if resumed.IsZero() {
@@ -110,23 +109,4 @@ func (f *faultRun) awaitFailure(ctx context.Context, shard string, from time.Tim
 		return false, "", nil // the freeze lasts limit in any case
 	})
 	return hang
-}
-
-// frozenSlaveServed judges what the slave served while its master was
-// frozen against what it had replicated before.
-func (t *T) frozenSlaveServed(k *masterKill) {
-	if k.slaveReadErr != nil {
-		t.Errorf("read shard %s from slave %s while its master was frozen: %v", k.victimShard.Name, k.slave.Pod, k.slaveReadErr)
-	}
-	missing := k.unserved()
-	t.Figure("read_from_slave", float64(len(k.fromSlave)), "")
-	switch {
-	case len(k.replicated) == 0:
-		t.Errorf("no message of shard %s was acknowledged before the replication mark: nothing to read from slave %s", k.victimShard.Name, k.slave.Pod)
-	case len(missing) > 0:
-		t.Errorf("slave %s served %d of the %d replicated messages of %s while the master was frozen; missing: %s",
-			k.slave.Pod, len(k.replicated)-len(missing), len(k.replicated), k.victimShard.Name, strings.Join(missing, ", "))
-	default:
-		t.Logf("while %s was frozen, slave %s served all %d messages replicated before the freeze", k.victim.Pod, k.slave.Pod, len(k.replicated))
-	}
 }

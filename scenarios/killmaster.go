@@ -194,29 +194,19 @@ func readFromSlave(ctx context.Context, t *T) {
 	if k.markErr != nil {
 		t.Fatalf("before the kill, slave %s did not replicate its master: %v", k.slave.Pod, k.markErr)
 	}
-	if k.slaveReadErr != nil {
-		t.Errorf("read shard %s from slave %s while its master was down: %v", k.victimShard.Name, k.slave.Pod, k.slaveReadErr)
-	}
 	if !k.stillDown {
 		t.Erroredf("master %s was back before the slave read ended (%s after the kill); the read proves nothing: raise the recreate delay", k.victim.Pod, k.slaveReadTook)
 	}
-	missing := k.unserved()
-	t.Figure("read_from_slave", float64(len(k.fromSlave)), "")
 	t.Figure("replicated_before_kill", float64(len(k.replicated)), "")
-	t.Logf("while %s was down, slave %s served %d messages of shard %s in %s; %d of them were acknowledged before the replication mark",
-		k.victim.Pod, k.slave.Pod, len(k.fromSlave), k.victimShard.Name, k.slaveReadTook.Round(time.Millisecond), len(k.replicated))
-	switch {
-	case len(k.replicated) == 0:
-		t.Errorf("no message of shard %s was acknowledged before the replication mark: nothing to read from slave %s", k.victimShard.Name, k.slave.Pod)
-	case len(missing) > 0:
-		t.Errorf("slave %s served %d of the %d replicated messages of %s while the master was down; missing: %s",
-			k.slave.Pod, len(k.replicated)-len(missing), len(k.replicated), k.victimShard.Name, strings.Join(missing, ", "))
-	}
+	k.judgeSlaveRead(t, "down")
 }
 
-// unserved lists, sorted, the messages replicated before the fault that
-// the slave did not serve while its master was down or frozen.
-func (k *masterKill) unserved() []string {
+// judgeSlaveRead judges, for the case t, what the slave served while its
+// master was lost (down, frozen) against what it had replicated before.
+func (k *masterKill) judgeSlaveRead(t *T, lost string) {
+	if k.slaveReadErr != nil {
+		t.Errorf("read shard %s from slave %s while its master was %s: %v", k.victimShard.Name, k.slave.Pod, lost, k.slaveReadErr)
+	}
 	var missing []string
 	for id := range k.replicated {
 		if !k.fromSlave[id] {
@@ -224,7 +214,16 @@ func (k *masterKill) unserved() []string {
 		}
 	}
 	sort.Strings(missing)
-	return missing
+	t.Figure("read_from_slave", float64(len(k.fromSlave)), "")
+	t.Logf("while %s was %s, slave %s served %d messages of shard %s in %s; %d of them were acknowledged before the replication mark",
+		k.victim.Pod, lost, k.slave.Pod, len(k.fromSlave), k.victimShard.Name, k.slaveReadTook.Round(time.Millisecond), len(k.replicated))
+	switch {
+	case len(k.replicated) == 0:
+		t.Errorf("no message of shard %s was acknowledged before the replication mark: nothing to read from slave %s", k.victimShard.Name, k.slave.Pod)
+	case len(missing) > 0:
+		t.Errorf("slave %s served %d of the %d replicated messages of %s while the master was %s; missing: %s",
+			k.slave.Pod, len(k.replicated)-len(missing), len(k.replicated), k.victimShard.Name, lost, strings.Join(missing, ", "))
+	}
 }
 
 func otherShardsWrite(ctx context.Context, t *T) {
