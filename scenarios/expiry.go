@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/internal/wait"
 )
 
@@ -144,7 +145,7 @@ func (t *T) listing(ctx context.Context, b Broker, topic string) (inCluster, inR
 			}
 		}
 		r, err := rc.TopicRoute(ctx, ns, topic)
-		if err != nil && !strings.Contains(err.Error(), "TOPIC_NOT_EXIST") {
+		if err != nil && !remoting.IsTopicNotExist(err) {
 			return nil, nil, fmt.Errorf("namesrv %s: route of %s: %w", ns, topic, err)
 		}
 		if r != nil {

@@ -3,9 +3,7 @@ package scenarios
 import (
 	"context"
 	"fmt"
-	"maps"
 	"net"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -312,12 +310,8 @@ func namesrvRestart(ctx context.Context, t *T) {
 		if err != nil {
 			return false, err.Error(), nil
 		}
-		for _, s := range f.shards {
-			for _, b := range s.Brokers {
-				if !slices.Contains(slices.Collect(maps.Values(ci.BrokerAddrTable[s.Name].BrokerAddrs)), b.Addr) {
-					return false, b.Pod + " not registered yet", nil
-				}
-			}
+		if why := registrationGap(ci, f.shards); why != "" {
+			return false, why, nil
 		}
 		r, err := rc.TopicRoute(ctx, ns, f.topic)
 		if err != nil {

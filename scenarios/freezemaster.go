@@ -71,6 +71,8 @@ func freezeMaster(ctx context.Context, t *T) {
 	if hang > 0 {
 		t.Figure("send_hang", float64(hang.Milliseconds()), "ms")
 		t.Logf("a send to the frozen master hung %s before it failed (send timeout %s)", hang.Round(time.Millisecond), sendTimeout)
+	} else {
+		t.Logf("no send to the frozen master failed within the %s freeze: no hang time to report", freezeHold)
 	}
 	f.keptWriting(t, history.Window{Start: frozenAt, End: thawAt}, k.victimShard.Name)
 	k.judgeSlaveRead(t, "frozen")
