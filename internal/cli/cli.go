@@ -47,13 +47,15 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		code, err = upCommand(ctx, rest, stdout, stderr)
 	case "down":
 		code, err = downCommand(ctx, rest, stdout, stderr)
+	case "images":
+		code, err = imagesCommand(ctx, rest, stdout, stderr)
 	case "list":
 		err = listCommand(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, topUsage)
 		return ExitPassed
 	default:
-		err = usagef("unknown command %q; expected one of: run, audit, e2e, up, down, list, help", cmd)
+		err = usagef("unknown command %q; expected one of: run, audit, e2e, up, down, images, list, help", cmd)
 	}
 	if err == nil {
 		return code
@@ -79,6 +81,7 @@ Usage:
   go run . e2e                   kind up, KubeBlocks and the addon installed, the Cluster created,
                                  every suite run, reports written, everything torn down
   go run . up | down             the first and last steps of e2e on their own
+  go run . images [stop]         build every image e2e needs, offline, into a local registry
   go run . list [--run REGEX]    list the case IDs
   go run . help
 

@@ -20,11 +20,14 @@ import (
 
 // lifecycleFlags are the flags of e2e, up and down.
 type lifecycleFlags struct {
-	name       string
-	nodeImage  string
-	kubeblocks string
-	addon      string
-	noRoutes   bool
+	name            string
+	nodeImage       string
+	kubeblocks      string
+	addon           string
+	kubeblocksChart string
+	addonChart      string
+	mirror          string
+	noRoutes        bool
 }
 
 func (l *lifecycleFlags) register(fs *flagSet) {
@@ -33,7 +36,28 @@ func (l *lifecycleFlags) register(fs *flagSet) {
 	fs.StringVar(&l.nodeImage, "kind-node-image", v.Kind.NodeImage, "kind node image, pinned by digest")
 	fs.StringVar(&l.kubeblocks, "kubeblocks-version", v.KubeBlocks.Version, "KubeBlocks chart version")
 	fs.StringVar(&l.addon, "addon-version", v.Addon.Version, "rocketmq addon chart version")
+	fs.StringVar(&l.kubeblocksChart, "kubeblocks-chart", "", "install KubeBlocks from this chart folder (default: deploy/helm of its Go module at --kubeblocks-version)")
+	fs.StringVar(&l.addonChart, "addon-chart", "", "install the addon from this chart folder, e.g. addons/rocketmq of a kubeblocks-addons checkout; file:// dependencies are read beside it (default: the chart repository at --addon-version)")
+	fs.StringVar(&l.mirror, "registry-mirror", "", "HOST:PORT of a registry the kind nodes pull docker.io, registry.k8s.io and apecloud's registry through, each under a path prefix named for it (as `go run . images` fills it)")
 	fs.BoolVar(&l.noRoutes, "no-routes", false, "do not add routes to the pod network through the kind nodes (the RocketMQ suites then need an in-cluster run)")
+}
+
+// check validates the flags that name inputs, before anything starts.
+func (l *lifecycleFlags) check() error {
+	for _, c := range []struct{ flag, dir string }{{"--kubeblocks-chart", l.kubeblocksChart}, {"--addon-chart", l.addonChart}} {
+		if c.dir == "" {
+			continue
+		}
+		if _, err := lifecycle.LoadChartDir(c.dir); err != nil {
+			return usagef("%s %s: expected a Helm chart folder: %v", c.flag, c.dir, err)
+		}
+	}
+	if l.mirror != "" {
+		if err := lifecycle.CheckMirror(l.mirror); err != nil {
+			return usagef("--registry-mirror: %v", err)
+		}
+	}
+	return nil
 }
 
 // options turns the flags into lifecycle options for the manifest m.
@@ -44,8 +68,19 @@ func (l *lifecycleFlags) options(m manifests.Cluster, progress io.Writer) (lifec
 	if err != nil {
 		return lifecycle.Options{}, err
 	}
+	abs := func(p string) string {
+		if p == "" {
+			return ""
+		}
+		a, err := filepath.Abs(p)
+		if err != nil {
+			return p
+		}
+		return a
+	}
 	return lifecycle.Options{Name: l.name, Versions: v, Cluster: m, StateDir: filepath.Join(cache, "e2e", l.name),
-		Progress: progress, AddRoutes: !l.noRoutes}, nil
+		Progress: progress, AddRoutes: !l.noRoutes, Host: lifecycle.DetectHost(), Mirror: l.mirror,
+		KubeBlocksChart: abs(l.kubeblocksChart), AddonChart: abs(l.addonChart)}, nil
 }
 
 // e2eCommand is the whole lifecycle: kind up, KubeBlocks and the addon
@@ -61,6 +96,9 @@ func e2eCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (i
 	fs.BoolVar(&f.keep, "keep", false, "keep the kind cluster after the run")
 	f.roleSettle = 10 * time.Second
 	if err := parse(fs, args); err != nil {
+		return ExitSetup, err
+	}
+	if err := l.check(); err != nil {
 		return ExitSetup, err
 	}
 	f.target, f.reshapes = "kube", true
@@ -123,6 +161,9 @@ func upCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (in
 	fs.BoolVar(&mode.ACL, "acl", false, "ACL mode (ENABLE_ACL) for the Cluster")
 	fs.BoolVar(&mode.DLedger, "dledger", false, "DLedger mode (ENABLE_DLEDGER) for the Cluster")
 	if err := parse(fs, args); err != nil {
+		return ExitSetup, err
+	}
+	if err := l.check(); err != nil {
 		return ExitSetup, err
 	}
 	m := manifests.DefaultCluster()

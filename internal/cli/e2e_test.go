@@ -56,3 +56,30 @@ func TestDownWithNothingUp(t *testing.T) {
 		t.Errorf("exit %d:\n%s", code, out)
 	}
 }
+
+// TestLifecycleFlagsRefuseBadInputs: a chart folder that is not one, or a
+// mirror that is not HOST:PORT, is a usage error naming the flag, before
+// anything starts or is written.
+func TestLifecycleFlagsRefuseBadInputs(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache)
+	empty := t.TempDir()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"e2e", "--addon-chart", filepath.Join(empty, "nope")}, "--addon-chart"},
+		{[]string{"e2e", "--kubeblocks-chart", empty}, "--kubeblocks-chart"},
+		{[]string{"up", "--addon-chart", empty}, "--addon-chart"},
+		{[]string{"e2e", "--registry-mirror", "http://registry"}, "--registry-mirror"},
+		{[]string{"up", "--registry-mirror", "registry:99999"}, "--registry-mirror"},
+	} {
+		code, out := run(t, c.args...)
+		if code != ExitSetup || !strings.Contains(out, c.want) || !strings.Contains(out, "expected") {
+			t.Errorf("%q: exit %d, want 2 with an error naming %s and what was expected:\n%s", c.args, code, c.want, out)
+		}
+	}
+	if left, _ := os.ReadDir(cache); len(left) > 0 {
+		t.Errorf("bad inputs left %v in the cache folder", left)
+	}
+}

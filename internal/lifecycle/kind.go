@@ -1,19 +1,16 @@
 package lifecycle
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
-	yaml "go.yaml.in/yaml/v3"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -23,46 +20,7 @@ import (
 	kindlog "sigs.k8s.io/kind/pkg/log"
 
 	"github.com/rmqkb/conformance/internal/wait"
-	"github.com/rmqkb/conformance/manifests"
 )
-
-// pinned matches an image reference pinned by digest, as kind's release
-// notes publish node images: name[:tag]@sha256:<64 hex>.
-var pinned = regexp.MustCompile(`^[^@\s]+@sha256:[0-9a-f]{64}$`)
-
-// KindConfig reads the embedded kind config into kind's v1alpha4 type and
-// sets nodeImage on every node. The image must be pinned by digest: kind's
-// docs ask for it, because a tag alone may name an image built for another
-// kind release.
-func KindConfig(nodeImage string) (*v1alpha4.Cluster, error) {
-	return parseKindConfig(manifests.KindConfig(), nodeImage)
-}
-
-func parseKindConfig(data []byte, nodeImage string) (*v1alpha4.Cluster, error) {
-	if !pinned.MatchString(nodeImage) {
-		return nil, fmt.Errorf("kind node image %q is not pinned by digest: pass --kind-node-image as name:tag@sha256:<digest>, taken from the kind release notes", nodeImage)
-	}
-	// Decoded the way kind decodes a config file (go.yaml.in/yaml/v3, unknown
-	// fields rejected), so a typo fails here and not in the middle of create.
-	d := yaml.NewDecoder(bytes.NewReader(data))
-	d.KnownFields(true)
-	var c v1alpha4.Cluster
-	if err := d.Decode(&c); err != nil {
-		return nil, fmt.Errorf("kind config: %w", err)
-	}
-	if c.Kind != "Cluster" || c.APIVersion != "kind.x-k8s.io/v1alpha4" {
-		return nil, fmt.Errorf("kind config: kind %q apiVersion %q, expected Cluster kind.x-k8s.io/v1alpha4", c.Kind, c.APIVersion)
-	}
-	if len(c.Nodes) == 0 {
-		// kind would default one control-plane node with its own default
-		// image, bypassing the pin.
-		c.Nodes = []v1alpha4.Node{{Role: v1alpha4.ControlPlaneRole}}
-	}
-	for i := range c.Nodes {
-		c.Nodes[i].Image = nodeImage
-	}
-	return &c, nil
-}
 
 // errKindExists: a kind cluster of that name exists already. Up did not
 // create it, so it must not record it for Down to delete.

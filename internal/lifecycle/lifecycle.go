@@ -26,9 +26,18 @@ type Options struct {
 	Name      string // the kind cluster's name
 	Versions  manifests.Versions
 	Cluster   manifests.Cluster
-	StateDir  string    // state.json and the kubeconfig; Down reads it
+	StateDir  string    // state.json, the kubeconfig, the mirror's hosts files; Down reads it
 	Progress  io.Writer // step lines; nil discards them
 	AddRoutes bool      // route the pod CIDRs via the nodes (needs root or CAP_NET_ADMIN)
+	Host      Host      // what this host needs from the kind config (DetectHost)
+	// Mirror, if set, is a registry (HOST:PORT) the nodes pull every image
+	// through (see MirrorHostsTOML). If HOST is a Docker container, it is
+	// connected to kind's network so that the nodes can reach it by name.
+	Mirror string
+	// KubeBlocksChart and AddonChart are chart folders to install instead of
+	// the defaults: the deploy/helm folder of KubeBlocks' Go module, and the
+	// addon from its chart repository.
+	KubeBlocksChart, AddonChart string
 }
 
 // Env is what Up brought up.
@@ -39,13 +48,12 @@ type Env struct {
 	StateDir   string
 }
 
-const totalSteps = 6
-
-// Up brings up the Kubernetes target in six steps: preflight, kind
-// cluster, KubeBlocks, the rocketmq addon, the Cluster, and (with
-// AddRoutes) routes to the pod network. From the kind step on, StateDir
-// holds what Down must undo, so Down also cleans up after an Up that failed
-// or was interrupted. Up refuses to run over the state of an earlier Up.
+// Up brings up the Kubernetes target in the steps of upSteps: preflight,
+// kind cluster, KubeBlocks' CRDs and chart, the rocketmq addon, the
+// Cluster, and (with AddRoutes) routes to the pod network. From the kind
+// step on, StateDir holds what Down must undo, so Down also cleans up
+// after an Up that failed or was interrupted. Up refuses to run over the
+// state of an earlier Up.
 func Up(ctx context.Context, o Options) (*Env, error) { return defaultRunner().up(ctx, o) }
 
 // Down undoes what the state in StateDir records: routes, then the kind
@@ -58,12 +66,15 @@ func Diagnose(ctx context.Context, o Options, dir string) error {
 	return defaultRunner().diagnose(ctx, o, dir)
 }
 
-// runner holds the steps, so tests can replace them.
+// runner holds the effects of the steps, so tests can replace them.
 type runner struct {
-	preflight     func(context.Context) error
+	preflight     func(ctx context.Context, nodeImage string) error
 	createKind    func(ctx context.Context, name string, cfg *v1alpha4.Cluster, kubeconfig string, w io.Writer) error
+	connectMirror func(ctx context.Context, mirror string, w io.Writer) error
 	deleteKind    func(name, kubeconfig string) error
 	collectLogs   func(name, dir string) error
+	moduleChart   func(version string) (string, error)
+	installCRDs   func(ctx context.Context, kubeconfig string, dirs []string, w io.Writer) error
 	install       func(ctx context.Context, kubeconfig string, r Release, w io.Writer) error
 	createCluster func(ctx context.Context, kubeconfig string, m manifests.Cluster, w io.Writer) error
 	listNodes     func(ctx context.Context, kubeconfig string) ([]corev1.Node, error)
@@ -73,11 +84,14 @@ type runner struct {
 
 func defaultRunner() runner {
 	return runner{
-		preflight:   Preflight,
-		createKind:  createKind,
-		deleteKind:  deleteKind,
-		collectLogs: collectKindLogs,
-		install:     Install,
+		preflight:     Preflight,
+		createKind:    createKind,
+		connectMirror: connectMirror,
+		deleteKind:    deleteKind,
+		collectLogs:   collectKindLogs,
+		moduleChart:   KubeBlocksModuleChart,
+		installCRDs:   InstallCRDs,
+		install:       Install,
 		createCluster: func(ctx context.Context, kubeconfig string, m manifests.Cluster, w io.Writer) error {
 			cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
 			if err != nil {
@@ -85,30 +99,31 @@ func defaultRunner() runner {
 			}
 			return CreateCluster(ctx, cfg, m, w)
 		},
-		listNodes: func(ctx context.Context, kubeconfig string) ([]corev1.Node, error) {
-			cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
-			if err != nil {
-				return nil, fmt.Errorf("load %s: %w", kubeconfig, err)
-			}
-			cs, err := kubernetes.NewForConfig(cfg)
-			if err != nil {
-				return nil, err
-			}
-			l, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
-			if err != nil {
-				return nil, fmt.Errorf("list nodes: %w", err)
-			}
-			return l.Items, nil
-		},
+		listNodes:    listNodes,
 		addRoutes:    AddRoutes,
 		removeRoutes: RemoveRoutes,
 	}
 }
 
+func listNodes(ctx context.Context, kubeconfig string) ([]corev1.Node, error) {
+	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", kubeconfig, err)
+	}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	l, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("list nodes: %w", err)
+	}
+	return l.Items, nil
+}
+
 func (r runner) up(ctx context.Context, o Options) (*Env, error) {
-	w := o.Progress
-	if w == nil {
-		w = io.Discard
+	if o.Progress == nil {
+		o.Progress = io.Discard
 	}
 	if o.Name == "" || o.StateDir == "" {
 		return nil, errors.New("lifecycle: Options.Name and Options.StateDir must be set")
@@ -122,89 +137,17 @@ func (r runner) up(ctx context.Context, o Options) (*Env, error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	s := &stepper{w: w, start: time.Now()}
-
-	s.begin(1, "preflight", "of the kind config and the Docker engine")
-	kindCfg, err := KindConfig(o.Versions.Kind.NodeImage)
-	if err != nil {
-		return nil, s.fail(err)
-	}
-	if err := r.preflight(ctx); err != nil {
-		return nil, s.fail(err)
-	}
-	s.done()
-
-	env := &Env{Name: o.Name, Kubeconfig: filepath.Join(dir, "kubeconfig"), StateDir: dir}
-	s.begin(2, fmt.Sprintf("create kind cluster %q", o.Name), fmt.Sprintf("with %d nodes of %s", len(kindCfg.Nodes), o.Versions.Kind.NodeImage))
-	// Recorded before create: kind's Create cannot be cancelled, and an
-	// interrupted create leaves node containers that Down must remove.
-	st := &state{KindCluster: o.Name, Kubeconfig: env.Kubeconfig}
-	if err := writeState(dir, st); err != nil {
-		return nil, s.fail(err)
-	}
-	if err := r.createKind(ctx, o.Name, kindCfg, env.Kubeconfig, w); err != nil {
-		if errors.Is(err, errKindExists) {
-			// Not ours: forget it, so Down leaves it alone.
-			_ = os.Remove(statePath(dir))
-			_ = os.Remove(dir) // only if empty
+	u := &upRun{r: r, o: o, env: &Env{Name: o.Name, Kubeconfig: filepath.Join(dir, "kubeconfig"), StateDir: dir}}
+	steps := upSteps(o)
+	s := &stepper{w: o.Progress, start: time.Now(), total: len(steps)}
+	for i, st := range steps {
+		s.begin(i+1, st.name, st.detail)
+		if err := st.run(u, ctx); err != nil {
+			return nil, s.fail(err)
 		}
-		return nil, s.fail(err)
-	}
-	s.done()
-
-	kb := KubeBlocksRelease(o.Versions)
-	s.begin(3, "install KubeBlocks "+kb.Version, fmt.Sprintf("as release %s in %s", kb.Name, kb.Namespace))
-	if err := r.install(ctx, env.Kubeconfig, kb, w); err != nil {
-		return nil, s.fail(err)
-	}
-	s.done()
-
-	addon := AddonRelease(o.Versions)
-	s.begin(4, fmt.Sprintf("install the %s addon %s", addon.Chart, addon.Version), fmt.Sprintf("as release %s in %s", addon.Name, addon.Namespace))
-	if err := r.install(ctx, env.Kubeconfig, addon, w); err != nil {
-		return nil, s.fail(err)
-	}
-	s.done()
-
-	s.begin(5, fmt.Sprintf("create Cluster %s/%s", o.Cluster.Namespace, o.Cluster.Name), "and wait until Running")
-	if err := r.createCluster(ctx, env.Kubeconfig, o.Cluster, w); err != nil {
-		return nil, s.fail(err)
-	}
-	s.done()
-
-	if !o.AddRoutes {
-		s.begin(6, "routes to the pod network", ": skipped (not asked for)")
 		s.done()
-		return env, nil
 	}
-	s.begin(6, "routes to the pod network", "via the kind nodes")
-	nodes, err := r.listNodes(ctx, env.Kubeconfig)
-	if err != nil {
-		return nil, s.fail(err)
-	}
-	routes, err := Routes(nodes)
-	if err != nil {
-		return nil, s.fail(err)
-	}
-	added, addErr := r.addRoutes(ctx, routes)
-	if len(added) > 0 {
-		st.Routes = added
-		if err := writeState(dir, st); err != nil {
-			return nil, s.fail(errors.Join(addErr, err))
-		}
-	}
-	if addErr != nil {
-		// Not fatal: the layout and accounts suites need no pod network,
-		// and the RocketMQ suites say within seconds that they cannot
-		// reach it, and how to fix that.
-		fmt.Fprintf(w, "  warning: %v; the RocketMQ suites will not reach the brokers' pod IPs\n", addErr)
-	}
-	for _, rt := range added {
-		fmt.Fprintf(w, "  route %s\n", rt)
-	}
-	env.Routes = added
-	s.done()
-	return env, nil
+	return u.env, nil
 }
 
 func (r runner) down(ctx context.Context, o Options) error {
@@ -241,6 +184,11 @@ func (r runner) down(ctx context.Context, o Options) error {
 		}
 		fmt.Fprintf(w, "down: deleted in %s\n", round(time.Since(start)))
 	}
+	if st.CertsDir != "" && filepath.Dir(st.CertsDir) == dir {
+		if err := os.RemoveAll(st.CertsDir); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	// Only the files Up wrote, then the folder if that leaves it empty:
 	// StateDir may be a folder the user also keeps other things in.
 	for _, p := range []string{statePath(dir), st.Kubeconfig, filepath.Join(dir, "kubeconfig")} {
@@ -271,6 +219,7 @@ func (r runner) diagnose(_ context.Context, o Options, dir string) error {
 type state struct {
 	KindCluster string  `json:"kindCluster"`
 	Kubeconfig  string  `json:"kubeconfig"`
+	CertsDir    string  `json:"certsDir,omitempty"` // the registry mirror's hosts files, mounted into the nodes
 	Routes      []Route `json:"routes,omitempty"`
 }
 
@@ -308,11 +257,12 @@ func readState(dir string) (*state, error) {
 	return &st, nil
 }
 
-// stepper prints "step N/6: ..." lines with timings and wraps errors with
+// stepper prints "step N/M: ..." lines with timings and wraps errors with
 // the step that failed.
 type stepper struct {
 	w     io.Writer
 	start time.Time
+	total int
 	n     int
 	title string
 	t0    time.Time
@@ -325,16 +275,16 @@ func (s *stepper) begin(n int, name, detail string) {
 		name += " "
 	}
 	name += detail
-	fmt.Fprintf(s.w, "step %d/%d: %s (at %s)\n", n, totalSteps, name, round(time.Since(s.start)))
+	fmt.Fprintf(s.w, "step %d/%d: %s (at %s)\n", n, s.total, name, round(time.Since(s.start)))
 }
 
 func (s *stepper) done() {
-	fmt.Fprintf(s.w, "step %d/%d: done in %s (%s elapsed)\n", s.n, totalSteps, round(time.Since(s.t0)), round(time.Since(s.start)))
+	fmt.Fprintf(s.w, "step %d/%d: done in %s (%s elapsed)\n", s.n, s.total, round(time.Since(s.t0)), round(time.Since(s.start)))
 }
 
 func (s *stepper) fail(err error) error {
-	fmt.Fprintf(s.w, "step %d/%d: failed after %s\n", s.n, totalSteps, round(time.Since(s.t0)))
-	return fmt.Errorf("step %d/%d (%s): %w", s.n, totalSteps, s.title, err)
+	fmt.Fprintf(s.w, "step %d/%d: failed after %s\n", s.n, s.total, round(time.Since(s.t0)))
+	return fmt.Errorf("step %d/%d (%s): %w", s.n, s.total, s.title, err)
 }
 
 func round(d time.Duration) time.Duration {

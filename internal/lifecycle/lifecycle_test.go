@@ -80,7 +80,7 @@ func stubDocker(t *testing.T, script string) {
 func TestPreflightFailsFastWithoutAnEngine(t *testing.T) {
 	stubDocker(t, `echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2; exit 1`)
 	start := time.Now()
-	err := Preflight(context.Background())
+	err := Preflight(context.Background(), testImage)
 	if !errors.Is(err, ErrNoEngine) || !strings.Contains(err.Error(), "Cannot connect to the Docker daemon") || !strings.Contains(err.Error(), "go run ./ci") {
 		t.Fatalf("got %v; want ErrNoEngine naming docker's complaint and the way out", err)
 	}
@@ -91,14 +91,42 @@ func TestPreflightFailsFastWithoutAnEngine(t *testing.T) {
 
 func TestPreflightNoDockerCLI(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
-	if err := Preflight(context.Background()); !errors.Is(err, ErrNoEngine) || !strings.Contains(err.Error(), "not on PATH") {
+	if err := Preflight(context.Background(), testImage); !errors.Is(err, ErrNoEngine) || !strings.Contains(err.Error(), "not on PATH") {
 		t.Fatalf("got %v", err)
 	}
 }
 
 func TestPreflightEngineAnswers(t *testing.T) {
 	stubDocker(t, `echo 28.2.2`)
-	if err := Preflight(context.Background()); err != nil {
+	if err := Preflight(context.Background(), testImage); err != nil {
 		t.Fatalf("an engine that answers: %v", err)
+	}
+}
+
+// TestPreflightNamesAnEngineThatCannotRunPrivileged: on a host whose
+// bounding set lacks a capability --privileged asks for, runc fails deep in
+// kind's create; the preflight says so in one line, with the way out.
+func TestPreflightNamesAnEngineThatCannotRunPrivileged(t *testing.T) {
+	stubDocker(t, `case "$1" in
+info) echo 20.10.24 ;;
+image) exit 0 ;;
+run) echo "docker: Error response from daemon: failed to create shim: OCI runtime create failed: runc create failed: unable to start container process: unable to apply caps: operation not permitted: unknown." >&2; exit 126 ;;
+esac`)
+	err := Preflight(context.Background(), testImage)
+	if !errors.Is(err, ErrNoPrivileged) || !strings.Contains(err.Error(), "scripts/runc-nosysres") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("got %v; want one line naming the runtime wrapper", err)
+	}
+}
+
+// TestPreflightLeavesAnAbsentNodeImageToKind: the privileged check runs on
+// the node image only when the engine has it; pulling is kind's.
+func TestPreflightLeavesAnAbsentNodeImageToKind(t *testing.T) {
+	stubDocker(t, `case "$1" in
+info) echo 20.10.24 ;;
+image) echo "Error: No such image" >&2; exit 1 ;;
+*) echo "unexpected docker $*" >&2; exit 3 ;;
+esac`)
+	if err := Preflight(context.Background(), testImage); err != nil {
+		t.Fatalf("got %v", err)
 	}
 }

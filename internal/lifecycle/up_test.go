@@ -28,6 +28,11 @@ type fake struct {
 	added    []Route // what addRoutes reports added (nil: all)
 	kindSeen *state  // state.json as createKind found it
 	after    *state  // state.json as the KubeBlocks install found it
+	kindCfg  *v1alpha4.Cluster
+	crdDirs  []string
+	releases []Release
+	// chartVersion is the KubeBlocks version whose module chart was asked for.
+	chartVersion string
 }
 
 func (f *fake) step(name string) error {
@@ -37,13 +42,27 @@ func (f *fake) step(name string) error {
 
 func (f *fake) runner() runner {
 	return runner{
-		preflight: func(context.Context) error { return f.step("preflight") },
+		preflight: func(context.Context, string) error { return f.step("preflight") },
 		createKind: func(_ context.Context, name string, cfg *v1alpha4.Cluster, kc string, _ io.Writer) error {
 			f.kindSeen, _ = readState(f.dir)
-			if len(cfg.Nodes) != 3 || cfg.Nodes[0].Image != testImage || kc != filepath.Join(f.dir, "kubeconfig") {
+			f.kindCfg = cfg
+			if len(cfg.Nodes) != 1 || cfg.Nodes[0].Image != testImage || kc != filepath.Join(f.dir, "kubeconfig") {
 				f.t.Errorf("createKind(%s, %d nodes, %s)", name, len(cfg.Nodes), kc)
 			}
 			return f.step("kind create " + name)
+		},
+		connectMirror: func(_ context.Context, mirror string, _ io.Writer) error { return f.step("connect " + mirror) },
+		moduleChart: func(v string) (string, error) {
+			f.chartVersion = v
+			dir := filepath.Join(filepath.Dir(f.dir), "module", "deploy", "helm")
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return "", err
+			}
+			return dir, os.WriteFile(filepath.Join(dir, "Chart.yaml"), []byte("apiVersion: v2\nname: kubeblocks\nversion: 1.0.0\n"), 0o644)
+		},
+		installCRDs: func(_ context.Context, _ string, dirs []string, _ io.Writer) error {
+			f.crdDirs = dirs
+			return f.step("crds")
 		},
 		deleteKind: func(name, kc string) error { return f.step("kind delete " + name + " " + filepath.Base(kc)) },
 		collectLogs: func(name, dir string) error {
@@ -53,6 +72,7 @@ func (f *fake) runner() runner {
 			if r.Name == "kubeblocks" {
 				f.after, _ = readState(f.dir)
 			}
+			f.releases = append(f.releases, r)
 			return f.step("helm " + r.Name)
 		},
 		createCluster: func(_ context.Context, _ string, m manifests.Cluster, _ io.Writer) error {
@@ -94,7 +114,7 @@ func TestUpRunsTheStepsInOrderAndDownUndoesThem(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"preflight", "kind create rmq", "helm kubeblocks", "helm kb-addon-rocketmq", "cluster demo/rocketmq-cluster", "nodes", "route add 2"}
+	want := []string{"preflight", "kind create rmq", "crds", "helm kubeblocks", "helm kb-addon-rocketmq", "cluster demo/rocketmq-cluster", "nodes", "route add 2"}
 	if !reflect.DeepEqual(f.calls, want) {
 		t.Errorf("steps %q\nwant  %q", f.calls, want)
 	}
@@ -121,7 +141,7 @@ func TestUpRunsTheStepsInOrderAndDownUndoesThem(t *testing.T) {
 			t.Errorf("step line without a time: %q", l)
 		}
 	}
-	if strings.Join(seen, ",") != "step 1/6,step 2/6,step 3/6,step 4/6,step 5/6,step 6/6" {
+	if strings.Join(seen, ",") != "step 1/7,step 2/7,step 3/7,step 4/7,step 5/7,step 6/7,step 7/7" {
 		t.Errorf("progress:\n%s", out)
 	}
 
@@ -147,7 +167,7 @@ func TestUpWithoutRoutes(t *testing.T) {
 	if last := f.calls[len(f.calls)-1]; last != "cluster demo/rocketmq-cluster" || len(env.Routes) != 0 {
 		t.Errorf("calls %q routes %v", f.calls, env.Routes)
 	}
-	if !strings.Contains(out.String(), "step 6/6: routes to the pod network: skipped") {
+	if !strings.Contains(out.String(), "step 7/7: routes to the pod network: skipped") {
 		t.Errorf("progress:\n%s", out)
 	}
 }
@@ -157,13 +177,13 @@ func TestAFailedStepLeavesStateDownCanUndo(t *testing.T) {
 	boom := errors.New("chart not found")
 	f := &fake{t: t, dir: o.StateDir, fail: map[string]error{"helm kubeblocks": boom}}
 	_, err := f.runner().up(context.Background(), o)
-	if !errors.Is(err, boom) || !strings.HasPrefix(err.Error(), "step 3/6 (install KubeBlocks 1.0.2): ") {
-		t.Fatalf("got %v, want the error wrapped with step 3", err)
+	if !errors.Is(err, boom) || !strings.HasPrefix(err.Error(), "step 4/7 (install KubeBlocks 1.0.2): ") {
+		t.Fatalf("got %v, want the error wrapped with step 4", err)
 	}
-	if !strings.Contains(out.String(), "step 3/6: failed after") {
+	if !strings.Contains(out.String(), "step 4/7: failed after") {
 		t.Errorf("progress:\n%s", out)
 	}
-	if want := []string{"preflight", "kind create rmq", "helm kubeblocks"}; !reflect.DeepEqual(f.calls, want) {
+	if want := []string{"preflight", "kind create rmq", "crds", "helm kubeblocks"}; !reflect.DeepEqual(f.calls, want) {
 		t.Errorf("steps %q, want %q", f.calls, want)
 	}
 	// A second up must not run over the state.
@@ -236,7 +256,7 @@ func TestUpRefusesAnUnpinnedImageBeforeAnything(t *testing.T) {
 	o.Versions.Kind.NodeImage = "kindest/node:v1.37.0"
 	f := &fake{t: t, dir: o.StateDir}
 	_, err := f.runner().up(context.Background(), o)
-	if err == nil || !strings.Contains(err.Error(), "--kind-node-image") || !strings.HasPrefix(err.Error(), "step 1/6") || len(f.calls) != 0 {
+	if err == nil || !strings.Contains(err.Error(), "--kind-node-image") || !strings.HasPrefix(err.Error(), "step 1/7") || len(f.calls) != 0 {
 		t.Fatalf("got %v after %q", err, f.calls)
 	}
 }
@@ -246,7 +266,7 @@ func TestUpWithoutAnEngineFailsAtPreflight(t *testing.T) {
 	o, _ := options(t, true)
 	start := time.Now()
 	_, err := Up(context.Background(), o)
-	if !errors.Is(err, ErrNoEngine) || !strings.HasPrefix(err.Error(), "step 1/6 (preflight): ") {
+	if !errors.Is(err, ErrNoEngine) || !strings.HasPrefix(err.Error(), "step 1/7 (preflight): ") {
 		t.Fatalf("got %v, want ErrNoEngine from step 1", err)
 	}
 	if d := time.Since(start); d > 5*time.Second {
@@ -317,5 +337,70 @@ func TestDiagnoseUsesTheRecordedCluster(t *testing.T) {
 	}
 	if want := []string{"kind logs from-state kind"}; !reflect.DeepEqual(f.calls, want) {
 		t.Errorf("calls %q", f.calls)
+	}
+}
+
+// TestUpWithAMirrorAndChartFolders: the hosts files are written into the
+// state folder before kind mounts them, the mirror is connected to kind's
+// network once the cluster exists, KubeBlocks' CRDs come from its chart
+// folder, both charts are installed from their folders, and Down removes
+// the hosts files.
+func TestUpWithAMirrorAndChartFolders(t *testing.T) {
+	o, _ := options(t, false)
+	o.Mirror = "rmqkb-registry:5000"
+	o.AddonChart = writeCharts(t, "lib", "0.1.0")
+	o.KubeBlocksChart = filepath.Dir(filepath.Dir(o.AddonChart)) // any chart folder: its Chart.yaml is checked
+	if err := os.WriteFile(filepath.Join(o.KubeBlocksChart, "Chart.yaml"), []byte("apiVersion: v2\nname: kubeblocks\nversion: 1.0.0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f := &fake{t: t, dir: o.StateDir}
+	if _, err := f.runner().up(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"preflight", "kind create rmq", "connect rmqkb-registry:5000", "crds", "helm kubeblocks", "helm kb-addon-rocketmq", "cluster demo/rocketmq-cluster"}
+	if !reflect.DeepEqual(f.calls, want) {
+		t.Errorf("steps %q\nwant  %q", f.calls, want)
+	}
+	certs := filepath.Join(o.StateDir, "certs.d")
+	if f.kindSeen == nil || f.kindSeen.CertsDir != certs {
+		t.Errorf("state before kind create %+v: want the hosts folder recorded", f.kindSeen)
+	}
+	if m := f.kindCfg.Nodes[0].ExtraMounts; len(m) != 1 || m[0].HostPath != certs {
+		t.Errorf("node mounts %+v, want %s", m, certs)
+	}
+	if _, err := os.Stat(filepath.Join(certs, "docker.io", "hosts.toml")); err != nil {
+		t.Errorf("hosts file: %v", err)
+	}
+	if f.chartVersion != "" {
+		t.Errorf("the module's chart was resolved (%s) though --kubeblocks-chart was given", f.chartVersion)
+	}
+	wantCRDs := []string{filepath.Join(o.KubeBlocksChart, "crds"), filepath.Join(o.KubeBlocksChart, "crds", "snapshot")}
+	if !reflect.DeepEqual(f.crdDirs, wantCRDs) {
+		t.Errorf("CRD folders %q, want %q", f.crdDirs, wantCRDs)
+	}
+	if len(f.releases) != 2 || f.releases[0].Dir != o.KubeBlocksChart || f.releases[1].Dir != o.AddonChart {
+		t.Errorf("releases %+v", f.releases)
+	}
+	if err := f.runner().down(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(certs); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("hosts folder after down: %v", err)
+	}
+}
+
+// TestUpTakesKubeBlocksFromItsModule: without --kubeblocks-chart the chart
+// is the deploy/helm folder of KubeBlocks' Go module at the pinned version.
+func TestUpTakesKubeBlocksFromItsModule(t *testing.T) {
+	o, _ := options(t, false)
+	f := &fake{t: t, dir: o.StateDir}
+	if _, err := f.runner().up(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	if f.chartVersion != "1.0.2" || !strings.HasSuffix(f.releases[0].Dir, filepath.Join("module", "deploy", "helm")) {
+		t.Errorf("module version %q, KubeBlocks chart %q", f.chartVersion, f.releases[0].Dir)
+	}
+	if f.releases[1].Dir != "" || f.releases[1].Repo == "" {
+		t.Errorf("addon release %+v: without --addon-chart it comes from its repository", f.releases[1])
 	}
 }

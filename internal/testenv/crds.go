@@ -1,15 +1,12 @@
 package testenv
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
-	"strings"
 	"sync"
+
+	"github.com/rmqkb/conformance/internal/gomod"
 )
 
 // KubeBlocksModule is the KubeBlocks release whose CRDs the API-server
@@ -33,7 +30,7 @@ var kubeBlocksCRDFiles = []string{
 var KubeBlocksCRDs = sync.OnceValues(kubeBlocksCRDs)
 
 func kubeBlocksCRDs() ([]string, error) {
-	dir, err := moduleDir(KubeBlocksModule)
+	dir, err := gomod.Dir(KubeBlocksModule)
 	if err != nil {
 		return nil, err
 	}
@@ -47,51 +44,4 @@ func kubeBlocksCRDs() ([]string, error) {
 		paths = append(paths, p)
 	}
 	return paths, nil
-}
-
-// moduleDir asks the Go toolchain for mod (path@version) in the module
-// cache, downloading it through GOPROXY when it is not there yet: `go mod
-// download mod@version` needs no go.mod entry. It runs outside this
-// module so that neither go.mod nor go.work is read or touched.
-func moduleDir(mod string) (string, error) {
-	goBin, err := goCommand()
-	if err != nil {
-		return "", fmt.Errorf("resolve %s: %w", mod, err)
-	}
-	cmd := exec.Command(goBin, "mod", "download", "-json", mod)
-	cmd.Dir = os.TempDir()
-	cmd.Env = append(os.Environ(), "GOWORK=off")
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, runErr := cmd.Output()
-	// On failure go still prints the JSON, with the reason in Error.
-	var info struct{ Dir, Error string }
-	jsonErr := json.Unmarshal(out, &info)
-	tried := fmt.Sprintf("%s mod download -json %s", goBin, mod)
-	switch {
-	case info.Error != "":
-		return "", fmt.Errorf("resolve %s with `%s`: %s", mod, tried, info.Error)
-	case runErr != nil:
-		return "", fmt.Errorf("resolve %s with `%s`: %w: %s", mod, tried, runErr, strings.TrimSpace(stderr.String()))
-	case jsonErr != nil || info.Dir == "":
-		return "", fmt.Errorf("resolve %s with `%s`: no Dir in its output %q", mod, tried, out)
-	}
-	return info.Dir, nil
-}
-
-// goCommand finds the go command: on PATH (go test puts its GOROOT/bin
-// first), else in the GOROOT this binary was built with.
-func goCommand() (string, error) {
-	if p, err := exec.LookPath("go"); err == nil {
-		return p, nil
-	}
-	root := runtime.GOROOT() // "" in a -trimpath build
-	if root == "" {
-		return "", errors.New("no go command on PATH, and no GOROOT known to look in")
-	}
-	p := filepath.Join(root, "bin", "go")
-	if _, err := os.Stat(p); err != nil {
-		return "", fmt.Errorf("no go command on PATH, nor at %s", p)
-	}
-	return p, nil
 }

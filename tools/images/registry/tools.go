@@ -1,0 +1,9 @@
+//go:build tools
+
+// Package tools pins the commands this module builds; go build names them
+// directly (they are main packages of the required module).
+package tools
+
+import (
+	_ "github.com/distribution/distribution/v3/cmd/registry"
+)
