@@ -287,4 +287,3 @@ func human(n int64) string {
 	}
 	return fmt.Sprintf("%d MiB", n>>20)
 }
-

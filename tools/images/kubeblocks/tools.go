@@ -5,8 +5,8 @@
 package tools
 
 import (
-	_ "github.com/apecloud/kubeblocks/cmd/manager"
-	_ "github.com/apecloud/kubeblocks/cmd/kbagent"
 	_ "github.com/apecloud/kubeblocks/cmd/dataprotection"
+	_ "github.com/apecloud/kubeblocks/cmd/kbagent"
+	_ "github.com/apecloud/kubeblocks/cmd/manager"
 	_ "github.com/apecloud/kubeblocks/cmd/reloader"
 )
