@@ -30,7 +30,7 @@ public class StandIn {
         String jar = new File(StandIn.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getName();
         boolean exporter = jar.contains("exporter");
         String role = exporter ? "exporter" : "dashboard";
-        int port = exporter ? 5557 : 8080;
+        int port = Integer.getInteger("standin.port", exporter ? 5557 : 8080);
         byte[] body = ("stand-in for the rocketmq " + role + ": the image was built without --" + role
             + "-jar, so the management cases are skipped\n").getBytes(StandardCharsets.UTF_8);
         HttpServer s = HttpServer.create(new InetSocketAddress(port), 16);
