@@ -54,6 +54,7 @@ func dashboard(ctx context.Context, t *T) {
 	mp := t.plane()
 	base, err := mp.DashboardURL(ctx)
 	t.endIfMissing("the dashboard", err)
+	t.skipIfStandIn(ctx, base, "dashboard", "--dashboard-jar")
 	shards := t.shards(ctx)
 	d := newConsole(base)
 	if t.Target.Topology().Mode.ACL {

@@ -50,6 +50,7 @@ func init() {
 func exporterMetrics(ctx context.Context, t *T) {
 	base, err := t.plane().ExporterURL(ctx)
 	t.endIfMissing("the exporter", err)
+	t.skipIfStandIn(ctx, base, "exporter", "--exporter-jar")
 	shards := t.shards(ctx)
 	topic := uniqueName("conformance-exporter")
 	t.createTopic(ctx, topic, 1)

@@ -21,6 +21,7 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/rmqkb/conformance/internal/gomod"
+	"github.com/rmqkb/conformance/scenarios"
 )
 
 // TestKindStorageFromItsSource reads kind's own manifest and image names
@@ -197,5 +198,13 @@ func TestImageName(t *testing.T) {
 	}
 	if !slices.Contains(debianPackages, "openjdk-17-jre-headless") || !slices.Contains(debianPackages, "containerd") {
 		t.Error("the Debian base must carry the JRE and containerd")
+	}
+}
+
+// TestStandInHeaderIsTheOneCasesLookFor: the stand-in's mark and the
+// management cases' check must agree.
+func TestStandInHeaderIsTheOneCasesLookFor(t *testing.T) {
+	if StandInHeader != scenarios.StandInHeader {
+		t.Errorf("images.StandInHeader %q, scenarios.StandInHeader %q", StandInHeader, scenarios.StandInHeader)
 	}
 }
