@@ -15,7 +15,7 @@ func TestDefaultCluster(t *testing.T) {
 	if topo.Cluster != "rocketmq-cluster" || topo.Namesrvs != 2 || topo.Shards != 2 || topo.Replicas != 2 {
 		t.Errorf("default topology %+v, want rocketmq-cluster 2 namesrvs 2x2", topo)
 	}
-	if c.Broker.ServiceVersion != "4.9.6" || c.Broker.MemoryLimit != 4<<30 || c.Namesrv.MemoryLimit != 2<<30 {
+	if c.Broker.ServiceVersion != "4.9.6" || c.Broker.MemoryLimit != 2<<30 || c.Namesrv.MemoryLimit != 1<<30 {
 		t.Errorf("broker %+v namesrv %+v", c.Broker, c.Namesrv)
 	}
 	if v := DefaultVersions(); v.RocketMQ.Server != "4.9.6" {
@@ -52,8 +52,8 @@ func TestParseClusterErrorsNameTheField(t *testing.T) {
 		{"topology: master-slave", "topology: raft", `spec.topology is "raft"`},
 		{"clusterDef: rocketmq", "clusterDef: kafka", `spec.clusterDef is "kafka"`},
 		{"      shards: 2", "      shards: 0", "shards must be a number of at least 1"},
-		{"          memory: 4Gi\n          requests", "          memory: lots\n          requests", `"lots" is not a memory quantity`},
-		{"          memory: 2Gi\n        requests", "        requests", "resources.limits.memory is not set"},
+		{"            memory: 2Gi\n          requests", "            memory: lots\n          requests", `"lots" is not a memory quantity`},
+		{"          memory: 1Gi\n        requests", "        requests", "resources.limits.memory is not set"},
 		{"name: rocketmq-cluster", "name: ''", "metadata.name is empty"},
 	} {
 		doc := strings.Replace(string(base), tc.from, tc.to, 1)
