@@ -32,8 +32,13 @@ func (h *harness) connect(ctx context.Context, cfg *envconf.Config, m manifests.
 		if err != nil {
 			return nil, err
 		}
-		o := lifecycle.Options{Name: "rmqkb-e2e", Versions: manifests.DefaultVersions(), Cluster: m,
-			StateDir: filepath.Join(cache, "e2e", "rmqkb-e2e"), Progress: os.Stderr, AddRoutes: true}
+		v := manifests.DefaultVersions()
+		if *nodeImage != "" {
+			v.Kind.NodeImage = *nodeImage
+		}
+		o := lifecycle.Options{Name: "rmqkb-e2e", Versions: v, Cluster: m,
+			StateDir: filepath.Join(cache, "e2e", "rmqkb-e2e"), Progress: os.Stderr, AddRoutes: true,
+			Host: lifecycle.DetectHost(), Mirror: *registryMirror, KubeBlocksChart: *kubeBlocksChart, AddonChart: *addonChart}
 		h.down = func(ctx context.Context) error { return lifecycle.Down(ctx, o) }
 		upCtx, cancel := context.WithTimeout(ctx, 30*time.Minute)
 		defer cancel()
