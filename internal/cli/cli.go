@@ -47,6 +47,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		code, err = upCommand(ctx, rest, stdout, stderr)
 	case "down":
 		code, err = downCommand(ctx, rest, stdout, stderr)
+	case "dump":
+		code, err = dumpCommand(ctx, rest, stdout, stderr)
 	case "images":
 		code, err = imagesCommand(ctx, rest, stdout, stderr)
 	case "list":
@@ -55,7 +57,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, topUsage)
 		return ExitPassed
 	default:
-		err = usagef("unknown command %q; expected one of: run, audit, e2e, up, down, images, list, help", cmd)
+		err = usagef("unknown command %q; expected one of: run, audit, dump, e2e, up, down, images, list, help", cmd)
 	}
 	if err == nil {
 		return code
@@ -78,6 +80,7 @@ Usage:
   go run . run --target kube --kubeconfig FILE --namespace NS --cluster NAME
                                  run them against an existing KubeBlocks RocketMQ Cluster
   go run . audit --from DIR      check the layout and accounts of a folder of object dumps
+  go run . dump --out DIR        write a Cluster's objects as audit reads them, Secrets redacted
   go run . e2e                   kind up, KubeBlocks and the addon installed, the Cluster created,
                                  every suite run, reports written, everything torn down
   go run . up | down             the first and last steps of e2e on their own

@@ -9,20 +9,17 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/yaml"
 
-	"github.com/rmqkb/conformance/internal/kbapi"
 	"github.com/rmqkb/conformance/scenarios"
 )
 
 // CollectDiagnostics writes what a maintainer needs to see why a run did
-// not pass: the YAML of the Cluster, its Components, InstanceSets, Pods and
-// Services, the namespace's events, and every container's log (the current
-// and, when there is one, the previous incarnation). Secrets are never
-// written; secret values that the logs or events quote (RocketMQ logs its
-// ACL file) are redacted by the reports, which redact every diagnostics
-// file alike.
+// not pass: the Cluster's objects as `audit --from` reads them (Dump:
+// Secrets redacted), the namespace's events, and every container's log
+// (the current and, when there is one, the previous incarnation). Secret
+// values that the logs or events quote (RocketMQ logs its ACL file) are
+// redacted by the reports, which redact every diagnostics file alike.
 func (t *Target) CollectDiagnostics(ctx context.Context, dir string) error {
 	if err := os.MkdirAll(filepath.Join(dir, "logs"), 0o755); err != nil {
 		return err
@@ -37,33 +34,17 @@ func (t *Target) CollectDiagnostics(ctx context.Context, dir string) error {
 			errs = append(errs, fmt.Errorf("%s: %w", name, err))
 		}
 	}
+	if err := t.Dump(ctx, dir); err != nil {
+		errs = append(errs, fmt.Errorf("dump the objects: %w", err))
+	}
 	sel := metav1.ListOptions{LabelSelector: scenarios.LabelInstance + "=" + t.cluster}
-	if cl, err := t.dyn.Resource(kbapi.Cluster).Namespace(t.ns).Get(ctx, t.cluster, metav1.GetOptions{}); err == nil {
-		save("cluster.yaml", cl.Object)
-	} else {
-		errs = append(errs, err)
-	}
-	for name, gvr := range map[string]schema.GroupVersionResource{"components.yaml": kbapi.Component, "instancesets.yaml": kbapi.InstanceSet} {
-		if l, err := t.dyn.Resource(gvr).Namespace(t.ns).List(ctx, sel); err == nil {
-			save(name, l.UnstructuredContent())
-		} else {
-			errs = append(errs, err)
-		}
-	}
 	core := t.cs.CoreV1()
 	pods, err := core.Pods(t.ns).List(ctx, sel)
-	if err == nil {
-		save("pods.yaml", pods)
-	} else {
-		errs = append(errs, err)
-	}
-	// Headless Services carry no instance label (KubeBlocks 1.0.2), so all.
-	if svcs, err := core.Services(t.ns).List(ctx, metav1.ListOptions{}); err == nil {
-		save("services.yaml", svcs)
-	} else {
+	if err != nil {
 		errs = append(errs, err)
 	}
 	if evs, err := core.Events(t.ns).List(ctx, metav1.ListOptions{}); err == nil {
+		evs.APIVersion, evs.Kind = "v1", "List"
 		save("events.yaml", evs)
 	} else {
 		errs = append(errs, err)

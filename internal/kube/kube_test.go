@@ -16,6 +16,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/rmqkb/conformance/internal/audit"
 	"github.com/rmqkb/conformance/internal/kube"
 	"github.com/rmqkb/conformance/internal/testenv"
 	"github.com/rmqkb/conformance/scenarios"
@@ -184,7 +185,8 @@ func TestDiagnostics(t *testing.T) {
 	// No kubelet serves logs here, so only the objects are written; that
 	// is reported, not fatal.
 	tgt.CollectDiagnostics(context.Background(), dir)
-	for _, f := range []string{"cluster.yaml", "components.yaml", "instancesets.yaml", "pods.yaml", "services.yaml", "events.yaml"} {
+	for _, f := range []string{"cluster.yaml", "components.yaml", "instancesets.yaml", "pods.yaml", "services.yaml", "pvcs.yaml",
+		"secrets.yaml", "serviceaccounts.yaml", "events.yaml"} {
 		data, err := os.ReadFile(filepath.Join(dir, f))
 		if err != nil || len(data) == 0 {
 			t.Errorf("%s: %v", f, err)
@@ -204,6 +206,27 @@ func TestDiagnostics(t *testing.T) {
 		}
 		return nil
 	})
+	// The dump is what `audit --from` reads: the same objects, the
+	// Secrets' passwords replaced by others that meet the same policy.
+	live, err := tgt.Snapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dumped, err := audit.Load(dir, live.Cluster.GetNamespace(), live.Cluster.GetName())
+	if err != nil {
+		t.Fatalf("audit cannot read the dump: %v", err)
+	}
+	if len(dumped.Pods) != len(live.Pods) || len(dumped.Components) != len(live.Components) || len(dumped.Secrets) != len(live.Secrets) ||
+		len(dumped.PVCs) != len(live.PVCs) || len(dumped.InstanceSets) != len(live.InstanceSets) {
+		t.Errorf("dump holds %d pods, %d components, %d instance sets, %d PVCs, %d secrets; the cluster %d, %d, %d, %d, %d",
+			len(dumped.Pods), len(dumped.Components), len(dumped.InstanceSets), len(dumped.PVCs), len(dumped.Secrets),
+			len(live.Pods), len(live.Components), len(live.InstanceSets), len(live.PVCs), len(live.Secrets))
+	}
+	for _, s := range dumped.Secrets {
+		if p, ok := s.Data["password"]; ok && s.Annotations[audit.RedactedAnnotation] == "" {
+			t.Errorf("Secret %s: password of %d bytes dumped without the redaction mark", s.Name, len(p))
+		}
+	}
 }
 
 // TestManagementPlane: the console-admin account comes from its Secret;
