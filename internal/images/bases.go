@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // The two bases every image of the set is built on, both made here from
@@ -44,11 +45,19 @@ func imageExists(ctx context.Context, ref string) bool {
 }
 
 // importRootfs turns a folder into an image: tar | docker import, with the
-// environment the images rely on.
+// environment the images rely on. The import goes to a temporary name that
+// becomes ref only once it succeeded: an interrupted tar would otherwise
+// leave an empty image under ref, which a rerun would take as built.
 func importRootfs(ctx context.Context, rootfs, ref string) error {
-	return pipe(ctx,
-		[]string{"tar", "--numeric-owners", "-C", rootfs, "-cf", "-", "."},
-		[]string{"docker", "import", "--change", "ENV PATH=" + basePath, "-", ref})
+	tmp := fmt.Sprintf("%s-partial-%d", ref, time.Now().UnixNano())
+	defer docker(context.WithoutCancel(ctx), "rmi", tmp)
+	if err := pipe(ctx,
+		[]string{"tar", "--numeric-owner", "-C", rootfs, "-cf", "-", "."},
+		[]string{"docker", "import", "--change", "ENV PATH=" + basePath, "-", tmp}); err != nil {
+		return err
+	}
+	_, err := docker(ctx, "tag", tmp, ref)
+	return err
 }
 
 // BusyboxBase builds the busybox base from Debian's busybox-static: the

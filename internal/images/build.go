@@ -76,7 +76,7 @@ func Build(ctx context.Context, o Options) (Result, error) {
 		return Result{}, err
 	}
 	b.work = work
-	defer os.RemoveAll(work)
+	defer removeWork(work)
 	start := time.Now()
 	for i, s := range steps {
 		t0 := time.Now()
@@ -159,4 +159,31 @@ func (b *build) goBinaries(ctx context.Context) (bool, error) {
 	v, err := moduleVersion(filepath.Join(b.o.Tools, "kubernetes"), "k8s.io/kubernetes")
 	b.in.KubeTag = v
 	return all, err
+}
+
+// removeWork removes the scratch folder, after unmounting what an
+// interrupted debootstrap may have left mounted in it (proc, sys, dev):
+// removing through a mounted /proc or /dev must never be tried.
+func removeWork(dir string) {
+	data, err := os.ReadFile("/proc/self/mounts")
+	if err == nil {
+		var under []string
+		for _, l := range strings.Split(string(data), "\n") {
+			if f := strings.Fields(l); len(f) > 1 && strings.HasPrefix(f[1], dir+"/") {
+				under = append(under, f[1])
+			}
+		}
+		// Deepest first.
+		sort.Sort(sort.Reverse(sort.StringSlice(under)))
+		for _, m := range under {
+			_ = exec.Command("umount", "-l", m).Run()
+		}
+		for _, m := range under {
+			if still, _ := os.ReadFile("/proc/self/mounts"); strings.Contains(string(still), " "+m+" ") {
+				fmt.Fprintf(os.Stderr, "images: %s is still mounted; leaving %s for you to remove\n", m, dir)
+				return
+			}
+		}
+	}
+	os.RemoveAll(dir)
 }
