@@ -127,11 +127,11 @@ func TestManagementAndKubeBlocksImageLayouts(t *testing.T) {
 		DashboardImage:   {"COPY f0 /rocketmq-dashboard.jar\n"},
 		"docker.io/apecloud/kubeblocks-tools:1.0.2": {"COPY f0 /usr/bin/kbagent\n", "COPY f1 /usr/bin/reloader\n", "COPY f2 /usr/bin/kubectl\n",
 			"COPY f3 /usr/bin/helm\n", "COPY f4 /kubeblocks/crd\n", "chown 65532:65532 /.cache", "USER 65532:65532\n"},
-		"docker.io/apecloud/kubeblocks:1.0.2":   {"COPY f0 /manager\n", `ENTRYPOINT ["/manager"]`, "USER 65532:65532\n"},
-		"registry.k8s.io/pause:3.10.2":          {"FROM scratch\n", `ENTRYPOINT ["/pause"]`, "USER 65535:65535\n"},
-		"registry.k8s.io/etcd:3.7.0-0":          {"COPY f0 /usr/local/bin/etcd\n"},
+		"docker.io/apecloud/kubeblocks:1.0.2":     {"COPY f0 /manager\n", `ENTRYPOINT ["/manager"]`, "USER 65532:65532\n"},
+		"registry.k8s.io/pause:3.10.2":            {"FROM scratch\n", `ENTRYPOINT ["/pause"]`, "USER 65535:65535\n"},
+		"registry.k8s.io/etcd:3.7.0-0":            {"COPY f0 /usr/local/bin/etcd\n"},
 		"registry.k8s.io/coredns/coredns:v1.14.6": {"COPY f0 /coredns\n", `ENTRYPOINT ["/coredns"]`},
-		"registry.k8s.io/kube-proxy:v1.37.2":    {"FROM rmqkb.local/base/debian:x\n", "COPY f0 /usr/local/bin/kube-proxy\n"},
+		"registry.k8s.io/kube-proxy:v1.37.2":      {"FROM rmqkb.local/base/debian:x\n", "COPY f0 /usr/local/bin/kube-proxy\n"},
 	} {
 		df, _ := rendered(t, recipe(t, rs, ref))
 		for _, w := range wants {

@@ -17,8 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/mod/modfile"
 	yaml "go.yaml.in/yaml/v3"
+	"golang.org/x/mod/modfile"
 
 	"github.com/rmqkb/conformance/internal/gomod"
 	"github.com/rmqkb/conformance/scenarios"
