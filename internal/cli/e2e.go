@@ -93,7 +93,10 @@ func e2eCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (i
 	f.profile = string(scenarios.Full) // nightly runs want the whole contract
 	f.registerCommon(fs)
 	l.register(fs)
-	fs.BoolVar(&f.keep, "keep", false, "keep the kind cluster after the run")
+	// Not f.keep, which keeps a local topology's folders and is refused
+	// with any other target.
+	var keep bool
+	fs.BoolVar(&keep, "keep", false, "keep the kind cluster after the run")
 	f.roleSettle = 10 * time.Second
 	if err := parse(fs, args); err != nil {
 		return ExitSetup, err
@@ -113,7 +116,7 @@ func e2eCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (i
 		}
 		env, err := lifecycle.Up(ctx, o)
 		if err != nil {
-			if !p.flags.keep {
+			if !keep {
 				// Undo what was done; nothing may be left behind.
 				if derr := lifecycle.Down(context.WithoutCancel(ctx), o); derr != nil {
 					fmt.Fprintf(progress, "teardown after a failed setup: %v\n", derr)
@@ -124,7 +127,7 @@ func e2eCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (i
 		p.flags.kubeconfig = env.Kubeconfig
 		st, err := startKube(ctx, p, progress)
 		teardown := func() error {
-			if p.flags.keep {
+			if keep {
 				fmt.Fprintf(progress, "kept kind cluster %s; kubeconfig %s; `go run . down --name %s` removes it\n", o.Name, env.Kubeconfig, o.Name)
 				return nil
 			}

@@ -9,7 +9,8 @@ import (
 )
 
 // TestE2EWithoutAnEngine: on a machine with a docker CLI but no engine (as
-// here and in CI), e2e ends within seconds with exit 2, a report whose
+// here and in CI), e2e (with --keep, which is e2e's own flag, not the
+// local target's) ends within seconds with exit 2, a report whose
 // setup testcase says what is missing and how to get it, and nothing left
 // behind: no state, no run folder.
 func TestE2EWithoutAnEngine(t *testing.T) {
@@ -23,7 +24,7 @@ func TestE2EWithoutAnEngine(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", cache)
 	tmp, reports := sandbox(t)
 	start := time.Now()
-	code, out := run(t, "e2e", "--reports", reports)
+	code, out := run(t, "e2e", "--keep", "--reports", reports)
 	if d := time.Since(start); d > 20*time.Second {
 		t.Errorf("e2e took %s to give up", d)
 	}
