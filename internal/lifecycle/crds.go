@@ -6,10 +6,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
+
+	"github.com/go-logr/logr"
 
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/rmqkb/conformance/internal/gomod"
 )
@@ -50,6 +54,7 @@ func InstallCRDs(ctx context.Context, kubeconfig string, dirs []string, w io.Wri
 			return fmt.Errorf("CRD folder %s: not a folder", d)
 		}
 	}
+	quietControllerRuntime()
 	crds, err := envtest.InstallCRDs(cfg, envtest.CRDInstallOptions{
 		Paths: dirs, ErrorIfPathMissing: true, MaxTime: crdWait, PollInterval: time.Second,
 	})
@@ -62,3 +67,8 @@ func InstallCRDs(ctx context.Context, kubeconfig string, dirs []string, w io.Wri
 	fmt.Fprintf(w, "  %d CRDs established\n", len(crds))
 	return ctx.Err()
 }
+
+// quietControllerRuntime gives controller-runtime's global logger a sink
+// that drops its lines: without one it prints a stack trace saying it has
+// none at its first log line (envtest logs each CRD it reads).
+var quietControllerRuntime = sync.OnceFunc(func() { ctrllog.SetLogger(logr.Discard()) })
