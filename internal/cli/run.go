@@ -270,6 +270,10 @@ func plannedRun(ctx context.Context, f runFlags, stdout io.Writer) (int, error) 
 // target is reached (a mode flag an existing Cluster contradicts) is a
 // usage error: nothing is written.
 func execute(ctx context.Context, p plan, stdout io.Writer) (int, error) {
+	// rocketmq-client-go logs to stdout until someone takes its log over;
+	// on every target, from the start (the local target then sends it to a
+	// file in its run folder).
+	clientlog.SetOutput(io.Discard, "warn")
 	pr := newProgress(stdout)
 	m := p.manifest
 	topo := m.Topology()
