@@ -3,6 +3,7 @@ package kube
 import (
 	"context"
 	"fmt"
+	"net"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -14,9 +15,41 @@ import (
 )
 
 // Kill implements scenarios.Target: delete the pod with grace period 0 and
-// return once that incarnation is gone. KubeBlocks recreates it on its PVC.
+// return once that incarnation is gone and its broker no longer answers.
+// KubeBlocks recreates it on its PVC.
+//
+// The pod object goes at once, but the kubelet stops its containers in its
+// own time (measured on kind: the old broker still answered 0.4 s after the
+// delete returned); a case that reads "while the master is down" must not
+// start before it is.
 func (t *Target) Kill(ctx context.Context, b scenarios.Broker) error {
-	return t.deletePod(ctx, b.Pod)
+	if err := t.deletePod(ctx, b.Pod); err != nil {
+		return err
+	}
+	if b.Addr == "" {
+		return nil
+	}
+	return awaitAddrDown(ctx, b.Addr, t.dialTimeout, killWait)
+}
+
+// killWait bounds the wait for a killed broker to stop answering.
+const killWait = 60 * time.Second
+
+// awaitAddrDown waits until addr refuses (or does not answer) a TCP
+// connection, within limit.
+func awaitAddrDown(ctx context.Context, addr string, dial, limit time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	return wait.Until(ctx, 100*time.Millisecond, "the killed broker at "+addr+" to stop answering", func(ctx context.Context) (bool, string, error) {
+		d := net.Dialer{Timeout: min(dial, 300*time.Millisecond)}
+		c, err := d.DialContext(ctx, "tcp", addr)
+		if err != nil {
+			// A dial the deadline cut short says nothing of the broker.
+			return ctx.Err() == nil, "no answer before the deadline", nil
+		}
+		c.Close()
+		return false, "it still accepts connections", nil
+	})
 }
 
 func (t *Target) deletePod(ctx context.Context, name string) error {

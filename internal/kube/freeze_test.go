@@ -1,8 +1,10 @@
 package kube
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"strings"
@@ -84,5 +86,36 @@ func TestSignalErrors(t *testing.T) {
 		if err != nil && !strings.Contains(err.Error(), tc.wantInText) {
 			t.Errorf("%s: %q does not say %q", tc.name, err, tc.wantInText)
 		}
+	}
+}
+
+// TestAwaitAddrDown: a kill returns once the old broker stops answering,
+// not when its pod object is gone (the kubelet stops containers later).
+func TestAwaitAddrDown(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	addr := l.Addr().String()
+	if err := awaitAddrDown(context.Background(), addr, time.Second, 300*time.Millisecond); err == nil {
+		t.Fatal("an address that still answers must not count as down")
+	}
+	closed := make(chan time.Time, 1)
+	time.AfterFunc(200*time.Millisecond, func() { closed <- time.Now(); l.Close() })
+	if err := awaitAddrDown(context.Background(), addr, time.Second, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	returned := time.Now()
+	if at := <-closed; returned.Before(at) {
+		t.Error("returned before the listener closed")
 	}
 }
