@@ -19,6 +19,13 @@ import (
 // does not answer in 10 s is refusing them.
 const sendTimeout = 10 * time.Second
 
+// connectTimeout bounds the client's TCP connect (its default is 15 s). The
+// client holds one mutex over every connect (see load), so a dial to a
+// dead broker whose address drops packets stalls all its sends that long; a
+// healthy broker's kernel answers a connect at once even when its JVM
+// waits for a CPU.
+const connectTimeout = 2 * time.Second
+
 // producer starts a rocketmq-client-go producer on the target's namesrvs
 // with its own group and instance (a shared instance breaks shutdown, see
 // rocketmq-client-go #705/#728), no retries (each attempt is one history
@@ -31,6 +38,8 @@ func (t *T) producer(ctx context.Context, extra ...producer.Option) rocketmq.Pro
 		producer.WithRetry(0),
 		producer.WithQueueSelector(producer.NewManualQueueSelector()),
 		producer.WithSendMsgTimeout(sendTimeout),
+		// The read and write timeouts are the client's defaults.
+		producer.WithRemotingTimeout(connectTimeout, 120*time.Second, 120*time.Second),
 	}
 	if ak, sk := t.Target.Credentials(); ak != "" {
 		opts = append(opts, producer.WithCredentials(primitive.Credentials{AccessKey: ak, SecretKey: sk}))

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	rocketmq "github.com/apache/rocketmq-client-go/v2"
+
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/scenarios/history"
 )
@@ -114,7 +116,7 @@ const faultQueues, faultRate = 4, 100
 func (t *T) startFaultRun(ctx context.Context, prefix string) *faultRun {
 	f := &faultRun{t: t, shards: t.shards(ctx), topic: uniqueName(prefix), h: history.New()}
 	t.createTopic(ctx, f.topic, faultQueues)
-	f.load = startLoad(ctx, f.h, t.producer(ctx), f.topic, f.shards, faultQueues, faultRate, nil)
+	f.load = startLoad(ctx, f.h, func() rocketmq.Producer { return t.producer(ctx) }, f.topic, f.shards, faultQueues, faultRate, nil)
 	t.Cleanup(f.load.stop)
 	// Faults start only once every shard has taken writes.
 	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)

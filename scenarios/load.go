@@ -12,12 +12,20 @@ import (
 	"github.com/rmqkb/conformance/scenarios/history"
 )
 
-// load keeps writing to every shard at a steady pace, one goroutine per
-// shard, rotating over the shard's queues, and records every attempt in a
-// history. Keys are unique, so the checker can match deliveries to sends.
+// load keeps writing to every shard at a steady pace, one goroutine and one
+// producer per shard, rotating over the shard's queues, and records every
+// attempt in a history. Keys are unique, so the checker can match
+// deliveries to sends.
+//
+// One producer per shard: rocketmq-client-go sets up every connection of a
+// client behind one mutex, for as long as the dial takes. Where a killed
+// broker's address drops packets instead of refusing them (a deleted pod's
+// IP on kind), one dial to it stalled every send of that client, and a
+// healthy shard's send timed out (measured on kind: failover/other-shards-
+// write failed on it). The shards' clients are kept apart, so a verdict on
+// one shard never depends on a dial to another.
 type load struct {
 	h      *history.History
-	p      rocketmq.Producer
 	topic  string
 	queues int
 	every  time.Duration
@@ -28,26 +36,28 @@ type load struct {
 	wg     sync.WaitGroup
 }
 
-// startLoad begins writing rate messages per second to each shard.
-func startLoad(ctx context.Context, h *history.History, p rocketmq.Producer, topic string, shards []Shard, queues, rate int,
+// startLoad begins writing rate messages per second to each shard, each
+// through its own producer from newProducer.
+func startLoad(ctx context.Context, h *history.History, newProducer func() rocketmq.Producer, topic string, shards []Shard, queues, rate int,
 	onAck func(shard string, res *primitive.SendResult, at time.Time)) *load {
 	ctx, cancel := context.WithCancel(ctx)
-	l := &load{h: h, p: p, topic: topic, queues: queues, every: time.Second / time.Duration(rate), cancel: cancel, onAck: onAck}
+	l := &load{h: h, topic: topic, queues: queues, every: time.Second / time.Duration(rate), cancel: cancel, onAck: onAck}
 	for _, s := range shards {
+		p := newProducer()
 		l.wg.Add(1)
-		go l.run(ctx, s.Name)
+		go l.run(ctx, p, s.Name)
 	}
 	return l
 }
 
-func (l *load) run(ctx context.Context, shard string) {
+func (l *load) run(ctx context.Context, p rocketmq.Producer, shard string) {
 	defer l.wg.Done()
 	paced(ctx, l.every, func(n int) {
 		key := fmt.Sprintf("%s-%s-%d", l.topic, shard, n)
 		// A send in flight when the load stops runs to its own end: cut
 		// short, it would be recorded as a failed write that never was.
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
-		res, err := sendRecorded(sctx, l.p, l.h, key, queueMessage(l.topic, shard, n%l.queues, key, []byte(key)))
+		res, err := sendRecorded(sctx, p, l.h, key, queueMessage(l.topic, shard, n%l.queues, key, []byte(key)))
 		cancel()
 		if err == nil && l.onAck != nil {
 			l.onAck(shard, res, time.Now())

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	rocketmq "github.com/apache/rocketmq-client-go/v2"
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 
 	"github.com/rmqkb/conformance/scenarios/history"
@@ -213,7 +214,6 @@ func asyncCatchUp(ctx context.Context, t *T) {
 	const queues, rate = 4, 200
 	t.createTopic(ctx, topic, queues)
 	h := history.New()
-	p := t.producer(ctx)
 
 	var mu sync.Mutex
 	acks := map[string][]ackAt{}
@@ -236,7 +236,7 @@ func asyncCatchUp(ctx context.Context, t *T) {
 		acks[shard] = append(acks[shard], ackAt{at: at, offset: off})
 	}
 	loadStarted := time.Now()
-	l := startLoad(ctx, h, p, topic, shards, queues, rate, onAck)
+	l := startLoad(ctx, h, func() rocketmq.Producer { return t.producer(ctx) }, topic, shards, queues, rate, onAck)
 	const loadFor = 3 * time.Second
 	select {
 	case <-time.After(loadFor): // the length of the load, not a wait for a condition
