@@ -63,8 +63,8 @@ func TestLoadErrorsNameTheInput(t *testing.T) {
 // empty set.
 func TestTopologyComesFromTheDumpedCluster(t *testing.T) {
 	tgt := auditTarget(t, testenv.Dump(t, ""))
-	if topo := tgt.Topology(); topo.Namesrvs != 1 || topo.Shards != 2 || topo.Replicas != 2 {
-		t.Errorf("topology %+v, want the dumped Cluster's 1 namesrv, 2 shards x 2 replicas", topo)
+	if topo := tgt.Topology(); topo.Namesrvs != 2 || topo.Shards != 2 || topo.Replicas != 2 {
+		t.Errorf("topology %+v, want the dumped Cluster's 2 namesrvs, 2 shards x 2 replicas", topo)
 	}
 }
 

@@ -35,16 +35,17 @@ func (t *Target) Kill(ctx context.Context, b scenarios.Broker) error {
 // killWait bounds the wait for a killed broker to stop answering.
 const killWait = 60 * time.Second
 
-// awaitAddrDown waits until addr refuses (or does not answer) a TCP
-// connection, within limit.
+// awaitAddrDown waits until addr refuses, or does not answer within dial,
+// a TCP connection, within limit. (A deleted pod's IP may drop packets
+// rather than refuse them: no answer counts as down.)
 func awaitAddrDown(ctx context.Context, addr string, dial, limit time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	return wait.Until(ctx, 100*time.Millisecond, "the killed broker at "+addr+" to stop answering", func(ctx context.Context) (bool, string, error) {
-		d := net.Dialer{Timeout: min(dial, 300*time.Millisecond)}
-		c, err := d.DialContext(ctx, "tcp", addr)
+		// The dial has its own timeout, not ctx's: one cut short by the
+		// wait's deadline would say nothing of the broker.
+		c, err := (&net.Dialer{Timeout: dial}).DialContext(context.WithoutCancel(ctx), "tcp", addr)
 		if err != nil {
-			// A dial the deadline cut short says nothing of the broker.
 			return ctx.Err() == nil, "no answer before the deadline", nil
 		}
 		c.Close()

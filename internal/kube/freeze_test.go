@@ -106,12 +106,12 @@ func TestAwaitAddrDown(t *testing.T) {
 		}
 	}()
 	addr := l.Addr().String()
-	if err := awaitAddrDown(context.Background(), addr, time.Second, 300*time.Millisecond); err == nil {
+	if err := awaitAddrDown(context.Background(), addr, 5*time.Second, time.Second); err == nil {
 		t.Fatal("an address that still answers must not count as down")
 	}
 	closed := make(chan time.Time, 1)
 	time.AfterFunc(200*time.Millisecond, func() { closed <- time.Now(); l.Close() })
-	if err := awaitAddrDown(context.Background(), addr, time.Second, 10*time.Second); err != nil {
+	if err := awaitAddrDown(context.Background(), addr, 5*time.Second, 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	returned := time.Now()

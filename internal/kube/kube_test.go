@@ -66,7 +66,7 @@ func TestDiscovery(t *testing.T) {
 		t.Fatal(err)
 	}
 	topo := tgt.Topology()
-	if topo.Cluster != "rocketmq-cluster" || topo.Namesrvs != 1 || topo.Shards != 2 || topo.Replicas != 2 {
+	if topo.Cluster != "rocketmq-cluster" || topo.Namesrvs != 2 || topo.Shards != 2 || topo.Replicas != 2 {
 		t.Errorf("topology %+v", topo)
 	}
 	// Shards needs the pod network, which this machine cannot reach: the

@@ -80,6 +80,12 @@ func fixtureObject(u *unstructured.Unstructured, renames map[string]string) (*un
 			unstructured.RemoveNestedField(u.Object, "metadata", "annotations")
 		}
 	}
+	// An allocated cluster IP belongs to the dumped cluster's service range;
+	// a headless Service's "None" is the addon's and stays.
+	if ip, _, _ := unstructured.NestedString(u.Object, "spec", "clusterIP"); u.GetKind() == "Service" && ip != "None" {
+		unstructured.RemoveNestedField(u.Object, "spec", "clusterIP")
+		unstructured.RemoveNestedField(u.Object, "spec", "clusterIPs")
+	}
 	if u.GetKind() == "Secret" {
 		switch u.GetLabels()["apps.kubeblocks.io/system-account"] {
 		case "rocketmq-admin":
