@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"fmt"
+	"strings"
 )
 
 // Expect is one failure a planted fault must cause in a case: the clause
@@ -100,8 +101,8 @@ var Deviations = []Deviation{
 	},
 	{
 		Name:   "component-not-running",
-		Change: "the broker container of rocketmq-cluster-broker-x7k-1 is in CrashLoopBackOff, and InstanceSet, Component, sharding and Cluster status say so as KubeBlocks writes them (README.txt)",
-		Mutate: overlay("component-not-running"),
+		Change: "the broker container of rocketmq-cluster-broker-x7k-1 is in CrashLoopBackOff, and InstanceSet, Component, sharding and Cluster status say so as KubeBlocks writes them (crashLoopBackOff)",
+		Mutate: crashLoopBackOff(),
 		Fails: map[string][]Expect{"layout/topology": {
 			{"every Component is Running", `Component rocketmq-cluster-broker-x7k is "Failed", expected Running`},
 			{"the Cluster is Running", `Cluster rocketmq-cluster is "Abnormal", expected Running`},
@@ -126,9 +127,14 @@ var Deviations = []Deviation{
 		},
 	},
 	{
-		Name:   "extra-shard-replica",
-		Change: "shard broker-d4p has a third pod rocketmq-cluster-broker-d4p-2 with its own Bound PVC while the Cluster asks for 2 replicas (README.txt)",
-		Mutate: overlay("extra-shard-replica"),
+		Name: "extra-shard-replica",
+		Change: "shard broker-d4p has a third pod rocketmq-cluster-broker-d4p-2, a well-formed slave with its own Bound PVC, while the Cluster, " +
+			"its Component and InstanceSet ask for 2 replicas",
+		Mutate: all(
+			copyAs("Pod", "rocketmq-cluster-broker-d4p-1", "rocketmq-cluster-broker-d4p-2",
+				replaceAll("rocketmq-cluster-broker-d4p-1", "rocketmq-cluster-broker-d4p-2"), // its pod-name label, hostname and claim
+				replaceAll("10.244.0.24", "10.244.0.26")),                                    // its own pod IP
+			claimFor("rocketmq-cluster-broker-d4p-2", "pvc-e47a0c25-8b3d-4e91-b6f2-9d1c5a7e3f40")),
 		// Every case that walks a shard's pods checks their number first.
 		Fails: map[string][]Expect{
 			"layout/topology":     {{"each component has as many pods as the Cluster asks for", threePods + ", expected 2"}},
@@ -140,7 +146,7 @@ var Deviations = []Deviation{
 	{
 		Name:   "pod-not-ready",
 		Change: "pod rocketmq-cluster-namesrv-0 is Running with condition Ready False",
-		Mutate: edit("Pod", "rocketmq-cluster-namesrv-0", item(at("status", "conditions"), "type", "Ready", set("False", "status"))),
+		Mutate: edit("Pod", "rocketmq-cluster-namesrv-0", condition("Ready", set("False", "status"))),
 		Fails: map[string][]Expect{"layout/topology": {{"every pod is Running and Ready",
 			"pod rocketmq-cluster-namesrv-0 is Running but not Ready"}}},
 	},
@@ -176,8 +182,8 @@ var Deviations = []Deviation{
 	},
 	{
 		Name:   "port-missing",
-		Change: "the headless Service rocketmq-cluster-broker-x7k-headless lacks port ha 10912 (README.txt)",
-		Mutate: overlay("port-missing"),
+		Change: "the headless Service rocketmq-cluster-broker-x7k-headless lacks port ha 10912, the HA replication port (listenPort+1)",
+		Mutate: edit("Service", "rocketmq-cluster-broker-x7k-headless", dropNamed(at("spec", "ports"), "ha")),
 		Fails: map[string][]Expect{"layout/services": {{"each shard has a headless Service with 10911, 10909 and 10912",
 			"Service rocketmq-cluster-broker-x7k-headless lacks port 10912"}}},
 	},
@@ -196,9 +202,13 @@ var Deviations = []Deviation{
 			"Service rocketmq-cluster-dashboard lacks port 8080 (has console:80)"}}},
 	},
 	{
-		Name:   "broker-clusterip",
-		Change: "an extra ClusterIP Service rocketmq-cluster-broker-d4p fronts shard broker-d4p on 10911 (README.txt)",
-		Mutate: overlay("broker-clusterip"),
+		Name: "broker-clusterip",
+		Change: "an extra ClusterIP Service rocketmq-cluster-broker-d4p, made as the namesrv's is, fronts shard broker-d4p on port broker 10911: " +
+			"the addon creates no broker Service but the per-shard headless one (cmpd-broker.yaml has no services block)",
+		Mutate: copyAs("Service", "rocketmq-cluster-namesrv", "rocketmq-cluster-broker-d4p",
+			label("apps.kubeblocks.io/component-name", "broker-d4p"),
+			set("broker-d4p", "spec", "selector", "apps.kubeblocks.io/component-name"),
+			named(at("spec", "ports"), "nameserver", set("broker", "name"), set(10911, "port"), set("broker", "targetPort"))),
 		Fails: map[string][]Expect{"layout/services": {{"no broker or exporter ClusterIP Service exists",
 			"Service rocketmq-cluster-broker-d4p is a ClusterIP Service for broker-d4p"}}},
 	},
@@ -235,9 +245,15 @@ var Deviations = []Deviation{
 			"broker pod rocketmq-cluster-broker-x7k-0: container rocketmq-broker does not mount data at /home/rocketmq/store"}}},
 	},
 	{
-		Name:   "namesrv-pvc",
-		Change: "namesrv pod rocketmq-cluster-namesrv-0 has volume data backed by a Bound PVC data-rocketmq-cluster-namesrv-0 (README.txt)",
-		Mutate: overlay("namesrv-pvc"),
+		Name: "namesrv-pvc",
+		Change: "namesrv pod rocketmq-cluster-namesrv-0 has volume data backed by a Bound PVC data-rocketmq-cluster-namesrv-0, mounted in rocketmq-namesrv " +
+			"at /home/rocketmq/store: the addon gives namesrv only emptyDir and ConfigMap volumes (cmpd-nameserver.yaml has no volumes block)",
+		Mutate: all(
+			edit("Pod", "rocketmq-cluster-namesrv-0",
+				appendTo(at("spec", "volumes"), map[string]any{"name": "data", "persistentVolumeClaim": map[string]any{"claimName": "data-rocketmq-cluster-namesrv-0"}}),
+				named(at("spec", "containers"), "rocketmq-namesrv", appendTo(at("volumeMounts"), namesrvStoreMount)),
+				named(at("status", "containerStatuses"), "rocketmq-namesrv", appendTo(at("volumeMounts"), namesrvStoreMount))),
+			claimFor("rocketmq-cluster-namesrv-0", "pvc-f1c83d6a-4e0b-4a27-9c5d-2b8e7f1a6c93")),
 		Fails: map[string][]Expect{"layout/storage": {{"namesrv pods claim no PVC",
 			"namesrv pod rocketmq-cluster-namesrv-0 mounts PVC data-rocketmq-cluster-namesrv-0"}}},
 	},
@@ -270,8 +286,8 @@ var Deviations = []Deviation{
 	// layout/roles
 	{
 		Name:   "two-masters",
-		Change: "both pods of shard broker-d4p carry kubeblocks.io/role=master (README.txt)",
-		Mutate: overlay("two-masters"),
+		Change: "both pods of shard broker-d4p carry kubeblocks.io/role=master: rocketmq-cluster-broker-d4p-1 too (the InstanceSet's status is left as it was)",
+		Mutate: edit("Pod", "rocketmq-cluster-broker-d4p-1", label("kubeblocks.io/role", "master")),
 		Fails: map[string][]Expect{"layout/roles": {{"each shard has exactly one master label",
 			"shard broker-d4p has 2 pods labelled master (rocketmq-cluster-broker-d4p-0,rocketmq-cluster-broker-d4p-1), expected exactly one"}}},
 	},
@@ -327,9 +343,12 @@ var Deviations = []Deviation{
 			"Secret rocketmq-cluster-broker-0-account-rocketmq-admin is an account secret of rocketmq-cluster under a name the addon does not produce"}}},
 	},
 	{
-		Name:   "secret-misnamed",
-		Change: "shard broker-d4p's account Secret is named rocketmq-cluster-broker-0-account-rocketmq-admin, the seed's shard naming (README.txt)",
-		Mutate: overlay("secret-misnamed"),
+		Name: "secret-misnamed",
+		Change: "shard broker-d4p's account Secret is named rocketmq-cluster-broker-0-account-rocketmq-admin (component-name broker-0), the seed's shard naming; " +
+			"the pods still reference rocketmq-cluster-broker-d4p-account-rocketmq-admin",
+		Mutate: edit("Secret", "rocketmq-cluster-broker-d4p-account-rocketmq-admin",
+			set("rocketmq-cluster-broker-0-account-rocketmq-admin", "metadata", "name"),
+			label("apps.kubeblocks.io/component-name", "broker-0")),
 		Fails: map[string][]Expect{
 			"accounts/secret-names": {
 				{"every account Secret exists under the addon's name", "Secret rocketmq-cluster-broker-d4p-account-rocketmq-admin (account rocketmq-admin of broker-d4p) is missing"},
@@ -351,14 +370,15 @@ var Deviations = []Deviation{
 	{
 		Name:   "username-not-account",
 		Change: "Secret rocketmq-cluster-dashboard-account-console-admin's username is admin, not the account name console-admin",
-		Mutate: edit("Secret", "rocketmq-cluster-dashboard-account-console-admin", set("YWRtaW4=", "data", "username")), // base64 of "admin"
+		Mutate: edit("Secret", "rocketmq-cluster-dashboard-account-console-admin", secretValue("username", "admin")),
 		Fails: map[string][]Expect{"accounts/secret-keys": {{"the username is the account name",
 			`Secret rocketmq-cluster-dashboard-account-console-admin: username is "admin", expected the account name "console-admin"`}}},
 	},
 	{
-		Name:   "weak-password",
-		Change: "the password of rocketmq-cluster-dashboard-account-console-admin has no upper-case letter (README.txt)",
-		Mutate: overlay("weak-password"),
+		Name: "weak-password",
+		Change: "the password of rocketmq-cluster-dashboard-account-console-admin is the planted one lower-cased: 8 characters, 6 digits, 2 letters, no upper-case letter. " +
+			"It breaks only letterCase: MixedCases (KubeBlocks' EnsureMixedCase yields at least one upper and one lower letter of 2 or more)",
+		Mutate: edit("Secret", "rocketmq-cluster-dashboard-account-console-admin", secretValue("password", strings.ToLower(PlantedPasswords[1]))),
 		Fails: map[string][]Expect{"accounts/secret-keys": {{"the password meets the account's policy",
 			"Secret rocketmq-cluster-dashboard-account-console-admin: the password does not mix upper and lower case letters"}}},
 	},
@@ -374,12 +394,75 @@ var Deviations = []Deviation{
 			"pod rocketmq-cluster-broker-d4p-0 container rocketmq-broker: ROCKETMQ_USER does not come from a Secret"}}},
 	},
 	{
-		Name:   "env-wrong-secret",
-		Change: "in every container of pod rocketmq-cluster-broker-x7k-1, ROCKETMQ_PASSWORD reads the other shard's Secret (README.txt)",
-		Mutate: overlay("env-wrong-secret"),
+		Name: "env-wrong-secret",
+		Change: "in every container of pod rocketmq-cluster-broker-x7k-1, ROCKETMQ_PASSWORD reads the other shard's Secret, rocketmq-cluster-broker-d4p-account-rocketmq-admin: " +
+			"both shards have the same seeded password, so nothing breaks at runtime and only the reference shows it",
+		Mutate: edit("Pod", "rocketmq-cluster-broker-x7k-1", everyContainer(named(at("env"), "ROCKETMQ_PASSWORD",
+			set("rocketmq-cluster-broker-d4p-account-rocketmq-admin", "valueFrom", "secretKeyRef", "name")))),
 		Fails: map[string][]Expect{"accounts/env-wiring": {{"they read their own component's account Secret",
 			"pod rocketmq-cluster-broker-x7k-1 container rocketmq-broker: ROCKETMQ_PASSWORD reads Secret rocketmq-cluster-broker-d4p-account-rocketmq-admin key password, expected rocketmq-cluster-broker-x7k-account-rocketmq-admin key password"}}},
 	},
+}
+
+// namesrvStoreMount is where namesrv-pvc mounts its PVC: the broker's
+// store path, the one a namesrv would keep state at if it had any.
+var namesrvStoreMount = map[string]any{"name": "data", "mountPath": "/home/rocketmq/store"}
+
+// The crash component-not-running plants, and when: the broker container
+// first crashes at crashedAt, and KubeBlocks calls the pod failed once it
+// has been failing past its timeout, at failedAt.
+const (
+	crashedPod = "rocketmq-cluster-broker-x7k-1"
+	crashedAt  = "2026-12-02T05:03:52Z"
+	failedAt   = "2026-12-02T05:14:07Z"
+	// crashedPods is how KubeBlocks names the pods a condition or a
+	// status message is about: a JSON list, sorted by ordinal.
+	crashedPods = `["` + crashedPod + `"]`
+)
+
+// failedPods is the message KubeBlocks keys by workload on a Failed
+// Component and on its sharding's status (K
+// controllers/apps/component/transformer_component_status.go:271-275).
+var failedPods = map[string]any{"InstanceSet/rocketmq-cluster-broker-x7k": crashedPods}
+
+// crashLoopBackOff is one change seen at every level that reports it: the
+// broker container of pod crashedPod restarts in CrashLoopBackOff (the pod
+// stays Running, not Ready), and the InstanceSet, the Component, its
+// sharding and the Cluster report it as KubeBlocks 1.0.2 writes them
+// (testdata/kube/FACTS.md, section 5). A deviation that changed only the
+// Component's phase would test a state KubeBlocks never shows.
+func crashLoopBackOff() Mutation {
+	notReady := turnedFalse(crashedAt, "ContainersNotReady", "containers with unready status: [rocketmq-broker]")
+	return all(
+		edit("Pod", crashedPod,
+			condition("Ready", notReady),
+			condition("ContainersReady", notReady),
+			named(at("status", "containerStatuses"), "rocketmq-broker",
+				set(false, "ready"), set(false, "started"), set(9, "restartCount"),
+				set(map[string]any{"waiting": map[string]any{"reason": "CrashLoopBackOff",
+					"message": "back-off 5m0s restarting failed container=rocketmq-broker pod=" + crashedPod + "_demo"}}, "state"),
+				set(map[string]any{"terminated": map[string]any{"exitCode": 1, "reason": "Error",
+					"startedAt": "2026-12-02T05:12:55Z", "finishedAt": "2026-12-02T05:13:01Z"}}, "lastState"))),
+		// K pkg/controller/instanceset/reconciler_status.go:100-320: a pod
+		// not Ready is neither ready nor available, is named in both
+		// conditions, fails once timed out, and leaves membersStatus.
+		edit("InstanceSet", "rocketmq-cluster-broker-x7k",
+			set(1, "status", "readyReplicas"), set(1, "status", "availableReplicas"),
+			condition("InstanceReady", turnedFalse(crashedAt, "NotReady", crashedPods)),
+			condition("InstanceAvailable", turnedFalse(crashedAt, "NotAvailable", crashedPods)),
+			appendTo(at("status", "conditions"), map[string]any{"type": "InstanceFailure", "status": "True", "reason": "InstanceFailure",
+				"message": crashedPods, "observedGeneration": 1, "lastTransitionTime": failedAt}),
+			dropItem(at("status", "membersStatus"), "podName", crashedPod)),
+		edit("Component", "rocketmq-cluster-broker-x7k",
+			set("Failed", "status", "phase"), add(failedPods, "status", "message"),
+			condition("Available", turnedFalse(failedAt, "Unavailable", "the component phase is Failed"))),
+		// A sharding of Running and Failed shards is Failed, and the
+		// Cluster Abnormal (FACTS.md, section 5).
+		edit("Cluster", "rocketmq-cluster",
+			set("Abnormal", "status", "phase"),
+			set("Failed", "status", "shardings", "broker", "phase"), add(failedPods, "status", "shardings", "broker", "message"),
+			condition("Ready", turnedFalse(failedAt, "ComponentsNotReady", "cluster rocketmq-cluster is NOT ready, unavailable shardings: broker"))),
+	)
 }
 
 // LivePlants are the planted faults of the object clauses that dumps

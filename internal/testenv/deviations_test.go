@@ -1,12 +1,12 @@
 package testenv
 
 import (
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 // TestEveryObjectClauseIsPlanted: every clause of every object case (the
@@ -112,24 +112,6 @@ func TestDeviationsAreWellFormed(t *testing.T) {
 	}
 }
 
-// TestOverlayFoldersAreDeviations: every folder under
-// testdata/kube/deviations is a deviation of the table and explains
-// itself in a README.txt.
-func TestOverlayFoldersAreDeviations(t *testing.T) {
-	dirs, err := os.ReadDir(filepath.Join(FixtureDir(), "deviations"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range dirs {
-		if _, err := DeviationNamed(e.Name()); err != nil {
-			t.Errorf("folder deviations/%s: %v", e.Name(), err)
-		}
-		if _, err := os.Stat(filepath.Join(FixtureDir(), "deviations", e.Name(), "README.txt")); err != nil {
-			t.Errorf("folder deviations/%s has no README.txt: %v", e.Name(), err)
-		}
-	}
-}
-
 // TestMutationErrorsNameTheObject: a mutation that finds nothing to change
 // fails naming what it looked for, so a fixture edit cannot silently turn
 // a deviation into the conforming set.
@@ -143,7 +125,11 @@ func TestMutationErrorsNameTheObject(t *testing.T) {
 		{edit("Pod", "rocketmq-cluster-namesrv-0", named(at("spec", "containers"), "nope")), "no element of spec.containers with name=nope"},
 		{remove("Service", "no-such-service"), "remove Service no-such-service"},
 		{copyAs("Secret", "rocketmq-cluster-broker-d4p-account-rocketmq-admin", "rocketmq-cluster-broker-x7k-account-rocketmq-admin"), "add Secret rocketmq-cluster-broker-x7k-account-rocketmq-admin: already"},
-		{overlay("no-such-folder"), "no-such-folder"},
+		{edit("Service", "rocketmq-cluster-namesrv", dropNamed(at("spec", "ports"), "ha")), "no element of spec.ports with name=ha"},
+		{edit("Pod", "rocketmq-cluster-namesrv-0", appendTo(at("spec", "noSuchList"), nil)), "append to spec.noSuchList: no such list"},
+		{edit("Pod", "rocketmq-cluster-namesrv-0", replaceAll("no-such-name", "x")), `Pod rocketmq-cluster-namesrv-0: replace "no-such-name": not in the object`},
+		{claimFor("no-such-pod", "pvc-x"), "a claim for a pod: no Pod no-such-pod"},
+		{claimFor("rocketmq-cluster-broker-d4p-0", "pvc-x"), "add PersistentVolumeClaim data-rocketmq-cluster-broker-d4p-0: already"},
 	} {
 		o, err := ReadObjects("")
 		if err != nil {
@@ -151,6 +137,30 @@ func TestMutationErrorsNameTheObject(t *testing.T) {
 		}
 		if err := tc.m(o); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("got %v, want an error containing %q", err, tc.want)
+		}
+	}
+}
+
+// TestClaimLabelsAreTheConformingOnes: the labels claimFor gives a PVC it
+// adds are those every conforming broker PVC has, computed from its pod,
+// so a pod given a PVC by a deviation gets one as KubeBlocks labels it.
+func TestClaimLabelsAreTheConformingOnes(t *testing.T) {
+	o, err := ReadObjects("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pvcs := o.Items("pvcs.yaml")
+	if len(pvcs) == 0 {
+		t.Fatal("no PVCs in the conforming set")
+	}
+	for _, pvc := range pvcs {
+		pod, err := o.Find("Pod", strings.TrimPrefix(pvc.GetName(), "data-"))
+		if err != nil {
+			t.Fatalf("PVC %s: %v", pvc.GetName(), err)
+		}
+		want, _, _ := unstructured.NestedMap(pvc.Object, "metadata", "labels")
+		if got := claimLabels(pod.GetLabels()); !reflect.DeepEqual(got, want) {
+			t.Errorf("PVC %s: claimLabels of its pod are %v, the PVC has %v", pvc.GetName(), got, want)
 		}
 	}
 }

@@ -1,8 +1,9 @@
 package testenv
 
 import (
+	"encoding/base64"
 	"fmt"
-	"path/filepath"
+	"maps"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -29,15 +30,6 @@ func all(ms ...Mutation) Mutation {
 			}
 		}
 		return nil
-	}
-}
-
-// overlay replaces conforming files by the same names from
-// testdata/kube/deviations/<name>: the hand-written deviations, each
-// explained by the README.txt beside its files.
-func overlay(name string) Mutation {
-	return func(o *Objects) error {
-		return o.overlayDir(filepath.Join(FixtureDir(), "deviations", name))
 	}
 }
 
@@ -119,13 +111,36 @@ func unset(path ...string) Edit {
 	}
 }
 
-// jsonValue makes an int an int64, the only integer type unstructured
-// objects may hold (DeepCopy panics on the others).
+// jsonValue makes every int in v an int64, the only integer type
+// unstructured objects may hold (DeepCopy panics on the others), so that
+// edits may spell values as Go literals.
 func jsonValue(v any) any {
-	if i, ok := v.(int); ok {
-		return int64(i)
+	return mapLeaves(v, func(leaf any) any {
+		if i, ok := leaf.(int); ok {
+			return int64(i)
+		}
+		return leaf
+	})
+}
+
+// mapLeaves returns a copy of v, a value of an unstructured object, with
+// f applied to every value in it that is neither a map nor a list.
+func mapLeaves(v any, f func(any) any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = mapLeaves(e, f)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = mapLeaves(e, f)
+		}
+		return out
 	}
-	return v
+	return f(v)
 }
 
 // label sets a label that is already there; unlabel removes one.
@@ -153,14 +168,111 @@ func named(path []string, name string, edits ...Edit) Edit {
 }
 
 // dropNamed removes the element of the list at path named name.
-func dropNamed(path []string, name string) Edit {
+func dropNamed(path []string, name string) Edit { return dropItem(path, "name", name) }
+
+// dropItem removes the element of the list at path whose field key is
+// value (a member of an InstanceSet's status by podName).
+func dropItem(path []string, key, value string) Edit {
 	return func(obj map[string]any) error {
-		list, i, err := findItem(obj, path, "name", name)
+		list, i, err := findItem(obj, path, key, value)
 		if err != nil {
 			return err
 		}
 		return unstructured.SetNestedSlice(obj, append(list[:i:i], list[i+1:]...), path...)
 	}
+}
+
+// appendTo appends v to the list at path, which must be there: a pod's
+// volumes, a container's mounts, a status's conditions.
+func appendTo(path []string, v map[string]any) Edit {
+	return func(obj map[string]any) error {
+		list, found, err := unstructured.NestedSlice(obj, path...)
+		if err != nil || !found {
+			return fmt.Errorf("append to %s: no such list (%v)", strings.Join(path, "."), err)
+		}
+		return unstructured.SetNestedSlice(obj, append(list, jsonValue(v)), path...)
+	}
+}
+
+// condition applies edits to the status condition of type typ.
+func condition(typ string, edits ...Edit) Edit {
+	return item(at("status", "conditions"), "type", typ, edits...)
+}
+
+// turnedFalse makes a condition False since when, for reason, as a
+// controller writes one that turns: reason and message are written
+// whether or not the True condition had them (the kubelet writes none on
+// a True pod condition; KubeBlocks writes both, message "" when True).
+func turnedFalse(when, reason, message string) Edit {
+	return func(c map[string]any) error {
+		if err := apply(c, []Edit{set("False", "status"), set(when, "lastTransitionTime")}); err != nil {
+			return err
+		}
+		c["reason"], c["message"] = reason, message
+		return nil
+	}
+}
+
+// secretValue sets a Secret's key, which must be there, to plain,
+// base64-encoded as Secret data is.
+func secretValue(key, plain string) Edit {
+	return set(base64.StdEncoding.EncodeToString([]byte(plain)), "data", key)
+}
+
+// replaceAll replaces from by to in every string of the object, keys
+// excepted: a copy of a pod that is to be another instance names itself,
+// and holds its own IP, wherever the original did. Replacing nothing is
+// an error, as for set.
+func replaceAll(from, to string) Edit {
+	return func(obj map[string]any) error {
+		n := 0
+		replaced := mapLeaves(obj, func(leaf any) any {
+			if s, ok := leaf.(string); ok && strings.Contains(s, from) {
+				n++
+				return strings.ReplaceAll(s, from, to)
+			}
+			return leaf
+		})
+		if n == 0 {
+			return fmt.Errorf("replace %q: not in the object", from)
+		}
+		maps.Copy(obj, replaced.(map[string]any))
+		return nil
+	}
+}
+
+// claimTemplate is the conforming PVC claimFor copies the spec and
+// status of: any broker's would do, all are alike but for names.
+const claimTemplate = "data-rocketmq-cluster-broker-d4p-0"
+
+// claimFor adds a Bound PVC data-<pod> on PersistentVolume volume, shaped
+// as the InstanceSet builds one for pod from its volume claim template
+// data (claimLabels), so that a deviation that gives a pod a PVC plants
+// nothing else.
+func claimFor(pod, volume string) Mutation {
+	return func(o *Objects) error {
+		p, err := o.Find("Pod", pod)
+		if err != nil {
+			return fmt.Errorf("a claim for a pod: %w", err)
+		}
+		return copyAs("PersistentVolumeClaim", claimTemplate, "data-"+pod,
+			set(claimLabels(p.GetLabels()), "metadata", "labels"), set(volume, "spec", "volumeName"))(o)
+	}
+}
+
+// claimLabels are the labels of a PVC of the pod labelled pod: the pod's
+// and the PVC's both come from the instance template and the InstanceSet's
+// match labels plus pod-name, and the PVC adds its template's vct-name
+// (K pkg/controller/instanceset/instance_util.go:515-557); the role and
+// revision labels are the pod's own.
+func claimLabels(pod map[string]string) map[string]any {
+	out := map[string]any{"apps.kubeblocks.io/vct-name": "data"}
+	for k, v := range pod {
+		if k != "kubeblocks.io/role" && k != "controller-revision-hash" {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // everyContainer applies edits to every container and init container of

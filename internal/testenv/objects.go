@@ -149,22 +149,6 @@ func (o *Objects) Add(u *unstructured.Unstructured) error {
 	return fmt.Errorf("add %s %s: no fixture file holds that kind", u.GetKind(), u.GetName())
 }
 
-// overlayDir replaces each file of dir's .yaml files by name: the file
-// deviations written before mutations existed.
-func (o *Objects) overlayDir(dir string) error {
-	over, err := readDir(dir)
-	if err != nil {
-		return err
-	}
-	for f, items := range over.files {
-		if _, ok := o.files[f]; !ok {
-			return fmt.Errorf("%s: no conforming file of that name to replace", filepath.Join(dir, f))
-		}
-		o.files[f] = items
-	}
-	return nil
-}
-
 // Write writes each file as a v1 List into dir.
 func (o *Objects) Write(dir, header string) error {
 	for _, f := range o.Files() {
