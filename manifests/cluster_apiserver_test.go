@@ -17,6 +17,7 @@ import (
 
 	"github.com/rmqkb/conformance/internal/kbapi"
 	"github.com/rmqkb/conformance/internal/testenv"
+	"github.com/rmqkb/conformance/internal/topology"
 	"github.com/rmqkb/conformance/manifests"
 )
 
@@ -122,4 +123,35 @@ func jsonCopy(t *testing.T, v any) any {
 func asJSON(v any) string {
 	data, _ := json.Marshal(v)
 	return string(data)
+}
+
+// TestModedClusterOnTheRealSchema: the env entries and accounts a mode
+// writes are fields KubeBlocks v1.0.2's Cluster schema keeps.
+func TestModedClusterOnTheRealSchema(t *testing.T) {
+	a := testenv.StartForTest(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	m := manifests.DefaultCluster().WithMode(topology.Mode{ACL: true, DLedger: true})
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "moded"}}
+	if _, err := kubernetes.NewForConfigOrDie(a.Config).CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	m.Object["metadata"].(map[string]any)["namespace"] = "moded"
+	created, err := dynamic.NewForConfigOrDie(a.Config).Resource(kbapi.Cluster).Namespace("moded").Create(ctx, &unstructured.Unstructured{Object: m.Object}, strict)
+	if err != nil {
+		t.Fatalf("create a Cluster in ACL and DLedger mode: %v", err)
+	}
+	// The server adds defaults (podUpdatePolicy, an account's disabled and
+	// numSymbols); what the mode wrote must be there as written.
+	got := asJSON(created.Object["spec"])
+	for _, want := range []string{
+		`{"env":[{"name":"ENABLE_ACL","value":"true"},{"name":"ENABLE_DLEDGER","value":"true"}],"name":"exporter"`,
+		`{"env":[{"name":"ENABLE_ACL","value":"true"},{"name":"ENABLE_DLEDGER","value":"true"}],"name":"dashboard"`,
+		`"template":{"env":[{"name":"ENABLE_ACL","value":"true"},{"name":"ENABLE_DLEDGER","value":"true"}]`,
+		`"seed":"rocketmq-cluster"`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the stored spec lacks %s:\n%s", want, got)
+		}
+	}
 }

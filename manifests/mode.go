@@ -3,6 +3,7 @@ package manifests
 import (
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/rmqkb/conformance/internal/topology"
@@ -37,11 +38,18 @@ func ModeOf(obj map[string]any) (topology.Mode, error) {
 }
 
 // WithMode returns a copy that runs in mode m, written as the addon's
-// cluster chart writes it: the annotation names both switches, and with
-// ACL on, every shard's rocketmq-admin password is seeded with the
-// Cluster's name, so all shards share it (the exporter and dashboard setup
-// scripts stop when the shards' passwords differ). The zero Mode leaves
-// the Cluster as it is.
+// cluster chart writes it (addons-cluster/rocketmq, cluster.yaml and
+// _helpers.tpl): the annotation names both switches, for the broker config
+// template (aclEnable, enableDLegerCommitLog); the same switches are env
+// entries of the broker shards' template, the exporter and the dashboard,
+// for their setup scripts (broker-setup.sh writes the ACL account and the
+// dLeger keys only when ENABLE_ACL or ENABLE_DLEDGER is "true" in its
+// environment; KubeBlocks 1.0.2 does not turn the annotation into env,
+// and a broker whose config enables DLedger without the keys cannot
+// start); and with ACL on, every shard's rocketmq-admin password is seeded
+// with the Cluster's name, so all shards share it (the exporter and
+// dashboard setup scripts stop when the shards' passwords differ). The
+// zero Mode leaves the Cluster as it is.
 func (c Cluster) WithMode(m topology.Mode) Cluster {
 	if m == (topology.Mode{}) {
 		return c
@@ -55,8 +63,20 @@ func (c Cluster) WithMode(m topology.Mode) Cluster {
 		ann = map[string]any{}
 		meta["annotations"] = ann
 	}
-	env, _ := json.Marshal(map[string]string{"ENABLE_ACL": fmt.Sprint(m.ACL), "ENABLE_DLEDGER": fmt.Sprint(m.DLedger)})
+	switches := map[string]string{"ENABLE_ACL": fmt.Sprint(m.ACL), "ENABLE_DLEDGER": fmt.Sprint(m.DLedger)}
+	env, _ := json.Marshal(switches)
 	ann[ExtraEnvAnnotation] = string(env)
+	for _, cs := range list(obj, "spec", "componentSpecs") {
+		if cm, _ := cs.(map[string]any); str(cm, "name") == "exporter" || str(cm, "name") == "dashboard" {
+			setEnv(cm, switches)
+		}
+	}
+	for _, sh := range list(obj, "spec", "shardings") {
+		sm, _ := sh.(map[string]any)
+		if tpl, ok := sm["template"].(map[string]any); ok && str(sm, "name") == "broker" {
+			setEnv(tpl, switches)
+		}
+	}
 	if m.ACL {
 		for _, sh := range list(obj, "spec", "shardings") {
 			sm, _ := sh.(map[string]any)
@@ -89,4 +109,27 @@ func (c Cluster) Annotations() map[string]string {
 		}
 	}
 	return out
+}
+
+// setEnv sets the env entries of a component spec (or sharding template),
+// replacing entries of the same names, in the switches' name order.
+func setEnv(spec map[string]any, vars map[string]string) {
+	var kept []any
+	for _, e := range list(spec, "env") {
+		if em, _ := e.(map[string]any); em != nil {
+			if _, replaced := vars[str(em, "name")]; replaced {
+				continue
+			}
+		}
+		kept = append(kept, e)
+	}
+	names := make([]string, 0, len(vars))
+	for n := range vars {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		kept = append(kept, map[string]any{"name": n, "value": vars[n]})
+	}
+	spec["env"] = kept
 }
