@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/rmqkb/conformance/internal/lifecycle"
 )
 
 // Options say what Build builds and where.
@@ -137,6 +139,11 @@ func (b *build) preflight(ctx context.Context) (bool, error) {
 	}
 	if _, err := docker(ctx, "info", "--format", "{{.ServerVersion}}"); err != nil {
 		return false, fmt.Errorf("no Docker engine answers: %w", err)
+	}
+	// The node image is assembled in a privileged container, at the end:
+	// say now, not after the compiles, that the engine cannot start one.
+	if hint := lifecycle.RuntimeHint(ctx, lifecycle.DetectHost()); hint != "" {
+		return false, errors.New(hint)
 	}
 	return false, nil
 }

@@ -130,3 +130,20 @@ esac`)
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestRuntimeHint: without CAP_SYS_RESOURCE, an engine running runc itself
+// is named before anything runs; one with another default runtime (the
+// wrapper), or a host with the capability, gets no hint.
+func TestRuntimeHint(t *testing.T) {
+	stubDocker(t, `echo runc`)
+	if h := RuntimeHint(context.Background(), Host{NoSysResource: true}); !strings.Contains(h, "runc-nosysres") || strings.Contains(h, "\n") {
+		t.Errorf("hint %q, want one line naming the wrapper", h)
+	}
+	if h := RuntimeHint(context.Background(), Host{}); h != "" {
+		t.Errorf("a host with every capability got %q", h)
+	}
+	stubDocker(t, `echo nosysres`)
+	if h := RuntimeHint(context.Background(), Host{NoSysResource: true}); h != "" {
+		t.Errorf("an engine with another runtime got %q", h)
+	}
+}

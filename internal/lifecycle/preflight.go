@@ -51,6 +51,9 @@ func privileged(ctx context.Context, docker, nodeImage string) error {
 	cctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	if err := exec.CommandContext(cctx, docker, "image", "inspect", nodeImage).Run(); err != nil {
+		if hint := RuntimeHint(cctx, DetectHost()); hint != "" {
+			return fmt.Errorf("%w: %s", ErrNoPrivileged, hint)
+		}
 		return nil
 	}
 	out, err := exec.CommandContext(cctx, docker, "run", "--rm", "--privileged", "--entrypoint", "/bin/true", nodeImage).CombinedOutput()
@@ -70,4 +73,20 @@ func oneLine(s string) string {
 		s = s[:300] + "…"
 	}
 	return s
+}
+
+// RuntimeHint says, before any container runs, whether the engine will
+// refuse privileged containers: on a host whose bounding set lacks
+// CAP_SYS_RESOURCE an engine whose default runtime is runc itself cannot
+// start one (a wrapper such as scripts/runc-nosysres can). "" when there
+// is nothing to say.
+func RuntimeHint(ctx context.Context, h Host) string {
+	if !h.NoSysResource {
+		return ""
+	}
+	out, err := exec.CommandContext(ctx, "docker", "info", "--format", "{{.DefaultRuntime}}").Output()
+	if err != nil || strings.TrimSpace(string(out)) != "runc" {
+		return ""
+	}
+	return "the Docker engine cannot start privileged containers here: this host's capability bounding set lacks CAP_SYS_RESOURCE and the engine's default runtime is runc; start dockerd with a runtime that drops it: dockerd --add-runtime nosysres=$PWD/scripts/runc-nosysres --default-runtime nosysres (README, \"Offline\")"
 }
