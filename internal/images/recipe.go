@@ -119,11 +119,16 @@ func copyFile(src, dst string, mode fs.FileMode) error {
 		return err
 	}
 	defer in.Close()
+	return writeFrom(in, dst, mode)
+}
+
+// writeFrom writes r to dst with mode (also when dst existed with another).
+func writeFrom(r io.Reader, dst string, mode fs.FileMode) error {
 	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode)
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(out, in); err != nil {
+	if _, err := io.Copy(out, r); err != nil {
 		out.Close()
 		return err
 	}

@@ -3,7 +3,6 @@ package images
 import (
 	"archive/zip"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -154,13 +153,5 @@ func unzipFile(f *zip.File, to string) error {
 	if strings.HasPrefix(filepath.Base(filepath.Dir(to)), "bin") || f.Mode()&0o111 != 0 {
 		mode = 0o755
 	}
-	w, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(w, r); err != nil {
-		w.Close()
-		return err
-	}
-	return w.Close()
+	return writeFrom(r, to, mode)
 }
