@@ -264,12 +264,40 @@ func (t *Target) Namesrvs(ctx context.Context) ([]string, error) {
 }
 
 // Shards implements scenarios.Target: each shard's pods with their role
-// labels, at their pod IPs.
+// labels, at their pod IPs. The master is ordinal 0 by the addon's rule
+// or, in DLedger mode, the broker the first namesrv lists at brokerId 0,
+// the elected leader (Leader -1 while an election runs), whichever pod
+// that is: a group elects, and the first leader need not be ordinal 0
+// (seen on kind).
 func (t *Target) Shards(ctx context.Context) ([]scenarios.Shard, error) {
 	if err := t.reachable(ctx); err != nil {
 		return nil, err
 	}
-	return t.discover(ctx)
+	shards, err := t.discover(ctx)
+	if err != nil || !t.topo.Mode.DLedger {
+		return shards, err
+	}
+	ns, err := t.Namesrvs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(ns) == 0 {
+		return nil, fmt.Errorf("find the DLedger leaders: no namesrv pod has an IP")
+	}
+	ci, err := t.rc.ClusterInfo(ctx, ns[0])
+	if err != nil {
+		return nil, fmt.Errorf("find the DLedger leaders: %w", err)
+	}
+	for i := range shards {
+		shards[i].Leader = -1
+		leader := ci.BrokerAddrTable[shards[i].Name].BrokerAddrs[0]
+		for j, b := range shards[i].Brokers {
+			if b.Addr != "" && b.Addr == leader {
+				shards[i].Leader = j
+			}
+		}
+	}
+	return shards, nil
 }
 
 // discover reads the shards from the API server alone.
@@ -291,7 +319,11 @@ func (t *Target) discover(ctx context.Context) ([]scenarios.Shard, error) {
 			if p.Status.PodIP != "" {
 				addr = net.JoinHostPort(p.Status.PodIP, strconv.Itoa(int(containerPort(p, "rocketmq-broker", "broker", 10911))))
 			}
-			sh.Brokers = append(sh.Brokers, scenarios.Broker{Shard: name, Ordinal: podOrdinal(p.Name), Pod: p.Name, Addr: addr, RoleLabel: p.Labels[scenarios.LabelRole]})
+			b := scenarios.Broker{Shard: name, Ordinal: podOrdinal(p.Name), Pod: p.Name, Addr: addr, RoleLabel: p.Labels[scenarios.LabelRole]}
+			if p.Status.PodIP != "" {
+				b.DLedgerAddr = net.JoinHostPort(p.Status.PodIP, strconv.Itoa(int(containerPort(p, "rocketmq-broker", "dledger", 40911))))
+			}
+			sh.Brokers = append(sh.Brokers, b)
 		}
 		out = append(out, sh)
 	}
