@@ -105,7 +105,7 @@ func (h *harness) setup(ctx context.Context, cfg *envconf.Config) (context.Conte
 		h.setupErr = err
 		return ctx, nil
 	}
-	h.target, h.session = t, scenarios.NewSession(t)
+	h.target, h.session = t, scenarios.NewSession(t, scenarios.WithRecreationAllowance(kube.RecreationAllowance))
 	return ctx, nil
 }
 

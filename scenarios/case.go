@@ -48,8 +48,12 @@ type Case struct {
 	// Slow marks a case that waits minutes on a protocol timer (the
 	// namesrv's 120 s broker expiry): the quick profile skips it.
 	Slow bool
-	// Timeout bounds the case; 0 means DefaultTimeout.
-	Timeout time.Duration
+	// Timeout bounds the case; 0 means DefaultTimeout. It is set for the
+	// local target; Recreations is how many killed brokers or namesrvs the
+	// case waits to see recreated, each worth the session's recreation
+	// allowance more (WithRecreationAllowance).
+	Timeout     time.Duration
+	Recreations int
 	// Run performs the check. It reports through t and returns; t.Fatalf ends
 	// it early.
 	Run func(ctx context.Context, t *T)

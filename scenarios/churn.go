@@ -31,6 +31,7 @@ var leaderChurnCase = Case{
 	OnlyIn:             Mode{DLedger: true},
 	DLedgerMinReplicas: 3,
 	Timeout:            300 * time.Second,
+	Recreations:        3,
 	Run:                leaderChurn,
 }
 

@@ -45,6 +45,7 @@ func init() {
 			Needs:              []Capability{Messaging, Faults},
 			DLedgerMinReplicas: 3,
 			Timeout:            180 * time.Second,
+			Recreations:        1,
 			Run:                killMaster,
 		},
 		Case{
@@ -59,6 +60,7 @@ func init() {
 			NotIn:       Mode{DLedger: true},
 			NotInWhy:    "a follower is elected leader, so there is no time in which the master is down and a slave alone serves the shard (failover/kill-master compares every follower with its leader instead)",
 			Timeout:     180 * time.Second,
+			Recreations: 1,
 			Run:         readFromSlave,
 		},
 		Case{
@@ -70,6 +72,7 @@ func init() {
 			MinShards:          2,
 			DLedgerMinReplicas: 3,
 			Timeout:            180 * time.Second,
+			Recreations:        1,
 			Run:                otherShardsWrite,
 		},
 		leaderChurnCase,
@@ -84,6 +87,7 @@ func init() {
 			MinReplicas:        2,
 			DLedgerMinReplicas: 3,
 			Timeout:            150 * time.Second,
+			Recreations:        1,
 			Run:                killSlave,
 		},
 		Case{
@@ -93,10 +97,11 @@ func init() {
 			Description: "The namesrv keeps no state: after a restart its routes are empty until each broker's next periodic registration, so the case waits up to that protocol period, reports how long it took, and compares it with the period. " +
 				"Once it is back and before every broker has registered again, a client that refreshes its routes (rocketmq-client-go does every 30 s) gets a partial route and drops the addresses of the brokers missing from it, so sends to their shards fail until its next refresh: " +
 				"that is RocketMQ's protocol, not a fault of the addon, so such failures are counted (failed_while_reregistering), not judged.",
-			Clauses: []string{clauseBrokers, "every broker runs with registerNameServerPeriod 30000", "every broker registers again, routes included, within one period", "writes go on from cached routes while it is down, no send failing", "no send fails before the kill", clauseNotLost},
-			Needs:   []Capability{Messaging, Faults},
-			Timeout: 150 * time.Second,
-			Run:     namesrvRestart,
+			Clauses:     []string{clauseBrokers, "every broker runs with registerNameServerPeriod 30000", "every broker registers again, routes included, within one period", "writes go on from cached routes while it is down, no send failing", "no send fails before the kill", clauseNotLost},
+			Needs:       []Capability{Messaging, Faults},
+			Timeout:     150 * time.Second,
+			Recreations: 1,
+			Run:         namesrvRestart,
 		},
 	)
 }

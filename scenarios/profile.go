@@ -1,6 +1,9 @@
 package scenarios
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Profile chooses how much of the contract a run covers: quick leaves out
 // the slow cases (minutes each, on RocketMQ's own timers), full runs all.
@@ -28,4 +31,14 @@ type SessionOption func(*Session)
 // WithProfile runs the session in profile p.
 func WithProfile(p Profile) SessionOption {
 	return func(s *Session) { s.profile = p }
+}
+
+// WithRecreationAllowance gives every case d more time per broker or
+// namesrv recreation it waits for (Case.Recreations): case timeouts are
+// set for the local target, which brings a killed process back in
+// seconds, while a platform recreates a pod and starts its JVM in its own
+// time (measured on kind: 87 to 94 s until a killed broker registered
+// again).
+func WithRecreationAllowance(d time.Duration) SessionOption {
+	return func(s *Session) { s.recreation = d }
 }

@@ -38,8 +38,9 @@ func Execute(ctx context.Context, tgt Target, cases []Case, p Progress, opts ...
 // injected once per session however many of its cases run. The e2e-framework
 // harness keeps one Session across its assessments.
 type Session struct {
-	tgt     Target
-	profile Profile
+	tgt        Target
+	profile    Profile
+	recreation time.Duration // more time per recreation a case waits for
 
 	mu     sync.Mutex
 	shared map[string]*sharedRun
@@ -96,6 +97,7 @@ func (s *Session) Run(ctx context.Context, c Case) Result {
 	if timeout == 0 {
 		timeout = DefaultTimeout
 	}
+	timeout += time.Duration(c.Recreations) * s.recreation
 	start := time.Now()
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()

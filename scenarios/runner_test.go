@@ -119,3 +119,23 @@ func TestContract(t *testing.T) {
 		t.Errorf("contract:\n got %v\nwant %v", got, want)
 	}
 }
+
+// TestRecreationAllowance: a case gets the session's allowance once per
+// recreation it declares on top of its own timeout, and nothing more.
+func TestRecreationAllowance(t *testing.T) {
+	for _, c := range []struct {
+		recreations int
+		min, max    time.Duration
+	}{{0, 0, time.Minute}, {2, 2*time.Hour - time.Minute, 2*time.Hour + time.Minute}} {
+		var left time.Duration
+		s := NewSession(stubTarget{}, WithRecreationAllowance(time.Hour))
+		s.Run(context.Background(), Case{Suite: "test", Name: "case", Timeout: time.Minute, Recreations: c.recreations,
+			Run: func(ctx context.Context, t *T) {
+				dl, _ := ctx.Deadline()
+				left = time.Until(dl)
+			}})
+		if left < c.min || left > c.max {
+			t.Errorf("%d recreations: %s left on the case's clock, want between %s and %s", c.recreations, left, c.min, c.max)
+		}
+	}
+}

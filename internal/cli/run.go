@@ -323,7 +323,7 @@ func execute(ctx context.Context, p plan, stdout io.Writer) (int, error) {
 	run.Version = serverVersion(ctx, st, &run)
 	pr.CaseDone(setup)
 	run.Properties["profile"] = string(p.profile)
-	results := scenarios.Execute(ctx, st.target, p.cases, pr, scenarios.WithProfile(p.profile))
+	results := scenarios.Execute(ctx, st.target, p.cases, pr, scenarios.WithProfile(p.profile), scenarios.WithRecreationAllowance(st.recreation))
 	run.Results = append([]scenarios.Result{setup}, results...)
 	return finish(ctx, pr, run, p.flags.reports, st), nil
 }

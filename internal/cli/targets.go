@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"time"
 
 	"github.com/rmqkb/conformance/internal/audit"
 	"github.com/rmqkb/conformance/internal/kube"
@@ -21,6 +22,7 @@ type started struct {
 	props          map[string]string // extra report properties
 	collect        func(ctx context.Context, dir string) error
 	close          func() error
+	recreation     time.Duration // more case time per recreation (scenarios.WithRecreationAllowance)
 }
 
 // startLocal brings up the local topology.
@@ -84,6 +86,7 @@ func startKube(ctx context.Context, p plan, progress io.Writer) (*started, error
 		props:          map[string]string{"kube.host": cfg.Host},
 		collect:        t.CollectDiagnostics,
 		close:          t.Close,
+		recreation:     kube.RecreationAllowance,
 	}, nil
 }
 

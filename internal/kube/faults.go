@@ -32,6 +32,13 @@ func (t *Target) Kill(ctx context.Context, b scenarios.Broker) error {
 	return awaitAddrDown(ctx, b.Addr, t.dialTimeout, killWait)
 }
 
+// RecreationAllowance is how much longer than on the local target a case
+// may take per pod it waits to see recreated: KubeBlocks recreates a
+// deleted pod at once, but scheduling, the init containers and the JVM's
+// start take their time (on kind, on two cores: 87 to 94 s until a killed
+// broker registered again, against about 5 s locally).
+const RecreationAllowance = 150 * time.Second
+
 // killWait bounds the wait for a killed broker to stop answering.
 const killWait = 60 * time.Second
 
