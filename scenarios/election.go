@@ -3,10 +3,12 @@ package scenarios
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/scenarios/history"
 )
@@ -30,8 +32,7 @@ type election struct {
 	returned Broker            // the victim as it came back
 	identErr error
 	firstAck time.Duration // from the kill until the shard's first acknowledged write; 0 if none
-	labels   string        // how the role labels disagree with the registered leader after the return; "" if they agree
-	labelled bool          // the target has role labels, and they were checked
+	labels   labelCheck
 }
 
 // killLeader kills the leader of shard name under f's load, waits for a
@@ -45,7 +46,7 @@ type election struct {
 func (t *T) killLeader(ctx context.Context, f *faultRun, name string) *election {
 	s := t.shardNamed(ctx, name)
 	if err := t.awaitSlaveTopics(ctx, []Shard{s}, f.topic); err != nil {
-		t.Erroredf("before killing the leader of %s: %v", name, err)
+		t.Erroredf("not judged: before killing the leader of %s: %v", name, err)
 	}
 	e := &election{victim: s.Master()}
 	f.h.FaultStart("kill leader " + e.victim.Pod)
@@ -60,9 +61,7 @@ func (t *T) killLeader(ctx context.Context, f *faultRun, name string) *election 
 	f.h.FaultEnd("kill leader " + e.victim.Pod)
 	if e.backErr == nil {
 		e.returned, e.identity, e.identErr = t.returned(ctx, e.victim)
-		if t.Target.Lacks(RoleLabels) == "" {
-			e.labelled, e.labels = true, t.awaitLeaderLabel(ctx, name)
-		}
+		e.labels = t.awaitLabels(ctx, name)
 	}
 	return e
 }
@@ -101,21 +100,43 @@ func (t *T) awaitLeaderLabel(ctx context.Context, name string) string {
 // broker: on a platform that labels roles, the labels must agree with the
 // brokers again once the fault is over (apecloud/kubeblocks#10082: the
 // master label went missing after restarts).
-const clauseLabelsSettle = "where a platform labels roles, the shard's labels settle again to one master, the broker registered at brokerId 0"
+var clauseLabelsSettle = Clause{"labels-settle", "where a platform labels roles, the shard's labels settle again to one master, the broker registered at brokerId 0"}
 
-// labelsSettled checks clauseLabelsSettle for shard name after the fault
-// named after. Without platform labels (the local target) there is nothing
-// to compare, and the evidence says so.
-func (t *T) labelsSettled(ctx context.Context, name, after string) {
+// labelCheck is what a fault run saw of a shard's role labels after the
+// fault: why the target has none, or how they disagreed with the brokers
+// until labelSettle ran out ("" when they agreed).
+type labelCheck struct {
+	lacks string
+	wrong string
+}
+
+// awaitLabels waits, where the target labels roles, for shard name's
+// labels to agree with the brokers, and records what it saw.
+func (t *T) awaitLabels(ctx context.Context, name string) labelCheck {
 	if why := t.Target.Lacks(RoleLabels); why != "" {
-		t.Logf("role labels not checked after %s: %s", after, why)
-		return
+		return labelCheck{lacks: why}
 	}
-	if why := t.awaitLeaderLabel(ctx, name); why != "" {
-		t.Errorf("after %s, within %s, the role labels of %s did not settle: %s", after, labelSettle, name, why)
-		return
+	return labelCheck{wrong: t.awaitLeaderLabel(ctx, name)}
+}
+
+// judgeLabels judges, under clause c, what a fault run saw of shard
+// name's labels after the fault named after. Without platform labels (the
+// local target) there is nothing to compare, and the evidence says so.
+func (t *T) judgeLabels(c Clause, lc labelCheck, name, after string) {
+	switch {
+	case lc.lacks != "":
+		t.Logf("role labels not checked after %s: %s", after, lc.lacks)
+	case lc.wrong != "":
+		t.Errorf(c, "after %s, within %s, the role labels of %s did not settle: %s", after, labelSettle, name, lc.wrong)
+	default:
+		t.Logf("after %s, the role labels of %s agree with the brokers: one master, registered at brokerId 0", after, name)
 	}
-	t.Logf("after %s, the role labels of %s agree with the brokers: one master, registered at brokerId 0", after, name)
+}
+
+// labelsSettled checks, under clause c, that shard name's labels settle
+// after the fault named after.
+func (t *T) labelsSettled(ctx context.Context, c Clause, name, after string) {
+	t.judgeLabels(c, t.awaitLabels(ctx, name), name, after)
 }
 
 // leaderLabelMismatch says how shard name's master labels disagree with
@@ -165,7 +186,7 @@ func (t *T) shardNamed(ctx context.Context, name string) Shard {
 			return s
 		}
 	}
-	t.Fatalf("shard %s is gone from the target", name)
+	t.Fatalf(clauseBrokers, "shard %s is gone from the target", name)
 	return Shard{}
 }
 
@@ -218,43 +239,71 @@ func (f *faultRun) firstWrite(ctx context.Context, shard string, from time.Time,
 	return 0
 }
 
+// electionClauses are the clauses a leader kill is judged under: the
+// election, the victim's return, the master label.
+type electionClauses struct {
+	elected, follows, label Clause
+}
+
 // judgeElection fails t for what a leader kill broke: no leader elected in
-// time, the victim not back as a follower, the shard not writable again.
-func (t *T) judgeElection(e *election, s Shard) {
+// time, the victim not back as a follower, the label not on the leader.
+func (t *T) judgeElection(cs electionClauses, e *election, s Shard) {
 	if e.err != nil {
-		t.Errorf("after %s was killed, shard %s elected no new leader within %s: %v", e.victim.Pod, s.Name, electionLimit, e.err)
+		t.late(cs.elected, history.Window{Start: e.killAt, End: e.killAt.Add(electionLimit)}, survivors(t.shardOf(s.Name), e.victim),
+			"after %s was killed, shard %s elected no new leader within %s: %v", e.victim.Pod, s.Name, electionLimit, e.err)
 	} else {
 		t.Logf("%s was killed at %s; %s leads shard %s, registered in every namesrv %s later",
 			e.victim.Pod, e.killAt.Format("15:04:05.000"), e.leader.Pod, s.Name, e.elected.Round(time.Millisecond))
 	}
 	switch {
 	case e.backErr != nil:
-		t.Errorf("%s did not come back: %v", e.victim.Pod, e.backErr)
+		t.Errorf(cs.follows, "%s did not come back: %v", e.victim.Pod, e.backErr)
 	case e.identErr != nil:
-		t.Errorf("read the config of %s after its return: %v", e.returned.Pod, e.identErr)
+		t.Erroredf("not judged: read the config of %s after its return: %v", e.returned.Pod, e.identErr)
 	default:
-		t.checkIdentity(e.identity, e.returned, "SLAVE", e.returned.Ordinal+1)
+		t.checkIdentity(cs.follows, e.identity, e.returned, "SLAVE", e.returned.Ordinal+1)
 	}
-	switch {
-	case !e.labelled:
-		t.Logf("role labels not checked after the election: %s", t.Target.Lacks(RoleLabels))
-	case e.labels != "":
-		t.Errorf("after the election in %s, within %s: %s", s.Name, labelSettle, e.labels)
-	default:
-		t.Logf("after the election, the master label of %s is on its registered leader", s.Name)
+	t.judgeLabels(cs.label, e.labels, s.Name, "the election")
+}
+
+// shardOf is the shard called name as the case last listed it, without
+// ending the case when the target cannot say.
+func (t *T) shardOf(name string) Shard {
+	shards, err := t.Target.Shards(context.Background())
+	if err == nil {
+		for _, s := range shards {
+			if s.Name == name {
+				return s
+			}
+		}
 	}
+	return Shard{Name: name}
+}
+
+// survivors names the members of s but victim.
+func survivors(s Shard, victim Broker) []string {
+	var out []string
+	for _, b := range s.Brokers {
+		if b.Pod != victim.Pod {
+			out = append(out, b.Pod)
+		}
+	}
+	return out
 }
 
 // dledgerKillMaster is failover/kill-master in DLedger mode: judged from
 // the shared kill of a leader.
 func dledgerKillMaster(t *T, k *masterKill) {
 	e := k.election
-	t.judgeElection(e, k.victimShard)
+	h := k.f.judged(t)
+	t.judgeElection(electionClauses{kmElected, kmVictimFollows, kmDLedgerLabel}, e, k.victimShard)
 	if e.err == nil {
 		t.Figure("leader_elected_after", float64(e.elected.Milliseconds()), "ms")
 	}
 	if e.firstAck == 0 {
-		t.Errorf("shard %s took no write within %s of the kill (the election, plus one route refresh, plus %s)", k.victimShard.Name, electionLimit+routeRefresh+boundSlack, boundSlack)
+		limit := electionLimit + routeRefresh + boundSlack
+		t.late(kmDLedgerResume, history.Window{Start: e.killAt, End: e.killAt.Add(limit)}, survivors(t.shardOf(k.victimShard.Name), e.victim),
+			"shard %s took no write within %s of the kill (the election, plus one route refresh, plus %s)", k.victimShard.Name, limit, boundSlack)
 	} else {
 		t.Figure("first_write_after_kill", float64(e.firstAck.Milliseconds()), "ms")
 		t.Logf("the load's first write to %s after the kill was acknowledged %s after it: rocketmq-client-go learns of the new leader at its next route refresh (every 30 s), so this figure is the election plus up to one refresh",
@@ -264,33 +313,50 @@ func dledgerKillMaster(t *T, k *masterKill) {
 	if e.firstAck == 0 {
 		end = time.Now()
 	}
-	k.f.failedOutside(t, map[string]history.Window{k.victimShard.Name: {Start: e.killAt, End: end}},
+	k.f.failedOutside(t, kmOutside, h, map[string]history.Window{k.victimShard.Name: {Start: e.killAt, End: end}},
 		fmt.Sprintf("the fault window (shard %s, from the kill until it took writes again)", k.victimShard.Name))
-	k.f.judgeFinal(t, k.reads)
-	t.judgeMembers(k.members)
+	k.f.judgeFinal(t, h)
+	t.judgeMembers(kmFollowersServe, k.members)
 }
 
-// memberRead is one member's read-back of a shard, to compare with its
-// leader's.
+// memberRead is one member's read-back of a shard, and its leader's, as
+// they served them, to compare.
 type memberRead struct {
-	shard   string
-	leader  Broker
-	member  Broker
-	waited  time.Duration
-	missing []string // the leader's messages this member does not serve at their offsets
-	err     error
+	shard        string
+	leader       Broker
+	member       Broker
+	waited       time.Duration
+	mine, theirs map[int][]remoting.Message // by queue
+	err          error
+}
+
+// missing lists the leader's messages the member does not serve at their
+// offsets, as case t counts them: both reads pass through its read plant.
+func (mr memberRead) missing(t *T) []string {
+	var out []string
+	for _, q := range slices.Sorted(maps.Keys(mr.theirs)) {
+		at := map[int64]string{}
+		for _, msg := range t.plants.read(mr.member.Addr, mr.mine[q]) {
+			at[msg.QueueOffset] = msg.Keys()
+		}
+		for _, msg := range t.plants.read(mr.leader.Addr, mr.theirs[q]) {
+			if at[msg.QueueOffset] != msg.Keys() {
+				out = append(out, fmt.Sprintf("%s@%d/%d", msg.Keys(), q, msg.QueueOffset))
+			}
+		}
+	}
+	return out
 }
 
 // readMembers reads topic from every follower of every shard, once each
-// covers its leader's offsets, and compares each message with the
-// leader's at the same offset: what a follower holds must be what was
-// committed (the class of apache/rocketmq#6509, acknowledged messages
-// truncated after an election).
+// covers its leader's offsets, and from the leader: what a follower holds
+// must be what was committed (the class of apache/rocketmq#6509,
+// acknowledged messages truncated after an election).
 func (t *T) readMembers(ctx context.Context, topic string, queues int, reads map[string]*shardRead) []memberRead {
 	var out []memberRead
 	shards := t.shards(ctx)
 	if err := t.awaitSlaveTopics(ctx, shards, topic); err != nil {
-		t.Erroredf("before reading the followers: %v", err)
+		t.Erroredf("not judged: before reading the followers: %v", err)
 	}
 	for _, s := range shards {
 		leaderRead, ok := reads[s.Name]
@@ -302,28 +368,12 @@ func (t *T) readMembers(ctx context.Context, topic string, queues int, reads map
 			want[q] = qr.max - 1
 		}
 		for _, m := range s.Slaves() {
-			mr := memberRead{shard: s.Name, leader: s.Master(), member: m}
-			cov := t.awaitCovered(ctx, m, topic, want)
-			mr.waited = cov.waited
+			mr := memberRead{shard: s.Name, leader: s.Master(), member: m, mine: map[int][]remoting.Message{}, theirs: map[int][]remoting.Message{}}
+			mr.waited = t.awaitCovered(ctx, m, topic, want).waited
 			for q := 0; q < queues && mr.err == nil; q++ {
-				mine, err := t.readQueue(ctx, m.Addr, topic, q)
-				if err != nil {
-					mr.err = err
-					break
-				}
-				theirs, err := t.readQueue(ctx, s.Master().Addr, topic, q)
-				if err != nil {
-					mr.err = err
-					break
-				}
-				at := map[int64]string{}
-				for _, msg := range mine {
-					at[msg.QueueOffset] = msg.Keys()
-				}
-				for _, msg := range theirs {
-					if at[msg.QueueOffset] != msg.Keys() {
-						mr.missing = append(mr.missing, fmt.Sprintf("%s@%d/%d", msg.Keys(), q, msg.QueueOffset))
-					}
+				mr.mine[q], mr.err = t.readQueueAsServed(ctx, m.Addr, topic, q)
+				if mr.err == nil {
+					mr.theirs[q], mr.err = t.readQueueAsServed(ctx, s.Master().Addr, topic, q)
 				}
 			}
 			out = append(out, mr)
@@ -332,19 +382,20 @@ func (t *T) readMembers(ctx context.Context, topic string, queues int, reads map
 	return out
 }
 
-// judgeMembers fails t for every follower that does not serve its
+// judgeMembers fails clause c for every follower that does not serve its
 // leader's messages at their offsets.
-func (t *T) judgeMembers(reads []memberRead) {
+func (t *T) judgeMembers(c Clause, reads []memberRead) {
 	if len(reads) == 0 {
-		t.Errorf("no follower was read back: every member's content is part of the promise")
+		t.Errorf(c, "no follower was read back: every member's content is part of the promise")
 	}
 	for _, mr := range reads {
+		missing := mr.missing(t)
 		switch {
 		case mr.err != nil:
-			t.Errorf("read follower %s of %s: %v", mr.member.Pod, mr.shard, mr.err)
-		case len(mr.missing) > 0:
-			t.Errorf("follower %s of %s does not serve %d of its leader %s's messages at their offsets (after waiting %s): %s",
-				mr.member.Pod, mr.shard, len(mr.missing), mr.leader.Pod, mr.waited.Round(time.Millisecond), strings.Join(mr.missing[:min(5, len(mr.missing))], ", "))
+			t.Errorf(c, "read follower %s of %s: %v", mr.member.Pod, mr.shard, mr.err)
+		case len(missing) > 0:
+			t.Errorf(c, "follower %s of %s does not serve %d of its leader %s's messages at their offsets (after waiting %s): %s",
+				mr.member.Pod, mr.shard, len(missing), mr.leader.Pod, mr.waited.Round(time.Millisecond), strings.Join(missing[:min(5, len(missing))], ", "))
 		default:
 			t.Logf("follower %s of %s serves every message of its leader %s at the same offsets", mr.member.Pod, mr.shard, mr.leader.Pod)
 		}

@@ -21,6 +21,28 @@ import (
 	"github.com/rmqkb/conformance/scenarios/history"
 )
 
+// The clauses of the messaging cases.
+var (
+	rtDelivered = Clause{"delivered", "every acknowledged message is delivered"}
+	rtOnce      = Clause{"once", "each message is delivered once"}
+	rtIntact    = Clause{"intact", "keys, tag and body arrive intact"}
+	rtProps     = Clause{"properties", "user properties arrive intact"}
+	rtOrder     = Clause{"order", "each queue is delivered in send order"}
+	rtTagOnly   = Clause{"tag-only", "a tag subscription receives only its tag"}
+	rtTagAll    = Clause{"tag-all", "a tag subscription receives all of its tag"}
+
+	cgClusterOnce   = Clause{"clustering-once", "each message reaches exactly one clustering member"}
+	cgSplit         = Clause{"clustering-split", "each clustering member consumes some queues"}
+	cgBroadcastAll  = Clause{"broadcast-all", "every broadcasting member receives every message"}
+	cgBroadcastOnce = Clause{"broadcast-once", "no broadcasting member receives a message twice"}
+
+	sizeConfig   = Clause{"limit-config", "every broker runs with maxMessageSize 5242880"}
+	sizeAccepted = Clause{"at-limit-accepted", "a body of exactly the limit is accepted"}
+	sizeIntact   = Clause{"at-limit-intact", "the accepted body reads back intact"}
+	sizeRejected = Clause{"over-limit-rejected", "one byte more is rejected with MESSAGE_ILLEGAL"}
+	sizeNoOffset = Clause{"over-limit-no-offset", "the rejected message takes no queue offset"}
+)
+
 func init() {
 	register(
 		Case{
@@ -29,7 +51,7 @@ func init() {
 			Description: "Sends to every queue of every shard with rocketmq-client-go; an orderly consumer subscribes to all tags and a second group to TagA only. " +
 				"Verdicts come from the send/delivery history. A message the consumer never received is read back from the masters: " +
 				"held there, it is reported undelivered with the client's errors; held nowhere, it is lost.",
-			Clauses: []string{clauseBrokers, clauseSent, clauseNotLost, "every acknowledged message is delivered", "each message is delivered once", "keys, tag and body arrive intact", "user properties arrive intact", "each queue is delivered in send order", "a tag subscription receives only its tag", "a tag subscription receives all of its tag"},
+			Clauses: []Clause{clauseBrokers, clauseSent, clauseNotLost, rtDelivered, rtOnce, rtIntact, rtProps, rtOrder, rtTagOnly, rtTagAll},
 			Needs:   []Capability{Messaging},
 			Timeout: 120 * time.Second,
 			Run:     roundTrip,
@@ -38,7 +60,7 @@ func init() {
 			Suite: "messaging", Name: "consumer-groups",
 			Promise:     "Every send is acknowledged; members of a clustering consumer group split the queues, so each message reaches exactly one member and each member some; every member of a broadcasting group receives every message exactly once.",
 			Description: "Two members per group; messages are sent once the brokers list both members of each group.",
-			Clauses:     []string{clauseBrokers, clauseSent, clauseNotLost, "each message reaches exactly one clustering member", "each clustering member consumes some queues", "every broadcasting member receives every message", "no broadcasting member receives a message twice"},
+			Clauses:     []Clause{clauseBrokers, clauseSent, clauseNotLost, cgClusterOnce, cgSplit, cgBroadcastAll, cgBroadcastOnce},
 			Needs:       []Capability{Messaging},
 			Timeout:     120 * time.Second,
 			Run:         consumerGroups,
@@ -48,7 +70,7 @@ func init() {
 			Promise: "The brokers run with maxMessageSize 5242880 (the addon's setting); a message whose body is exactly that size is accepted and read back intact; one byte more is rejected by the broker (MESSAGE_ILLEGAL) and takes no queue offset.",
 			Description: "RocketMQ 4.9 checks the body length against maxMessageSize. The producer's compression is off so the broker sees the bytes as sent. " +
 				"The read-back waits until the queue shows the accepted message; that the rejected one was not stored is proved by a small message sent after it taking the very next offset.",
-			Clauses: []string{clauseBrokers, "every broker runs with maxMessageSize 5242880", "a body of exactly the limit is accepted", "the accepted body reads back intact", "one byte more is rejected with MESSAGE_ILLEGAL", "the rejected message takes no queue offset"},
+			Clauses: []Clause{clauseBrokers, sizeConfig, sizeAccepted, sizeIntact, sizeRejected, sizeNoOffset},
 			Needs:   []Capability{Messaging},
 			Run:     messageSize,
 		},
@@ -84,11 +106,11 @@ func deliveryOf(m *primitive.MessageExt) delivery {
 
 // recorder returns the consumer callback of member who: it records every
 // delivery to scope in h and hands it to keep.
-func recorder(h *history.History, scope, who string, mu *sync.Mutex, keep func(delivery)) func(context.Context, ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
+func (t *T) recorder(h *history.History, scope, who string, mu *sync.Mutex, keep func(delivery)) func(context.Context, ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
 	return func(_ context.Context, msgs ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
 		mu.Lock()
 		defer mu.Unlock()
-		for _, m := range plants.delivered(who, msgs) {
+		for _, m := range t.plants.delivered(who, msgs) {
 			d := deliveryOf(m)
 			h.Deliver(scope, d.key, d.shard, d.queue, d.offset)
 			keep(d)
@@ -104,7 +126,7 @@ func roundTrip(ctx context.Context, t *T) {
 	topic := uniqueName("conformance-rt")
 	const queues, perQueue = 4, 10
 	t.createTopic(ctx, topic, queues)
-	h := history.New()
+	h := t.newHistory()
 	p := t.producer(ctx)
 
 	sent := map[string]sentMsg{}
@@ -121,25 +143,24 @@ func roundTrip(ctx context.Context, t *T) {
 					msg.WithProperty(k, v)
 				}
 				msg.WithTag(tag)
-				if _, err := sendRecorded(ctx, p, h, key, msg); err != nil {
-					t.Errorf("send %s to %s/%d: %v", key, s.Name, q, err)
-				}
+				sendRecorded(ctx, p, h, key, msg)
 				sent[key] = sentMsg{key: key, tag: tag, shard: s.Name, queue: q, seq: seq, body: body, props: props}
 				n++
 			}
 		}
 	}
 	t.Logf("sent %d messages to %d shards x %d queues", n, len(shards), queues)
+	t.failedSends(clauseSent, h, shards)
 
 	var mu sync.Mutex
 	var all, onlyA []delivery
 	allGroup, tagGroup := uniqueName("conformance-rt-all"), uniqueName("conformance-rt-taga")
 	cAll := t.pushConsumer(ctx, allGroup, consumer.WithConsumerOrder(true))
-	if err := cAll.Subscribe(topic, consumer.MessageSelector{Type: consumer.TAG, Expression: "*"}, recorder(h, allGroup, "all-tags", &mu, func(d delivery) { all = append(all, d) })); err != nil {
+	if err := cAll.Subscribe(topic, consumer.MessageSelector{Type: consumer.TAG, Expression: "*"}, t.recorder(h, allGroup, "all-tags", &mu, func(d delivery) { all = append(all, d) })); err != nil {
 		t.Erroredf("subscribe: %v", err)
 	}
 	cA := t.pushConsumer(ctx, tagGroup)
-	if err := cA.Subscribe(topic, consumer.MessageSelector{Type: consumer.TAG, Expression: "TagA"}, recorder(h, tagGroup, "TagA", &mu, func(d delivery) { onlyA = append(onlyA, d) })); err != nil {
+	if err := cA.Subscribe(topic, consumer.MessageSelector{Type: consumer.TAG, Expression: "TagA"}, t.recorder(h, tagGroup, "TagA", &mu, func(d delivery) { onlyA = append(onlyA, d) })); err != nil {
 		t.Erroredf("subscribe: %v", err)
 	}
 	start := time.Now()
@@ -155,21 +176,21 @@ func roundTrip(ctx context.Context, t *T) {
 		}
 	}
 	if r := h.Check(allGroup); r.Acked == 0 {
-		t.Fatalf("no message was acknowledged: %s", r)
+		t.Fatalf(clauseSent, "no message was acknowledged: %s", r)
 	}
 	dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	err := wait.Until(dctx, 100*time.Millisecond, "every acked message delivered", func(context.Context) (bool, string, error) {
 		ra, rt := h.Check(allGroup), h.Check(tagGroup)
 		return len(ra.Lost) == 0 && rt.Delivered >= len(wantA),
-			fmt.Sprintf("all-tags group: %s; TagA group delivered %d of %d", ra, rt.Delivered, len(wantA)), nil
+			fmt.Sprintf("all-tags group: %s; TagA group received %d of %d", ra.Progress(), rt.Delivered, len(wantA)), nil
 	})
 	t.Figure("delivery_all", float64(time.Since(start).Milliseconds()), "ms")
 	if err != nil {
 		t.Logf("%v", err)
 	}
-	plants.judging(h)
-	j := &consumerJudge{t: t, h: h, topic: topic, queues: queues, shards: shards, since: since}
+	j := &consumerJudge{t: t, h: t.judgedCopy(h), topic: topic, queues: queues, shards: shards, since: since,
+		lost: clauseNotLost, undelivered: rtDelivered, twice: rtOnce}
 	j.judge(ctx, allGroup)
 
 	mu.Lock()
@@ -181,11 +202,11 @@ func roundTrip(ctx context.Context, t *T) {
 			continue // reported as unexpected by the checker
 		}
 		if d.tag != s.tag || !bytes.Equal(d.body, s.body) || d.shard != s.shard || d.queue != s.queue {
-			t.Errorf("message %s arrived changed: tag %q body %q at %s/%d; sent tag %q body %q to %s/%d", d.key, d.tag, d.body, d.shard, d.queue, s.tag, s.body, s.shard, s.queue)
+			t.Errorf(rtIntact, "message %s arrived changed: tag %q body %q at %s/%d; sent tag %q body %q to %s/%d", d.key, d.tag, d.body, d.shard, d.queue, s.tag, s.body, s.shard, s.queue)
 		}
 		for k, v := range s.props {
 			if d.props[k] != v {
-				t.Errorf("message %s: property %s=%q, sent %q", d.key, k, d.props[k], v)
+				t.Errorf(rtProps, "message %s: property %s=%q, sent %q", d.key, k, d.props[k], v)
 			}
 		}
 	}
@@ -198,7 +219,7 @@ func roundTrip(ctx context.Context, t *T) {
 		}
 		q := d.shard + "/" + strconv.Itoa(d.queue)
 		if prev, seen := last[q]; seen && s.seq <= prev {
-			t.Errorf("queue %s delivered seq %d after seq %d: out of send order", q, s.seq, prev)
+			t.Errorf(rtOrder, "queue %s delivered seq %d after seq %d: out of send order", q, s.seq, prev)
 		}
 		last[q] = s.seq
 	}
@@ -207,7 +228,7 @@ func roundTrip(ctx context.Context, t *T) {
 	gotA := map[string]int{}
 	for _, d := range onlyA {
 		if d.tag != "TagA" {
-			t.Errorf("the TagA subscription received %s with tag %q", d.key, d.tag)
+			t.Errorf(rtTagOnly, "the TagA subscription received %s with tag %q", d.key, d.tag)
 		}
 		gotA[d.key]++
 	}
@@ -221,7 +242,7 @@ func roundTrip(ctx context.Context, t *T) {
 		}
 	}
 	if missingA > 0 || twiceA > 0 {
-		t.Errorf("the TagA subscription missed %d of the %d acknowledged TagA messages and received %d more than once", missingA, len(wantA), twiceA)
+		t.Errorf(rtTagAll, "the TagA subscription missed %d of the %d acknowledged TagA messages and received %d more than once", missingA, len(wantA), twiceA)
 	}
 	t.Logf("TagA group %s received %d distinct messages; %d acknowledged TagA messages were sent", tagGroup, len(gotA), len(wantA))
 }
@@ -233,7 +254,7 @@ func consumerGroups(ctx context.Context, t *T) {
 	topic := uniqueName("conformance-cg")
 	const queues = 4
 	t.createTopic(ctx, topic, queues)
-	h := history.New()
+	h := t.newHistory()
 
 	var mu sync.Mutex
 	queuesOf := map[string]map[string]bool{} // member -> queues it consumed
@@ -250,13 +271,14 @@ func consumerGroups(ctx context.Context, t *T) {
 				scopes = append(scopes, scope)
 			}
 			keep := func(d delivery) {
-				if queuesOf[member] == nil {
-					queuesOf[member] = map[string]bool{}
+				m := t.plants.attributed(member)
+				if queuesOf[m] == nil {
+					queuesOf[m] = map[string]bool{}
 				}
-				queuesOf[member][d.shard+"/"+strconv.Itoa(d.queue)] = true
+				queuesOf[m][d.shard+"/"+strconv.Itoa(d.queue)] = true
 			}
 			c := t.pushConsumer(ctx, group, opts...)
-			if err := c.Subscribe(topic, consumer.MessageSelector{Type: consumer.TAG, Expression: "*"}, recorder(h, scope, member, &mu, keep)); err != nil {
+			if err := c.Subscribe(topic, consumer.MessageSelector{Type: consumer.TAG, Expression: "*"}, t.recorder(h, scope, member, &mu, keep)); err != nil {
 				t.Erroredf("subscribe %s: %v", member, err)
 			}
 			if err := c.Start(); err != nil {
@@ -282,7 +304,7 @@ func consumerGroups(ctx context.Context, t *T) {
 		return true, "", nil
 	})
 	if err != nil {
-		t.Fatalf("%v", err)
+		t.Erroredf("not judged: the groups did not settle before the sends: %v", err)
 	}
 	p := t.producer(ctx)
 	n := 0
@@ -290,22 +312,21 @@ func consumerGroups(ctx context.Context, t *T) {
 		for _, s := range shards {
 			for q := 0; q < queues; q++ {
 				key := fmt.Sprintf("%s-%d", topic, n)
-				if _, err := sendRecorded(ctx, p, h, key, queueMessage(topic, s.Name, q, key, []byte(key))); err != nil {
-					t.Errorf("send %s to %s/%d: %v", key, s.Name, q, err)
-				}
+				sendRecorded(ctx, p, h, key, queueMessage(topic, s.Name, q, key, []byte(key)))
 				n++
 			}
 		}
 	}
+	t.failedSends(clauseSent, h, shards)
 	if r := h.Check(clustering); r.Acked == 0 {
-		t.Fatalf("no message was acknowledged: %s", r)
+		t.Fatalf(clauseSent, "no message was acknowledged: %s", r)
 	}
 	dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	err = wait.Until(dctx, 100*time.Millisecond, "every group to receive every acked message", func(context.Context) (bool, string, error) {
 		for _, sc := range scopes {
 			if r := h.Check(sc); len(r.Lost) > 0 {
-				return false, sc + ": " + r.String(), nil
+				return false, sc + ": " + r.Progress(), nil
 			}
 		}
 		return true, "", nil
@@ -313,9 +334,13 @@ func consumerGroups(ctx context.Context, t *T) {
 	if err != nil {
 		t.Logf("%v", err)
 	}
-	plants.judging(h)
-	j := &consumerJudge{t: t, h: h, topic: topic, queues: queues, shards: shards, since: since}
+	jh := t.judgedCopy(h)
 	for _, sc := range scopes {
+		j := &consumerJudge{t: t, h: jh, topic: topic, queues: queues, shards: shards, since: since,
+			lost: clauseNotLost, undelivered: cgBroadcastAll, twice: cgBroadcastOnce}
+		if sc == clustering {
+			j.undelivered, j.twice = cgClusterOnce, cgClusterOnce
+		}
 		j.judge(ctx, sc)
 	}
 	mu.Lock()
@@ -323,11 +348,11 @@ func consumerGroups(ctx context.Context, t *T) {
 	a, b := queuesOf["clu-1"], queuesOf["clu-2"]
 	t.Logf("clustering member clu-1 consumed %d queues, clu-2 %d of %d", len(a), len(b), len(shards)*queues)
 	if len(a) == 0 || len(b) == 0 {
-		t.Errorf("the clustering group did not split: clu-1 consumed from %d queues, clu-2 from %d", len(a), len(b))
+		t.Errorf(cgSplit, "the clustering group did not split: clu-1 consumed from %d queues, clu-2 from %d", len(a), len(b))
 	}
 	for q := range a {
 		if b[q] {
-			t.Errorf("queue %s was consumed by both clustering members", q)
+			t.Errorf(cgClusterOnce, "queue %s was consumed by both clustering members", q)
 		}
 	}
 }
@@ -339,12 +364,12 @@ func messageSize(ctx context.Context, t *T) {
 	const addon = 5242880
 	for _, s := range shards {
 		for _, b := range s.Brokers {
-			cfg, err := brokerConfig(ctx, rc, b.Addr)
+			cfg, err := t.brokerConfig(ctx, rc, b.Addr)
 			if err != nil {
-				t.Fatalf("read the config of %s: %v", b.Pod, err)
+				t.Erroredf("not judged: read the config of %s: %v", b.Pod, err)
 			}
 			if got := cfg["maxMessageSize"]; got != strconv.Itoa(addon) {
-				t.Errorf("%s runs with maxMessageSize=%s; the addon sets %d", b.Pod, got, addon)
+				t.Errorf(sizeConfig, "%s runs with maxMessageSize=%s; the addon sets %d", b.Pod, got, addon)
 			}
 		}
 	}
@@ -352,7 +377,7 @@ func messageSize(ctx context.Context, t *T) {
 	topic := uniqueName("conformance-size")
 	t.createTopic(ctx, topic, 1)
 	p := t.producer(ctx, producer.WithCompressMsgBodyOverHowmuch(math.MaxInt32))
-	h := history.New()
+	h := t.newHistory()
 	send := func(key string, size int) ([]byte, *primitive.SendResult, error) {
 		body := make([]byte, size)
 		rand.Read(body)
@@ -361,23 +386,12 @@ func messageSize(ctx context.Context, t *T) {
 	}
 	body, res, err := send("at-limit", addon)
 	if err != nil {
-		t.Errorf("a %d-byte body (the addon's limit) was rejected: %v", addon, err)
+		t.Errorf(sizeAccepted, "a %d-byte body (the addon's limit) was rejected: %v", addon, err)
 		if t.Target.Topology().Mode.DLedger {
 			t.dledgerEntryLimit(send)
 		}
 	} else {
-		cov := t.awaitCovered(ctx, master, topic, map[int]int64{0: res.QueueOffset})
-		t.Figure("dispatch_wait", float64(cov.waited.Milliseconds()), "ms")
-		got, err := t.readQueue(ctx, master.Addr, topic, 0)
-		switch {
-		case err != nil:
-			t.Errorf("read back the %d-byte message from %s: %v", addon, master.Pod, err)
-		case len(got) != 1 || got[0].QueueOffset != res.QueueOffset || !bytes.Equal(got[0].Body, body):
-			t.Errorf("read back %d messages from %s queue 0 after waiting %s for offset %d; expected the %d-byte body at offset %d intact",
-				len(got), master.Pod, cov.waited.Round(time.Millisecond), res.QueueOffset, addon, res.QueueOffset)
-		default:
-			t.Logf("%d-byte body accepted at offset %d and read back intact (sha256 %x) after %s", addon, res.QueueOffset, sha256.Sum256(body), cov.waited.Round(time.Millisecond))
-		}
+		t.atLimitIntact(ctx, master, topic, res.QueueOffset, body)
 	}
 	// Whether the rejected message took an offset is read from the next
 	// one: it must land right after the last message acknowledged before.
@@ -386,21 +400,51 @@ func messageSize(ctx context.Context, t *T) {
 		next = off + 1
 	}
 	if _, res, err := send("over-limit", addon+1); err == nil {
-		t.Errorf("a %d-byte body, one over the limit, was accepted at offset %d", addon+1, res.QueueOffset)
+		t.Errorf(sizeRejected, "a %d-byte body, one over the limit, was accepted at offset %d; whether a rejected message takes an offset is not observed", addon+1, res.QueueOffset)
+		return
 	} else if !strings.Contains(err.Error(), "CODE: 13") {
-		t.Errorf("the %d-byte body failed, but not with the broker's MESSAGE_ILLEGAL (code 13): %v", addon+1, err)
+		t.Errorf(sizeRejected, "the %d-byte body failed, but not with the broker's MESSAGE_ILLEGAL (code 13): %v", addon+1, err)
 	} else {
 		t.Logf("%d-byte body rejected by the broker: %v", addon+1, err)
 	}
-	_, res, err = send("after-over-limit", 16)
-	if err != nil {
-		t.Fatalf("a 16-byte message after the over-limit one was rejected: %v", err)
+	if _, _, err := send("after-over-limit", 16); err != nil {
+		t.Erroredf("not judged: a 16-byte message after the over-limit one was rejected: %v", err)
 	}
-	if res.QueueOffset != next {
-		t.Errorf("the message sent after the over-limit one took offset %d, not %d: the over-limit message was stored", res.QueueOffset, next)
-	} else {
-		t.Logf("the message sent after the over-limit one took offset %d, right after the last accepted one", res.QueueOffset)
+	t.nextOffset(t.judgedCopy(h), master.Shard, "after-over-limit", next)
+}
+
+// atLimitIntact reads the at-limit body back from the master once its
+// queue shows it.
+func (t *T) atLimitIntact(ctx context.Context, master Broker, topic string, offset int64, body []byte) {
+	cov := t.awaitCovered(ctx, master, topic, map[int]int64{0: offset})
+	t.Figure("dispatch_wait", float64(cov.waited.Milliseconds()), "ms")
+	got, err := t.readQueue(ctx, master.Addr, topic, 0)
+	switch {
+	case err != nil:
+		t.Errorf(sizeIntact, "read back the %d-byte message from %s: %v", len(body), master.Pod, err)
+	case len(got) != 1 || got[0].QueueOffset != offset || !bytes.Equal(got[0].Body, body):
+		t.Errorf(sizeIntact, "read back %d messages from %s queue 0 after waiting %s for offset %d; expected the %d-byte body at offset %d intact",
+			len(got), master.Pod, cov.waited.Round(time.Millisecond), offset, len(body), offset)
+	default:
+		t.Logf("%d-byte body accepted at offset %d and read back intact (sha256 %x) after %s", len(body), offset, sha256.Sum256(body), cov.waited.Round(time.Millisecond))
 	}
+}
+
+// nextOffset checks that the message key, sent after the rejected one,
+// was acknowledged at offset want: the rejected message took none.
+func (t *T) nextOffset(h *history.History, shard, key string, want int64) {
+	for _, op := range h.Acked() {
+		if op.ID != key {
+			continue
+		}
+		if op.Offset != want {
+			t.Errorf(sizeNoOffset, "the message sent after the over-limit one took offset %d, not %d: the over-limit message was stored", op.Offset, want)
+		} else {
+			t.Logf("the message sent after the over-limit one took offset %d, right after the last accepted one", op.Offset)
+		}
+		return
+	}
+	t.Erroredf("not judged: no acknowledgement of %s to %s in the history", key, shard)
 }
 
 // dledgerEntryBuffer is the buffer RocketMQ 4.9 encodes a DLedger entry in
@@ -418,6 +462,6 @@ func (t *T) dledgerEntryLimit(send func(key string, size int) ([]byte, *primitiv
 		t.Logf("in DLedger mode a %d-byte body was refused too: %v", under, err)
 		return
 	}
-	t.Errorf("in DLedger mode a %d-byte body is stored but one of the addon's maxMessageSize is not: RocketMQ 4.9 appends each message as one DLedger entry, "+
+	t.Errorf(sizeAccepted, "in DLedger mode a %d-byte body is stored but one of the addon's maxMessageSize is not: RocketMQ 4.9 appends each message as one DLedger entry, "+
 		"encoded in a buffer of %d bytes (openmessaging/dledger DLedgerMmapFileStore; apache/rocketmq#4521), so with ENABLE_DLEDGER the addon's maxMessageSize=5242880 cannot be met", under, dledgerEntryBuffer)
 }

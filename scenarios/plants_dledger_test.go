@@ -17,14 +17,34 @@ import (
 // The DLedger mode's plants: a Raft group of three on loopback, and what a
 // platform or a broker could do to it.
 
-// dledger is a DLedger-mode bench of one shard of three members.
+// dledger is a DLedger-mode bench of one shard of three members, for
+// kills.
 func dledger(opts ...local.Option) bench {
-	return bench{1, 3, opts, scenarios.Mode{DLedger: true}}
+	return bench{1, 3, opts, scenarios.Mode{DLedger: true}, 1, busy}
+}
+
+// dledgerLight is dledger for the plants that only read configs.
+func dledgerLight(opts ...local.Option) bench {
+	b := dledger(opts...)
+	b.kind = light
+	return b
+}
+
+// namesrvListsFollowerFirst answers every namesrv cluster table with the
+// first shard's first follower at brokerId 0.
+func namesrvListsFollowerFirst(c *local.Cluster) planted {
+	s := shardsOf(c)[0]
+	follower := s.Slaves()[0].Addr
+	return with(scenarios.PlantClusterInfo(func(_ string, ci *remoting.ClusterInfo) {
+		if bd, ok := ci.BrokerAddrTable[s.Name]; ok {
+			bd.BrokerAddrs[0] = follower
+		}
+	}))
 }
 
 // wrongLeader is a platform that names a follower as the shard's leader:
 // on Kubernetes, the leader's role label on the wrong pod.
-func wrongLeader(c *local.Cluster) (scenarios.Target, func()) {
+func wrongLeader(c *local.Cluster) planted {
 	return reshape(c, reshaped{shards: func(s []scenarios.Shard) []scenarios.Shard {
 		s[0].Leader = (s[0].Leader + 1) % len(s[0].Brokers)
 		return s
@@ -34,7 +54,7 @@ func wrongLeader(c *local.Cluster) (scenarios.Target, func()) {
 // leaderLabelOnFollower is a platform that labels roles and, after an
 // election, puts the master label on a follower rather than on the leader
 // (the class of apecloud/kubeblocks#10082).
-func leaderLabelOnFollower(c *local.Cluster) (scenarios.Target, func()) {
+func leaderLabelOnFollower(c *local.Cluster) planted {
 	return reshape(c, reshaped{labels: true, shards: func(s []scenarios.Shard) []scenarios.Shard {
 		for i := range s {
 			wrong := (s[i].Leader + 1) % len(s[i].Brokers)
@@ -48,15 +68,8 @@ func leaderLabelOnFollower(c *local.Cluster) (scenarios.Target, func()) {
 
 // followerConfig changes, in the config every case reads, what the first
 // follower of the first shard reports.
-func followerConfig(change func(cfg map[string]string)) func(*local.Cluster) (scenarios.Target, func()) {
-	return func(c *local.Cluster) (scenarios.Target, func()) {
-		follower := shardsOf(c)[0].Slaves()[0].Addr
-		return c, scenarios.PlantConfig(func(addr string, cfg map[string]string) {
-			if addr == follower {
-				change(cfg)
-			}
-		})
-	}
+func followerConfig(change func(cfg map[string]string)) edge {
+	return configOf(ordinalAt(1), change)
 }
 
 var (
@@ -69,7 +82,7 @@ var (
 // survivorsFrozen freezes every other member of the victim's shard with
 // the kill, so no majority is left to elect a leader; they thaw as the
 // victim is awaited back, after the election was given its time.
-func survivorsFrozen(c *local.Cluster) (scenarios.Target, func()) {
+func survivorsFrozen(c *local.Cluster) planted {
 	f := &faultyPlatform{Cluster: c, thawEarly: true, freeze: func(victim scenarios.Broker) []string {
 		var pods []string
 		for _, s := range shardsOf(c) {
@@ -81,7 +94,7 @@ func survivorsFrozen(c *local.Cluster) (scenarios.Target, func()) {
 		}
 		return pods
 	}}
-	return f, f.thaw
+	return planted{target: f, undo: f.thaw}
 }
 
 // leaderReadOnly is a platform whose kill of a leader also leaves the
@@ -93,8 +106,8 @@ type leaderReadOnly struct {
 	topicPrefix string
 }
 
-func readOnlyAfterKill(c *local.Cluster) (scenarios.Target, func()) {
-	return leaderReadOnly{Cluster: c, topicPrefix: "conformance-kill-master"}, func() {}
+func readOnlyAfterKill(c *local.Cluster) planted {
+	return planted{target: leaderReadOnly{Cluster: c, topicPrefix: "conformance-kill-master"}}
 }
 
 func (l leaderReadOnly) Kill(ctx context.Context, victim scenarios.Broker) error {
@@ -194,27 +207,23 @@ func anyFollower(c *local.Cluster, addr string) bool {
 	return false
 }
 
-// oneRound runs failover/leader-churn with one election, with edge
-// planted if it is not nil: the plants on it need one election to show
-// their clause failing.
-func oneRound(edge func(*local.Cluster) (scenarios.Target, func())) func(*local.Cluster) (scenarios.Target, func()) {
-	return func(c *local.Cluster) (scenarios.Target, func()) {
-		restore := scenarios.OneChurnRound()
-		var tgt scenarios.Target = c
-		undo := func() {}
-		if edge != nil {
-			tgt, undo = edge(c)
-		}
-		return tgt, func() { undo(); restore() }
+// oneRound runs failover/leader-churn with one election, with e planted
+// if it is not nil: the plants on it need one election to show their
+// clause failing.
+func oneRound(e edge) edge {
+	one := func(*local.Cluster) planted { return with(scenarios.OneChurnRound()) }
+	if e == nil {
+		return one
 	}
+	return plus(one, e)
 }
 
 // listenerOnDLedgerPort listens on the DLedger port of the first broker of
 // a default-mode bench: something serves there though DLedger is off.
-func listenerOnDLedgerPort(c *local.Cluster) (scenarios.Target, func()) {
+func listenerOnDLedgerPort(c *local.Cluster) planted {
 	l, err := net.Listen("tcp", shardsOf(c)[0].Master().DLedgerAddr)
 	if err != nil {
 		panic(err)
 	}
-	return c, func() { l.Close() }
+	return planted{undo: func() { l.Close() }}
 }

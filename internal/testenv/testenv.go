@@ -68,10 +68,13 @@ func StartCluster(t testing.TB, m manifests.Cluster, opts ...local.Option) *loca
 	return StartUnder(t, BusyLock, m, opts...)
 }
 
-// StartUnder is StartCluster under the lock named lock.
+// StartUnder is StartCluster under the lock named lock; "" takes none,
+// for a caller that holds the lock for a group of topologies.
 func StartUnder(t testing.TB, lock string, m manifests.Cluster, opts ...local.Option) *local.Cluster {
 	t.Helper()
-	LockNamed(t, lock)
+	if lock != "" {
+		LockNamed(t, lock)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	c, err := local.Start(ctx, m, append([]local.Option{local.WithWorkDir(t.TempDir())}, opts...)...)
