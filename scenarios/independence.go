@@ -102,17 +102,19 @@ func (t *T) wholeOnEach(ctx context.Context, namesrvs []string, shards []Shard, 
 	for _, ns := range namesrvs {
 		start := time.Now()
 		wctx, cancel := context.WithTimeout(ctx, registrationGrace)
+		var missing []Broker
 		err := wait.Until(wctx, 100*time.Millisecond, "namesrv "+ns+" to list every broker", func(ctx context.Context) (bool, string, error) {
 			ci, err := t.clusterInfo(ctx, rc, ns)
 			if err != nil {
 				return false, err.Error(), nil
 			}
+			missing = unlisted(ci, shards)
 			why := registrationGap(ci, shards)
 			return why == "", why, nil
 		})
 		cancel()
 		if err != nil {
-			t.late(clauseEveryNamesrv, history.Window{Start: start, End: time.Now()}, brokerProcesses(shards), "namesrv %s does not hold the whole registration on its own: %v", ns, err)
+			t.late(clauseEveryNamesrv, history.Window{Start: start, End: time.Now()}, pods(missing), "namesrv %s does not hold the whole registration on its own: %v", ns, err)
 		}
 		r, err := rc.TopicRoute(ctx, ns, topic)
 		if err != nil {
@@ -127,18 +129,28 @@ func (t *T) wholeOnEach(ctx context.Context, namesrvs []string, shards []Shard, 
 // address, or "".
 func registrationGap(ci *remoting.ClusterInfo, shards []Shard) string {
 	var missing []string
-	for _, s := range shards {
-		addrs := slices.Collect(maps.Values(ci.BrokerAddrTable[s.Name].BrokerAddrs))
-		for _, b := range s.Brokers {
-			if !slices.Contains(addrs, b.Addr) {
-				missing = append(missing, b.Pod+" ("+b.Addr+")")
-			}
-		}
+	for _, b := range unlisted(ci, shards) {
+		missing = append(missing, b.Pod+" ("+b.Addr+")")
 	}
 	if len(missing) == 0 {
 		return ""
 	}
 	return "it does not list " + strings.Join(missing, ", ")
+}
+
+// unlisted returns the brokers of shards ci does not list at their
+// address.
+func unlisted(ci *remoting.ClusterInfo, shards []Shard) []Broker {
+	var out []Broker
+	for _, s := range shards {
+		addrs := slices.Collect(maps.Values(ci.BrokerAddrTable[s.Name].BrokerAddrs))
+		for _, b := range s.Brokers {
+			if !slices.Contains(addrs, b.Addr) {
+				out = append(out, b)
+			}
+		}
+	}
+	return out
 }
 
 // routeKey writes a route in a canonical form, for comparing two reads.

@@ -75,8 +75,10 @@ func (t *T) runKillMaster(ctx context.Context) *masterKill {
 	k.backAt = time.Now()
 	f.h.FaultEnd("kill " + k.victim.Pod)
 	if k.backErr == nil {
-		k.back, k.identity, k.identityErr = t.returned(ctx, k.victim)
+		// Writes first: what the returned master is asked for anything
+		// else comes after the bound on its taking writes again.
 		f.awaitWrites(ctx, k.victimShard.Name, k.backAt, routeRefresh+boundSlack)
+		k.back, k.identity, k.identityErr = t.returned(ctx, k.victim)
 		k.labels = t.awaitLabels(ctx, k.victimShard.Name)
 		f.stop(ctx, t)
 	} else {

@@ -20,6 +20,7 @@ type namesrvKill struct {
 	killAt, backAt time.Time
 	reregAt        time.Time // every broker registered again, routes included
 	reregErr       error
+	late           []Broker // the brokers it did not list when the wait ended
 }
 
 // brokerPeriod is a broker's config, as it served it, from which its
@@ -48,7 +49,17 @@ func namesrvRestart(ctx context.Context, t *T) {
 	k.f.keptWriting(t, nrCached, h, history.Window{Start: k.killAt, End: k.backAt}, "")
 	rereg := history.Window{Start: k.backAt, End: k.reregAt}
 	took := k.reregAt.Sub(k.backAt)
-	procs := append(brokerProcesses(k.f.shards), t.namesrvProcesses()...)
+	// A registration still missing at the deadline is its broker's doing,
+	// unless the namesrv was starved; it was able to work if it listed any
+	// broker in time. One that came, but late, may be any broker's.
+	all := brokerProcesses(k.f.shards)
+	procs := pods(k.late)
+	if k.reregErr == nil || len(k.late) == 0 {
+		procs = all
+	}
+	if len(procs) == len(all) {
+		procs = append(procs, t.namesrvProcesses()...)
+	}
 	switch {
 	case k.reregErr != nil:
 		t.late(nrReregister, rereg, procs, "%v", k.reregErr)
@@ -96,6 +107,11 @@ func (t *T) runKillNamesrv(ctx context.Context) *namesrvKill {
 	defer cancel()
 	k.reregErr = t.awaitReregistered(wctx, k.ns, f)
 	k.reregAt = time.Now()
+	if k.reregErr != nil {
+		if ci, err := t.admin().ClusterInfo(ctx, k.ns); err == nil {
+			k.late = unlisted(ci, f.shards)
+		}
+	}
 	f.h.FaultEnd("kill namesrv 0")
 	f.stop(ctx, t)
 	return k

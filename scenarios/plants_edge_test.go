@@ -332,20 +332,77 @@ func failedSlaveNotAvailable(c *local.Cluster) planted {
 	}))
 }
 
-// noWritesAfterReturn removes from the judged history every write the
-// first shard acknowledged after its master came back (or was thawed):
-// the shard took none.
-func noWritesAfterReturn(c *local.Cluster) planted {
-	shard := shardsOf(c)[0].Name
-	return with(scenarios.PlantJudging(func(h *history.History) {
-		var back time.Time
-		for _, op := range h.Ops() {
-			if op.Kind == history.FaultEnd {
-				back = op.At
-			}
-		}
-		h.Remove(func(op history.Op) bool { return op.Kind == history.Ack && op.Shard == shard && op.At.After(back) })
-	}))
+// frozenAfterReturn is a platform whose killed master comes back and is
+// frozen at once, until past the bound on its taking writes again: it is
+// registered, but takes none. Frozen, it waits on no run queue, so the
+// clause fails however busy the machine is.
+func frozenAfterReturn(c *local.Cluster) planted {
+	f := &refreezer{Cluster: c}
+	return planted{target: killRefreezes{f}, undo: f.thawNow}
+}
+
+// refreezeAfterThaw is a freezer whose thaw does not hold: the master
+// runs again for a moment and is frozen again, until past the bound on
+// its shard taking writes again.
+func refreezeAfterThaw(c *local.Cluster) planted {
+	f := &refreezer{Cluster: c}
+	return planted{target: thawRefreezes{f}, undo: f.thawNow}
+}
+
+// refreezeFor is how long a refreezer keeps its broker frozen: past the
+// route refresh and its slack (35 s), and no longer, so that what the
+// case reads of the broker afterwards it can read.
+const refreezeFor = 37 * time.Second
+
+// refreezer freezes a broker for refreezeFor, then thaws it.
+type refreezer struct {
+	*local.Cluster
+	mu     sync.Mutex
+	frozen *scenarios.Broker
+	timer  *time.Timer
+}
+
+func (r *refreezer) freeze(b scenarios.Broker) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.Cluster.Freeze(b.Pod); err != nil {
+		return err
+	}
+	r.frozen = &b
+	r.timer = time.AfterFunc(refreezeFor, r.thawNow) // the plant's length, not a wait for a condition
+	return nil
+}
+
+func (r *refreezer) thawNow() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.timer != nil {
+		r.timer.Stop()
+	}
+	if r.frozen != nil {
+		r.Cluster.Thaw(r.frozen.Pod)
+		r.frozen = nil
+	}
+}
+
+// killRefreezes freezes a killed broker as soon as it is back.
+type killRefreezes struct{ *refreezer }
+
+func (k killRefreezes) AwaitBack(ctx context.Context, b scenarios.Broker) error {
+	if err := k.Cluster.AwaitBack(ctx, b); err != nil {
+		return err
+	}
+	return k.freeze(b)
+}
+
+// thawRefreezes freezes a thawed broker again at once.
+type thawRefreezes struct{ *refreezer }
+
+func (t thawRefreezes) ThawBroker(ctx context.Context, b scenarios.Broker) error {
+	if err := t.Cluster.ThawBroker(ctx, b); err != nil {
+		return err
+	}
+	return t.freeze(b)
 }
 
 // nextAckShifted acknowledges the message sent after the over-limit one

@@ -305,6 +305,15 @@ func (t *T) namesrvProcesses() []string {
 	return out
 }
 
+// pods names bs.
+func pods(bs []Broker) []string {
+	var out []string
+	for _, b := range bs {
+		out = append(out, b.Pod)
+	}
+	return out
+}
+
 // brokerProcesses names every broker of shards.
 func brokerProcesses(shards []Shard) []string {
 	var out []string

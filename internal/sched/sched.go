@@ -76,3 +76,33 @@ func ReadPressure() (Pressure, error) {
 	}
 	return p, nil
 }
+
+// Load is how busy the machine is now: the one-minute load average and
+// the share of the last 60 s during which some task waited for a CPU
+// (/proc/pressure/cpu "some" avg60, in percent). Time figures are
+// reported with it, since a busy machine stretches them.
+type Load struct {
+	Avg1        float64
+	CPUPressure float64
+}
+
+// ReadLoad reads /proc/loadavg and /proc/pressure/cpu.
+func ReadLoad() (Load, error) {
+	fs, err := procfs.NewDefaultFS()
+	if err != nil {
+		return Load{}, err
+	}
+	avg, err := fs.LoadAvg()
+	if err != nil {
+		return Load{}, err
+	}
+	psi, err := fs.PSIStatsForResource("cpu")
+	if err != nil || psi.Some == nil {
+		return Load{Avg1: avg.Load1, CPUPressure: -1}, nil
+	}
+	return Load{Avg1: avg.Load1, CPUPressure: psi.Some.Avg60}, nil
+}
+
+func (l Load) String() string {
+	return fmt.Sprintf("load average %.2f, CPU pressure some avg60 %.1f%%", l.Avg1, l.CPUPressure)
+}

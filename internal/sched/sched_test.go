@@ -97,3 +97,13 @@ func spin(d time.Duration) {
 	for end := time.Now().Add(d); time.Now().Before(end); {
 	}
 }
+
+func TestLoad(t *testing.T) {
+	l, err := ReadLoad()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Avg1 < 0 || l.String() == "" {
+		t.Errorf("load %+v", l)
+	}
+}

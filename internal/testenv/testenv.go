@@ -98,6 +98,23 @@ func StartUnder(t testing.TB, lock string, m manifests.Cluster, opts ...local.Op
 	return c
 }
 
+// PlantedEnv switches the planted tier on: the tests that show each
+// clause failing under its planted fault, on real topologies, which README
+// gives as a command of its own.
+const PlantedEnv = "RMQKB_PLANTED"
+
+// PlantedTier skips t unless the planted tier is on, saying how to run it,
+// and with -short.
+func PlantedTier(t testing.TB) {
+	t.Helper()
+	if os.Getenv(PlantedEnv) == "" {
+		t.Skipf("the planted tier: set %s=1 to run it", PlantedEnv)
+	}
+	if testing.Short() {
+		t.Skip("-short: starts real RocketMQ topologies")
+	}
+}
+
 // BenchLogsEnv names a folder that receives, when a test that started a
 // topology fails, every process's logs and thread dumps, in a subfolder
 // named for the test: the bench's own folder is removed with the test.
