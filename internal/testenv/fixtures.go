@@ -144,6 +144,7 @@ func MainWithAPIServer(m *testing.M) int {
 	}
 	return code
 }
+
 // ObjectCases are the layout and accounts cases, the ones fixtures judge,
 // but for accounts/no-leak, which judges a run's written reports
 // (reports.Complete) rather than objects, and accounts/acl-enforced, which
