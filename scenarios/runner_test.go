@@ -165,3 +165,18 @@ func TestContract(t *testing.T) {
 		t.Errorf("contract:\n got %v\nwant %v", got, want)
 	}
 }
+
+// TestErroredAfterInterruptionIsTheInterruption: a setup step that fails
+// because the run was interrupted errors the case as interrupted, saying
+// what it was doing, not as the step's own error.
+func TestErroredAfterInterruptionIsTheInterruption(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	r := NewSession(stubTarget{}).Run(ctx, Case{Suite: "test", Name: "case", Promise: "p", Run: func(ctx context.Context, t *T) {
+		cancel()
+		<-ctx.Done()
+		t.Erroredf("not judged: create a topic: %v", ctx.Err())
+	}})
+	if r.Status != Errored || !strings.HasPrefix(r.Observed, "interrupted") || !strings.Contains(r.Observed, "create a topic") {
+		t.Errorf("got %s %q, want errored as interrupted, saying what it was doing", r.Status, r.Observed)
+	}
+}

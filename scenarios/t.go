@@ -139,12 +139,18 @@ func (t *T) Erroredf(format string, args ...any) {
 }
 
 // markErrored is Erroredf without ending the case, for a deferred step
-// (restoring the Cluster) that runs while the case ends anyway.
+// (restoring the Cluster) that runs while the case ends anyway. Once the
+// case's context has ended, what it records is what the case was doing
+// when it was cut short: the interruption is the reason.
 func (t *T) markErrored(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.errored == "" {
-		t.errored = fmt.Sprintf(format, args...)
+	switch {
+	case t.ctx != nil && t.ctx.Err() != nil:
+		t.aborted = append(t.aborted, msg)
+	case t.errored == "":
+		t.errored = msg
 	}
 }
 

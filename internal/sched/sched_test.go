@@ -3,7 +3,6 @@ package sched
 import (
 	"os"
 	"os/exec"
-	"runtime"
 	"syscall"
 	"testing"
 	"time"
@@ -38,21 +37,25 @@ func TestStoppedProcessNeitherRunsNorWaits(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
+	// A process is shown stopped (T) a moment before it has finished
+	// stopping: it may still wait to run the last of its signal handling.
+	// Once two readings a while apart agree, it has stopped for good.
 	var first Reading
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	deadline := time.Now().Add(10 * time.Second)
+	for prev := (Reading{}); ; {
 		r, err := Process(cmd.Process.Pid)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r.Stopped {
+		if r.Stopped && r == prev {
 			first = r
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("the process was never seen stopped")
+			t.Fatalf("the process was never seen stopped for good: last %+v", r)
 		}
-		runtime.Gosched()
+		prev = r
+		spin(20 * time.Millisecond)
 	}
 	spin(100 * time.Millisecond) // the machine works; the stopped process cannot
 	r, err := Process(cmd.Process.Pid)
