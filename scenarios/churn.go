@@ -47,7 +47,7 @@ type churn struct {
 	shard     string
 	elections []*election
 	first     time.Time // the first kill
-	end       time.Time // the churn's end
+	end       time.Time // the churn's end: the load's
 	acked     int       // by the writer that follows the leader
 	members   []memberRead
 }
@@ -95,8 +95,11 @@ func (t *T) runChurn(ctx context.Context) *churn {
 		}
 	}
 	w.stop()
-	c.end, c.acked = time.Now(), w.acked()
+	c.acked = w.acked()
+	// The churn lasts until the load stops: until its next route refresh,
+	// the load's client sends to a leader that is one no more.
 	f.stop(ctx, t)
+	c.end = time.Now()
 	c.members = t.readMembers(ctx, f.topic, faultQueues, f.reads)
 	return c
 }

@@ -31,8 +31,16 @@ type election struct {
 	identity map[string]string // the victim's config after its return
 	returned Broker            // the victim as it came back
 	identErr error
-	firstAck time.Duration // from the kill until the shard's first acknowledged write; 0 if none
 	labels   labelCheck
+}
+
+// electedAt is when the new leader was registered, or, when none was, the
+// end of the election's limit.
+func (e *election) electedAt() time.Time {
+	if e.leader.Pod == "" {
+		return e.killAt.Add(electionLimit)
+	}
+	return e.killAt.Add(e.elected)
 }
 
 // killLeader kills the leader of shard name under f's load, waits for a
@@ -56,6 +64,9 @@ func (t *T) killLeader(ctx context.Context, f *faultRun, name string) *election 
 	}
 	e.leader, e.err = t.awaitLeader(ctx, name, e.victim)
 	e.elected = time.Since(e.killAt)
+	if e.err == nil && e.elected > electionLimit {
+		e.err = fmt.Errorf("%s was registered as leader only %s after the kill", e.leader.Pod, e.elected.Round(time.Millisecond))
+	}
 	e.backErr = t.Target.AwaitBack(ctx, e.victim)
 	e.backAt = time.Now()
 	f.h.FaultEnd("kill leader " + e.victim.Pod)
@@ -104,25 +115,34 @@ var clauseLabelsSettle = Clause{"labels-settle", "where a platform labels roles,
 
 // labelCheck is what a fault run saw of a shard's role labels after the
 // fault: why the target has none, or how they disagreed with the brokers
-// until labelSettle ran out ("" when they agreed).
+// until labelSettle ran out ("" when they agreed); and, for a judgement
+// through the tests' label plant, the shard as last read and the brokers
+// the namesrvs listed at brokerId 0.
 type labelCheck struct {
-	lacks string
-	wrong string
+	lacks      string
+	wrong      string
+	shard      Shard
+	registered []string // addresses
 }
 
 // awaitLabels waits, where the target labels roles, for shard name's
 // labels to agree with the brokers, and records what it saw.
 func (t *T) awaitLabels(ctx context.Context, name string) labelCheck {
-	if why := t.Target.Lacks(RoleLabels); why != "" {
-		return labelCheck{lacks: why}
+	lc := labelCheck{lacks: t.Target.Lacks(RoleLabels)}
+	if lc.lacks == "" {
+		lc.wrong = t.awaitLeaderLabel(ctx, name)
 	}
-	return labelCheck{wrong: t.awaitLeaderLabel(ctx, name)}
+	lc.shard, lc.registered, _ = t.leaderRegistration(ctx, name)
+	return lc
 }
 
 // judgeLabels judges, under clause c, what a fault run saw of shard
 // name's labels after the fault named after. Without platform labels (the
 // local target) there is nothing to compare, and the evidence says so.
 func (t *T) judgeLabels(c Clause, lc labelCheck, name, after string) {
+	if t.plants.labels != nil {
+		lc.lacks, lc.wrong = "", labelMismatch(t.plants.labels(lc.shard), lc.registered)
+	}
 	switch {
 	case lc.lacks != "":
 		t.Logf("role labels not checked after %s: %s", after, lc.lacks)
@@ -143,40 +163,61 @@ func (t *T) labelsSettled(ctx context.Context, c Clause, name, after string) {
 // the broker the namesrvs list at brokerId 0, or "", or why it could not
 // read one of them.
 func (t *T) leaderLabelMismatch(ctx context.Context, name string) (string, error) {
-	shards, err := t.Target.Shards(ctx)
+	s, registered, err := t.leaderRegistration(ctx, name)
 	if err != nil {
 		return "", err
 	}
-	var masters []string
-	addrOf := map[string]string{}
-	for _, s := range shards {
-		if s.Name != name {
-			continue
-		}
-		for _, b := range s.Brokers {
-			addrOf[b.Addr] = b.Pod
-			if b.RoleLabel == "master" {
-				masters = append(masters, b.Pod)
-			}
+	return labelMismatch(s, registered), nil
+}
+
+// leaderRegistration reads shard name from the target and the address
+// every namesrv lists at its brokerId 0.
+func (t *T) leaderRegistration(ctx context.Context, name string) (Shard, []string, error) {
+	shards, err := t.Target.Shards(ctx)
+	if err != nil {
+		return Shard{}, nil, err
+	}
+	s := Shard{Name: name, Leader: -1}
+	for _, sh := range shards {
+		if sh.Name == name {
+			s = sh
 		}
 	}
 	var registered []string
 	for _, ns := range t.namesrvs(ctx) {
 		ci, err := t.admin().ClusterInfo(ctx, ns)
 		if err != nil {
-			return "", err
+			return s, nil, err
 		}
-		if p := addrOf[ci.BrokerAddrTable[name].BrokerAddrs[0]]; !slices.Contains(registered, p) {
-			registered = append(registered, p)
+		if a := ci.BrokerAddrTable[name].BrokerAddrs[0]; !slices.Contains(registered, a) {
+			registered = append(registered, a)
 		}
+	}
+	return s, registered, nil
+}
+
+// labelMismatch says how s's master labels disagree with the brokers at
+// the registered addresses, or "".
+func labelMismatch(s Shard, registered []string) string {
+	var masters []string
+	podAt := map[string]string{}
+	for _, b := range s.Brokers {
+		podAt[b.Addr] = b.Pod
+		if b.RoleLabel == "master" {
+			masters = append(masters, b.Pod)
+		}
+	}
+	var pods []string
+	for _, a := range registered {
+		pods = append(pods, podAt[a])
 	}
 	switch {
 	case len(masters) != 1:
-		return fmt.Sprintf("%d members of %s are labelled master (%s), expected exactly one", len(masters), name, strings.Join(masters, ", ")), nil
-	case len(registered) != 1 || registered[0] != masters[0]:
-		return fmt.Sprintf("%s is labelled master, but the namesrvs list %q at brokerId 0 of %s", masters[0], registered, name), nil
+		return fmt.Sprintf("%d members of %s are labelled master (%s), expected exactly one", len(masters), s.Name, strings.Join(masters, ", "))
+	case len(pods) != 1 || pods[0] != masters[0]:
+		return fmt.Sprintf("%s is labelled master, but the namesrvs list %q at brokerId 0 of %s", masters[0], pods, s.Name)
 	}
-	return "", nil
+	return ""
 }
 
 // shardNamed re-reads the shards and returns the one called name.
@@ -191,10 +232,12 @@ func (t *T) shardNamed(ctx context.Context, name string) Shard {
 }
 
 // awaitLeader waits until every namesrv lists a broker of shard name other
-// than old at brokerId 0, and returns it.
+// than old at brokerId 0, and returns it. It waits past electionLimit, for
+// one route refresh more, so that a late election is measured and the
+// shard's writes are judged from it, not only cut off.
 func (t *T) awaitLeader(ctx context.Context, name string, old Broker) (Broker, error) {
 	rc := t.admin()
-	wctx, cancel := context.WithTimeout(ctx, electionLimit)
+	wctx, cancel := context.WithTimeout(ctx, electionLimit+routeRefresh)
 	defer cancel()
 	var leader Broker
 	err := wait.Until(wctx, 50*time.Millisecond, "shard "+name+" to elect a leader other than "+old.Pod, func(ctx context.Context) (bool, string, error) {
@@ -228,15 +271,6 @@ func (t *T) awaitLeader(ctx context.Context, name string, old Broker) (Broker, e
 		return false, "no survivor leads yet", nil
 	})
 	return leader, err
-}
-
-// firstWrite waits up to limit for the first write acknowledged on shard
-// after from, and returns how long after from it came, or 0.
-func (f *faultRun) firstWrite(ctx context.Context, shard string, from time.Time, limit time.Duration) time.Duration {
-	if at := f.awaitWrites(ctx, shard, from, limit); !at.IsZero() {
-		return at.Sub(from)
-	}
-	return 0
 }
 
 // electionClauses are the clauses a leader kill is judged under: the
@@ -300,18 +334,19 @@ func dledgerKillMaster(t *T, k *masterKill) {
 	if e.err == nil {
 		t.Figure("leader_elected_after", float64(e.elected.Milliseconds()), "ms")
 	}
-	if e.firstAck == 0 {
-		limit := electionLimit + routeRefresh + boundSlack
-		t.late(kmDLedgerResume, history.Window{Start: e.killAt, End: e.killAt.Add(limit)}, survivors(t.shardOf(k.victimShard.Name), e.victim),
-			"shard %s took no write within %s of the kill (the election, plus one route refresh, plus %s)", k.victimShard.Name, limit, boundSlack)
-	} else {
-		t.Figure("first_write_after_kill", float64(e.firstAck.Milliseconds()), "ms")
-		t.Logf("the load's first write to %s after the kill was acknowledged %s after it: rocketmq-client-go learns of the new leader at its next route refresh (every 30 s), so this figure is the election plus up to one refresh",
-			k.victimShard.Name, e.firstAck.Round(time.Millisecond))
-	}
-	end := e.killAt.Add(e.firstAck)
-	if e.firstAck == 0 {
+	// Writes are judged from the election, when there was one: a late
+	// election is the election clause's to fail.
+	from := e.electedAt()
+	first := firstAckAfter(h, k.victimShard.Name, e.killAt, from.Sub(e.killAt)+routeRefresh+boundSlack)
+	end := first
+	if first.IsZero() {
 		end = time.Now()
+		t.late(kmDLedgerResume, history.Window{Start: from, End: from.Add(routeRefresh + boundSlack)}, []string{e.leader.Pod},
+			"shard %s took no write within %s of its leader's election (one route refresh plus %s)", k.victimShard.Name, routeRefresh+boundSlack, boundSlack)
+	} else {
+		t.Figure("first_write_after_kill", float64(first.Sub(e.killAt).Milliseconds()), "ms")
+		t.Logf("the load's first write to %s after the kill was acknowledged %s after it: rocketmq-client-go learns of the new leader at its next route refresh (every 30 s), so this figure is the election plus up to one refresh",
+			k.victimShard.Name, first.Sub(e.killAt).Round(time.Millisecond))
 	}
 	k.f.failedOutside(t, kmOutside, h, map[string]history.Window{k.victimShard.Name: {Start: e.killAt, End: end}},
 		fmt.Sprintf("the fault window (shard %s, from the kill until it took writes again)", k.victimShard.Name))

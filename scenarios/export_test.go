@@ -14,6 +14,10 @@ import (
 // plant that freezes a broker must keep it frozen longer.
 const SendTimeout = sendTimeout
 
+// ElectionLimit bounds a DLedger election: a plant that keeps a shard
+// from electing must keep it so longer.
+const ElectionLimit = electionLimit
+
 // Plants are faults planted at the suite's edge, for the planted-fault
 // table (plants_test.go). They reach a case only through a Session the
 // tests build (WithPlants) or one run of it (RunWith).
@@ -28,12 +32,12 @@ func WithPlants(p Plants) SessionOption { return func(s *Session) { s.plants = p
 func (s *Session) RunWith(ctx context.Context, c Case, p Plants) Result { return s.run(ctx, c, p) }
 
 // JudgeOnly reports whether p acts only when a recorded run is judged, so
-// a row can re-judge a run another row recorded. A config plant counts:
-// fault runs record the configs they read as served, and apply it when
-// judged; a case that is no fault run reads configs through it as it
-// runs, in whichever session.
+// a row can judge again a run another row recorded: its judge, read,
+// config, delivery, attribution and label plants act on a copy of what a
+// run recorded. (A case that records nothing to share reads through them
+// as it runs, in whichever session.)
 func (p Plants) JudgeOnly() bool {
-	return p.deliver == nil && p.attribute == nil && p.cluster == nil && p.sample == nil && p.rename == nil && p.topics == nil && !p.signUnsigned && p.churnRounds == 0 && p.exporterCollect == 0
+	return p.cluster == nil && p.sample == nil && p.rename == nil && p.topics == nil && !p.signUnsigned && p.churnRounds == 0 && p.exporterCollect == 0
 }
 
 // Plus returns p with q's plants added; q's win where both set one.
@@ -60,6 +64,9 @@ func (p Plants) Plus(q Plants) Plants {
 		p.topics = q.topics
 	}
 	p.signUnsigned = p.signUnsigned || q.signUnsigned
+	if q.labels != nil {
+		p.labels = q.labels
+	}
 	if q.rename != nil {
 		p.rename = q.rename
 	}
@@ -115,6 +122,10 @@ func PlantTopics(f func(addr string, cfgs map[string]remoting.TopicConfig)) Plan
 // SignUnsigned makes accounts/acl-enforced sign the request it means to
 // send unsigned.
 func SignUnsigned() Plants { return plants{signUnsigned: true} }
+
+// PlantLabels judges a fault run's role labels as f sets them on the shard
+// it recorded: a platform that labels roles, and labels them so.
+func PlantLabels(f func(s Shard) Shard) Plants { return plants{labels: f} }
 
 // PlantRename makes the case use f(name) for every fresh name it makes.
 func PlantRename(f func(name string) string) Plants { return plants{rename: f} }

@@ -213,6 +213,21 @@ func (t *T) returned(ctx context.Context, victim Broker) (Broker, map[string]str
 	return b, cfg, err
 }
 
+// judgeResume judges, under clause c, that shard took a write again
+// within one route refresh (plus slack) of from, when victim was back (or
+// thawed), and returns the fault window: from faultAt until that write,
+// or until now when none came. named says what from was, for the figure.
+func (t *T) judgeResume(c Clause, h *history.History, shard string, victim Broker, faultAt, from time.Time, named string) history.Window {
+	resumed := firstAckAfter(h, shard, from, routeRefresh+boundSlack)
+	if resumed.IsZero() {
+		t.late(c, history.Window{Start: from, End: from.Add(routeRefresh + boundSlack)}, []string{victim.Pod},
+			"shard %s took no write within %s of its master's %s (one route refresh plus %s)", shard, routeRefresh+boundSlack, named, boundSlack)
+		return history.Window{Start: faultAt, End: time.Now()}
+	}
+	t.Figure("writes_resumed_after_"+named, float64(resumed.Sub(from).Milliseconds()), "ms")
+	return history.Window{Start: faultAt, End: resumed}
+}
+
 // firstAckAfter is the first write h acknowledged on shard within limit
 // after from, or the zero time.
 func firstAckAfter(h *history.History, shard string, from time.Time, limit time.Duration) time.Time {

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/apache/rocketmq-client-go/v2/consumer"
@@ -72,9 +71,9 @@ func namesrvIndependence(ctx context.Context, t *T) {
 	since := time.Now()
 	group := uniqueName("conformance-nsi")
 	t.sendEverywhere(ctx, h, topic, shards, since)
-	var mu sync.Mutex
+	var got consumed
 	c := t.pushConsumer(ctx, group)
-	if err := c.Subscribe(topic, consumer.MessageSelector{}, t.recorder(h, group, "nsi", &mu, func(delivery) {})); err != nil {
+	if err := c.Subscribe(topic, consumer.MessageSelector{}, got.recorder(h, group, "nsi")); err != nil {
 		t.Erroredf("subscribe: %v", err)
 	}
 	if err := c.Start(); err != nil {
@@ -86,7 +85,8 @@ func namesrvIndependence(ctx context.Context, t *T) {
 		r := h.Check(group)
 		return len(r.Lost) == 0, r.Progress(), nil
 	})
-	j := &consumerJudge{t: t, h: t.judgedCopy(h), topic: topic, queues: independenceQueues, shards: shards, since: since,
+	jh, _ := t.replay(h, &got)
+	j := &consumerJudge{t: t, h: jh, topic: topic, queues: independenceQueues, shards: shards, since: since,
 		lost: clauseDownConsume, undelivered: clauseDownConsume, twice: clauseDownConsume}
 	if rep := j.judge(ctx, group); !rep.OK() {
 		t.Errorf(clauseDownConsume, "with namesrv %s down, a consumer given every namesrv address did not receive every acknowledged message", namesrvs[victim])

@@ -93,7 +93,8 @@ func (t *T) runKillMaster(ctx context.Context) *masterKill {
 // follower compared with it.
 func (t *T) runKillLeader(ctx context.Context, k *masterKill) *masterKill {
 	e := t.killLeader(ctx, k.f, k.victimShard.Name)
-	e.firstAck = k.f.firstWrite(ctx, k.victimShard.Name, e.killAt, electionLimit+routeRefresh+boundSlack)
+	from := e.electedAt()
+	k.f.awaitWrites(ctx, k.victimShard.Name, e.killAt, from.Sub(e.killAt)+routeRefresh+boundSlack)
 	k.election, k.killAt, k.backAt, k.backErr = e, e.killAt, e.backAt, e.backErr
 	k.f.stop(ctx, t)
 	k.members = t.readMembers(ctx, k.f.topic, faultQueues, k.f.reads)
@@ -164,15 +165,7 @@ func killMaster(ctx context.Context, t *T) {
 		t.Erroredf("not judged: read the config of %s after its return: %v", k.back.Pod, k.identityErr)
 	}
 	t.checkIdentity(kmIdentity, k.identity, k.back, "ASYNC_MASTER", 0)
-	resumed := firstAckAfter(h, k.victimShard.Name, k.backAt, routeRefresh+boundSlack)
-	window := history.Window{Start: k.killAt, End: resumed}
-	if resumed.IsZero() {
-		window.End = time.Now()
-		t.late(kmResume, history.Window{Start: k.backAt, End: k.backAt.Add(routeRefresh + boundSlack)}, []string{k.back.Pod},
-			"shard %s took no write within %s of its master's return (one route refresh plus %s)", k.victimShard.Name, routeRefresh+boundSlack, boundSlack)
-	} else {
-		t.Figure("writes_resumed_after_return", float64(resumed.Sub(k.backAt).Milliseconds()), "ms")
-	}
+	window := t.judgeResume(kmResume, h, k.victimShard.Name, k.back, k.killAt, k.backAt, "return")
 	for _, o := range h.Unavailable(k.victimShard.Name) {
 		if o.End.Before(k.killAt) {
 			continue

@@ -40,6 +40,9 @@ type plants struct {
 	// signUnsigned makes the case's unsigned client sign with the
 	// shard's account.
 	signUnsigned bool
+	// labels relabels a shard's brokers, as a platform that labels roles
+	// would, when a fault run's labels are judged.
+	labels func(s Shard) Shard
 	// churnRounds, when not 0, is how many leaders leader-churn kills.
 	churnRounds int
 	// exporterCollect, when not 0, bounds the wait for the exporter's

@@ -2,10 +2,11 @@ package scenarios_test
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"os"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rmqkb/conformance/internal/local"
@@ -51,25 +52,28 @@ func wrongLeader(c *local.Cluster) planted {
 	}})
 }
 
-// leaderLabelOnFollower is a platform that labels roles and, after an
-// election, puts the master label on a follower rather than on the leader
-// (the class of apecloud/kubeblocks#10082).
-func leaderLabelOnFollower(c *local.Cluster) planted {
-	return reshape(c, reshaped{labels: true, shards: func(s []scenarios.Shard) []scenarios.Shard {
-		for i := range s {
-			wrong := (s[i].Leader + 1) % len(s[i].Brokers)
-			for j := range s[i].Brokers {
-				s[i].Brokers[j].RoleLabel = map[bool]string{true: "master", false: "slave"}[j == wrong]
-			}
+// labelOnFollower is a platform that labels roles and, after the fault,
+// puts the master label on a member that does not lead (the class of
+// apecloud/kubeblocks#10082): it is judged on the shard the fault run
+// recorded, relabelled.
+func labelOnFollower(*local.Cluster) planted {
+	return with(scenarios.PlantLabels(func(s scenarios.Shard) scenarios.Shard {
+		s.Brokers = slices.Clone(s.Brokers)
+		wrong := (max(s.Leader, 0) + 1) % len(s.Brokers)
+		for j := range s.Brokers {
+			s.Brokers[j].RoleLabel = map[bool]string{true: "master", false: "slave"}[j == wrong]
 		}
 		return s
-	}})
+	}))
 }
 
 // followerConfig changes, in the config every case reads, what the first
 // follower of the first shard reports.
 func followerConfig(change func(cfg map[string]string)) edge {
-	return configOf(ordinalAt(1), change)
+	return func(c *local.Cluster) planted {
+		follower := shardsOf(c)[0].Slaves()[0].Addr
+		return configOf(func(_ *local.Cluster, addr string) bool { return addr == follower }, change)(c)
+	}
 }
 
 var (
@@ -80,49 +84,125 @@ var (
 )
 
 // survivorsFrozen freezes every other member of the victim's shard with
-// the kill, so no majority is left to elect a leader; they thaw as the
-// victim is awaited back, after the election was given its time.
+// the kill, so no majority is left to elect a leader within the
+// election's limit, and keeps the victim down meanwhile: the survivors
+// thaw past the limit and elect one of them, and only then is the victim
+// let back, as a follower.
 func survivorsFrozen(c *local.Cluster) planted {
-	f := &faultyPlatform{Cluster: c, thawEarly: true, freeze: func(victim scenarios.Broker) []string {
-		var pods []string
-		for _, s := range shardsOf(c) {
-			for _, b := range s.Brokers {
-				if b.Shard == victim.Shard && b.Pod != victim.Pod {
-					pods = append(pods, b.Pod)
-				}
-			}
-		}
-		return pods
-	}}
-	return planted{target: f, undo: f.thaw}
+	f := &frozenSurvivors{Cluster: c}
+	return planted{target: f, undo: f.end}
 }
 
-// leaderReadOnly is a platform whose kill of a leader also leaves the
-// case's topic read-only (perm 4) on the member elected next: it leads,
-// but the route it registers takes no writes. (A 4.9 follower refuses
-// topic changes, so the change waits for the election.)
-type leaderReadOnly struct {
+// frozenSurvivors is the platform of survivorsFrozen.
+type frozenSurvivors struct {
 	*local.Cluster
-	topicPrefix string
+	mu     sync.Mutex
+	frozen []string
+	victim string
+	timer  *time.Timer
 }
 
-func readOnlyAfterKill(c *local.Cluster) planted {
-	return planted{target: leaderReadOnly{Cluster: c, topicPrefix: "conformance-kill-master"}}
-}
-
-func (l leaderReadOnly) Kill(ctx context.Context, victim scenarios.Broker) error {
-	if err := l.Cluster.Kill(ctx, victim); err != nil {
+func (f *frozenSurvivors) Kill(ctx context.Context, victim scenarios.Broker) error {
+	if err := f.Cluster.Hold(victim.Pod); err != nil {
 		return err
 	}
-	var leader string
+	if err := f.Cluster.Kill(ctx, victim); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.victim = victim.Pod
+	for _, s := range shardsOf(f.Cluster) {
+		for _, b := range s.Brokers {
+			if b.Shard == victim.Shard && b.Pod != victim.Pod {
+				if err := f.Cluster.Freeze(b.Pod); err != nil {
+					return err
+				}
+				f.frozen = append(f.frozen, b.Pod)
+			}
+		}
+	}
+	// The plant's length, not a wait for a condition: past the limit.
+	f.timer = time.AfterFunc(scenarios.ElectionLimit+2*time.Second, func() { f.thawThenRelease(victim) })
+	return nil
+}
+
+// thawThenRelease thaws the survivors, waits until they elect one of them,
+// and lets the victim come back.
+func (f *frozenSurvivors) thawThenRelease(victim scenarios.Broker) {
+	f.thaw()
+	ctx, cancel := context.WithTimeout(context.Background(), scenarios.ElectionLimit)
+	defer cancel()
+	wait.Until(ctx, 100*time.Millisecond, "plant: the survivors to elect a leader", func(ctx context.Context) (bool, string, error) {
+		s, err := f.Cluster.Shards(ctx)
+		for _, sh := range s {
+			if err == nil && sh.Name == victim.Shard && sh.Leader >= 0 && sh.Master().Pod != victim.Pod {
+				return true, "", nil
+			}
+		}
+		return false, "", nil
+	})
+	f.release()
+}
+
+func (f *frozenSurvivors) thaw() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, pod := range f.frozen {
+		f.Cluster.Thaw(pod)
+	}
+	f.frozen = nil
+}
+
+func (f *frozenSurvivors) release() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.victim != "" {
+		f.Cluster.Release(f.victim)
+		f.victim = ""
+	}
+}
+
+// end undoes whatever of the plant is still in place.
+func (f *frozenSurvivors) end() {
+	f.mu.Lock()
+	t := f.timer
+	f.mu.Unlock()
+	if t != nil && t.Stop() {
+		f.thaw()
+		f.release()
+	}
+}
+
+// survivorsFrozenOnceElected is a platform whose kill of a leader freezes
+// the shard's survivors as soon as one of them is elected, for longer
+// than a route refresh: the shard has a leader, registered in every
+// namesrv, that takes no writes. Frozen, the leader waits on no run
+// queue, so the clause fails however busy the machine is.
+func survivorsFrozenOnceElected(c *local.Cluster) planted {
+	f := &electedFrozen{refreezer: &refreezer{Cluster: c}}
+	return planted{target: f, undo: f.thawAll}
+}
+
+// electedFrozen is the platform of survivorsFrozenOnceElected.
+type electedFrozen struct {
+	*refreezer
+	others []string // the survivors frozen beside the leader
+}
+
+func (e *electedFrozen) Kill(ctx context.Context, victim scenarios.Broker) error {
+	if err := e.Cluster.Kill(ctx, victim); err != nil {
+		return err
+	}
+	var leader scenarios.Broker
 	err := wait.Until(ctx, 50*time.Millisecond, "plant: a leader other than "+victim.Pod, func(ctx context.Context) (bool, string, error) {
-		s, err := l.Cluster.Shards(ctx)
+		s, err := e.Cluster.Shards(ctx)
 		if err != nil {
 			return false, err.Error(), nil
 		}
 		for _, sh := range s {
 			if sh.Name == victim.Shard && sh.Leader >= 0 && sh.Master().Pod != victim.Pod {
-				leader = sh.Master().Addr
+				leader = sh.Master()
 				return true, "", nil
 			}
 		}
@@ -131,32 +211,29 @@ func (l leaderReadOnly) Kill(ctx context.Context, victim scenarios.Broker) error
 	if err != nil {
 		return err
 	}
-	rc := remoting.New()
-	defer rc.Close()
-	return readOnlyTopics(ctx, rc, leader, l.topicPrefix)
-}
-
-// readOnlyTopics turns every topic of the broker at addr whose name starts
-// with prefix read-only.
-func readOnlyTopics(ctx context.Context, rc *remoting.Client, addr, prefix string) error {
-	topics, err := rc.TopicConfigs(ctx, addr)
-	if err != nil {
-		return err
-	}
-	n := 0
-	for name, tc := range topics {
-		if strings.HasPrefix(name, prefix) {
-			tc.Perm = 4 // PermName.PERM_READ
-			if err := rc.CreateTopic(ctx, addr, tc); err != nil {
+	for _, b := range shardsOf(e.Cluster)[0].Brokers {
+		if b.Pod != victim.Pod && b.Pod != leader.Pod {
+			if err := e.Cluster.Freeze(b.Pod); err != nil {
 				return err
 			}
-			n++
+			e.others = append(e.others, b.Pod)
 		}
 	}
-	if n == 0 {
-		return fmt.Errorf("no topic %s* to make read-only", prefix)
+	others := e.others
+	time.AfterFunc(refreezeFor, func() { // the plant's length, not a wait for a condition
+		for _, pod := range others {
+			e.Cluster.Thaw(pod)
+		}
+	})
+	return e.freeze(leader)
+}
+
+// thawAll thaws the leader and the survivors frozen with it.
+func (e *electedFrozen) thawAll() {
+	e.thawNow()
+	for _, pod := range e.others {
+		e.Cluster.Thaw(pod)
 	}
-	return nil
 }
 
 // soloPeers rewrites a recreated member's dLegerPeers to name itself only:

@@ -205,7 +205,7 @@ var benches = map[string]bench{
 	// Conforming shards for the stale-broker cases, which wait minutes on
 	// the namesrv's expiry: one shard per row, so that the rows freeze a
 	// broker each and wait out the expiry together, beside the others.
-	"expiry": {4, 2, nil, scenarios.Mode{}, 1, idle},
+	"expiry": {5, 1, nil, scenarios.Mode{}, 1, idle},
 }
 
 // brokerConfig plants broker.conf keys: for every broker, for masters and
@@ -295,7 +295,7 @@ var table = []plant{
 	{"slave-blocked", "replication/slave-content", "slave-count", "a slave kept from replicating", "serves 0", nil, nil},
 	{"conforming", "replication/slave-content", "slave-same", "a slave read whose first key changed on the way", "slave rocketmq-cluster-broker-", changeSlaveKey, nil},
 	// failover/kill-master
-	{"conforming", "failover/kill-master", "labels-settle", "a platform that labels the slave master", "is labelled master, but the namesrvs list", leaderLabelOnFollower, nil},
+	{"conforming", "failover/kill-master", "labels-settle", "a platform that labels the slave master after the fault", "is labelled master, but the namesrvs list", labelOnFollower, nil},
 	{"conforming", "failover/kill-master", "master-identity", "a master that comes back reporting brokerRole=SYNC_MASTER", "came back with brokerRole=SYNC_MASTER", setConfig(ordinalAt(0), "brokerRole", "SYNC_MASTER"), nil},
 	{"master-recreated", "failover/kill-master", "master-identity", "the master comes back as SYNC_MASTER without its topics", "came back with brokerRole=SYNC_MASTER", nil, []string{"writes-resume", "master-store"}},
 	{"lost-volume", "failover/kill-master", "master-store", "the master's messages are lost on recreation", "never covered the acknowledged offsets", nil, nil},
@@ -304,14 +304,14 @@ var table = []plant{
 	{"conforming", "failover/kill-master", "no-failed-send", "a send to the other shard that failed after the fault", "failed outside the fault window", failedAfterFault, nil},
 	{"conforming", "failover/kill-master", "writes-resume", "the master frozen as soon as it is back, for 37 s", "took no write within 35s", frozenAfterReturn, nil},
 	{"dledger", "failover/kill-master", "dledger-elected", "the kill freezes the survivors", "elected no new leader within", survivorsFrozen, nil},
-	{"dledger", "failover/kill-master", "dledger-writes-resume", "the topic turned read-only on the member elected next", "took no write within", readOnlyAfterKill, nil},
+	{"dledger", "failover/kill-master", "dledger-writes-resume", "the survivors frozen as soon as one of them is elected, for 37 s", "took no write within", survivorsFrozenOnceElected, nil},
 	{"dledger-split", "failover/kill-master", "dledger-victim-follows", "the victim comes back naming only itself as peer", "came back with brokerRole=SYNC_MASTER", nil, nil},
-	{"dledger", "failover/kill-master", "dledger-label", "a platform that labels a follower master", "is labelled master, but the namesrvs list", leaderLabelOnFollower, nil},
+	{"dledger", "failover/kill-master", "dledger-label", "a platform that labels a follower master after the election", "is labelled master, but the namesrvs list", labelOnFollower, nil},
 	{"dledger", "failover/kill-master", "dledger-followers-serve", "a follower read whose first key changed on the way", "does not serve", changeFollowerKey, nil},
 	// failover/leader-churn, one election each where the fault needs one
 	{"dledger", "failover/leader-churn", "elected", "the kill freezes the survivors", "elected no new leader within", oneRound(survivorsFrozen), nil},
 	{"dledger-split-churn", "failover/leader-churn", "victims-follow", "the victim comes back naming only itself as peer", "came back with brokerRole=SYNC_MASTER", oneRound(nil), nil},
-	{"dledger", "failover/leader-churn", "label", "a platform that labels a follower master", "is labelled master, but the namesrvs list", oneRound(leaderLabelOnFollower), nil},
+	{"dledger", "failover/leader-churn", "label", "a platform that labels a follower master after the election", "is labelled master, but the namesrvs list", labelOnFollower, nil},
 	{"dledger", "failover/leader-churn", "no-acked-loss", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck, nil},
 	{"dledger", "failover/leader-churn", "no-duplicate", "a leader read that returns one message twice", "duplicated 1", duplicateRead, nil},
 	{"dledger", "failover/leader-churn", "followers-serve", "a follower read whose first key changed on the way", "does not serve", changeFollowerKey, nil},
@@ -322,7 +322,7 @@ var table = []plant{
 	// failover/other-shards-write
 	{"conforming", "failover/other-shards-write", "others-write", "the kill also freezes the other shard's master", "did not keep accepting writes", killFreezesOtherMaster, nil},
 	// failover/kill-slave
-	{"conforming", "failover/kill-slave", "labels-settle", "a platform that labels the slave master", "is labelled master, but the namesrvs list", leaderLabelOnFollower, nil},
+	{"conforming", "failover/kill-slave", "labels-settle", "a platform that labels the slave master after the fault", "is labelled master, but the namesrvs list", labelOnFollower, nil},
 	{"conforming", "failover/kill-slave", "writes-continue", "the kill also freezes the other shard's master", "did not keep accepting writes", killFreezesOtherMaster, nil},
 	{"conforming", "failover/kill-slave", "slave-identity", "a slave that comes back reporting brokerId 3", "came back with brokerId=3", setConfig(ordinalAt(1), "brokerId", "3"), nil},
 	{"slave-recreated", "failover/kill-slave", "catch-up", "the slave comes back kept from replicating", "did not catch up", nil, nil},
@@ -341,7 +341,7 @@ var table = []plant{
 	{"expiry", "routing/stale-broker-expiry", "expired", "a freeze that leaves the broker heart-beating", "was not removed from every namesrv", onShard(3, freezeMisses), nil},
 	{"expiry", "routing/stale-broker-expiry", "rejoins", "a thaw that leaves the broker frozen", "did not register again within one period", onShard(4, thawMisses), nil},
 	// failover/freeze-master
-	{"conforming", "failover/freeze-master", "labels-settle", "a platform that labels the slave master", "is labelled master, but the namesrvs list", leaderLabelOnFollower, nil},
+	{"conforming", "failover/freeze-master", "labels-settle", "a platform that labels the slave master after the fault", "is labelled master, but the namesrvs list", labelOnFollower, nil},
 	{"conforming", "failover/freeze-master", "others-write", "the freeze takes the other shard's master too", "did not keep accepting writes", freezeTakesOtherMaster, nil},
 	{"conforming", "failover/freeze-master", "slave-serves", "a slave read that comes back one message short", "replicated messages of", dropSlaveRead, nil},
 	{"conforming", "failover/freeze-master", "writes-resume", "a thaw that does not hold: the master frozen again at once, for 37 s", "took no write within 35s", refreezeAfterThaw, nil},

@@ -90,19 +90,7 @@ func (t *T) Figure(name string, value float64, unit string) {
 // case does not declare is a defect of the suite: the case is errored
 // naming it, never failed on a clause no report lists.
 func (t *T) Errorf(c Clause, format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	switch {
-	case t.ctx != nil && t.ctx.Err() != nil:
-		t.aborted = append(t.aborted, msg)
-	case !t.c.declares(c.ID):
-		if t.errored == "" {
-			t.errored = fmt.Sprintf("suite defect: %s judged clause %q, which it does not declare: %s", t.id, c.ID, msg)
-		}
-	default:
-		t.failures = append(t.failures, finding{c.ID, msg})
-	}
+	t.find(&t.failures, c, fmt.Sprintf(format, args...))
 }
 
 // Fatalf records that clause c did not hold and ends the case.
@@ -116,7 +104,11 @@ func (t *T) Fatalf(c Clause, format string, args ...any) {
 // figures that show it. A clause that failed outright still fails the
 // case; one only inconclusive errors it.
 func (t *T) Inconclusivef(c Clause, format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
+	t.find(&t.inconclusive, c, fmt.Sprintf(format, args...))
+}
+
+// find adds what was found of clause c to into, as Errorf describes.
+func (t *T) find(into *[]finding, c Clause, msg string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	switch {
@@ -127,7 +119,7 @@ func (t *T) Inconclusivef(c Clause, format string, args ...any) {
 			t.errored = fmt.Sprintf("suite defect: %s judged clause %q, which it does not declare: %s", t.id, c.ID, msg)
 		}
 	default:
-		t.inconclusive = append(t.inconclusive, finding{c.ID, msg})
+		*into = append(*into, finding{c.ID, msg})
 	}
 }
 
