@@ -37,7 +37,7 @@ func (s *Session) RunWith(ctx context.Context, c Case, p Plants) Result { return
 // run recorded. (A case that records nothing to share reads through them
 // as it runs, in whichever session.)
 func (p Plants) JudgeOnly() bool {
-	return p.cluster == nil && p.sample == nil && p.rename == nil && p.topics == nil && !p.signUnsigned && p.churnRounds == 0 && p.exporterCollect == 0
+	return p.cluster == nil && p.sample == nil && p.stopped == nil && p.rename == nil && p.topics == nil && !p.signUnsigned && p.churnRounds == 0 && p.exporterCollect == 0
 }
 
 // Plus returns p with q's plants added; q's win where both set one.
@@ -66,6 +66,9 @@ func (p Plants) Plus(q Plants) Plants {
 	p.signUnsigned = p.signUnsigned || q.signUnsigned
 	if q.labels != nil {
 		p.labels = q.labels
+	}
+	if q.stopped != nil {
+		p.stopped = q.stopped
 	}
 	if q.rename != nil {
 		p.rename = q.rename
@@ -122,6 +125,10 @@ func PlantTopics(f func(addr string, cfgs map[string]remoting.TopicConfig)) Plan
 // SignUnsigned makes accounts/acl-enforced sign the request it means to
 // send unsigned.
 func SignUnsigned() Plants { return plants{signUnsigned: true} }
+
+// PlantLoadStopped runs f once a case's load has stopped, before it
+// waits for its slaves to catch up.
+func PlantLoadStopped(f func(shards []Shard)) Plants { return plants{stopped: f} }
 
 // PlantLabels judges a fault run's role labels as f sets them on the shard
 // it recorded: a platform that labels roles, and labels them so.

@@ -142,11 +142,12 @@ func (f *faultRun) readsBut(stores []storeLoss) map[string]*shardRead {
 
 // lossClause is the clause the losses of rep fall under: a store's when
 // every lost message was acknowledged on a shard whose recreated master
-// never covered its offsets, clauseNotLost otherwise.
+// never covered its offsets or could not be read, clauseNotLost
+// otherwise.
 func (f *faultRun) lossClause(rep history.Report, stores []storeLoss) Clause {
 	for _, st := range stores {
 		r, ok := f.reads[st.shard]
-		if !ok || r.covered {
+		if !ok || r.covered && r.err == nil {
 			continue
 		}
 		all := true

@@ -67,6 +67,7 @@ func (t *T) runKillSlave(ctx context.Context) *slaveKill {
 	k.shard = t.shardNamed(ctx, k.shard.Name)
 	f.load.stop()
 	k.stopAt = time.Now()
+	t.plants.loadStopped([]Shard{k.shard})
 	k.catchUp, k.catchUpErr = t.awaitCaughtUp(ctx, k.shard.Master(), k.victim, catchUpLimit)
 	f.stop(ctx, t)
 	return k

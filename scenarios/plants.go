@@ -43,6 +43,9 @@ type plants struct {
 	// labels relabels a shard's brokers, as a platform that labels roles
 	// would, when a fault run's labels are judged.
 	labels func(s Shard) Shard
+	// stopped runs when a case's load has stopped, before it waits for
+	// its slaves to catch up.
+	stopped func(shards []Shard)
 	// churnRounds, when not 0, is how many leaders leader-churn kills.
 	churnRounds int
 	// exporterCollect, when not 0, bounds the wait for the exporter's
@@ -82,6 +85,13 @@ func (p plants) named(name string) string {
 		return p.rename(name)
 	}
 	return name
+}
+
+// loadStopped runs once a case's load on shards has stopped.
+func (p plants) loadStopped(shards []Shard) {
+	if p.stopped != nil {
+		p.stopped(shards)
+	}
 }
 
 // sampling runs before each offset sample; a planted stall blocks it.

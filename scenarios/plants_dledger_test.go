@@ -3,9 +3,7 @@ package scenarios_test
 import (
 	"context"
 	"net"
-	"os"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -236,34 +234,12 @@ func (e *electedFrozen) thawAll() {
 	}
 }
 
-// soloPeers rewrites a recreated member's dLegerPeers to name itself only:
-// it elects itself, a second leader of its shard (split brain), instead of
-// rejoining its group as a follower.
-func soloPeers(r local.Recreated) error {
-	conf, err := os.ReadFile(r.Conf())
-	if err != nil {
-		return err
-	}
-	lines := strings.Split(string(conf), "\n")
-	self := ""
-	for _, l := range lines {
-		if v, ok := strings.CutPrefix(l, "dLegerSelfId="); ok {
-			self = strings.TrimSpace(v)
-		}
-	}
-	for i, l := range lines {
-		v, ok := strings.CutPrefix(l, "dLegerPeers=")
-		if !ok {
-			continue
-		}
-		for _, p := range strings.Split(v, ";") {
-			if strings.HasPrefix(p, self+"-") {
-				lines[i] = "dLegerPeers=" + p
-			}
-		}
-	}
-	return os.WriteFile(r.Conf(), []byte(strings.Join(lines, "\n")), 0o644)
-}
+// returnsAsLeader has every broker that comes back from a kill report
+// itself a leader: SYNC_MASTER at brokerId 0, as a member that rejoined
+// naming only itself as peer does (a second leader of its shard).
+var returnsAsLeader = configOf(anyBroker, func(cfg map[string]string) {
+	cfg["brokerRole"], cfg["brokerId"] = "SYNC_MASTER", "0"
+})
 
 // changeFollowerKey changes the key of the first message read from a
 // follower: a member that does not serve what its leader holds there.

@@ -581,59 +581,6 @@ func lostMessages(r local.Recreated) error {
 	return nil
 }
 
-// lostTopics removes the broker's topic config (and its backup, which a
-// 4.9 broker falls back to): the messages stay, the topics are gone.
-func lostTopics(r local.Recreated) error {
-	for _, f := range []string{"topics.json", "topics.json.bak"} {
-		if err := os.Remove(filepath.Join(r.Store, "config", f)); err != nil && !os.IsNotExist(err) {
-			return err
-		}
-	}
-	return nil
-}
-
-// appendConf adds lines to broker.conf; a later key wins in a Java
-// properties file.
-func appendConf(kvs ...string) func(local.Recreated) error {
-	return func(r local.Recreated) error {
-		f, err := os.OpenFile(r.Conf(), os.O_APPEND|os.O_WRONLY, 0)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		_, err = f.WriteString(strings.Join(kvs, "\n") + "\n")
-		return err
-	}
-}
-
-func onMaster(f func(local.Recreated) error) func(local.Recreated) error {
-	return func(r local.Recreated) error {
-		if !r.Master {
-			return nil
-		}
-		return f(r)
-	}
-}
-
-func onSlave(f func(local.Recreated) error) func(local.Recreated) error {
-	return func(r local.Recreated) error {
-		if r.Master {
-			return nil
-		}
-		return f(r)
-	}
-}
-
-func both(fs ...func(local.Recreated) error) func(local.Recreated) error {
-	return func(r local.Recreated) error {
-		for _, f := range fs {
-			if err := f(r); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-}
 
 // namesrvListsSlaveElsewhere answers every namesrv cluster table with the
 // first shard's slave at port 1 of its host.
@@ -735,4 +682,31 @@ func onShard(i int, e edge) edge {
 		pl.target = oneShard{inner, i}
 		return pl
 	}
+}
+
+// frozenAtStop freezes the first shard's master and slave as the case's
+// load stops, for longer than the catch-up's bound: the slave cannot
+// reach its master in time. Frozen, neither waits on a run queue, so the
+// clause fails however busy the machine is.
+func frozenAtStop(c *local.Cluster) planted {
+	var mu sync.Mutex
+	var frozen []string
+	thaw := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, pod := range frozen {
+			c.Thaw(pod)
+		}
+		frozen = nil
+	}
+	return planted{plants: scenarios.PlantLoadStopped(func(shards []scenarios.Shard) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, b := range []scenarios.Broker{shards[0].Master(), shards[0].Slaves()[0]} {
+			if c.Freeze(b.Pod) == nil {
+				frozen = append(frozen, b.Pod)
+			}
+		}
+		time.AfterFunc(25*time.Second, thaw) // the plant's length, not a wait for a condition
+	}), undo: thaw}
 }

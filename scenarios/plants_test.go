@@ -172,13 +172,6 @@ var benches = map[string]bench{
 	// A master whose messages do not survive its recreation (a PVC
 	// restored from a backup of its config alone).
 	"lost-volume": {1, 1, []local.Option{local.WithOnRecreate(lostMessages)}, scenarios.Mode{}, 1, busy},
-	// A master that comes back as someone else and without its topics, so
-	// it refuses every write to them (a read-only broker would not: 4.9
-	// enforces brokerPermission on sends to ordered topics only).
-	"master-recreated": {1, 2, []local.Option{local.WithOnRecreate(both(
-		onMaster(appendConf("brokerRole=SYNC_MASTER")), onMaster(lostTopics)))}, scenarios.Mode{}, 1, busy},
-	// A slave that comes back kept from replicating.
-	"slave-recreated": {1, 2, []local.Option{local.WithOnRecreate(onSlave(appendConf("haMasterAddress=127.0.0.1:1")))}, scenarios.Mode{}, 1, busy},
 	// Brokers that register every 10 s instead of 30 s.
 	"period-10s": {1, 1, brokerConfig([]string{"registerNameServerPeriod=10000"}, nil, nil), scenarios.Mode{}, 1, busy},
 	// ACL as the addon writes it: every fault on it is planted per row.
@@ -198,10 +191,6 @@ var benches = map[string]bench{
 	"dledger": dledger(),
 	// A Raft group under another name than its shard's.
 	"dledger-group": dledgerLight(brokerConfig([]string{"dLegerGroup=planted-group"}, nil, nil)...),
-	// A killed member that comes back naming only itself as peer: a second
-	// leader of its shard. One bench per case, as the bench stays split.
-	"dledger-split":       dledger(local.WithOnRecreate(soloPeers)),
-	"dledger-split-churn": dledger(local.WithOnRecreate(soloPeers)),
 	// Conforming shards for the stale-broker cases, which wait minutes on
 	// the namesrv's expiry: one shard per row, so that the rows freeze a
 	// broker each and wait out the expiry together, beside the others.
@@ -288,7 +277,7 @@ var table = []plant{
 	{"sync-master", "replication/async-catch-up", "async-ack", "a SYNC_MASTER whose slave does not replicate", "SLAVE_NOT_AVAILABLE", nil, []string{"catch-up"}},
 	{"conforming", "replication/async-catch-up", "async-ack", "a send answered SLAVE_NOT_AVAILABLE", "SLAVE_NOT_AVAILABLE", failedSlaveNotAvailable, nil},
 	{"conforming", "replication/async-catch-up", "lag-sampled", "a sampler that stalls", "it was not measured", stalledSampler, nil},
-	{"slave-blocked", "replication/async-catch-up", "catch-up", "a slave kept from replicating", "did not catch up within 20s", nil, nil},
+	{"conforming", "replication/async-catch-up", "catch-up", "a master and its slave frozen as the writes stop, for 25 s", "did not catch up within 20s", frozenAtStop, nil},
 	// replication/slave-content
 	{"tiny-messages", "replication/slave-content", "acked", "brokers that refuse bodies over 8 bytes", "CODE: 13", nil, nil},
 	{"conforming", "replication/slave-content", "master-holds", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck, nil},
@@ -297,7 +286,6 @@ var table = []plant{
 	// failover/kill-master
 	{"conforming", "failover/kill-master", "labels-settle", "a platform that labels the slave master after the fault", "is labelled master, but the namesrvs list", labelOnFollower, nil},
 	{"conforming", "failover/kill-master", "master-identity", "a master that comes back reporting brokerRole=SYNC_MASTER", "came back with brokerRole=SYNC_MASTER", setConfig(ordinalAt(0), "brokerRole", "SYNC_MASTER"), nil},
-	{"master-recreated", "failover/kill-master", "master-identity", "the master comes back as SYNC_MASTER without its topics", "came back with brokerRole=SYNC_MASTER", nil, []string{"writes-resume", "master-store"}},
 	{"lost-volume", "failover/kill-master", "master-store", "the master's messages are lost on recreation", "never covered the acknowledged offsets", nil, nil},
 	{"conforming", "failover/kill-master", "no-acked-loss", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck, nil},
 	{"conforming", "failover/kill-master", "no-duplicate", "a master read that returns one message twice", "duplicated 1", duplicateRead, nil},
@@ -305,12 +293,12 @@ var table = []plant{
 	{"conforming", "failover/kill-master", "writes-resume", "the master frozen as soon as it is back, for 37 s", "took no write within 35s", frozenAfterReturn, nil},
 	{"dledger", "failover/kill-master", "dledger-elected", "the kill freezes the survivors", "elected no new leader within", survivorsFrozen, nil},
 	{"dledger", "failover/kill-master", "dledger-writes-resume", "the survivors frozen as soon as one of them is elected, for 37 s", "took no write within", survivorsFrozenOnceElected, nil},
-	{"dledger-split", "failover/kill-master", "dledger-victim-follows", "the victim comes back naming only itself as peer", "came back with brokerRole=SYNC_MASTER", nil, nil},
+	{"dledger", "failover/kill-master", "dledger-victim-follows", "the killed leader comes back reporting itself leader (SYNC_MASTER, brokerId 0)", "came back with brokerRole=SYNC_MASTER", returnsAsLeader, nil},
 	{"dledger", "failover/kill-master", "dledger-label", "a platform that labels a follower master after the election", "is labelled master, but the namesrvs list", labelOnFollower, nil},
 	{"dledger", "failover/kill-master", "dledger-followers-serve", "a follower read whose first key changed on the way", "does not serve", changeFollowerKey, nil},
 	// failover/leader-churn, one election each where the fault needs one
 	{"dledger", "failover/leader-churn", "elected", "the kill freezes the survivors", "elected no new leader within", oneRound(survivorsFrozen), nil},
-	{"dledger-split-churn", "failover/leader-churn", "victims-follow", "the victim comes back naming only itself as peer", "came back with brokerRole=SYNC_MASTER", oneRound(nil), nil},
+	{"dledger", "failover/leader-churn", "victims-follow", "every killed leader comes back reporting itself leader (SYNC_MASTER, brokerId 0)", "came back with brokerRole=SYNC_MASTER", returnsAsLeader, nil},
 	{"dledger", "failover/leader-churn", "label", "a platform that labels a follower master after the election", "is labelled master, but the namesrvs list", labelOnFollower, nil},
 	{"dledger", "failover/leader-churn", "no-acked-loss", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck, nil},
 	{"dledger", "failover/leader-churn", "no-duplicate", "a leader read that returns one message twice", "duplicated 1", duplicateRead, nil},
@@ -325,7 +313,7 @@ var table = []plant{
 	{"conforming", "failover/kill-slave", "labels-settle", "a platform that labels the slave master after the fault", "is labelled master, but the namesrvs list", labelOnFollower, nil},
 	{"conforming", "failover/kill-slave", "writes-continue", "the kill also freezes the other shard's master", "did not keep accepting writes", killFreezesOtherMaster, nil},
 	{"conforming", "failover/kill-slave", "slave-identity", "a slave that comes back reporting brokerId 3", "came back with brokerId=3", setConfig(ordinalAt(1), "brokerId", "3"), nil},
-	{"slave-recreated", "failover/kill-slave", "catch-up", "the slave comes back kept from replicating", "did not catch up", nil, nil},
+	{"conforming", "failover/kill-slave", "catch-up", "the slave and its master frozen as the writes stop, for 25 s", "did not catch up", frozenAtStop, nil},
 	{"conforming", "failover/kill-slave", "no-acked-loss", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck, nil},
 	{"conforming", "failover/kill-slave", "no-duplicate", "a master read that returns one message twice", "duplicated 1", duplicateRead, nil},
 	// routing/namesrv-independence

@@ -264,6 +264,7 @@ func asyncCatchUp(ctx context.Context, t *T) {
 	}
 	l.stop()
 	loadStopped := time.Now()
+	t.plants.loadStopped(shards)
 	jh := t.judgedCopy(h)
 	t.failedSends(asyncAck, jh, shards)
 	if jh.Check("none").Acked == 0 {
