@@ -179,30 +179,43 @@ func (t *T) makeTopic(ctx context.Context, topic string, queues int, fail func(f
 			fail("create topic %s on master %s (%s): %v", topic, m.Pod, m.Addr, err)
 		}
 	}
-	if err := t.awaitRoute(ctx, topic, shards, queues); err != nil {
-		fail("topic %s was created on every master but is not routed: %v", topic, err)
+	differs, err := t.awaitRoute(ctx, topic, shards, queues)
+	switch {
+	case err != nil && differs != "":
+		fail("topic %s was created on every master but is not routed as asked: %s (%v)", topic, differs, err)
+	case err != nil:
+		t.Erroredf("not judged: topic %s was created on every master, but no namesrv answered for its route: %v", topic, err)
 	}
 }
 
 // awaitRoute waits until every namesrv routes topic to exactly the shards,
-// each with queues read and write queues.
-func (t *T) awaitRoute(ctx context.Context, topic string, shards []Shard, queues int) error {
+// each with queues read and write queues. When it does not, it returns
+// how the last route it read differed ("" if it read none: every read
+// failed, which says nothing of the route) and why the wait ended.
+func (t *T) awaitRoute(ctx context.Context, topic string, shards []Shard, queues int) (string, error) {
 	rc := t.admin()
 	ns := t.namesrvs(ctx)
 	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	return wait.Until(wctx, 100*time.Millisecond, "the route of "+topic+" on every namesrv", func(ctx context.Context) (bool, string, error) {
+	var differs string
+	err := wait.Until(wctx, 100*time.Millisecond, "the route of "+topic+" on every namesrv", func(ctx context.Context) (bool, string, error) {
 		for _, addr := range ns {
 			r, err := rc.TopicRoute(ctx, addr, topic)
-			if err != nil {
+			switch {
+			case remoting.IsTopicNotExist(err):
+				differs = fmt.Sprintf("namesrv %s has no route of it", addr)
+				return false, differs, nil
+			case err != nil:
 				return false, fmt.Sprintf("namesrv %s: %v", addr, err), nil
 			}
 			if why := routeMismatch(r, shards, queues); why != "" {
-				return false, fmt.Sprintf("namesrv %s: %s", addr, why), nil
+				differs = fmt.Sprintf("namesrv %s: %s", addr, why)
+				return false, differs, nil
 			}
 		}
 		return true, "", nil
 	})
+	return differs, err
 }
 
 // routeMismatch says how a route differs from every shard with queues

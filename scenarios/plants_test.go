@@ -274,7 +274,6 @@ var table = []plant{
 	{"dledger", "replication/roles", "dledger-peers", "a follower that names a fourth peer", "name different peers", followerWithOwnPeers, nil},
 	{"conforming", "replication/roles", "role-label", "a platform that labels a slave master", `role label "master", expected "slave"`, mislabelledSlave, nil},
 	// replication/async-catch-up
-	{"sync-master", "replication/async-catch-up", "async-ack", "a SYNC_MASTER whose slave does not replicate", "SLAVE_NOT_AVAILABLE", nil, []string{"catch-up"}},
 	{"conforming", "replication/async-catch-up", "async-ack", "a send answered SLAVE_NOT_AVAILABLE", "SLAVE_NOT_AVAILABLE", failedSlaveNotAvailable, nil},
 	{"conforming", "replication/async-catch-up", "lag-sampled", "a sampler that stalls", "it was not measured", stalledSampler, nil},
 	{"conforming", "replication/async-catch-up", "catch-up", "a master and its slave frozen as the writes stop, for 25 s", "did not catch up within 20s", frozenAtStop, nil},
