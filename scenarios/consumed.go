@@ -68,3 +68,15 @@ func (t *T) replay(h *history.History, c *consumed) (*history.History, map[strin
 	}
 	return jh, by
 }
+
+// judgeConsumed judges the sends of a consumer case's record h (every
+// send acknowledged, some at all, as scope counts them) and returns its
+// replay (replay).
+func (t *T) judgeConsumed(h *history.History, c *consumed, shards []Shard, scope string) (*history.History, map[string][]delivery) {
+	t.sentThrough(h)
+	t.failedSends(clauseSent, h, shards)
+	if rep := h.Check(scope); rep.Acked == 0 {
+		t.Fatalf(clauseSent, "no message was acknowledged: %s", rep)
+	}
+	return t.replay(h, c)
+}

@@ -30,12 +30,7 @@ type groupsRun struct {
 func consumerGroups(ctx context.Context, t *T) {
 	v, _ := t.shared("consumer groups", func() any { return t.runConsumerGroups(ctx) })
 	r := v.(*groupsRun)
-	t.sentThrough(r.h)
-	t.failedSends(clauseSent, r.h, r.shards)
-	if rep := r.h.Check(r.clustering); rep.Acked == 0 {
-		t.Fatalf(clauseSent, "no message was acknowledged: %s", rep)
-	}
-	h, by := t.replay(r.h, &r.got)
+	h, by := t.judgeConsumed(r.h, &r.got, r.shards, r.clustering)
 	j := &consumerJudge{t: t, h: h, topic: r.topic, queues: r.queues, shards: r.shards, since: r.since, lost: clauseNotLost}
 	for _, sc := range r.scopes {
 		j.undelivered, j.twice = cgBroadcastAll, cgBroadcastOnce

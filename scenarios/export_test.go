@@ -40,50 +40,6 @@ func (p Plants) JudgeOnly() bool {
 	return p.cluster == nil && p.sample == nil && p.stopped == nil && p.rename == nil && p.topics == nil && !p.signUnsigned && p.churnRounds == 0 && p.exporterCollect == 0
 }
 
-// Plus returns p with q's plants added; q's win where both set one.
-func (p Plants) Plus(q Plants) Plants {
-	if q.deliver != nil {
-		p.deliver = q.deliver
-	}
-	if q.attribute != nil {
-		p.attribute = q.attribute
-	}
-	if q.readMsg != nil {
-		p.readMsg = q.readMsg
-	}
-	if q.config != nil {
-		p.config = q.config
-	}
-	if q.cluster != nil {
-		p.cluster = q.cluster
-	}
-	if q.sample != nil {
-		p.sample = q.sample
-	}
-	if q.topics != nil {
-		p.topics = q.topics
-	}
-	p.signUnsigned = p.signUnsigned || q.signUnsigned
-	if q.labels != nil {
-		p.labels = q.labels
-	}
-	if q.stopped != nil {
-		p.stopped = q.stopped
-	}
-	if q.rename != nil {
-		p.rename = q.rename
-	}
-	if q.judge != nil {
-		p.judge = q.judge
-	}
-	if q.churnRounds != 0 {
-		p.churnRounds = q.churnRounds
-	}
-	if q.exporterCollect != 0 {
-		p.exporterCollect = q.exporterCollect
-	}
-	return p
-}
 
 // OneChurnRound makes failover/leader-churn kill one leader instead of
 // three, for plants that need only one election to show their clause

@@ -260,15 +260,14 @@ func anyFollower(c *local.Cluster, addr string) bool {
 	return false
 }
 
-// oneRound runs failover/leader-churn with one election, with e planted
-// if it is not nil: the plants on it need one election to show their
-// clause failing.
+// oneRound runs failover/leader-churn with one election, on the target e
+// plants: its fault needs one election to show its clause failing.
 func oneRound(e edge) edge {
-	one := func(*local.Cluster) planted { return with(scenarios.OneChurnRound()) }
-	if e == nil {
-		return one
+	return func(c *local.Cluster) planted {
+		pl := e(c)
+		pl.plants = scenarios.OneChurnRound()
+		return pl
 	}
-	return plus(one, e)
 }
 
 // listenerOnDLedgerPort listens on the DLedger port of the first broker of

@@ -444,17 +444,6 @@ func setConfig(pick func(c *local.Cluster, addr string) bool, key, value string)
 
 func anyBroker(*local.Cluster, string) bool { return true }
 
-// plus plants a and b together; b's target wins.
-func plus(a, b edge) edge {
-	return func(c *local.Cluster) planted {
-		pa, pb := a(c), b(c)
-		t := pa.target
-		if pb.target != nil {
-			t = pb.target
-		}
-		return planted{target: t, plants: pa.plants.Plus(pb.plants), undo: func() { pa.restore(); pb.restore() }}
-	}
-}
 
 // anotherCluster lists, in every namesrv's cluster table, a second
 // cluster holding the first shard.

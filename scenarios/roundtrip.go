@@ -31,12 +31,7 @@ type roundTripRun struct {
 func roundTrip(ctx context.Context, t *T) {
 	v, _ := t.shared("round trip", func() any { return t.runRoundTrip(ctx) })
 	r := v.(*roundTripRun)
-	t.sentThrough(r.h)
-	t.failedSends(clauseSent, r.h, r.shards)
-	if rep := r.h.Check(r.allGroup); rep.Acked == 0 {
-		t.Fatalf(clauseSent, "no message was acknowledged: %s", rep)
-	}
-	h, by := t.replay(r.h, &r.got)
+	h, by := t.judgeConsumed(r.h, &r.got, r.shards, r.allGroup)
 	j := &consumerJudge{t: t, h: h, topic: r.topic, queues: r.queues, shards: r.shards, since: r.since,
 		lost: clauseNotLost, undelivered: rtDelivered, twice: rtOnce}
 	j.judge(ctx, r.allGroup)
