@@ -40,7 +40,6 @@ func (p Plants) JudgeOnly() bool {
 	return p.cluster == nil && p.sample == nil && p.stopped == nil && p.rename == nil && p.topics == nil && !p.signUnsigned && p.churnRounds == 0 && p.exporterCollect == 0
 }
 
-
 // OneChurnRound makes failover/leader-churn kill one leader instead of
 // three, for plants that need only one election to show their clause
 // failing.

@@ -444,7 +444,6 @@ func setConfig(pick func(c *local.Cluster, addr string) bool, key, value string)
 
 func anyBroker(*local.Cluster, string) bool { return true }
 
-
 // anotherCluster lists, in every namesrv's cluster table, a second
 // cluster holding the first shard.
 func anotherCluster(c *local.Cluster) planted {
@@ -569,7 +568,6 @@ func lostMessages(r local.Recreated) error {
 	}
 	return nil
 }
-
 
 // namesrvListsSlaveElsewhere answers every namesrv cluster table with the
 // first shard's slave at port 1 of its host.
