@@ -217,8 +217,28 @@ func pressure(samples []starveSample) (cpu, io float64) {
 	return 100 * float64(b.psi.CPU-a.psi.CPU) / float64(span), 100 * float64(b.psi.IO-a.psi.IO) / float64(span)
 }
 
+// stoppedOrGone reports whether process name was stopped (SIGSTOP) in
+// one of samples, or absent from one, or replaced: a process that was
+// frozen, dead or recreated within a window is not excused by what the
+// machine did to it the rest of the time.
+func stoppedOrGone(samples []starveSample, name string) bool {
+	pid := 0
+	for _, smp := range samples {
+		r, ok := smp.procs[name]
+		switch {
+		case !ok || r.Stopped:
+			return true
+		case pid != 0 && r.pid != pid:
+			return true
+		}
+		pid = r.pid
+	}
+	return false
+}
+
 // starved names the processes of procs the machine starved during w
-// beyond StarvedShare, with the figures, or is "".
+// beyond StarvedShare, with the figures, or is "". A process stopped,
+// dead or recreated during w is never starved.
 func (s *starvation) starved(w history.Window, procs []string) string {
 	samples := s.covering(w)
 	if len(samples) < 2 {
@@ -227,6 +247,9 @@ func (s *starvation) starved(w history.Window, procs []string) string {
 	span := samples[len(samples)-1].at.Sub(samples[0].at)
 	var out []string
 	for _, name := range procs {
+		if stoppedOrGone(samples, name) {
+			continue
+		}
 		if wt := waited(samples, name); span > 0 && float64(wt) >= StarvedShare*float64(span) {
 			out = append(out, fmt.Sprintf("%s waited runnable for a CPU %s of %s (%.0f%%, threshold %.0f%%)",
 				name, wt.Round(10*time.Millisecond), span.Round(10*time.Millisecond), 100*float64(wt)/float64(span), 100*StarvedShare))
@@ -287,6 +310,15 @@ func (t *T) late(c Clause, w history.Window, procs []string, format string, args
 		}
 	}
 	t.Errorf(c, "%s", msg)
+}
+
+// namesrvProcess names the process of namesrv i (in the order Namesrvs
+// lists them), or is "" where the target has no process table.
+func (t *T) namesrvProcess(i int) string {
+	if ns := t.namesrvProcesses(); i < len(ns) {
+		return ns[i]
+	}
+	return ""
 }
 
 // namesrvProcesses names the target's namesrv processes, where it has a

@@ -49,7 +49,9 @@ func TestStarvedIsInconclusiveFrozenIsFailed(t *testing.T) {
 	if err := frozen.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
-	tgt := processTarget{procs: []Process{{Name: "starved", PID: busy[0].Process.Pid}, {Name: "frozen", PID: frozen.Process.Pid}}}
+	midway := spinner(t)
+	tgt := processTarget{procs: []Process{{Name: "starved", PID: busy[0].Process.Pid}, {Name: "frozen", PID: frozen.Process.Pid},
+		{Name: "midway", PID: midway.Process.Pid}}}
 	late := Clause{"late", "it happens in time"}
 	for _, tc := range []struct {
 		proc   string
@@ -58,6 +60,9 @@ func TestStarvedIsInconclusiveFrozenIsFailed(t *testing.T) {
 	}{
 		{"starved", Errored, "the machine starved starved waited runnable for a CPU"},
 		{"frozen", Failed, "[late] frozen took too long"},
+		// Starved, then frozen: a process stopped within the window is
+		// not excused by what the machine did to it before.
+		{"midway", Failed, "[late] midway took too long"},
 	} {
 		t.Run(tc.proc, func(t *testing.T) {
 			r := NewSession(tgt).Run(context.Background(), Case{Suite: "test", Name: "case", Promise: "p", Clauses: []Clause{late},
@@ -65,7 +70,11 @@ func TestStarvedIsInconclusiveFrozenIsFailed(t *testing.T) {
 					start := time.Now()
 					// The window's length: what is measured, not a wait for
 					// a condition.
-					<-time.After(3 * starveEvery)
+					<-time.After(2 * starveEvery)
+					if tc.proc == "midway" {
+						midway.Process.Signal(syscall.SIGSTOP)
+					}
+					<-time.After(starveEvery + starveEvery/2)
 					t.late(late, history.Window{Start: start, End: time.Now()}, []string{tc.proc}, "%s took too long", tc.proc)
 				}})
 			if r.Status != tc.status || !strings.Contains(r.Observed, tc.says) {
@@ -74,8 +83,8 @@ func TestStarvedIsInconclusiveFrozenIsFailed(t *testing.T) {
 			if tc.status == Errored && !slices.Equal(r.InconclusiveClauses, []string{"test/case#late"}) {
 				t.Errorf("inconclusive clauses %v", r.InconclusiveClauses)
 			}
-			if r.Starvation == nil || r.Starvation.MostStarved != "starved" {
-				t.Errorf("starvation %+v, want the starved process named", r.Starvation)
+			if r.Starvation == nil || r.Starvation.MostStarved == "" || r.Starvation.MostStarvedWait <= 0 {
+				t.Errorf("starvation %+v, want the most starved process named with its wait", r.Starvation)
 			}
 		})
 	}
