@@ -186,9 +186,16 @@ func survivorsFrozenOnceElected(c *local.Cluster) planted {
 type electedFrozen struct {
 	*refreezer
 	others []string // the survivors frozen beside the leader
+	victim string   // held down while they are
 }
 
 func (e *electedFrozen) Kill(ctx context.Context, victim scenarios.Broker) error {
+	// The victim stays down while the survivors are frozen: back among
+	// them it would find no leader, and report none.
+	if err := e.Cluster.Hold(victim.Pod); err != nil {
+		return err
+	}
+	e.victim = victim.Pod
 	if err := e.Cluster.Kill(ctx, victim); err != nil {
 		return err
 	}
@@ -222,15 +229,20 @@ func (e *electedFrozen) Kill(ctx context.Context, victim scenarios.Broker) error
 		for _, pod := range others {
 			e.Cluster.Thaw(pod)
 		}
+		e.Cluster.Release(victim.Pod)
 	})
 	return e.freeze(leader)
 }
 
-// thawAll thaws the leader and the survivors frozen with it.
+// thawAll thaws the leader and the survivors frozen with it, and lets the
+// victim back.
 func (e *electedFrozen) thawAll() {
 	e.thawNow()
 	for _, pod := range e.others {
 		e.Cluster.Thaw(pod)
+	}
+	if e.victim != "" {
+		e.Cluster.Release(e.victim)
 	}
 }
 
