@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -178,5 +179,34 @@ func TestErroredAfterInterruptionIsTheInterruption(t *testing.T) {
 	}})
 	if r.Status != Errored || !strings.HasPrefix(r.Observed, "interrupted") || !strings.Contains(r.Observed, "create a topic") {
 		t.Errorf("got %s %q, want errored as interrupted, saying what it was doing", r.Status, r.Observed)
+	}
+}
+
+// TestWarnedAcksAreReported: a case that sent through a history reports
+// every acknowledgement that came with FLUSH_DISK_TIMEOUT, a figure and a
+// warning in its evidence, whatever it judged; one that had none reports
+// nothing.
+func TestWarnedAcksAreReported(t *testing.T) {
+	for _, warned := range []int{0, 2} {
+		r := runOne(t, stubTarget{}, Case{Promise: "p", Run: func(_ context.Context, t *T) {
+			h := t.newHistory()
+			h.Invoke("a", "s1")
+			h.Ack("a", "s1", 0, 0)
+			for i := range warned {
+				id := "w" + strconv.Itoa(i)
+				h.Invoke(id, "s1")
+				h.AckWarned(id, "s1", 0, int64(i+1), "FLUSH_DISK_TIMEOUT")
+			}
+		}})
+		var figure float64
+		for _, f := range r.Figures {
+			if f.Name == "acked_flush_disk_timeout" {
+				figure = f.Value
+			}
+		}
+		said := strings.Contains(strings.Join(r.Evidence, "\n"), "acknowledged FLUSH_DISK_TIMEOUT")
+		if r.Status != Passed || int(figure) != warned || said != (warned > 0) {
+			t.Errorf("%d warned: %s, figure %v, evidence %q", warned, r.Status, figure, r.Evidence)
+		}
 	}
 }
