@@ -45,9 +45,9 @@ func (p Plants) JudgeOnly() bool {
 // failing.
 func OneChurnRound() Plants { return plants{churnRounds: 1} }
 
-// FastExporter waits 15 s for the exporter's series instead of its
+// FastExporter waits 5 s for the exporter's series instead of its
 // collection period, for the tests' exporter, which answers at once.
-func FastExporter() Plants { return plants{exporterCollect: 15 * time.Second} }
+func FastExporter() Plants { return plants{exporterCollect: 5 * time.Second} }
 
 // PlantDelivery passes every consumer callback's messages through f; who
 // names the consumer (all-tags, TagA, clu-1, clu-2, bro-1, bro-2, nsi).

@@ -461,7 +461,7 @@ func TestPlanted(t *testing.T) {
 }
 
 // lightSlots is how many light benches run at once.
-const lightSlots = 3
+const lightSlots = 4
 
 // runSideBySide runs the benches names, slots at a time, holding the
 // machine-wide lock for all of them.
