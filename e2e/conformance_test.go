@@ -8,12 +8,14 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
+	"github.com/rmqkb/conformance/reports"
 	"github.com/rmqkb/conformance/scenarios"
 )
 
 // TestSetup is the setup testcase: it fails with the setup error, so a
 // broken environment never yields an empty report.
 func TestSetup(t *testing.T) {
+	h.ready(context.Background())
 	if h.mode == "short" {
 		t.Skip("-short: no control plane started")
 	}
@@ -29,6 +31,7 @@ var objectSuites = map[string]bool{"layout": true, "accounts": true}
 
 // TestConformance runs every case as an assessment of its suite's feature.
 func TestConformance(t *testing.T) {
+	h.ready(context.Background())
 	if h.mode == "short" {
 		t.Skip("-short: no control plane started")
 	}
@@ -39,10 +42,7 @@ func TestConformance(t *testing.T) {
 	for _, suite := range scenarios.Suites {
 		f := features.New(suite).WithLabel("suite", suite)
 		if h.mode == "envtest" && !objectSuites[suite] {
-			f = f.Assess("skipped", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-				t.Skip("the local control plane holds objects only; RocketMQ suites need --kubeconfig or --create-kind")
-				return ctx
-			})
+			f = f.Assess("skipped", skipSuite(suite, "the local control plane holds objects only; RocketMQ suites need --kubeconfig or --create-kind"))
 			feats = append(feats, f.Feature())
 			continue
 		}
@@ -55,6 +55,22 @@ func TestConformance(t *testing.T) {
 		feats = append(feats, f.Feature())
 	}
 	testEnv.Test(t, feats...)
+}
+
+// skipSuite is the assessment of a suite the harness cannot run here: it
+// skips, and every case of the suite is in the report as skipped with why.
+func skipSuite(suite, why string) func(context.Context, *testing.T, *envconf.Config) context.Context {
+	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+		var cases []scenarios.Case
+		for _, c := range scenarios.All() {
+			if c.Suite == suite {
+				cases = append(cases, c)
+			}
+		}
+		h.results = append(h.results, reports.NotRun(cases, why)...)
+		t.Skip(why)
+		return ctx
+	}
 }
 
 // assess wraps one case: its verdict becomes the assessment's.

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -40,9 +41,12 @@ func TestMain(m *testing.M) {
 		os.Exit(2)
 	}
 	tenv := env.NewWithConfig(cfg)
-	// Setup never fails the run: e2e-framework would exit before any test
-	// and leave an empty report. TestSetup reports what went wrong instead.
-	tenv.Setup(h.setup)
+	// The environment is set up on first use (h.ready), by the tests that
+	// need it, so `go test -list` or a -run that selects none of them
+	// starts nothing. Setup never fails the run: e2e-framework would exit
+	// before any test and leave an empty report. TestSetup reports what
+	// went wrong instead.
+	h.cfg = cfg
 	tenv.Finish(h.finish)
 	testEnv = tenv
 	code := tenv.Run(m)
@@ -59,6 +63,9 @@ var testEnv env.Environment
 
 // harness holds the target the features run on.
 type harness struct {
+	cfg      *envconf.Config
+	once     sync.Once
+	set      bool   // setup ran
 	mode     string // kubeconfig, kind or envtest
 	setupErr error
 	began    time.Time
@@ -71,7 +78,15 @@ type harness struct {
 	leak     *scenarios.Result // accounts/no-leak, when it failed on the written reports
 }
 
-func (h *harness) setup(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
+// ready sets the environment up the first time a test needs it.
+func (h *harness) ready(ctx context.Context) {
+	h.once.Do(func() {
+		h.set = true
+		h.setup(ctx, h.cfg)
+	})
+}
+
+func (h *harness) setup(ctx context.Context, cfg *envconf.Config) {
 	h.began = time.Now()
 	m := manifests.DefaultCluster()
 	ns, name := m.Namespace, m.Name
@@ -84,10 +99,10 @@ func (h *harness) setup(ctx context.Context, cfg *envconf.Config) (context.Conte
 	restCfg, err := h.connect(ctx, cfg, m)
 	if err != nil {
 		h.setupErr = err
-		return ctx, nil
+		return
 	}
 	if restCfg == nil {
-		return ctx, nil // -short: nothing to run against
+		return // -short: nothing to run against
 	}
 	if h.mode == "envtest" {
 		ns = "e2e"
@@ -99,18 +114,17 @@ func (h *harness) setup(ctx context.Context, cfg *envconf.Config) (context.Conte
 	t, err := kube.New(ctx, restCfg, ns, name, kube.WithRoleSettle(settle))
 	if err != nil {
 		h.setupErr = err
-		return ctx, nil
+		return
 	}
 	if err := t.AwaitStableRoles(ctx); err != nil {
 		h.setupErr = err
-		return ctx, nil
+		return
 	}
 	h.target, h.session = t, scenarios.NewSession(t, scenarios.WithRecreationAllowance(kube.RecreationAllowance))
-	return ctx, nil
 }
 
 func (h *harness) finish(ctx context.Context, _ *envconf.Config) (context.Context, error) {
-	if h.mode != "short" {
+	if h.set && h.mode != "short" {
 		h.writeReports(ctx)
 	}
 	if h.target != nil {
@@ -146,7 +160,7 @@ func (h *harness) writeReports(ctx context.Context) {
 	}
 	run := scenarios.Run{Target: "kube (e2e-framework, " + h.mode + ")", Version: manifests.DefaultCluster().Broker.ServiceVersion,
 		SuiteVersion: "e2e", Started: h.began, Duration: time.Since(h.began),
-		Results: append([]scenarios.Result{reports.Setup("setup/target", "The e2e environment is ready ("+h.mode+").", 0, h.setupErr, "")}, h.results...)}
+		Results: append([]scenarios.Result{reports.Setup("setup/target", "The e2e environment is ready ("+h.mode+").", 0, h.setupErr, "")}, everyCase(h.results)...)}
 	f := reports.Finish{Dir: dir}
 	if h.target != nil {
 		run.Topology = h.target.Topology()
@@ -165,4 +179,21 @@ func (h *harness) writeReports(ctx context.Context) {
 			h.leak = &r
 		}
 	}
+}
+
+// everyCase is results with every case of the contract they lack added
+// as skipped, saying it was not run: a report lists every suite, whatever
+// the flags selected or the setup allowed.
+func everyCase(results []scenarios.Result) []scenarios.Result {
+	seen := map[string]bool{}
+	for _, r := range results {
+		seen[r.ID] = true
+	}
+	var missing []scenarios.Case
+	for _, c := range scenarios.All() {
+		if !seen[c.ID()] {
+			missing = append(missing, c)
+		}
+	}
+	return append(results, reports.NotRun(missing, "not run: its feature was not selected (--labels, --skip-labels, --assess, -run) or the setup failed; see setup/target")...)
 }

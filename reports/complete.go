@@ -122,8 +122,7 @@ func judgeNoLeak(r scenarios.Result, dir string, secrets []scenarios.Secret, sec
 		r.Status, r.Observed = scenarios.Errored, "read the secrets to look for: "+secretsErr.Error()
 		return r
 	case len(secrets) == 0:
-		r.Status, r.Observed = scenarios.Failed, "the target names no account secret to look for, so nothing the run wrote could be checked"
-		return r
+		return failNoLeak(r, "the target names no account secret to look for, so nothing the run wrote could be checked")
 	}
 	leaks, files, err := findLeaks(dir, secrets)
 	if err != nil {
@@ -139,7 +138,13 @@ func judgeNoLeak(r scenarios.Result, dir string, secrets []scenarios.Secret, sec
 	for _, l := range leaks {
 		lines = append(lines, l.String())
 	}
+	return failNoLeak(r, fmt.Sprintf("%d secret values were written: %s", len(leaks), strings.Join(lines, "; ")))
+}
+
+// failNoLeak fails accounts/no-leak's one clause, saying observed.
+func failNoLeak(r scenarios.Result, observed string) scenarios.Result {
 	r.Status = scenarios.Failed
-	r.Observed = fmt.Sprintf("%d secret values were written: %s", len(leaks), strings.Join(lines, "; "))
+	r.Observed = "[" + scenarios.ClauseNoLeak.ID + "] " + observed
+	r.FailedClauses = []string{scenarios.ClauseID(r.ID, scenarios.ClauseNoLeak.ID)}
 	return r
 }

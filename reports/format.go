@@ -112,7 +112,14 @@ func FigureText(f scenarios.Figure) string {
 // seen instead, and the evidence, so the CI UI shows a self-contained story.
 func explanation(r scenarios.Result) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "promised: %s\nobserved: %s", r.Promise, r.Observed)
+	fmt.Fprintf(&b, "promised: %s\n", r.Promise)
+	if len(r.FailedClauses) > 0 {
+		fmt.Fprintf(&b, "failed clauses: %s\n", strings.Join(r.FailedClauses, ", "))
+	}
+	if len(r.InconclusiveClauses) > 0 {
+		fmt.Fprintf(&b, "inconclusive clauses: %s\n", strings.Join(r.InconclusiveClauses, ", "))
+	}
+	fmt.Fprintf(&b, "observed: %s", r.Observed)
 	if len(r.Evidence) > 0 {
 		b.WriteString("\nevidence:")
 		for _, e := range r.Evidence {

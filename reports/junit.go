@@ -73,7 +73,9 @@ func testcase(r scenarios.Result) junit.Testcase {
 	}
 	switch r.Status {
 	case scenarios.Failed:
-		tc.Failure = &junit.Result{Message: clean(headline(r)), Data: clean(explanation(r))}
+		// The type attribute names the clauses that failed, so CI can
+		// track a promise's parts as well as its case.
+		tc.Failure = &junit.Result{Message: clean(headline(r)), Type: clean(strings.Join(r.FailedClauses, " ")), Data: clean(explanation(r))}
 	case scenarios.Errored:
 		text := explanation(r)
 		if r.LogTail != "" {
@@ -81,7 +83,7 @@ func testcase(r scenarios.Result) junit.Testcase {
 		}
 		// The headline says why no verdict was reached; the promise would
 		// read as if the target had broken it.
-		tc.Error = &junit.Result{Message: clean(headline(r)), Data: clean(text)}
+		tc.Error = &junit.Result{Message: clean(headline(r)), Type: clean(strings.Join(r.InconclusiveClauses, " ")), Data: clean(text)}
 	case scenarios.Skipped:
 		tc.Skipped = &junit.Result{Message: clean(r.Observed)}
 	case scenarios.Passed:

@@ -52,6 +52,7 @@ type xCase struct {
 
 type xResult struct {
 	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
 	Text    string `xml:",chardata"`
 }
 
@@ -163,7 +164,11 @@ func TestJUnitFailureErrorSkip(t *testing.T) {
 	if failed.Failure.Message != "offset <12> & then ]]> oops" {
 		t.Errorf("failure message = %q", failed.Failure.Message)
 	}
+	if failed.Failure.Type != "routing/topic-route#routed routing/topic-route#writable" {
+		t.Errorf("failure type = %q, want the failed clause IDs", failed.Failure.Type)
+	}
 	wantText := "promised: a|pipe promise & <tag>\n" +
+		"failed clauses: routing/topic-route#routed, routing/topic-route#writable\n" +
 		"observed: offset <12> & then ]]> oops\nsecond line red \uFFFD\n" +
 		"evidence:\n  - route a|b\n  - namesrv-0 said <none>"
 	if failed.Failure.Text != wantText {
@@ -180,7 +185,10 @@ func TestJUnitFailureErrorSkip(t *testing.T) {
 	if errored.Error.Message != "case timed out" {
 		t.Errorf("error message = %q", errored.Error.Message)
 	}
-	if want := "promised: a slave takes over\nobserved: case timed out\nlog tail:\nline 1\n```\nline 3 done"; errored.Error.Text != want {
+	if errored.Error.Type != "failover/kill-master#writes-resume" {
+		t.Errorf("error type = %q, want the inconclusive clause IDs", errored.Error.Type)
+	}
+	if want := "promised: a slave takes over\ninconclusive clauses: failover/kill-master#writes-resume\nobserved: case timed out\nlog tail:\nline 1\n```\nline 3 done"; errored.Error.Text != want {
 		t.Errorf("error text = %q, want %q", errored.Error.Text, want)
 	}
 

@@ -30,12 +30,12 @@ func Markdown(run scenarios.Run) string {
 		return b.String()
 	}
 
-	b.WriteString("| case | verdict | duration | key figures |\n")
-	b.WriteString("| --- | --- | --- | --- |\n")
+	b.WriteString("| case | verdict | duration | key figures | pressure |\n")
+	b.WriteString("| --- | --- | --- | --- | --- |\n")
 	for _, g := range groupBySuite(run.Results) {
 		for _, r := range g.Results {
-			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n",
-				cell(r.ID), cell(string(r.Status)), humanDuration(r.Duration), cell(figuresCell(r.Figures)))
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n",
+				cell(r.ID), cell(verdictCell(r)), humanDuration(r.Duration), cell(figuresCell(r.Figures)), cell(r.Starvation.String()))
 		}
 	}
 
@@ -70,6 +70,12 @@ func Markdown(run scenarios.Run) string {
 // evidence, and for errors the end of the log, folded away.
 func writeProblem(b *strings.Builder, r scenarios.Result) {
 	fmt.Fprintf(b, "\n#### %s (%s)\n\n", inline(r.ID), inline(string(r.Status)))
+	if len(r.FailedClauses) > 0 {
+		fmt.Fprintf(b, "- **failed clauses:** %s\n", codeList(r.FailedClauses))
+	}
+	if len(r.InconclusiveClauses) > 0 {
+		fmt.Fprintf(b, "- **inconclusive clauses:** %s\n", codeList(r.InconclusiveClauses))
+	}
 	fmt.Fprintf(b, "- **promised:** %s\n", inline(r.Promise))
 	fmt.Fprintf(b, "- **observed:** %s\n", inline(orDash(r.Observed)))
 	if len(r.Evidence) > 0 {
@@ -83,6 +89,33 @@ func writeProblem(b *strings.Builder, r scenarios.Result) {
 		fence := codeFence(tail)
 		fmt.Fprintf(b, "\n<details><summary>log tail</summary>\n\n%s\n%s\n%s\n\n</details>\n", fence, tail, fence)
 	}
+}
+
+// verdictCell is the status, with the clauses that failed or were
+// inconclusive.
+func verdictCell(r scenarios.Result) string {
+	ids := r.FailedClauses
+	if len(ids) == 0 {
+		ids = r.InconclusiveClauses
+	}
+	if len(ids) == 0 {
+		return string(r.Status)
+	}
+	var short []string
+	for _, id := range ids {
+		_, c, _ := strings.Cut(id, "#")
+		short = append(short, "#"+c)
+	}
+	return string(r.Status) + " " + strings.Join(short, " ")
+}
+
+// codeList writes ids as inline code, comma separated.
+func codeList(ids []string) string {
+	var out []string
+	for _, id := range ids {
+		out = append(out, "`"+inline(id)+"`")
+	}
+	return strings.Join(out, ", ")
 }
 
 // figuresCell is "name value unit; …" for the first maxFigures figures.

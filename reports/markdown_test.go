@@ -20,15 +20,15 @@ func TestMarkdownHeaderAndTable(t *testing.T) {
 	}
 
 	wantRows := []string{
-		"| case | verdict | duration | key figures |",
-		"| --- | --- | --- | --- |",
-		"| routing/brokers-registered | passed | 0.3s |  |",
-		`| routing/topic-route | failed | 2.5s | window\|x 0.3 s |`,
-		"| messaging/send-receive | passed | 1.2s | lag_p50 12 ms; lag_p99 40.5 ms; lag_max 51.25 ms; messages 500; (+1 more) |",
-		"| failover/kill-master | errored | 1m1s |  |",
-		"| accounts/acl | skipped | 0s |  |",
-		"| aa-extra/one | passed | 0s |  |",
-		"| zz-extra/one | passed | 0s |  |",
+		"| case | verdict | duration | key figures | pressure |",
+		"| --- | --- | --- | --- | --- |",
+		"| routing/brokers-registered | passed | 0.3s |  |  |",
+		`| routing/topic-route | failed #routed #writable | 2.5s | window\|x 0.3 s | cpu 71% io 2%; broker-0 waited 12% |`,
+		"| messaging/send-receive | passed | 1.2s | lag_p50 12 ms; lag_p99 40.5 ms; lag_max 51.25 ms; messages 500; (+1 more) |  |",
+		"| failover/kill-master | errored #writes-resume | 1m1s |  |  |",
+		"| accounts/acl | skipped | 0s |  |  |",
+		"| aa-extra/one | passed | 0s |  |  |",
+		"| zz-extra/one | passed | 0s |  |  |",
 	}
 	start := indexOf(lines, wantRows[0])
 	if start < 0 {
@@ -40,8 +40,8 @@ func TestMarkdownHeaderAndTable(t *testing.T) {
 		}
 	}
 	for _, row := range lines[start : start+len(wantRows)] {
-		if n := strings.Count(row, "|") - strings.Count(row, `\|`); n != 5 {
-			t.Errorf("row %q has %d column separators, want 5", row, n)
+		if n := strings.Count(row, "|") - strings.Count(row, `\|`); n != 6 {
+			t.Errorf("row %q has %d column separators, want 6", row, n)
 		}
 	}
 }
@@ -51,10 +51,11 @@ func TestMarkdownFailuresAndSkips(t *testing.T) {
 	for _, want := range []string{
 		"\n### Failures and errors\n",
 		"\n#### routing/topic-route (failed)\n\n" +
+			"- **failed clauses:** `routing/topic-route#routed`, `routing/topic-route#writable`\n" +
 			"- **promised:** a|pipe promise &amp; &lt;tag&gt;\n" +
 			"- **observed:** offset &lt;12&gt; &amp; then ]]&gt; oops second line red\n" +
 			"- **evidence:**\n  - route a|b\n  - namesrv-0 said &lt;none&gt;\n",
-		"\n#### failover/kill-master (errored)\n\n- **promised:** a slave takes over\n- **observed:** case timed out\n",
+		"\n#### failover/kill-master (errored)\n\n- **inconclusive clauses:** `failover/kill-master#writes-resume`\n- **promised:** a slave takes over\n- **observed:** case timed out\n",
 		"<details><summary>log tail</summary>\n\n````\nline 1\n```\nline 3 done\n````\n\n</details>\n",
 		"\n### Skipped\n\n- accounts/acl: target \"local\" cannot objects: no kube\n",
 	} {

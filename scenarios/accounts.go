@@ -9,13 +9,30 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
+// The clauses of the account cases.
+var (
+	snExist   = Clause{"exist", "every account Secret exists under the addon's name"}
+	snNoOther = Clause{"no-other-name", "no account Secret of the Cluster exists under another name"}
+
+	skKeys     = Clause{"keys", "each account Secret holds username and password"}
+	skUsername = Clause{"username", "the username is the account name"}
+	skPolicy   = Clause{"password-policy", "the password meets the account's policy"}
+
+	envFromSecret = Clause{"from-secret", "the account env vars come from a Secret"}
+	envOwnSecret  = Clause{"own-secret", "they read their own component's account Secret"}
+
+	// ClauseNoLeak is accounts/no-leak's one clause; reports.Complete
+	// judges it.
+	ClauseNoLeak = Clause{"no-secret", "no file the run wrote holds a secret"}
+)
+
 func init() {
 	register(
 		Case{
 			Suite: "accounts", Name: "secret-names",
 			Promise:     "Account Secrets {cluster}-broker-<id>-account-rocketmq-admin exist for every shard, and {cluster}-dashboard-account-console-admin once.",
 			Description: "The seed's example names the shard components broker-0, broker-1; KubeBlocks names them broker-<3 random characters>, so the secrets carry those names (facts sheet section 10, claim 30a).",
-			Clauses:     []string{clauseObjects, "every account Secret exists under the addon's name", "no account Secret of the Cluster exists under another name"},
+			Clauses:     []Clause{clauseObjects, snExist, snNoOther},
 			Needs:       []Capability{Objects},
 			Run:         secretNames,
 		},
@@ -23,7 +40,7 @@ func init() {
 			Suite: "accounts", Name: "secret-keys",
 			Promise:     "Each account Secret holds username and password; the username is the account name and the password meets the account's policy: 8 characters, 6 of them digits, no symbols, upper and lower case letters.",
 			Description: "KubeBlocks generates passwords from the ComponentDefinition's policy (length 8, numDigits 6, letterCase MixedCases); the broker policy is seeded, so every shard gets the same one (facts sheet section 5). Values are never printed.",
-			Clauses:     []string{clauseObjects, "each account Secret holds username and password", "the username is the account name", "the password meets the account's policy"},
+			Clauses:     []Clause{clauseObjects, skKeys, skUsername, skPolicy},
 			Needs:       []Capability{Objects},
 			Run:         secretKeys,
 		},
@@ -31,7 +48,7 @@ func init() {
 			Suite: "accounts", Name: "env-wiring",
 			Promise:     "Broker pods read ROCKETMQ_USER and ROCKETMQ_PASSWORD from their own shard's rocketmq-admin Secret; dashboard pods read CONSOLE_USER and CONSOLE_PASSWORD from the console-admin Secret.",
 			Description: "KubeBlocks resolves credentialVarRef vars into env entries that reference the account Secret's username and password keys.",
-			Clauses:     []string{clauseObjects, "the account env vars come from a Secret", "they read their own component's account Secret"},
+			Clauses:     []Clause{clauseObjects, envFromSecret, envOwnSecret},
 			Needs:       []Capability{Objects},
 			Run:         envWiring,
 		},
@@ -41,7 +58,7 @@ func init() {
 			Promise: "No account secret appears in any file the run wrote: junit.xml, summary.md, summary.json and everything under diagnostics/.",
 			Description: "Judged after the reports and diagnostics are on disk, so it checks what was really written; it can still turn the verdict and the exit code to 1. " +
 				"Collected pod logs, events, object dumps and result texts are redacted before they are written; this case proves the redaction held. Findings name the file and line, never the value.",
-			Clauses:      []string{"no file the run wrote holds a secret"},
+			Clauses:      []Clause{ClauseNoLeak},
 			Needs:        []Capability{Secrets},
 			AfterReports: true,
 		},
@@ -81,7 +98,7 @@ func secretNames(ctx context.Context, t *T) {
 	for _, a := range t.accountsOf(s) {
 		want[a.secret] = true
 		if s.secret(a.secret) == nil {
-			t.Errorf("Secret %s (account %s of %s) is missing", a.secret, a.name, a.comp)
+			t.Errorf(snExist, "Secret %s (account %s of %s) is missing", a.secret, a.name, a.comp)
 		} else {
 			t.Logf("Secret %s present", a.secret)
 		}
@@ -89,7 +106,7 @@ func secretNames(ctx context.Context, t *T) {
 	// An account secret of this cluster under any other name is a misnamed one.
 	for _, sec := range s.Secrets {
 		if sec.Labels[LabelInstance] == c && sec.Labels["apps.kubeblocks.io/system-account"] != "" && !want[sec.Name] {
-			t.Errorf("Secret %s is an account secret of %s under a name the addon does not produce", sec.Name, c)
+			t.Errorf(snNoOther, "Secret %s is an account secret of %s under a name the addon does not produce", sec.Name, c)
 		}
 	}
 }
@@ -127,20 +144,20 @@ func secretKeys(ctx context.Context, t *T) {
 	for _, a := range t.accountsOf(s) {
 		sec := s.secret(a.secret)
 		if sec == nil {
-			t.Errorf("Secret %s is missing", a.secret)
+			t.Errorf(skKeys, "Secret %s is missing", a.secret)
 			continue
 		}
 		user, hasUser := sec.Data["username"]
 		pass, hasPass := sec.Data["password"]
 		if !hasUser || !hasPass {
-			t.Errorf("Secret %s has keys %v, expected username and password", a.secret, keysOf(sec))
+			t.Errorf(skKeys, "Secret %s has keys %v, expected username and password", a.secret, keysOf(sec))
 			continue
 		}
 		if string(user) != a.name {
-			t.Errorf("Secret %s: username is %q, expected the account name %q", a.secret, user, a.name)
+			t.Errorf(skUsername, "Secret %s: username is %q, expected the account name %q", a.secret, user, a.name)
 		}
 		if why := policyProblem(string(pass)); why != "" {
-			t.Errorf("Secret %s: the password %s", a.secret, why)
+			t.Errorf(skPolicy, "Secret %s: the password %s", a.secret, why)
 		}
 		t.Logf("Secret %s: username %s, password meets the policy: %v", a.secret, user, policyProblem(string(pass)) == "")
 	}
@@ -163,16 +180,16 @@ func envWiring(ctx context.Context, t *T) {
 			p := &pods[i]
 			ct := container(p, a.container)
 			if ct == nil {
-				t.Errorf("pod %s has no container %s", p.Name, a.container)
+				t.Errorf(envFromSecret, "pod %s has no container %s", p.Name, a.container)
 				continue
 			}
 			for env, key := range map[string]string{a.userEnv: "username", a.passEnv: "password"} {
 				ref := secretRef(ct, env)
 				switch {
 				case ref == nil:
-					t.Errorf("pod %s container %s: %s does not come from a Secret", p.Name, a.container, env)
+					t.Errorf(envFromSecret, "pod %s container %s: %s does not come from a Secret", p.Name, a.container, env)
 				case ref.Name != a.secret || ref.Key != key:
-					t.Errorf("pod %s container %s: %s reads Secret %s key %s, expected %s key %s", p.Name, a.container, env, ref.Name, ref.Key, a.secret, key)
+					t.Errorf(envOwnSecret, "pod %s container %s: %s reads Secret %s key %s, expected %s key %s", p.Name, a.container, env, ref.Name, ref.Key, a.secret, key)
 				}
 			}
 		}

@@ -22,7 +22,8 @@ type Case struct {
 	// Clauses are the promise's parts, each checked on its own: the tests
 	// hold a planted fault for every one that makes exactly it fail
 	// (scenarios/plants_test.go), so no check here is one that cannot fail.
-	Clauses []string
+	// A failure names the clauses it broke (Result.FailedClauses).
+	Clauses []Clause
 	// Needs lists the target capabilities the case cannot run without.
 	Needs []Capability
 	// MinShards and MinReplicas are the smallest topology on which the
@@ -59,17 +60,31 @@ type Case struct {
 	Run func(ctx context.Context, t *T)
 }
 
+// Clause is one part of a case's promise, checked on its own. Its ID is
+// short, stable and unique within the case; with the case's ID it makes
+// the clause's full ID, suite/case#id, which a failure carries into every
+// report, so CI users can tell which part of a promise broke.
+type Clause struct {
+	ID   string
+	Text string
+}
+
+// ClauseID is the full ID of clause id of the case caseID.
+func ClauseID(caseID, id string) string { return caseID + "#" + id }
+
 // The clauses many cases hold.
-const (
+var (
 	// clauseBrokers: a case walks the shards and brokers the Cluster asks
 	// for, never fewer: a short set fails it instead of passing on nothing.
-	clauseBrokers = "walks every shard and broker the Cluster asks for"
+	clauseBrokers = Clause{"brokers", "walks every shard and broker the Cluster asks for"}
 	// clauseObjects is clauseBrokers for the object cases.
-	clauseObjects = "walks every shard and pod the Cluster asks for"
+	clauseObjects = Clause{"pods", "walks every shard and pod the Cluster asks for"}
 	// clauseSent: outside a fault, every write is acknowledged.
-	clauseSent = "every send is acknowledged"
+	clauseSent = Clause{"acked", "every send is acknowledged"}
 	// clauseNotLost: the brokers keep every message they acknowledged.
-	clauseNotLost = "no acknowledged message is lost"
+	clauseNotLost = Clause{"no-acked-loss", "no acknowledged message is lost"}
+	// clauseNotTwice: a read-back holds each acknowledged message once.
+	clauseNotTwice = Clause{"no-duplicate", "no acknowledged message is read back twice"}
 )
 
 // DefaultTimeout bounds a case that sets none.
@@ -77,6 +92,16 @@ const DefaultTimeout = 60 * time.Second
 
 // ID returns suite/name.
 func (c Case) ID() string { return c.Suite + "/" + c.Name }
+
+// declares reports whether id is one of the case's clauses.
+func (c Case) declares(id string) bool {
+	for _, cl := range c.Clauses {
+		if cl.ID == id {
+			return true
+		}
+	}
+	return false
+}
 
 // topologyGap says why topo is too small for the case, or runs another
 // mode, or "".

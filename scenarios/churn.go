@@ -10,9 +10,17 @@ import (
 	"github.com/rmqkb/conformance/scenarios/history"
 )
 
-// churnRounds is how many times in a row leader-churn kills a leader. A
-// variable only so the planted-fault tests can run one round.
-var churnRounds = 3
+// churnRounds is how many times in a row leader-churn kills a leader.
+const churnRounds = 3
+
+// The clauses of failover/leader-churn.
+var (
+	churnElected  = Clause{"elected", "a survivor is elected leader after every kill"}
+	churnFollows  = Clause{"victims-follow", "every killed leader returns as a follower"}
+	churnLabel    = Clause{"label", "the master label is on the registered leader after every election"}
+	churnFollower = Clause{"followers-serve", "every follower serves its leader's messages at their offsets"}
+	churnOutside  = Clause{"no-failed-send", "no send fails outside the churn of the shard"}
+)
 
 // leaderChurnCase is failover/leader-churn; failover.go registers it in
 // the suite's order.
@@ -20,13 +28,11 @@ var leaderChurnCase = Case{
 	Suite: "failover", Name: "leader-churn",
 	Promise: fmt.Sprintf("In DLedger mode, with the leader of one shard killed %d times in a row under continuous load (each time the member that leads then, once the previous victim is back), "+
 		"a survivor is elected leader after every kill, every killed leader returns as a follower, and where the platform labels roles the master label is on the registered leader after every election; every acknowledged message survives all elections: "+
-		"read back from the last leader, none is lost or duplicated, and every follower serves its leader's messages at their offsets.", churnRounds),
+		"read back from the last leader, none is lost or duplicated, every follower serves its leader's messages at their offsets, and no send fails outside the churn.", churnRounds),
 	Description: "Besides the client load, a writer follows the leader itself (it sends straight to whichever broker the namesrv lists at brokerId 0, with the suite's remoting client), " +
 		"so writes are acknowledged between elections even though rocketmq-client-go learns of a new leader only at its next route refresh. " +
 		"Each election's time is reported. This is the failure class of apache/rocketmq#6509, where acknowledged messages were truncated after a re-election.",
-	Clauses: []string{clauseBrokers, "a survivor is elected leader after every kill", "every killed leader returns as a follower",
-		"the master label is on the registered leader after every election", clauseNotLost,
-		"no acknowledged message is read back twice", "every follower serves its leader's messages at their offsets"},
+	Clauses:            []Clause{clauseBrokers, churnElected, churnFollows, churnLabel, clauseNotLost, clauseNotTwice, churnFollower, churnOutside},
 	Needs:              []Capability{Messaging, Faults},
 	OnlyIn:             Mode{DLedger: true},
 	DLedgerMinReplicas: 3,
@@ -35,35 +41,68 @@ var leaderChurnCase = Case{
 	Run:                leaderChurn,
 }
 
+// leaderChurn is the record of a churn: every election, what the writer
+// that follows the leader got acknowledged, and every follower's content.
+type churn struct {
+	f         *faultRun
+	shard     string
+	elections []*election
+	first     time.Time // the first kill
+	end       time.Time // the churn's end: the load's
+	acked     int       // by the writer that follows the leader
+	members   []memberRead
+}
+
 func leaderChurn(ctx context.Context, t *T) {
-	f := t.startFaultRun(ctx, "conformance-churn")
-	shard := f.shards[0].Name
-	w := t.followLeader(ctx, f, shard)
-	t.Cleanup(w.stop)
-	var first time.Time
-	for i := 1; i <= churnRounds; i++ {
-		e := t.killLeader(ctx, f, shard)
-		if first.IsZero() {
-			first = e.killAt
-		}
-		t.judgeElection(e, Shard{Name: shard})
+	v, _ := t.shared("churn of a leader", func() any { return t.runChurn(ctx) })
+	c := v.(*churn)
+	for i, e := range c.elections {
+		t.judgeElection(electionClauses{churnElected, churnFollows, churnLabel}, e, Shard{Name: c.shard})
 		if e.err == nil {
-			t.Figure(fmt.Sprintf("election_%d", i), float64(e.elected.Milliseconds()), "ms")
+			t.Figure(fmt.Sprintf("election_%d", i+1), float64(e.elected.Milliseconds()), "ms")
 		}
+	}
+	t.Figure("acked_by_leader_writer", float64(c.acked), "")
+	if c.acked == 0 {
+		t.Erroredf("not judged: the writer that follows the leader of %s got no write acknowledged", c.shard)
+	}
+	h := c.f.judged(t)
+	c.f.failedOutside(t, churnOutside, h, map[string]history.Window{c.shard: {Start: c.first, End: c.end}},
+		fmt.Sprintf("the churn of shard %s", c.shard))
+	c.f.judgeFinal(t, h)
+	t.judgeMembers(churnFollower, c.members)
+}
+
+// runChurn kills the leader of the first shard churnRounds times in a row
+// under load, with a writer that follows the leader, and reads every
+// member back.
+func (t *T) runChurn(ctx context.Context) *churn {
+	f := t.startFaultRun(ctx, "conformance-churn")
+	c := &churn{f: f, shard: f.shards[0].Name}
+	w := t.followLeader(ctx, f, c.shard)
+	t.Cleanup(w.stop)
+	rounds := churnRounds
+	if t.plants.churnRounds > 0 {
+		rounds = t.plants.churnRounds
+	}
+	for i := 1; i <= rounds; i++ {
+		e := t.killLeader(ctx, f, c.shard)
+		if c.first.IsZero() {
+			c.first = e.killAt
+		}
+		c.elections = append(c.elections, e)
 		if e.err != nil || e.backErr != nil {
 			break
 		}
 	}
 	w.stop()
-	t.Figure("acked_by_leader_writer", float64(w.acked()), "")
-	if w.acked() == 0 {
-		t.Errorf("the writer that follows the leader of %s got no write acknowledged", shard)
-	}
-	reads := f.stop(ctx)
-	f.failedOutside(t, map[string]history.Window{shard: {Start: first, End: time.Now()}},
-		fmt.Sprintf("the churn of shard %s", shard))
-	f.judgeFinal(t, reads)
-	t.judgeMembers(t.readMembers(ctx, f.topic, faultQueues, reads))
+	c.acked = w.acked()
+	// The churn lasts until the load stops: until its next route refresh,
+	// the load's client sends to a leader that is one no more.
+	f.stop(ctx, t)
+	c.end = time.Now()
+	c.members = t.readMembers(ctx, f.topic, faultQueues, f.reads)
+	return c
 }
 
 // leaderWriter sends to whichever broker the first namesrv lists at
@@ -94,11 +133,15 @@ func (t *T) followLeader(ctx context.Context, f *faultRun, shard string) *leader
 				Group: "conformance-leader-writer", Topic: f.topic, QueueID: n % faultQueues,
 				Body: []byte(key), Properties: map[string]string{"KEYS": key},
 			})
-			if err != nil {
+			switch {
+			case err != nil:
 				f.h.Fail(key, shard, err)
 				return
+			case res.Warning != "":
+				f.h.AckWarned(key, shard, res.QueueID, res.QueueOffset, res.Warning)
+			default:
+				f.h.Ack(key, shard, res.QueueID, res.QueueOffset)
 			}
-			f.h.Ack(key, shard, res.QueueID, res.QueueOffset)
 			w.mu.Lock()
 			w.n++
 			w.mu.Unlock()

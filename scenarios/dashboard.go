@@ -13,11 +13,11 @@ import (
 )
 
 // The clauses of management/dashboard.
-const (
-	clauseDashboardCluster = "the dashboard lists every shard under the Cluster's name, its master at id 0 and every slave"
-	clauseLoginRequired    = "ACL mode: login is required, and cluster queries without a session are refused"
-	clauseConsoleLogin     = "ACL mode: console-admin logs in as admin"
-	clauseWrongPassword    = "ACL mode: a wrong password is refused"
+var (
+	clauseDashboardCluster = Clause{"cluster-list", "the dashboard lists every shard under the Cluster's name, its master at id 0 and every slave"}
+	clauseLoginRequired    = Clause{"login-required", "ACL mode: login is required, and cluster queries without a session are refused"}
+	clauseConsoleLogin     = Clause{"console-login", "ACL mode: console-admin logs in as admin"}
+	clauseWrongPassword    = Clause{"wrong-password", "ACL mode: a wrong password is refused"}
 )
 
 // dashboardCase is registered after management/exporter (exporter.go).
@@ -28,7 +28,7 @@ var dashboardCase = Case{
 	Description: "Shaped after rocketmq-dashboard 2.0 (facts section 5): answers are {status, data, errMsg}, errors are HTTP 200 with status -1, and without a session a protected page answers 302 to the login. " +
 		"With ACL off the addon starts the dashboard without a user store, so the login clauses belong to ACL mode only. The password is sent, never written anywhere. " +
 		"The dashboard is published only as an image: on the local target the case is skipped unless --dashboard-jar names a jar.",
-	Clauses: []string{clauseBrokers, clauseDashboardCluster, clauseLoginRequired, clauseConsoleLogin, clauseWrongPassword},
+	Clauses: []Clause{clauseBrokers, clauseDashboardCluster, clauseLoginRequired, clauseConsoleLogin, clauseWrongPassword},
 	Needs:   []Capability{Management},
 	Run:     dashboard,
 }
@@ -64,7 +64,7 @@ func dashboard(ctx context.Context, t *T) {
 	}
 	var clusters dashboardClusters
 	if err := d.get(ctx, "/cluster/list.query", &clusters); err != nil {
-		t.Fatalf("%s: %v", clauseDashboardCluster, err)
+		t.Fatalf(clauseDashboardCluster, "%v", err)
 	}
 	t.dashboardLists(clusters, shards)
 }
@@ -76,23 +76,23 @@ func (t *T) dashboardLogin(ctx context.Context, d *console, mp ManagementPlane) 
 		LoginRequired bool `json:"loginRequired"`
 	}
 	if err := d.get(ctx, "/login/check.query", &check); err != nil {
-		t.Fatalf("%s: /login/check.query: %v", clauseLoginRequired, err)
+		t.Fatalf(clauseLoginRequired, "/login/check.query: %v", err)
 	}
 	if !check.LoginRequired {
-		t.Errorf("%s: /login/check.query says no login is required", clauseLoginRequired)
+		t.Errorf(clauseLoginRequired, "/login/check.query says no login is required")
 	}
 	if err := d.get(ctx, "/cluster/list.query", &dashboardClusters{}); err == nil {
-		t.Errorf("%s: /cluster/list.query answered without a session", clauseLoginRequired)
+		t.Errorf(clauseLoginRequired, "/cluster/list.query answered without a session")
 	}
 	user, password, err := mp.ConsoleAccount(ctx)
 	if err != nil {
-		t.Erroredf("read the console-admin account: %v", err)
+		t.Erroredf("not judged: read the console-admin account: %v", err)
 	}
 	if err := d.login(ctx, user, password+"-wrong"); err == nil {
-		t.Errorf("%s: %s logged in with a wrong password", clauseWrongPassword, user)
+		t.Errorf(clauseWrongPassword, "%s logged in with a wrong password", user)
 	}
 	if err := d.login(ctx, user, password); err != nil {
-		t.Fatalf("%s: %v", clauseConsoleLogin, err)
+		t.Fatalf(clauseConsoleLogin, "%v", err)
 	}
 	t.Logf("the dashboard requires a login, refuses a wrong password and takes %s's as admin", user)
 }
@@ -103,16 +103,16 @@ func (t *T) dashboardLists(c dashboardClusters, shards []Shard) {
 	for _, s := range shards {
 		got, ok := c.ClusterInfo.BrokerAddrTable[s.Name]
 		if !ok {
-			t.Errorf("%s: shard %s is not listed", clauseDashboardCluster, s.Name)
+			t.Errorf(clauseDashboardCluster, "shard %s is not listed", s.Name)
 			continue
 		}
 		if got.Cluster != cluster {
-			t.Errorf("%s: shard %s is listed under cluster %q", clauseDashboardCluster, s.Name, got.Cluster)
+			t.Errorf(clauseDashboardCluster, "shard %s is listed under cluster %q", s.Name, got.Cluster)
 		}
 		for _, b := range s.Brokers {
 			id := strconv.Itoa(t.brokerID(s, b))
 			if got.BrokerAddrs[id] != b.Addr {
-				t.Errorf("%s: shard %s lists %q at id %s, expected %s (%s)", clauseDashboardCluster, s.Name, got.BrokerAddrs[id], id, b.Addr, b.Pod)
+				t.Errorf(clauseDashboardCluster, "shard %s lists %q at id %s, expected %s (%s)", s.Name, got.BrokerAddrs[id], id, b.Addr, b.Pod)
 			}
 		}
 	}

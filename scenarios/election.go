@@ -3,10 +3,12 @@ package scenarios
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/scenarios/history"
 )
@@ -29,9 +31,16 @@ type election struct {
 	identity map[string]string // the victim's config after its return
 	returned Broker            // the victim as it came back
 	identErr error
-	firstAck time.Duration // from the kill until the shard's first acknowledged write; 0 if none
-	labels   string        // how the role labels disagree with the registered leader after the return; "" if they agree
-	labelled bool          // the target has role labels, and they were checked
+	labels   labelCheck
+}
+
+// electedAt is when the new leader was registered, or, when none was, the
+// end of the election's limit.
+func (e *election) electedAt() time.Time {
+	if e.leader.Pod == "" {
+		return e.killAt.Add(electionLimit)
+	}
+	return e.killAt.Add(e.elected)
 }
 
 // killLeader kills the leader of shard name under f's load, waits for a
@@ -45,7 +54,7 @@ type election struct {
 func (t *T) killLeader(ctx context.Context, f *faultRun, name string) *election {
 	s := t.shardNamed(ctx, name)
 	if err := t.awaitSlaveTopics(ctx, []Shard{s}, f.topic); err != nil {
-		t.Erroredf("before killing the leader of %s: %v", name, err)
+		t.Erroredf("not judged: before killing the leader of %s: %v", name, err)
 	}
 	e := &election{victim: s.Master()}
 	f.h.FaultStart("kill leader " + e.victim.Pod)
@@ -55,14 +64,15 @@ func (t *T) killLeader(ctx context.Context, f *faultRun, name string) *election 
 	}
 	e.leader, e.err = t.awaitLeader(ctx, name, e.victim)
 	e.elected = time.Since(e.killAt)
+	if e.err == nil && e.elected > electionLimit {
+		e.err = fmt.Errorf("%s was registered as leader only %s after the kill", e.leader.Pod, e.elected.Round(time.Millisecond))
+	}
 	e.backErr = t.Target.AwaitBack(ctx, e.victim)
 	e.backAt = time.Now()
 	f.h.FaultEnd("kill leader " + e.victim.Pod)
 	if e.backErr == nil {
 		e.returned, e.identity, e.identErr = t.returned(ctx, e.victim)
-		if t.Target.Lacks(RoleLabels) == "" {
-			e.labelled, e.labels = true, t.awaitLeaderLabel(ctx, name)
-		}
+		e.labels = t.awaitLabels(ctx, name)
 	}
 	return e
 }
@@ -101,61 +111,113 @@ func (t *T) awaitLeaderLabel(ctx context.Context, name string) string {
 // broker: on a platform that labels roles, the labels must agree with the
 // brokers again once the fault is over (apecloud/kubeblocks#10082: the
 // master label went missing after restarts).
-const clauseLabelsSettle = "where a platform labels roles, the shard's labels settle again to one master, the broker registered at brokerId 0"
+var clauseLabelsSettle = Clause{"labels-settle", "where a platform labels roles, the shard's labels settle again to one master, the broker registered at brokerId 0"}
 
-// labelsSettled checks clauseLabelsSettle for shard name after the fault
-// named after. Without platform labels (the local target) there is nothing
-// to compare, and the evidence says so.
-func (t *T) labelsSettled(ctx context.Context, name, after string) {
-	if why := t.Target.Lacks(RoleLabels); why != "" {
-		t.Logf("role labels not checked after %s: %s", after, why)
-		return
+// labelCheck is what a fault run saw of a shard's role labels after the
+// fault: why the target has none, or how they disagreed with the brokers
+// until labelSettle ran out ("" when they agreed); and, for a judgement
+// through the tests' label plant, the shard as last read and the brokers
+// the namesrvs listed at brokerId 0.
+type labelCheck struct {
+	lacks      string
+	wrong      string
+	shard      Shard
+	registered []string // addresses
+}
+
+// awaitLabels waits, where the target labels roles, for shard name's
+// labels to agree with the brokers, and records what it saw.
+func (t *T) awaitLabels(ctx context.Context, name string) labelCheck {
+	lc := labelCheck{lacks: t.Target.Lacks(RoleLabels)}
+	if lc.lacks == "" {
+		lc.wrong = t.awaitLeaderLabel(ctx, name)
 	}
-	if why := t.awaitLeaderLabel(ctx, name); why != "" {
-		t.Errorf("after %s, within %s, the role labels of %s did not settle: %s", after, labelSettle, name, why)
-		return
+	lc.shard, lc.registered, _ = t.leaderRegistration(ctx, name)
+	return lc
+}
+
+// judgeLabels judges, under clause c, what a fault run saw of shard
+// name's labels after the fault named after. Without platform labels (the
+// local target) there is nothing to compare, and the evidence says so.
+func (t *T) judgeLabels(c Clause, lc labelCheck, name, after string) {
+	if t.plants.labels != nil {
+		lc.lacks, lc.wrong = "", labelMismatch(t.plants.labels(lc.shard), lc.registered)
 	}
-	t.Logf("after %s, the role labels of %s agree with the brokers: one master, registered at brokerId 0", after, name)
+	switch {
+	case lc.lacks != "":
+		t.Logf("role labels not checked after %s: %s", after, lc.lacks)
+	case lc.wrong != "":
+		t.Errorf(c, "after %s, within %s, the role labels of %s did not settle: %s", after, labelSettle, name, lc.wrong)
+	default:
+		t.Logf("after %s, the role labels of %s agree with the brokers: one master, registered at brokerId 0", after, name)
+	}
+}
+
+// labelsSettled checks, under clause c, that shard name's labels settle
+// after the fault named after.
+func (t *T) labelsSettled(ctx context.Context, c Clause, name, after string) {
+	t.judgeLabels(c, t.awaitLabels(ctx, name), name, after)
 }
 
 // leaderLabelMismatch says how shard name's master labels disagree with
 // the broker the namesrvs list at brokerId 0, or "", or why it could not
 // read one of them.
 func (t *T) leaderLabelMismatch(ctx context.Context, name string) (string, error) {
-	shards, err := t.Target.Shards(ctx)
+	s, registered, err := t.leaderRegistration(ctx, name)
 	if err != nil {
 		return "", err
 	}
-	var masters []string
-	addrOf := map[string]string{}
-	for _, s := range shards {
-		if s.Name != name {
-			continue
-		}
-		for _, b := range s.Brokers {
-			addrOf[b.Addr] = b.Pod
-			if b.RoleLabel == "master" {
-				masters = append(masters, b.Pod)
-			}
+	return labelMismatch(s, registered), nil
+}
+
+// leaderRegistration reads shard name from the target and the address
+// every namesrv lists at its brokerId 0.
+func (t *T) leaderRegistration(ctx context.Context, name string) (Shard, []string, error) {
+	shards, err := t.Target.Shards(ctx)
+	if err != nil {
+		return Shard{}, nil, err
+	}
+	s := Shard{Name: name, Leader: -1}
+	for _, sh := range shards {
+		if sh.Name == name {
+			s = sh
 		}
 	}
 	var registered []string
 	for _, ns := range t.namesrvs(ctx) {
 		ci, err := t.admin().ClusterInfo(ctx, ns)
 		if err != nil {
-			return "", err
+			return s, nil, err
 		}
-		if p := addrOf[ci.BrokerAddrTable[name].BrokerAddrs[0]]; !slices.Contains(registered, p) {
-			registered = append(registered, p)
+		if a := ci.BrokerAddrTable[name].BrokerAddrs[0]; !slices.Contains(registered, a) {
+			registered = append(registered, a)
 		}
+	}
+	return s, registered, nil
+}
+
+// labelMismatch says how s's master labels disagree with the brokers at
+// the registered addresses, or "".
+func labelMismatch(s Shard, registered []string) string {
+	var masters []string
+	podAt := map[string]string{}
+	for _, b := range s.Brokers {
+		podAt[b.Addr] = b.Pod
+		if b.RoleLabel == "master" {
+			masters = append(masters, b.Pod)
+		}
+	}
+	var pods []string
+	for _, a := range registered {
+		pods = append(pods, podAt[a])
 	}
 	switch {
 	case len(masters) != 1:
-		return fmt.Sprintf("%d members of %s are labelled master (%s), expected exactly one", len(masters), name, strings.Join(masters, ", ")), nil
-	case len(registered) != 1 || registered[0] != masters[0]:
-		return fmt.Sprintf("%s is labelled master, but the namesrvs list %q at brokerId 0 of %s", masters[0], registered, name), nil
+		return fmt.Sprintf("%d members of %s are labelled master (%s), expected exactly one", len(masters), s.Name, strings.Join(masters, ", "))
+	case len(pods) != 1 || pods[0] != masters[0]:
+		return fmt.Sprintf("%s is labelled master, but the namesrvs list %q at brokerId 0 of %s", masters[0], pods, s.Name)
 	}
-	return "", nil
+	return ""
 }
 
 // shardNamed re-reads the shards and returns the one called name.
@@ -165,15 +227,17 @@ func (t *T) shardNamed(ctx context.Context, name string) Shard {
 			return s
 		}
 	}
-	t.Fatalf("shard %s is gone from the target", name)
+	t.Fatalf(clauseBrokers, "shard %s is gone from the target", name)
 	return Shard{}
 }
 
 // awaitLeader waits until every namesrv lists a broker of shard name other
-// than old at brokerId 0, and returns it.
+// than old at brokerId 0, and returns it. It waits past electionLimit, for
+// one route refresh more, so that a late election is measured and the
+// shard's writes are judged from it, not only cut off.
 func (t *T) awaitLeader(ctx context.Context, name string, old Broker) (Broker, error) {
 	rc := t.admin()
-	wctx, cancel := context.WithTimeout(ctx, electionLimit)
+	wctx, cancel := context.WithTimeout(ctx, electionLimit+routeRefresh)
 	defer cancel()
 	var leader Broker
 	err := wait.Until(wctx, 50*time.Millisecond, "shard "+name+" to elect a leader other than "+old.Pod, func(ctx context.Context) (bool, string, error) {
@@ -209,88 +273,125 @@ func (t *T) awaitLeader(ctx context.Context, name string, old Broker) (Broker, e
 	return leader, err
 }
 
-// firstWrite waits up to limit for the first write acknowledged on shard
-// after from, and returns how long after from it came, or 0.
-func (f *faultRun) firstWrite(ctx context.Context, shard string, from time.Time, limit time.Duration) time.Duration {
-	if at := f.awaitWrites(ctx, shard, from, limit); !at.IsZero() {
-		return at.Sub(from)
-	}
-	return 0
+// electionClauses are the clauses a leader kill is judged under: the
+// election, the victim's return, the master label.
+type electionClauses struct {
+	elected, follows, label Clause
 }
 
 // judgeElection fails t for what a leader kill broke: no leader elected in
-// time, the victim not back as a follower, the shard not writable again.
-func (t *T) judgeElection(e *election, s Shard) {
+// time, the victim not back as a follower, the label not on the leader.
+func (t *T) judgeElection(cs electionClauses, e *election, s Shard) {
 	if e.err != nil {
-		t.Errorf("after %s was killed, shard %s elected no new leader within %s: %v", e.victim.Pod, s.Name, electionLimit, e.err)
+		t.late(cs.elected, history.Window{Start: e.killAt, End: e.killAt.Add(electionLimit)}, survivors(t.shardOf(s.Name), e.victim),
+			"after %s was killed, shard %s elected no new leader within %s: %v", e.victim.Pod, s.Name, electionLimit, e.err)
 	} else {
 		t.Logf("%s was killed at %s; %s leads shard %s, registered in every namesrv %s later",
 			e.victim.Pod, e.killAt.Format("15:04:05.000"), e.leader.Pod, s.Name, e.elected.Round(time.Millisecond))
 	}
 	switch {
 	case e.backErr != nil:
-		t.Errorf("%s did not come back: %v", e.victim.Pod, e.backErr)
+		t.Errorf(cs.follows, "%s did not come back: %v", e.victim.Pod, e.backErr)
 	case e.identErr != nil:
-		t.Errorf("read the config of %s after its return: %v", e.returned.Pod, e.identErr)
+		t.Erroredf("not judged: read the config of %s after its return: %v", e.returned.Pod, e.identErr)
 	default:
-		t.checkIdentity(e.identity, e.returned, "SLAVE", e.returned.Ordinal+1)
+		t.checkIdentity(cs.follows, e.identity, e.returned, "SLAVE", e.returned.Ordinal+1)
 	}
-	switch {
-	case !e.labelled:
-		t.Logf("role labels not checked after the election: %s", t.Target.Lacks(RoleLabels))
-	case e.labels != "":
-		t.Errorf("after the election in %s, within %s: %s", s.Name, labelSettle, e.labels)
-	default:
-		t.Logf("after the election, the master label of %s is on its registered leader", s.Name)
+	t.judgeLabels(cs.label, e.labels, s.Name, "the election")
+}
+
+// shardOf is the shard called name as the case last listed it, without
+// ending the case when the target cannot say.
+func (t *T) shardOf(name string) Shard {
+	shards, err := t.Target.Shards(context.Background())
+	if err == nil {
+		for _, s := range shards {
+			if s.Name == name {
+				return s
+			}
+		}
 	}
+	return Shard{Name: name}
+}
+
+// survivors names the members of s but victim.
+func survivors(s Shard, victim Broker) []string {
+	var out []string
+	for _, b := range s.Brokers {
+		if b.Pod != victim.Pod {
+			out = append(out, b.Pod)
+		}
+	}
+	return out
 }
 
 // dledgerKillMaster is failover/kill-master in DLedger mode: judged from
 // the shared kill of a leader.
 func dledgerKillMaster(t *T, k *masterKill) {
 	e := k.election
-	t.judgeElection(e, k.victimShard)
+	h := k.f.judged(t)
+	t.judgeElection(electionClauses{kmElected, kmVictimFollows, kmDLedgerLabel}, e, k.victimShard)
 	if e.err == nil {
 		t.Figure("leader_elected_after", float64(e.elected.Milliseconds()), "ms")
 	}
-	if e.firstAck == 0 {
-		t.Errorf("shard %s took no write within %s of the kill (the election, plus one route refresh, plus %s)", k.victimShard.Name, electionLimit+routeRefresh+boundSlack, boundSlack)
-	} else {
-		t.Figure("first_write_after_kill", float64(e.firstAck.Milliseconds()), "ms")
-		t.Logf("the load's first write to %s after the kill was acknowledged %s after it: rocketmq-client-go learns of the new leader at its next route refresh (every 30 s), so this figure is the election plus up to one refresh",
-			k.victimShard.Name, e.firstAck.Round(time.Millisecond))
-	}
-	end := e.killAt.Add(e.firstAck)
-	if e.firstAck == 0 {
+	// Writes are judged from the election, when there was one: a late
+	// election is the election clause's to fail.
+	from := e.electedAt()
+	first := firstAckAfter(h, k.victimShard.Name, e.killAt, from.Sub(e.killAt)+routeRefresh+boundSlack)
+	end := first
+	if first.IsZero() {
 		end = time.Now()
+		t.late(kmDLedgerResume, history.Window{Start: from, End: from.Add(routeRefresh + boundSlack)}, []string{e.leader.Pod},
+			"shard %s took no write within %s of its leader's election (one route refresh plus %s)", k.victimShard.Name, routeRefresh+boundSlack, boundSlack)
+	} else {
+		t.Figure("first_write_after_kill", float64(first.Sub(e.killAt).Milliseconds()), "ms")
+		t.Logf("the load's first write to %s after the kill was acknowledged %s after it: rocketmq-client-go learns of the new leader at its next route refresh (every 30 s), so this figure is the election plus up to one refresh",
+			k.victimShard.Name, first.Sub(e.killAt).Round(time.Millisecond))
 	}
-	k.f.failedOutside(t, map[string]history.Window{k.victimShard.Name: {Start: e.killAt, End: end}},
+	k.f.failedOutside(t, kmOutside, h, map[string]history.Window{k.victimShard.Name: {Start: e.killAt, End: end}},
 		fmt.Sprintf("the fault window (shard %s, from the kill until it took writes again)", k.victimShard.Name))
-	k.f.judgeFinal(t, k.reads)
-	t.judgeMembers(k.members)
+	k.f.judgeFinal(t, h)
+	t.judgeMembers(kmFollowersServe, k.members)
 }
 
-// memberRead is one member's read-back of a shard, to compare with its
-// leader's.
+// memberRead is one member's read-back of a shard, and its leader's, as
+// they served them, to compare.
 type memberRead struct {
-	shard   string
-	leader  Broker
-	member  Broker
-	waited  time.Duration
-	missing []string // the leader's messages this member does not serve at their offsets
-	err     error
+	shard        string
+	leader       Broker
+	member       Broker
+	waited       time.Duration
+	mine, theirs map[int][]remoting.Message // by queue
+	err          error
+}
+
+// missing lists the leader's messages the member does not serve at their
+// offsets, as case t counts them: both reads pass through its read plant.
+func (mr memberRead) missing(t *T) []string {
+	var out []string
+	for _, q := range slices.Sorted(maps.Keys(mr.theirs)) {
+		at := map[int64]string{}
+		for _, msg := range t.plants.read(mr.member.Addr, mr.mine[q]) {
+			at[msg.QueueOffset] = msg.Keys()
+		}
+		for _, msg := range t.plants.read(mr.leader.Addr, mr.theirs[q]) {
+			if at[msg.QueueOffset] != msg.Keys() {
+				out = append(out, fmt.Sprintf("%s@%d/%d", msg.Keys(), q, msg.QueueOffset))
+			}
+		}
+	}
+	return out
 }
 
 // readMembers reads topic from every follower of every shard, once each
-// covers its leader's offsets, and compares each message with the
-// leader's at the same offset: what a follower holds must be what was
-// committed (the class of apache/rocketmq#6509, acknowledged messages
-// truncated after an election).
+// covers its leader's offsets, and from the leader: what a follower holds
+// must be what was committed (the class of apache/rocketmq#6509,
+// acknowledged messages truncated after an election).
 func (t *T) readMembers(ctx context.Context, topic string, queues int, reads map[string]*shardRead) []memberRead {
 	var out []memberRead
 	shards := t.shards(ctx)
 	if err := t.awaitSlaveTopics(ctx, shards, topic); err != nil {
-		t.Erroredf("before reading the followers: %v", err)
+		t.Erroredf("not judged: before reading the followers: %v", err)
 	}
 	for _, s := range shards {
 		leaderRead, ok := reads[s.Name]
@@ -302,28 +403,12 @@ func (t *T) readMembers(ctx context.Context, topic string, queues int, reads map
 			want[q] = qr.max - 1
 		}
 		for _, m := range s.Slaves() {
-			mr := memberRead{shard: s.Name, leader: s.Master(), member: m}
-			cov := t.awaitCovered(ctx, m, topic, want)
-			mr.waited = cov.waited
+			mr := memberRead{shard: s.Name, leader: s.Master(), member: m, mine: map[int][]remoting.Message{}, theirs: map[int][]remoting.Message{}}
+			mr.waited = t.awaitCovered(ctx, m, topic, want).waited
 			for q := 0; q < queues && mr.err == nil; q++ {
-				mine, err := t.readQueue(ctx, m.Addr, topic, q)
-				if err != nil {
-					mr.err = err
-					break
-				}
-				theirs, err := t.readQueue(ctx, s.Master().Addr, topic, q)
-				if err != nil {
-					mr.err = err
-					break
-				}
-				at := map[int64]string{}
-				for _, msg := range mine {
-					at[msg.QueueOffset] = msg.Keys()
-				}
-				for _, msg := range theirs {
-					if at[msg.QueueOffset] != msg.Keys() {
-						mr.missing = append(mr.missing, fmt.Sprintf("%s@%d/%d", msg.Keys(), q, msg.QueueOffset))
-					}
+				mr.mine[q], mr.err = t.readQueueAsServed(ctx, m.Addr, topic, q)
+				if mr.err == nil {
+					mr.theirs[q], mr.err = t.readQueueAsServed(ctx, s.Master().Addr, topic, q)
 				}
 			}
 			out = append(out, mr)
@@ -332,19 +417,20 @@ func (t *T) readMembers(ctx context.Context, topic string, queues int, reads map
 	return out
 }
 
-// judgeMembers fails t for every follower that does not serve its
+// judgeMembers fails clause c for every follower that does not serve its
 // leader's messages at their offsets.
-func (t *T) judgeMembers(reads []memberRead) {
+func (t *T) judgeMembers(c Clause, reads []memberRead) {
 	if len(reads) == 0 {
-		t.Errorf("no follower was read back: every member's content is part of the promise")
+		t.Errorf(c, "no follower was read back: every member's content is part of the promise")
 	}
 	for _, mr := range reads {
+		missing := mr.missing(t)
 		switch {
 		case mr.err != nil:
-			t.Errorf("read follower %s of %s: %v", mr.member.Pod, mr.shard, mr.err)
-		case len(mr.missing) > 0:
-			t.Errorf("follower %s of %s does not serve %d of its leader %s's messages at their offsets (after waiting %s): %s",
-				mr.member.Pod, mr.shard, len(mr.missing), mr.leader.Pod, mr.waited.Round(time.Millisecond), strings.Join(mr.missing[:min(5, len(mr.missing))], ", "))
+			t.Errorf(c, "read follower %s of %s: %v", mr.member.Pod, mr.shard, mr.err)
+		case len(missing) > 0:
+			t.Errorf(c, "follower %s of %s does not serve %d of its leader %s's messages at their offsets (after waiting %s): %s",
+				mr.member.Pod, mr.shard, len(missing), mr.leader.Pod, mr.waited.Round(time.Millisecond), strings.Join(missing[:min(5, len(missing))], ", "))
 		default:
 			t.Logf("follower %s of %s serves every message of its leader %s at the same offsets", mr.member.Pod, mr.shard, mr.leader.Pod)
 		}

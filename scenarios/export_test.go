@@ -14,73 +14,87 @@ import (
 // plant that freezes a broker must keep it frozen longer.
 const SendTimeout = sendTimeout
 
+// ElectionLimit bounds a DLedger election: a plant that keeps a shard
+// from electing must keep it so longer.
+const ElectionLimit = electionLimit
+
+// Plants are faults planted at the suite's edge, for the planted-fault
+// table (plants_test.go). They reach a case only through a Session the
+// tests build (WithPlants) or one run of it (RunWith).
+type Plants = plants
+
+// WithPlants runs every case of the session with p.
+func WithPlants(p Plants) SessionOption { return func(s *Session) { s.plants = p } }
+
+// RunWith runs c in s with p instead of the session's plants. A fault run
+// the session already recorded is judged again with p, not performed
+// again: p's judge and read plants act on a copy of the record.
+func (s *Session) RunWith(ctx context.Context, c Case, p Plants) Result { return s.run(ctx, c, p) }
+
+// JudgeOnly reports whether p acts only when a recorded run is judged, so
+// a row can judge again a run another row recorded: its judge, read,
+// config, delivery, attribution and label plants act on a copy of what a
+// run recorded. (A case that records nothing to share reads through them
+// as it runs, in whichever session.)
+func (p Plants) JudgeOnly() bool {
+	return p.cluster == nil && p.sample == nil && p.stopped == nil && p.rename == nil && p.topics == nil && !p.signUnsigned && p.churnRounds == 0 && p.exporterCollect == 0
+}
+
 // OneChurnRound makes failover/leader-churn kill one leader instead of
 // three, for plants that need only one election to show their clause
-// failing; it returns the undo.
-func OneChurnRound() func() {
-	churnRounds = 1
-	return func() { churnRounds = 3 }
-}
+// failing.
+func OneChurnRound() Plants { return plants{churnRounds: 1} }
 
-// FastExporter waits 15 s for the exporter's series instead of its
-// collection period, for the tests' exporter, which answers at once; it
-// returns the undo.
-func FastExporter() func() {
-	exporterCollect = 15 * time.Second
-	return func() { exporterCollect = 150 * time.Second }
-}
-
-// The edge plants, for the planted-fault table (plants_test.go). Each
-// setter returns the function that removes the plant.
+// FastExporter waits 5 s for the exporter's series instead of its
+// collection period, for the tests' exporter, which answers at once.
+func FastExporter() Plants { return plants{exporterCollect: 5 * time.Second} }
 
 // PlantDelivery passes every consumer callback's messages through f; who
-// names the consumer (all-tags, TagA, clu-1, clu-2, bro-1, bro-2).
-func PlantDelivery(f func(who string, msgs []*primitive.MessageExt) []*primitive.MessageExt) func() {
-	return plants.set(func(p *edgePlants) { p.deliver = f })
+// names the consumer (all-tags, TagA, clu-1, clu-2, bro-1, bro-2, nsi).
+func PlantDelivery(f func(who string, msgs []*primitive.MessageExt) []*primitive.MessageExt) Plants {
+	return plants{deliver: f}
 }
 
+// PlantAttribution counts every delivery to consumer who for the member
+// f names instead.
+func PlantAttribution(f func(who string) string) Plants { return plants{attribute: f} }
+
 // PlantRead passes what every direct broker read returns through f.
-func PlantRead(f func(addr string, msgs []remoting.Message) []remoting.Message) func() {
-	return plants.set(func(p *edgePlants) { p.readMsg = f })
+func PlantRead(f func(addr string, msgs []remoting.Message) []remoting.Message) Plants {
+	return plants{readMsg: f}
 }
 
 // PlantConfig passes every broker config the cases read through f, which
 // may change it in place.
-func PlantConfig(f func(addr string, cfg map[string]string)) func() {
-	return plants.set(func(p *edgePlants) { p.config = f })
-}
+func PlantConfig(f func(addr string, cfg map[string]string)) Plants { return plants{config: f} }
 
 // PlantClusterInfo passes every namesrv cluster table the cases read
 // through clusterInfo to f, which may change it in place.
-func PlantClusterInfo(f func(ns string, ci *remoting.ClusterInfo)) func() {
-	return plants.set(func(p *edgePlants) { p.cluster = f })
+func PlantClusterInfo(f func(ns string, ci *remoting.ClusterInfo)) Plants { return plants{cluster: f} }
+
+// PlantTopics passes every topic table the cases read through f.
+func PlantTopics(f func(addr string, cfgs map[string]remoting.TopicConfig)) Plants {
+	return plants{topics: f}
 }
+
+// SignUnsigned makes accounts/acl-enforced sign the request it means to
+// send unsigned.
+func SignUnsigned() Plants { return plants{signUnsigned: true} }
+
+// PlantLoadStopped runs f once a case's load has stopped, before it
+// waits for its slaves to catch up.
+func PlantLoadStopped(f func(shards []Shard)) Plants { return plants{stopped: f} }
+
+// PlantLabels judges a fault run's role labels as f sets them on the shard
+// it recorded: a platform that labels roles, and labels them so.
+func PlantLabels(f func(s Shard) Shard) Plants { return plants{labels: f} }
+
+// PlantRename makes the case use f(name) for every fresh name it makes.
+func PlantRename(f func(name string) string) Plants { return plants{rename: f} }
 
 // PlantSampling runs f before every commit-log offset sample.
-func PlantSampling(f func(ctx context.Context)) func() {
-	return plants.set(func(p *edgePlants) { p.sample = f })
-}
+func PlantSampling(f func(ctx context.Context)) Plants { return plants{sample: f} }
 
-// PlantLoaded runs f on a fault run's history once its load runs, before
-// the fault.
-func PlantLoaded(f func(h *history.History)) func() {
-	return plants.set(func(p *edgePlants) { p.loaded = f })
-}
-
-// PlantJudging runs f on a case's history once its writes are done.
-func PlantJudging(f func(h *history.History)) func() {
-	return plants.set(func(p *edgePlants) { p.judge = f })
-}
-
-// set applies change under the lock and returns the function that clears
-// every plant.
-func (p *edgePlants) set(change func(*edgePlants)) func() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	change(p)
-	return func() {
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		p.deliver, p.readMsg, p.config, p.cluster, p.sample, p.loaded, p.judge = nil, nil, nil, nil, nil, nil, nil
-	}
-}
+// PlantJudging runs f on a copy of a case's history just before the case
+// judges it.
+func PlantJudging(f func(h *history.History)) Plants { return plants{judge: f} }

@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/apache/rocketmq-client-go/v2/consumer"
@@ -19,11 +19,11 @@ import (
 )
 
 // The clauses of routing/namesrv-independence.
-const (
-	clauseEveryNamesrv   = "every namesrv holds every broker and the topic's route on its own"
-	clauseDownProduce    = "with a namesrv down, new clients given every address send to every shard"
-	clauseDownConsume    = "with a namesrv down, new clients receive every acknowledged message"
-	clauseSurvivorRoutes = "the surviving namesrvs' routes do not change while one is down"
+var (
+	clauseEveryNamesrv   = Clause{"whole-on-each", "every namesrv holds every broker and the topic's route on its own"}
+	clauseDownProduce    = Clause{"down-produce", "with a namesrv down, new clients given every address send to every shard"}
+	clauseDownConsume    = Clause{"down-consume", "with a namesrv down, new clients receive every acknowledged message"}
+	clauseSurvivorRoutes = Clause{"survivors-unchanged", "the surviving namesrvs' routes do not change while one is down"}
 )
 
 // namesrvIndependence is registered with the routing cases (routing.go).
@@ -35,7 +35,7 @@ var namesrvIndependenceCase = Case{
 	Description: "Brokers register with every namesrv in parallel and namesrvs never talk to each other (facts section 6); a client picks a namesrv and moves to the next when one fails. " +
 		"The killed namesrv is kept down for the case (the local target withholds its recreation; a platform that recreates pods by itself cannot, and the case is skipped there), then released; " +
 		"the case ends once every broker has registered with it again, which takes up to one registration period (30 s).",
-	Clauses:     []string{clauseBrokers, clauseEveryNamesrv, clauseDownProduce, clauseDownConsume, clauseSurvivorRoutes},
+	Clauses:     []Clause{clauseBrokers, clauseEveryNamesrv, clauseDownProduce, clauseDownConsume, clauseSurvivorRoutes},
 	Needs:       []Capability{Messaging, HoldDown},
 	MinNamesrvs: 2,
 	Timeout:     150 * time.Second,
@@ -67,28 +67,29 @@ func namesrvIndependence(ctx context.Context, t *T) {
 	t.Logf("namesrv %s killed and kept down; the others: %s", namesrvs[victim], strings.Join(namesrvs[1:], ", "))
 
 	clientlog.Start()
-	h := history.New()
+	h := t.newHistory()
 	since := time.Now()
 	group := uniqueName("conformance-nsi")
 	t.sendEverywhere(ctx, h, topic, shards, since)
-	var mu sync.Mutex
+	var got consumed
 	c := t.pushConsumer(ctx, group)
-	if err := c.Subscribe(topic, consumer.MessageSelector{}, recorder(h, group, "nsi", &mu, func(delivery) {})); err != nil {
+	if err := c.Subscribe(topic, consumer.MessageSelector{}, got.recorder(h, group, "nsi")); err != nil {
 		t.Erroredf("subscribe: %v", err)
 	}
 	if err := c.Start(); err != nil {
-		t.Fatalf("with namesrv %s down, a consumer given every namesrv address did not start: %v", namesrvs[victim], err)
+		t.Fatalf(clauseDownConsume, "with namesrv %s down, a consumer given every namesrv address did not start: %v", namesrvs[victim], err)
 	}
 	dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	wait.Until(dctx, 100*time.Millisecond, "every acknowledged message delivered", func(context.Context) (bool, string, error) {
 		r := h.Check(group)
-		return len(r.Lost) == 0, r.String(), nil
+		return len(r.Lost) == 0, r.Progress(), nil
 	})
-	plants.judging(h)
-	j := &consumerJudge{t: t, h: h, topic: topic, queues: independenceQueues, shards: shards, since: since}
+	jh, _ := t.replay(h, &got)
+	j := &consumerJudge{t: t, h: jh, topic: topic, queues: independenceQueues, shards: shards, since: since,
+		lost: clauseDownConsume, undelivered: clauseDownConsume, twice: clauseDownConsume}
 	if rep := j.judge(ctx, group); !rep.OK() {
-		t.Errorf("with namesrv %s down, a consumer given every namesrv address did not receive every acknowledged message", namesrvs[victim])
+		t.Errorf(clauseDownConsume, "with namesrv %s down, a consumer given every namesrv address did not receive every acknowledged message", namesrvs[victim])
 	}
 	t.survivorsUnchanged(ctx, namesrvs[1:], topic, before)
 }
@@ -98,10 +99,11 @@ func namesrvIndependence(ctx context.Context, t *T) {
 func (t *T) wholeOnEach(ctx context.Context, namesrvs []string, shards []Shard, topic string) map[string]string {
 	rc := t.admin()
 	routes := map[string]string{}
-	for _, ns := range namesrvs {
+	for i, ns := range namesrvs {
+		start := time.Now()
 		wctx, cancel := context.WithTimeout(ctx, registrationGrace)
 		err := wait.Until(wctx, 100*time.Millisecond, "namesrv "+ns+" to list every broker", func(ctx context.Context) (bool, string, error) {
-			ci, err := clusterInfo(ctx, rc, ns)
+			ci, err := t.clusterInfo(ctx, rc, ns)
 			if err != nil {
 				return false, err.Error(), nil
 			}
@@ -109,12 +111,14 @@ func (t *T) wholeOnEach(ctx context.Context, namesrvs []string, shards []Shard, 
 			return why == "", why, nil
 		})
 		cancel()
+		// A broker registers with every namesrv in one round: one that
+		// lacks it, while the others list it, is late by its own doing.
 		if err != nil {
-			t.Errorf("namesrv %s does not hold the whole registration on its own: %v", ns, err)
+			t.late(clauseEveryNamesrv, history.Window{Start: start, End: time.Now()}, []string{t.namesrvProcess(i)}, "namesrv %s does not hold the whole registration on its own: %v", ns, err)
 		}
 		r, err := rc.TopicRoute(ctx, ns, topic)
 		if err != nil {
-			t.Fatalf("namesrv %s: the route of %s: %v", ns, topic, err)
+			t.Fatalf(clauseEveryNamesrv, "namesrv %s: the route of %s: %v", ns, topic, err)
 		}
 		routes[ns] = routeKey(r)
 	}
@@ -125,18 +129,28 @@ func (t *T) wholeOnEach(ctx context.Context, namesrvs []string, shards []Shard, 
 // address, or "".
 func registrationGap(ci *remoting.ClusterInfo, shards []Shard) string {
 	var missing []string
-	for _, s := range shards {
-		addrs := slices.Collect(maps.Values(ci.BrokerAddrTable[s.Name].BrokerAddrs))
-		for _, b := range s.Brokers {
-			if !slices.Contains(addrs, b.Addr) {
-				missing = append(missing, b.Pod+" ("+b.Addr+")")
-			}
-		}
+	for _, b := range unlisted(ci, shards) {
+		missing = append(missing, b.Pod+" ("+b.Addr+")")
 	}
 	if len(missing) == 0 {
 		return ""
 	}
 	return "it does not list " + strings.Join(missing, ", ")
+}
+
+// unlisted returns the brokers of shards ci does not list at their
+// address.
+func unlisted(ci *remoting.ClusterInfo, shards []Shard) []Broker {
+	var out []Broker
+	for _, s := range shards {
+		addrs := slices.Collect(maps.Values(ci.BrokerAddrTable[s.Name].BrokerAddrs))
+		for _, b := range s.Brokers {
+			if !slices.Contains(addrs, b.Addr) {
+				out = append(out, b)
+			}
+		}
+	}
+	return out
 }
 
 // routeKey writes a route in a canonical form, for comparing two reads.
@@ -165,8 +179,9 @@ func (t *T) sendEverywhere(ctx context.Context, h *history.History, topic string
 				// One refused send breaks the promise; the rest would each
 				// wait out a namesrv timeout to say the same.
 				if _, err := sendRecorded(ctx, p, h, key, queueMessage(topic, s.Name, q, key, []byte(key))); err != nil {
-					t.Fatalf("with a namesrv down, a producer given every namesrv address could not send %s to %s/%d: %v; the client's warnings and errors: %s",
-						key, s.Name, q, err, strings.Join(clientlog.Since(since, 5), " | "))
+					t.judgeFailures(clauseDownProduce, h, h.Failures(), shards, fmt.Sprintf("with a namesrv down, from a producer given every namesrv address (the client's warnings and errors: %s)",
+						strings.Join(clientlog.Since(since, 5), " | ")))
+					runtime.Goexit()
 				}
 				n++
 			}
@@ -182,11 +197,11 @@ func (t *T) survivorsUnchanged(ctx context.Context, survivors []string, topic st
 	for _, ns := range survivors {
 		r, err := rc.TopicRoute(ctx, ns, topic)
 		if err != nil {
-			t.Errorf("surviving namesrv %s: the route of %s: %v", ns, topic, err)
+			t.Errorf(clauseSurvivorRoutes, "surviving namesrv %s: the route of %s: %v", ns, topic, err)
 			continue
 		}
 		if now := routeKey(r); now != before[ns] {
-			t.Errorf("surviving namesrv %s changed its route of %s while another namesrv was down: it was %s, it is %s", ns, topic, before[ns], now)
+			t.Errorf(clauseSurvivorRoutes, "surviving namesrv %s changed its route of %s while another namesrv was down: it was %s, it is %s", ns, topic, before[ns], now)
 		}
 	}
 }

@@ -25,6 +25,10 @@ type consumerJudge struct {
 	queues int
 	shards []Shard
 	since  time.Time // the client errors quoted are those logged after it
+	// The clauses the case holds a scope's violations to: a message no
+	// broker holds, one the brokers hold but the scope never received,
+	// one received twice (or never sent).
+	lost, undelivered, twice Clause
 
 	reads map[string]*shardRead
 }
@@ -39,8 +43,9 @@ func (j *consumerJudge) judge(ctx context.Context, scope string) history.Report 
 			for _, s := range j.shards {
 				masters = append(masters, s.Master())
 			}
-			j.reads = j.t.readBack(ctx, j.h, storeScope, masters, j.topic, j.queues)
-			j.t.judgeReads(j.reads, "dispatch_wait")
+			j.reads = j.t.readBack(ctx, j.h, masters, j.topic, j.queues)
+			j.t.deliver(j.h, storeScope, j.reads)
+			j.t.judgeReads(j.lost, j.reads, "dispatch_wait")
 		}
 		rep = j.h.Check(scope, storeScope)
 	}
@@ -48,15 +53,29 @@ func (j *consumerJudge) judge(ctx context.Context, scope string) history.Report 
 	if rep.OK() {
 		return rep
 	}
-	j.t.Errorf("%s: %s", scope, rep)
-	j.t.reportLost(rep, j.reads)
+	if len(rep.Lost) > 0 {
+		j.t.Errorf(j.lost, "%s: %s", scope, rep)
+		j.t.reportLost(rep, j.reads)
+	}
 	if len(rep.Undelivered) > 0 {
 		errs := clientlog.Since(j.since, 5)
 		if len(errs) == 0 {
 			errs = []string{"none logged"}
 		}
-		j.t.Errorf("%s: %d acknowledged messages are held by the brokers but were never delivered; the client's warnings and errors: %s",
-			scope, len(rep.Undelivered), strings.Join(errs, " | "))
+		j.t.Errorf(j.undelivered, "%s: %s; %d acknowledged messages are held by the brokers but were never delivered; the client's warnings and errors: %s",
+			scope, rep, len(rep.Undelivered), strings.Join(errs, " | "))
+	}
+	if len(rep.Duplicated) > 0 || len(rep.Unexpected) > 0 {
+		j.t.Errorf(j.twice, "%s: %s", scope, rep)
 	}
 	return rep
+}
+
+// judgedCopy is what the case judges of h: a copy, with the tests'
+// judge-time plant applied, so a recorded history is never changed by a
+// judgement.
+func (t *T) judgedCopy(h *history.History) *history.History {
+	c := h.Clone()
+	t.plants.judging(c)
+	return c
 }

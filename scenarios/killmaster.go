@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/scenarios/history"
 )
@@ -26,10 +27,9 @@ type masterKill struct {
 	markErr    error
 	replicated map[string]bool
 
-	// While the master was down: what the slave served.
-	slaveReadErr  error
+	// While the master was down: what the slave served, as it served it.
+	slaveRead     *shardRead
 	slaveReadTook time.Duration
-	fromSlave     map[string]bool
 	stillDown     bool // the master was still down when the slave read ended
 
 	killAt, backAt time.Time
@@ -37,10 +37,7 @@ type masterKill struct {
 	back           Broker // the master as it came back
 	identity       map[string]string
 	identityErr    error
-	resumed        time.Time // first ack on the victim shard after its return; zero if none within the bound
-	labels         string    // why the target has no role labels, or ""
-	labelsWrong    string    // how the labels disagreed with the brokers after the return, or ""
-	reads          map[string]*shardRead
+	labels         labelCheck
 
 	// In DLedger mode: the election that followed the kill, and every
 	// follower's content against its leader's.
@@ -78,13 +75,12 @@ func (t *T) runKillMaster(ctx context.Context) *masterKill {
 	k.backAt = time.Now()
 	f.h.FaultEnd("kill " + k.victim.Pod)
 	if k.backErr == nil {
+		// Writes first: what the returned master is asked for anything
+		// else comes after the bound on its taking writes again.
+		f.awaitWrites(ctx, k.victimShard.Name, k.backAt, routeRefresh+boundSlack)
 		k.back, k.identity, k.identityErr = t.returned(ctx, k.victim)
-		k.resumed = f.awaitWrites(ctx, k.victimShard.Name, k.backAt, routeRefresh+boundSlack)
-		k.labels = t.Target.Lacks(RoleLabels)
-		if k.labels == "" {
-			k.labelsWrong = t.awaitLeaderLabel(ctx, k.victimShard.Name)
-		}
-		k.reads = f.stop(ctx)
+		k.labels = t.awaitLabels(ctx, k.victimShard.Name)
+		f.stop(ctx, t)
 	} else {
 		f.load.stop() // kill-master fails on the master that never came back
 	}
@@ -97,10 +93,11 @@ func (t *T) runKillMaster(ctx context.Context) *masterKill {
 // follower compared with it.
 func (t *T) runKillLeader(ctx context.Context, k *masterKill) *masterKill {
 	e := t.killLeader(ctx, k.f, k.victimShard.Name)
-	e.firstAck = k.f.firstWrite(ctx, k.victimShard.Name, e.killAt, electionLimit+routeRefresh+boundSlack)
+	from := e.electedAt()
+	k.f.awaitWrites(ctx, k.victimShard.Name, e.killAt, from.Sub(e.killAt)+routeRefresh+boundSlack)
 	k.election, k.killAt, k.backAt, k.backErr = e, e.killAt, e.backAt, e.backErr
-	k.reads = k.f.stop(ctx)
-	k.members = t.readMembers(ctx, k.f.topic, faultQueues, k.reads)
+	k.f.stop(ctx, t)
+	k.members = t.readMembers(ctx, k.f.topic, faultQueues, k.f.reads)
 	return k
 }
 
@@ -115,7 +112,7 @@ func (k *masterKill) markReplicated(ctx context.Context, t *T) {
 	mark := time.Now()
 	masterAt, err := t.commitLogMax(ctx, k.victim)
 	if err != nil {
-		t.Erroredf("%v", err)
+		t.Erroredf("not judged: before the fault: %v", err)
 	}
 	mctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
@@ -132,19 +129,25 @@ func (k *masterKill) markReplicated(ctx context.Context, t *T) {
 }
 
 // readSlave reads the victim's shard from its slave while the master is
-// down.
+// down, as the slave serves it.
 func (k *masterKill) readSlave(ctx context.Context, t *T) {
 	start := time.Now()
-	scope := "slave-while-down"
-	k.slaveReadErr = t.readShard(ctx, k.f.h, scope, *k.slave, k.f.topic, faultQueues)
+	k.slaveRead = &shardRead{broker: *k.slave, msgs: map[int][]remoting.Message{}}
+	k.slaveRead.err = t.readShard(ctx, k.slaveRead, k.f.topic, faultQueues)
 	k.slaveReadTook = time.Since(start)
 	k.stillDown = down(k.victim.Addr)
-	k.fromSlave = map[string]bool{}
-	for _, op := range k.f.h.Ops() {
-		if op.Kind == history.Deliver && op.Consumer == scope {
-			k.fromSlave[op.ID] = true
-		}
+}
+
+// fromSlave is what case t counts the slave as having served: the keys of
+// the slave read, through the tests' read plant.
+func (k *masterKill) fromSlave(t *T) map[string]bool {
+	h := history.New()
+	t.deliver(h, "slave", map[string]*shardRead{k.victimShard.Name: k.slaveRead})
+	out := map[string]bool{}
+	for _, op := range h.Ops() {
+		out[op.ID] = true
 	}
+	return out
 }
 
 func killMaster(ctx context.Context, t *T) {
@@ -154,22 +157,16 @@ func killMaster(ctx context.Context, t *T) {
 		return
 	}
 	if k.backErr != nil {
-		t.Fatalf("master %s did not come back: %v", k.victim.Pod, k.backErr)
+		t.Fatalf(kmIdentity, "master %s did not come back: %v", k.victim.Pod, k.backErr)
 	}
+	h := k.f.judged(t)
 	t.Figure("back_registered_after", float64(k.backAt.Sub(k.killAt).Milliseconds()), "ms")
 	if k.identityErr != nil {
-		t.Errorf("read the config of %s after its return: %v", k.back.Pod, k.identityErr)
-	} else {
-		t.checkIdentity(k.identity, k.back, "ASYNC_MASTER", 0)
+		t.Erroredf("not judged: read the config of %s after its return: %v", k.back.Pod, k.identityErr)
 	}
-	window := history.Window{Start: k.killAt, End: k.resumed}
-	if k.resumed.IsZero() {
-		t.Errorf("shard %s took no write within %s of its master's return (one route refresh plus %s)", k.victimShard.Name, routeRefresh+boundSlack, boundSlack)
-		window.End = time.Now()
-	} else {
-		t.Figure("writes_resumed_after_return", float64(k.resumed.Sub(k.backAt).Milliseconds()), "ms")
-	}
-	for _, o := range k.f.h.Unavailable(k.victimShard.Name) {
+	t.checkIdentity(kmIdentity, k.identity, k.back, "ASYNC_MASTER", 0)
+	window := t.judgeResume(kmResume, h, k.victimShard.Name, k.back, k.killAt, k.backAt, "return")
+	for _, o := range h.Unavailable(k.victimShard.Name) {
 		if o.End.Before(k.killAt) {
 			continue
 		}
@@ -178,56 +175,54 @@ func killMaster(ctx context.Context, t *T) {
 			k.victimShard.Name, o.Duration().Round(time.Millisecond), o.Failures, o.Start.Format("15:04:05.000"), k.backAt.Sub(k.killAt).Round(time.Millisecond))
 		break
 	}
-	k.f.failedOutside(t, map[string]history.Window{k.victimShard.Name: window},
+	k.f.failedOutside(t, kmOutside, h, map[string]history.Window{k.victimShard.Name: window},
 		fmt.Sprintf("the fault window (shard %s, from the kill until it took writes again)", k.victimShard.Name))
-	k.f.judgeFinal(t, k.reads)
-	switch {
-	case k.labels != "":
-		t.Logf("role labels not checked after the master's return: %s", k.labels)
-	case k.labelsWrong != "":
-		t.Errorf("after the master's return, within %s, the role labels of %s did not settle: %s", labelSettle, k.victimShard.Name, k.labelsWrong)
-	}
+	k.f.judgeFinal(t, h, storeLoss{k.victimShard.Name, kmStore})
+	t.judgeLabels(kmLabels, k.labels, k.victimShard.Name, "the master's return")
 }
 
 func readFromSlave(ctx context.Context, t *T) {
 	k := t.killMasterRun(ctx)
+	t.sentThrough(k.f.h)
 	if k.markErr != nil {
-		t.Fatalf("before the kill, slave %s did not replicate its master: %v", k.slave.Pod, k.markErr)
+		t.Fatalf(rfsReplicated, "before the kill, slave %s did not replicate its master: %v", k.slave.Pod, k.markErr)
 	}
 	if !k.stillDown {
-		t.Erroredf("master %s was back before the slave read ended (%s after the kill); the read proves nothing: raise the recreate delay", k.victim.Pod, k.slaveReadTook)
+		t.Erroredf("not judged: master %s was back before the slave read ended (%s after the kill); the read proves nothing: raise the recreate delay", k.victim.Pod, k.slaveReadTook)
 	}
 	t.Figure("replicated_before_kill", float64(len(k.replicated)), "")
-	k.judgeSlaveRead(t, "down")
+	k.judgeSlaveRead(t, rfsServes, "down")
 }
 
-// judgeSlaveRead judges, for the case t, what the slave served while its
-// master was lost (down, frozen) against what it had replicated before.
-func (k *masterKill) judgeSlaveRead(t *T, lost string) {
-	if k.slaveReadErr != nil {
-		t.Errorf("read shard %s from slave %s while its master was %s: %v", k.victimShard.Name, k.slave.Pod, lost, k.slaveReadErr)
+// judgeSlaveRead judges, for the case t under clause c, what the slave
+// served while its master was lost (down, frozen) against what it had
+// replicated before.
+func (k *masterKill) judgeSlaveRead(t *T, c Clause, lost string) {
+	if k.slaveRead.err != nil {
+		t.Errorf(c, "read shard %s from slave %s while its master was %s: %v", k.victimShard.Name, k.slave.Pod, lost, k.slaveRead.err)
 	}
+	from := k.fromSlave(t)
 	var missing []string
 	for id := range k.replicated {
-		if !k.fromSlave[id] {
+		if !from[id] {
 			missing = append(missing, id)
 		}
 	}
 	sort.Strings(missing)
-	t.Figure("read_from_slave", float64(len(k.fromSlave)), "")
+	t.Figure("read_from_slave", float64(len(from)), "")
 	t.Logf("while %s was %s, slave %s served %d messages of shard %s in %s; %d of them were acknowledged before the replication mark",
-		k.victim.Pod, lost, k.slave.Pod, len(k.fromSlave), k.victimShard.Name, k.slaveReadTook.Round(time.Millisecond), len(k.replicated))
+		k.victim.Pod, lost, k.slave.Pod, len(from), k.victimShard.Name, k.slaveReadTook.Round(time.Millisecond), len(k.replicated))
 	switch {
 	case len(k.replicated) == 0:
-		t.Errorf("no message of shard %s was acknowledged before the replication mark: nothing to read from slave %s", k.victimShard.Name, k.slave.Pod)
+		t.Erroredf("not judged: no message of shard %s was acknowledged before the replication mark: nothing to read from slave %s", k.victimShard.Name, k.slave.Pod)
 	case len(missing) > 0:
-		t.Errorf("slave %s served %d of the %d replicated messages of %s while the master was %s; missing: %s",
-			k.slave.Pod, len(k.replicated)-len(missing), len(k.replicated), k.victimShard.Name, lost, strings.Join(missing, ", "))
+		t.Errorf(c, "slave %s served %d of the %d replicated messages of %s while the master was %s; missing: %s",
+			k.slave.Pod, len(k.replicated)-len(missing), len(k.replicated), k.victimShard.Name, lost, strings.Join(missing[:min(5, len(missing))], ", "))
 	}
 }
 
 func otherShardsWrite(ctx context.Context, t *T) {
 	k := t.killMasterRun(ctx)
 	t.Logf("the master of %s was down from %s to %s", k.victimShard.Name, k.killAt.Format("15:04:05.000"), k.backAt.Format("15:04:05.000"))
-	k.f.keptWriting(t, history.Window{Start: k.killAt, End: k.backAt}, k.victimShard.Name)
+	k.f.keptWriting(t, oswWrites, k.f.judged(t), history.Window{Start: k.killAt, End: k.backAt}, k.victimShard.Name)
 }

@@ -72,7 +72,7 @@ func (t *T) shards(ctx context.Context) []Shard {
 		return why == "", why, nil
 	})
 	if err != nil {
-		t.Fatalf("%s, after waiting %s: %v", leaderless(s), electionLimit, err)
+		t.Fatalf(clauseBrokers, "%s, after waiting %s: %v", leaderless(s), electionLimit, err)
 	}
 	return s
 }
@@ -85,7 +85,7 @@ func (t *T) listShards(ctx context.Context) []Shard {
 		t.Erroredf("list the shards: %v", err)
 	}
 	if why := shardsMismatch(s, t.Target.Topology()); why != "" {
-		t.Fatalf("%s", why)
+		t.Fatalf(clauseBrokers, "%s", why)
 	}
 	return s
 }
@@ -147,47 +147,75 @@ func (t *T) namesrvs(ctx context.Context) []string {
 		t.Erroredf("find the namesrvs: %v", err)
 	}
 	if want := t.Target.Topology().Namesrvs; len(ns) != want {
-		t.Fatalf("the target lists %d namesrvs (%s); the Cluster asks for %d", len(ns), strings.Join(ns, ", "), want)
+		t.Fatalf(clauseBrokers, "the target lists %d namesrvs (%s); the Cluster asks for %d", len(ns), strings.Join(ns, ", "), want)
 	}
 	return ns
 }
 
 // createTopic creates topic on every master with the given queue count and
 // returns once every namesrv routes it to every shard with those queues. A
-// create is never trusted by its reply alone.
+// create is never trusted by its reply alone. For most cases a topic is a
+// precondition: one that cannot be created errors the case, not judged.
 func (t *T) createTopic(ctx context.Context, topic string, queues int) {
+	t.makeTopic(ctx, topic, queues, func(format string, args ...any) {
+		t.Erroredf("not judged: "+format, args...)
+	})
+}
+
+// createTopicJudged is createTopic for a case whose clause c promises the
+// create: one that does not take fails c.
+func (t *T) createTopicJudged(ctx context.Context, c Clause, topic string, queues int) {
+	t.makeTopic(ctx, topic, queues, func(format string, args ...any) { t.Fatalf(c, format, args...) })
+}
+
+// makeTopic creates topic and awaits its route; a step that does not take
+// ends the case through fail.
+func (t *T) makeTopic(ctx context.Context, topic string, queues int, fail func(format string, args ...any)) {
 	rc := t.admin()
 	shards := t.shards(ctx)
 	for _, s := range shards {
 		m := s.Master()
 		if err := rc.CreateTopic(ctx, m.Addr, remoting.TopicConfig{TopicName: topic, ReadQueueNums: queues, WriteQueueNums: queues, Perm: 6}); err != nil {
-			t.Fatalf("create topic %s on master %s (%s): %v", topic, m.Pod, m.Addr, err)
+			fail("create topic %s on master %s (%s): %v", topic, m.Pod, m.Addr, err)
 		}
 	}
-	if err := t.awaitRoute(ctx, topic, shards, queues); err != nil {
-		t.Fatalf("topic %s was created on every master but is not routed: %v", topic, err)
+	differs, err := t.awaitRoute(ctx, topic, shards, queues)
+	switch {
+	case err != nil && differs != "":
+		fail("topic %s was created on every master but is not routed as asked: %s (%v)", topic, differs, err)
+	case err != nil:
+		t.Erroredf("not judged: topic %s was created on every master, but no namesrv answered for its route: %v", topic, err)
 	}
 }
 
 // awaitRoute waits until every namesrv routes topic to exactly the shards,
-// each with queues read and write queues.
-func (t *T) awaitRoute(ctx context.Context, topic string, shards []Shard, queues int) error {
+// each with queues read and write queues. When it does not, it returns
+// how the last route it read differed ("" if it read none: every read
+// failed, which says nothing of the route) and why the wait ended.
+func (t *T) awaitRoute(ctx context.Context, topic string, shards []Shard, queues int) (string, error) {
 	rc := t.admin()
 	ns := t.namesrvs(ctx)
 	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	return wait.Until(wctx, 100*time.Millisecond, "the route of "+topic+" on every namesrv", func(ctx context.Context) (bool, string, error) {
+	var differs string
+	err := wait.Until(wctx, 100*time.Millisecond, "the route of "+topic+" on every namesrv", func(ctx context.Context) (bool, string, error) {
 		for _, addr := range ns {
 			r, err := rc.TopicRoute(ctx, addr, topic)
-			if err != nil {
+			switch {
+			case remoting.IsTopicNotExist(err):
+				differs = fmt.Sprintf("namesrv %s has no route of it", addr)
+				return false, differs, nil
+			case err != nil:
 				return false, fmt.Sprintf("namesrv %s: %v", addr, err), nil
 			}
 			if why := routeMismatch(r, shards, queues); why != "" {
-				return false, fmt.Sprintf("namesrv %s: %s", addr, why), nil
+				differs = fmt.Sprintf("namesrv %s: %s", addr, why)
+				return false, differs, nil
 			}
 		}
 		return true, "", nil
 	})
+	return differs, err
 }
 
 // routeMismatch says how a route differs from every shard with queues
@@ -270,7 +298,7 @@ func (t *T) current(ctx context.Context, b Broker) Broker {
 			}
 		}
 	}
-	t.Fatalf("broker %s is gone from the target", b.Pod)
+	t.Fatalf(clauseBrokers, "broker %s is gone from the target", b.Pod)
 	return b
 }
 

@@ -10,6 +10,35 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
+// The clauses of the layout cases.
+var (
+	topoClusterRunning = Clause{"cluster-running", "the Cluster is Running"}
+	topoComponents     = Clause{"components", "the components are exactly namesrv, exporter, dashboard and the shards"}
+	topoCompsRunning   = Clause{"components-running", "every Component is Running"}
+	topoShardCount     = Clause{"shard-count", "there are as many broker shards as the Cluster asks for"}
+	topoPodCount       = Clause{"pod-count", "each component has as many pods as the Cluster asks for"}
+	topoPodsReady      = Clause{"pods-ready", "every pod is Running and Ready"}
+
+	svcNamesrv      = Clause{"namesrv", "{cluster}-namesrv is a ClusterIP Service on 9876"}
+	svcNamesrvHL    = Clause{"namesrv-headless", "{cluster}-namesrv-headless exists"}
+	svcShardHL      = Clause{"shard-headless", "each shard has a headless Service with 10911, 10909 and 10912"}
+	svcDashboard    = Clause{"dashboard", "{cluster}-dashboard is a ClusterIP Service on 8080"}
+	svcNoClusterIP  = Clause{"no-broker-clusterip", "no broker or exporter ClusterIP Service exists"}
+	svcExporterPort = Clause{"exporter-port", "the exporter pod declares its metrics port 5557"}
+
+	stBrokerPVC    = Clause{"broker-pvc", "each broker pod claims its own PVC data-<pod>"}
+	stBound        = Clause{"pvc-bound", "each broker PVC is Bound"}
+	stMount        = Clause{"store-mount", "the broker container mounts data at /home/rocketmq/store"}
+	stNamesrvNoPVC = Clause{"namesrv-no-pvc", "namesrv pods claim no PVC"}
+	stWebappsNoPVC = Clause{"webapps-no-pvc", "exporter and dashboard pods claim no PVC"}
+	stDashboardDir = Clause{"dashboard-emptydir", "the dashboard's configs volume is an emptyDir"}
+
+	lrOneMaster = Clause{"one-master", "each shard has exactly one master label"}
+	lrOrdinal0  = Clause{"master-ordinal-0", "the master label is at ordinal 0"}
+	lrSlaves    = Clause{"slaves-labelled", "every other pod is labelled slave"}
+	lrStable    = Clause{"stable", "the labels hold still"}
+)
+
 func init() {
 	register(
 		Case{
@@ -17,7 +46,7 @@ func init() {
 			Promise: "The Cluster and each of its Components are Running, with exactly the namesrv, exporter and dashboard components and the manifest's N broker shards of R pods each.",
 			Description: "Shards are Components labelled apps.kubeblocks.io/sharding-name=broker. The seed calls the broker a 'Sharding resource'; " +
 				"the addon has none: it is Cluster.spec.shardings plus ShardingDefinition rocketmq-broker, each shard a Component (facts sheet section 10, claim 2).",
-			Clauses: []string{"the Cluster is Running", "the components are exactly namesrv, exporter, dashboard and the shards", "every Component is Running", "there are as many broker shards as the Cluster asks for", "each component has as many pods as the Cluster asks for", "every pod is Running and Ready"},
+			Clauses: []Clause{topoClusterRunning, topoComponents, topoCompsRunning, topoShardCount, topoPodCount, topoPodsReady},
 			Needs:   []Capability{Objects},
 			Run:     layoutTopology,
 		},
@@ -26,7 +55,7 @@ func init() {
 			Promise: "Services are {cluster}-namesrv (ClusterIP, 9876), {cluster}-namesrv-headless, one {cluster}-broker-<id>-headless per shard with 10911, 10909 and 10912, and {cluster}-dashboard (ClusterIP, 8080); no broker or exporter ClusterIP Service exists, and the exporter pod declares its metrics port 5557 (scraped on the pod: the addon's example PodMonitor, no Service).",
 			Description: "The seed names the shard service {cluster}-<shard>-headless with shards like broker-0; the addon's shard names are broker-<3 random characters> " +
 				"and its headless services carry more ports (40911, 5556, 3501, 3502) than the seed lists (facts sheet section 10, claims 22 and 30a).",
-			Clauses: []string{clauseObjects, "{cluster}-namesrv is a ClusterIP Service on 9876", "{cluster}-namesrv-headless exists", "each shard has a headless Service with 10911, 10909 and 10912", "{cluster}-dashboard is a ClusterIP Service on 8080", "no broker or exporter ClusterIP Service exists", "the exporter pod declares its metrics port 5557"},
+			Clauses: []Clause{clauseObjects, svcNamesrv, svcNamesrvHL, svcShardHL, svcDashboard, svcNoClusterIP, svcExporterPort},
 			Needs:   []Capability{Objects},
 			Run:     layoutServices,
 		},
@@ -34,7 +63,7 @@ func init() {
 			Suite: "layout", Name: "storage",
 			Promise:     "Every broker pod mounts its own PVC data-<pod> at /home/rocketmq/store; namesrv, exporter and dashboard pods have no PVC, and the dashboard keeps its configs on an emptyDir.",
 			Description: "The seed says every pod but the dashboard has its own PVC; the addon gives one only to brokers (namesrv uses emptyDir, the exporter no volume) (facts sheet section 10, claim 5).",
-			Clauses:     []string{clauseObjects, "each broker pod claims its own PVC data-<pod>", "each broker PVC is Bound", "the broker container mounts data at /home/rocketmq/store", "namesrv pods claim no PVC", "exporter and dashboard pods claim no PVC", "the dashboard's configs volume is an emptyDir"},
+			Clauses:     []Clause{clauseObjects, stBrokerPVC, stBound, stMount, stNamesrvNoPVC, stWebappsNoPVC, stDashboardDir},
 			Needs:       []Capability{Objects},
 			Run:         layoutStorage,
 		},
@@ -43,7 +72,7 @@ func init() {
 			Promise: "Each shard has exactly one pod labelled kubeblocks.io/role=master, at ordinal 0 (in DLedger mode, on whichever member leads), the others slave, and the labels are stable.",
 			Description: "The role probe runs every 5 s and reports master for any reply that is not SLAVE, so a booting slave can be labelled master for a moment (facts sheet section 3); " +
 				"on a live cluster the case waits until the labels hold still for two probe periods.",
-			Clauses: []string{clauseObjects, "each shard has exactly one master label", "the master label is at ordinal 0", "every other pod is labelled slave", "the labels hold still"},
+			Clauses: []Clause{clauseObjects, lrOneMaster, lrOrdinal0, lrSlaves, lrStable},
 			Needs:   []Capability{Objects},
 			Timeout: 90 * time.Second,
 			Run:     layoutRoles,
@@ -55,7 +84,7 @@ func layoutTopology(ctx context.Context, t *T) {
 	topo := t.Target.Topology()
 	s := t.snapshot(ctx)
 	if p := phase(s.Cluster); p != "Running" {
-		t.Errorf("Cluster %s is %q, expected Running", s.Cluster.GetName(), p)
+		t.Errorf(topoClusterRunning, "Cluster %s is %q, expected Running", s.Cluster.GetName(), p)
 	}
 	want := map[string]bool{topo.Cluster + "-namesrv": true, topo.Cluster + "-exporter": true, topo.Cluster + "-dashboard": true}
 	shards := s.shardNames(topo.Cluster)
@@ -63,7 +92,7 @@ func layoutTopology(ctx context.Context, t *T) {
 		want[topo.Cluster+"-"+sh] = true
 	}
 	if len(shards) != topo.Shards {
-		t.Errorf("%d broker shard Components (%s), expected %d", len(shards), strings.Join(shards, ", "), topo.Shards)
+		t.Errorf(topoShardCount, "%d broker shard Components (%s), expected %d", len(shards), strings.Join(shards, ", "), topo.Shards)
 	}
 	seen := map[string]bool{}
 	for i := range s.Components {
@@ -73,15 +102,15 @@ func layoutTopology(ctx context.Context, t *T) {
 		}
 		seen[c.GetName()] = true
 		if !want[c.GetName()] {
-			t.Errorf("unexpected Component %s", c.GetName())
+			t.Errorf(topoComponents, "unexpected Component %s", c.GetName())
 		}
 		if p := phase(c); p != "Running" {
-			t.Errorf("Component %s is %q, expected Running", c.GetName(), p)
+			t.Errorf(topoCompsRunning, "Component %s is %q, expected Running", c.GetName(), p)
 		}
 	}
 	for name := range want {
 		if !seen[name] {
-			t.Errorf("Component %s is missing", name)
+			t.Errorf(topoComponents, "Component %s is missing", name)
 		}
 	}
 	counts := map[string]int{"namesrv": topo.Namesrvs, "exporter": 1, "dashboard": 1}
@@ -91,14 +120,14 @@ func layoutTopology(ctx context.Context, t *T) {
 	for comp, n := range counts {
 		pods := s.podsOf(topo.Cluster, comp)
 		if len(pods) != n {
-			t.Errorf("component %s has %d pods (%s), expected %d", comp, len(pods), podNames(pods), n)
+			t.Errorf(topoPodCount, "component %s has %d pods (%s), expected %d", comp, len(pods), podNames(pods), n)
 		}
 		for i := range pods {
 			p := &pods[i]
 			if p.Status.Phase != corev1.PodRunning {
-				t.Errorf("pod %s is %s, expected Running", p.Name, p.Status.Phase)
+				t.Errorf(topoPodsReady, "pod %s is %s, expected Running", p.Name, p.Status.Phase)
 			} else if !podReady(p) {
-				t.Errorf("pod %s is Running but not Ready", p.Name)
+				t.Errorf(topoPodsReady, "pod %s is Running but not Ready", p.Name)
 			}
 		}
 	}
@@ -115,11 +144,12 @@ func podNames(pods []corev1.Pod) string {
 
 func headless(svc *corev1.Service) bool { return svc.Spec.ClusterIP == corev1.ClusterIPNone }
 
-// expectService checks a Service exists, is headless or not, and has ports.
-func (t *T) expectService(s *Snapshot, name string, wantHeadless bool, ports ...int32) {
+// expectService checks, under clause c, that a Service exists, is
+// headless or not, and has ports.
+func (t *T) expectService(c Clause, s *Snapshot, name string, wantHeadless bool, ports ...int32) {
 	svc := s.service(name)
 	if svc == nil {
-		t.Errorf("Service %s is missing", name)
+		t.Errorf(c, "Service %s is missing", name)
 		return
 	}
 	kind := "ClusterIP"
@@ -127,7 +157,7 @@ func (t *T) expectService(s *Snapshot, name string, wantHeadless bool, ports ...
 		kind = "headless"
 	}
 	if headless(svc) != wantHeadless || (!wantHeadless && svc.Spec.Type != corev1.ServiceTypeClusterIP) {
-		t.Errorf("Service %s is type %s clusterIP %q, expected %s", name, svc.Spec.Type, svc.Spec.ClusterIP, kind)
+		t.Errorf(c, "Service %s is type %s clusterIP %q, expected %s", name, svc.Spec.Type, svc.Spec.ClusterIP, kind)
 	}
 	have := map[int32]bool{}
 	for _, p := range svc.Spec.Ports {
@@ -135,7 +165,7 @@ func (t *T) expectService(s *Snapshot, name string, wantHeadless bool, ports ...
 	}
 	for _, p := range ports {
 		if !have[p] {
-			t.Errorf("Service %s lacks port %d (has %s)", name, p, describePorts(svc.Spec.Ports))
+			t.Errorf(c, "Service %s lacks port %d (has %s)", name, p, describePorts(svc.Spec.Ports))
 		}
 	}
 	t.Logf("Service %s: %s, ports %s", name, kind, describePorts(svc.Spec.Ports))
@@ -144,17 +174,17 @@ func (t *T) expectService(s *Snapshot, name string, wantHeadless bool, ports ...
 func layoutServices(ctx context.Context, t *T) {
 	c := t.Target.Topology().Cluster
 	s := t.snapshot(ctx)
-	t.expectService(s, c+"-namesrv", false, 9876)
-	t.expectService(s, c+"-namesrv-headless", true, 9876)
-	t.expectService(s, c+"-dashboard", false, 8080)
+	t.expectService(svcNamesrv, s, c+"-namesrv", false, 9876)
+	t.expectService(svcNamesrvHL, s, c+"-namesrv-headless", true, 9876)
+	t.expectService(svcDashboard, s, c+"-dashboard", false, 8080)
 	for _, p := range t.objectPods(s, "exporter") {
 		if got := declaredPort(&p, "rocketmq-exporter", "metrics"); got != 5557 {
-			t.Errorf("exporter pod %s: container rocketmq-exporter declares port metrics as %d, expected 5557", p.Name, got)
+			t.Errorf(svcExporterPort, "exporter pod %s: container rocketmq-exporter declares port metrics as %d, expected 5557", p.Name, got)
 		}
 	}
 	shards := t.objectShards(s)
 	for _, sh := range shards {
-		t.expectService(s, c+"-"+sh+"-headless", true, 10911, 10909, 10912)
+		t.expectService(svcShardHL, s, c+"-"+sh+"-headless", true, 10911, 10909, 10912)
 	}
 	// No ClusterIP may front a broker or the exporter: brokers are reached
 	// by pod IP, as the namesrv hands them out.
@@ -170,7 +200,7 @@ func layoutServices(ctx context.Context, t *T) {
 		comp := svc.Spec.Selector[LabelComponent]
 		named := strings.HasPrefix(svc.Name, c+"-broker-") || strings.HasPrefix(svc.Name, c+"-exporter")
 		if brokerish[comp] || svc.Spec.Selector[LabelShardingName] == "broker" || named {
-			t.Errorf("Service %s is a %s Service for %s; the addon creates no broker or exporter ClusterIP", svc.Name, svc.Spec.Type, firstNonEmpty(comp, svc.Name))
+			t.Errorf(svcNoClusterIP, "Service %s is a %s Service for %s; the addon creates no broker or exporter ClusterIP", svc.Name, svc.Spec.Type, firstNonEmpty(comp, svc.Name))
 		}
 	}
 }
@@ -194,13 +224,13 @@ func layoutStorage(ctx context.Context, t *T) {
 				}
 			}
 			if claim != want {
-				t.Errorf("broker pod %s: volume data claims %q, expected PVC %s", p.Name, claim, want)
+				t.Errorf(stBrokerPVC, "broker pod %s: volume data claims %q, expected PVC %s", p.Name, claim, want)
 				continue
 			}
 			if pvc := s.pvc(want); pvc == nil {
-				t.Errorf("broker pod %s: PVC %s does not exist", p.Name, want)
+				t.Errorf(stBrokerPVC, "broker pod %s: PVC %s does not exist", p.Name, want)
 			} else if pvc.Status.Phase != corev1.ClaimBound {
-				t.Errorf("PVC %s is %s, expected Bound", want, pvc.Status.Phase)
+				t.Errorf(stBound, "PVC %s is %s, expected Bound", want, pvc.Status.Phase)
 			}
 			mounted := false
 			if ct := container(&p, "rocketmq-broker"); ct != nil {
@@ -211,22 +241,23 @@ func layoutStorage(ctx context.Context, t *T) {
 				}
 			}
 			if !mounted {
-				t.Errorf("broker pod %s: container rocketmq-broker does not mount data at /home/rocketmq/store", p.Name)
+				t.Errorf(stMount, "broker pod %s: container rocketmq-broker does not mount data at /home/rocketmq/store", p.Name)
 			}
 		}
 	}
 	for _, comp := range []string{"namesrv", "exporter", "dashboard"} {
+		c := map[bool]Clause{true: stNamesrvNoPVC, false: stWebappsNoPVC}[comp == "namesrv"]
 		for _, p := range t.objectPods(s, comp) {
 			for _, v := range p.Spec.Volumes {
 				if v.PersistentVolumeClaim != nil {
-					t.Errorf("%s pod %s mounts PVC %s (volume %s); the %s keeps no state", comp, p.Name, v.PersistentVolumeClaim.ClaimName, v.Name, comp)
+					t.Errorf(c, "%s pod %s mounts PVC %s (volume %s); the %s keeps no state", comp, p.Name, v.PersistentVolumeClaim.ClaimName, v.Name, comp)
 				}
 			}
 		}
 	}
 	for _, p := range t.objectPods(s, "dashboard") {
 		if v := volume(&p, "configs"); v == nil || v.EmptyDir == nil {
-			t.Errorf("dashboard pod %s: volume configs is %s, expected an emptyDir (the dashboard writes users.properties there at each start)", p.Name, describeVolume(v))
+			t.Errorf(stDashboardDir, "dashboard pod %s: volume configs is %s, expected an emptyDir (the dashboard writes users.properties there at each start)", p.Name, describeVolume(v))
 		}
 	}
 }
@@ -293,17 +324,17 @@ func layoutRoles(ctx context.Context, t *T) {
 				masters = append(masters, pod)
 			case "slave":
 			default:
-				t.Errorf("pod %s of shard %s has role label %q, expected master or slave", pod, sh, role)
+				t.Errorf(lrSlaves, "pod %s of shard %s has role label %q, expected master or slave", pod, sh, role)
 			}
 		}
 		sort.Strings(masters)
 		switch {
 		case len(masters) != 1:
-			t.Errorf("shard %s has %d pods labelled master (%s), expected exactly one", sh, len(masters), strings.Join(masters, ","))
+			t.Errorf(lrOneMaster, "shard %s has %d pods labelled master (%s), expected exactly one", sh, len(masters), strings.Join(masters, ","))
 		case t.Target.Topology().Mode.DLedger:
 			t.Logf("shard %s: DLedger mode, so the master label is on the elected leader, %s, not necessarily at ordinal 0 (replication/roles checks that every namesrv lists the labelled pod at brokerId 0)", sh, masters[0])
 		case ordinal(masters[0]) != 0:
-			t.Errorf("shard %s: the master is %s, expected the pod at ordinal 0", sh, masters[0])
+			t.Errorf(lrOrdinal0, "shard %s: the master is %s, expected the pod at ordinal 0", sh, masters[0])
 		}
 		t.Logf("shard %s roles %v", sh, roles[sh])
 	}
@@ -323,11 +354,11 @@ func (t *T) settledRoles(ctx context.Context, src ObjectSource, c string, first 
 	defer tick.Stop()
 	for time.Since(since) < still {
 		if limit := settleRounds * still; time.Since(began) > limit {
-			t.Fatalf("role labels did not hold still for %s within %s: last %v", still, limit, cur)
+			t.Fatalf(lrStable, "role labels did not hold still for %s within %s: last %v", still, limit, cur)
 		}
 		select {
 		case <-ctx.Done():
-			t.Fatalf("role labels did not settle: last %v", cur)
+			t.Fatalf(lrStable, "role labels did not settle: last %v", cur)
 		case <-tick.C:
 		}
 		s, err := src.Snapshot(ctx)

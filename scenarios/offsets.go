@@ -52,7 +52,7 @@ func (t *T) startSampler(ctx context.Context, master, slave Broker, every time.D
 		tick := time.NewTicker(every) // the sampling interval
 		defer tick.Stop()
 		for {
-			plants.sampling(ctx)
+			t.plants.sampling(ctx)
 			m, err1 := t.commitLogMax(ctx, master)
 			sl, err2 := t.commitLogMax(ctx, slave)
 			s.mu.Lock()

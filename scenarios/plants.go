@@ -2,7 +2,8 @@ package scenarios
 
 import (
 	"context"
-	"sync"
+	"maps"
+	"time"
 
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 
@@ -10,98 +11,140 @@ import (
 	"github.com/rmqkb/conformance/scenarios/history"
 )
 
-// edgePlants are the faults the tests plant at the suite's edge, for the
+// plants are the faults the tests plant at the suite's edge, for the
 // clauses no broker setting can break in exactly one way: a consumer that
-// drops, duplicates or reorders one delivery, a broker read that comes back
-// short, a sampler that stalls, a history with one acknowledgement that
-// never happened. Every hook is nil in a real run; the tests set them
-// (export_test.go) to prove each clause can fail.
-type edgePlants struct {
-	mu      sync.Mutex
+// drops, duplicates or reorders one delivery, a broker read that comes
+// back short, a sampler that stalls, a history with one acknowledgement
+// that never happened. A real run has none: only the tests build a
+// Session with them (export_test.go), and they reach a case through its
+// T, so cases that run side by side never see each other's.
+//
+// Two kinds act at different times. deliver, config, cluster and sample
+// act while the case runs. judge and read act when a case judges a
+// recorded fault run (a kill, a freeze, a namesrv restart): they change a
+// copy of what was recorded, so the tests can judge one run again and
+// again, each time with another fault, without injecting it anew.
+type plants struct {
 	deliver func(who string, msgs []*primitive.MessageExt) []*primitive.MessageExt
-	readMsg func(addr string, msgs []remoting.Message) []remoting.Message
-	config  func(addr string, cfg map[string]string)
-	cluster func(ns string, ci *remoting.ClusterInfo)
-	sample  func(ctx context.Context)
-	loaded  func(h *history.History)
-	judge   func(h *history.History)
-}
-
-var plants edgePlants
-
-// hook reads one of the plants under the lock.
-func hook[F any](p *edgePlants, f *F) F {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return *f
+	// attribute names the member a delivery to who is counted for.
+	attribute func(who string) string
+	readMsg   func(addr string, msgs []remoting.Message) []remoting.Message
+	config    func(addr string, cfg map[string]string)
+	cluster   func(ns string, ci *remoting.ClusterInfo)
+	topics    func(addr string, cfgs map[string]remoting.TopicConfig)
+	sample    func(ctx context.Context)
+	judge     func(h *history.History)
+	// rename names what the case calls name instead (a topic that must not
+	// exist yet, say).
+	rename func(name string) string
+	// signUnsigned makes the case's unsigned client sign with the
+	// shard's account.
+	signUnsigned bool
+	// labels relabels a shard's brokers, as a platform that labels roles
+	// would, when a fault run's labels are judged.
+	labels func(s Shard) Shard
+	// stopped runs when a case's load has stopped, before it waits for
+	// its slaves to catch up.
+	stopped func(shards []Shard)
+	// churnRounds, when not 0, is how many leaders leader-churn kills.
+	churnRounds int
+	// exporterCollect, when not 0, bounds the wait for the exporter's
+	// series: the tests' exporter answers at once.
+	exporterCollect time.Duration
 }
 
 // delivered passes what a consumer callback got through the planted
 // consumer fault, if any; who names the consumer (all-tags, TagA, clu-1,
 // bro-2, ...).
-func (p *edgePlants) delivered(who string, msgs []*primitive.MessageExt) []*primitive.MessageExt {
-	if f := hook(p, &p.deliver); f != nil {
-		return f(who, msgs)
+func (p plants) delivered(who string, msgs []*primitive.MessageExt) []*primitive.MessageExt {
+	if p.deliver != nil {
+		return p.deliver(who, msgs)
 	}
 	return msgs
+}
+
+// attributed is the member a delivery to consumer who counts for.
+func (p plants) attributed(who string) string {
+	if p.attribute != nil {
+		return p.attribute(who)
+	}
+	return who
 }
 
 // read passes what a broker read returned through the planted read fault.
-func (p *edgePlants) read(addr string, msgs []remoting.Message) []remoting.Message {
-	if f := hook(p, &p.readMsg); f != nil {
-		return f(addr, msgs)
+func (p plants) read(addr string, msgs []remoting.Message) []remoting.Message {
+	if p.readMsg != nil {
+		return p.readMsg(addr, msgs)
 	}
 	return msgs
 }
 
-// configured passes a broker's config, as read, through the planted
-// config fault.
-func (p *edgePlants) configured(addr string, cfg map[string]string) {
-	if f := hook(p, &p.config); f != nil {
-		f(addr, cfg)
+// named is what the case uses for the fresh name name.
+func (p plants) named(name string) string {
+	if p.rename != nil {
+		return p.rename(name)
 	}
+	return name
 }
 
-// brokerConfig reads the broker's effective config (GET_BROKER_CONFIG)
-// with rc; every case reads configs through it.
-func brokerConfig(ctx context.Context, rc *remoting.Client, addr string) (map[string]string, error) {
-	cfg, err := rc.BrokerConfig(ctx, addr)
-	if err == nil {
-		plants.configured(addr, cfg)
+// loadStopped runs once a case's load on shards has stopped.
+func (p plants) loadStopped(shards []Shard) {
+	if p.stopped != nil {
+		p.stopped(shards)
 	}
-	return cfg, err
-}
-
-// clusterInfo reads a namesrv's cluster table (GET_BROKER_CLUSTER_INFO)
-// with rc, through the planted namesrv fault, if any.
-func clusterInfo(ctx context.Context, rc *remoting.Client, ns string) (*remoting.ClusterInfo, error) {
-	ci, err := rc.ClusterInfo(ctx, ns)
-	if err == nil {
-		if f := hook(&plants, &plants.cluster); f != nil {
-			f(ns, ci)
-		}
-	}
-	return ci, err
 }
 
 // sampling runs before each offset sample; a planted stall blocks it.
-func (p *edgePlants) sampling(ctx context.Context) {
-	if f := hook(p, &p.sample); f != nil {
-		f(ctx)
-	}
-}
-
-// underLoad runs on a fault run's history once its load runs, before the
-// fault.
-func (p *edgePlants) underLoad(h *history.History) {
-	if f := hook(p, &p.loaded); f != nil {
-		f(h)
+func (p plants) sampling(ctx context.Context) {
+	if p.sample != nil {
+		p.sample(ctx)
 	}
 }
 
 // judging runs on a history just before a case judges it.
-func (p *edgePlants) judging(h *history.History) {
-	if f := hook(p, &p.judge); f != nil {
-		f(h)
+func (p plants) judging(h *history.History) {
+	if p.judge != nil {
+		p.judge(h)
 	}
+}
+
+// brokerConfig reads the broker's effective config (GET_BROKER_CONFIG)
+// with rc; every case reads configs through it, and so through the
+// planted config fault.
+func (t *T) brokerConfig(ctx context.Context, rc *remoting.Client, addr string) (map[string]string, error) {
+	cfg, err := rc.BrokerConfig(ctx, addr)
+	if err == nil && t.plants.config != nil {
+		t.plants.config(addr, cfg)
+	}
+	return cfg, err
+}
+
+// judgedConfig is a broker config a fault run recorded, as case t judges
+// it: a copy, through the tests' config plant.
+func (t *T) judgedConfig(addr string, cfg map[string]string) map[string]string {
+	c := maps.Clone(cfg)
+	if c != nil && t.plants.config != nil {
+		t.plants.config(addr, c)
+	}
+	return c
+}
+
+// topicConfigs reads a broker's topic table (GET_ALL_TOPIC_CONFIG) with
+// rc, through the planted topic fault, if any.
+func (t *T) topicConfigs(ctx context.Context, rc *remoting.Client, addr string) (map[string]remoting.TopicConfig, error) {
+	cfgs, err := rc.TopicConfigs(ctx, addr)
+	if err == nil && t.plants.topics != nil {
+		t.plants.topics(addr, cfgs)
+	}
+	return cfgs, err
+}
+
+// clusterInfo reads a namesrv's cluster table (GET_BROKER_CLUSTER_INFO)
+// with rc, through the planted namesrv fault, if any.
+func (t *T) clusterInfo(ctx context.Context, rc *remoting.Client, ns string) (*remoting.ClusterInfo, error) {
+	ci, err := rc.ClusterInfo(ctx, ns)
+	if err == nil && t.plants.cluster != nil {
+		t.plants.cluster(ns, ci)
+	}
+	return ci, err
 }

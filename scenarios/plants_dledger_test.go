@@ -2,10 +2,9 @@ package scenarios_test
 
 import (
 	"context"
-	"fmt"
 	"net"
-	"os"
-	"strings"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/rmqkb/conformance/internal/local"
@@ -17,45 +16,61 @@ import (
 // The DLedger mode's plants: a Raft group of three on loopback, and what a
 // platform or a broker could do to it.
 
-// dledger is a DLedger-mode bench of one shard of three members.
+// dledger is a DLedger-mode bench of one shard of three members, for
+// kills.
 func dledger(opts ...local.Option) bench {
-	return bench{1, 3, opts, scenarios.Mode{DLedger: true}}
+	return bench{1, 3, opts, scenarios.Mode{DLedger: true}, 1, busy}
+}
+
+// dledgerLight is dledger for the plants that only read configs.
+func dledgerLight(opts ...local.Option) bench {
+	b := dledger(opts...)
+	b.kind = light
+	return b
+}
+
+// namesrvListsFollowerFirst answers every namesrv cluster table with the
+// first shard's first follower at brokerId 0.
+func namesrvListsFollowerFirst(c *local.Cluster) planted {
+	s := shardsOf(c)[0]
+	follower := s.Slaves()[0].Addr
+	return with(scenarios.PlantClusterInfo(func(_ string, ci *remoting.ClusterInfo) {
+		if bd, ok := ci.BrokerAddrTable[s.Name]; ok {
+			bd.BrokerAddrs[0] = follower
+		}
+	}))
 }
 
 // wrongLeader is a platform that names a follower as the shard's leader:
 // on Kubernetes, the leader's role label on the wrong pod.
-func wrongLeader(c *local.Cluster) (scenarios.Target, func()) {
+func wrongLeader(c *local.Cluster) planted {
 	return reshape(c, reshaped{shards: func(s []scenarios.Shard) []scenarios.Shard {
 		s[0].Leader = (s[0].Leader + 1) % len(s[0].Brokers)
 		return s
 	}})
 }
 
-// leaderLabelOnFollower is a platform that labels roles and, after an
-// election, puts the master label on a follower rather than on the leader
-// (the class of apecloud/kubeblocks#10082).
-func leaderLabelOnFollower(c *local.Cluster) (scenarios.Target, func()) {
-	return reshape(c, reshaped{labels: true, shards: func(s []scenarios.Shard) []scenarios.Shard {
-		for i := range s {
-			wrong := (s[i].Leader + 1) % len(s[i].Brokers)
-			for j := range s[i].Brokers {
-				s[i].Brokers[j].RoleLabel = map[bool]string{true: "master", false: "slave"}[j == wrong]
-			}
+// labelOnFollower is a platform that labels roles and, after the fault,
+// puts the master label on a member that does not lead (the class of
+// apecloud/kubeblocks#10082): it is judged on the shard the fault run
+// recorded, relabelled.
+func labelOnFollower(*local.Cluster) planted {
+	return with(scenarios.PlantLabels(func(s scenarios.Shard) scenarios.Shard {
+		s.Brokers = slices.Clone(s.Brokers)
+		wrong := (max(s.Leader, 0) + 1) % len(s.Brokers)
+		for j := range s.Brokers {
+			s.Brokers[j].RoleLabel = map[bool]string{true: "master", false: "slave"}[j == wrong]
 		}
 		return s
-	}})
+	}))
 }
 
 // followerConfig changes, in the config every case reads, what the first
 // follower of the first shard reports.
-func followerConfig(change func(cfg map[string]string)) func(*local.Cluster) (scenarios.Target, func()) {
-	return func(c *local.Cluster) (scenarios.Target, func()) {
+func followerConfig(change func(cfg map[string]string)) edge {
+	return func(c *local.Cluster) planted {
 		follower := shardsOf(c)[0].Slaves()[0].Addr
-		return c, scenarios.PlantConfig(func(addr string, cfg map[string]string) {
-			if addr == follower {
-				change(cfg)
-			}
-		})
+		return configOf(func(_ *local.Cluster, addr string) bool { return addr == follower }, change)(c)
 	}
 }
 
@@ -67,49 +82,132 @@ var (
 )
 
 // survivorsFrozen freezes every other member of the victim's shard with
-// the kill, so no majority is left to elect a leader; they thaw as the
-// victim is awaited back, after the election was given its time.
-func survivorsFrozen(c *local.Cluster) (scenarios.Target, func()) {
-	f := &faultyPlatform{Cluster: c, thawEarly: true, freeze: func(victim scenarios.Broker) []string {
-		var pods []string
-		for _, s := range shardsOf(c) {
-			for _, b := range s.Brokers {
-				if b.Shard == victim.Shard && b.Pod != victim.Pod {
-					pods = append(pods, b.Pod)
-				}
-			}
-		}
-		return pods
-	}}
-	return f, f.thaw
+// the kill, so no majority is left to elect a leader within the
+// election's limit, and keeps the victim down meanwhile: the survivors
+// thaw past the limit and elect one of them, and only then is the victim
+// let back, as a follower.
+func survivorsFrozen(c *local.Cluster) planted {
+	f := &frozenSurvivors{Cluster: c}
+	return planted{target: f, undo: f.end}
 }
 
-// leaderReadOnly is a platform whose kill of a leader also leaves the
-// case's topic read-only (perm 4) on the member elected next: it leads,
-// but the route it registers takes no writes. (A 4.9 follower refuses
-// topic changes, so the change waits for the election.)
-type leaderReadOnly struct {
+// frozenSurvivors is the platform of survivorsFrozen.
+type frozenSurvivors struct {
 	*local.Cluster
-	topicPrefix string
+	mu     sync.Mutex
+	frozen []string
+	victim string
+	timer  *time.Timer
 }
 
-func readOnlyAfterKill(c *local.Cluster) (scenarios.Target, func()) {
-	return leaderReadOnly{Cluster: c, topicPrefix: "conformance-kill-master"}, func() {}
-}
-
-func (l leaderReadOnly) Kill(ctx context.Context, victim scenarios.Broker) error {
-	if err := l.Cluster.Kill(ctx, victim); err != nil {
+func (f *frozenSurvivors) Kill(ctx context.Context, victim scenarios.Broker) error {
+	if err := f.Cluster.Hold(victim.Pod); err != nil {
 		return err
 	}
-	var leader string
+	if err := f.Cluster.Kill(ctx, victim); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.victim = victim.Pod
+	for _, s := range shardsOf(f.Cluster) {
+		for _, b := range s.Brokers {
+			if b.Shard == victim.Shard && b.Pod != victim.Pod {
+				if err := f.Cluster.Freeze(b.Pod); err != nil {
+					return err
+				}
+				f.frozen = append(f.frozen, b.Pod)
+			}
+		}
+	}
+	// The plant's length, not a wait for a condition: past the limit.
+	f.timer = time.AfterFunc(scenarios.ElectionLimit+2*time.Second, func() { f.thawThenRelease(victim) })
+	return nil
+}
+
+// thawThenRelease thaws the survivors, waits until they elect one of them,
+// and lets the victim come back.
+func (f *frozenSurvivors) thawThenRelease(victim scenarios.Broker) {
+	f.thaw()
+	ctx, cancel := context.WithTimeout(context.Background(), scenarios.ElectionLimit)
+	defer cancel()
+	wait.Until(ctx, 100*time.Millisecond, "plant: the survivors to elect a leader", func(ctx context.Context) (bool, string, error) {
+		s, err := f.Cluster.Shards(ctx)
+		for _, sh := range s {
+			if err == nil && sh.Name == victim.Shard && sh.Leader >= 0 && sh.Master().Pod != victim.Pod {
+				return true, "", nil
+			}
+		}
+		return false, "", nil
+	})
+	f.release()
+}
+
+func (f *frozenSurvivors) thaw() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, pod := range f.frozen {
+		f.Cluster.Thaw(pod)
+	}
+	f.frozen = nil
+}
+
+func (f *frozenSurvivors) release() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.victim != "" {
+		f.Cluster.Release(f.victim)
+		f.victim = ""
+	}
+}
+
+// end undoes whatever of the plant is still in place.
+func (f *frozenSurvivors) end() {
+	f.mu.Lock()
+	t := f.timer
+	f.mu.Unlock()
+	if t != nil && t.Stop() {
+		f.thaw()
+		f.release()
+	}
+}
+
+// survivorsFrozenOnceElected is a platform whose kill of a leader freezes
+// the shard's survivors as soon as one of them is elected, for longer
+// than a route refresh: the shard has a leader, registered in every
+// namesrv, that takes no writes. Frozen, the leader waits on no run
+// queue, so the clause fails however busy the machine is.
+func survivorsFrozenOnceElected(c *local.Cluster) planted {
+	f := &electedFrozen{refreezer: &refreezer{Cluster: c}}
+	return planted{target: f, undo: f.thawAll}
+}
+
+// electedFrozen is the platform of survivorsFrozenOnceElected.
+type electedFrozen struct {
+	*refreezer
+	others []string // the survivors frozen beside the leader
+	victim string   // held down while they are
+}
+
+func (e *electedFrozen) Kill(ctx context.Context, victim scenarios.Broker) error {
+	// The victim stays down while the survivors are frozen: back among
+	// them it would find no leader, and report none.
+	if err := e.Cluster.Hold(victim.Pod); err != nil {
+		return err
+	}
+	e.victim = victim.Pod
+	if err := e.Cluster.Kill(ctx, victim); err != nil {
+		return err
+	}
+	var leader scenarios.Broker
 	err := wait.Until(ctx, 50*time.Millisecond, "plant: a leader other than "+victim.Pod, func(ctx context.Context) (bool, string, error) {
-		s, err := l.Cluster.Shards(ctx)
+		s, err := e.Cluster.Shards(ctx)
 		if err != nil {
 			return false, err.Error(), nil
 		}
 		for _, sh := range s {
 			if sh.Name == victim.Shard && sh.Leader >= 0 && sh.Master().Pod != victim.Pod {
-				leader = sh.Master().Addr
+				leader = sh.Master()
 				return true, "", nil
 			}
 		}
@@ -118,62 +216,42 @@ func (l leaderReadOnly) Kill(ctx context.Context, victim scenarios.Broker) error
 	if err != nil {
 		return err
 	}
-	rc := remoting.New()
-	defer rc.Close()
-	return readOnlyTopics(ctx, rc, leader, l.topicPrefix)
-}
-
-// readOnlyTopics turns every topic of the broker at addr whose name starts
-// with prefix read-only.
-func readOnlyTopics(ctx context.Context, rc *remoting.Client, addr, prefix string) error {
-	topics, err := rc.TopicConfigs(ctx, addr)
-	if err != nil {
-		return err
-	}
-	n := 0
-	for name, tc := range topics {
-		if strings.HasPrefix(name, prefix) {
-			tc.Perm = 4 // PermName.PERM_READ
-			if err := rc.CreateTopic(ctx, addr, tc); err != nil {
+	for _, b := range shardsOf(e.Cluster)[0].Brokers {
+		if b.Pod != victim.Pod && b.Pod != leader.Pod {
+			if err := e.Cluster.Freeze(b.Pod); err != nil {
 				return err
 			}
-			n++
+			e.others = append(e.others, b.Pod)
 		}
 	}
-	if n == 0 {
-		return fmt.Errorf("no topic %s* to make read-only", prefix)
-	}
-	return nil
+	others := e.others
+	time.AfterFunc(refreezeFor, func() { // the plant's length, not a wait for a condition
+		for _, pod := range others {
+			e.Cluster.Thaw(pod)
+		}
+		e.Cluster.Release(victim.Pod)
+	})
+	return e.freeze(leader)
 }
 
-// soloPeers rewrites a recreated member's dLegerPeers to name itself only:
-// it elects itself, a second leader of its shard (split brain), instead of
-// rejoining its group as a follower.
-func soloPeers(r local.Recreated) error {
-	conf, err := os.ReadFile(r.Conf())
-	if err != nil {
-		return err
+// thawAll thaws the leader and the survivors frozen with it, and lets the
+// victim back.
+func (e *electedFrozen) thawAll() {
+	e.thawNow()
+	for _, pod := range e.others {
+		e.Cluster.Thaw(pod)
 	}
-	lines := strings.Split(string(conf), "\n")
-	self := ""
-	for _, l := range lines {
-		if v, ok := strings.CutPrefix(l, "dLegerSelfId="); ok {
-			self = strings.TrimSpace(v)
-		}
+	if e.victim != "" {
+		e.Cluster.Release(e.victim)
 	}
-	for i, l := range lines {
-		v, ok := strings.CutPrefix(l, "dLegerPeers=")
-		if !ok {
-			continue
-		}
-		for _, p := range strings.Split(v, ";") {
-			if strings.HasPrefix(p, self+"-") {
-				lines[i] = "dLegerPeers=" + p
-			}
-		}
-	}
-	return os.WriteFile(r.Conf(), []byte(strings.Join(lines, "\n")), 0o644)
 }
+
+// returnsAsLeader has every broker that comes back from a kill report
+// itself a leader: SYNC_MASTER at brokerId 0, as a member that rejoined
+// naming only itself as peer does (a second leader of its shard).
+var returnsAsLeader = configOf(anyBroker, func(cfg map[string]string) {
+	cfg["brokerRole"], cfg["brokerId"] = "SYNC_MASTER", "0"
+})
 
 // changeFollowerKey changes the key of the first message read from a
 // follower: a member that does not serve what its leader holds there.
@@ -194,27 +272,22 @@ func anyFollower(c *local.Cluster, addr string) bool {
 	return false
 }
 
-// oneRound runs failover/leader-churn with one election, with edge
-// planted if it is not nil: the plants on it need one election to show
-// their clause failing.
-func oneRound(edge func(*local.Cluster) (scenarios.Target, func())) func(*local.Cluster) (scenarios.Target, func()) {
-	return func(c *local.Cluster) (scenarios.Target, func()) {
-		restore := scenarios.OneChurnRound()
-		var tgt scenarios.Target = c
-		undo := func() {}
-		if edge != nil {
-			tgt, undo = edge(c)
-		}
-		return tgt, func() { undo(); restore() }
+// oneRound runs failover/leader-churn with one election, on the target e
+// plants: its fault needs one election to show its clause failing.
+func oneRound(e edge) edge {
+	return func(c *local.Cluster) planted {
+		pl := e(c)
+		pl.plants = scenarios.OneChurnRound()
+		return pl
 	}
 }
 
 // listenerOnDLedgerPort listens on the DLedger port of the first broker of
 // a default-mode bench: something serves there though DLedger is off.
-func listenerOnDLedgerPort(c *local.Cluster) (scenarios.Target, func()) {
+func listenerOnDLedgerPort(c *local.Cluster) planted {
 	l, err := net.Listen("tcp", shardsOf(c)[0].Master().DLedgerAddr)
 	if err != nil {
 		panic(err)
 	}
-	return c, func() { l.Close() }
+	return planted{undo: func() { l.Close() }}
 }

@@ -70,23 +70,23 @@ func (r reshaped) Lacks(c scenarios.Capability) string {
 	return r.Cluster.Lacks(c)
 }
 
-func reshape(c *local.Cluster, r reshaped) (scenarios.Target, func()) {
+func reshape(c *local.Cluster, r reshaped) planted {
 	r.Cluster = c
-	return r, func() {}
+	return planted{target: r}
 }
 
-func noShards(c *local.Cluster) (scenarios.Target, func()) {
+func noShards(c *local.Cluster) planted {
 	return reshape(c, reshaped{shards: func([]scenarios.Shard) []scenarios.Shard { return nil }})
 }
 
-func oneShardHidden(c *local.Cluster) (scenarios.Target, func()) {
+func oneShardHidden(c *local.Cluster) planted {
 	return reshape(c, reshaped{
 		topo:   func(t scenarios.Topology) scenarios.Topology { t.Shards--; return t },
 		shards: func(s []scenarios.Shard) []scenarios.Shard { return s[:len(s)-1] },
 	})
 }
 
-func advertisedElsewhere(c *local.Cluster) (scenarios.Target, func()) {
+func advertisedElsewhere(c *local.Cluster) planted {
 	return reshape(c, reshaped{shards: func(s []scenarios.Shard) []scenarios.Shard {
 		s[0].Brokers[1].Addr = "127.0.0.1:1"
 		return s
@@ -95,12 +95,12 @@ func advertisedElsewhere(c *local.Cluster) (scenarios.Target, func()) {
 
 // namesrvIsABroker lists a master's address as the namesrv: an ACL
 // broker, which refuses unsigned requests, where a namesrv would answer.
-func namesrvIsABroker(c *local.Cluster) (scenarios.Target, func()) {
+func namesrvIsABroker(c *local.Cluster) planted {
 	master := shardsOf(c)[0].Master().Addr
 	return reshape(c, reshaped{namesrvs: func(ns []string) []string { return []string{master} }})
 }
 
-func mislabelledSlave(c *local.Cluster) (scenarios.Target, func()) {
+func mislabelledSlave(c *local.Cluster) planted {
 	return reshape(c, reshaped{labels: true, shards: func(s []scenarios.Shard) []scenarios.Shard {
 		for i := range s {
 			for j := range s[i].Brokers {
@@ -130,18 +130,18 @@ func (o *once) first() bool {
 }
 
 // deliveryPlant plants f on the deliveries of consumer who.
-func deliveryPlant(who string, f func(msgs []*primitive.MessageExt) []*primitive.MessageExt) func(*local.Cluster) (scenarios.Target, func()) {
-	return func(c *local.Cluster) (scenarios.Target, func()) {
-		return c, scenarios.PlantDelivery(func(w string, msgs []*primitive.MessageExt) []*primitive.MessageExt {
+func deliveryPlant(who string, f func(msgs []*primitive.MessageExt) []*primitive.MessageExt) edge {
+	return func(c *local.Cluster) planted {
+		return with(scenarios.PlantDelivery(func(w string, msgs []*primitive.MessageExt) []*primitive.MessageExt {
 			if w != who || len(msgs) == 0 {
 				return msgs
 			}
 			return f(msgs)
-		})
+		}))
 	}
 }
 
-func dropOne(who string) func(*local.Cluster) (scenarios.Target, func()) {
+func dropOne(who string) edge {
 	var o once
 	return deliveryPlant(who, func(msgs []*primitive.MessageExt) []*primitive.MessageExt {
 		if o.first() {
@@ -151,11 +151,20 @@ func dropOne(who string) func(*local.Cluster) (scenarios.Target, func()) {
 	})
 }
 
-func dropAll(who string) func(*local.Cluster) (scenarios.Target, func()) {
-	return deliveryPlant(who, func([]*primitive.MessageExt) []*primitive.MessageExt { return nil })
+// countedAs counts every delivery to member who for member as: the group
+// received everything once, but who was never seen to consume.
+func countedAs(who, as string) edge {
+	return func(*local.Cluster) planted {
+		return with(scenarios.PlantAttribution(func(w string) string {
+			if w == who {
+				return as
+			}
+			return w
+		}))
+	}
 }
 
-func duplicateOne(who string) func(*local.Cluster) (scenarios.Target, func()) {
+func duplicateOne(who string) edge {
 	var o once
 	return deliveryPlant(who, func(msgs []*primitive.MessageExt) []*primitive.MessageExt {
 		if o.first() {
@@ -175,7 +184,7 @@ func altered(m *primitive.MessageExt, f func(*primitive.MessageExt)) *primitive.
 	return cp
 }
 
-func alterFirst(who string, f func(*primitive.MessageExt)) func(*local.Cluster) (scenarios.Target, func()) {
+func alterFirst(who string, f func(*primitive.MessageExt)) edge {
 	var o once
 	return deliveryPlant(who, func(msgs []*primitive.MessageExt) []*primitive.MessageExt {
 		if o.first() {
@@ -193,7 +202,7 @@ var (
 
 // swapTwo holds back the all-tags consumer's first delivery until the next
 // one of the same queue has been delivered: the queue arrives out of order.
-func swapTwo(c *local.Cluster) (scenarios.Target, func()) {
+func swapTwo(c *local.Cluster) planted {
 	var mu sync.Mutex
 	var held *primitive.MessageExt
 	done := false
@@ -221,15 +230,15 @@ func sameQueue(a, b *primitive.MessageExt) bool {
 }
 
 // readPlant plants f on the first read from an address pick chooses.
-func readPlant(pick func(c *local.Cluster, addr string) bool, f func([]remoting.Message) []remoting.Message) func(*local.Cluster) (scenarios.Target, func()) {
-	return func(c *local.Cluster) (scenarios.Target, func()) {
+func readPlant(pick func(c *local.Cluster, addr string) bool, f func([]remoting.Message) []remoting.Message) edge {
+	return func(c *local.Cluster) planted {
 		var o once
-		return c, scenarios.PlantRead(func(addr string, msgs []remoting.Message) []remoting.Message {
+		return with(scenarios.PlantRead(func(addr string, msgs []remoting.Message) []remoting.Message {
 			if len(msgs) == 0 || !pick(c, addr) || !o.first() {
 				return msgs
 			}
 			return f(msgs)
-		})
+		}))
 	}
 }
 
@@ -274,8 +283,8 @@ var (
 // ghostAck adds to the case's history an acknowledgement of a message that
 // was never sent, at the queue and offset of a real one: no broker holds
 // it, so it must be reported lost, with where it was acknowledged.
-func ghostAck(c *local.Cluster) (scenarios.Target, func()) {
-	return c, scenarios.PlantJudging(func(h *history.History) {
+func ghostAck(c *local.Cluster) planted {
+	return with(scenarios.PlantJudging(func(h *history.History) {
 		acked := h.Acked()
 		if len(acked) == 0 {
 			return
@@ -283,32 +292,165 @@ func ghostAck(c *local.Cluster) (scenarios.Target, func()) {
 		a := acked[0]
 		h.Invoke("planted-ghost", a.Shard)
 		h.Ack("planted-ghost", a.Shard, a.Queue, a.Offset)
-	})
+	}))
 }
 
-// failedAfterFault records a failed send to the second shard once the
+// failedAfterFault records a failed send to the last shard once the
 // writes are done, outside any fault window.
-func failedAfterFault(c *local.Cluster) (scenarios.Target, func()) {
-	other := shardsOf(c)[1].Name
-	return c, scenarios.PlantJudging(func(h *history.History) {
+func failedAfterFault(c *local.Cluster) planted {
+	s := shardsOf(c)
+	other := s[len(s)-1].Name
+	return with(scenarios.PlantJudging(func(h *history.History) {
 		h.Invoke("planted-late-failure", other)
 		h.Fail("planted-late-failure", other, errors.New("planted: a send that failed after the fault"))
-	})
+	}))
 }
 
-// failedBeforeFault records a failed send once the load runs, before the
-// fault is injected.
-func failedBeforeFault(c *local.Cluster) (scenarios.Target, func()) {
+// failedBeforeFault records, as if a second before the fault, a send to
+// the first shard that failed.
+func failedBeforeFault(c *local.Cluster) planted {
 	shard := shardsOf(c)[0].Name
-	return c, scenarios.PlantLoaded(func(h *history.History) {
-		h.Invoke("planted-early-failure", shard)
-		h.Fail("planted-early-failure", shard, errors.New("planted: a send that failed before the kill"))
-	})
+	return with(scenarios.PlantJudging(func(h *history.History) {
+		for _, op := range h.Ops() {
+			if op.Kind == history.FaultStart {
+				at := op.At.Add(-time.Second)
+				h.Insert(history.Op{Kind: history.Invoke, At: at, ID: "planted-early-failure", Shard: shard})
+				h.Insert(history.Op{Kind: history.Fail, At: at, ID: "planted-early-failure", Shard: shard, Err: "planted: a send that failed before the kill"})
+				return
+			}
+		}
+	}))
+}
+
+// failedSlaveNotAvailable records one send answered SLAVE_NOT_AVAILABLE,
+// as a master that waits on its slave answers.
+func failedSlaveNotAvailable(c *local.Cluster) planted {
+	shard := shardsOf(c)[0].Name
+	return with(scenarios.PlantJudging(func(h *history.History) {
+		h.Invoke("planted-sync-wait", shard)
+		h.Fail("planted-sync-wait", shard, errors.New("planted: send status SLAVE_NOT_AVAILABLE"))
+	}))
+}
+
+// frozenAfterReturn is a platform whose killed master comes back and is
+// frozen at once, until past the bound on its taking writes again: it is
+// registered, but takes none. Frozen, it waits on no run queue, so the
+// clause fails however busy the machine is.
+func frozenAfterReturn(c *local.Cluster) planted {
+	f := &refreezer{Cluster: c}
+	return planted{target: killRefreezes{f}, undo: f.thawNow}
+}
+
+// refreezeAfterThaw is a freezer whose thaw does not hold: the master
+// runs again for a moment and is frozen again, until past the bound on
+// its shard taking writes again.
+func refreezeAfterThaw(c *local.Cluster) planted {
+	f := &refreezer{Cluster: c}
+	return planted{target: thawRefreezes{f}, undo: f.thawNow}
+}
+
+// refreezeFor is how long a refreezer keeps its broker frozen: past the
+// route refresh and its slack (35 s), and no longer, so that what the
+// case reads of the broker afterwards it can read.
+const refreezeFor = 37 * time.Second
+
+// refreezer freezes a broker for refreezeFor, then thaws it.
+type refreezer struct {
+	*local.Cluster
+	mu     sync.Mutex
+	frozen *scenarios.Broker
+	timer  *time.Timer
+}
+
+func (r *refreezer) freeze(b scenarios.Broker) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.Cluster.Freeze(b.Pod); err != nil {
+		return err
+	}
+	r.frozen = &b
+	r.timer = time.AfterFunc(refreezeFor, r.thawNow) // the plant's length, not a wait for a condition
+	return nil
+}
+
+func (r *refreezer) thawNow() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.timer != nil {
+		r.timer.Stop()
+	}
+	if r.frozen != nil {
+		r.Cluster.Thaw(r.frozen.Pod)
+		r.frozen = nil
+	}
+}
+
+// killRefreezes freezes a killed broker as soon as it is back.
+type killRefreezes struct{ *refreezer }
+
+func (k killRefreezes) AwaitBack(ctx context.Context, b scenarios.Broker) error {
+	if err := k.Cluster.AwaitBack(ctx, b); err != nil {
+		return err
+	}
+	return k.freeze(b)
+}
+
+// thawRefreezes freezes a thawed broker again at once.
+type thawRefreezes struct{ *refreezer }
+
+func (t thawRefreezes) ThawBroker(ctx context.Context, b scenarios.Broker) error {
+	if err := t.Cluster.ThawBroker(ctx, b); err != nil {
+		return err
+	}
+	return t.freeze(b)
+}
+
+// nextAckShifted acknowledges the message sent after the over-limit one
+// one offset further than the broker did, as if the rejected message had
+// taken an offset.
+func nextAckShifted(c *local.Cluster) planted {
+	return with(scenarios.PlantJudging(func(h *history.History) {
+		for _, op := range h.Acked() {
+			if op.ID == "after-over-limit" {
+				op.Offset++
+				op.At = op.At.Add(-time.Nanosecond)
+				h.Insert(op)
+			}
+		}
+	}))
 }
 
 // stalledSampler blocks every offset sample until sampling stops.
-func stalledSampler(c *local.Cluster) (scenarios.Target, func()) {
-	return c, scenarios.PlantSampling(func(ctx context.Context) { <-ctx.Done() })
+func stalledSampler(c *local.Cluster) planted {
+	return with(scenarios.PlantSampling(func(ctx context.Context) { <-ctx.Done() }))
+}
+
+// configOf changes, in every config the cases read, what the broker pick
+// chooses reports.
+func configOf(pick func(c *local.Cluster, addr string) bool, change func(cfg map[string]string)) edge {
+	return func(c *local.Cluster) planted {
+		return with(scenarios.PlantConfig(func(addr string, cfg map[string]string) {
+			if pick(c, addr) {
+				change(cfg)
+			}
+		}))
+	}
+}
+
+// setConfig is configOf setting key to value.
+func setConfig(pick func(c *local.Cluster, addr string) bool, key, value string) edge {
+	return configOf(pick, func(cfg map[string]string) { cfg[key] = value })
+}
+
+func anyBroker(*local.Cluster, string) bool { return true }
+
+// anotherCluster lists, in every namesrv's cluster table, a second
+// cluster holding the first shard.
+func anotherCluster(c *local.Cluster) planted {
+	shard := shardsOf(c)[0].Name
+	return with(scenarios.PlantClusterInfo(func(_ string, ci *remoting.ClusterInfo) {
+		ci.ClusterAddrTable["planted-elsewhere"] = []string{shard}
+	}))
 }
 
 // faultyPlatform is a target whose faults reach further than asked: a kill
@@ -379,7 +521,7 @@ func (f *faultyPlatform) thaw() {
 
 // killFreezesOtherMaster freezes the master of the shard the victim is not
 // in, until the victim is awaited back.
-func killFreezesOtherMaster(c *local.Cluster) (scenarios.Target, func()) {
+func killFreezesOtherMaster(c *local.Cluster) planted {
 	f := &faultyPlatform{Cluster: c, freeze: func(victim scenarios.Broker) []string {
 		for _, s := range shardsOf(c) {
 			if s.Name != victim.Shard {
@@ -388,92 +530,170 @@ func killFreezesOtherMaster(c *local.Cluster) (scenarios.Target, func()) {
 		}
 		return nil
 	}}
-	return f, f.thaw
+	return planted{target: f, undo: f.thaw}
 }
 
 // namesrvKillFreezesSlave freezes the first shard's slave with the
 // namesrv, and thaws it only after the case: it cannot register again.
-func namesrvKillFreezesSlave(c *local.Cluster) (scenarios.Target, func()) {
+func namesrvKillFreezesSlave(c *local.Cluster) planted {
 	f := &faultyPlatform{Cluster: c, thawLate: true, freeze: func(scenarios.Broker) []string { return []string{shardsOf(c)[0].Brokers[1].Pod} }}
-	return f, f.thaw
+	return planted{target: f, undo: f.thaw}
 }
 
 // namesrvKillFreezesMaster freezes the first shard's master while the
 // namesrv is down: writes to it fail although its route is cached.
-func namesrvKillFreezesMaster(c *local.Cluster) (scenarios.Target, func()) {
+func namesrvKillFreezesMaster(c *local.Cluster) planted {
 	f := &faultyPlatform{Cluster: c, freeze: func(scenarios.Broker) []string { return []string{shardsOf(c)[0].Master().Pod} }}
-	return f, f.thaw
+	return planted{target: f, undo: f.thaw}
 }
 
 // The recreation plants: what a platform could do to a broker's store
 // between a kill and its return.
 
-// lostStore empties the store, keeping only broker.conf: a PVC lost and
-// replaced by an empty one, the config written again on first boot.
-func lostStore(r local.Recreated) error {
-	conf, err := os.ReadFile(r.Conf())
+// lostMessages empties the store of its messages, keeping broker.conf and
+// the broker's config folder (its topics): a PVC restored from a backup
+// of the config alone. The master comes back as itself, takes writes
+// again, and serves none of what it acknowledged before.
+func lostMessages(r local.Recreated) error {
+	entries, err := os.ReadDir(r.Store)
 	if err != nil {
 		return err
 	}
-	if err := os.RemoveAll(r.Store); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(r.Store, 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(r.Conf(), conf, 0o644)
-}
-
-// lostTopics removes the broker's topic config (and its backup, which a
-// 4.9 broker falls back to): the messages stay, the topics are gone.
-func lostTopics(r local.Recreated) error {
-	for _, f := range []string{"topics.json", "topics.json.bak"} {
-		if err := os.Remove(filepath.Join(r.Store, "config", f)); err != nil && !os.IsNotExist(err) {
-			return err
+	for _, e := range entries {
+		if p := filepath.Join(r.Store, e.Name()); p != r.Conf() && e.Name() != "config" {
+			if err := os.RemoveAll(p); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
-// appendConf adds lines to broker.conf; a later key wins in a Java
-// properties file.
-func appendConf(kvs ...string) func(local.Recreated) error {
-	return func(r local.Recreated) error {
-		f, err := os.OpenFile(r.Conf(), os.O_APPEND|os.O_WRONLY, 0)
-		if err != nil {
-			return err
+// namesrvListsSlaveElsewhere answers every namesrv cluster table with the
+// first shard's slave at port 1 of its host.
+func namesrvListsSlaveElsewhere(c *local.Cluster) planted {
+	slave := shardsOf(c)[0].Brokers[1]
+	return with(scenarios.PlantClusterInfo(func(_ string, ci *remoting.ClusterInfo) {
+		if bd, ok := ci.BrokerAddrTable[slave.Shard]; ok {
+			bd.BrokerAddrs[1] = "127.0.0.1:1"
 		}
-		defer f.Close()
-		_, err = f.WriteString(strings.Join(kvs, "\n") + "\n")
-		return err
-	}
+	}))
 }
 
-func onMaster(f func(local.Recreated) error) func(local.Recreated) error {
-	return func(r local.Recreated) error {
-		if !r.Master {
-			return nil
-		}
-		return f(r)
-	}
+// templateTopicListed answers every topic table with TBW102 in it, as a
+// broker that auto-creates topics holds it.
+func templateTopicListed(*local.Cluster) planted {
+	return with(scenarios.PlantTopics(func(_ string, cfgs map[string]remoting.TopicConfig) {
+		cfgs["TBW102"] = remoting.TopicConfig{TopicName: "TBW102", ReadQueueNums: 8, WriteQueueNums: 8, Perm: 7}
+	}))
 }
 
-func onSlave(f func(local.Recreated) error) func(local.Recreated) error {
-	return func(r local.Recreated) error {
-		if r.Master {
-			return nil
+// uncreatedTopicExists creates a topic on every master and has the case
+// send to it as the topic nobody created: the send succeeds and the
+// topic is routed, as on a broker that auto-creates topics.
+func uncreatedTopicExists(c *local.Cluster) planted {
+	const existing = "planted-existing-topic"
+	rc := remoting.New()
+	defer rc.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, s := range shardsOf(c) {
+		if err := rc.CreateTopic(ctx, s.Master().Addr, remoting.TopicConfig{TopicName: existing, ReadQueueNums: 1, WriteQueueNums: 1, Perm: 6}); err != nil {
+			panic(err)
 		}
-		return f(r)
 	}
+	return with(scenarios.PlantRename(func(name string) string {
+		if strings.HasPrefix(name, "conformance-uncreated-") {
+			return existing
+		}
+		return name
+	}))
 }
 
-func both(fs ...func(local.Recreated) error) func(local.Recreated) error {
-	return func(r local.Recreated) error {
-		for _, f := range fs {
-			if err := f(r); err != nil {
-				return err
+// signsUnsigned makes the request meant to go unsigned go signed.
+func signsUnsigned(*local.Cluster) planted { return with(scenarios.SignUnsigned()) }
+
+// noMasterLabel is a platform that labels every broker slave: after a
+// fault no pod of the shard is labelled master.
+func noMasterLabel(c *local.Cluster) planted {
+	return reshape(c, reshaped{labels: true, shards: func(s []scenarios.Shard) []scenarios.Shard {
+		for i := range s {
+			for j := range s[i].Brokers {
+				s[i].Brokers[j].RoleLabel = "slave"
 			}
 		}
-		return nil
+		return s
+	}})
+}
+
+// benchTarget is what a planted target of the expiry bench can do: all
+// the bench can.
+type benchTarget interface {
+	scenarios.Target
+	scenarios.Freezer
+	scenarios.ProcessTable
+}
+
+// oneShard narrows a target to one shard of the bench: a Cluster of one
+// shard, so that rows on different shards run side by side.
+type oneShard struct {
+	benchTarget
+	i int
+}
+
+func (o oneShard) Topology() scenarios.Topology {
+	t := o.benchTarget.Topology()
+	t.Shards = 1
+	return t
+}
+
+func (o oneShard) Shards(ctx context.Context) ([]scenarios.Shard, error) {
+	s, err := o.benchTarget.Shards(ctx)
+	if err != nil || o.i >= len(s) {
+		return nil, err
 	}
+	return s[o.i : o.i+1], nil
+}
+
+// onShard plants e (nil: nothing) on the bench narrowed to shard i.
+func onShard(i int, e edge) edge {
+	return func(c *local.Cluster) planted {
+		pl := planted{}
+		if e != nil {
+			pl = e(c)
+		}
+		var inner benchTarget = c
+		if pl.target != nil {
+			inner = pl.target.(benchTarget)
+		}
+		pl.target = oneShard{inner, i}
+		return pl
+	}
+}
+
+// frozenAtStop freezes the first shard's master and slave as the case's
+// load stops, for longer than the catch-up's bound: the slave cannot
+// reach its master in time. Frozen, neither waits on a run queue, so the
+// clause fails however busy the machine is.
+func frozenAtStop(c *local.Cluster) planted {
+	var mu sync.Mutex
+	var frozen []string
+	thaw := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, pod := range frozen {
+			c.Thaw(pod)
+		}
+		frozen = nil
+	}
+	return planted{plants: scenarios.PlantLoadStopped(func(shards []scenarios.Shard) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, b := range []scenarios.Broker{shards[0].Master(), shards[0].Slaves()[0]} {
+			if c.Freeze(b.Pod) == nil {
+				frozen = append(frozen, b.Pod)
+			}
+		}
+		time.AfterFunc(25*time.Second, thaw) // the plant's length, not a wait for a condition
+	}), undo: thaw}
 }

@@ -34,18 +34,18 @@ func (f freezer) ThawBroker(ctx context.Context, b scenarios.Broker) error {
 
 // freezeKills kills the broker instead: its connections close, and the
 // namesrvs drop it at once.
-func freezeKills(c *local.Cluster) (scenarios.Target, func()) {
-	return freezer{Cluster: c, freeze: c.Kill, thaw: func(context.Context, scenarios.Broker) error { return nil }}, func() {}
+func freezeKills(c *local.Cluster) planted {
+	return planted{target: freezer{Cluster: c, freeze: c.Kill, thaw: func(context.Context, scenarios.Broker) error { return nil }}}
 }
 
 // freezeMisses leaves the broker running: it goes on registering.
-func freezeMisses(c *local.Cluster) (scenarios.Target, func()) {
+func freezeMisses(c *local.Cluster) planted {
 	noop := func(context.Context, scenarios.Broker) error { return nil }
-	return freezer{Cluster: c, freeze: noop, thaw: noop}, func() {}
+	return planted{target: freezer{Cluster: c, freeze: noop, thaw: noop}}
 }
 
 // thawMisses leaves the broker frozen until the case is over.
-func thawMisses(c *local.Cluster) (scenarios.Target, func()) {
+func thawMisses(c *local.Cluster) planted {
 	var frozen []scenarios.Broker
 	f := freezer{Cluster: c,
 		freeze: func(ctx context.Context, b scenarios.Broker) error {
@@ -54,16 +54,16 @@ func thawMisses(c *local.Cluster) (scenarios.Target, func()) {
 		},
 		thaw: func(context.Context, scenarios.Broker) error { return nil },
 	}
-	return f, func() {
+	return planted{target: f, undo: func() {
 		for _, b := range frozen {
 			c.ThawBroker(context.Background(), b)
 		}
-	}
+	}}
 }
 
 // freezeTakesOtherMaster freezes the other shard's master with the
 // victim, and thaws both together.
-func freezeTakesOtherMaster(c *local.Cluster) (scenarios.Target, func()) {
+func freezeTakesOtherMaster(c *local.Cluster) planted {
 	other := shardsOf(c)[1].Master()
 	f := freezer{Cluster: c,
 		freeze: func(ctx context.Context, b scenarios.Broker) error {
@@ -77,5 +77,5 @@ func freezeTakesOtherMaster(c *local.Cluster) (scenarios.Target, func()) {
 			return c.ThawBroker(ctx, b)
 		},
 	}
-	return f, func() { c.ThawBroker(context.Background(), other) }
+	return planted{target: f, undo: func() { c.ThawBroker(context.Background(), other) }}
 }

@@ -59,23 +59,21 @@ func (m managedTarget) ConsoleAccount(context.Context) (string, string, error) {
 
 // managed returns the edge plant that gives the bench a management plane
 // with faults f.
-func managed(f mgmtFaults) func(*local.Cluster) (scenarios.Target, func()) {
-	return func(c *local.Cluster) (scenarios.Target, func()) {
+func managed(f mgmtFaults) edge {
+	return func(c *local.Cluster) planted {
 		var inner scenarios.Target = c
 		if f.noShards {
-			inner, _ = noShards(c)
+			inner = noShards(c).target
 		}
 		ak, sk := c.Credentials()
 		rc := remoting.New(remoting.WithCredentials(ak, sk))
 		p := &fakePlane{c: c, rc: rc, f: f, acl: c.Topology().Mode.ACL}
 		m := managedTarget{Target: inner, exporter: httptest.NewServer(http.HandlerFunc(p.metrics)), dashboard: httptest.NewServer(p.dashboardMux())}
-		undo := scenarios.FastExporter()
-		return m, func() {
-			undo()
+		return planted{target: m, plants: scenarios.FastExporter(), undo: func() {
 			m.exporter.Close()
 			m.dashboard.Close()
 			rc.Close()
-		}
+		}}
 	}
 }
 

@@ -17,10 +17,10 @@ import (
 // namesrvMissesASlave answers every read of the second namesrv's cluster
 // table without the first shard's slave: a namesrv that does not hold the
 // whole registration.
-func namesrvMissesASlave(c *local.Cluster) (scenarios.Target, func()) {
+func namesrvMissesASlave(c *local.Cluster) planted {
 	ns, _ := c.Namesrvs(context.Background())
 	slave := shardsOf(c)[0].Brokers[1]
-	return c, scenarios.PlantClusterInfo(func(addr string, ci *remoting.ClusterInfo) {
+	return with(scenarios.PlantClusterInfo(func(addr string, ci *remoting.ClusterInfo) {
 		if addr != ns[1] {
 			return
 		}
@@ -30,20 +30,21 @@ func namesrvMissesASlave(c *local.Cluster) (scenarios.Target, func()) {
 				delete(bd.BrokerAddrs, id)
 			}
 		}
-	})
+	}))
 }
 
 // secondNamesrvProxiesFirst lists, in place of the second namesrv, a
 // proxy to the first: a namesrv that answers with another namesrv's
 // routes, and so fails with it.
-func secondNamesrvProxiesFirst(c *local.Cluster) (scenarios.Target, func()) {
+func secondNamesrvProxiesFirst(c *local.Cluster) planted {
 	ns, _ := c.Namesrvs(context.Background())
 	p, err := newProxy(ns[0])
 	if err != nil {
 		panic(err)
 	}
-	t, _ := reshape(c, reshaped{namesrvs: func(ns []string) []string { return []string{ns[0], p.addr()} }})
-	return t, p.close
+	pl := reshape(c, reshaped{namesrvs: func(ns []string) []string { return []string{ns[0], p.addr()} }})
+	pl.undo = p.close
+	return pl
 }
 
 // namesrvDownTakesASlave is a platform whose namesrv loss takes the first
@@ -71,9 +72,9 @@ func (n namesrvDownTakesASlave) ReleaseNamesrv(ctx context.Context, i int) error
 	return n.Cluster.ReleaseNamesrv(ctx, i)
 }
 
-func namesrvTakesASlave(c *local.Cluster) (scenarios.Target, func()) {
+func namesrvTakesASlave(c *local.Cluster) planted {
 	n := namesrvDownTakesASlave{Cluster: c, slave: shardsOf(c)[0].Brokers[1]}
-	return n, func() { c.Release(n.slave.Pod) }
+	return planted{target: n, undo: func() { c.Release(n.slave.Pod) }}
 }
 
 // proxy forwards every connection to one address.

@@ -3,6 +3,8 @@ package scenarios
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -24,13 +26,16 @@ type queueReport struct {
 	max  int64 // the max offset it reported last (the next offset to be written)
 }
 
-// shardRead is a read-back of one shard's queues from one broker.
+// shardRead is a read-back of one shard's queues from one broker: what
+// the broker served, as it served it. A judgement turns it into
+// deliveries (deliver), through the tests' read plant.
 type shardRead struct {
 	broker  Broker
 	waited  time.Duration // until the broker covered want, or until the deadline
 	covered bool
 	queues  map[int]queueReport
-	err     error // the read itself failed
+	msgs    map[int][]remoting.Message // by queue
+	err     error                      // the read itself failed
 }
 
 // awaitCovered waits, up to coverLimit, until b reports for every queue in
@@ -39,7 +44,7 @@ type shardRead struct {
 // case: what is missing after the deadline is judged from the read that
 // follows, with what the broker reported.
 func (t *T) awaitCovered(ctx context.Context, b Broker, topic string, want map[int]int64) *shardRead {
-	r := &shardRead{broker: b, queues: map[int]queueReport{}}
+	r := &shardRead{broker: b, queues: map[int]queueReport{}, msgs: map[int][]remoting.Message{}}
 	for q, w := range want {
 		r.queues[q] = queueReport{want: w, max: -1}
 	}
@@ -71,11 +76,11 @@ func (t *T) awaitCovered(ctx context.Context, b Broker, topic string, want map[i
 	return r
 }
 
-// readBack reads every queue of topic on one broker per shard into the
-// history as deliveries to scope, once each broker covers what the history
-// acknowledged on its shard. It returns the reads, keyed by shard, for the
-// judgement (judgeReads) and the evidence of anything missing.
-func (t *T) readBack(ctx context.Context, h *history.History, scope string, from []Broker, topic string, queues int) map[string]*shardRead {
+// readBack reads every queue of topic on one broker per shard, once each
+// broker covers what h acknowledged on its shard, and returns the reads,
+// keyed by shard, for the judgement (deliver, judgeReads) and the
+// evidence of anything missing.
+func (t *T) readBack(ctx context.Context, h *history.History, from []Broker, topic string, queues int) map[string]*shardRead {
 	reads := map[string]*shardRead{}
 	for _, b := range from {
 		want := map[int]int64{}
@@ -86,26 +91,35 @@ func (t *T) readBack(ctx context.Context, h *history.History, scope string, from
 			want[q] = off
 		}
 		r := t.awaitCovered(ctx, b, topic, want)
-		r.err = t.readShard(ctx, h, scope, b, topic, queues)
+		r.err = t.readShard(ctx, r, topic, queues)
 		reads[b.Shard] = r
 	}
 	return reads
 }
 
-// judgeReads reports, for the case t, the longest wait of a read-back as
-// figure and fails the case for every read that failed.
-func (t *T) judgeReads(reads map[string]*shardRead, figure string) {
-	var longest time.Duration
-	shards := make([]string, 0, len(reads))
-	for s := range reads {
-		shards = append(shards, s)
+// deliver records what reads served into h as deliveries to scope,
+// passing each queue's messages through the tests' read plant.
+func (t *T) deliver(h *history.History, scope string, reads map[string]*shardRead) {
+	for _, shard := range slices.Sorted(maps.Keys(reads)) {
+		r := reads[shard]
+		for _, q := range slices.Sorted(maps.Keys(r.msgs)) {
+			for _, m := range t.plants.read(r.broker.Addr, r.msgs[q]) {
+				h.Deliver(scope, m.Keys(), r.broker.Shard, m.QueueID, m.QueueOffset)
+			}
+		}
 	}
-	sort.Strings(shards)
-	for _, s := range shards {
+}
+
+// judgeReads reports, for the case t, the longest wait of a read-back as
+// figure and fails clause c for every read that failed: what a broker
+// would not serve is what the clause cannot find.
+func (t *T) judgeReads(c Clause, reads map[string]*shardRead, figure string) {
+	var longest time.Duration
+	for _, s := range slices.Sorted(maps.Keys(reads)) {
 		r := reads[s]
 		longest = max(longest, r.waited)
 		if r.err != nil {
-			t.Errorf("read back shard %s from %s: %v", s, r.broker.Pod, r.err)
+			t.Errorf(c, "read back shard %s from %s: %v", s, r.broker.Pod, r.err)
 		}
 	}
 	t.Figure(figure, float64(longest.Milliseconds()), "ms")
@@ -122,8 +136,16 @@ const readerGroup = "TOOLS_CONSUMER"
 // readQueue pulls every message of one queue from a broker, master or
 // slave, from offset 0 up to its max offset, with the remoting client: it
 // reads exactly what that broker stores, with no consumer group, rebalance
-// or offset commit in the way.
+// or offset commit in the way. What it returns passes through the tests'
+// read plant.
 func (t *T) readQueue(ctx context.Context, addr, topic string, queue int) ([]remoting.Message, error) {
+	msgs, err := t.readQueueAsServed(ctx, addr, topic, queue)
+	return t.plants.read(addr, msgs), err
+}
+
+// readQueueAsServed is readQueue without the plant: for a record that is
+// judged later, and maybe more than once.
+func (t *T) readQueueAsServed(ctx context.Context, addr, topic string, queue int) ([]remoting.Message, error) {
 	rc := t.admin()
 	max, err := rc.MaxOffset(ctx, addr, topic, queue)
 	if err != nil {
@@ -141,17 +163,14 @@ func (t *T) readQueue(ctx context.Context, addr, topic string, queue int) ([]rem
 		out = append(out, res.Messages...)
 		off = res.NextBeginOffset
 	}
-	return plants.read(addr, out), nil
+	return out, nil
 }
 
-// readShard reads every queue of topic on one broker into the history as
-// deliveries to scope.
-func (t *T) readShard(ctx context.Context, h *history.History, scope string, b Broker, topic string, queues int) error {
+// readShard reads every queue of topic on r's broker into r, as served.
+func (t *T) readShard(ctx context.Context, r *shardRead, topic string, queues int) error {
 	for q := 0; q < queues; q++ {
-		msgs, err := t.readQueue(ctx, b.Addr, topic, q)
-		for _, m := range msgs {
-			h.Deliver(scope, m.Keys(), b.Shard, m.QueueID, m.QueueOffset)
-		}
+		msgs, err := t.readQueueAsServed(ctx, r.broker.Addr, topic, q)
+		r.msgs[q] = msgs
 		if err != nil {
 			return err
 		}

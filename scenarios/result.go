@@ -38,6 +38,15 @@ type Result struct {
 	Figures  []Figure `json:"figures,omitempty"`
 	// LogTail is the end of a failing process's log, for setup errors.
 	LogTail string `json:"log_tail,omitempty"`
+	// FailedClauses are the full IDs (suite/case#clause) of the clauses a
+	// failed case broke, sorted; empty unless Status is Failed.
+	FailedClauses []string `json:"failed_clauses,omitempty"`
+	// InconclusiveClauses are the timing clauses exceeded while the
+	// machine starved a process they depend on: no verdict on them.
+	InconclusiveClauses []string `json:"inconclusive_clauses,omitempty"`
+	// Starvation is how much the machine withheld the CPU from the
+	// processes the case judged, where the target can tell.
+	Starvation *Starvation `json:"starvation,omitempty"`
 }
 
 // Run is one whole execution: what ran where, and every case's result.

@@ -13,6 +13,20 @@ import (
 	"github.com/rmqkb/conformance/internal/remoting"
 )
 
+// The clauses of routing/brokers-registered and routing/topic-create.
+var (
+	regCluster    = Clause{"cluster-name", "only the Cluster's name is registered"}
+	regShardNames = Clause{"shard-names", "shards are named broker-<3 characters>"}
+	regBrokerIDs  = Clause{"broker-ids", "each broker is registered at the brokerId its role gives it, at its address"}
+	regNothing    = Clause{"nothing-else", "nothing but the Cluster's shards is registered"}
+	regOwnConfig  = Clause{"own-config", "each broker's own config names its cluster, shard and brokerId"}
+
+	topicNoTemplate = Clause{"no-template", "no template topic TBW102 exists"}
+	topicNoAuto     = Clause{"no-auto-create", "a send to an uncreated topic fails and creates no route"}
+	topicRouted     = Clause{"routed", "a created topic is routed read-write to every shard with the queues asked for"}
+	topicWritable   = Clause{"writable", "each shard takes a write to the created topic"}
+)
+
 func init() {
 	register(
 		Case{
@@ -20,7 +34,7 @@ func init() {
 			Promise: "Every broker group of the Cluster is registered in every namesrv under the Cluster's name, named broker-<3 characters>, with the master at brokerId 0 and each slave at brokerId = its ordinal (in DLedger mode: the elected leader at 0, each follower at its member index + 1), at the address it advertises, and nothing else is registered; each broker's own config names the same cluster, shard and brokerId.",
 			Description: "Shard names follow KubeBlocks: broker-<3 random characters>, not broker-0/broker-1 as the seed's secret table suggests (facts sheet section 3). " +
 				"Reads GET_BROKER_CLUSTER_INFO from each namesrv and GET_BROKER_CONFIG from each broker.",
-			Clauses: []string{clauseBrokers, "only the Cluster's name is registered", "shards are named broker-<3 characters>", "each broker is registered at the brokerId its role gives it, at its address", "nothing but the Cluster's shards is registered", "each broker's own config names its cluster, shard and brokerId"},
+			Clauses: []Clause{clauseBrokers, regCluster, regShardNames, regBrokerIDs, regNothing, regOwnConfig},
 			Needs:   []Capability{Messaging},
 			Run:     brokersRegistered,
 		},
@@ -29,7 +43,7 @@ func init() {
 			Promise: "Topics are not auto-created (autoCreateTopicEnable=false): no template topic exists and a send to an uncreated topic fails; a topic created on every master is routed by every namesrv to every shard, read-write, with the queues asked for, and each shard takes a write to it.",
 			Description: "The create is checked through the route, never trusted by its reply (rocketmq-client-go's admin ignores the response code). " +
 				"With auto-creation on, a broker registers the template topic TBW102; its absence is the broker-side proof.",
-			Clauses: []string{clauseBrokers, "no template topic TBW102 exists", "a send to an uncreated topic fails and creates no route", "a created topic is routed read-write to every shard with the queues asked for", "each shard takes a write to the created topic"},
+			Clauses: []Clause{clauseBrokers, topicNoTemplate, topicNoAuto, topicRouted, topicWritable},
 			Needs:   []Capability{Messaging},
 			Run:     topicCreate,
 		},
@@ -48,20 +62,20 @@ func brokersRegistered(ctx context.Context, t *T) {
 	for _, s := range shards {
 		want[s.Name] = s
 		if !shardNameRE.MatchString(s.Name) {
-			t.Errorf("shard %q is not named broker-<3 characters> as KubeBlocks names shards", s.Name)
+			t.Errorf(regShardNames, "shard %q is not named broker-<3 characters> as KubeBlocks names shards", s.Name)
 		}
 	}
 	for _, ns := range t.namesrvs(ctx) {
-		ci, err := rc.ClusterInfo(ctx, ns)
+		ci, err := t.clusterInfo(ctx, rc, ns)
 		if err != nil {
-			t.Fatalf("namesrv %s: GET_BROKER_CLUSTER_INFO: %v", ns, err)
+			t.Erroredf("not judged: namesrv %s: GET_BROKER_CLUSTER_INFO: %v", ns, err)
 		}
 		for cluster, names := range ci.ClusterAddrTable {
 			sorted := append([]string(nil), names...)
 			sort.Strings(sorted)
 			t.Logf("namesrv %s: cluster %s has brokers %s", ns, cluster, strings.Join(sorted, ","))
 			if cluster != topo.Cluster {
-				t.Errorf("namesrv %s lists cluster %q (brokers %s); only %q, the Cluster's name, is expected", ns, cluster, strings.Join(sorted, ","), topo.Cluster)
+				t.Errorf(regCluster, "namesrv %s lists cluster %q (brokers %s); only %q, the Cluster's name, is expected", ns, cluster, strings.Join(sorted, ","), topo.Cluster)
 			}
 		}
 		listed := map[string]bool{}
@@ -70,43 +84,43 @@ func brokersRegistered(ctx context.Context, t *T) {
 		}
 		for name, s := range want {
 			if !listed[name] {
-				t.Errorf("namesrv %s: cluster %s does not list shard %s", ns, topo.Cluster, name)
+				t.Errorf(regBrokerIDs, "namesrv %s: cluster %s does not list shard %s", ns, topo.Cluster, name)
 			}
 			bd, ok := ci.BrokerAddrTable[name]
 			if !ok {
-				t.Errorf("namesrv %s has no broker data for shard %s", ns, name)
+				t.Errorf(regBrokerIDs, "namesrv %s has no broker data for shard %s", ns, name)
 				continue
 			}
 			if bd.Cluster != topo.Cluster {
-				t.Errorf("namesrv %s: shard %s is in cluster %q, expected %q", ns, name, bd.Cluster, topo.Cluster)
+				t.Errorf(regCluster, "namesrv %s: shard %s is in cluster %q, expected %q", ns, name, bd.Cluster, topo.Cluster)
 			}
 			t.Logf("namesrv %s: %s addrs %s", ns, name, formatAddrs(bd.BrokerAddrs))
 			if len(bd.BrokerAddrs) != len(s.Brokers) {
-				t.Errorf("namesrv %s: shard %s has %d registered brokers (%s), expected %d", ns, name, len(bd.BrokerAddrs), formatAddrs(bd.BrokerAddrs), len(s.Brokers))
+				t.Errorf(regBrokerIDs, "namesrv %s: shard %s has %d registered brokers (%s), expected %d", ns, name, len(bd.BrokerAddrs), formatAddrs(bd.BrokerAddrs), len(s.Brokers))
 			}
 			for _, b := range s.Brokers {
 				id := t.brokerID(s, b)
 				if got := bd.BrokerAddrs[int64(id)]; got != b.Addr {
-					t.Errorf("namesrv %s: shard %s brokerId %d is %q, expected %s (%s, ordinal %d)", ns, name, id, got, b.Addr, b.Pod, b.Ordinal)
+					t.Errorf(regBrokerIDs, "namesrv %s: shard %s brokerId %d is %q, expected %s (%s, ordinal %d)", ns, name, id, got, b.Addr, b.Pod, b.Ordinal)
 				}
 			}
 		}
 		for name := range ci.BrokerAddrTable {
 			if _, ok := want[name]; !ok {
-				t.Errorf("namesrv %s lists broker %q, which is no shard of this cluster", ns, name)
+				t.Errorf(regNothing, "namesrv %s lists broker %q, which is no shard of this cluster", ns, name)
 			}
 		}
 	}
 	for _, s := range shards {
 		for _, b := range s.Brokers {
-			cfg, err := brokerConfig(ctx, rc, b.Addr)
+			cfg, err := t.brokerConfig(ctx, rc, b.Addr)
 			if err != nil {
-				t.Errorf("broker %s (%s): GET_BROKER_CONFIG: %v", b.Pod, b.Addr, err)
+				t.Errorf(regOwnConfig, "broker %s did not answer GET_BROKER_CONFIG at %s, the address the target advertises: %v", b.Pod, b.Addr, err)
 				continue
 			}
 			for key, want := range map[string]string{"brokerClusterName": topo.Cluster, "brokerName": s.Name, "brokerId": strconv.Itoa(t.brokerID(s, b))} {
 				if cfg[key] != want {
-					t.Errorf("broker %s: %s=%q, expected %q", b.Pod, key, cfg[key], want)
+					t.Errorf(regOwnConfig, "broker %s: %s=%q, expected %q", b.Pod, key, cfg[key], want)
 				}
 			}
 		}
@@ -133,43 +147,41 @@ func topicCreate(ctx context.Context, t *T) {
 	// 1. Nothing auto-creates: no TBW102 template on any master or namesrv,
 	// and a send to a topic nobody created fails and leaves it unrouted.
 	for _, s := range shards {
-		cfgs, err := rc.TopicConfigs(ctx, s.Master().Addr)
+		cfgs, err := t.topicConfigs(ctx, rc, s.Master().Addr)
 		if err != nil {
-			t.Fatalf("read the topic config of master %s: %v", s.Master().Pod, err)
+			t.Erroredf("not judged: read the topic config of master %s: %v", s.Master().Pod, err)
 		}
 		if _, ok := cfgs["TBW102"]; ok {
-			t.Errorf("master %s holds TBW102, the template topic a broker creates only with autoCreateTopicEnable=true", s.Master().Pod)
+			t.Errorf(topicNoTemplate, "master %s holds TBW102, the template topic a broker creates only with autoCreateTopicEnable=true", s.Master().Pod)
 		}
 	}
 	if _, err := rc.TopicRoute(ctx, ns[0], "TBW102"); err == nil {
-		t.Errorf("namesrv %s routes TBW102: some broker runs with autoCreateTopicEnable=true", ns[0])
+		t.Errorf(topicNoTemplate, "namesrv %s routes TBW102: some broker runs with autoCreateTopicEnable=true", ns[0])
 	} else if !remoting.IsTopicNotExist(err) {
-		t.Fatalf("namesrv %s: route of TBW102: %v", ns[0], err)
+		t.Erroredf("not judged: namesrv %s: route of TBW102: %v", ns[0], err)
 	}
-	uncreated := uniqueName("conformance-uncreated")
+	uncreated := t.plants.named(uniqueName("conformance-uncreated"))
 	p := t.producer(ctx)
 	msg := primitive.NewMessage(uncreated, []byte("must not be stored"))
 	msg.Queue = &primitive.MessageQueue{Topic: uncreated, BrokerName: shards[0].Name, QueueId: 0}
 	if res, err := p.SendSync(ctx, msg); err == nil {
-		t.Errorf("a send to the uncreated topic %s succeeded (%v)", uncreated, res)
+		t.Errorf(topicNoAuto, "a send to the uncreated topic %s succeeded (%v)", uncreated, res)
 	} else {
 		t.Logf("send to uncreated topic %s failed as expected: %v", uncreated, err)
 	}
 	if _, err := rc.TopicRoute(ctx, ns[0], uncreated); !remoting.IsTopicNotExist(err) {
-		t.Errorf("after a send, the uncreated topic %s has a route (err %v): it was auto-created", uncreated, err)
+		t.Errorf(topicNoAuto, "after a send, the uncreated topic %s has a route (err %v): it was auto-created", uncreated, err)
 	}
 	// 2. An explicit create on every master is routed everywhere.
 	topic := uniqueName("conformance-topic")
 	const queues = 4
-	t.createTopic(ctx, topic, queues)
+	t.createTopicJudged(ctx, topicRouted, topic, queues)
 	t.Logf("created %s with %d queues on %d masters; every namesrv routes it to every shard", topic, queues, len(shards))
 	// 3. Each shard takes a write to it.
+	h := t.newHistory()
 	for _, s := range shards {
-		m := primitive.NewMessage(topic, []byte("hello "+s.Name))
-		m.Queue = &primitive.MessageQueue{Topic: topic, BrokerName: s.Name, QueueId: 0}
-		// FLUSH_DISK_TIMEOUT is a stored write on a busy disk (see sendRecorded).
-		if res, err := p.SendSync(ctx, m); err != nil || res.Status != primitive.SendOK && res.Status != primitive.SendFlushDiskTimeout {
-			t.Errorf("write to %s on shard %s: %v %v", topic, s.Name, res, err)
-		}
+		key := topic + "-" + s.Name
+		sendRecorded(ctx, p, h, key, queueMessage(topic, s.Name, 0, key, []byte("hello "+s.Name)))
 	}
+	t.judgeFailures(topicWritable, h, h.Failures(), shards, "writing to "+topic)
 }

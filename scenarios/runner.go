@@ -41,6 +41,7 @@ type Session struct {
 	tgt        Target
 	profile    Profile
 	recreation time.Duration // more time per recreation a case waits for
+	plants     plants        // the tests' edge faults; none in a real run
 
 	mu     sync.Mutex
 	shared map[string]*sharedRun
@@ -68,8 +69,11 @@ type sharedRun struct {
 // Run runs one case. A case that needs a capability the target lacks, or a
 // bigger topology, is skipped with the reason; a case cut short by its
 // timeout or by the end of ctx is errored with what it was doing.
-func (s *Session) Run(ctx context.Context, c Case) Result {
-	t := &T{Target: s.tgt, session: s, id: c.ID()}
+func (s *Session) Run(ctx context.Context, c Case) Result { return s.run(ctx, c, s.plants) }
+
+// run runs c with the plants p.
+func (s *Session) run(ctx context.Context, c Case, p plants) Result {
+	t := &T{Target: s.tgt, session: s, c: c, id: c.ID(), plants: p}
 	for _, need := range c.Needs {
 		if why := s.tgt.Lacks(need); why != "" {
 			t.skip = fmt.Sprintf("target %q cannot %s: %s", s.tgt.Name(), need.Doing(), why)
@@ -102,6 +106,7 @@ func (s *Session) Run(ctx context.Context, c Case) Result {
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	t.ctx = cctx
+	t.starve = watchStarvation(s.tgt)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -132,6 +137,7 @@ func (s *Session) Run(ctx context.Context, c Case) Result {
 			t.cutShort(fmt.Sprintf("did not finish within its timeout of %s", timeout))
 		}
 	}
+	t.starve.stop()
 	return t.result(c, time.Since(start))
 }
 

@@ -2,6 +2,9 @@ package scenarios
 
 import (
 	"context"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -37,6 +40,12 @@ func runOne(t *testing.T, tgt Target, c Case) Result {
 	return rs[0]
 }
 
+// The clauses of the test cases.
+var (
+	clauseA = Clause{"a", "the first part"}
+	clauseB = Clause{"b", "the second part"}
+)
+
 func TestVerdicts(t *testing.T) {
 	cleaned := false
 	for _, tc := range []struct {
@@ -44,24 +53,62 @@ func TestVerdicts(t *testing.T) {
 		run      func(context.Context, *T)
 		status   Status
 		observed string
+		failed   []string
 	}{
-		{"pass", func(_ context.Context, t *T) { t.Logf("fine") }, Passed, ""},
-		{"errorf goes on", func(_ context.Context, t *T) { t.Errorf("a"); t.Errorf("b") }, Failed, "a\nb"},
-		{"fatalf stops", func(_ context.Context, t *T) { t.Fatalf("stop"); t.Errorf("never") }, Failed, "stop"},
-		{"skip", func(_ context.Context, t *T) { t.Skipf("why") }, Skipped, "why"},
-		{"errored", func(_ context.Context, t *T) { t.Erroredf("env broke") }, Errored, "env broke"},
-		{"panic", func(_ context.Context, t *T) { panic("boom") }, Errored, "panicked: boom"},
-		{"cleanup runs", func(_ context.Context, t *T) { t.Cleanup(func() { cleaned = true }) }, Passed, ""},
+		{"pass", func(_ context.Context, t *T) { t.Logf("fine") }, Passed, "", nil},
+		{"errorf goes on", func(_ context.Context, t *T) { t.Errorf(clauseA, "a"); t.Errorf(clauseB, "b") }, Failed, "[a] a\n[b] b", []string{"test/case#a", "test/case#b"}},
+		{"one clause twice", func(_ context.Context, t *T) { t.Errorf(clauseB, "x"); t.Errorf(clauseB, "y") }, Failed, "[b] x\n[b] y", []string{"test/case#b"}},
+		{"fatalf stops", func(_ context.Context, t *T) { t.Fatalf(clauseA, "stop"); t.Errorf(clauseB, "never") }, Failed, "[a] stop", []string{"test/case#a"}},
+		{"skip", func(_ context.Context, t *T) { t.Skipf("why") }, Skipped, "why", nil},
+		{"errored", func(_ context.Context, t *T) { t.Erroredf("env broke") }, Errored, "env broke", nil},
+		{"panic", func(_ context.Context, t *T) { panic("boom") }, Errored, "panicked: boom", nil},
+		{"cleanup runs", func(_ context.Context, t *T) { t.Cleanup(func() { cleaned = true }) }, Passed, "", nil},
+		{"undeclared clause", func(_ context.Context, t *T) { t.Errorf(Clause{"z", "not mine"}, "oops") }, Errored, `suite defect: test/case judged clause "z"`, nil},
+		{"inconclusive alone", func(_ context.Context, t *T) { t.Inconclusivef(clauseA, "late, but starved") }, Errored, "inconclusive", nil},
+		{"a failure beside an inconclusive", func(_ context.Context, t *T) {
+			t.Inconclusivef(clauseA, "late, but starved")
+			t.Errorf(clauseB, "broken")
+		}, Failed, "[b] broken", []string{"test/case#b"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := runOne(t, stubTarget{}, Case{Run: tc.run, Promise: "p"})
+			r := runOne(t, stubTarget{}, Case{Run: tc.run, Promise: "p", Clauses: []Clause{clauseA, clauseB}})
 			if r.Status != tc.status || !strings.Contains(r.Observed, tc.observed) {
 				t.Errorf("got %s %q, want %s containing %q", r.Status, r.Observed, tc.status, tc.observed)
+			}
+			if !slices.Equal(r.FailedClauses, tc.failed) {
+				t.Errorf("failed clauses %v, want %v", r.FailedClauses, tc.failed)
 			}
 		})
 	}
 	if !cleaned {
 		t.Error("the case's cleanup did not run")
+	}
+}
+
+// TestInconclusiveClausesAreListed: a clause judged inconclusive is named
+// in the result, beside a failure or alone.
+func TestInconclusiveClausesAreListed(t *testing.T) {
+	r := runOne(t, stubTarget{}, Case{Promise: "p", Clauses: []Clause{clauseA, clauseB}, Run: func(_ context.Context, t *T) {
+		t.Inconclusivef(clauseA, "late, but starved")
+		t.Errorf(clauseB, "broken")
+	}})
+	if !slices.Equal(r.InconclusiveClauses, []string{"test/case#a"}) || !strings.Contains(strings.Join(r.Evidence, "\n"), "late, but starved") {
+		t.Errorf("inconclusive %v, evidence %q", r.InconclusiveClauses, r.Evidence)
+	}
+}
+
+// TestClauseIDsAreStableAndUnique: every clause has a kebab-case ID,
+// unique within its case, and a text.
+func TestClauseIDsAreStableAndUnique(t *testing.T) {
+	id := regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	for _, c := range All() {
+		seen := map[string]bool{}
+		for _, cl := range c.Clauses {
+			if !id.MatchString(cl.ID) || cl.Text == "" || seen[cl.ID] {
+				t.Errorf("%s: clause %+v: want a unique kebab-case ID and a text", c.ID(), cl)
+			}
+			seen[cl.ID] = true
+		}
 	}
 }
 
@@ -117,6 +164,50 @@ func TestContract(t *testing.T) {
 	}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("contract:\n got %v\nwant %v", got, want)
+	}
+}
+
+// TestErroredAfterInterruptionIsTheInterruption: a setup step that fails
+// because the run was interrupted errors the case as interrupted, saying
+// what it was doing, not as the step's own error.
+func TestErroredAfterInterruptionIsTheInterruption(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	r := NewSession(stubTarget{}).Run(ctx, Case{Suite: "test", Name: "case", Promise: "p", Run: func(ctx context.Context, t *T) {
+		cancel()
+		<-ctx.Done()
+		t.Erroredf("not judged: create a topic: %v", ctx.Err())
+	}})
+	if r.Status != Errored || !strings.HasPrefix(r.Observed, "interrupted") || !strings.Contains(r.Observed, "create a topic") {
+		t.Errorf("got %s %q, want errored as interrupted, saying what it was doing", r.Status, r.Observed)
+	}
+}
+
+// TestWarnedAcksAreReported: a case that sent through a history reports
+// every acknowledgement that came with FLUSH_DISK_TIMEOUT, a figure and a
+// warning in its evidence, whatever it judged; one that had none reports
+// nothing.
+func TestWarnedAcksAreReported(t *testing.T) {
+	for _, warned := range []int{0, 2} {
+		r := runOne(t, stubTarget{}, Case{Promise: "p", Run: func(_ context.Context, t *T) {
+			h := t.newHistory()
+			h.Invoke("a", "s1")
+			h.Ack("a", "s1", 0, 0)
+			for i := range warned {
+				id := "w" + strconv.Itoa(i)
+				h.Invoke(id, "s1")
+				h.AckWarned(id, "s1", 0, int64(i+1), "FLUSH_DISK_TIMEOUT")
+			}
+		}})
+		var figure float64
+		for _, f := range r.Figures {
+			if f.Name == "acked_flush_disk_timeout" {
+				figure = f.Value
+			}
+		}
+		said := strings.Contains(strings.Join(r.Evidence, "\n"), "acknowledged FLUSH_DISK_TIMEOUT")
+		if r.Status != Passed || int(figure) != warned || said != (warned > 0) {
+			t.Errorf("%d warned: %s, figure %v, evidence %q", warned, r.Status, figure, r.Evidence)
+		}
 	}
 }
 

@@ -3,6 +3,9 @@ package scenarios
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
+	"time"
 
 	rocketmq "github.com/apache/rocketmq-client-go/v2"
 	"github.com/apache/rocketmq-client-go/v2/primitive"
@@ -61,10 +64,94 @@ func queueMessage(topic, shard string, q int, key string, body []byte) *primitiv
 	return msg
 }
 
-// failedSends fails the case when any send in h failed: outside a fault,
-// every write to a healthy cluster is acknowledged.
-func (t *T) failedSends(h *history.History) {
-	if fs := h.Failures(); len(fs) > 0 {
-		t.Errorf("%d sends failed with no fault injected; first: %s to %s: %s", len(fs), fs[0].ID, fs[0].Shard, fs[0].Err)
+// newHistory starts a history of the case's sends and deliveries. Every
+// send recorded in it is reported with its warnings when the case ends
+// (reportWarnedAcks), whatever the case judges of it.
+func (t *T) newHistory() *history.History {
+	h := history.New()
+	t.sentThrough(h)
+	return h
+}
+
+// sentThrough makes the case report the warned acknowledgements of h, a
+// history another case recorded and this one judges.
+func (t *T) sentThrough(h *history.History) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !slices.Contains(t.sends, h) {
+		t.sends = append(t.sends, h)
 	}
+}
+
+// reportWarnedAcks reports every acknowledgement of the case's histories
+// that came with FLUSH_DISK_TIMEOUT: a figure, and a warning in the
+// evidence. Each is held to the acknowledged promise like any other ack
+// (it must be read back wherever the case reads back), so this is what
+// a reader learns of the machine, not a verdict.
+func (t *T) reportWarnedAcks() {
+	t.mu.Lock()
+	hs := append([]*history.History(nil), t.sends...)
+	t.mu.Unlock()
+	var warned []history.Op
+	for _, h := range hs {
+		warned = append(warned, h.Warned()...)
+	}
+	if len(warned) == 0 {
+		return
+	}
+	w := warned[0]
+	t.Figure("acked_flush_disk_timeout", float64(len(warned)), "")
+	t.Logf("warning: %d sends were acknowledged %s (first: %s to %s at %s): stored, but the broker's SYNC_FLUSH outlasted its syncFlushTimeout on this machine; each is held to the acknowledged promise",
+		len(warned), w.Err, w.ID, w.Shard, w.At.Format("15:04:05.000"))
+}
+
+// failedSends fails clause c for every send in h that failed: outside a
+// fault, every write to a healthy cluster is acknowledged. A send that
+// timed out while the machine starved its shard's master is inconclusive
+// instead.
+func (t *T) failedSends(c Clause, h *history.History, shards []Shard) {
+	t.judgeFailures(c, h, h.Failures(), shards, "with no fault injected")
+}
+
+// judgeFailures records failed sends fs of h under clause c: each that
+// timed out while the machine starved the master it went to is excused
+// as inconclusive; any other fails c. where says when they failed.
+func (t *T) judgeFailures(c Clause, h *history.History, fs []history.Op, shards []Shard, where string) {
+	if len(fs) == 0 {
+		return
+	}
+	invoked := map[string]time.Time{}
+	for _, op := range h.Ops() {
+		if op.Kind == history.Invoke {
+			invoked[op.ID] = op.At
+		}
+	}
+	master := map[string]string{}
+	for _, s := range shards {
+		master[s.Name] = s.Master().Pod
+	}
+	var real []history.Op
+	var excused []string
+	for _, op := range fs {
+		why := ""
+		if t.starve != nil && timedOut(op.Err) && master[op.Shard] != "" {
+			why = t.starve.starved(history.Window{Start: invoked[op.ID], End: op.At}, []string{master[op.Shard]})
+		}
+		if why == "" {
+			real = append(real, op)
+		} else {
+			excused = append(excused, fmt.Sprintf("%s to %s timed out (%s), but %s", op.ID, op.Shard, op.Err, why))
+		}
+	}
+	if len(real) > 0 {
+		t.Errorf(c, "%d sends failed %s; first: %s to %s at %s: %s", len(real), where, real[0].ID, real[0].Shard, real[0].At.Format("15:04:05.000"), real[0].Err)
+		return
+	}
+	t.Inconclusivef(c, "%d sends failed %s, each a timeout on a starved broker; first: %s", len(excused), where, excused[0])
+}
+
+// timedOut reports whether a send's error is its timeout: the broker did
+// not answer in time, as opposed to refusing.
+func timedOut(err string) bool {
+	return strings.Contains(err, "timeout") || strings.Contains(err, "deadline exceeded")
 }

@@ -55,7 +55,7 @@ func (t *T) snapshot(ctx context.Context) *Snapshot {
 		t.Erroredf("read the cluster's objects: %v", err)
 	}
 	if s.Cluster == nil {
-		t.Fatalf("no Cluster %s in %s", t.Target.Topology().Cluster, s.Source)
+		t.Erroredf("not judged: no Cluster %s in %s", t.Target.Topology().Cluster, s.Source)
 	}
 	t.Logf("objects from %s", s.Source)
 	return s
@@ -76,13 +76,14 @@ func (s *Snapshot) shardNames(cluster string) []string {
 
 // objectShards returns the short names of the snapshot's broker shards
 // after checking their number against the topology: labels that drifted
-// so that no shard is found fail the case instead of leaving its loops
-// nothing to walk.
+// so that no shard is found fail the case, and end it, instead of leaving
+// its loops nothing to walk (or judging names against shards it cannot
+// see).
 func (t *T) objectShards(s *Snapshot) []string {
 	topo := t.Target.Topology()
 	names := s.shardNames(topo.Cluster)
 	if len(names) != topo.Shards {
-		t.Errorf("%d broker shard Components labelled %s=%s,%s=broker (%s); the Cluster asks for %d",
+		t.Fatalf(clauseObjects, "%d broker shard Components labelled %s=%s,%s=broker (%s); the Cluster asks for %d",
 			len(names), LabelInstance, topo.Cluster, LabelShardingName, strings.Join(names, ", "), topo.Shards)
 	}
 	return names
@@ -108,7 +109,7 @@ func (t *T) objectPods(s *Snapshot, comp string) []corev1.Pod {
 	c := t.Target.Topology().Cluster
 	pods := s.podsOf(c, comp)
 	if want := t.podCount(comp); len(pods) != want {
-		t.Errorf("component %s has %d pods (%s); the Cluster asks for %d", comp, len(pods), podNames(pods), want)
+		t.Errorf(clauseObjects, "component %s has %d pods (%s); the Cluster asks for %d", comp, len(pods), podNames(pods), want)
 	}
 	return pods
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/rmqkb/conformance/internal/remoting"
+	"github.com/rmqkb/conformance/scenarios/history"
 )
 
 // T records one case's verdict and evidence. Like testing.T, Fatalf and
@@ -22,18 +24,29 @@ type T struct {
 	// so it makes the case errored, never failed.
 	ctx     context.Context
 	session *Session
+	c       Case
 	id      string // the case's ID
+	plants  plants // the faults a test planted at the suite's edge; zero in a real run
 
-	mu       sync.Mutex
-	failures []string
-	aborted  []string // failures recorded after ctx ended
-	skip     string
-	errored  string
-	evidence []string
-	figures  []Figure
-	logTail  string
-	rc       *remoting.Client
-	cleanups []func()
+	mu           sync.Mutex
+	failures     []finding
+	inconclusive []finding // timing clauses exceeded while the machine starved a process
+	aborted      []string  // failures recorded after ctx ended
+	skip         string
+	errored      string
+	evidence     []string
+	figures      []Figure
+	logTail      string
+	rc           *remoting.Client
+	cleanups     []func()
+	sends        []*history.History // every history the case sent through, for its warnings
+	starve       *starvation        // what the machine withheld from the judged processes
+}
+
+// finding is one failed (or inconclusive) clause and what was seen.
+type finding struct {
+	clause string // the clause's ID within the case
+	text   string
 }
 
 // Cleanup registers f to run when the case ends, last registered first.
@@ -71,24 +84,43 @@ func (t *T) Figure(name string, value float64, unit string) {
 	t.figures = append(t.figures, Figure{Name: name, Value: value, Unit: unit})
 }
 
-// Errorf records that the promise did not hold, and goes on. Once the
-// case's context has ended, what it records is kept as what the case was
-// doing when it was cut short, not as a failure.
-func (t *T) Errorf(format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.ctx != nil && t.ctx.Err() != nil {
-		t.aborted = append(t.aborted, msg)
-		return
-	}
-	t.failures = append(t.failures, msg)
+// Errorf records that clause c of the promise did not hold, and goes on.
+// Once the case's context has ended, what it records is kept as what the
+// case was doing when it was cut short, not as a failure. A clause the
+// case does not declare is a defect of the suite: the case is errored
+// naming it, never failed on a clause no report lists.
+func (t *T) Errorf(c Clause, format string, args ...any) {
+	t.find(&t.failures, c, fmt.Sprintf(format, args...))
 }
 
-// Fatalf records a failed promise and ends the case.
-func (t *T) Fatalf(format string, args ...any) {
-	t.Errorf(format, args...)
+// Fatalf records that clause c did not hold and ends the case.
+func (t *T) Fatalf(c Clause, format string, args ...any) {
+	t.Errorf(c, format, args...)
 	runtime.Goexit()
+}
+
+// Inconclusivef records that timing clause c was exceeded while the
+// machine starved a process it depends on: no verdict on c, with the
+// figures that show it. A clause that failed outright still fails the
+// case; one only inconclusive errors it.
+func (t *T) Inconclusivef(c Clause, format string, args ...any) {
+	t.find(&t.inconclusive, c, fmt.Sprintf(format, args...))
+}
+
+// find adds what was found of clause c to into, as Errorf describes.
+func (t *T) find(into *[]finding, c Clause, msg string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	switch {
+	case t.ctx != nil && t.ctx.Err() != nil:
+		t.aborted = append(t.aborted, msg)
+	case !t.c.declares(c.ID):
+		if t.errored == "" {
+			t.errored = fmt.Sprintf("suite defect: %s judged clause %q, which it does not declare: %s", t.id, c.ID, msg)
+		}
+	default:
+		*into = append(*into, finding{c.ID, msg})
+	}
 }
 
 // Erroredf ends the case without a verdict: the environment or the suite
@@ -99,12 +131,18 @@ func (t *T) Erroredf(format string, args ...any) {
 }
 
 // markErrored is Erroredf without ending the case, for a deferred step
-// (restoring the Cluster) that runs while the case ends anyway.
+// (restoring the Cluster) that runs while the case ends anyway. Once the
+// case's context has ended, what it records is what the case was doing
+// when it was cut short: the interruption is the reason.
 func (t *T) markErrored(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.errored == "" {
-		t.errored = fmt.Sprintf(format, args...)
+	switch {
+	case t.ctx != nil && t.ctx.Err() != nil:
+		t.aborted = append(t.aborted, msg)
+	case t.errored == "":
+		t.errored = msg
 	}
 }
 
@@ -146,7 +184,7 @@ func (t *T) why() string {
 	case t.errored != "":
 		return t.errored
 	case len(t.failures) > 0:
-		return t.failures[len(t.failures)-1]
+		return t.failures[len(t.failures)-1].text
 	case len(t.aborted) > 0:
 		return t.aborted[len(t.aborted)-1]
 	}
@@ -155,24 +193,59 @@ func (t *T) why() string {
 
 // result turns what was recorded into a Result.
 func (t *T) result(c Case, d time.Duration) Result {
+	t.reportWarnedAcks()
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	r := Result{
 		ID: c.ID(), Suite: c.Suite, Case: c.Name,
 		Promise: c.Promise, Description: c.Description,
 		Duration: d, Evidence: t.evidence, Figures: t.figures, LogTail: t.logTail,
+		FailedClauses: clauseIDs(c, t.failures), InconclusiveClauses: clauseIDs(c, t.inconclusive),
+	}
+	if t.starve != nil {
+		r.Starvation = t.starve.summary()
 	}
 	switch {
 	case t.errored != "":
 		r.Status, r.Observed = Errored, t.errored
 	case len(t.failures) > 0:
-		r.Status, r.Observed = Failed, strings.Join(t.failures, "\n")
+		r.Status, r.Observed = Failed, findingLines(t.failures)
+		if len(t.inconclusive) > 0 {
+			r.Evidence = append(r.Evidence, "inconclusive: "+findingLines(t.inconclusive))
+		}
 	case len(t.aborted) > 0:
 		r.Status, r.Observed = Errored, "cut short; it was "+strings.Join(t.aborted, "; ")
+	case len(t.inconclusive) > 0:
+		r.Status, r.Observed = Errored, "inconclusive: the machine starved what a timing clause depends on\n"+findingLines(t.inconclusive)
 	case t.skip != "":
 		r.Status, r.Observed = Skipped, t.skip
 	default:
 		r.Status = Passed
 	}
+	if r.Status != Failed {
+		r.FailedClauses = nil
+	}
 	return r
+}
+
+// clauseIDs lists the full IDs of the clauses fs name, sorted, once each.
+func clauseIDs(c Case, fs []finding) []string {
+	var out []string
+	for _, f := range fs {
+		id := ClauseID(c.ID(), f.clause)
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// findingLines writes one line per finding, led by its clause's ID.
+func findingLines(fs []finding) string {
+	lines := make([]string, len(fs))
+	for i, f := range fs {
+		lines[i] = "[" + f.clause + "] " + f.text
+	}
+	return strings.Join(lines, "\n")
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rmqkb/conformance/internal/sched"
 	"github.com/rmqkb/conformance/internal/testenv"
 )
 
@@ -16,9 +17,11 @@ import (
 //	go test -run '^$' -bench FullRun -benchtime 1x -timeout 30m ./internal/cli
 //
 // It reports the wall time per run, the target's start-up and the slowest
-// case, read from the run's own summary.json.
+// case, read from the run's own summary.json, and the machine's load as it
+// ended (a busy machine stretches every figure).
 func BenchmarkFullRun(b *testing.B) {
 	testenv.Lock(b)
+	defer reportLoad(b)
 	var startup, slowest float64
 	for i := 0; i < b.N; i++ {
 		reports := filepath.Join(b.TempDir(), "reports")
@@ -52,4 +55,16 @@ func BenchmarkFullRun(b *testing.B) {
 	}
 	b.ReportMetric(startup, "s-startup")
 	b.ReportMetric(slowest, "s-slowest-case")
+}
+
+// reportLoad reports the machine's load average and CPU pressure.
+func reportLoad(b *testing.B) {
+	l, err := sched.ReadLoad()
+	if err != nil {
+		b.Logf("machine load unreadable: %v", err)
+		return
+	}
+	b.ReportMetric(l.Avg1, "load1")
+	b.ReportMetric(l.CPUPressure, "cpu-pressure-%")
+	b.Logf("machine: %s", l)
 }

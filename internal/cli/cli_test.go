@@ -29,6 +29,7 @@ type junitDoc struct {
 			Name    string `xml:"name,attr"`
 			Failure *struct {
 				Message string `xml:"message,attr"`
+				Type    string `xml:"type,attr"`
 				Text    string `xml:",chardata"`
 			} `xml:"failure"`
 			Error *struct {
@@ -193,12 +194,11 @@ func assertSetupErrored(t *testing.T, reports, say string) {
 	}
 }
 
-// TestAsyncFlushFailsRoles: the issue's own example of a planted fault, end
-// to end through the command line.
-func TestAsyncFlushFailsRoles(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a real RocketMQ topology")
-	}
+// TestPlantedAsyncFlushFailsRoles: a planted fault end to end through the
+// command line: the failure, its clause in the report, the diagnostics.
+// It belongs to the planted tier.
+func TestPlantedAsyncFlushFailsRoles(t *testing.T) {
+	testenv.PlantedTier(t)
 	testenv.Lock(t)
 	tmp, reports := sandbox(t)
 	code, out := run(t, "--run", "replication/roles", "--broker-config", "flushDiskType=ASYNC_FLUSH", "--reports", reports)
@@ -215,6 +215,9 @@ func TestAsyncFlushFailsRoles(t *testing.T) {
 			found = true
 			if c.Failure == nil || !strings.Contains(c.Failure.Text, "flushDiskType=ASYNC_FLUSH") || !strings.Contains(c.Failure.Text, "rocketmq-cluster-broker-") {
 				t.Errorf("replication/roles failure does not name the broker and the key: %+v", c.Failure)
+			}
+			if c.Failure != nil && c.Failure.Type != "replication/roles#sync-flush" {
+				t.Errorf("replication/roles failure type %q, want its failed clause replication/roles#sync-flush", c.Failure.Type)
 			}
 		}
 	}
@@ -239,7 +242,8 @@ func TestAsyncFlushFailsRoles(t *testing.T) {
 
 // TestDefaultRun is `go run .` on the embedded default: every case of the
 // contract in the report, the RocketMQ ones passed, the Kubernetes ones
-// skipped with a reason, exit 0, nothing left, within five minutes.
+// skipped with a reason, exit 0, nothing left. How long it takes is a
+// figure of BenchmarkFullRun, not a verdict: a slow machine is no failure.
 func TestDefaultRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the whole suite on a real RocketMQ topology")
@@ -248,13 +252,9 @@ func TestDefaultRun(t *testing.T) {
 	tmp, reports := sandbox(t)
 	start := time.Now()
 	code, out := run(t, "--reports", reports)
-	took := time.Since(start)
-	t.Logf("full local run: %s, exit %d", took.Round(time.Second), code)
+	t.Logf("full local run: %s, exit %d", time.Since(start).Round(time.Second), code)
 	if code != ExitPassed {
 		t.Fatalf("exit %d; output:\n%s", code, out)
-	}
-	if took > 5*time.Minute {
-		t.Errorf("the full local run took %s; the target is under 5 minutes", took)
 	}
 	doc := readJUnit(t, reports)
 	status, skipReason := map[string]string{}, map[string]string{}

@@ -22,9 +22,7 @@ func kubeArgs(t *testing.T, ns string) []string { return kubeArgsOn(t, ns, "") }
 // kubeArgsOn loads the fixtures with deviation into ns and returns the
 // arguments of a run against them.
 func kubeArgsOn(t *testing.T, ns, deviation string) []string {
-	if api == nil {
-		t.Skip("no control plane (set KUBEBUILDER_ASSETS or run without -short)")
-	}
+	api := testenv.SharedAPIServer(t)
 	api.LoadFixtures(t, ns, deviation)
 	return []string{"run", "--target", "kube", "--kubeconfig", api.Kubeconfig(t), "--namespace", ns, "--cluster", "rocketmq-cluster", "--role-settle", "200ms"}
 }
@@ -85,7 +83,7 @@ func TestKubeTargetUnreachablePods(t *testing.T) {
 func TestKubeTargetRedactsWhatItCollects(t *testing.T) {
 	const ns = "cli-redact"
 	args := kubeArgsOn(t, ns, "broker-clusterip")
-	cs := kubernetes.NewForConfigOrDie(api.Config)
+	cs := kubernetes.NewForConfigOrDie(testenv.SharedAPIServer(t).Config)
 	ev := &corev1.Event{
 		ObjectMeta:     metav1.ObjectMeta{Name: "planted", Namespace: ns},
 		InvolvedObject: corev1.ObjectReference{Kind: "Pod", Namespace: ns, Name: "rocketmq-cluster-broker-d4p-0"},

@@ -15,7 +15,7 @@ import (
 func listCommand(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("list", stderr)
 	re := fs.String("run", "", "list only the cases whose ID matches this regular expression")
-	clauses := fs.Bool("clauses", false, "also list the clauses of each promise, each of which the tests show can fail")
+	clauses := fs.Bool("clauses", false, "also list the clauses of each promise by ID (suite/case#clause), each of which the tests show can fail")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -29,7 +29,7 @@ func listCommand(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(w, "%s\t%s\t%s\n", c.ID(), needs(c), c.Promise)
 		if *clauses {
 			for _, cl := range c.Clauses {
-				fmt.Fprintf(w, "\t\t- %s\n", cl)
+				fmt.Fprintf(w, "\t\t- %s: %s\n", scenarios.ClauseID(c.ID(), cl.ID), cl.Text)
 			}
 		}
 	}

@@ -7,8 +7,6 @@ import (
 	"github.com/rmqkb/conformance/internal/testenv"
 )
 
-// api is a real etcd + kube-apiserver for the kube target tests of this
-// package; nil when it could not start outside CI (those tests skip).
-var api *testenv.APIServer
-
-func TestMain(m *testing.M) { os.Exit(testenv.MainWithAPIServer(m, &api)) }
+// TestMain stops the control plane of the kube target tests, if one of
+// them started it (testenv.SharedAPIServer).
+func TestMain(m *testing.M) { os.Exit(testenv.MainWithAPIServer(m)) }

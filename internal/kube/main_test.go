@@ -7,14 +7,15 @@ import (
 	"github.com/rmqkb/conformance/internal/testenv"
 )
 
-// api is one real etcd + kube-apiserver for the whole package.
+// api is one real etcd + kube-apiserver for the whole package, started
+// by the first test that needs it (needAPI).
 var api *testenv.APIServer
 
-func TestMain(m *testing.M) { os.Exit(testenv.MainWithAPIServer(m, &api)) }
+func TestMain(m *testing.M) { os.Exit(testenv.MainWithAPIServer(m)) }
 
+// needAPI starts the package's control plane on first use, or skips the
+// test saying why it cannot.
 func needAPI(t *testing.T) {
 	t.Helper()
-	if api == nil {
-		t.Skip("no control plane: set KUBEBUILDER_ASSETS=$(scripts/build-kapi.sh | tail -1)")
-	}
+	api = testenv.SharedAPIServer(t)
 }

@@ -17,6 +17,7 @@ var (
 	_ scenarios.NamesrvHolder   = (*Cluster)(nil)
 	_ scenarios.Freezer         = (*Cluster)(nil)
 	_ scenarios.ManagementPlane = (*Cluster)(nil)
+	_ scenarios.ProcessTable    = (*Cluster)(nil)
 )
 
 // Name implements scenarios.Target.

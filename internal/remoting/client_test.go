@@ -351,3 +351,35 @@ func TestClusterInfoAsksAgainAfterASerializationRace(t *testing.T) {
 		t.Fatalf("racing every time: err %v after %d calls; want the race after 5", err, calls.Load())
 	}
 }
+
+// TestSendFlushDiskTimeoutIsAStoredWrite: a broker that stored the message
+// but answered FLUSH_DISK_TIMEOUT gives its queue and offset with a
+// warning; SLAVE_NOT_AVAILABLE stays an error.
+func TestSendFlushDiskTimeoutIsAStoredWrite(t *testing.T) {
+	for _, tc := range []struct {
+		code    int
+		warning string
+		err     string
+	}{
+		{0, "", ""},
+		{10, "FLUSH_DISK_TIMEOUT", ""},
+		{11, "", "code 11 (SLAVE_NOT_AVAILABLE)"},
+	} {
+		srv := newFakeServer(t, func(req *command) *command {
+			return &command{Code: tc.code, ExtFields: map[string]string{"msgId": "M", "queueId": "2", "queueOffset": "41"}}
+		})
+		c := New()
+		res, err := c.Send(context.Background(), srv.addr(), SendRequest{Group: "g", Topic: "T", QueueID: 2, Body: []byte("b")})
+		c.Close()
+		switch {
+		case tc.err != "":
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("code %d: err %v, want %q", tc.code, err, tc.err)
+			}
+		case err != nil:
+			t.Errorf("code %d: %v", tc.code, err)
+		case res.QueueID != 2 || res.QueueOffset != 41 || res.Warning != tc.warning:
+			t.Errorf("code %d: %+v, want queue 2 offset 41 warning %q", tc.code, res, tc.warning)
+		}
+	}
+}

@@ -23,14 +23,25 @@ type SendResult struct {
 	MsgID       string
 	QueueID     int
 	QueueOffset int64
+	// Warning is FLUSH_DISK_TIMEOUT when the broker stored the message at
+	// QueueOffset but its SYNC_FLUSH outlasted syncFlushTimeout: a stored
+	// write on a slow disk or a busy machine, as the Java client counts
+	// it (SendStatus.FLUSH_DISK_TIMEOUT), not a failed one.
+	Warning string
 }
+
+// codeFlushDiskTimeout is FLUSH_DISK_TIMEOUT, a send answer that still
+// carries where the message was stored.
+const codeFlushDiskTimeout = 10
 
 // Send stores one message on a broker's queue with the header the Java
 // producer sends (SEND_MESSAGE, code 10), signed when the Client has
-// credentials. Only SUCCESS is an acknowledged write; any other code is a
-// *ResponseError, those of a message stored without meeting a SYNC_FLUSH
-// or SYNC_MASTER promise (FLUSH_DISK_TIMEOUT, SLAVE_NOT_AVAILABLE) too. With it the suite writes as a client from any source
-// address (see WithSource), which rocketmq-client-go cannot.
+// credentials. SUCCESS is an acknowledged write, and FLUSH_DISK_TIMEOUT
+// one with a Warning; any other code is a *ResponseError, that of a
+// message stored without meeting a SYNC_MASTER promise
+// (SLAVE_NOT_AVAILABLE, FLUSH_SLAVE_TIMEOUT) too. With it the suite
+// writes as a client from any source address (see WithSource), which
+// rocketmq-client-go cannot.
 func (c *Client) Send(ctx context.Context, brokerAddr string, r SendRequest) (*SendResult, error) {
 	ext := map[string]string{
 		"producerGroup":         r.Group,
@@ -46,11 +57,18 @@ func (c *Client) Send(ctx context.Context, brokerAddr string, r SendRequest) (*S
 		"unitMode":              "false",
 		"batch":                 "false",
 	}
-	resp, err := c.call(ctx, brokerAddr, SendMessage, ext, r.Body)
+	resp, err := c.invoke(ctx, brokerAddr, SendMessage, ext, r.Body, 0)
 	if err != nil {
 		return nil, err
 	}
 	res := &SendResult{MsgID: resp.ExtFields["msgId"]}
+	switch resp.Code {
+	case codeSuccess:
+	case codeFlushDiskTimeout:
+		res.Warning = responseName(resp.Code)
+	default:
+		return nil, &ResponseError{Addr: brokerAddr, Request: SendMessage, Code: resp.Code, Remark: resp.Remark}
+	}
 	q, err := extInt64(resp, "queueId")
 	if err != nil {
 		return nil, fmt.Errorf("SEND_MESSAGE to %s: %w", brokerAddr, err)

@@ -2,7 +2,6 @@ package testenv
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -82,26 +81,8 @@ func buildAssets() (string, error) {
 // Stop stops etcd and the API server.
 func (a *APIServer) Stop() error { return a.env.Stop() }
 
-// RequireAPIServer is what a TestMain calls: under CI (CI=true) a control
-// plane that cannot start fails the tests; elsewhere they are skipped with
-// the reason. With -short nothing is started.
-func RequireAPIServer() (*APIServer, string, bool) {
-	flag.Parse()
-	if testing.Short() {
-		return nil, "-short: no control plane", true
-	}
-	a, err := StartAPIServer()
-	if err == nil {
-		return a, "", true
-	}
-	if os.Getenv("CI") == "true" {
-		return nil, err.Error(), false
-	}
-	return nil, err.Error(), true
-}
-
 // StartForTest starts an API server for one test and stops it when the
-// test ends, for packages without MainWithAPIServer. Like RequireAPIServer
+// test ends, for packages without MainWithAPIServer. Like SharedAPIServer
 // it skips the test with -short, and when the control plane cannot start
 // it fails the test under CI (CI=true) and skips it elsewhere.
 func StartForTest(t testing.TB) *APIServer {

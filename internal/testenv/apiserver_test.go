@@ -14,17 +14,13 @@ import (
 	"github.com/rmqkb/conformance/internal/kbapi"
 )
 
-var api *APIServer
-
-func TestMain(m *testing.M) { os.Exit(MainWithAPIServer(m, &api)) }
+func TestMain(m *testing.M) { os.Exit(MainWithAPIServer(m)) }
 
 // TestFixturesLoadOnTheRealSchemas: every fixture set, conforming and each
 // deviation, is accepted by the real KubeBlocks v1.0.2 CRDs, spec on create
 // and status through the status subresource, with no field pruned.
 func TestFixturesLoadOnTheRealSchemas(t *testing.T) {
-	if api == nil {
-		t.Skip("no control plane (set KUBEBUILDER_ASSETS or run without -short)")
-	}
+	api := SharedAPIServer(t)
 	for _, d := range append([]Deviation{Conforming}, Deviations...) {
 		t.Run(d.Name, func(t *testing.T) {
 			if err := api.Load("load-"+d.Name, d.Name); err != nil {
@@ -32,13 +28,13 @@ func TestFixturesLoadOnTheRealSchemas(t *testing.T) {
 			}
 		})
 	}
-	t.Run("defaults", func(t *testing.T) { expectServerDefaults(t, "load-conforming") })
+	t.Run("defaults", func(t *testing.T) { expectServerDefaults(t, api, "load-conforming") })
 }
 
 // expectServerDefaults: the loaded objects carry what the real schema
 // defaults and the files leave out (podUpdatePolicy), as on a real
 // cluster; the kube tests read these objects, so they run with it.
-func expectServerDefaults(t *testing.T, ns string) {
+func expectServerDefaults(t *testing.T, api *APIServer, ns string) {
 	ctx := context.Background()
 	dyn := dynamic.NewForConfigOrDie(api.Config)
 	cl, err := dyn.Resource(kbapi.Cluster).Namespace(ns).Get(ctx, "rocketmq-cluster", metav1.GetOptions{})

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/rmqkb/conformance/scenarios"
@@ -60,10 +61,10 @@ func ExpectLivePlant(t testing.TB, p LivePlant, results []scenarios.Result) {
 	expectFailures(t, p.Name, p.Fails, results)
 }
 
-// expectFailures checks that the cases in fails failed, each saying every
-// phrase it expects, and that every other result passed. A case fails
-// names that did not run is an error too, so a misspelt ID cannot pass
-// unnoticed.
+// expectFailures checks that the cases in fails failed exactly the clauses
+// they expect, each saying every phrase it expects, and that every other
+// result passed. A case fails names that did not run is an error too, so
+// a misspelt ID cannot pass unnoticed.
 func expectFailures(t testing.TB, plant string, fails map[string][]Expect, results []scenarios.Result) {
 	t.Helper()
 	ran := map[string]bool{}
@@ -75,6 +76,8 @@ func expectFailures(t testing.TB, plant string, fails map[string][]Expect, resul
 			t.Errorf("%s: %s, want failed (%s)", r.ID, r.Status, r.Observed)
 		case !expected && r.Status != scenarios.Passed:
 			t.Errorf("%s: %s, want passed: %s", r.ID, r.Status, r.Observed)
+		case expected && !slices.Equal(r.FailedClauses, ExpectedClauses(r.ID, wants)):
+			t.Errorf("%s failed %v, want exactly %v:\n%s", r.ID, r.FailedClauses, ExpectedClauses(r.ID, wants), r.Observed)
 		}
 		for _, w := range wants {
 			if r.Status == scenarios.Failed && !strings.Contains(r.Observed, w.Says) {
@@ -89,22 +92,53 @@ func expectFailures(t testing.TB, plant string, fails map[string][]Expect, resul
 	}
 }
 
+// ExpectedClauses is the sorted set of full clause IDs wants name for
+// case id.
+func ExpectedClauses(id string, wants []Expect) []string {
+	var out []string
+	for _, w := range wants {
+		if c := scenarios.ClauseID(id, w.Clause); !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// shared is a test binary's control plane, started by the first test that
+// asks for it (SharedAPIServer) and stopped by MainWithAPIServer.
+var shared struct {
+	once sync.Once
+	api  *APIServer
+	err  error
+}
+
+// SharedAPIServer returns the test binary's real etcd + kube-apiserver,
+// starting it on first use: a test that needs none (or `go test -list`)
+// starts nothing. With -short the test is skipped; when the control plane
+// cannot start, the test fails under CI (CI=true) and is skipped
+// elsewhere, with the reason.
+func SharedAPIServer(t testing.TB) *APIServer {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: no control plane")
+	}
+	shared.once.Do(func() { shared.api, shared.err = StartAPIServer() })
+	switch {
+	case shared.err != nil && os.Getenv("CI") == "true":
+		t.Fatalf("the kube target tests need a control plane under CI: %v", shared.err)
+	case shared.err != nil:
+		t.Skipf("no control plane: %v", shared.err)
+	}
+	return shared.api
+}
+
 // MainWithAPIServer is a TestMain for packages with kube target tests: it
-// starts the control plane into *api (nil when it cannot start outside CI;
-// those tests skip), runs the tests and stops it.
-func MainWithAPIServer(m *testing.M, api **APIServer) int {
-	a, why, ok := RequireAPIServer()
-	if !ok {
-		fmt.Fprintf(os.Stderr, "FAIL: the kube target tests need a control plane under CI: %s\n", why)
-		return 1
-	}
-	if a == nil {
-		fmt.Fprintf(os.Stderr, "skipping the kube target tests: %s\n", why)
-	}
-	*api = a
+// runs the tests and stops the control plane if one of them started it.
+func MainWithAPIServer(m *testing.M) int {
 	code := m.Run()
-	if a != nil {
-		if err := a.Stop(); err != nil {
+	if shared.api != nil {
+		if err := shared.api.Stop(); err != nil {
 			fmt.Fprintf(os.Stderr, "stop the control plane: %v\n", err)
 		}
 	}

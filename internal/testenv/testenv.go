@@ -68,10 +68,13 @@ func StartCluster(t testing.TB, m manifests.Cluster, opts ...local.Option) *loca
 	return StartUnder(t, BusyLock, m, opts...)
 }
 
-// StartUnder is StartCluster under the lock named lock.
+// StartUnder is StartCluster under the lock named lock; "" takes none,
+// for a caller that holds the lock for a group of topologies.
 func StartUnder(t testing.TB, lock string, m manifests.Cluster, opts ...local.Option) *local.Cluster {
 	t.Helper()
-	LockNamed(t, lock)
+	if lock != "" {
+		LockNamed(t, lock)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	c, err := local.Start(ctx, m, append([]local.Option{local.WithWorkDir(t.TempDir())}, opts...)...)
@@ -93,6 +96,23 @@ func StartUnder(t testing.TB, lock string, m manifests.Cluster, opts ...local.Op
 		}
 	})
 	return c
+}
+
+// PlantedEnv switches the planted tier on: the tests that show each
+// clause failing under its planted fault, on real topologies, which README
+// gives as a command of its own.
+const PlantedEnv = "RMQKB_PLANTED"
+
+// PlantedTier skips t unless the planted tier is on, saying how to run it,
+// and with -short.
+func PlantedTier(t testing.TB) {
+	t.Helper()
+	if os.Getenv(PlantedEnv) == "" {
+		t.Skipf("the planted tier: set %s=1 to run it", PlantedEnv)
+	}
+	if testing.Short() {
+		t.Skip("-short: starts real RocketMQ topologies")
+	}
 }
 
 // BenchLogsEnv names a folder that receives, when a test that started a

@@ -118,6 +118,15 @@ func (r Report) OK() bool {
 	return len(r.Lost) == 0 && len(r.Undelivered) == 0 && len(r.Duplicated) == 0 && len(r.Unexpected) == 0
 }
 
+// Progress renders the report while deliveries are still awaited, for a
+// wait's progress: what has arrived and what has not yet. It never uses a
+// verdict's words (lost, undelivered): until the wait is over and the
+// brokers are read back, a message not yet received is neither.
+func (r Report) Progress() string {
+	return fmt.Sprintf("acked %d, received %d, not received yet %d, received more than once %d",
+		r.Acked, r.Delivered, len(r.Lost)+len(r.Undelivered), len(r.Duplicated))
+}
+
 // shownIDs bounds how many ids of each violation String names, so a report
 // line stays readable when thousands of messages go missing.
 const shownIDs = 5

@@ -8,6 +8,7 @@
 package history
 
 import (
+	"sort"
 	"sync"
 	"time"
 )
@@ -123,6 +124,40 @@ func (h *History) FaultStart(name string) { h.record(Op{Kind: FaultStart, Fault:
 
 // FaultEnd records that the fault called name is over (the process is back).
 func (h *History) FaultEnd(name string) { h.record(Op{Kind: FaultEnd, Fault: name}) }
+
+// Clone returns a copy of h that records on its own: what a judgement may
+// add to (a test's planted op, a read-back's deliveries) without changing
+// the record it judges.
+func (h *History) Clone() *History {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return &History{ops: append([]Op(nil), h.ops...), now: h.now}
+}
+
+// Insert adds op at op.At, keeping the ops in time order: for a test that
+// plants an op as if it had been recorded then.
+func (h *History) Insert(op Op) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	i := sort.Search(len(h.ops), func(i int) bool { return h.ops[i].At.After(op.At) })
+	h.ops = append(h.ops[:i], append([]Op{op}, h.ops[i:]...)...)
+}
+
+// Remove drops every op drop matches and returns how many it dropped: for
+// a test that plants a history in which something never happened.
+func (h *History) Remove(drop func(Op) bool) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	kept := h.ops[:0]
+	for _, op := range h.ops {
+		if !drop(op) {
+			kept = append(kept, op)
+		}
+	}
+	n := len(h.ops) - len(kept)
+	h.ops = kept
+	return n
+}
 
 // Ops returns a copy of every op in record order, which is also time order.
 func (h *History) Ops() []Op {

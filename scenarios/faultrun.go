@@ -1,0 +1,264 @@
+package scenarios
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"net"
+	"strconv"
+	"time"
+
+	rocketmq "github.com/apache/rocketmq-client-go/v2"
+
+	"github.com/rmqkb/conformance/internal/wait"
+	"github.com/rmqkb/conformance/scenarios/history"
+)
+
+// faultRun is the common frame of the failover cases: a topic on every
+// shard, a paced load over all of them, the history of every send, and
+// once the fault is over the read-back of every shard from its master.
+// It is a record: the cases judge it (judged), and a judgement never
+// changes it, so several cases, or one case several times, judge the
+// same run.
+type faultRun struct {
+	shards []Shard
+	topic  string
+	h      *history.History
+	load   *load
+	reads  map[string]*shardRead // the final read-back, as the masters served it
+}
+
+const faultQueues, faultRate = 4, 100
+
+// startFaultRun creates the topic and starts the load, and returns once
+// every shard has taken writes. A run that cannot get there has nothing
+// to inject a fault into: the case is errored, not judged.
+func (t *T) startFaultRun(ctx context.Context, prefix string) *faultRun {
+	f := &faultRun{shards: t.shards(ctx), topic: uniqueName(prefix), h: history.New()}
+	t.createTopic(ctx, f.topic, faultQueues)
+	f.load = startLoad(ctx, f.h, func() rocketmq.Producer { return t.producer(ctx) }, f.topic, f.shards, faultQueues, faultRate, nil)
+	t.Cleanup(f.load.stop)
+	start := time.Now()
+	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	err := wait.Until(wctx, 50*time.Millisecond, "every shard to acknowledge writes", func(context.Context) (bool, string, error) {
+		for _, s := range f.shards {
+			if n := f.h.AcksIn(s.Name, history.Window{Start: time.Time{}, End: time.Now()}); n < 20 {
+				return false, fmt.Sprintf("%s has %d acks", s.Name, n), nil
+			}
+		}
+		return true, "", nil
+	})
+	if err != nil {
+		why := ""
+		if t.starve != nil {
+			why = t.starve.starved(history.Window{Start: start, End: time.Now()}, brokerProcesses(f.shards))
+		}
+		t.Erroredf("not judged: before the fault, %v; %s", err, firstNonEmpty(why, "no process was starved beyond the threshold"))
+	}
+	return f
+}
+
+// stop ends the load and reads every queue back from the current
+// masters, once each covers what was acknowledged on its shard.
+func (f *faultRun) stop(ctx context.Context, t *T) {
+	f.load.stop()
+	var masters []Broker
+	for _, s := range t.shards(ctx) { // fresh: a recreated pod has a new address
+		masters = append(masters, s.Master())
+	}
+	f.reads = t.readBack(ctx, f.h, masters, f.topic, faultQueues)
+}
+
+// judged is the run's history as case t judges it: a copy, with the
+// tests' judge-time plant, and the final read-back as deliveries to
+// scope "final".
+func (f *faultRun) judged(t *T) *history.History {
+	t.sentThrough(f.h)
+	h := t.judgedCopy(f.h)
+	t.deliver(h, "final", f.reads)
+	return h
+}
+
+// keptWriting checks, under clause c, that every shard but skip took
+// writes and none failed during w. A shard that did not, while the
+// machine starved its master, is inconclusive.
+func (f *faultRun) keptWriting(t *T, c Clause, h *history.History, w history.Window, skip string) {
+	for _, s := range f.shards {
+		if s.Name == skip {
+			continue
+		}
+		acks, fails := h.AcksIn(s.Name, w), h.FailsIn(s.Name, w)
+		t.Logf("shard %s during the fault (%s): %d writes acknowledged, %d failed", s.Name, w.Duration().Round(time.Millisecond), acks, fails)
+		t.Figure("acked_during_fault_"+s.Name, float64(acks), "")
+		if acks == 0 || fails > 0 {
+			t.late(c, w, []string{s.Master().Pod}, "shard %s did not keep accepting writes during the fault: %d acknowledged, %d failed", s.Name, acks, fails)
+		}
+	}
+}
+
+// storeLoss names a shard whose master was recreated, and the clause a
+// loss there falls under when that master never covered the offsets
+// acknowledged on it: it came back without its store.
+type storeLoss struct {
+	shard  string
+	clause Clause
+}
+
+// judgeFinal checks, for the case t, history h against the final
+// read-back: no acknowledged message lost, none read back twice, each
+// lost one named.
+func (f *faultRun) judgeFinal(t *T, h *history.History, stores ...storeLoss) {
+	t.judgeReads(clauseNotLost, f.readsBut(stores), "dispatch_wait")
+	for _, st := range stores {
+		if r, ok := f.reads[st.shard]; ok && r.err != nil {
+			t.Errorf(st.clause, "read back shard %s from its recreated master %s: %v", st.shard, r.broker.Pod, r.err)
+		}
+	}
+	rep := h.Check("final")
+	t.Logf("history, read back from the masters: %s", rep)
+	if rep.Acked == 0 {
+		t.Erroredf("not judged: no write was acknowledged during the run: %s", rep)
+	}
+	t.Figure("acked", float64(rep.Acked), "")
+	t.Figure("lost", float64(len(rep.Lost)), "")
+	if len(rep.Lost) > 0 {
+		t.Errorf(f.lossClause(rep, stores), "read back from the masters: %s", rep)
+		t.reportLost(rep, f.reads)
+	}
+	// A message read back that nobody sent is counted with the
+	// duplicates: the brokers hold more than was acknowledged.
+	if len(rep.Duplicated) > 0 || len(rep.Unexpected) > 0 {
+		t.Errorf(clauseNotTwice, "read back from the masters: %s", rep)
+	}
+}
+
+// readsBut is the final read-back without the stores' shards.
+func (f *faultRun) readsBut(stores []storeLoss) map[string]*shardRead {
+	out := maps.Clone(f.reads)
+	for _, st := range stores {
+		delete(out, st.shard)
+	}
+	return out
+}
+
+// lossClause is the clause the losses of rep fall under: a store's when
+// every lost message was acknowledged on a shard whose recreated master
+// never covered its offsets or could not be read, clauseNotLost
+// otherwise.
+func (f *faultRun) lossClause(rep history.Report, stores []storeLoss) Clause {
+	for _, st := range stores {
+		r, ok := f.reads[st.shard]
+		if !ok || r.covered && r.err == nil {
+			continue
+		}
+		all := true
+		for _, op := range rep.LostAcks {
+			all = all && op.Shard == st.shard
+		}
+		if all {
+			return st.clause
+		}
+	}
+	return clauseNotLost
+}
+
+// failedOutside fails clause c for every failed send of h outside the
+// allowed window of its shard (none for a shard not in allowed).
+func (f *faultRun) failedOutside(t *T, c Clause, h *history.History, allowed map[string]history.Window, what string) {
+	var outside []history.Op
+	for _, op := range h.Failures() {
+		if w, ok := allowed[op.Shard]; ok && !op.At.Before(w.Start) && !op.At.After(w.End) {
+			continue
+		}
+		outside = append(outside, op)
+	}
+	t.judgeFailures(c, h, outside, f.shards, "outside "+what)
+}
+
+// awaitWrites waits up to limit for the first write acknowledged on shard
+// after from, and returns when it was, or the zero time.
+func (f *faultRun) awaitWrites(ctx context.Context, shard string, from time.Time, limit time.Duration) time.Time {
+	wctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	var first time.Time
+	wait.Until(wctx, 50*time.Millisecond, "shard "+shard+" to accept writes again", func(context.Context) (bool, string, error) {
+		for _, op := range f.h.Ops() {
+			if op.Kind == history.Ack && op.Shard == shard && op.At.After(from) {
+				first = op.At
+				return true, "", nil
+			}
+		}
+		return false, "", nil
+	})
+	return first
+}
+
+// checkIdentity checks, under clause c, that a broker that came back is
+// who it was: of its shard, at brokerId id, in role. cfg is its config as
+// recorded; the case judges it through judgedConfig.
+func (t *T) checkIdentity(c Clause, cfg map[string]string, b Broker, role string, id int) {
+	cfg = t.judgedConfig(b.Addr, cfg)
+	for _, key := range []string{"brokerName", "brokerId", "brokerRole"} {
+		want := map[string]string{"brokerName": b.Shard, "brokerId": strconv.Itoa(id), "brokerRole": role}[key]
+		if cfg[key] != want {
+			t.Errorf(c, "%s came back with %s=%s, expected %s", b.Pod, key, cfg[key], want)
+		}
+	}
+	t.Logf("%s came back as %s brokerId %s of %s", b.Pod, cfg["brokerRole"], cfg["brokerId"], cfg["brokerName"])
+}
+
+// returned reads a killed broker as it came back, and its config as the
+// broker serves it (a judgement reads it through judgedConfig).
+func (t *T) returned(ctx context.Context, victim Broker) (Broker, map[string]string, error) {
+	b := t.current(ctx, victim)
+	cfg, err := t.admin().BrokerConfig(ctx, b.Addr)
+	return b, cfg, err
+}
+
+// judgeResume judges, under clause c, that shard took a write again
+// within one route refresh (plus slack) of from, when victim was back (or
+// thawed), and returns the fault window: from faultAt until that write,
+// or until now when none came. named says what from was, for the figure.
+func (t *T) judgeResume(c Clause, h *history.History, shard string, victim Broker, faultAt, from time.Time, named string) history.Window {
+	resumed := firstAckAfter(h, shard, from, routeRefresh+boundSlack)
+	if resumed.IsZero() {
+		t.late(c, history.Window{Start: from, End: from.Add(routeRefresh + boundSlack)}, []string{victim.Pod},
+			"shard %s took no write within %s of its master's %s (one route refresh plus %s)", shard, routeRefresh+boundSlack, named, boundSlack)
+		return history.Window{Start: faultAt, End: time.Now()}
+	}
+	t.Figure("writes_resumed_after_"+named, float64(resumed.Sub(from).Milliseconds()), "ms")
+	return history.Window{Start: faultAt, End: resumed}
+}
+
+// firstAckAfter is the first write h acknowledged on shard within limit
+// after from, or the zero time.
+func firstAckAfter(h *history.History, shard string, from time.Time, limit time.Duration) time.Time {
+	for _, op := range h.Ops() {
+		if op.Kind == history.Ack && op.Shard == shard && op.At.After(from) && !op.At.After(from.Add(limit)) {
+			return op.At
+		}
+	}
+	return time.Time{}
+}
+
+// down reports whether nothing accepts connections at addr.
+func down(addr string) bool {
+	c, err := net.DialTimeout("tcp", addr, 300*time.Millisecond)
+	if err != nil {
+		return true
+	}
+	c.Close()
+	return false
+}
+
+// countIn counts the ops stamped within w.
+func countIn(ops []history.Op, w history.Window) int {
+	n := 0
+	for _, op := range ops {
+		if !op.At.Before(w.Start) && !op.At.After(w.End) {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,74 @@
+package scenarios
+
+import (
+	"context"
+	"time"
+
+	"github.com/rmqkb/conformance/scenarios/history"
+)
+
+// slaveKill is the record of one slave kill under load; failover/kill-slave
+// judges it.
+type slaveKill struct {
+	f              *faultRun
+	shard          Shard
+	victim         Broker // as it came back
+	killAt, backAt time.Time
+	identity       map[string]string
+	identityErr    error
+	stopAt         time.Time // the load's end, from which catch-up is timed
+	catchUp        time.Duration
+	catchUpErr     error
+	labels         labelCheck
+}
+
+// catchUpLimit bounds how long a slave may take to reach its master once
+// the writes stop.
+const catchUpLimit = 20 * time.Second
+
+func killSlave(ctx context.Context, t *T) {
+	v, _ := t.shared("kill of a slave", func() any { return t.runKillSlave(ctx) })
+	k := v.(*slaveKill)
+	h := k.f.judged(t)
+	t.Figure("back_registered_after", float64(k.backAt.Sub(k.killAt).Milliseconds()), "ms")
+	k.f.keptWriting(t, ksWrites, h, history.Window{Start: k.killAt, End: k.backAt}, "")
+	t.judgeLabels(clauseLabelsSettle, k.labels, k.shard.Name, "the slave's return")
+	if k.identityErr != nil {
+		t.Erroredf("not judged: read the config of %s after its return: %v", k.victim.Pod, k.identityErr)
+	}
+	t.checkIdentity(ksIdentity, k.identity, k.victim, "SLAVE", t.brokerID(k.shard, k.victim))
+	if k.catchUpErr != nil {
+		t.late(ksCatchUp, history.Window{Start: k.stopAt, End: k.stopAt.Add(catchUpLimit)}, []string{k.shard.Master().Pod, k.victim.Pod},
+			"slave %s did not catch up with %s within %s after the writes stopped: %v", k.victim.Pod, k.shard.Master().Pod, catchUpLimit, k.catchUpErr)
+	} else {
+		t.Figure("catch_up", float64(k.catchUp.Milliseconds()), "ms")
+	}
+	k.f.failedOutside(t, ksWrites, h, nil, "any fault window (a slave's loss must not touch writes)")
+	k.f.judgeFinal(t, h)
+}
+
+// runKillSlave kills the first shard's first slave under load and records
+// its return, its identity and its catch-up.
+func (t *T) runKillSlave(ctx context.Context) *slaveKill {
+	f := t.startFaultRun(ctx, "conformance-kill-slave")
+	k := &slaveKill{f: f, shard: f.shards[0], victim: f.shards[0].Slaves()[0]}
+	f.h.FaultStart("kill " + k.victim.Pod)
+	k.killAt = time.Now()
+	if err := t.Target.Kill(ctx, k.victim); err != nil {
+		t.Erroredf("kill %s: %v", k.victim.Pod, err)
+	}
+	if err := t.Target.AwaitBack(ctx, k.victim); err != nil {
+		t.Fatalf(ksIdentity, "slave %s did not come back: %v", k.victim.Pod, err)
+	}
+	k.backAt = time.Now()
+	f.h.FaultEnd("kill " + k.victim.Pod)
+	k.labels = t.awaitLabels(ctx, k.shard.Name)
+	k.victim, k.identity, k.identityErr = t.returned(ctx, k.victim)
+	k.shard = t.shardNamed(ctx, k.shard.Name)
+	f.load.stop()
+	k.stopAt = time.Now()
+	t.plants.loadStopped([]Shard{k.shard})
+	k.catchUp, k.catchUpErr = t.awaitCaughtUp(ctx, k.shard.Master(), k.victim, catchUpLimit)
+	f.stop(ctx, t)
+	return k
+}

@@ -1,0 +1,174 @@
+package scenarios
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rmqkb/conformance/internal/wait"
+	"github.com/rmqkb/conformance/scenarios/history"
+)
+
+// namesrvKill is the record of one namesrv kill under load;
+// failover/namesrv-restart judges it.
+type namesrvKill struct {
+	f              *faultRun
+	periods        []brokerPeriod
+	ns             string // the namesrv as it came back
+	killAt, backAt time.Time
+	reregAt        time.Time // every broker registered again, routes included
+	reregErr       error
+	late           []Broker // the brokers it did not list when the wait ended
+}
+
+// brokerPeriod is a broker's config, as it served it, from which its
+// registerNameServerPeriod is read.
+type brokerPeriod struct {
+	b   Broker
+	cfg map[string]string
+}
+
+// period is the registration period p's config names, as case t judges it.
+func (p brokerPeriod) period(t *T) (time.Duration, error) {
+	v := t.judgedConfig(p.b.Addr, p.cfg)["registerNameServerPeriod"]
+	ms, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s reports registerNameServerPeriod=%q: %w", p.b.Pod, v, err)
+	}
+	return time.Duration(ms) * time.Millisecond, nil
+}
+
+func namesrvRestart(ctx context.Context, t *T) {
+	v, _ := t.shared("kill of a namesrv", func() any { return t.runKillNamesrv(ctx) })
+	k := v.(*namesrvKill)
+	h := k.f.judged(t)
+	t.judgePeriods(k.periods)
+	t.Figure("namesrv_down", float64(k.backAt.Sub(k.killAt).Milliseconds()), "ms")
+	k.f.keptWriting(t, nrCached, h, history.Window{Start: k.killAt, End: k.backAt}, "")
+	rereg := history.Window{Start: k.backAt, End: k.reregAt}
+	took := k.reregAt.Sub(k.backAt)
+	// A registration still missing at the deadline is its broker's doing,
+	// unless the namesrv was starved; it was able to work if it listed any
+	// broker in time. One that came, but late, may be any broker's.
+	all := brokerProcesses(k.f.shards)
+	procs := pods(k.late)
+	if k.reregErr == nil || len(k.late) == 0 {
+		procs = all
+	}
+	if len(procs) == len(all) {
+		procs = append(procs, t.namesrvProcesses()...)
+	}
+	switch {
+	case k.reregErr != nil:
+		t.late(nrReregister, rereg, procs, "%v", k.reregErr)
+	case took > addonRegisterPeriod+boundSlack:
+		t.late(nrReregister, rereg, procs, "every broker registered again with namesrv %s only %s after it came back: more than one registration period (%s) plus %s",
+			k.ns, took.Round(time.Millisecond), addonRegisterPeriod, boundSlack)
+	}
+	if k.reregErr == nil {
+		t.Figure("reregistered_after", float64(took.Milliseconds()), "ms")
+		t.Logf("every broker registered again, routes included, %s after the namesrv came back", took.Round(time.Millisecond))
+	}
+	t.Figure("failed_while_reregistering", float64(countIn(h.Failures(), rereg)), "")
+	restart := map[string]history.Window{}
+	for _, s := range k.f.shards {
+		restart[s.Name] = history.Window{Start: k.killAt, End: k.reregAt}
+	}
+	k.f.failedOutside(t, nrOutside, h, restart, "the restart window (from the kill until every broker registered again)")
+	k.f.judgeFinal(t, h)
+}
+
+// runKillNamesrv kills namesrv 0 under load and records its return and
+// every broker's registration with it again.
+func (t *T) runKillNamesrv(ctx context.Context) *namesrvKill {
+	f := t.startFaultRun(ctx, "conformance-namesrv")
+	k := &namesrvKill{f: f, periods: t.registrationPeriods(ctx, f.shards)}
+	period := addonRegisterPeriod
+	for _, p := range k.periods {
+		if d, err := p.period(t); err == nil {
+			period = max(period, d)
+		}
+	}
+	f.h.FaultStart("kill namesrv 0")
+	k.killAt = time.Now()
+	if err := t.Target.KillNamesrv(ctx, 0); err != nil {
+		t.Erroredf("kill namesrv 0: %v", err)
+	}
+	if err := t.Target.AwaitNamesrvBack(ctx, 0); err != nil {
+		t.Fatalf(nrReregister, "namesrv 0 did not come back: %v", err)
+	}
+	k.backAt = time.Now()
+	k.ns = t.namesrvs(ctx)[0] // fresh: a recreated namesrv pod has a new address
+	// Wait past the bound so that a slow re-registration is measured, not
+	// only cut off.
+	wctx, cancel := context.WithTimeout(ctx, period+boundSlack+10*time.Second)
+	defer cancel()
+	k.reregErr = t.awaitReregistered(wctx, k.ns, f)
+	k.reregAt = time.Now()
+	if k.reregErr != nil {
+		if ci, err := t.admin().ClusterInfo(ctx, k.ns); err == nil {
+			k.late = unlisted(ci, f.shards)
+		}
+	}
+	f.h.FaultEnd("kill namesrv 0")
+	f.stop(ctx, t)
+	return k
+}
+
+// awaitReregistered waits until namesrv ns lists every broker of f and
+// routes its topic to every shard.
+func (t *T) awaitReregistered(ctx context.Context, ns string, f *faultRun) error {
+	rc := t.admin()
+	return wait.Until(ctx, 100*time.Millisecond, "every broker to register again with namesrv "+ns, func(ctx context.Context) (bool, string, error) {
+		ci, err := rc.ClusterInfo(ctx, ns)
+		if err != nil {
+			return false, err.Error(), nil
+		}
+		if why := registrationGap(ci, f.shards); why != "" {
+			return false, why, nil
+		}
+		r, err := rc.TopicRoute(ctx, ns, f.topic)
+		if err != nil {
+			return false, "route of " + f.topic + ": " + err.Error(), nil
+		}
+		if why := routeMismatch(r, f.shards, faultQueues); why != "" {
+			return false, "route of " + f.topic + ": " + why, nil
+		}
+		return true, "", nil
+	})
+}
+
+// registrationPeriods reads every broker's config, as it serves it.
+func (t *T) registrationPeriods(ctx context.Context, shards []Shard) []brokerPeriod {
+	var out []brokerPeriod
+	for _, s := range shards {
+		for _, b := range s.Brokers {
+			cfg, err := t.admin().BrokerConfig(ctx, b.Addr)
+			if err != nil {
+				t.Erroredf("not judged: read the config of %s: %v", b.Pod, err)
+			}
+			out = append(out, brokerPeriod{b, cfg})
+		}
+	}
+	return out
+}
+
+// judgePeriods fails nrPeriod for every broker that does not run with
+// the addon's registration period.
+func (t *T) judgePeriods(periods []brokerPeriod) {
+	var seen []string
+	for _, p := range periods {
+		d, err := p.period(t)
+		if err != nil {
+			t.Errorf(nrPeriod, "%v", err)
+			continue
+		}
+		seen = append(seen, fmt.Sprintf("%s %s", p.b.Pod, d))
+		if d != addonRegisterPeriod {
+			t.Errorf(nrPeriod, "%s runs with registerNameServerPeriod=%d; the addon keeps RocketMQ's %d", p.b.Pod, d.Milliseconds(), addonRegisterPeriod.Milliseconds())
+		}
+	}
+	t.Logf("registration periods: %s", strings.Join(seen, ", "))
+}

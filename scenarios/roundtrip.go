@@ -1,0 +1,182 @@
+package scenarios
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/apache/rocketmq-client-go/v2/consumer"
+
+	"github.com/rmqkb/conformance/internal/clientlog"
+	"github.com/rmqkb/conformance/internal/wait"
+	"github.com/rmqkb/conformance/scenarios/history"
+)
+
+// roundTripRun is the record of messaging/round-trip: what was sent, and
+// what its two consumer groups were handed.
+type roundTripRun struct {
+	shards             []Shard
+	topic              string
+	queues             int
+	since              time.Time // the client errors quoted are those logged after it
+	h                  *history.History
+	sent               map[string]sentMsg
+	allGroup, tagGroup string
+	got                consumed
+}
+
+func roundTrip(ctx context.Context, t *T) {
+	v, _ := t.shared("round trip", func() any { return t.runRoundTrip(ctx) })
+	r := v.(*roundTripRun)
+	h, by := t.judgeConsumed(r.h, &r.got, r.shards, r.allGroup)
+	j := &consumerJudge{t: t, h: h, topic: r.topic, queues: r.queues, shards: r.shards, since: r.since,
+		lost: clauseNotLost, undelivered: rtDelivered, twice: rtOnce}
+	j.judge(ctx, r.allGroup)
+	r.judgeContent(t, by["all-tags"])
+	r.judgeOrder(t, by["all-tags"])
+	r.judgeTag(t, by["TagA"])
+}
+
+// runRoundTrip sends to every queue of every shard, then consumes with an
+// orderly all-tags group and a TagA group until both were handed every
+// acknowledged message they subscribe to, or 30 s.
+func (t *T) runRoundTrip(ctx context.Context) *roundTripRun {
+	clientlog.Start()
+	r := &roundTripRun{since: time.Now(), shards: t.shards(ctx), topic: uniqueName("conformance-rt"), queues: 4, h: history.New(), sent: map[string]sentMsg{}}
+	t.createTopic(ctx, r.topic, r.queues)
+	r.send(ctx, t, 10)
+	r.allGroup, r.tagGroup = uniqueName("conformance-rt-all"), uniqueName("conformance-rt-taga")
+	cAll := t.pushConsumer(ctx, r.allGroup, consumer.WithConsumerOrder(true))
+	if err := cAll.Subscribe(r.topic, consumer.MessageSelector{Type: consumer.TAG, Expression: "*"}, r.got.recorder(r.h, r.allGroup, "all-tags")); err != nil {
+		t.Erroredf("subscribe: %v", err)
+	}
+	cA := t.pushConsumer(ctx, r.tagGroup)
+	if err := cA.Subscribe(r.topic, consumer.MessageSelector{Type: consumer.TAG, Expression: "TagA"}, r.got.recorder(r.h, r.tagGroup, "TagA")); err != nil {
+		t.Erroredf("subscribe: %v", err)
+	}
+	start := time.Now()
+	for _, c := range []interface{ Start() error }{cAll, cA} {
+		if err := c.Start(); err != nil {
+			t.Erroredf("start a consumer: %v", err)
+		}
+	}
+	wantA := len(r.wantA())
+	dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	err := wait.Until(dctx, 100*time.Millisecond, "every acked message delivered", func(context.Context) (bool, string, error) {
+		ra, rt := r.h.Check(r.allGroup), r.h.Check(r.tagGroup)
+		return len(ra.Lost) == 0 && rt.Delivered >= wantA,
+			fmt.Sprintf("all-tags group: %s; TagA group received %d of %d", ra.Progress(), rt.Delivered, wantA), nil
+	})
+	t.Figure("delivery_all", float64(time.Since(start).Milliseconds()), "ms")
+	if err != nil {
+		t.Logf("%v", err)
+	}
+	return r
+}
+
+// send sends perQueue messages to every queue of every shard, alternating
+// tags TagA and TagB, each with its keys, user properties and a body of
+// its own.
+func (r *roundTripRun) send(ctx context.Context, t *T, perQueue int) {
+	p := t.producer(ctx)
+	n := 0
+	for seq := 0; seq < perQueue; seq++ {
+		for _, s := range r.shards {
+			for q := 0; q < r.queues; q++ {
+				tag := []string{"TagA", "TagB"}[n%2]
+				key := fmt.Sprintf("%s-%d", r.topic, n)
+				body := []byte(fmt.Sprintf("round-trip %d to %s/%d: %x", n, s.Name, q, sha256.Sum256([]byte(key))))
+				props := map[string]string{"conformance-seq": strconv.Itoa(seq), "conformance-case": "round-trip", "conformance-note": "ünïcode ✓"}
+				msg := queueMessage(r.topic, s.Name, q, key, body)
+				for k, v := range props { // WithProperties would replace keys and tag
+					msg.WithProperty(k, v)
+				}
+				msg.WithTag(tag)
+				sendRecorded(ctx, p, r.h, key, msg)
+				r.sent[key] = sentMsg{key: key, tag: tag, shard: s.Name, queue: q, seq: seq, body: body, props: props}
+				n++
+			}
+		}
+	}
+	t.Logf("sent %d messages to %d shards x %d queues", n, len(r.shards), r.queues)
+}
+
+// wantA is the acknowledged TagA messages: what the TagA group must get.
+func (r *roundTripRun) wantA() map[string]bool {
+	out := map[string]bool{}
+	for _, m := range r.sent {
+		if m.tag == "TagA" && r.h.IsAcked(m.key) {
+			out[m.key] = true
+		}
+	}
+	return out
+}
+
+// judgeContent checks every delivery carries what was sent.
+func (r *roundTripRun) judgeContent(t *T, all []delivery) {
+	for _, d := range all {
+		s, ok := r.sent[d.key]
+		if !ok {
+			continue // reported as unexpected by the checker
+		}
+		if d.tag != s.tag || !bytes.Equal(d.body, s.body) || d.shard != s.shard || d.queue != s.queue {
+			t.Errorf(rtIntact, "message %s arrived changed: tag %q body %q at %s/%d; sent tag %q body %q to %s/%d", d.key, d.tag, d.body, d.shard, d.queue, s.tag, s.body, s.shard, s.queue)
+		}
+		for k, v := range s.props {
+			if d.props[k] != v {
+				t.Errorf(rtProps, "message %s: property %s=%q, sent %q", d.key, k, d.props[k], v)
+			}
+		}
+	}
+}
+
+// judgeOrder checks an orderly consumer saw each queue in send order. A
+// message delivered again is judged by the once clause; its first
+// delivery is the one that counts for order.
+func (r *roundTripRun) judgeOrder(t *T, all []delivery) {
+	last := map[string]int{}
+	ordered := map[string]bool{}
+	for _, d := range all {
+		s, ok := r.sent[d.key]
+		if !ok || ordered[d.key] {
+			continue
+		}
+		ordered[d.key] = true
+		q := d.shard + "/" + strconv.Itoa(d.queue)
+		if prev, seen := last[q]; seen && s.seq <= prev {
+			t.Errorf(rtOrder, "queue %s delivered seq %d after seq %d: out of send order", q, s.seq, prev)
+		}
+		last[q] = s.seq
+	}
+	t.Logf("order checked on %d queues", len(last))
+}
+
+// judgeTag checks the TagA group got exactly the acknowledged TagA
+// messages.
+func (r *roundTripRun) judgeTag(t *T, onlyA []delivery) {
+	wantA := r.wantA()
+	gotA := map[string]int{}
+	for _, d := range onlyA {
+		if d.tag != "TagA" {
+			t.Errorf(rtTagOnly, "the TagA subscription received %s with tag %q", d.key, d.tag)
+		}
+		gotA[d.key]++
+	}
+	var missingA, twiceA int
+	for k := range wantA {
+		switch {
+		case gotA[k] == 0:
+			missingA++
+		case gotA[k] > 1:
+			twiceA++
+		}
+	}
+	if missingA > 0 || twiceA > 0 {
+		t.Errorf(rtTagAll, "the TagA subscription missed %d of the %d acknowledged TagA messages and received %d more than once", missingA, len(wantA), twiceA)
+	}
+	t.Logf("TagA group %s received %d distinct messages; %d acknowledged TagA messages were sent", r.tagGroup, len(gotA), len(wantA))
+}

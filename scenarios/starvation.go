@@ -1,0 +1,358 @@
+package scenarios
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rmqkb/conformance/internal/sched"
+	"github.com/rmqkb/conformance/scenarios/history"
+)
+
+// ProcessTable is a target whose brokers and namesrvs run as processes on
+// this machine, so the suite can read how long the machine kept each
+// waiting for a CPU (the local target).
+type ProcessTable interface {
+	// Processes lists the brokers and namesrvs running now, by the name
+	// cases know them by (Broker.Pod; the namesrv's process name).
+	Processes() []Process
+}
+
+// Process is one broker or namesrv process of a ProcessTable.
+type Process struct {
+	Name    string
+	Namesrv bool
+	PID     int
+}
+
+// StarvedShare is the threshold: a process was starved during a window
+// when its threads together waited runnable for a CPU at least this share
+// of the window. A timing clause exceeded while a process it depends on
+// was starved is inconclusive, never failed: the machine, not the
+// addon, was slow. A stopped (SIGSTOP) or dead process waits on no run
+// queue, so a planted freeze or kill is never excused.
+const StarvedShare = 0.25
+
+// starveEvery is how often the case's processes are read.
+const starveEvery = time.Second
+
+// Starvation is how much the machine withheld the CPU during a case:
+// what its reports show beside the verdict.
+type Starvation struct {
+	// CPUPressure and IOPressure are the shares of the case's wall time
+	// during which at least one task of the machine waited for a CPU,
+	// for I/O (/proc/pressure, "some"), in percent; -1 where unreadable.
+	CPUPressure float64 `json:"cpu_pressure_pct"`
+	IOPressure  float64 `json:"io_pressure_pct"`
+	// MostStarved is the judged process that waited longest for a CPU,
+	// and MostStarvedWait that wait as a percentage of the case's wall
+	// time (summed over its threads); empty where the target has no
+	// process table.
+	MostStarved     string  `json:"most_starved,omitempty"`
+	MostStarvedWait float64 `json:"most_starved_wait_pct,omitempty"`
+}
+
+// String is the pressure in a report's table cell.
+func (s *Starvation) String() string {
+	if s == nil {
+		return ""
+	}
+	out := fmt.Sprintf("cpu %s io %s", pct(s.CPUPressure), pct(s.IOPressure))
+	if s.MostStarved != "" {
+		out += fmt.Sprintf("; %s waited %.0f%%", s.MostStarved, s.MostStarvedWait)
+	}
+	return out
+}
+
+func pct(v float64) string {
+	if v < 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.0f%%", v)
+}
+
+// starvation samples, while a case runs, the scheduler accounting of the
+// target's processes and the machine's pressure, so any window of the
+// case can be judged afterwards.
+type starvation struct {
+	list   func() []Process // nil: only the machine's pressure
+	start  time.Time
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	mu      sync.Mutex
+	samples []starveSample
+}
+
+// starveSample is one reading of every process and of the machine.
+type starveSample struct {
+	at    time.Time
+	procs map[string]procReading
+	psi   sched.Pressure
+	psiOK bool
+}
+
+type procReading struct {
+	pid int
+	sched.Reading
+}
+
+// watchStarvation starts sampling tgt's processes, when it has a table,
+// and the machine's pressure until stop.
+func watchStarvation(tgt Target) *starvation {
+	s := &starvation{start: time.Now(), done: make(chan struct{})}
+	if pt, ok := tgt.(ProcessTable); ok {
+		s.list = pt.Processes
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	s.sample()
+	go func() {
+		defer close(s.done)
+		tick := time.NewTicker(starveEvery) // the sampling interval
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				s.sample()
+			}
+		}
+	}()
+	return s
+}
+
+// stop ends sampling with one last sample.
+func (s *starvation) stop() {
+	s.cancel()
+	<-s.done
+	s.sample()
+}
+
+func (s *starvation) sample() {
+	smp := starveSample{at: time.Now(), procs: map[string]procReading{}}
+	if s.list != nil {
+		for _, p := range s.list() {
+			if r, err := sched.Process(p.PID); err == nil {
+				smp.procs[p.Name] = procReading{p.PID, r}
+			}
+		}
+	}
+	if r, err := sched.Process(os.Getpid()); err == nil {
+		smp.procs[suiteProcess] = procReading{os.Getpid(), r}
+	}
+	smp.psi, smp.psiOK = readPressure()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.samples = append(s.samples, smp)
+}
+
+func readPressure() (sched.Pressure, bool) {
+	p, err := sched.ReadPressure()
+	return p, err == nil
+}
+
+// suiteProcess names the suite's own process among the readings: its
+// clients' sends and reads run there.
+const suiteProcess = "the suite"
+
+// covering returns the samples from the last one at or before w.Start to
+// the first one at or after w.End.
+func (s *starvation) covering(w history.Window) []starveSample {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	from, to := 0, len(s.samples)-1
+	for i, smp := range s.samples {
+		if !smp.at.After(w.Start) {
+			from = i
+		}
+		if !smp.at.Before(w.End) {
+			to = i
+			break
+		}
+	}
+	if to < from {
+		return nil
+	}
+	return append([]starveSample(nil), s.samples[from:to+1]...)
+}
+
+// waited is how long process name waited runnable for a CPU between the
+// first and last of samples. A process started between two samples (a
+// recreated broker) counts all its wait since its start; one that ended
+// counts what was seen before.
+func waited(samples []starveSample, name string) time.Duration {
+	var total time.Duration
+	for i := 1; i < len(samples); i++ {
+		b, ok := samples[i].procs[name]
+		if !ok {
+			continue
+		}
+		a, was := samples[i-1].procs[name]
+		if was && a.pid == b.pid {
+			total += b.Wait - a.Wait
+		} else {
+			total += b.Wait
+		}
+	}
+	return total
+}
+
+// pressure is the share of the samples' span during which some task of
+// the machine waited for a CPU and for I/O, in percent, or -1.
+func pressure(samples []starveSample) (cpu, io float64) {
+	if len(samples) < 2 || !samples[0].psiOK || !samples[len(samples)-1].psiOK {
+		return -1, -1
+	}
+	a, b := samples[0], samples[len(samples)-1]
+	span := b.at.Sub(a.at)
+	if span <= 0 {
+		return -1, -1
+	}
+	return 100 * float64(b.psi.CPU-a.psi.CPU) / float64(span), 100 * float64(b.psi.IO-a.psi.IO) / float64(span)
+}
+
+// stoppedOrGone reports whether process name was stopped (SIGSTOP) in
+// one of samples, or absent from one, or replaced: a process that was
+// frozen, dead or recreated within a window is not excused by what the
+// machine did to it the rest of the time.
+func stoppedOrGone(samples []starveSample, name string) bool {
+	pid := 0
+	for _, smp := range samples {
+		r, ok := smp.procs[name]
+		switch {
+		case !ok || r.Stopped:
+			return true
+		case pid != 0 && r.pid != pid:
+			return true
+		}
+		pid = r.pid
+	}
+	return false
+}
+
+// starved names the processes of procs the machine starved during w
+// beyond StarvedShare, with the figures, or is "". A process stopped,
+// dead or recreated during w is never starved.
+func (s *starvation) starved(w history.Window, procs []string) string {
+	samples := s.covering(w)
+	if len(samples) < 2 {
+		return ""
+	}
+	span := samples[len(samples)-1].at.Sub(samples[0].at)
+	var out []string
+	for _, name := range procs {
+		if stoppedOrGone(samples, name) {
+			continue
+		}
+		if wt := waited(samples, name); span > 0 && float64(wt) >= StarvedShare*float64(span) {
+			out = append(out, fmt.Sprintf("%s waited runnable for a CPU %s of %s (%.0f%%, threshold %.0f%%)",
+				name, wt.Round(10*time.Millisecond), span.Round(10*time.Millisecond), 100*float64(wt)/float64(span), 100*StarvedShare))
+		}
+	}
+	if len(out) == 0 {
+		return ""
+	}
+	cpu, io := pressure(samples)
+	return fmt.Sprintf("the machine starved %s; CPU pressure %s, I/O pressure %s over that window", strings.Join(out, "; "), pct(cpu), pct(io))
+}
+
+// summary is the case's Starvation: over its whole run.
+func (s *starvation) summary() *Starvation {
+	s.mu.Lock()
+	samples := append([]starveSample(nil), s.samples...)
+	s.mu.Unlock()
+	out := &Starvation{CPUPressure: -1, IOPressure: -1}
+	if len(samples) < 2 {
+		return out
+	}
+	out.CPUPressure, out.IOPressure = pressure(samples)
+	span := samples[len(samples)-1].at.Sub(samples[0].at)
+	names := map[string]bool{}
+	for _, smp := range samples {
+		for n := range smp.procs {
+			names[n] = n != suiteProcess
+		}
+	}
+	var sorted []string
+	for n, judged := range names {
+		if judged {
+			sorted = append(sorted, n)
+		}
+	}
+	sort.Strings(sorted)
+	var most time.Duration
+	for _, n := range sorted {
+		if wt := waited(samples, n); wt > most || out.MostStarved == "" {
+			most, out.MostStarved = wt, n
+		}
+	}
+	if out.MostStarved != "" && span > 0 {
+		out.MostStarvedWait = 100 * float64(most) / float64(span)
+	}
+	return out
+}
+
+// late records that timing clause c was exceeded during w: failed, or
+// inconclusive when the machine starved one of procs meanwhile. procs are
+// the processes the bound depends on (Broker.Pod names; namesrvProcesses).
+func (t *T) late(c Clause, w history.Window, procs []string, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if t.starve != nil {
+		if why := t.starve.starved(w, procs); why != "" {
+			t.Inconclusivef(c, "%s; but %s", msg, why)
+			return
+		}
+	}
+	t.Errorf(c, "%s", msg)
+}
+
+// namesrvProcess names the process of namesrv i (in the order Namesrvs
+// lists them), or is "" where the target has no process table.
+func (t *T) namesrvProcess(i int) string {
+	if ns := t.namesrvProcesses(); i < len(ns) {
+		return ns[i]
+	}
+	return ""
+}
+
+// namesrvProcesses names the target's namesrv processes, where it has a
+// process table.
+func (t *T) namesrvProcesses() []string {
+	pt, ok := t.Target.(ProcessTable)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, p := range pt.Processes() {
+		if p.Namesrv {
+			out = append(out, p.Name)
+		}
+	}
+	return out
+}
+
+// pods names bs.
+func pods(bs []Broker) []string {
+	var out []string
+	for _, b := range bs {
+		out = append(out, b.Pod)
+	}
+	return out
+}
+
+// brokerProcesses names every broker of shards.
+func brokerProcesses(shards []Shard) []string {
+	var out []string
+	for _, s := range shards {
+		for _, b := range s.Brokers {
+			out = append(out, b.Pod)
+		}
+	}
+	return out
+}
