@@ -23,6 +23,7 @@ const electionLimit = 30 * time.Second
 type election struct {
 	victim   Broker
 	killAt   time.Time
+	downAt   time.Time     // the kill returned: the victim answers no more
 	leader   Broker        // the leader elected after the kill
 	elected  time.Duration // from the kill until every namesrv listed it at brokerId 0
 	err      error         // no leader elected in electionLimit
@@ -41,6 +42,16 @@ func (e *election) electedAt() time.Time {
 		return e.killAt.Add(electionLimit)
 	}
 	return e.killAt.Add(e.elected)
+}
+
+// resumedIn is the first write h acknowledged on shard once the killed
+// leader answered no more, within one route refresh (plus slack) of the
+// election, or the zero time. A write acknowledged between the kill and
+// then was the old leader's, not the shard taking writes again: on kind a
+// deleted pod's broker answered for a moment, and a window closed on its
+// last write blamed the election's timed-out sends.
+func (e *election) resumedIn(h *history.History, shard string) time.Time {
+	return firstAckAfter(h, shard, e.downAt, e.electedAt().Sub(e.downAt)+routeRefresh+boundSlack)
 }
 
 // killLeader kills the leader of shard name under f's load, waits for a
@@ -62,6 +73,7 @@ func (t *T) killLeader(ctx context.Context, f *faultRun, name string) *election 
 	if err := t.Target.Kill(ctx, e.victim); err != nil {
 		t.Erroredf("kill %s: %v", e.victim.Pod, err)
 	}
+	e.downAt = time.Now()
 	e.leader, e.err = t.awaitLeader(ctx, name, e.victim)
 	e.elected = time.Since(e.killAt)
 	if e.err == nil && e.elected > electionLimit {
@@ -337,7 +349,7 @@ func dledgerKillMaster(t *T, k *masterKill) {
 	// Writes are judged from the election, when there was one: a late
 	// election is the election clause's to fail.
 	from := e.electedAt()
-	first := firstAckAfter(h, k.victimShard.Name, e.killAt, from.Sub(e.killAt)+routeRefresh+boundSlack)
+	first := e.resumedIn(h, k.victimShard.Name)
 	end := first
 	if first.IsZero() {
 		end = time.Now()

@@ -93,8 +93,7 @@ func (t *T) runKillMaster(ctx context.Context) *masterKill {
 // follower compared with it.
 func (t *T) runKillLeader(ctx context.Context, k *masterKill) *masterKill {
 	e := t.killLeader(ctx, k.f, k.victimShard.Name)
-	from := e.electedAt()
-	k.f.awaitWrites(ctx, k.victimShard.Name, e.killAt, from.Sub(e.killAt)+routeRefresh+boundSlack)
+	k.f.awaitWrites(ctx, k.victimShard.Name, e.downAt, e.electedAt().Sub(e.downAt)+routeRefresh+boundSlack)
 	k.election, k.killAt, k.backAt, k.backErr = e, e.killAt, e.backAt, e.backErr
 	k.f.stop(ctx, t)
 	k.members = t.readMembers(ctx, k.f.topic, faultQueues, k.f.reads)
