@@ -34,25 +34,16 @@ func Write(dir string, s *scenarios.Snapshot, serviceAccounts []corev1.ServiceAc
 	for i, sec := range s.Secrets {
 		secrets[i] = redactSecret(sec)
 	}
-	files := []struct {
-		name  string
-		items any
-	}{
+	files := []dumpFile{
 		{"components.yaml", s.Components}, {"instancesets.yaml", s.InstanceSets}, {"pods.yaml", typed("Pod", s.Pods)},
 		{"services.yaml", typed("Service", s.Services)}, {"pvcs.yaml", typed("PersistentVolumeClaim", s.PVCs)},
 		{"secrets.yaml", typed("Secret", secrets)},
 	}
 	if s.Cluster != nil {
-		files = append(files, struct {
-			name  string
-			items any
-		}{"cluster.yaml", []unstructured.Unstructured{*s.Cluster}})
+		files = append(files, dumpFile{"cluster.yaml", []unstructured.Unstructured{*s.Cluster}})
 	}
 	if serviceAccounts != nil {
-		files = append(files, struct {
-			name  string
-			items any
-		}{"serviceaccounts.yaml", typed("ServiceAccount", serviceAccounts)})
+		files = append(files, dumpFile{"serviceaccounts.yaml", typed("ServiceAccount", serviceAccounts)})
 	}
 	var errs []error
 	for _, f := range files {
@@ -65,6 +56,12 @@ func Write(dir string, s *scenarios.Snapshot, serviceAccounts []corev1.ServiceAc
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// dumpFile is one file of a dump: its name and the List's items.
+type dumpFile struct {
+	name  string
+	items any
 }
 
 // typed sets apiVersion v1 and kind on core objects, which the typed
@@ -106,9 +103,14 @@ func redactSecret(sec corev1.Secret) corev1.Secret {
 		}
 		out.Annotations[RedactedAnnotation] = "every value but the username replaced by random characters of the same classes (digit, lower, upper, other), so length and policy are kept"
 	}
+	// kubectl apply keeps the whole object, values included, in this
+	// annotation.
+	delete(out.Annotations, lastApplied)
 	out.ManagedFields = nil
 	return out
 }
+
+const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
 
 // symbols replace every byte that is not an ASCII digit or letter.
 const symbols = "!#$%&*+-./:=?@^_~"

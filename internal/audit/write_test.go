@@ -2,8 +2,16 @@ package audit
 
 import (
 	"bytes"
+	"encoding/base64"
+	"os"
+	"path/filepath"
 	"testing"
 	"unicode"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/rmqkb/conformance/scenarios"
 )
 
 // TestRedactKeepsTheShapeNotTheValue: length and the class of every
@@ -40,5 +48,42 @@ func TestRedactKeepsTheShapeNotTheValue(t *testing.T) {
 		if same > 0 {
 			t.Errorf("%d of 20 redactions of a %d-byte value were the value", same, len(v))
 		}
+	}
+}
+
+// TestWriteLeavesNoSecretValue: no file of a dump holds a Secret's value,
+// wherever the Secret carried it (data, stringData, the annotation kubectl
+// apply writes), and the username stays readable.
+func TestWriteLeavesNoSecretValue(t *testing.T) {
+	const password, user = "Zq7-planted-Secret-9x", "rocketmq-admin"
+	sec := corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "acct", Namespace: "demo", Annotations: map[string]string{
+			lastApplied: `{"stringData":{"password":"` + password + `"}}`,
+		}},
+		Data:       map[string][]byte{"password": []byte(password), "username": []byte(user)},
+		StringData: map[string]string{"token": password},
+	}
+	dir := t.TempDir()
+	if err := Write(dir, &scenarios.Snapshot{Secrets: []corev1.Secret{sec}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	files, err := os.ReadDir(dir)
+	if err != nil || len(files) == 0 {
+		t.Fatalf("dump folder: %d files, %v", len(files), err)
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(filepath.Join(dir, f.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, enc := range []string{password, base64.StdEncoding.EncodeToString([]byte(password))} {
+			if bytes.Contains(data, []byte(enc)) {
+				t.Errorf("%s holds the Secret's value", f.Name())
+			}
+		}
+	}
+	data, _ := os.ReadFile(filepath.Join(dir, "secrets.yaml"))
+	if !bytes.Contains(data, []byte(base64.StdEncoding.EncodeToString([]byte(user)))) {
+		t.Errorf("secrets.yaml lost the username:\n%s", data)
 	}
 }
