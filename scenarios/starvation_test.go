@@ -1,8 +1,6 @@
 package scenarios
 
 import (
-	"github.com/rmqkb/conformance/internal/sched"
-
 	"context"
 	"os/exec"
 	"runtime"
@@ -12,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rmqkb/conformance/internal/sched"
 	"github.com/rmqkb/conformance/scenarios/history"
 )
 
