@@ -3,10 +3,11 @@ package main
 import (
 	"regexp"
 
-	"github.com/rmqkb/conformance/scenarios"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // ReportsInContainer is where e2e writes its reports in the run container;
@@ -32,7 +33,7 @@ func E2EArgs(f Flags) []string {
 	if f.Replicas > 0 {
 		args = append(args, "--replicas", strconv.Itoa(f.Replicas))
 	}
-	if f.Profile != "" && f.Profile != string(scenarios.Full) {
+	if f.Profile != "" && f.Profile != string(verdict.Full) {
 		args = append(args, "--profile", f.Profile)
 	}
 	if f.ACL {

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/rmqkb/conformance/manifests"
-	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // Flags are the command line of `go run ./ci`.
@@ -48,11 +48,11 @@ func parseFlags(args []string, stderr io.Writer) (Flags, error) {
 	fs.StringVar(&f.KubeBlocksVersion, "kubeblocks-version", v.KubeBlocks.Version, "KubeBlocks chart version")
 	fs.StringVar(&f.AddonVersion, "addon-version", v.Addon.Version, "rocketmq addon chart version")
 	fs.StringVar(&f.Run, "run", "", "run only the cases whose ID (suite/case) matches this regular expression")
-	fs.StringVar(&suites, "suites", "", "comma-separated suites to run ("+strings.Join(scenarios.Suites, ", ")+"); exclusive with --run")
+	fs.StringVar(&suites, "suites", "", "comma-separated suites to run ("+strings.Join(verdict.Suites, ", ")+"); exclusive with --run")
 	fs.IntVar(&f.Namesrvs, "namesrvs", 0, "namesrv replicas (default: the manifest's, 2)")
 	fs.IntVar(&f.Shards, "shards", 0, "broker shards (default: the manifest's)")
 	fs.IntVar(&f.Replicas, "replicas", 0, "brokers per shard, master included (default: the manifest's)")
-	fs.StringVar(&f.Profile, "profile", string(scenarios.Full), "quick skips the slow cases; full, for nightly runs, runs every case")
+	fs.StringVar(&f.Profile, "profile", string(verdict.Full), "quick skips the slow cases; full, for nightly runs, runs every case")
 	fs.BoolVar(&f.ACL, "acl", false, "ACL mode (ENABLE_ACL) for the Cluster e2e creates")
 	fs.BoolVar(&f.DLedger, "dledger", false, "DLedger mode (ENABLE_DLEDGER) for the Cluster e2e creates; 3 replicas per shard unless --replicas")
 	fs.BoolVar(&f.KeepOnFailure, "keep-on-failure", false, "leave the kind cluster's containers in the docker store cache when the verdict is not 0")

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // Plan is the whole pipeline as a value: what dagger.go executes, and what
@@ -161,12 +161,12 @@ func check(f Flags) error {
 		return usagef("--run and --suites: give one of them")
 	}
 	for _, s := range f.Suites {
-		if !slices.Contains(scenarios.Suites, s) {
-			return usagef("--suites: unknown suite %q; expected some of %s", s, strings.Join(scenarios.Suites, ", "))
+		if !slices.Contains(verdict.Suites, s) {
+			return usagef("--suites: unknown suite %q; expected some of %s", s, strings.Join(verdict.Suites, ", "))
 		}
 	}
-	if _, err := scenarios.Select(runRegex(f)); err != nil {
-		return usageError{err.Error()}
+	if _, err := regexp.Compile(runRegex(f)); err != nil {
+		return usagef("--run %q is not a regular expression: %v", f.Run, err)
 	}
 	if f.Namesrvs < 0 || f.Namesrvs > 8 {
 		return usagef("--namesrvs %d: expected 1 to 8, or 0 for the manifest's", f.Namesrvs)
@@ -174,7 +174,7 @@ func check(f Flags) error {
 	if f.Shards < 0 || f.Shards > 128 {
 		return usagef("--shards %d: expected 1 to 128, or 0 for the manifest's", f.Shards)
 	}
-	if _, err := scenarios.ParseProfile(f.Profile); err != nil {
+	if _, err := verdict.ParseProfile(f.Profile); err != nil {
 		return usageError{err.Error()}
 	}
 	if f.Replicas < 0 || f.Replicas > 8 {

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/rmqkb/conformance/reports"
-	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // promises of the pipeline's own steps, for their errored testcases.
@@ -21,12 +21,12 @@ var promises = map[string]string{
 // verdict: one errored testcase whose Observed says what happened, through
 // the same reports.Complete every command uses.
 func writeError(dir, id, observed string, started time.Time) error {
-	run := scenarios.Run{
+	run := verdict.Run{
 		Target:       "dagger",
 		SuiteVersion: "ci",
 		Started:      started,
 		Duration:     time.Since(started),
-		Results:      []scenarios.Result{reports.Setup(id, promises[id], time.Since(started), errors.New(observed), "")},
+		Results:      []verdict.Result{reports.Setup(id, promises[id], time.Since(started), errors.New(observed), "")},
 	}
 	_, _, err := reports.Complete(context.Background(), run, reports.Finish{Dir: dir})
 	return err

@@ -8,8 +8,8 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
-	"github.com/rmqkb/conformance/reports"
 	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // TestSetup is the setup testcase: it fails with the setup error, so a
@@ -39,7 +39,7 @@ func TestConformance(t *testing.T) {
 		t.Skip("setup failed; see TestSetup")
 	}
 	var feats []features.Feature
-	for _, suite := range scenarios.Suites {
+	for _, suite := range verdict.Suites {
 		f := features.New(suite).WithLabel("suite", suite)
 		if h.mode == "envtest" && !objectSuites[suite] {
 			f = f.Assess("skipped", skipSuite(suite, "the local control plane holds objects only; RocketMQ suites need --kubeconfig or --create-kind"))
@@ -67,7 +67,7 @@ func skipSuite(suite, why string) func(context.Context, *testing.T, *envconf.Con
 				cases = append(cases, c)
 			}
 		}
-		h.results = append(h.results, reports.NotRun(cases, why)...)
+		h.results = append(h.results, scenarios.NotRun(cases, why)...)
 		t.Skip(why)
 		return ctx
 	}
@@ -82,11 +82,11 @@ func assess(c scenarios.Case) func(context.Context, *testing.T, *envconf.Config)
 			t.Log(e)
 		}
 		switch r.Status {
-		case scenarios.Failed, scenarios.Errored:
+		case verdict.Failed, verdict.Errored:
 			t.Errorf("%s %s\npromised: %s\nobserved: %s", c.ID(), r.Status, c.Promise, strings.TrimSpace(r.Observed))
-		case scenarios.Skipped:
+		case verdict.Skipped:
 			t.Skip(r.Observed)
-		case scenarios.Pending:
+		case verdict.Pending:
 			t.Logf("%s is judged once the reports are written, after every assessment; a leak fails the run", c.ID())
 		}
 		return ctx

@@ -17,6 +17,7 @@ import (
 	"github.com/rmqkb/conformance/manifests"
 	"github.com/rmqkb/conformance/reports"
 	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 var (
@@ -74,8 +75,8 @@ type harness struct {
 	api      *testenv.APIServer
 	down     func(context.Context) error
 	scratch  string // a folder the harness made and removes
-	results  []scenarios.Result
-	leak     *scenarios.Result // accounts/no-leak, when it failed on the written reports
+	results  []verdict.Result
+	leak     *verdict.Result // accounts/no-leak, when it failed on the written reports
 }
 
 // ready sets the environment up the first time a test needs it.
@@ -158,9 +159,9 @@ func (h *harness) writeReports(ctx context.Context) {
 		}
 		h.scratch = dir
 	}
-	run := scenarios.Run{Target: "kube (e2e-framework, " + h.mode + ")", Version: manifests.DefaultCluster().Broker.ServiceVersion,
+	run := verdict.Run{Target: "kube (e2e-framework, " + h.mode + ")", Version: manifests.DefaultCluster().Broker.ServiceVersion,
 		SuiteVersion: "e2e", Started: h.began, Duration: time.Since(h.began),
-		Results: append([]scenarios.Result{reports.Setup("setup/target", "The e2e environment is ready ("+h.mode+").", 0, h.setupErr, "")}, everyCase(h.results)...)}
+		Results: append([]verdict.Result{reports.Setup("setup/target", "The e2e environment is ready ("+h.mode+").", 0, h.setupErr, "")}, everyCase(h.results)...)}
 	f := reports.Finish{Dir: dir}
 	if h.target != nil {
 		run.Topology = h.target.Topology()
@@ -175,7 +176,7 @@ func (h *harness) writeReports(ctx context.Context) {
 		return
 	}
 	for _, r := range run.Results {
-		if r.Case == scenarios.NoLeakCase && r.Status != scenarios.Passed && r.Status != scenarios.Skipped {
+		if r.Case == verdict.NoLeakCase && r.Status != verdict.Passed && r.Status != verdict.Skipped {
 			h.leak = &r
 		}
 	}
@@ -184,7 +185,7 @@ func (h *harness) writeReports(ctx context.Context) {
 // everyCase is results with every case of the contract they lack added
 // as skipped, saying it was not run: a report lists every suite, whatever
 // the flags selected or the setup allowed.
-func everyCase(results []scenarios.Result) []scenarios.Result {
+func everyCase(results []verdict.Result) []verdict.Result {
 	seen := map[string]bool{}
 	for _, r := range results {
 		seen[r.ID] = true
@@ -195,5 +196,5 @@ func everyCase(results []scenarios.Result) []scenarios.Result {
 			missing = append(missing, c)
 		}
 	}
-	return append(results, reports.NotRun(missing, "not run: its feature was not selected (--labels, --skip-labels, --assess, -run) or the setup failed; see setup/target")...)
+	return append(results, scenarios.NotRun(missing, "not run: its feature was not selected (--labels, --skip-labels, --assess, -run) or the setup failed; see setup/target")...)
 }

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // DiagnosticsDir is the folder under the reports folder where a run that
@@ -21,7 +21,7 @@ type Finish struct {
 	Dir string
 	// Secrets are the values no written file may hold; nil when the
 	// target has none (accounts/no-leak is then skipped by the engine).
-	Secrets func(ctx context.Context) ([]scenarios.Secret, error)
+	Secrets func(ctx context.Context) ([]verdict.Secret, error)
 	// Collect writes diagnostics into dir when the run did not pass; nil
 	// when the target has none to give.
 	Collect func(ctx context.Context, dir string) error
@@ -39,13 +39,13 @@ type Finish struct {
 // and then judges accounts/no-leak on the files as written, rewriting the
 // reports with that verdict. It returns the run as reported and its exit
 // code.
-func Complete(ctx context.Context, run scenarios.Run, f Finish) (scenarios.Run, int, error) {
+func Complete(ctx context.Context, run verdict.Run, f Finish) (verdict.Run, int, error) {
 	say := f.Progress
 	if say == nil {
 		say = func(string, ...any) {}
 	}
 	ctx = context.WithoutCancel(ctx) // a report is worth writing after an interrupt
-	var secrets []scenarios.Secret
+	var secrets []verdict.Secret
 	var secretsErr error
 	if f.Secrets != nil {
 		secrets, secretsErr = f.Secrets(ctx)
@@ -93,20 +93,20 @@ func Complete(ctx context.Context, run scenarios.Run, f Finish) (scenarios.Run, 
 
 // verdictBefore is the run's exit code with accounts/no-leak still to
 // judge counted as passed: whether diagnostics are worth collecting.
-func verdictBefore(run scenarios.Run) int {
+func verdictBefore(run verdict.Run) int {
 	r := run
-	r.Results = append([]scenarios.Result(nil), run.Results...)
+	r.Results = append([]verdict.Result(nil), run.Results...)
 	if i := pendingNoLeak(r); i >= 0 {
-		r.Results[i].Status = scenarios.Passed
+		r.Results[i].Status = verdict.Passed
 	}
 	return r.ExitCode()
 }
 
 // pendingNoLeak is the index of accounts/no-leak waiting for its verdict,
 // or -1.
-func pendingNoLeak(run scenarios.Run) int {
+func pendingNoLeak(run verdict.Run) int {
 	for i, r := range run.Results {
-		if r.Suite == "accounts" && r.Case == scenarios.NoLeakCase && r.Status == scenarios.Pending {
+		if r.Suite == "accounts" && r.Case == verdict.NoLeakCase && r.Status == verdict.Pending {
 			return i
 		}
 	}
@@ -115,23 +115,23 @@ func pendingNoLeak(run scenarios.Run) int {
 
 // judgeNoLeak searches every file under dir for the secrets. The result
 // names files and lines, never a value.
-func judgeNoLeak(r scenarios.Result, dir string, secrets []scenarios.Secret, secretsErr error) scenarios.Result {
+func judgeNoLeak(r verdict.Result, dir string, secrets []verdict.Secret, secretsErr error) verdict.Result {
 	r.Observed = ""
 	switch {
 	case secretsErr != nil:
-		r.Status, r.Observed = scenarios.Errored, "read the secrets to look for: "+secretsErr.Error()
+		r.Status, r.Observed = verdict.Errored, "read the secrets to look for: "+secretsErr.Error()
 		return r
 	case len(secrets) == 0:
 		return failNoLeak(r, "the target names no account secret to look for, so nothing the run wrote could be checked")
 	}
 	leaks, files, err := findLeaks(dir, secrets)
 	if err != nil {
-		r.Status, r.Observed = scenarios.Errored, "read what the run wrote: "+err.Error()
+		r.Status, r.Observed = verdict.Errored, "read what the run wrote: "+err.Error()
 		return r
 	}
 	r.Evidence = append(r.Evidence, fmt.Sprintf("searched %d files under %s for %d secrets", files, dir, len(secrets)))
 	if len(leaks) == 0 {
-		r.Status = scenarios.Passed
+		r.Status = verdict.Passed
 		return r
 	}
 	var lines []string
@@ -142,9 +142,9 @@ func judgeNoLeak(r scenarios.Result, dir string, secrets []scenarios.Secret, sec
 }
 
 // failNoLeak fails accounts/no-leak's one clause, saying observed.
-func failNoLeak(r scenarios.Result, observed string) scenarios.Result {
-	r.Status = scenarios.Failed
-	r.Observed = "[" + scenarios.ClauseNoLeak.ID + "] " + observed
-	r.FailedClauses = []string{scenarios.ClauseID(r.ID, scenarios.ClauseNoLeak.ID)}
+func failNoLeak(r verdict.Result, observed string) verdict.Result {
+	r.Status = verdict.Failed
+	r.Observed = "[" + verdict.ClauseNoLeak.ID + "] " + observed
+	r.FailedClauses = []string{verdict.ClauseID(r.ID, verdict.ClauseNoLeak.ID)}
 	return r
 }

@@ -7,36 +7,36 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // planted is the secret these tests plant in what a run writes.
 const planted = "Qz519374"
 
-var plantedSecrets = []scenarios.Secret{{What: "the password of Secret demo/x-account-rocketmq-admin", Value: planted}}
+var plantedSecrets = []verdict.Secret{{What: "the password of Secret demo/x-account-rocketmq-admin", Value: planted}}
 
 // leakyRun is a run whose texts and diagnostics hold the planted secret: a
 // failed case's failure text, a passing case's evidence, a collected pod
 // log and an event, as the kube target collects them.
-func leakyRun(failed bool) (scenarios.Run, Finish) {
-	results := []scenarios.Result{
-		{ID: "routing/brokers-registered", Suite: "routing", Case: "brokers-registered", Status: scenarios.Passed,
+func leakyRun(failed bool) (verdict.Run, Finish) {
+	results := []verdict.Result{
+		{ID: "routing/brokers-registered", Suite: "routing", Case: "brokers-registered", Status: verdict.Passed,
 			Evidence: []string{"broker said: user rocketmq-admin password " + planted}},
 	}
 	if failed {
-		results = append(results, scenarios.Result{ID: "layout/services", Suite: "layout", Case: "services", Status: scenarios.Failed,
+		results = append(results, verdict.Result{ID: "layout/services", Suite: "layout", Case: "services", Status: verdict.Failed,
 			Promise: "p", Observed: "Service x quotes " + planted})
 	}
-	results = append(results, scenarios.Result{ID: "accounts/no-leak", Suite: "accounts", Case: scenarios.NoLeakCase, Status: scenarios.Pending})
+	results = append(results, verdict.Result{ID: "accounts/no-leak", Suite: "accounts", Case: verdict.NoLeakCase, Status: verdict.Pending})
 	f := Finish{
-		Secrets: func(context.Context) ([]scenarios.Secret, error) { return plantedSecrets, nil },
+		Secrets: func(context.Context) ([]verdict.Secret, error) { return plantedSecrets, nil },
 		Collect: func(_ context.Context, dir string) error {
 			os.MkdirAll(filepath.Join(dir, "logs"), 0o755)
 			os.WriteFile(filepath.Join(dir, "logs", "broker-0_rocketmq-broker.log"), []byte("start\nload acl\nBroker plain acl conf data is : {secretKey="+planted+"}\n"), 0o644)
 			return os.WriteFile(filepath.Join(dir, "events.yaml"), []byte("items:\n- message: Back-off restarting, env ROCKETMQ_PASSWORD="+planted+"\n"), 0o644)
 		},
 	}
-	return scenarios.Run{Target: "test", Results: results}, f
+	return verdict.Run{Target: "test", Results: results}, f
 }
 
 // filesHolding lists the files under dir that hold s.
@@ -55,13 +55,13 @@ func filesHolding(t *testing.T, dir, s string) []string {
 	return out
 }
 
-func noLeakOf(run scenarios.Run) scenarios.Result {
+func noLeakOf(run verdict.Run) verdict.Result {
 	for _, r := range run.Results {
-		if r.Case == scenarios.NoLeakCase {
+		if r.Case == verdict.NoLeakCase {
 			return r
 		}
 	}
-	return scenarios.Result{}
+	return verdict.Result{}
 }
 
 // TestRedactionHolds: with redaction, the planted secret is in no written
@@ -76,7 +76,7 @@ func TestRedactionHolds(t *testing.T) {
 	if files := filesHolding(t, f.Dir, planted); len(files) > 0 {
 		t.Errorf("the secret was written to %v", files)
 	}
-	if r := noLeakOf(got); r.Status != scenarios.Passed {
+	if r := noLeakOf(got); r.Status != verdict.Passed {
 		t.Errorf("no-leak: %s %q", r.Status, r.Observed)
 	}
 	if code != 1 {
@@ -99,7 +99,7 @@ func TestLeakFoundWhenRedactionIsBypassed(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := noLeakOf(got)
-	if r.Status != scenarios.Failed {
+	if r.Status != verdict.Failed {
 		t.Fatalf("no-leak: %s %q", r.Status, r.Observed)
 	}
 	for _, want := range []string{"diagnostics/logs/broker-0_rocketmq-broker.log line 3", "diagnostics/events.yaml line 2", "junit.xml line", "summary.md line", "summary.json line"} {
@@ -144,12 +144,12 @@ func TestLeakTurnsAPassingRunToFailed(t *testing.T) {
 func TestNoLeakNeverPassesOnNothing(t *testing.T) {
 	run, f := leakyRun(false)
 	f.Dir = t.TempDir()
-	f.Secrets = func(context.Context) ([]scenarios.Secret, error) { return nil, nil }
+	f.Secrets = func(context.Context) ([]verdict.Secret, error) { return nil, nil }
 	got, _, err := Complete(context.Background(), run, f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := noLeakOf(got); r.Status != scenarios.Failed || !strings.Contains(r.Observed, "names no account secret") {
+	if r := noLeakOf(got); r.Status != verdict.Failed || !strings.Contains(r.Observed, "names no account secret") {
 		t.Errorf("no-leak with nothing to look for: %s %q", r.Status, r.Observed)
 	}
 }
@@ -166,7 +166,7 @@ func TestStaleDiagnosticsAreRemoved(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(stale); !os.IsNotExist(err) || code != 0 || noLeakOf(got).Status != scenarios.Passed {
+	if _, err := os.Stat(stale); !os.IsNotExist(err) || code != 0 || noLeakOf(got).Status != verdict.Passed {
 		t.Errorf("stale diagnostics: stat %v, exit %d, no-leak %s", err, code, noLeakOf(got).Status)
 	}
 }

@@ -1,7 +1,7 @@
 // Package reports turns a conformance run into the files CI users read: a
 // JUnit XML file for test-result UIs, a Markdown summary sized for a GitHub
 // step summary, and a JSON document for tools. Every report is built from
-// scenarios.Run alone, so all three always agree.
+// verdict.Run alone, so all three always agree.
 package reports
 
 import (
@@ -13,13 +13,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // suiteGroup is one suite's results in run order.
 type suiteGroup struct {
 	Name    string
-	Results []scenarios.Result
+	Results []verdict.Result
 }
 
 // leadingSuites come before the contract's: they say whether the run could
@@ -27,16 +27,16 @@ type suiteGroup struct {
 var leadingSuites = []string{"pipeline", "setup"}
 
 // groupBySuite groups results by suite: setup first, then the contract
-// suites in scenarios.Suites order, then any suite the contract does not
+// suites in verdict.Suites order, then any suite the contract does not
 // know, sorted by name, so a report reads the same way every run. Suites
 // without results are left out.
-func groupBySuite(results []scenarios.Result) []suiteGroup {
-	by := map[string][]scenarios.Result{}
+func groupBySuite(results []verdict.Result) []suiteGroup {
+	by := map[string][]verdict.Result{}
 	for _, r := range results {
 		by[r.Suite] = append(by[r.Suite], r)
 	}
 	var out []suiteGroup
-	for _, s := range append(append([]string(nil), leadingSuites...), scenarios.Suites...) {
+	for _, s := range append(append([]string(nil), leadingSuites...), verdict.Suites...) {
 		if rs, ok := by[s]; ok {
 			out = append(out, suiteGroup{s, rs})
 			delete(by, s)
@@ -53,8 +53,8 @@ func groupBySuite(results []scenarios.Result) []suiteGroup {
 	return out
 }
 
-// verdict is the overall word for a run, ranked like its exit code.
-func verdict(run scenarios.Run) string {
+// overall is the overall word for a run, ranked like its exit code.
+func overall(run verdict.Run) string {
 	switch run.ExitCode() {
 	case 2:
 		return "ERRORED"
@@ -65,10 +65,10 @@ func verdict(run scenarios.Run) string {
 }
 
 // countsLine is e.g. "12 passed, 1 failed, 8 skipped, 0 errored".
-func countsLine(run scenarios.Run) string {
+func countsLine(run verdict.Run) string {
 	n := run.Counts()
 	return fmt.Sprintf("%d passed, %d failed, %d skipped, %d errored",
-		n[scenarios.Passed], n[scenarios.Failed], n[scenarios.Skipped], n[scenarios.Errored])
+		n[verdict.Passed], n[verdict.Failed], n[verdict.Skipped], n[verdict.Errored])
 }
 
 // humanDuration renders d for people: "0s", "1.2s" under a minute, then
@@ -104,13 +104,13 @@ func figureValue(v float64) string {
 // FigureText is "name value unit", without float noise and without a
 // trailing space for unitless figures, as every report and the progress
 // lines show a figure.
-func FigureText(f scenarios.Figure) string {
+func FigureText(f verdict.Figure) string {
 	return strings.TrimSpace(f.Name + " " + figureValue(f.Value) + " " + f.Unit)
 }
 
 // explanation is the body of a failure or error: what was promised, what was
 // seen instead, and the evidence, so the CI UI shows a self-contained story.
-func explanation(r scenarios.Result) string {
+func explanation(r verdict.Result) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "promised: %s\n", r.Promise)
 	if len(r.FailedClauses) > 0 {

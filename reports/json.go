@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 
-	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // Counts tallies a run's results by status; it always has every status so
@@ -20,26 +20,26 @@ type Counts struct {
 // Document is the JSON report: the run as it is, plus the counts and the
 // exit code the CLI returns, so tools need not recompute either.
 type Document struct {
-	scenarios.Run
+	verdict.Run
 	Counts   Counts `json:"counts"`
 	ExitCode int    `json:"exit_code"`
 }
 
 // NewDocument wraps run for the JSON report.
-func NewDocument(run scenarios.Run) Document {
+func NewDocument(run verdict.Run) Document {
 	if run.Results == nil {
 		// An empty run is "results": [], not null.
-		run.Results = []scenarios.Result{}
+		run.Results = []verdict.Result{}
 	}
 	n := run.Counts()
 	return Document{
 		Run: run,
 		Counts: Counts{
 			Total:   len(run.Results),
-			Passed:  n[scenarios.Passed],
-			Failed:  n[scenarios.Failed],
-			Skipped: n[scenarios.Skipped],
-			Errored: n[scenarios.Errored],
+			Passed:  n[verdict.Passed],
+			Failed:  n[verdict.Failed],
+			Skipped: n[verdict.Skipped],
+			Errored: n[verdict.Errored],
 		},
 		ExitCode: run.ExitCode(),
 	}
@@ -48,7 +48,7 @@ func NewDocument(run scenarios.Run) Document {
 // JSON renders the JSON report with two-space indentation. HTML escaping is
 // off: the file is read by people and tools, never embedded in a page, and
 // "<none>" reads better than "\u003cnone\u003e".
-func JSON(run scenarios.Run) ([]byte, error) {
+func JSON(run verdict.Run) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 func TestJSONRoundTrip(t *testing.T) {
@@ -50,7 +50,7 @@ func TestJSONRoundTrip(t *testing.T) {
 }
 
 func TestJSONEmptyRun(t *testing.T) {
-	data, err := JSON(scenarios.Run{Target: "local"})
+	data, err := JSON(verdict.Run{Target: "local"})
 	if err != nil {
 		t.Fatal(err)
 	}

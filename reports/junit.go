@@ -6,13 +6,13 @@ import (
 	"unicode/utf8"
 
 	"github.com/jstemmer/go-junit-report/v2/junit"
-	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // JUnit builds the JUnit report: one testsuite per suite with results, one
 // testcase per result named by its stable ID, so CI users can track and gate
 // on individual promises across runs.
-func JUnit(run scenarios.Run) junit.Testsuites {
+func JUnit(run verdict.Run) junit.Testsuites {
 	out := junit.Testsuites{Name: "rocketmq-conformance"}
 	var total time.Duration
 	for i, g := range groupBySuite(run.Results) {
@@ -45,7 +45,7 @@ func JUnit(run scenarios.Run) junit.Testsuites {
 // suiteProperties lists what every suite carries: where the run happened and
 // on what, then the run's extra properties sorted by name. JUnit has no
 // run-level properties, so each suite repeats them.
-func suiteProperties(run scenarios.Run) [][2]string {
+func suiteProperties(run verdict.Run) [][2]string {
 	props := [][2]string{
 		{"target", run.Target},
 		{"rocketmq.version", run.Version},
@@ -65,18 +65,18 @@ func suiteProperties(run scenarios.Run) [][2]string {
 // servers show: for a failure, what was observed (its first line), not the
 // promise, which the body keeps with the whole story; for an error, why no
 // verdict was reached; for a skip, its reason.
-func testcase(r scenarios.Result) junit.Testcase {
+func testcase(r verdict.Result) junit.Testcase {
 	tc := junit.Testcase{
 		Name:      clean(r.ID),
 		Classname: clean(r.Suite),
 		Time:      junitSeconds(r.Duration),
 	}
 	switch r.Status {
-	case scenarios.Failed:
+	case verdict.Failed:
 		// The type attribute names the clauses that failed, so CI can
 		// track a promise's parts as well as its case.
 		tc.Failure = &junit.Result{Message: clean(headline(r)), Type: clean(strings.Join(r.FailedClauses, " ")), Data: clean(explanation(r))}
-	case scenarios.Errored:
+	case verdict.Errored:
 		text := explanation(r)
 		if r.LogTail != "" {
 			text += "\nlog tail:\n" + r.LogTail
@@ -84,9 +84,9 @@ func testcase(r scenarios.Result) junit.Testcase {
 		// The headline says why no verdict was reached; the promise would
 		// read as if the target had broken it.
 		tc.Error = &junit.Result{Message: clean(headline(r)), Type: clean(strings.Join(r.InconclusiveClauses, " ")), Data: clean(text)}
-	case scenarios.Skipped:
+	case verdict.Skipped:
 		tc.Skipped = &junit.Result{Message: clean(r.Observed)}
-	case scenarios.Passed:
+	case verdict.Passed:
 	default:
 		// A status this package does not know must not read as a pass.
 		tc.Error = &junit.Result{Message: clean("unknown status " + string(r.Status)), Data: clean(explanation(r))}
@@ -100,7 +100,7 @@ func testcase(r scenarios.Result) junit.Testcase {
 // systemOut lists the measured figures ("name = value unit") and the
 // evidence, for every status: a passing case's figures are how users watch
 // failover windows and lag drift before they become failures.
-func systemOut(r scenarios.Result) string {
+func systemOut(r verdict.Result) string {
 	var lines []string
 	for _, f := range r.Figures {
 		lines = append(lines, strings.TrimSpace(f.Name+" = "+figureValue(f.Value)+" "+f.Unit))
@@ -134,7 +134,7 @@ func clean(s string) string {
 
 // headline is the first line of what was observed, or the promise when
 // nothing was.
-func headline(r scenarios.Result) string {
+func headline(r verdict.Result) string {
 	line, _, _ := strings.Cut(strings.TrimSpace(r.Observed), "\n")
 	if line == "" {
 		return r.Promise

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // The x* types parse junit.xml independently of the library's types, the
@@ -57,7 +57,7 @@ type xResult struct {
 }
 
 // readJUnit writes run and parses junit.xml back.
-func readJUnit(t *testing.T, run scenarios.Run) xSuites {
+func readJUnit(t *testing.T, run verdict.Run) xSuites {
 	t.Helper()
 	dir := t.TempDir()
 	if _, err := Write(dir, run); err != nil {
@@ -214,8 +214,8 @@ func TestJUnitFailureErrorSkip(t *testing.T) {
 // trip through XML.
 func TestJUnitEscaping(t *testing.T) {
 	text := "a < b && c ]]> d\nnext line ]]]]>"
-	run := scenarios.Run{Results: []scenarios.Result{{
-		ID: "x/<y>", Suite: "x", Promise: text, Status: scenarios.Failed, Observed: text,
+	run := verdict.Run{Results: []verdict.Result{{
+		ID: "x/<y>", Suite: "x", Promise: text, Status: verdict.Failed, Observed: text,
 		Evidence: []string{text},
 	}}}
 	got := readJUnit(t, run)
@@ -232,7 +232,7 @@ func TestJUnitEscaping(t *testing.T) {
 }
 
 func TestJUnitUnknownStatusIsNotAPass(t *testing.T) {
-	run := scenarios.Run{Results: []scenarios.Result{{ID: "x/y", Suite: "x", Status: "weird"}}}
+	run := verdict.Run{Results: []verdict.Result{{ID: "x/y", Suite: "x", Status: "weird"}}}
 	got := JUnit(run)
 	if got.Errors != 1 {
 		t.Errorf("unknown status: errors = %d, want 1", got.Errors)
@@ -240,7 +240,7 @@ func TestJUnitUnknownStatusIsNotAPass(t *testing.T) {
 }
 
 func TestJUnitEmptyRun(t *testing.T) {
-	got := readJUnit(t, scenarios.Run{Target: "local"})
+	got := readJUnit(t, verdict.Run{Target: "local"})
 	if got.Tests != 0 || len(got.Suites) != 0 {
 		t.Errorf("empty run = %+v", got)
 	}

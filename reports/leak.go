@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 
-	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // leak is one secret found in one written file.
@@ -23,7 +23,7 @@ func (l leak) String() string { return fmt.Sprintf("%s in %s line %d", l.what, l
 
 // findLeaks searches every file under dir for every secret and returns
 // where each was found, and how many files it read.
-func findLeaks(dir string, secrets []scenarios.Secret) ([]leak, int, error) {
+func findLeaks(dir string, secrets []verdict.Secret) ([]leak, int, error) {
 	var out []leak
 	files := 0
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
@@ -49,7 +49,7 @@ func findLeaks(dir string, secrets []scenarios.Secret) ([]leak, int, error) {
 }
 
 // leaksIn finds the secrets in one file's data, line by line.
-func leaksIn(name string, data []byte, secrets []scenarios.Secret) []leak {
+func leaksIn(name string, data []byte, secrets []verdict.Secret) []leak {
 	var out []leak
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 64*1024), len(data)+1)

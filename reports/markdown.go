@@ -5,7 +5,7 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // maxFigures bounds the figures shown per table row so the table stays
@@ -19,9 +19,9 @@ const maxLogLines = 40
 // Markdown renders the run for a GitHub step summary: the verdict and counts
 // first, then one table row per case, then the story of every failure and
 // error, then why cases were skipped.
-func Markdown(run scenarios.Run) string {
+func Markdown(run verdict.Run) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "## RocketMQ conformance: %s (%s)\n\n", verdict(run), countsLine(run))
+	fmt.Fprintf(&b, "## RocketMQ conformance: %s (%s)\n\n", overall(run), countsLine(run))
 	fmt.Fprintf(&b, "Target **%s** · RocketMQ %s · %s · %s\n\n",
 		inline(run.Target), inline(orDash(run.Version)), inline(run.Topology.String()), humanDuration(run.Duration))
 
@@ -39,12 +39,12 @@ func Markdown(run scenarios.Run) string {
 		}
 	}
 
-	var bad, skipped []scenarios.Result
+	var bad, skipped []verdict.Result
 	for _, g := range groupBySuite(run.Results) {
 		for _, r := range g.Results {
 			switch r.Status {
-			case scenarios.Passed:
-			case scenarios.Skipped:
+			case verdict.Passed:
+			case verdict.Skipped:
 				skipped = append(skipped, r)
 			default:
 				bad = append(bad, r)
@@ -68,7 +68,7 @@ func Markdown(run scenarios.Run) string {
 
 // writeProblem tells one failure or error: the promise, what was seen, the
 // evidence, and for errors the end of the log, folded away.
-func writeProblem(b *strings.Builder, r scenarios.Result) {
+func writeProblem(b *strings.Builder, r verdict.Result) {
 	fmt.Fprintf(b, "\n#### %s (%s)\n\n", inline(r.ID), inline(string(r.Status)))
 	if len(r.FailedClauses) > 0 {
 		fmt.Fprintf(b, "- **failed clauses:** %s\n", codeList(r.FailedClauses))
@@ -93,7 +93,7 @@ func writeProblem(b *strings.Builder, r scenarios.Result) {
 
 // verdictCell is the status, with the clauses that failed or were
 // inconclusive.
-func verdictCell(r scenarios.Result) string {
+func verdictCell(r verdict.Result) string {
 	ids := r.FailedClauses
 	if len(ids) == 0 {
 		ids = r.InconclusiveClauses
@@ -119,7 +119,7 @@ func codeList(ids []string) string {
 }
 
 // figuresCell is "name value unit; …" for the first maxFigures figures.
-func figuresCell(fs []scenarios.Figure) string {
+func figuresCell(fs []verdict.Figure) string {
 	var parts []string
 	for i, f := range fs {
 		if i == maxFigures {

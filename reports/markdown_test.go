@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 func TestMarkdownHeaderAndTable(t *testing.T) {
@@ -69,25 +69,25 @@ func TestMarkdownFailuresAndSkips(t *testing.T) {
 }
 
 func TestMarkdownVerdicts(t *testing.T) {
-	res := func(s scenarios.Status) scenarios.Result {
-		return scenarios.Result{ID: "routing/x", Suite: "routing", Status: s}
+	res := func(s verdict.Status) verdict.Result {
+		return verdict.Result{ID: "routing/x", Suite: "routing", Status: s}
 	}
 	tests := []struct {
-		results []scenarios.Result
+		results []verdict.Result
 		want    string
 	}{
 		{nil, "## RocketMQ conformance: PASSED (0 passed, 0 failed, 0 skipped, 0 errored)"},
-		{[]scenarios.Result{res(scenarios.Passed), res(scenarios.Skipped)}, "## RocketMQ conformance: PASSED (1 passed, 0 failed, 1 skipped, 0 errored)"},
-		{[]scenarios.Result{res(scenarios.Passed), res(scenarios.Failed)}, "## RocketMQ conformance: FAILED (1 passed, 1 failed, 0 skipped, 0 errored)"},
-		{[]scenarios.Result{res(scenarios.Failed), res(scenarios.Errored)}, "## RocketMQ conformance: ERRORED (0 passed, 1 failed, 0 skipped, 1 errored)"},
+		{[]verdict.Result{res(verdict.Passed), res(verdict.Skipped)}, "## RocketMQ conformance: PASSED (1 passed, 0 failed, 1 skipped, 0 errored)"},
+		{[]verdict.Result{res(verdict.Passed), res(verdict.Failed)}, "## RocketMQ conformance: FAILED (1 passed, 1 failed, 0 skipped, 0 errored)"},
+		{[]verdict.Result{res(verdict.Failed), res(verdict.Errored)}, "## RocketMQ conformance: ERRORED (0 passed, 1 failed, 0 skipped, 1 errored)"},
 	}
 	for _, tt := range tests {
-		md := Markdown(scenarios.Run{Results: tt.results})
+		md := Markdown(verdict.Run{Results: tt.results})
 		if first, _, _ := strings.Cut(md, "\n"); first != tt.want {
 			t.Errorf("title = %q, want %q", first, tt.want)
 		}
 	}
-	if md := Markdown(scenarios.Run{}); !strings.Contains(md, "No cases ran.") || strings.Contains(md, "| case |") {
+	if md := Markdown(verdict.Run{}); !strings.Contains(md, "No cases ran.") || strings.Contains(md, "| case |") {
 		t.Errorf("empty run markdown:\n%s", md)
 	}
 }

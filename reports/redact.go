@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // Redacted is what a secret value becomes in anything the run writes.
@@ -19,7 +19,7 @@ const Redacted = "[secret value redacted]"
 // logs) once collected.
 type redactor struct{ values [][]byte }
 
-func newRedactor(secrets []scenarios.Secret) redactor {
+func newRedactor(secrets []verdict.Secret) redactor {
 	var r redactor
 	for _, s := range secrets {
 		if s.Value != "" {
@@ -44,7 +44,7 @@ func (r redactor) string(s string) string {
 }
 
 // run redacts every text of every result.
-func (r redactor) run(run *scenarios.Run) {
+func (r redactor) run(run *verdict.Run) {
 	for i := range run.Results {
 		res := &run.Results[i]
 		res.Promise = r.string(res.Promise)

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // File names Write uses in its directory.
@@ -22,7 +22,7 @@ const (
 // run, returning the paths written. Each file is written to a temporary file
 // and renamed into place, so a CI step that reads the reports never sees a
 // half-written one, even if the run is killed while writing.
-func Write(dir string, run scenarios.Run) ([]string, error) {
+func Write(dir string, run verdict.Run) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("reports: %w", err)
 	}
@@ -54,7 +54,7 @@ func Write(dir string, run scenarios.Run) ([]string, error) {
 }
 
 // junitBytes renders the JUnit report with an XML declaration.
-func junitBytes(run scenarios.Run) ([]byte, error) {
+func junitBytes(run verdict.Run) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.WriteString(xml.Header)
 	suites := JUnit(run)

@@ -6,24 +6,21 @@ import (
 	"sort"
 	"unicode"
 
+	"github.com/rmqkb/conformance/verdict"
 	corev1 "k8s.io/api/core/v1"
 )
 
 // The clauses of the account cases.
 var (
-	snExist   = Clause{"exist", "every account Secret exists under the addon's name"}
-	snNoOther = Clause{"no-other-name", "no account Secret of the Cluster exists under another name"}
+	snExist   = verdict.Clause{ID: "exist", Text: "every account verdict.Secret exists under the addon's name"}
+	snNoOther = verdict.Clause{ID: "no-other-name", Text: "no account verdict.Secret of the Cluster exists under another name"}
 
-	skKeys     = Clause{"keys", "each account Secret holds username and password"}
-	skUsername = Clause{"username", "the username is the account name"}
-	skPolicy   = Clause{"password-policy", "the password meets the account's policy"}
+	skKeys     = verdict.Clause{ID: "keys", Text: "each account verdict.Secret holds username and password"}
+	skUsername = verdict.Clause{ID: "username", Text: "the username is the account name"}
+	skPolicy   = verdict.Clause{ID: "password-policy", Text: "the password meets the account's policy"}
 
-	envFromSecret = Clause{"from-secret", "the account env vars come from a Secret"}
-	envOwnSecret  = Clause{"own-secret", "they read their own component's account Secret"}
-
-	// ClauseNoLeak is accounts/no-leak's one clause; reports.Complete
-	// judges it.
-	ClauseNoLeak = Clause{"no-secret", "no file the run wrote holds a secret"}
+	envFromSecret = verdict.Clause{ID: "from-secret", Text: "the account env vars come from a Secret"}
+	envOwnSecret  = verdict.Clause{ID: "own-secret", Text: "they read their own component's account Secret"}
 )
 
 func init() {
@@ -32,33 +29,33 @@ func init() {
 			Suite: "accounts", Name: "secret-names",
 			Promise:     "Account Secrets {cluster}-broker-<id>-account-rocketmq-admin exist for every shard, and {cluster}-dashboard-account-console-admin once.",
 			Description: "The seed's example names the shard components broker-0, broker-1; KubeBlocks names them broker-<3 random characters>, so the secrets carry those names (facts sheet section 10, claim 30a).",
-			Clauses:     []Clause{clauseObjects, snExist, snNoOther},
+			Clauses:     []verdict.Clause{clauseObjects, snExist, snNoOther},
 			Needs:       []Capability{Objects},
 			Run:         secretNames,
 		},
 		Case{
 			Suite: "accounts", Name: "secret-keys",
-			Promise:     "Each account Secret holds username and password; the username is the account name and the password meets the account's policy: 8 characters, 6 of them digits, no symbols, upper and lower case letters.",
+			Promise:     "Each account verdict.Secret holds username and password; the username is the account name and the password meets the account's policy: 8 characters, 6 of them digits, no symbols, upper and lower case letters.",
 			Description: "KubeBlocks generates passwords from the ComponentDefinition's policy (length 8, numDigits 6, letterCase MixedCases); the broker policy is seeded, so every shard gets the same one (facts sheet section 5). Values are never printed.",
-			Clauses:     []Clause{clauseObjects, skKeys, skUsername, skPolicy},
+			Clauses:     []verdict.Clause{clauseObjects, skKeys, skUsername, skPolicy},
 			Needs:       []Capability{Objects},
 			Run:         secretKeys,
 		},
 		Case{
 			Suite: "accounts", Name: "env-wiring",
-			Promise:     "Broker pods read ROCKETMQ_USER and ROCKETMQ_PASSWORD from their own shard's rocketmq-admin Secret; dashboard pods read CONSOLE_USER and CONSOLE_PASSWORD from the console-admin Secret.",
-			Description: "KubeBlocks resolves credentialVarRef vars into env entries that reference the account Secret's username and password keys.",
-			Clauses:     []Clause{clauseObjects, envFromSecret, envOwnSecret},
+			Promise:     "Broker pods read ROCKETMQ_USER and ROCKETMQ_PASSWORD from their own shard's rocketmq-admin verdict.Secret; dashboard pods read CONSOLE_USER and CONSOLE_PASSWORD from the console-admin verdict.Secret.",
+			Description: "KubeBlocks resolves credentialVarRef vars into env entries that reference the account verdict.Secret's username and password keys.",
+			Clauses:     []verdict.Clause{clauseObjects, envFromSecret, envOwnSecret},
 			Needs:       []Capability{Objects},
 			Run:         envWiring,
 		},
 		aclEnforcedCase,
 		Case{
-			Suite: "accounts", Name: NoLeakCase,
+			Suite: "accounts", Name: verdict.NoLeakCase,
 			Promise: "No account secret appears in any file the run wrote: junit.xml, summary.md, summary.json and everything under diagnostics/.",
 			Description: "Judged after the reports and diagnostics are on disk, so it checks what was really written; it can still turn the verdict and the exit code to 1. " +
 				"Collected pod logs, events, object dumps and result texts are redacted before they are written; this case proves the redaction held. Findings name the file and line, never the value.",
-			Clauses:      []Clause{ClauseNoLeak},
+			Clauses:      []verdict.Clause{verdict.ClauseNoLeak},
 			Needs:        []Capability{Secrets},
 			AfterReports: true,
 		},
@@ -73,10 +70,6 @@ type account struct {
 	passEnv      string
 	container    string
 }
-
-// NoLeakCase is the name of accounts/no-leak, which reports.Complete
-// judges once the reports are written.
-const NoLeakCase = "no-leak"
 
 // accountsOf lists the accounts the addon promises for the snapshot's
 // shards, once the shards are checked against the topology.
@@ -189,7 +182,7 @@ func envWiring(ctx context.Context, t *T) {
 				case ref == nil:
 					t.Errorf(envFromSecret, "pod %s container %s: %s does not come from a Secret", p.Name, a.container, env)
 				case ref.Name != a.secret || ref.Key != key:
-					t.Errorf(envOwnSecret, "pod %s container %s: %s reads Secret %s key %s, expected %s key %s", p.Name, a.container, env, ref.Name, ref.Key, a.secret, key)
+					t.Errorf(envOwnSecret, "pod %s container %s: %s reads verdict.Secret %s key %s, expected %s key %s", p.Name, a.container, env, ref.Name, ref.Key, a.secret, key)
 				}
 			}
 		}

@@ -10,14 +10,15 @@ import (
 	"time"
 
 	"github.com/rmqkb/conformance/internal/remoting"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // The clauses of accounts/acl-enforced.
 var (
-	aclUnsigned = Clause{"unsigned-refused", "an unsigned request from outside the whitelist is refused with the ACL error"}
-	aclWrong    = Clause{"wrong-secret-refused", "a request signed with a wrong secret is refused"}
-	aclAccount  = Clause{"account-works", "the shard's rocketmq-admin account is accepted, for admin requests and for a message sent and read back intact"}
-	aclNamesrv  = Clause{"namesrv-unsigned", "the namesrv answers unsigned requests"}
+	aclUnsigned = verdict.Clause{ID: "unsigned-refused", Text: "an unsigned request from outside the whitelist is refused with the ACL error"}
+	aclWrong    = verdict.Clause{ID: "wrong-secret-refused", Text: "a request signed with a wrong secret is refused"}
+	aclAccount  = verdict.Clause{ID: "account-works", Text: "the shard's rocketmq-admin account is accepted, for admin requests and for a message sent and read back intact"}
+	aclNamesrv  = verdict.Clause{ID: "namesrv-unsigned", Text: "the namesrv answers unsigned requests"}
 )
 
 // aclEnforcedCase is accounts/acl-enforced; accounts.go registers it in
@@ -27,9 +28,9 @@ var aclEnforcedCase = Case{
 	Promise: "With ACL on, every master refuses a request from outside the brokers' /24 whitelist that is unsigned or signed with a wrong secret, with the broker's ACL error, " +
 		"and accepts one signed with its shard's rocketmq-admin account; a message sent and read back with that account from outside the whitelist arrives intact; the namesrv answers unsigned requests (RocketMQ 4.x has no namesrv ACL).",
 	Description: "The addon's init_acl whitelists the /24 of every broker pod IP and adds rocketmq-admin as an admin account; a client outside the /24 must sign. " +
-		"The local target runs its brokers on 127.0.0.1 with 127.0.0.* whitelisted and dials the suite's own clients from 127.0.1.1; on kube the credentials come from each shard's Secret. " +
+		"The local target runs its brokers on 127.0.0.1 with 127.0.0.* whitelisted and dials the suite's own clients from 127.0.1.1; on kube the credentials come from each shard's verdict.Secret. " +
 		"Where the suite itself runs inside the whitelist (in-cluster, from a pod in the brokers' /24), the refusal clauses cannot be observed and the evidence says so.",
-	Clauses: []Clause{clauseBrokers, aclUnsigned, aclWrong, aclAccount, aclNamesrv},
+	Clauses: []verdict.Clause{clauseBrokers, aclUnsigned, aclWrong, aclAccount, aclNamesrv},
 	Needs:   []Capability{Messaging},
 	OnlyIn:  Mode{ACL: true},
 	Run:     aclEnforced,
@@ -113,7 +114,7 @@ func aclEnforced(ctx context.Context, t *T) {
 
 // expectACLRefusal checks, under clause c, that master m refuses rc's
 // request with the broker's ACL error, whose remark holds want.
-func (t *T) expectACLRefusal(ctx context.Context, c Clause, rc *remoting.Client, m Broker, what, want string) {
+func (t *T) expectACLRefusal(ctx context.Context, c verdict.Clause, rc *remoting.Client, m Broker, what, want string) {
 	_, err := t.brokerConfig(ctx, rc, m.Addr)
 	var re *remoting.ResponseError
 	switch {

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"sort"
 	"time"
+
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // Case is one conformance check. Its ID (Suite/Name) is stable: it is the
@@ -23,7 +25,7 @@ type Case struct {
 	// hold a planted fault for every one that makes exactly it fail
 	// (scenarios/plants_test.go), so no check here is one that cannot fail.
 	// A failure names the clauses it broke (Result.FailedClauses).
-	Clauses []Clause
+	Clauses []verdict.Clause
 	// Needs lists the target capabilities the case cannot run without.
 	Needs []Capability
 	// MinShards and MinReplicas are the smallest topology on which the
@@ -60,31 +62,19 @@ type Case struct {
 	Run func(ctx context.Context, t *T)
 }
 
-// Clause is one part of a case's promise, checked on its own. Its ID is
-// short, stable and unique within the case; with the case's ID it makes
-// the clause's full ID, suite/case#id, which a failure carries into every
-// report, so CI users can tell which part of a promise broke.
-type Clause struct {
-	ID   string
-	Text string
-}
-
-// ClauseID is the full ID of clause id of the case caseID.
-func ClauseID(caseID, id string) string { return caseID + "#" + id }
-
 // The clauses many cases hold.
 var (
 	// clauseBrokers: a case walks the shards and brokers the Cluster asks
 	// for, never fewer: a short set fails it instead of passing on nothing.
-	clauseBrokers = Clause{"brokers", "walks every shard and broker the Cluster asks for"}
+	clauseBrokers = verdict.Clause{ID: "brokers", Text: "walks every shard and broker the Cluster asks for"}
 	// clauseObjects is clauseBrokers for the object cases.
-	clauseObjects = Clause{"pods", "walks every shard and pod the Cluster asks for"}
+	clauseObjects = verdict.Clause{ID: "pods", Text: "walks every shard and pod the Cluster asks for"}
 	// clauseSent: outside a fault, every write is acknowledged.
-	clauseSent = Clause{"acked", "every send is acknowledged"}
+	clauseSent = verdict.Clause{ID: "acked", Text: "every send is acknowledged"}
 	// clauseNotLost: the brokers keep every message they acknowledged.
-	clauseNotLost = Clause{"no-acked-loss", "no acknowledged message is lost"}
+	clauseNotLost = verdict.Clause{ID: "no-acked-loss", Text: "no acknowledged message is lost"}
 	// clauseNotTwice: a read-back holds each acknowledged message once.
-	clauseNotTwice = Clause{"no-duplicate", "no acknowledged message is read back twice"}
+	clauseNotTwice = verdict.Clause{ID: "no-duplicate", Text: "no acknowledged message is read back twice"}
 )
 
 // DefaultTimeout bounds a case that sets none.
@@ -123,9 +113,6 @@ func (c Case) topologyGap(topo Topology) string {
 	return ""
 }
 
-// Suites lists the suite names in contract order.
-var Suites = []string{"routing", "messaging", "replication", "failover", "management", "layout", "accounts"}
-
 var registry []Case
 
 // register adds cases to the contract; each suite file calls it from init.
@@ -144,7 +131,7 @@ func register(cs ...Case) {
 // the suite declares them.
 func All() []Case {
 	order := map[string]int{}
-	for i, s := range Suites {
+	for i, s := range verdict.Suites {
 		order[s] = i
 	}
 	out := append([]Case(nil), registry...)
@@ -172,4 +159,13 @@ func Select(re string) ([]Case, error) {
 		return nil, fmt.Errorf("--run %q matches no case; `list` shows the case IDs", re)
 	}
 	return out, nil
+}
+
+// NotRun reports cases that could not run, as skipped with the reason.
+func NotRun(cases []Case, why string) []verdict.Result {
+	var out []verdict.Result
+	for _, c := range cases {
+		out = append(out, verdict.Result{ID: c.ID(), Suite: c.Suite, Case: c.Name, Promise: c.Promise, Description: c.Description, Status: verdict.Skipped, Observed: why})
+	}
+	return out
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // churnRounds is how many times in a row leader-churn kills a leader.
@@ -15,11 +16,11 @@ const churnRounds = 3
 
 // The clauses of failover/leader-churn.
 var (
-	churnElected  = Clause{"elected", "a survivor is elected leader after every kill"}
-	churnFollows  = Clause{"victims-follow", "every killed leader returns as a follower"}
-	churnLabel    = Clause{"label", "the master label is on the registered leader after every election"}
-	churnFollower = Clause{"followers-serve", "every follower serves its leader's messages at their offsets"}
-	churnOutside  = Clause{"no-failed-send", "no send fails outside the churn of the shard"}
+	churnElected  = verdict.Clause{ID: "elected", Text: "a survivor is elected leader after every kill"}
+	churnFollows  = verdict.Clause{ID: "victims-follow", Text: "every killed leader returns as a follower"}
+	churnLabel    = verdict.Clause{ID: "label", Text: "the master label is on the registered leader after every election"}
+	churnFollower = verdict.Clause{ID: "followers-serve", Text: "every follower serves its leader's messages at their offsets"}
+	churnOutside  = verdict.Clause{ID: "no-failed-send", Text: "no send fails outside the churn of the shard"}
 )
 
 // leaderChurnCase is failover/leader-churn; failover.go registers it in
@@ -32,7 +33,7 @@ var leaderChurnCase = Case{
 	Description: "Besides the client load, a writer follows the leader itself (it sends straight to whichever broker the namesrv lists at brokerId 0, with the suite's remoting client), " +
 		"so writes are acknowledged between elections even though rocketmq-client-go learns of a new leader only at its next route refresh. " +
 		"Each election's time is reported. This is the failure class of apache/rocketmq#6509, where acknowledged messages were truncated after a re-election.",
-	Clauses:            []Clause{clauseBrokers, churnElected, churnFollows, churnLabel, clauseNotLost, clauseNotTwice, churnFollower, churnOutside},
+	Clauses:            []verdict.Clause{clauseBrokers, churnElected, churnFollows, churnLabel, clauseNotLost, clauseNotTwice, churnFollower, churnOutside},
 	Needs:              []Capability{Messaging, Faults},
 	OnlyIn:             Mode{DLedger: true},
 	DLedgerMinReplicas: 3,

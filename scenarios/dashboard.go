@@ -10,25 +10,27 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // The clauses of management/dashboard.
 var (
-	clauseDashboardCluster = Clause{"cluster-list", "the dashboard lists every shard under the Cluster's name, its master at id 0 and every slave"}
-	clauseLoginRequired    = Clause{"login-required", "ACL mode: login is required, and cluster queries without a session are refused"}
-	clauseConsoleLogin     = Clause{"console-login", "ACL mode: console-admin logs in as admin"}
-	clauseWrongPassword    = Clause{"wrong-password", "ACL mode: a wrong password is refused"}
+	clauseDashboardCluster = verdict.Clause{ID: "cluster-list", Text: "the dashboard lists every shard under the Cluster's name, its master at id 0 and every slave"}
+	clauseLoginRequired    = verdict.Clause{ID: "login-required", Text: "ACL mode: login is required, and cluster queries without a session are refused"}
+	clauseConsoleLogin     = verdict.Clause{ID: "console-login", Text: "ACL mode: console-admin logs in as admin"}
+	clauseWrongPassword    = verdict.Clause{ID: "wrong-password", Text: "ACL mode: a wrong password is refused"}
 )
 
 // dashboardCase is registered after management/exporter (exporter.go).
 var dashboardCase = Case{
 	Suite: "management", Name: "dashboard",
 	Promise: "The dashboard (console port 8080) lists, at /cluster/list.query, every shard under the Cluster's name with its master at id 0 and every slave at its id. " +
-		"In ACL mode it requires a login: /login/check.query says so, cluster queries without a session are refused, the console-admin account from its Secret logs in as admin, and a wrong password is refused.",
+		"In ACL mode it requires a login: /login/check.query says so, cluster queries without a session are refused, the console-admin account from its verdict.Secret logs in as admin, and a wrong password is refused.",
 	Description: "Shaped after rocketmq-dashboard 2.0 (facts section 5): answers are {status, data, errMsg}, errors are HTTP 200 with status -1, and without a session a protected page answers 302 to the login. " +
 		"With ACL off the addon starts the dashboard without a user store, so the login clauses belong to ACL mode only. The password is sent, never written anywhere. " +
 		"The dashboard is published only as an image: on the local target the case is skipped unless --dashboard-jar names a jar.",
-	Clauses: []Clause{clauseBrokers, clauseDashboardCluster, clauseLoginRequired, clauseConsoleLogin, clauseWrongPassword},
+	Clauses: []verdict.Clause{clauseBrokers, clauseDashboardCluster, clauseLoginRequired, clauseConsoleLogin, clauseWrongPassword},
 	Needs:   []Capability{Management},
 	Run:     dashboard,
 }

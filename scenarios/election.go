@@ -11,6 +11,7 @@ import (
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // electionLimit bounds how long a Raft group may take to elect a new
@@ -123,7 +124,7 @@ func (t *T) awaitLeaderLabel(ctx context.Context, name string) string {
 // broker: on a platform that labels roles, the labels must agree with the
 // brokers again once the fault is over (apecloud/kubeblocks#10082: the
 // master label went missing after restarts).
-var clauseLabelsSettle = Clause{"labels-settle", "where a platform labels roles, the shard's labels settle again to one master, the broker registered at brokerId 0"}
+var clauseLabelsSettle = verdict.Clause{ID: "labels-settle", Text: "where a platform labels roles, the shard's labels settle again to one master, the broker registered at brokerId 0"}
 
 // labelCheck is what a fault run saw of a shard's role labels after the
 // fault: why the target has none, or how they disagreed with the brokers
@@ -151,7 +152,7 @@ func (t *T) awaitLabels(ctx context.Context, name string) labelCheck {
 // judgeLabels judges, under clause c, what a fault run saw of shard
 // name's labels after the fault named after. Without platform labels (the
 // local target) there is nothing to compare, and the evidence says so.
-func (t *T) judgeLabels(c Clause, lc labelCheck, name, after string) {
+func (t *T) judgeLabels(c verdict.Clause, lc labelCheck, name, after string) {
 	if t.plants.labels != nil {
 		lc.lacks, lc.wrong = "", labelMismatch(t.plants.labels(lc.shard), lc.registered)
 	}
@@ -167,7 +168,7 @@ func (t *T) judgeLabels(c Clause, lc labelCheck, name, after string) {
 
 // labelsSettled checks, under clause c, that shard name's labels settle
 // after the fault named after.
-func (t *T) labelsSettled(ctx context.Context, c Clause, name, after string) {
+func (t *T) labelsSettled(ctx context.Context, c verdict.Clause, name, after string) {
 	t.judgeLabels(c, t.awaitLabels(ctx, name), name, after)
 }
 
@@ -288,7 +289,7 @@ func (t *T) awaitLeader(ctx context.Context, name string, old Broker) (Broker, e
 // electionClauses are the clauses a leader kill is judged under: the
 // election, the victim's return, the master label.
 type electionClauses struct {
-	elected, follows, label Clause
+	elected, follows, label verdict.Clause
 }
 
 // judgeElection fails t for what a leader kill broke: no leader elected in
@@ -431,7 +432,7 @@ func (t *T) readMembers(ctx context.Context, topic string, queues int, reads map
 
 // judgeMembers fails clause c for every follower that does not serve its
 // leader's messages at their offsets.
-func (t *T) judgeMembers(c Clause, reads []memberRead) {
+func (t *T) judgeMembers(c verdict.Clause, reads []memberRead) {
 	if len(reads) == 0 {
 		t.Errorf(c, "no follower was read back: every member's content is part of the promise")
 	}

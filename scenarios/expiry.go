@@ -12,6 +12,7 @@ import (
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // RocketMQ 4.9's namesrv timings (facts section 6): a broker registers
@@ -29,9 +30,9 @@ const (
 
 // The clauses of routing/stale-broker-expiry.
 var (
-	clauseStillListed = Clause{"still-listed", "a frozen broker stays listed while its last registration is younger than 120 s"}
-	clauseExpired     = Clause{"expired", "a frozen broker is removed from every namesrv's cluster and routes by the expiry bound"}
-	clauseRejoins     = Clause{"rejoins", "after a thaw it registers again within one period, with its identity and its data"}
+	clauseStillListed = verdict.Clause{ID: "still-listed", Text: "a frozen broker stays listed while its last registration is younger than 120 s"}
+	clauseExpired     = verdict.Clause{ID: "expired", Text: "a frozen broker is removed from every namesrv's cluster and routes by the expiry bound"}
+	clauseRejoins     = verdict.Clause{ID: "rejoins", Text: "after a thaw it registers again within one period, with its identity and its data"}
 )
 
 // staleBrokerExpiryCase is registered with the routing cases (routing.go).
@@ -41,7 +42,7 @@ var staleBrokerExpiryCase = Case{
 		"is removed from every namesrv's cluster and from the routes of its topics by 135 s after the freeze, and after a thaw registers again within one registration period (30 s, plus 5 s) at the same brokerId and address, with its role and its data; where a platform labels roles, the shard's labels settle again to one master, the broker registered at brokerId 0.",
 	Description: "A frozen broker (SIGSTOP locally: a stalled JVM or a hung node) keeps its connections open, so the namesrv cannot see it go: only the 120 s expiry, scanned every 10 s, removes it (RouteInfoManager.BROKER_CHANNEL_EXPIRED_TIME in 4.9, not configurable). " +
 		"Its last registration was at most one period (30 s) before the freeze, so removal falls between 90 and 130 s after it: the bound is 120 s + 10 s + 5 s of slack. The victim is a slave where the shards have one, so the Cluster keeps taking writes. Slow: about 3 minutes.",
-	Clauses: []Clause{clauseBrokers, clauseStillListed, clauseExpired, clauseRejoins, clauseLabelsSettle},
+	Clauses: []verdict.Clause{clauseBrokers, clauseStillListed, clauseExpired, clauseRejoins, clauseLabelsSettle},
 	Needs:   []Capability{Messaging, Freezing},
 	Slow:    true,
 	Timeout: 5 * time.Minute,

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // SendTimeout is how long a send may take before it counts as failed: a
@@ -29,7 +30,9 @@ func WithPlants(p Plants) SessionOption { return func(s *Session) { s.plants = p
 // RunWith runs c in s with p instead of the session's plants. A fault run
 // the session already recorded is judged again with p, not performed
 // again: p's judge and read plants act on a copy of the record.
-func (s *Session) RunWith(ctx context.Context, c Case, p Plants) Result { return s.run(ctx, c, p) }
+func (s *Session) RunWith(ctx context.Context, c Case, p Plants) verdict.Result {
+	return s.run(ctx, c, p)
+}
 
 // JudgeOnly reports whether p acts only when a recorded run is judged, so
 // a row can judge again a run another row recorded: its judge, read,

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/rmqkb/conformance/internal/wait"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // The exporter collects once a minute and caches each series for 60 s
@@ -25,9 +26,9 @@ const exporterCollect = 150 * time.Second
 
 // The clauses of management/exporter.
 var (
-	clauseMetricsText   = Clause{"metrics-text", "the exporter answers /metrics in Prometheus text format"}
-	clauseProducerCount = Clause{"producer-offset", "rocketmq_producer_offset reaches the messages sent, for every shard"}
-	clauseCommitLogDiff = Clause{"commitlog-diff", "rocketmq_broker_commitlog_diff is reported for every slave"}
+	clauseMetricsText   = verdict.Clause{ID: "metrics-text", Text: "the exporter answers /metrics in Prometheus text format"}
+	clauseProducerCount = verdict.Clause{ID: "producer-offset", Text: "rocketmq_producer_offset reaches the messages sent, for every shard"}
+	clauseCommitLogDiff = verdict.Clause{ID: "commitlog-diff", Text: "rocketmq_broker_commitlog_diff is reported for every slave"}
 )
 
 const exporterMessages = 10
@@ -39,7 +40,7 @@ func init() {
 			"and rocketmq_broker_commitlog_diff is reported for every slave.",
 		Description: "The exporter (apecloud/rocketmq-exporter 0.0.3) collects once a minute and caches each series for 60 s, so the case polls for up to 150 s and tolerates a series that blinks out at a refresh. " +
 			"The page is parsed with the Prometheus text parser (github.com/prometheus/common/expfmt). The exporter is published only as an image: on the local target the case is skipped unless --exporter-jar names a jar.",
-		Clauses: []Clause{clauseBrokers, clauseMetricsText, clauseProducerCount, clauseCommitLogDiff},
+		Clauses: []verdict.Clause{clauseBrokers, clauseMetricsText, clauseProducerCount, clauseCommitLogDiff},
 		Needs:   []Capability{Messaging, Management},
 		Timeout: 4 * time.Minute,
 		Run:     exporterMetrics,

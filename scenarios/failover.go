@@ -1,6 +1,10 @@
 package scenarios
 
-import "time"
+import (
+	"time"
+
+	"github.com/rmqkb/conformance/verdict"
+)
 
 // routeRefresh is how often rocketmq-client-go's producer re-reads routes
 // from the namesrv; a shard whose master came back takes writes again
@@ -13,30 +17,30 @@ const (
 
 // The clauses of the failover cases.
 var (
-	kmIdentity       = Clause{"master-identity", "default mode: the master returns as brokerId 0 ASYNC_MASTER of its shard"}
-	kmStore          = Clause{"master-store", "default mode: the master returns on its store"}
-	kmResume         = Clause{"writes-resume", "default mode: the shard takes writes again within one route refresh"}
-	kmLabels         = Clause{"labels-settle", "default mode: " + clauseLabelsSettle.Text}
-	kmElected        = Clause{"dledger-elected", "DLedger mode: a survivor is elected leader within 30 s"}
-	kmDLedgerResume  = Clause{"dledger-writes-resume", "DLedger mode: the shard takes writes again within the election and one route refresh"}
-	kmVictimFollows  = Clause{"dledger-victim-follows", "DLedger mode: the killed leader returns as a follower"}
-	kmDLedgerLabel   = Clause{"dledger-label", "DLedger mode: the master label is on the registered leader after the election"}
-	kmFollowersServe = Clause{"dledger-followers-serve", "DLedger mode: every follower serves its leader's messages at their offsets"}
-	kmOutside        = Clause{"no-failed-send", "no send fails outside the fault window"}
+	kmIdentity       = verdict.Clause{ID: "master-identity", Text: "default mode: the master returns as brokerId 0 ASYNC_MASTER of its shard"}
+	kmStore          = verdict.Clause{ID: "master-store", Text: "default mode: the master returns on its store"}
+	kmResume         = verdict.Clause{ID: "writes-resume", Text: "default mode: the shard takes writes again within one route refresh"}
+	kmLabels         = verdict.Clause{ID: "labels-settle", Text: "default mode: " + clauseLabelsSettle.Text}
+	kmElected        = verdict.Clause{ID: "dledger-elected", Text: "DLedger mode: a survivor is elected leader within 30 s"}
+	kmDLedgerResume  = verdict.Clause{ID: "dledger-writes-resume", Text: "DLedger mode: the shard takes writes again within the election and one route refresh"}
+	kmVictimFollows  = verdict.Clause{ID: "dledger-victim-follows", Text: "DLedger mode: the killed leader returns as a follower"}
+	kmDLedgerLabel   = verdict.Clause{ID: "dledger-label", Text: "DLedger mode: the master label is on the registered leader after the election"}
+	kmFollowersServe = verdict.Clause{ID: "dledger-followers-serve", Text: "DLedger mode: every follower serves its leader's messages at their offsets"}
+	kmOutside        = verdict.Clause{ID: "no-failed-send", Text: "no send fails outside the fault window"}
 
-	rfsReplicated = Clause{"replicated-before", "the slave held what was acknowledged before the kill"}
-	rfsServes     = Clause{"slave-serves", "while the master is down, the slave serves every replicated message"}
+	rfsReplicated = verdict.Clause{ID: "replicated-before", Text: "the slave held what was acknowledged before the kill"}
+	rfsServes     = verdict.Clause{ID: "slave-serves", Text: "while the master is down, the slave serves every replicated message"}
 
-	oswWrites = Clause{"others-write", "every other shard keeps accepting writes, none failing"}
+	oswWrites = verdict.Clause{ID: "others-write", Text: "every other shard keeps accepting writes, none failing"}
 
-	ksWrites   = Clause{"writes-continue", "every shard keeps accepting writes, no send failing"}
-	ksIdentity = Clause{"slave-identity", "the slave returns as SLAVE with its brokerId and brokerName"}
-	ksCatchUp  = Clause{"catch-up", "the slave catches up within 20 s"}
+	ksWrites   = verdict.Clause{ID: "writes-continue", Text: "every shard keeps accepting writes, no send failing"}
+	ksIdentity = verdict.Clause{ID: "slave-identity", Text: "the slave returns as SLAVE with its brokerId and brokerName"}
+	ksCatchUp  = verdict.Clause{ID: "catch-up", Text: "the slave catches up within 20 s"}
 
-	nrPeriod     = Clause{"period", "every broker runs with registerNameServerPeriod 30000"}
-	nrReregister = Clause{"reregister", "every broker registers again, routes included, within one period"}
-	nrCached     = Clause{"cached-writes", "writes go on from cached routes while it is down, no send failing"}
-	nrOutside    = Clause{"no-failed-send", "no send fails outside the restart window (before the kill, or once every broker registered again)"}
+	nrPeriod     = verdict.Clause{ID: "period", Text: "every broker runs with registerNameServerPeriod 30000"}
+	nrReregister = verdict.Clause{ID: "reregister", Text: "every broker registers again, routes included, within one period"}
+	nrCached     = verdict.Clause{ID: "cached-writes", Text: "writes go on from cached routes while it is down, no send failing"}
+	nrOutside    = verdict.Clause{ID: "no-failed-send", Text: "no send fails outside the restart window (before the kill, or once every broker registered again)"}
 )
 
 func init() {
@@ -51,7 +55,7 @@ func init() {
 				"In DLedger mode the time to elect a leader and the time to the load's first acknowledged write to the shard are reported apart: the second includes up to one route refresh of the producer. " +
 				"Reading every follower at its leader's offsets checks the class of apache/rocketmq#6509 (acknowledged messages truncated after a re-election). " +
 				"The read-back waits until each broker covers every acknowledged offset. One kill is shared with failover/read-from-slave and failover/other-shards-write, which judge the same run.",
-			Clauses: []Clause{clauseBrokers, kmIdentity, kmStore, kmResume, kmLabels,
+			Clauses: []verdict.Clause{clauseBrokers, kmIdentity, kmStore, kmResume, kmLabels,
 				kmElected, kmDLedgerResume, kmVictimFollows, kmDLedgerLabel, kmFollowersServe,
 				clauseNotLost, clauseNotTwice, kmOutside},
 			Needs:              []Capability{Messaging, Faults},
@@ -66,7 +70,7 @@ func init() {
 			Description: "Messages count as replicated when they were acknowledged before the slave was seen at the master's commit log offset. " +
 				"Slave reads use PULL_MESSAGE straight to the slave (rocketmq-client-go #1055: its consumer cannot consume from a slave once the master died). " +
 				"Judged from the kill of failover/kill-master.",
-			Clauses:     []Clause{clauseBrokers, rfsReplicated, rfsServes},
+			Clauses:     []verdict.Clause{clauseBrokers, rfsReplicated, rfsServes},
 			Needs:       []Capability{Messaging, Faults},
 			MinReplicas: 2,
 			NotIn:       Mode{DLedger: true},
@@ -79,7 +83,7 @@ func init() {
 			Suite: "failover", Name: "other-shards-write",
 			Promise:            "While one shard's master is down, every other shard keeps accepting writes: each acknowledges writes during the fault and none fails.",
 			Description:        "Judged from the kill of failover/kill-master, from the kill until the master is registered again.",
-			Clauses:            []Clause{clauseBrokers, oswWrites},
+			Clauses:            []verdict.Clause{clauseBrokers, oswWrites},
 			Needs:              []Capability{Messaging, Faults},
 			MinShards:          2,
 			DLedgerMinReplicas: 3,
@@ -94,7 +98,7 @@ func init() {
 				"the slave returns as SLAVE with the brokerId and brokerName its role gives it and, within 20 s after the writes stop, its commit log reaches its master's; no acknowledged message is lost or duplicated; where a platform labels roles, the shard's labels settle again to one master, the broker registered at brokerId 0.",
 			Description: "A slave that lost its store would copy the master's commit log again from the start of its current file, so on the small stores of a test run a lost slave store is not told apart from a kept one; the promise does not claim it. " +
 				"In DLedger mode a follower registers at its member index + 1 and catches up to the leader's committed log.",
-			Clauses:            []Clause{clauseBrokers, ksWrites, ksIdentity, ksCatchUp, clauseNotLost, clauseNotTwice, clauseLabelsSettle},
+			Clauses:            []verdict.Clause{clauseBrokers, ksWrites, ksIdentity, ksCatchUp, clauseNotLost, clauseNotTwice, clauseLabelsSettle},
 			Needs:              []Capability{Messaging, Faults},
 			MinReplicas:        2,
 			DLedgerMinReplicas: 3,
@@ -109,7 +113,7 @@ func init() {
 			Description: "The namesrv keeps no state: after a restart its routes are empty until each broker's next periodic registration, so the case waits up to that protocol period, reports how long it took, and compares it with the period. " +
 				"Once it is back and before every broker has registered again, a client that refreshes its routes (rocketmq-client-go does every 30 s) gets a partial route and drops the addresses of the brokers missing from it, so sends to their shards fail until its next refresh: " +
 				"that is RocketMQ's protocol, not a fault of the addon, so such failures are counted (failed_while_reregistering), not judged.",
-			Clauses:     []Clause{clauseBrokers, nrPeriod, nrReregister, nrCached, nrOutside, clauseNotLost, clauseNotTwice},
+			Clauses:     []verdict.Clause{clauseBrokers, nrPeriod, nrReregister, nrCached, nrOutside, clauseNotLost, clauseNotTwice},
 			Needs:       []Capability{Messaging, Faults},
 			Timeout:     150 * time.Second,
 			Recreations: 1,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // faultRun is the common frame of the failover cases: a topic on every
@@ -83,7 +84,7 @@ func (f *faultRun) judged(t *T) *history.History {
 // keptWriting checks, under clause c, that every shard but skip took
 // writes and none failed during w. A shard that did not, while the
 // machine starved its master, is inconclusive.
-func (f *faultRun) keptWriting(t *T, c Clause, h *history.History, w history.Window, skip string) {
+func (f *faultRun) keptWriting(t *T, c verdict.Clause, h *history.History, w history.Window, skip string) {
 	for _, s := range f.shards {
 		if s.Name == skip {
 			continue
@@ -102,7 +103,7 @@ func (f *faultRun) keptWriting(t *T, c Clause, h *history.History, w history.Win
 // acknowledged on it: it came back without its store.
 type storeLoss struct {
 	shard  string
-	clause Clause
+	clause verdict.Clause
 }
 
 // judgeFinal checks, for the case t, history h against the final
@@ -146,7 +147,7 @@ func (f *faultRun) readsBut(stores []storeLoss) map[string]*shardRead {
 // every lost message was acknowledged on a shard whose recreated master
 // never covered its offsets or could not be read, clauseNotLost
 // otherwise.
-func (f *faultRun) lossClause(rep history.Report, stores []storeLoss) Clause {
+func (f *faultRun) lossClause(rep history.Report, stores []storeLoss) verdict.Clause {
 	for _, st := range stores {
 		r, ok := f.reads[st.shard]
 		if !ok || r.covered && r.err == nil {
@@ -165,7 +166,7 @@ func (f *faultRun) lossClause(rep history.Report, stores []storeLoss) Clause {
 
 // failedOutside fails clause c for every failed send of h outside the
 // allowed window of its shard (none for a shard not in allowed).
-func (f *faultRun) failedOutside(t *T, c Clause, h *history.History, allowed map[string]history.Window, what string) {
+func (f *faultRun) failedOutside(t *T, c verdict.Clause, h *history.History, allowed map[string]history.Window, what string) {
 	var outside []history.Op
 	for _, op := range h.Failures() {
 		if w, ok := allowed[op.Shard]; ok && !op.At.Before(w.Start) && !op.At.After(w.End) {
@@ -197,7 +198,7 @@ func (f *faultRun) awaitWrites(ctx context.Context, shard string, from time.Time
 // checkIdentity checks, under clause c, that a broker that came back is
 // who it was: of its shard, at brokerId id, in role. cfg is its config as
 // recorded; the case judges it through judgedConfig.
-func (t *T) checkIdentity(c Clause, cfg map[string]string, b Broker, role string, id int) {
+func (t *T) checkIdentity(c verdict.Clause, cfg map[string]string, b Broker, role string, id int) {
 	cfg = t.judgedConfig(b.Addr, cfg)
 	for _, key := range []string{"brokerName", "brokerId", "brokerRole"} {
 		want := map[string]string{"brokerName": b.Shard, "brokerId": strconv.Itoa(id), "brokerRole": role}[key]
@@ -220,7 +221,7 @@ func (t *T) returned(ctx context.Context, victim Broker) (Broker, map[string]str
 // within one route refresh (plus slack) of from, when victim was back (or
 // thawed), and returns the fault window: from faultAt until that write,
 // or until now when none came. named says what from was, for the figure.
-func (t *T) judgeResume(c Clause, h *history.History, shard string, victim Broker, faultAt, from time.Time, named string) history.Window {
+func (t *T) judgeResume(c verdict.Clause, h *history.History, shard string, victim Broker, faultAt, from time.Time, named string) history.Window {
 	resumed := firstAckAfter(h, shard, from, routeRefresh+boundSlack)
 	if resumed.IsZero() {
 		t.late(c, history.Window{Start: from, End: from.Add(routeRefresh + boundSlack)}, []string{victim.Pod},

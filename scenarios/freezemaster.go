@@ -7,6 +7,7 @@ import (
 
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // freezeHold is how long the master stays frozen: past a send's timeout,
@@ -15,10 +16,10 @@ const freezeHold = sendTimeout + 10*time.Second
 
 // The clauses of failover/freeze-master.
 var (
-	clauseFrozenOthers = Clause{"others-write", "the other shards keep accepting writes while a master is frozen, none failing"}
-	clauseFrozenSlave  = Clause{"slave-serves", "while the master is frozen, its slave serves every message replicated before the freeze"}
-	clauseFrozenSent   = Clause{"no-failed-send", "no send fails outside the freeze window (the freeze until the shard takes writes again)"}
-	clauseFrozenResume = Clause{"writes-resume", "after the thaw the shard takes writes again within one route refresh"}
+	clauseFrozenOthers = verdict.Clause{ID: "others-write", Text: "the other shards keep accepting writes while a master is frozen, none failing"}
+	clauseFrozenSlave  = verdict.Clause{ID: "slave-serves", Text: "while the master is frozen, its slave serves every message replicated before the freeze"}
+	clauseFrozenSent   = verdict.Clause{ID: "no-failed-send", Text: "no send fails outside the freeze window (the freeze until the shard takes writes again)"}
+	clauseFrozenResume = verdict.Clause{ID: "writes-resume", Text: "after the thaw the shard takes writes again within one route refresh"}
 )
 
 func init() {
@@ -29,7 +30,7 @@ func init() {
 		Description: "Unlike a killed broker, a frozen one keeps its TCP connections: sends to it hang until the client's timeout (the case reports for how long) and the namesrv keeps it listed for up to 120 s, so the clients do not route around it. " +
 			fmt.Sprintf("The master stays frozen %s (the send timeout plus 10 s). ", freezeHold) +
 			"Not checked in DLedger mode, where a frozen leader is voted out and the promise is failover/kill-master's. Slow: about a minute.",
-		Clauses:     []Clause{clauseBrokers, clauseFrozenOthers, clauseFrozenSlave, clauseFrozenResume, clauseFrozenSent, clauseNotLost, clauseNotTwice, clauseLabelsSettle},
+		Clauses:     []verdict.Clause{clauseBrokers, clauseFrozenOthers, clauseFrozenSlave, clauseFrozenResume, clauseFrozenSent, clauseNotLost, clauseNotTwice, clauseLabelsSettle},
 		Needs:       []Capability{Messaging, Freezing},
 		MinShards:   2,
 		MinReplicas: 2,

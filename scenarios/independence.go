@@ -16,14 +16,15 @@ import (
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // The clauses of routing/namesrv-independence.
 var (
-	clauseEveryNamesrv   = Clause{"whole-on-each", "every namesrv holds every broker and the topic's route on its own"}
-	clauseDownProduce    = Clause{"down-produce", "with a namesrv down, new clients given every address send to every shard"}
-	clauseDownConsume    = Clause{"down-consume", "with a namesrv down, new clients receive every acknowledged message"}
-	clauseSurvivorRoutes = Clause{"survivors-unchanged", "the surviving namesrvs' routes do not change while one is down"}
+	clauseEveryNamesrv   = verdict.Clause{ID: "whole-on-each", Text: "every namesrv holds every broker and the topic's route on its own"}
+	clauseDownProduce    = verdict.Clause{ID: "down-produce", Text: "with a namesrv down, new clients given every address send to every shard"}
+	clauseDownConsume    = verdict.Clause{ID: "down-consume", Text: "with a namesrv down, new clients receive every acknowledged message"}
+	clauseSurvivorRoutes = verdict.Clause{ID: "survivors-unchanged", Text: "the surviving namesrvs' routes do not change while one is down"}
 )
 
 // namesrvIndependence is registered with the routing cases (routing.go).
@@ -35,7 +36,7 @@ var namesrvIndependenceCase = Case{
 	Description: "Brokers register with every namesrv in parallel and namesrvs never talk to each other (facts section 6); a client picks a namesrv and moves to the next when one fails. " +
 		"The killed namesrv is kept down for the case (the local target withholds its recreation; a platform that recreates pods by itself cannot, and the case is skipped there), then released; " +
 		"the case ends once every broker has registered with it again, which takes up to one registration period (30 s).",
-	Clauses:     []Clause{clauseBrokers, clauseEveryNamesrv, clauseDownProduce, clauseDownConsume, clauseSurvivorRoutes},
+	Clauses:     []verdict.Clause{clauseBrokers, clauseEveryNamesrv, clauseDownProduce, clauseDownConsume, clauseSurvivorRoutes},
 	Needs:       []Capability{Messaging, HoldDown},
 	MinNamesrvs: 2,
 	Timeout:     150 * time.Second,

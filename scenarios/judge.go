@@ -7,6 +7,7 @@ import (
 
 	"github.com/rmqkb/conformance/internal/clientlog"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // storeScope is the history scope of a direct read of the masters: what the
@@ -28,7 +29,7 @@ type consumerJudge struct {
 	// The clauses the case holds a scope's violations to: a message no
 	// broker holds, one the brokers hold but the scope never received,
 	// one received twice (or never sent).
-	lost, undelivered, twice Clause
+	lost, undelivered, twice verdict.Clause
 
 	reads map[string]*shardRead
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // masterKill is the record of one master kill under load: what three cases
@@ -196,7 +197,7 @@ func readFromSlave(ctx context.Context, t *T) {
 // judgeSlaveRead judges, for the case t under clause c, what the slave
 // served while its master was lost (down, frozen) against what it had
 // replicated before.
-func (k *masterKill) judgeSlaveRead(t *T, c Clause, lost string) {
+func (k *masterKill) judgeSlaveRead(t *T, c verdict.Clause, lost string) {
 	if k.slaveRead.err != nil {
 		t.Errorf(c, "read shard %s from slave %s while its master was %s: %v", k.victimShard.Name, k.slave.Pod, lost, k.slaveRead.err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/internal/wait"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // Sourced is implemented by targets that place the suite's own clients at
@@ -164,7 +165,7 @@ func (t *T) createTopic(ctx context.Context, topic string, queues int) {
 
 // createTopicJudged is createTopic for a case whose clause c promises the
 // create: one that does not take fails c.
-func (t *T) createTopicJudged(ctx context.Context, c Clause, topic string, queues int) {
+func (t *T) createTopicJudged(ctx context.Context, c verdict.Clause, topic string, queues int) {
 	t.makeTopic(ctx, topic, queues, func(format string, args ...any) { t.Fatalf(c, format, args...) })
 }
 

@@ -7,36 +7,37 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rmqkb/conformance/verdict"
 	corev1 "k8s.io/api/core/v1"
 )
 
 // The clauses of the layout cases.
 var (
-	topoClusterRunning = Clause{"cluster-running", "the Cluster is Running"}
-	topoComponents     = Clause{"components", "the components are exactly namesrv, exporter, dashboard and the shards"}
-	topoCompsRunning   = Clause{"components-running", "every Component is Running"}
-	topoShardCount     = Clause{"shard-count", "there are as many broker shards as the Cluster asks for"}
-	topoPodCount       = Clause{"pod-count", "each component has as many pods as the Cluster asks for"}
-	topoPodsReady      = Clause{"pods-ready", "every pod is Running and Ready"}
+	topoClusterRunning = verdict.Clause{ID: "cluster-running", Text: "the Cluster is Running"}
+	topoComponents     = verdict.Clause{ID: "components", Text: "the components are exactly namesrv, exporter, dashboard and the shards"}
+	topoCompsRunning   = verdict.Clause{ID: "components-running", Text: "every Component is Running"}
+	topoShardCount     = verdict.Clause{ID: "shard-count", Text: "there are as many broker shards as the Cluster asks for"}
+	topoPodCount       = verdict.Clause{ID: "pod-count", Text: "each component has as many pods as the Cluster asks for"}
+	topoPodsReady      = verdict.Clause{ID: "pods-ready", Text: "every pod is Running and Ready"}
 
-	svcNamesrv      = Clause{"namesrv", "{cluster}-namesrv is a ClusterIP Service on 9876"}
-	svcNamesrvHL    = Clause{"namesrv-headless", "{cluster}-namesrv-headless exists"}
-	svcShardHL      = Clause{"shard-headless", "each shard has a headless Service with 10911, 10909 and 10912"}
-	svcDashboard    = Clause{"dashboard", "{cluster}-dashboard is a ClusterIP Service on 8080"}
-	svcNoClusterIP  = Clause{"no-broker-clusterip", "no broker or exporter ClusterIP Service exists"}
-	svcExporterPort = Clause{"exporter-port", "the exporter pod declares its metrics port 5557"}
+	svcNamesrv      = verdict.Clause{ID: "namesrv", Text: "{cluster}-namesrv is a ClusterIP Service on 9876"}
+	svcNamesrvHL    = verdict.Clause{ID: "namesrv-headless", Text: "{cluster}-namesrv-headless exists"}
+	svcShardHL      = verdict.Clause{ID: "shard-headless", Text: "each shard has a headless Service with 10911, 10909 and 10912"}
+	svcDashboard    = verdict.Clause{ID: "dashboard", Text: "{cluster}-dashboard is a ClusterIP Service on 8080"}
+	svcNoClusterIP  = verdict.Clause{ID: "no-broker-clusterip", Text: "no broker or exporter ClusterIP Service exists"}
+	svcExporterPort = verdict.Clause{ID: "exporter-port", Text: "the exporter pod declares its metrics port 5557"}
 
-	stBrokerPVC    = Clause{"broker-pvc", "each broker pod claims its own PVC data-<pod>"}
-	stBound        = Clause{"pvc-bound", "each broker PVC is Bound"}
-	stMount        = Clause{"store-mount", "the broker container mounts data at /home/rocketmq/store"}
-	stNamesrvNoPVC = Clause{"namesrv-no-pvc", "namesrv pods claim no PVC"}
-	stWebappsNoPVC = Clause{"webapps-no-pvc", "exporter and dashboard pods claim no PVC"}
-	stDashboardDir = Clause{"dashboard-emptydir", "the dashboard's configs volume is an emptyDir"}
+	stBrokerPVC    = verdict.Clause{ID: "broker-pvc", Text: "each broker pod claims its own PVC data-<pod>"}
+	stBound        = verdict.Clause{ID: "pvc-bound", Text: "each broker PVC is Bound"}
+	stMount        = verdict.Clause{ID: "store-mount", Text: "the broker container mounts data at /home/rocketmq/store"}
+	stNamesrvNoPVC = verdict.Clause{ID: "namesrv-no-pvc", Text: "namesrv pods claim no PVC"}
+	stWebappsNoPVC = verdict.Clause{ID: "webapps-no-pvc", Text: "exporter and dashboard pods claim no PVC"}
+	stDashboardDir = verdict.Clause{ID: "dashboard-emptydir", Text: "the dashboard's configs volume is an emptyDir"}
 
-	lrOneMaster = Clause{"one-master", "each shard has exactly one master label"}
-	lrOrdinal0  = Clause{"master-ordinal-0", "the master label is at ordinal 0"}
-	lrSlaves    = Clause{"slaves-labelled", "every other pod is labelled slave"}
-	lrStable    = Clause{"stable", "the labels hold still"}
+	lrOneMaster = verdict.Clause{ID: "one-master", Text: "each shard has exactly one master label"}
+	lrOrdinal0  = verdict.Clause{ID: "master-ordinal-0", Text: "the master label is at ordinal 0"}
+	lrSlaves    = verdict.Clause{ID: "slaves-labelled", Text: "every other pod is labelled slave"}
+	lrStable    = verdict.Clause{ID: "stable", Text: "the labels hold still"}
 )
 
 func init() {
@@ -46,7 +47,7 @@ func init() {
 			Promise: "The Cluster and each of its Components are Running, with exactly the namesrv, exporter and dashboard components and the manifest's N broker shards of R pods each.",
 			Description: "Shards are Components labelled apps.kubeblocks.io/sharding-name=broker. The seed calls the broker a 'Sharding resource'; " +
 				"the addon has none: it is Cluster.spec.shardings plus ShardingDefinition rocketmq-broker, each shard a Component (facts sheet section 10, claim 2).",
-			Clauses: []Clause{topoClusterRunning, topoComponents, topoCompsRunning, topoShardCount, topoPodCount, topoPodsReady},
+			Clauses: []verdict.Clause{topoClusterRunning, topoComponents, topoCompsRunning, topoShardCount, topoPodCount, topoPodsReady},
 			Needs:   []Capability{Objects},
 			Run:     layoutTopology,
 		},
@@ -55,7 +56,7 @@ func init() {
 			Promise: "Services are {cluster}-namesrv (ClusterIP, 9876), {cluster}-namesrv-headless, one {cluster}-broker-<id>-headless per shard with 10911, 10909 and 10912, and {cluster}-dashboard (ClusterIP, 8080); no broker or exporter ClusterIP Service exists, and the exporter pod declares its metrics port 5557 (scraped on the pod: the addon's example PodMonitor, no Service).",
 			Description: "The seed names the shard service {cluster}-<shard>-headless with shards like broker-0; the addon's shard names are broker-<3 random characters> " +
 				"and its headless services carry more ports (40911, 5556, 3501, 3502) than the seed lists (facts sheet section 10, claims 22 and 30a).",
-			Clauses: []Clause{clauseObjects, svcNamesrv, svcNamesrvHL, svcShardHL, svcDashboard, svcNoClusterIP, svcExporterPort},
+			Clauses: []verdict.Clause{clauseObjects, svcNamesrv, svcNamesrvHL, svcShardHL, svcDashboard, svcNoClusterIP, svcExporterPort},
 			Needs:   []Capability{Objects},
 			Run:     layoutServices,
 		},
@@ -63,7 +64,7 @@ func init() {
 			Suite: "layout", Name: "storage",
 			Promise:     "Every broker pod mounts its own PVC data-<pod> at /home/rocketmq/store; namesrv, exporter and dashboard pods have no PVC, and the dashboard keeps its configs on an emptyDir.",
 			Description: "The seed says every pod but the dashboard has its own PVC; the addon gives one only to brokers (namesrv uses emptyDir, the exporter no volume) (facts sheet section 10, claim 5).",
-			Clauses:     []Clause{clauseObjects, stBrokerPVC, stBound, stMount, stNamesrvNoPVC, stWebappsNoPVC, stDashboardDir},
+			Clauses:     []verdict.Clause{clauseObjects, stBrokerPVC, stBound, stMount, stNamesrvNoPVC, stWebappsNoPVC, stDashboardDir},
 			Needs:       []Capability{Objects},
 			Run:         layoutStorage,
 		},
@@ -72,7 +73,7 @@ func init() {
 			Promise: "Each shard has exactly one pod labelled kubeblocks.io/role=master, at ordinal 0 (in DLedger mode, on whichever member leads), the others slave, and the labels are stable.",
 			Description: "The role probe runs every 5 s and reports master for any reply that is not SLAVE, so a booting slave can be labelled master for a moment (facts sheet section 3); " +
 				"on a live cluster the case waits until the labels hold still for two probe periods.",
-			Clauses: []Clause{clauseObjects, lrOneMaster, lrOrdinal0, lrSlaves, lrStable},
+			Clauses: []verdict.Clause{clauseObjects, lrOneMaster, lrOrdinal0, lrSlaves, lrStable},
 			Needs:   []Capability{Objects},
 			Timeout: 90 * time.Second,
 			Run:     layoutRoles,
@@ -146,7 +147,7 @@ func headless(svc *corev1.Service) bool { return svc.Spec.ClusterIP == corev1.Cl
 
 // expectService checks, under clause c, that a Service exists, is
 // headless or not, and has ports.
-func (t *T) expectService(c Clause, s *Snapshot, name string, wantHeadless bool, ports ...int32) {
+func (t *T) expectService(c verdict.Clause, s *Snapshot, name string, wantHeadless bool, ports ...int32) {
 	svc := s.service(name)
 	if svc == nil {
 		t.Errorf(c, "Service %s is missing", name)
@@ -246,7 +247,7 @@ func layoutStorage(ctx context.Context, t *T) {
 		}
 	}
 	for _, comp := range []string{"namesrv", "exporter", "dashboard"} {
-		c := map[bool]Clause{true: stNamesrvNoPVC, false: stWebappsNoPVC}[comp == "namesrv"]
+		c := map[bool]verdict.Clause{true: stNamesrvNoPVC, false: stWebappsNoPVC}[comp == "namesrv"]
 		for _, p := range t.objectPods(s, comp) {
 			for _, v := range p.Spec.Volumes {
 				if v.PersistentVolumeClaim != nil {

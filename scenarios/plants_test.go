@@ -18,6 +18,7 @@ import (
 	"github.com/rmqkb/conformance/manifests"
 	"github.com/rmqkb/conformance/reports"
 	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // The planted-fault table. Every clause of every case's promise
@@ -77,9 +78,9 @@ func (p plant) wants() []string {
 	if p.clause == control {
 		return nil
 	}
-	out := []string{scenarios.ClauseID(p.caseID, p.clause)}
+	out := []string{verdict.ClauseID(p.caseID, p.clause)}
 	for _, a := range p.also {
-		out = append(out, scenarios.ClauseID(p.caseID, a))
+		out = append(out, verdict.ClauseID(p.caseID, a))
 	}
 	slices.Sort(out)
 	return out
@@ -361,7 +362,7 @@ var table = []plant{
 	{"acl-whitelist-wide", "accounts/acl-enforced", "unsigned-refused", "a whitelist that covers the suite's address", "accepted an unsigned request from outside the whitelist", nil, []string{"wrong-secret-refused"}},
 	{"acl", "accounts/acl-enforced", "unsigned-refused", "the request meant to be unsigned goes out signed", "accepted an unsigned request from outside the whitelist", signsUnsigned, nil},
 	{"acl-account-whitelist", "accounts/acl-enforced", "wrong-secret-refused", "an account whitelisted for the suite's address", "accepted a request signed with a wrong secret", nil, nil},
-	{"acl-other-secret", "accounts/acl-enforced", "account-works", "an account whose secret is not the Secret's", "refused a request signed with shard", nil, nil},
+	{"acl-other-secret", "accounts/acl-enforced", "account-works", "an account whose secret is not the verdict.Secret's", "refused a request signed with shard", nil, nil},
 	{"acl-not-admin", "accounts/acl-enforced", "account-works", "an account that is not admin", "Need admin permission", nil, nil},
 	{"acl", "accounts/acl-enforced", "namesrv-unsigned", "a namesrv that answers as an ACL broker does", "refused an unsigned request", namesrvIsABroker, nil},
 	// accounts/no-leak: a secret in a written file that escaped redaction,
@@ -374,7 +375,7 @@ var table = []plant{
 func driftedRows() []plant {
 	var out []plant
 	for _, c := range scenarios.All() {
-		if !slices.ContainsFunc(c.Clauses, func(cl scenarios.Clause) bool { return cl.ID == "brokers" }) {
+		if !slices.ContainsFunc(c.Clauses, func(cl verdict.Clause) bool { return cl.ID == "brokers" }) {
 			continue
 		}
 		b := "conforming"
@@ -404,7 +405,7 @@ func TestEveryClauseHasAPlant(t *testing.T) {
 	known := map[string]bool{}
 	for _, c := range scenarios.All() {
 		for _, cl := range c.Clauses {
-			known[scenarios.ClauseID(c.ID(), cl.ID)] = true
+			known[verdict.ClauseID(c.ID(), cl.ID)] = true
 		}
 		if len(c.Clauses) == 0 {
 			t.Errorf("%s lists no clauses", c.ID())
@@ -521,7 +522,7 @@ func runInTurn(t *testing.T, c *local.Cluster, rows []plant) {
 	}
 	record := scenarios.NewSession(c)
 	controlled := map[string]bool{}
-	shared := map[string]scenarios.Result{}
+	shared := map[string]verdict.Result{}
 	for _, p := range rows {
 		t.Run(p.caseID+"#"+p.clause, func(t *testing.T) {
 			switch pl, rejudge := p.rejudges(c); {
@@ -550,7 +551,7 @@ func runInTurn(t *testing.T, c *local.Cluster, rows []plant) {
 // then checks each: rows that wait minutes on RocketMQ's timers wait
 // together.
 func runTogether(t *testing.T, c *local.Cluster, rows []plant) {
-	results := make([]scenarios.Result, len(rows))
+	results := make([]verdict.Result, len(rows))
 	var wg sync.WaitGroup
 	for i, p := range rows {
 		pl := planted{}
@@ -567,7 +568,7 @@ func runTogether(t *testing.T, c *local.Cluster, rows []plant) {
 
 // runCase runs case id in session s with pl planted, and waits until the
 // bench is whole again for the next row.
-func runCase(t *testing.T, c *local.Cluster, s *scenarios.Session, id string, pl planted) scenarios.Result {
+func runCase(t *testing.T, c *local.Cluster, s *scenarios.Session, id string, pl planted) verdict.Result {
 	t.Helper()
 	cases, err := scenarios.Select("^" + regexp.QuoteMeta(id) + "$")
 	if err != nil {
@@ -588,16 +589,16 @@ func runCase(t *testing.T, c *local.Cluster, s *scenarios.Session, id string, pl
 
 // expect checks that the row's case failed exactly the clauses it wants,
 // saying what the row wants; a control row's case must pass.
-func expect(t *testing.T, p plant, r scenarios.Result) {
+func expect(t *testing.T, p plant, r verdict.Result) {
 	t.Helper()
 	said := r.Observed + "\n" + strings.Join(r.Evidence, "\n")
 	if p.clause == control {
-		if r.Status != scenarios.Passed {
+		if r.Status != verdict.Passed {
 			t.Fatalf("%s: %s on %s with %s, want passed\nobserved: %s\nevidence: %s", p.caseID, r.Status, p.bench, p.fault, r.Observed, strings.Join(r.Evidence, " | "))
 		}
 		return
 	}
-	if r.Status != scenarios.Failed {
+	if r.Status != verdict.Failed {
 		t.Fatalf("planted %s: %s %s, want failed %v saying %q\nobserved: %s\nevidence: %s", p.fault, p.caseID, r.Status, p.wants(), p.want, r.Observed, strings.Join(r.Evidence, " | "))
 	}
 	if !slices.Equal(r.FailedClauses, p.wants()) {
@@ -653,7 +654,7 @@ func TestPlantedLeak(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	run := scenarios.Run{Target: "audit", Results: scenarios.Execute(context.Background(), tgt, cases, nil)}
+	run := verdict.Run{Target: "audit", Results: scenarios.Execute(context.Background(), tgt, cases, nil)}
 	dir := t.TempDir()
 	password := testenv.PlantedPasswords[0]
 	run, code, err := reports.Complete(context.Background(), run, reports.Finish{Dir: dir, Secrets: tgt.Secrets,

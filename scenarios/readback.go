@@ -12,6 +12,7 @@ import (
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // coverLimit bounds how long a read-back waits for a broker to show what
@@ -113,7 +114,7 @@ func (t *T) deliver(h *history.History, scope string, reads map[string]*shardRea
 // judgeReads reports, for the case t, the longest wait of a read-back as
 // figure and fails clause c for every read that failed: what a broker
 // would not serve is what the clause cannot find.
-func (t *T) judgeReads(c Clause, reads map[string]*shardRead, figure string) {
+func (t *T) judgeReads(c verdict.Clause, reads map[string]*shardRead, figure string) {
 	var longest time.Duration
 	for _, s := range slices.Sorted(maps.Keys(reads)) {
 		r := reads[s]

@@ -15,28 +15,29 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // The clauses of the replication cases.
 var (
-	rolesMaster      = Clause{"master-role", "default mode: masters run as ASYNC_MASTER with brokerId 0"}
-	rolesSlave       = Clause{"slave-role", "default mode: slaves run as SLAVE with brokerId = ordinal"}
-	rolesDLedgerOff  = Clause{"dledger-off", "default mode: DLedger is off, with no dLeger keys and nothing on the DLedger port"}
-	rolesLeader      = Clause{"dledger-leader", "DLedger mode: each shard has one leader, SYNC_MASTER at brokerId 0 in every namesrv"}
-	rolesFollowerIDs = Clause{"dledger-follower-ids", "DLedger mode: followers run as SLAVE at brokerId = member index + 1"}
-	rolesDLedgerKeys = Clause{"dledger-keys", "DLedger mode: every member has the dLeger keys as the addon writes them"}
-	rolesPeers       = Clause{"dledger-peers", "DLedger mode: every member names the same peers"}
-	rolesSyncFlush   = Clause{"sync-flush", "every broker runs flushDiskType=SYNC_FLUSH"}
-	rolesNoAuto      = Clause{"no-auto-create", "every broker runs autoCreateTopicEnable=false"}
-	rolesLabel       = Clause{"role-label", "a platform role label agrees with the broker's role"}
+	rolesMaster      = verdict.Clause{ID: "master-role", Text: "default mode: masters run as ASYNC_MASTER with brokerId 0"}
+	rolesSlave       = verdict.Clause{ID: "slave-role", Text: "default mode: slaves run as SLAVE with brokerId = ordinal"}
+	rolesDLedgerOff  = verdict.Clause{ID: "dledger-off", Text: "default mode: DLedger is off, with no dLeger keys and nothing on the DLedger port"}
+	rolesLeader      = verdict.Clause{ID: "dledger-leader", Text: "DLedger mode: each shard has one leader, SYNC_MASTER at brokerId 0 in every namesrv"}
+	rolesFollowerIDs = verdict.Clause{ID: "dledger-follower-ids", Text: "DLedger mode: followers run as SLAVE at brokerId = member index + 1"}
+	rolesDLedgerKeys = verdict.Clause{ID: "dledger-keys", Text: "DLedger mode: every member has the dLeger keys as the addon writes them"}
+	rolesPeers       = verdict.Clause{ID: "dledger-peers", Text: "DLedger mode: every member names the same peers"}
+	rolesSyncFlush   = verdict.Clause{ID: "sync-flush", Text: "every broker runs flushDiskType=SYNC_FLUSH"}
+	rolesNoAuto      = verdict.Clause{ID: "no-auto-create", Text: "every broker runs autoCreateTopicEnable=false"}
+	rolesLabel       = verdict.Clause{ID: "role-label", Text: "a platform role label agrees with the broker's role"}
 
-	asyncAck     = Clause{"async-ack", "writes are acknowledged without waiting for the slave"}
-	asyncSampled = Clause{"lag-sampled", "the lag is sampled throughout the writes"}
-	asyncCaught  = Clause{"catch-up", "each slave catches up within 20 s"}
+	asyncAck     = verdict.Clause{ID: "async-ack", Text: "writes are acknowledged without waiting for the slave"}
+	asyncSampled = verdict.Clause{ID: "lag-sampled", Text: "the lag is sampled throughout the writes"}
+	asyncCaught  = verdict.Clause{ID: "catch-up", Text: "each slave catches up within 20 s"}
 
-	contentMaster = Clause{"master-holds", "every acknowledged message is read from its master"}
-	contentCount  = Clause{"slave-count", "each slave serves as many messages as its master"}
-	contentSame   = Clause{"slave-same", "each slave serves the same key and body at the same offset"}
+	contentMaster = verdict.Clause{ID: "master-holds", Text: "every acknowledged message is read from its master"}
+	contentCount  = verdict.Clause{ID: "slave-count", Text: "each slave serves as many messages as its master"}
+	contentSame   = verdict.Clause{ID: "slave-same", Text: "each slave serves the same key and body at the same offset"}
 )
 
 func init() {
@@ -50,7 +51,7 @@ func init() {
 				"its config template sets SYNC_FLUSH and no auto-create (facts sheet section 6; modes-and-management.md section 3). " +
 				"With DLedger off nothing may listen on the dledger port (40911), which the addon declares anyway. " +
 				"The label clause is checked where a platform sets kubeblocks.io/role (the kube target); the local target has no labels, and its evidence says so, as it does when a shard has no slave.",
-			Clauses: []Clause{clauseBrokers, rolesMaster, rolesSlave, rolesDLedgerOff, rolesLeader, rolesFollowerIDs, rolesDLedgerKeys, rolesPeers,
+			Clauses: []verdict.Clause{clauseBrokers, rolesMaster, rolesSlave, rolesDLedgerOff, rolesLeader, rolesFollowerIDs, rolesDLedgerKeys, rolesPeers,
 				rolesSyncFlush, rolesNoAuto, rolesLabel},
 			Needs: []Capability{Messaging},
 			Run:   roles,
@@ -60,7 +61,7 @@ func init() {
 			Promise: "Each slave replicates its master asynchronously over the HA port: every write is acknowledged without waiting for the slave, the lag is sampled throughout the writes, and within 20 s after they stop each slave's commit log reaches its master's.",
 			Description: "Lag in bytes is master minus slave commitLogMaxOffset (GET_BROKER_RUNTIME_INFO), sampled every 20 ms under load; lag in ms is, per acked message, the time until the slave was first seen past its commit log offset. " +
 				"A master that waited on its slave (SYNC_MASTER) would answer SLAVE_NOT_AVAILABLE or FLUSH_SLAVE_TIMEOUT once the slave stops keeping up.",
-			Clauses:     []Clause{clauseBrokers, asyncAck, asyncSampled, asyncCaught},
+			Clauses:     []verdict.Clause{clauseBrokers, asyncAck, asyncSampled, asyncCaught},
 			Needs:       []Capability{Messaging},
 			MinReplicas: 2,
 			Timeout:     90 * time.Second,
@@ -71,7 +72,7 @@ func init() {
 			Promise: "Each slave serves the same messages as its master: every acknowledged message is read from its master, and every message read from a master is read from each of its slaves at the same queue offset with the same key and body.",
 			Description: "Reads both sides with PULL_MESSAGE straight to each broker, once the master covers every acknowledged offset and the slave the master's. " +
 				"A slave serves reads of a topic only after copying the topic config from its master, which it does every 10 s; the case waits for that.",
-			Clauses:     []Clause{clauseBrokers, clauseSent, contentMaster, contentCount, contentSame},
+			Clauses:     []verdict.Clause{clauseBrokers, clauseSent, contentMaster, contentCount, contentSame},
 			Needs:       []Capability{Messaging},
 			MinReplicas: 2,
 			Timeout:     90 * time.Second,
@@ -98,11 +99,11 @@ func roles(ctx context.Context, t *T) {
 				slaves++
 			}
 			role := map[bool]string{true: "ASYNC_MASTER", false: "SLAVE"}[master]
-			idClause := map[bool]Clause{true: rolesMaster, false: rolesSlave}[master]
+			idClause := map[bool]verdict.Clause{true: rolesMaster, false: rolesSlave}[master]
 			want := []wantKey{{rolesSyncFlush, "flushDiskType", "SYNC_FLUSH"}, {rolesNoAuto, "autoCreateTopicEnable", "false"}}
 			if dledger {
 				role = map[bool]string{true: "SYNC_MASTER", false: "SLAVE"}[master]
-				idClause = map[bool]Clause{true: rolesLeader, false: rolesFollowerIDs}[master]
+				idClause = map[bool]verdict.Clause{true: rolesLeader, false: rolesFollowerIDs}[master]
 				want = append(want, dLegerKeys(s, b)...)
 				peers[peerSet(cfg["dLegerPeers"])] = append(peers[peerSet(cfg["dLegerPeers"])], b.Pod)
 			} else {
@@ -138,7 +139,7 @@ func roles(ctx context.Context, t *T) {
 
 // wantKey is a broker.conf key the addon sets, and the clause it belongs to.
 type wantKey struct {
-	clause     Clause
+	clause     verdict.Clause
 	key, value string
 }
 

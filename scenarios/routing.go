@@ -11,20 +11,21 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 
 	"github.com/rmqkb/conformance/internal/remoting"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // The clauses of routing/brokers-registered and routing/topic-create.
 var (
-	regCluster    = Clause{"cluster-name", "only the Cluster's name is registered"}
-	regShardNames = Clause{"shard-names", "shards are named broker-<3 characters>"}
-	regBrokerIDs  = Clause{"broker-ids", "each broker is registered at the brokerId its role gives it, at its address"}
-	regNothing    = Clause{"nothing-else", "nothing but the Cluster's shards is registered"}
-	regOwnConfig  = Clause{"own-config", "each broker's own config names its cluster, shard and brokerId"}
+	regCluster    = verdict.Clause{ID: "cluster-name", Text: "only the Cluster's name is registered"}
+	regShardNames = verdict.Clause{ID: "shard-names", Text: "shards are named broker-<3 characters>"}
+	regBrokerIDs  = verdict.Clause{ID: "broker-ids", Text: "each broker is registered at the brokerId its role gives it, at its address"}
+	regNothing    = verdict.Clause{ID: "nothing-else", Text: "nothing but the Cluster's shards is registered"}
+	regOwnConfig  = verdict.Clause{ID: "own-config", Text: "each broker's own config names its cluster, shard and brokerId"}
 
-	topicNoTemplate = Clause{"no-template", "no template topic TBW102 exists"}
-	topicNoAuto     = Clause{"no-auto-create", "a send to an uncreated topic fails and creates no route"}
-	topicRouted     = Clause{"routed", "a created topic is routed read-write to every shard with the queues asked for"}
-	topicWritable   = Clause{"writable", "each shard takes a write to the created topic"}
+	topicNoTemplate = verdict.Clause{ID: "no-template", Text: "no template topic TBW102 exists"}
+	topicNoAuto     = verdict.Clause{ID: "no-auto-create", Text: "a send to an uncreated topic fails and creates no route"}
+	topicRouted     = verdict.Clause{ID: "routed", Text: "a created topic is routed read-write to every shard with the queues asked for"}
+	topicWritable   = verdict.Clause{ID: "writable", Text: "each shard takes a write to the created topic"}
 )
 
 func init() {
@@ -34,7 +35,7 @@ func init() {
 			Promise: "Every broker group of the Cluster is registered in every namesrv under the Cluster's name, named broker-<3 characters>, with the master at brokerId 0 and each slave at brokerId = its ordinal (in DLedger mode: the elected leader at 0, each follower at its member index + 1), at the address it advertises, and nothing else is registered; each broker's own config names the same cluster, shard and brokerId.",
 			Description: "Shard names follow KubeBlocks: broker-<3 random characters>, not broker-0/broker-1 as the seed's secret table suggests (facts sheet section 3). " +
 				"Reads GET_BROKER_CLUSTER_INFO from each namesrv and GET_BROKER_CONFIG from each broker.",
-			Clauses: []Clause{clauseBrokers, regCluster, regShardNames, regBrokerIDs, regNothing, regOwnConfig},
+			Clauses: []verdict.Clause{clauseBrokers, regCluster, regShardNames, regBrokerIDs, regNothing, regOwnConfig},
 			Needs:   []Capability{Messaging},
 			Run:     brokersRegistered,
 		},
@@ -43,7 +44,7 @@ func init() {
 			Promise: "Topics are not auto-created (autoCreateTopicEnable=false): no template topic exists and a send to an uncreated topic fails; a topic created on every master is routed by every namesrv to every shard, read-write, with the queues asked for, and each shard takes a write to it.",
 			Description: "The create is checked through the route, never trusted by its reply (rocketmq-client-go's admin ignores the response code). " +
 				"With auto-creation on, a broker registers the template topic TBW102; its absence is the broker-side proof.",
-			Clauses: []Clause{clauseBrokers, topicNoTemplate, topicNoAuto, topicRouted, topicWritable},
+			Clauses: []verdict.Clause{clauseBrokers, topicNoTemplate, topicNoAuto, topicRouted, topicWritable},
 			Needs:   []Capability{Messaging},
 			Run:     topicCreate,
 		},

@@ -5,20 +5,22 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // Progress receives a line when a case starts and when it ends, so a long run
 // shows where it is.
 type Progress interface {
 	CaseStarted(c Case)
-	CaseDone(r Result)
+	CaseDone(r verdict.Result)
 }
 
 // Execute runs cases on tgt, one after another, in one Session, and returns
 // their results in order.
-func Execute(ctx context.Context, tgt Target, cases []Case, p Progress, opts ...SessionOption) []Result {
+func Execute(ctx context.Context, tgt Target, cases []Case, p Progress, opts ...SessionOption) []verdict.Result {
 	s := NewSession(tgt, opts...)
-	var out []Result
+	var out []verdict.Result
 	for _, c := range cases {
 		if p != nil {
 			p.CaseStarted(c)
@@ -39,7 +41,7 @@ func Execute(ctx context.Context, tgt Target, cases []Case, p Progress, opts ...
 // harness keeps one Session across its assessments.
 type Session struct {
 	tgt        Target
-	profile    Profile
+	profile    verdict.Profile
 	recreation time.Duration // more time per recreation a case waits for
 	plants     plants        // the tests' edge faults; none in a real run
 
@@ -50,7 +52,7 @@ type Session struct {
 // NewSession starts a session on tgt, in the full profile unless an
 // option says otherwise.
 func NewSession(tgt Target, opts ...SessionOption) *Session {
-	s := &Session{tgt: tgt, profile: Full, shared: map[string]*sharedRun{}}
+	s := &Session{tgt: tgt, profile: verdict.Full, shared: map[string]*sharedRun{}}
 	for _, o := range opts {
 		o(s)
 	}
@@ -69,10 +71,10 @@ type sharedRun struct {
 // Run runs one case. A case that needs a capability the target lacks, or a
 // bigger topology, is skipped with the reason; a case cut short by its
 // timeout or by the end of ctx is errored with what it was doing.
-func (s *Session) Run(ctx context.Context, c Case) Result { return s.run(ctx, c, s.plants) }
+func (s *Session) Run(ctx context.Context, c Case) verdict.Result { return s.run(ctx, c, s.plants) }
 
 // run runs c with the plants p.
-func (s *Session) run(ctx context.Context, c Case, p plants) Result {
+func (s *Session) run(ctx context.Context, c Case, p plants) verdict.Result {
 	t := &T{Target: s.tgt, session: s, c: c, id: c.ID(), plants: p}
 	for _, need := range c.Needs {
 		if why := s.tgt.Lacks(need); why != "" {
@@ -84,13 +86,13 @@ func (s *Session) run(ctx context.Context, c Case, p plants) Result {
 		t.skip = why
 		return t.result(c, 0)
 	}
-	if c.Slow && s.profile == Quick {
+	if c.Slow && s.profile == verdict.Quick {
 		t.skip = "slow: it waits minutes on RocketMQ's timers, and the quick profile skips it; run it with --profile full"
 		return t.result(c, 0)
 	}
 	if c.AfterReports {
 		r := t.result(c, 0)
-		r.Status, r.Observed = Pending, "judged once the reports are written"
+		r.Status, r.Observed = verdict.Pending, "judged once the reports are written"
 		return r
 	}
 	if err := ctx.Err(); err != nil {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // stubTarget is a target with no RocketMQ behind it, for testing the
@@ -28,7 +30,7 @@ func (s stubTarget) KillNamesrv(context.Context, int) error      { return nil }
 func (s stubTarget) AwaitNamesrvBack(context.Context, int) error { return nil }
 func (s stubTarget) Credentials() (string, string)               { return "", "" }
 
-func runOne(t *testing.T, tgt Target, c Case) Result {
+func runOne(t *testing.T, tgt Target, c Case) verdict.Result {
 	t.Helper()
 	if c.Suite == "" {
 		c.Suite, c.Name = "test", "case"
@@ -42,8 +44,8 @@ func runOne(t *testing.T, tgt Target, c Case) Result {
 
 // The clauses of the test cases.
 var (
-	clauseA = Clause{"a", "the first part"}
-	clauseB = Clause{"b", "the second part"}
+	clauseA = verdict.Clause{ID: "a", Text: "the first part"}
+	clauseB = verdict.Clause{ID: "b", Text: "the second part"}
 )
 
 func TestVerdicts(t *testing.T) {
@@ -51,27 +53,27 @@ func TestVerdicts(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		run      func(context.Context, *T)
-		status   Status
+		status   verdict.Status
 		observed string
 		failed   []string
 	}{
-		{"pass", func(_ context.Context, t *T) { t.Logf("fine") }, Passed, "", nil},
-		{"errorf goes on", func(_ context.Context, t *T) { t.Errorf(clauseA, "a"); t.Errorf(clauseB, "b") }, Failed, "[a] a\n[b] b", []string{"test/case#a", "test/case#b"}},
-		{"one clause twice", func(_ context.Context, t *T) { t.Errorf(clauseB, "x"); t.Errorf(clauseB, "y") }, Failed, "[b] x\n[b] y", []string{"test/case#b"}},
-		{"fatalf stops", func(_ context.Context, t *T) { t.Fatalf(clauseA, "stop"); t.Errorf(clauseB, "never") }, Failed, "[a] stop", []string{"test/case#a"}},
-		{"skip", func(_ context.Context, t *T) { t.Skipf("why") }, Skipped, "why", nil},
-		{"errored", func(_ context.Context, t *T) { t.Erroredf("env broke") }, Errored, "env broke", nil},
-		{"panic", func(_ context.Context, t *T) { panic("boom") }, Errored, "panicked: boom", nil},
-		{"cleanup runs", func(_ context.Context, t *T) { t.Cleanup(func() { cleaned = true }) }, Passed, "", nil},
-		{"undeclared clause", func(_ context.Context, t *T) { t.Errorf(Clause{"z", "not mine"}, "oops") }, Errored, `suite defect: test/case judged clause "z"`, nil},
-		{"inconclusive alone", func(_ context.Context, t *T) { t.Inconclusivef(clauseA, "late, but starved") }, Errored, "inconclusive", nil},
+		{"pass", func(_ context.Context, t *T) { t.Logf("fine") }, verdict.Passed, "", nil},
+		{"errorf goes on", func(_ context.Context, t *T) { t.Errorf(clauseA, "a"); t.Errorf(clauseB, "b") }, verdict.Failed, "[a] a\n[b] b", []string{"test/case#a", "test/case#b"}},
+		{"one clause twice", func(_ context.Context, t *T) { t.Errorf(clauseB, "x"); t.Errorf(clauseB, "y") }, verdict.Failed, "[b] x\n[b] y", []string{"test/case#b"}},
+		{"fatalf stops", func(_ context.Context, t *T) { t.Fatalf(clauseA, "stop"); t.Errorf(clauseB, "never") }, verdict.Failed, "[a] stop", []string{"test/case#a"}},
+		{"skip", func(_ context.Context, t *T) { t.Skipf("why") }, verdict.Skipped, "why", nil},
+		{"errored", func(_ context.Context, t *T) { t.Erroredf("env broke") }, verdict.Errored, "env broke", nil},
+		{"panic", func(_ context.Context, t *T) { panic("boom") }, verdict.Errored, "panicked: boom", nil},
+		{"cleanup runs", func(_ context.Context, t *T) { t.Cleanup(func() { cleaned = true }) }, verdict.Passed, "", nil},
+		{"undeclared clause", func(_ context.Context, t *T) { t.Errorf(verdict.Clause{ID: "z", Text: "not mine"}, "oops") }, verdict.Errored, `suite defect: test/case judged clause "z"`, nil},
+		{"inconclusive alone", func(_ context.Context, t *T) { t.Inconclusivef(clauseA, "late, but starved") }, verdict.Errored, "inconclusive", nil},
 		{"a failure beside an inconclusive", func(_ context.Context, t *T) {
 			t.Inconclusivef(clauseA, "late, but starved")
 			t.Errorf(clauseB, "broken")
-		}, Failed, "[b] broken", []string{"test/case#b"}},
+		}, verdict.Failed, "[b] broken", []string{"test/case#b"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := runOne(t, stubTarget{}, Case{Run: tc.run, Promise: "p", Clauses: []Clause{clauseA, clauseB}})
+			r := runOne(t, stubTarget{}, Case{Run: tc.run, Promise: "p", Clauses: []verdict.Clause{clauseA, clauseB}})
 			if r.Status != tc.status || !strings.Contains(r.Observed, tc.observed) {
 				t.Errorf("got %s %q, want %s containing %q", r.Status, r.Observed, tc.status, tc.observed)
 			}
@@ -88,7 +90,7 @@ func TestVerdicts(t *testing.T) {
 // TestInconclusiveClausesAreListed: a clause judged inconclusive is named
 // in the result, beside a failure or alone.
 func TestInconclusiveClausesAreListed(t *testing.T) {
-	r := runOne(t, stubTarget{}, Case{Promise: "p", Clauses: []Clause{clauseA, clauseB}, Run: func(_ context.Context, t *T) {
+	r := runOne(t, stubTarget{}, Case{Promise: "p", Clauses: []verdict.Clause{clauseA, clauseB}, Run: func(_ context.Context, t *T) {
 		t.Inconclusivef(clauseA, "late, but starved")
 		t.Errorf(clauseB, "broken")
 	}})
@@ -116,7 +118,7 @@ func TestMissingCapabilityIsSkippedWithReason(t *testing.T) {
 	ran := false
 	r := runOne(t, stubTarget{lacks: map[Capability]string{Objects: "no kube here"}},
 		Case{Needs: []Capability{Objects}, Run: func(context.Context, *T) { ran = true }})
-	if ran || r.Status != Skipped || !strings.Contains(r.Observed, "no kube here") {
+	if ran || r.Status != verdict.Skipped || !strings.Contains(r.Observed, "no kube here") {
 		t.Errorf("ran=%v status=%s observed=%q; want skipped with the target's reason, not run", ran, r.Status, r.Observed)
 	}
 }
@@ -124,7 +126,7 @@ func TestMissingCapabilityIsSkippedWithReason(t *testing.T) {
 func TestTimeoutIsErrored(t *testing.T) {
 	start := time.Now()
 	r := runOne(t, stubTarget{}, Case{Timeout: 50 * time.Millisecond, Run: func(ctx context.Context, t *T) { <-ctx.Done() }})
-	if r.Status != Errored || !strings.Contains(r.Observed, "timeout") || time.Since(start) > 2*time.Second {
+	if r.Status != verdict.Errored || !strings.Contains(r.Observed, "timeout") || time.Since(start) > 2*time.Second {
 		t.Errorf("got %s %q after %s; want errored on timeout promptly", r.Status, r.Observed, time.Since(start))
 	}
 }
@@ -177,7 +179,7 @@ func TestErroredAfterInterruptionIsTheInterruption(t *testing.T) {
 		<-ctx.Done()
 		t.Erroredf("not judged: create a topic: %v", ctx.Err())
 	}})
-	if r.Status != Errored || !strings.HasPrefix(r.Observed, "interrupted") || !strings.Contains(r.Observed, "create a topic") {
+	if r.Status != verdict.Errored || !strings.HasPrefix(r.Observed, "interrupted") || !strings.Contains(r.Observed, "create a topic") {
 		t.Errorf("got %s %q, want errored as interrupted, saying what it was doing", r.Status, r.Observed)
 	}
 }
@@ -205,7 +207,7 @@ func TestWarnedAcksAreReported(t *testing.T) {
 			}
 		}
 		said := strings.Contains(strings.Join(r.Evidence, "\n"), "acknowledged FLUSH_DISK_TIMEOUT")
-		if r.Status != Passed || int(figure) != warned || said != (warned > 0) {
+		if r.Status != verdict.Passed || int(figure) != warned || said != (warned > 0) {
 			t.Errorf("%d warned: %s, figure %v, evidence %q", warned, r.Status, figure, r.Evidence)
 		}
 	}

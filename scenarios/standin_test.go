@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // TestAStandInIsSkippedNeverJudged: a component answering with the
@@ -23,10 +25,10 @@ func TestAStandInIsSkippedNeverJudged(t *testing.T) {
 			t.skipIfStandIn(ctx, srv.URL, "exporter", "--exporter-jar")
 		}})
 		srv.Close()
-		if standIn && (r.Status != Skipped || !strings.Contains(r.Observed, "--exporter-jar") || !strings.Contains(r.Observed, "stand-in")) {
+		if standIn && (r.Status != verdict.Skipped || !strings.Contains(r.Observed, "--exporter-jar") || !strings.Contains(r.Observed, "stand-in")) {
 			t.Errorf("stand-in: %s %q, want skipped naming the stand-in and --exporter-jar", r.Status, r.Observed)
 		}
-		if !standIn && r.Status != Passed {
+		if !standIn && r.Status != verdict.Passed {
 			t.Errorf("real component: %s %q, want the case to go on", r.Status, r.Observed)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/rmqkb/conformance/internal/sched"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // ProcessTable is a target whose brokers and namesrvs run as processes on
@@ -39,41 +40,6 @@ const StarvedShare = 0.25
 
 // starveEvery is how often the case's processes are read.
 const starveEvery = time.Second
-
-// Starvation is how much the machine withheld the CPU during a case:
-// what its reports show beside the verdict.
-type Starvation struct {
-	// CPUPressure and IOPressure are the shares of the case's wall time
-	// during which at least one task of the machine waited for a CPU,
-	// for I/O (/proc/pressure, "some"), in percent; -1 where unreadable.
-	CPUPressure float64 `json:"cpu_pressure_pct"`
-	IOPressure  float64 `json:"io_pressure_pct"`
-	// MostStarved is the judged process that waited longest for a CPU,
-	// and MostStarvedWait that wait as a percentage of the case's wall
-	// time (summed over its threads); empty where the target has no
-	// process table.
-	MostStarved     string  `json:"most_starved,omitempty"`
-	MostStarvedWait float64 `json:"most_starved_wait_pct,omitempty"`
-}
-
-// String is the pressure in a report's table cell.
-func (s *Starvation) String() string {
-	if s == nil {
-		return ""
-	}
-	out := fmt.Sprintf("cpu %s io %s", pct(s.CPUPressure), pct(s.IOPressure))
-	if s.MostStarved != "" {
-		out += fmt.Sprintf("; %s waited %.0f%%", s.MostStarved, s.MostStarvedWait)
-	}
-	return out
-}
-
-func pct(v float64) string {
-	if v < 0 {
-		return "n/a"
-	}
-	return fmt.Sprintf("%.0f%%", v)
-}
 
 // starvation samples, while a case runs, the scheduler accounting of the
 // target's processes and the machine's pressure, so any window of the
@@ -264,15 +230,15 @@ func (s *starvation) starved(w history.Window, procs []string) string {
 		return ""
 	}
 	cpu, io := pressure(samples)
-	return fmt.Sprintf("the machine starved %s; CPU pressure %s, I/O pressure %s over that window", strings.Join(out, "; "), pct(cpu), pct(io))
+	return fmt.Sprintf("the machine starved %s; CPU pressure %s, I/O pressure %s over that window", strings.Join(out, "; "), verdict.Percent(cpu), verdict.Percent(io))
 }
 
 // summary is the case's Starvation: over its whole run.
-func (s *starvation) summary() *Starvation {
+func (s *starvation) summary() *verdict.Starvation {
 	s.mu.Lock()
 	samples := append([]starveSample(nil), s.samples...)
 	s.mu.Unlock()
-	out := &Starvation{CPUPressure: -1, IOPressure: -1}
+	out := &verdict.Starvation{CPUPressure: -1, IOPressure: -1}
 	if len(samples) < 2 {
 		return out
 	}
@@ -306,7 +272,7 @@ func (s *starvation) summary() *Starvation {
 // late records that timing clause c was exceeded during w: failed, or
 // inconclusive when the machine starved one of procs meanwhile. procs are
 // the processes the bound depends on (Broker.Pod names; namesrvProcesses).
-func (t *T) late(c Clause, w history.Window, procs []string, format string, args ...any) {
+func (t *T) late(c verdict.Clause, w history.Window, procs []string, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	if t.starve != nil {
 		if why := t.starve.starved(w, procs); why != "" {

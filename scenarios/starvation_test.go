@@ -12,6 +12,7 @@ import (
 
 	"github.com/rmqkb/conformance/internal/sched"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // processTarget is a stub target whose process table is real processes.
@@ -53,20 +54,20 @@ func TestStarvedIsInconclusiveFrozenIsFailed(t *testing.T) {
 	midway := spinner(t)
 	tgt := processTarget{procs: []Process{{Name: "starved", PID: busy[0].Process.Pid}, {Name: "frozen", PID: frozen.Process.Pid},
 		{Name: "midway", PID: midway.Process.Pid}}}
-	late := Clause{"late", "it happens in time"}
+	late := verdict.Clause{ID: "late", Text: "it happens in time"}
 	for _, tc := range []struct {
 		proc   string
-		status Status
+		status verdict.Status
 		says   string
 	}{
-		{"starved", Errored, "the machine starved starved waited runnable for a CPU"},
-		{"frozen", Failed, "[late] frozen took too long"},
+		{"starved", verdict.Errored, "the machine starved starved waited runnable for a CPU"},
+		{"frozen", verdict.Failed, "[late] frozen took too long"},
 		// Starved, then frozen: a process stopped within the window is
 		// not excused by what the machine did to it before.
-		{"midway", Failed, "[late] midway took too long"},
+		{"midway", verdict.Failed, "[late] midway took too long"},
 	} {
 		t.Run(tc.proc, func(t *testing.T) {
-			r := NewSession(tgt).Run(context.Background(), Case{Suite: "test", Name: "case", Promise: "p", Clauses: []Clause{late},
+			r := NewSession(tgt).Run(context.Background(), Case{Suite: "test", Name: "case", Promise: "p", Clauses: []verdict.Clause{late},
 				Run: func(ctx context.Context, t *T) {
 					start := time.Now()
 					// The window's length: what is measured, not a wait for
@@ -81,7 +82,7 @@ func TestStarvedIsInconclusiveFrozenIsFailed(t *testing.T) {
 			if r.Status != tc.status || !strings.Contains(r.Observed, tc.says) {
 				t.Errorf("got %s %q, want %s saying %q", r.Status, r.Observed, tc.status, tc.says)
 			}
-			if tc.status == Errored && !slices.Equal(r.InconclusiveClauses, []string{"test/case#late"}) {
+			if tc.status == verdict.Errored && !slices.Equal(r.InconclusiveClauses, []string{"test/case#late"}) {
 				t.Errorf("inconclusive clauses %v", r.InconclusiveClauses)
 			}
 			if r.Starvation == nil || r.Starvation.MostStarved == "" || r.Starvation.MostStarvedWait <= 0 {

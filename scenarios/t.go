@@ -11,6 +11,7 @@ import (
 
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // T records one case's verdict and evidence. Like testing.T, Fatalf and
@@ -35,7 +36,7 @@ type T struct {
 	skip         string
 	errored      string
 	evidence     []string
-	figures      []Figure
+	figures      []verdict.Figure
 	logTail      string
 	rc           *remoting.Client
 	cleanups     []func()
@@ -81,7 +82,7 @@ func (t *T) Logf(format string, args ...any) {
 func (t *T) Figure(name string, value float64, unit string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.figures = append(t.figures, Figure{Name: name, Value: value, Unit: unit})
+	t.figures = append(t.figures, verdict.Figure{Name: name, Value: value, Unit: unit})
 }
 
 // Errorf records that clause c of the promise did not hold, and goes on.
@@ -89,12 +90,12 @@ func (t *T) Figure(name string, value float64, unit string) {
 // case was doing when it was cut short, not as a failure. A clause the
 // case does not declare is a defect of the suite: the case is errored
 // naming it, never failed on a clause no report lists.
-func (t *T) Errorf(c Clause, format string, args ...any) {
+func (t *T) Errorf(c verdict.Clause, format string, args ...any) {
 	t.find(&t.failures, c, fmt.Sprintf(format, args...))
 }
 
 // Fatalf records that clause c did not hold and ends the case.
-func (t *T) Fatalf(c Clause, format string, args ...any) {
+func (t *T) Fatalf(c verdict.Clause, format string, args ...any) {
 	t.Errorf(c, format, args...)
 	runtime.Goexit()
 }
@@ -103,12 +104,12 @@ func (t *T) Fatalf(c Clause, format string, args ...any) {
 // machine starved a process it depends on: no verdict on c, with the
 // figures that show it. A clause that failed outright still fails the
 // case; one only inconclusive errors it.
-func (t *T) Inconclusivef(c Clause, format string, args ...any) {
+func (t *T) Inconclusivef(c verdict.Clause, format string, args ...any) {
 	t.find(&t.inconclusive, c, fmt.Sprintf(format, args...))
 }
 
 // find adds what was found of clause c to into, as Errorf describes.
-func (t *T) find(into *[]finding, c Clause, msg string) {
+func (t *T) find(into *[]finding, c verdict.Clause, msg string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	switch {
@@ -192,11 +193,11 @@ func (t *T) why() string {
 }
 
 // result turns what was recorded into a Result.
-func (t *T) result(c Case, d time.Duration) Result {
+func (t *T) result(c Case, d time.Duration) verdict.Result {
 	t.reportWarnedAcks()
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	r := Result{
+	r := verdict.Result{
 		ID: c.ID(), Suite: c.Suite, Case: c.Name,
 		Promise: c.Promise, Description: c.Description,
 		Duration: d, Evidence: t.evidence, Figures: t.figures, LogTail: t.logTail,
@@ -207,22 +208,22 @@ func (t *T) result(c Case, d time.Duration) Result {
 	}
 	switch {
 	case t.errored != "":
-		r.Status, r.Observed = Errored, t.errored
+		r.Status, r.Observed = verdict.Errored, t.errored
 	case len(t.failures) > 0:
-		r.Status, r.Observed = Failed, findingLines(t.failures)
+		r.Status, r.Observed = verdict.Failed, findingLines(t.failures)
 		if len(t.inconclusive) > 0 {
 			r.Evidence = append(r.Evidence, "inconclusive: "+findingLines(t.inconclusive))
 		}
 	case len(t.aborted) > 0:
-		r.Status, r.Observed = Errored, "cut short; it was "+strings.Join(t.aborted, "; ")
+		r.Status, r.Observed = verdict.Errored, "cut short; it was "+strings.Join(t.aborted, "; ")
 	case len(t.inconclusive) > 0:
-		r.Status, r.Observed = Errored, "inconclusive: the machine starved what a timing clause depends on\n"+findingLines(t.inconclusive)
+		r.Status, r.Observed = verdict.Errored, "inconclusive: the machine starved what a timing clause depends on\n"+findingLines(t.inconclusive)
 	case t.skip != "":
-		r.Status, r.Observed = Skipped, t.skip
+		r.Status, r.Observed = verdict.Skipped, t.skip
 	default:
-		r.Status = Passed
+		r.Status = verdict.Passed
 	}
-	if r.Status != Failed {
+	if r.Status != verdict.Failed {
 		r.FailedClauses = nil
 	}
 	return r
@@ -232,7 +233,7 @@ func (t *T) result(c Case, d time.Duration) Result {
 func clauseIDs(c Case, fs []finding) []string {
 	var out []string
 	for _, f := range fs {
-		id := ClauseID(c.ID(), f.clause)
+		id := verdict.ClauseID(c.ID(), f.clause)
 		if !slices.Contains(out, id) {
 			out = append(out, id)
 		}

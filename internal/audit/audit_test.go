@@ -10,6 +10,7 @@ import (
 	"github.com/rmqkb/conformance/internal/testenv"
 	"github.com/rmqkb/conformance/manifests"
 	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 func auditTarget(t *testing.T, dir string) *Target {
@@ -120,9 +121,9 @@ func TestDLedgerLeaderMayBeAnyOrdinal(t *testing.T) {
 			}
 			r := scenarios.Execute(context.Background(), tgt, cases, nil)[0]
 			switch {
-			case tc.want == "" && r.Status != scenarios.Passed:
+			case tc.want == "" && r.Status != verdict.Passed:
 				t.Errorf("layout/roles %s in DLedger mode: %s", r.Status, r.Observed)
-			case tc.want != "" && (r.Status != scenarios.Failed || !strings.Contains(r.Observed, tc.want)):
+			case tc.want != "" && (r.Status != verdict.Failed || !strings.Contains(r.Observed, tc.want)):
 				t.Errorf("layout/roles %s in DLedger mode, want failed saying %q: %s", r.Status, tc.want, r.Observed)
 			}
 		})

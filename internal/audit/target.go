@@ -7,6 +7,7 @@ import (
 
 	"github.com/rmqkb/conformance/manifests"
 	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // Target serves a loaded dump to the cases: objects only.
@@ -62,7 +63,7 @@ func (t *Target) Settle() time.Duration { return 0 }
 
 // Secrets implements scenarios.SecretSource: the dump's account
 // passwords.
-func (t *Target) Secrets(context.Context) ([]scenarios.Secret, error) {
+func (t *Target) Secrets(context.Context) ([]verdict.Secret, error) {
 	return scenarios.PasswordSecrets(t.snap.Secrets), nil
 }
 

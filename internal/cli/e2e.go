@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/rmqkb/conformance/scenarios"
 	"io"
 	"os"
 	"os/signal"
@@ -16,6 +15,7 @@ import (
 	"github.com/rmqkb/conformance/internal/local"
 	"github.com/rmqkb/conformance/internal/topology"
 	"github.com/rmqkb/conformance/manifests"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // lifecycleFlags are the flags of e2e, up and down.
@@ -90,7 +90,7 @@ func e2eCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (i
 	var f runFlags
 	var l lifecycleFlags
 	fs := newFlagSet("e2e", stderr)
-	f.profile = string(scenarios.Full) // nightly runs want the whole contract
+	f.profile = string(verdict.Full) // nightly runs want the whole contract
 	f.registerCommon(fs)
 	l.register(fs)
 	// Not f.keep, which keeps a local topology's folders and is refused

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 const redacted = "[secret value redacted]"
@@ -14,7 +15,7 @@ const redacted = "[secret value redacted]"
 // the account passwords from the target's objects and, should any appear in
 // a result, replaces it and fails accounts/no-leak, naming the case it was
 // found in. Cases never print values; this makes sure no bug can.
-func redactSecrets(ctx context.Context, run *scenarios.Run, tgt scenarios.Target) {
+func redactSecrets(ctx context.Context, run *verdict.Run, tgt scenarios.Target) {
 	src, ok := tgt.(scenarios.ObjectSource)
 	if !ok {
 		return
@@ -55,7 +56,7 @@ func redactSecrets(ctx context.Context, run *scenarios.Run, tgt scenarios.Target
 	for i := range run.Results {
 		r := &run.Results[i]
 		if r.ID == "accounts/no-leak" {
-			r.Status = scenarios.Failed
+			r.Status = verdict.Failed
 			if r.Observed != "" {
 				r.Observed += "\n"
 			}

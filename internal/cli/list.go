@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // listCommand prints the contract: every case with what it needs and its
@@ -29,7 +30,7 @@ func listCommand(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(w, "%s\t%s\t%s\n", c.ID(), needs(c), c.Promise)
 		if *clauses {
 			for _, cl := range c.Clauses {
-				fmt.Fprintf(w, "\t\t- %s: %s\n", scenarios.ClauseID(c.ID(), cl.ID), cl.Text)
+				fmt.Fprintf(w, "\t\t- %s: %s\n", verdict.ClauseID(c.ID(), cl.ID), cl.Text)
 			}
 		}
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rmqkb/conformance/reports"
 	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // progress prints one line per step and case, each with the time since the
@@ -54,8 +55,8 @@ func (p *progress) Write(b []byte) (int, error) {
 func (p *progress) CaseStarted(c scenarios.Case) { p.Printf("RUN   %s", c.ID()) }
 
 // CaseDone implements scenarios.Progress.
-func (p *progress) CaseDone(r scenarios.Result) {
-	word := map[scenarios.Status]string{scenarios.Passed: "PASS", scenarios.Failed: "FAIL", scenarios.Skipped: "SKIP", scenarios.Errored: "ERROR", scenarios.Pending: "LATER"}[r.Status]
+func (p *progress) CaseDone(r verdict.Result) {
+	word := map[verdict.Status]string{verdict.Passed: "PASS", verdict.Failed: "FAIL", verdict.Skipped: "SKIP", verdict.Errored: "ERROR", verdict.Pending: "LATER"}[r.Status]
 	var figs []string
 	for _, f := range r.Figures {
 		if len(figs) == 4 {
@@ -69,7 +70,7 @@ func (p *progress) CaseDone(r scenarios.Result) {
 		line += ": " + strings.Join(figs, ", ")
 	}
 	p.Printf("%s", line)
-	if r.Status != scenarios.Passed && r.Observed != "" {
+	if r.Status != verdict.Passed && r.Observed != "" {
 		for _, l := range strings.Split(r.Observed, "\n") {
 			p.Printf("        %s", l)
 		}

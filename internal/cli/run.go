@@ -19,6 +19,7 @@ import (
 	"github.com/rmqkb/conformance/manifests"
 	"github.com/rmqkb/conformance/reports"
 	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // runFlags are the flags of run.
@@ -74,7 +75,7 @@ func (f *runFlags) registerCommon(fs *flagSet) {
 	fs.StringVar(&f.cluster, "cluster", "", "name of the Cluster (default: the manifest's)")
 	fs.BoolVar(&f.acl, "acl", false, "ACL mode (ENABLE_ACL): brokers demand signed requests; on an existing Cluster, assert it runs so")
 	if f.profile == "" {
-		f.profile = string(scenarios.Quick)
+		f.profile = string(verdict.Quick)
 	}
 	fs.StringVar(&f.profile, "profile", f.profile, "quick skips the slow cases (minutes each on RocketMQ's timers: stale-broker expiry, a frozen master); full runs every case")
 	fs.BoolVar(&f.dledger, "dledger", false, "DLedger mode (ENABLE_DLEDGER): each shard a Raft group, 3 replicas unless --replicas; on an existing Cluster, assert it runs so")
@@ -104,7 +105,7 @@ type flagSet = flag.FlagSet
 // input is found here, before anything starts.
 type plan struct {
 	flags     runFlags
-	profile   scenarios.Profile
+	profile   verdict.Profile
 	cases     []scenarios.Case
 	manifest  manifests.Cluster
 	opts      []local.Option
@@ -164,7 +165,7 @@ func checkRun(f runFlags) (plan, error) {
 		return p, usagef("--reports: expected a folder")
 	}
 	var err error
-	if p.profile, err = scenarios.ParseProfile(f.profile); err != nil {
+	if p.profile, err = verdict.ParseProfile(f.profile); err != nil {
 		return p, usageError{err.Error()}
 	}
 	if p.cases, err = scenarios.Select(f.run); err != nil {
@@ -278,7 +279,7 @@ func execute(ctx context.Context, p plan, stdout io.Writer) (int, error) {
 	m := p.manifest
 	topo := m.Topology()
 	topo.Cluster, topo.Namespace = p.cluster, p.namespace
-	run := scenarios.Run{
+	run := verdict.Run{
 		Target: p.flags.target, Topology: topo, SuiteVersion: suiteVersion(), Started: time.Now(),
 		Properties: map[string]string{"rocketmq.version.requested": manifests.DefaultVersions().RocketMQ.Server, "mode": topo.Mode.String()},
 	}
@@ -302,8 +303,8 @@ func execute(ctx context.Context, p plan, stdout io.Writer) (int, error) {
 		if tail != "" {
 			fmt.Fprintln(stdout, tail)
 		}
-		run.Results = append([]scenarios.Result{reports.Setup("setup/target", promise, time.Since(began), err, tail)},
-			reports.NotRun(p.cases, "not run: the target could not be set up (see setup/target)")...)
+		run.Results = append([]verdict.Result{reports.Setup("setup/target", promise, time.Since(began), err, tail)},
+			scenarios.NotRun(p.cases, "not run: the target could not be set up (see setup/target)")...)
 		return finish(ctx, pr, run, p.flags.reports, nil), nil
 	}
 	defer func() {
@@ -312,7 +313,7 @@ func execute(ctx context.Context, p plan, stdout io.Writer) (int, error) {
 		}
 	}()
 	setup := reports.Setup("setup/target", promise, time.Since(began), nil, "")
-	setup.Figures = []scenarios.Figure{{Name: "startup", Value: float64(setup.Duration.Milliseconds()), Unit: "ms"}}
+	setup.Figures = []verdict.Figure{{Name: "startup", Value: float64(setup.Duration.Milliseconds()), Unit: "ms"}}
 	setup.Evidence = st.evidence
 	run.Topology = st.target.Topology()
 	run.Properties["mode"] = run.Topology.Mode.String()
@@ -324,13 +325,13 @@ func execute(ctx context.Context, p plan, stdout io.Writer) (int, error) {
 	pr.CaseDone(setup)
 	run.Properties["profile"] = string(p.profile)
 	results := scenarios.Execute(ctx, st.target, p.cases, pr, scenarios.WithProfile(p.profile), scenarios.WithRecreationAllowance(st.recreation))
-	run.Results = append([]scenarios.Result{setup}, results...)
+	run.Results = append([]verdict.Result{setup}, results...)
 	return finish(ctx, pr, run, p.flags.reports, st), nil
 }
 
 // serverVersion is what the brokers report they run, with the Cluster's
 // serviceVersion beside it in the run's properties and a mismatch stated.
-func serverVersion(ctx context.Context, st *started, run *scenarios.Run) string {
+func serverVersion(ctx context.Context, st *started, run *verdict.Run) string {
 	run.Properties["rocketmq.version.manifest"] = st.serviceVersion
 	v, err := scenarios.ServerVersion(ctx, st.target)
 	if err != nil {
@@ -346,7 +347,7 @@ func serverVersion(ctx context.Context, st *started, run *scenarios.Run) string 
 // finish writes the reports, with diagnostics when something did not
 // pass and accounts/no-leak judged on what was written, and returns the
 // exit code.
-func finish(ctx context.Context, pr *progress, run scenarios.Run, dir string, st *started) int {
+func finish(ctx context.Context, pr *progress, run verdict.Run, dir string, st *started) int {
 	run.Duration = time.Since(run.Started)
 	f := reports.Finish{Dir: dir, Progress: pr.Printf}
 	if st != nil {
@@ -360,12 +361,12 @@ func finish(ctx context.Context, pr *progress, run scenarios.Run, dir string, st
 		pr.Printf("write reports: %v", err)
 		return ExitSetup
 	}
-	if i := slices.IndexFunc(run.Results, func(r scenarios.Result) bool { return r.Case == scenarios.NoLeakCase }); i >= 0 && run.Results[i].Status != scenarios.Skipped {
+	if i := slices.IndexFunc(run.Results, func(r verdict.Result) bool { return r.Case == verdict.NoLeakCase }); i >= 0 && run.Results[i].Status != verdict.Skipped {
 		pr.CaseDone(run.Results[i])
 	}
 	n := run.Counts()
 	pr.Printf("%d passed, %d failed, %d skipped, %d errored in %s; reports in %s",
-		n[scenarios.Passed], n[scenarios.Failed], n[scenarios.Skipped], n[scenarios.Errored], run.Duration.Round(100*time.Millisecond), dir)
+		n[verdict.Passed], n[verdict.Failed], n[verdict.Skipped], n[verdict.Errored], run.Duration.Round(100*time.Millisecond), dir)
 	return code
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/rmqkb/conformance/internal/kube"
 	"github.com/rmqkb/conformance/internal/testenv"
 	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 var nsSeq atomic.Int32
@@ -118,7 +119,7 @@ func TestMessagingFailsFastWhenPodsAreUnreachable(t *testing.T) {
 		return c.OnlyIn != (scenarios.Mode{}) || slices.Contains(c.Needs, scenarios.HoldDown)
 	})
 	for _, r := range scenarios.Execute(ctx, tgt, cases, nil) {
-		if r.Status == scenarios.Passed || !strings.Contains(r.Observed, "--in-cluster") {
+		if r.Status == verdict.Passed || !strings.Contains(r.Observed, "--in-cluster") {
 			t.Errorf("%s: %s %q; want it to end naming the ways to reach the pod network", r.ID, r.Status, r.Observed)
 		}
 	}

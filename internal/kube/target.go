@@ -23,6 +23,7 @@ import (
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/manifests"
 	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // Target is a KubeBlocks RocketMQ Cluster reached through the API server.
@@ -158,7 +159,7 @@ func (t *Target) Lacks(c scenarios.Capability) string {
 
 // Secrets implements scenarios.SecretSource: every password of the
 // namespace's Secrets, read now.
-func (t *Target) Secrets(ctx context.Context) ([]scenarios.Secret, error) {
+func (t *Target) Secrets(ctx context.Context) ([]verdict.Secret, error) {
 	l, err := t.cs.CoreV1().Secrets(t.ns).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("list the Secrets of %s: %w", t.ns, err)

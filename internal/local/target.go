@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 var (
@@ -49,14 +50,14 @@ func (c *Cluster) Lacks(cp scenarios.Capability) string {
 
 // Secrets implements scenarios.SecretSource: the ACL account's secret key,
 // when the brokers run with ACL.
-func (c *Cluster) Secrets(context.Context) ([]scenarios.Secret, error) {
+func (c *Cluster) Secrets(context.Context) ([]verdict.Secret, error) {
 	ak, sk := c.cfg.acl.keys()
 	if sk == "" {
 		return nil, nil
 	}
-	out := []scenarios.Secret{{What: "the secret key of ACL account " + ak, Value: sk}}
+	out := []verdict.Secret{{What: "the secret key of ACL account " + ak, Value: sk}}
 	if c.consolePassword != "" {
-		out = append(out, scenarios.Secret{What: "the password of dashboard account " + consoleAdmin, Value: c.consolePassword})
+		out = append(out, verdict.Secret{What: "the password of dashboard account " + consoleAdmin, Value: c.consolePassword})
 	}
 	return out, nil
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // FixtureDir is testdata/kube: object dumps shaped as KubeBlocks 1.0.2 with
@@ -50,13 +51,13 @@ func firstNonEmpty(a, b string) string {
 // ExpectDeviation checks the verdicts of the layout and accounts cases on
 // deviation d: the cases it names failed, each saying every phrase it
 // expects, and every other case passed.
-func ExpectDeviation(t testing.TB, d Deviation, results []scenarios.Result) {
+func ExpectDeviation(t testing.TB, d Deviation, results []verdict.Result) {
 	t.Helper()
 	expectFailures(t, d.Name, d.Fails, results)
 }
 
 // ExpectLivePlant is ExpectDeviation for a live plant.
-func ExpectLivePlant(t testing.TB, p LivePlant, results []scenarios.Result) {
+func ExpectLivePlant(t testing.TB, p LivePlant, results []verdict.Result) {
 	t.Helper()
 	expectFailures(t, p.Name, p.Fails, results)
 }
@@ -65,22 +66,22 @@ func ExpectLivePlant(t testing.TB, p LivePlant, results []scenarios.Result) {
 // they expect, each saying every phrase it expects, and that every other
 // result passed. A case fails names that did not run is an error too, so
 // a misspelt ID cannot pass unnoticed.
-func expectFailures(t testing.TB, plant string, fails map[string][]Expect, results []scenarios.Result) {
+func expectFailures(t testing.TB, plant string, fails map[string][]Expect, results []verdict.Result) {
 	t.Helper()
 	ran := map[string]bool{}
 	for _, r := range results {
 		ran[r.ID] = true
 		wants, expected := fails[r.ID]
 		switch {
-		case expected && r.Status != scenarios.Failed:
+		case expected && r.Status != verdict.Failed:
 			t.Errorf("%s: %s, want failed (%s)", r.ID, r.Status, r.Observed)
-		case !expected && r.Status != scenarios.Passed:
+		case !expected && r.Status != verdict.Passed:
 			t.Errorf("%s: %s, want passed: %s", r.ID, r.Status, r.Observed)
 		case expected && !slices.Equal(r.FailedClauses, ExpectedClauses(r.ID, wants)):
 			t.Errorf("%s failed %v, want exactly %v:\n%s", r.ID, r.FailedClauses, ExpectedClauses(r.ID, wants), r.Observed)
 		}
 		for _, w := range wants {
-			if r.Status == scenarios.Failed && !strings.Contains(r.Observed, w.Says) {
+			if r.Status == verdict.Failed && !strings.Contains(r.Observed, w.Says) {
 				t.Errorf("%s failed without showing clause %q: no %q in:\n%s", r.ID, w.Clause, w.Says, r.Observed)
 			}
 		}
@@ -97,7 +98,7 @@ func expectFailures(t testing.TB, plant string, fails map[string][]Expect, resul
 func ExpectedClauses(id string, wants []Expect) []string {
 	var out []string
 	for _, w := range wants {
-		if c := scenarios.ClauseID(id, w.Clause); !slices.Contains(out, c) {
+		if c := verdict.ClauseID(id, w.Clause); !slices.Contains(out, c) {
 			out = append(out, c)
 		}
 	}

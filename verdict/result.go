@@ -1,18 +1,8 @@
-package scenarios
+package verdict
 
-import "time"
-
-// Status is the verdict of one case.
-type Status string
-
-const (
-	Passed  Status = "passed"
-	Failed  Status = "failed"  // the target broke a promise
-	Skipped Status = "skipped" // the case could not run on this target; Reason says why
-	Errored Status = "errored" // the case or the environment broke before a verdict
-	// Pending: an AfterReports case not yet judged. It never counts as a
-	// pass; reports.Complete turns it into a verdict.
-	Pending Status = "pending"
+import (
+	"fmt"
+	"time"
 )
 
 // Figure is a measured number a case reports (lag, window, duration).
@@ -49,37 +39,38 @@ type Result struct {
 	Starvation *Starvation `json:"starvation,omitempty"`
 }
 
-// Run is one whole execution: what ran where, and every case's result.
-type Run struct {
-	Target       string            `json:"target"`
-	Version      string            `json:"rocketmq_version"` // the server version the target runs
-	Topology     Topology          `json:"topology"`
-	SuiteVersion string            `json:"suite_version"`
-	Properties   map[string]string `json:"properties,omitempty"` // extra report properties
-	Started      time.Time         `json:"started"`
-	Duration     time.Duration     `json:"duration_ns"`
-	Results      []Result          `json:"results"`
+// Starvation is how much the machine withheld the CPU during a case:
+// what its reports show beside the verdict.
+type Starvation struct {
+	// CPUPressure and IOPressure are the shares of the case's wall time
+	// during which at least one task of the machine waited for a CPU,
+	// for I/O (/proc/pressure, "some"), in percent; -1 where unreadable.
+	CPUPressure float64 `json:"cpu_pressure_pct"`
+	IOPressure  float64 `json:"io_pressure_pct"`
+	// MostStarved is the judged process that waited longest for a CPU,
+	// and MostStarvedWait that wait as a percentage of the case's wall
+	// time (summed over its threads); empty where the target has no
+	// process table.
+	MostStarved     string  `json:"most_starved,omitempty"`
+	MostStarvedWait float64 `json:"most_starved_wait_pct,omitempty"`
 }
 
-// Counts tallies the results by status.
-func (r Run) Counts() map[Status]int {
-	n := map[Status]int{}
-	for _, res := range r.Results {
-		n[res.Status]++
+// String is the pressure in a report's table cell.
+func (s *Starvation) String() string {
+	if s == nil {
+		return ""
 	}
-	return n
+	out := fmt.Sprintf("cpu %s io %s", Percent(s.CPUPressure), Percent(s.IOPressure))
+	if s.MostStarved != "" {
+		out += fmt.Sprintf("; %s waited %.0f%%", s.MostStarved, s.MostStarvedWait)
+	}
+	return out
 }
 
-// ExitCode maps a run to the CLI contract: 0 when nothing failed (skips
-// allowed), 1 when a check failed, 2 when something errored or was never
-// judged.
-func (r Run) ExitCode() int {
-	n := r.Counts()
-	switch {
-	case n[Errored] > 0 || n[Pending] > 0:
-		return 2
-	case n[Failed] > 0:
-		return 1
+// Percent writes a share in percent, or n/a for -1 (unreadable).
+func Percent(v float64) string {
+	if v < 0 {
+		return "n/a"
 	}
-	return 0
+	return fmt.Sprintf("%.0f%%", v)
 }
