@@ -36,33 +36,24 @@ var aclEnforcedCase = Case{
 	Run:     aclEnforced,
 }
 
-// CredentialsOf is implemented by targets whose shards carry accounts of
-// their own (each shard's rocketmq-admin Secret on kube); others sign
-// every shard with Credentials.
+// CredentialsOf is the means of a target whose shards carry accounts of
+// their own (each shard's rocketmq-admin Secret on kube: Abilities.PerShard);
+// others sign every shard with Credentials.
 type CredentialsOf interface {
 	CredentialsOf(shard string) (accessKey, secretKey string)
 }
 
 // shardCredentials is the account shard's brokers accept.
-func (t *T) shardCredentials(shard string) (string, string) {
-	if c, ok := t.Target.(CredentialsOf); ok {
+func shardCredentials(tgt Target, shard string) (string, string) {
+	if c := tgt.Abilities().PerShard; c != nil {
 		return c.CredentialsOf(shard)
 	}
-	return t.Target.Credentials()
-}
-
-// clientSource is where the suite's clients dial from ("" for the kernel's
-// choice).
-func (t *T) clientSource() string {
-	if s, ok := t.Target.(Sourced); ok {
-		return s.ClientSource()
-	}
-	return ""
+	return tgt.Credentials()
 }
 
 func aclEnforced(ctx context.Context, t *T) {
 	shards := t.shards(ctx)
-	src := t.clientSource()
+	src := t.Target.Abilities().Source
 	client := func(opts ...remoting.Option) *remoting.Client {
 		opts = append(opts, remoting.WithTimeout(5*time.Second), remoting.WithSource(src))
 		c := remoting.New(opts...)
@@ -71,7 +62,7 @@ func aclEnforced(ctx context.Context, t *T) {
 	}
 	unsigned := client()
 	if t.plants.signUnsigned {
-		unsigned = client(remoting.WithCredentials(t.shardCredentials(shards[0].Name)))
+		unsigned = client(remoting.WithCredentials(shardCredentials(t.Target, shards[0].Name)))
 	}
 	from, err := sourceTo(ctx, shards[0].Master().Addr, src)
 	if err != nil {
@@ -84,7 +75,7 @@ func aclEnforced(ctx context.Context, t *T) {
 		t.Logf("the suite dials from %s, outside the brokers' whitelist (%s)", from, strings.Join(whitelist(shards), ", "))
 	}
 	for _, s := range shards {
-		ak, sk := t.shardCredentials(s.Name)
+		ak, sk := shardCredentials(t.Target, s.Name)
 		if ak == "" {
 			t.Erroredf("not judged: the target names no account for shard %s, though the Cluster runs with ACL", s.Name)
 		}
@@ -133,7 +124,7 @@ func (t *T) aclRoundTrip(ctx context.Context, shards []Shard, client func(...rem
 	topic := uniqueName("conformance-acl")
 	t.createTopicJudged(ctx, aclAccount, topic, 1)
 	for _, s := range shards {
-		ak, sk := t.shardCredentials(s.Name)
+		ak, sk := shardCredentials(t.Target, s.Name)
 		rc := client(remoting.WithCredentials(ak, sk))
 		m := s.Master()
 		key := topic + "-" + s.Name

@@ -55,8 +55,7 @@ type churn struct {
 }
 
 func leaderChurn(ctx context.Context, t *T) {
-	v, _ := t.shared("churn of a leader", func() any { return t.runChurn(ctx) })
-	c := v.(*churn)
+	c := churnOfALeader.of(ctx, t)
 	for i, e := range c.elections {
 		t.judgeElection(electionClauses{churnElected, churnFollows, churnLabel}, e, Shard{Name: c.shard})
 		if e.err == nil {
@@ -178,3 +177,6 @@ func (w *leaderWriter) acked() int {
 	defer w.mu.Unlock()
 	return w.n
 }
+
+// churnOfALeader is the churn of a leader, shared by the cases that judge it.
+var churnOfALeader = sharedFault[*churn]{"churn of a leader", (*T).runChurn}

@@ -28,8 +28,7 @@ type groupsRun struct {
 }
 
 func consumerGroups(ctx context.Context, t *T) {
-	v, _ := t.shared("consumer groups", func() any { return t.runConsumerGroups(ctx) })
-	r := v.(*groupsRun)
+	r := sharedGroups.of(ctx, t)
 	h, by := t.judgeConsumed(r.h, &r.got, r.shards, r.clustering)
 	j := &consumerJudge{t: t, h: h, topic: r.topic, queues: r.queues, shards: r.shards, since: r.since, lost: clauseNotLost}
 	for _, sc := range r.scopes {
@@ -150,3 +149,6 @@ func (t *T) awaitMembers(ctx context.Context, shards []Shard, groups ...string) 
 		t.Erroredf("not judged: the groups did not settle before the sends: %v", err)
 	}
 }
+
+// sharedGroups is the consumer groups run, shared by the cases that judge it.
+var sharedGroups = sharedFault[*groupsRun]{"consumer groups", (*T).runConsumerGroups}

@@ -53,9 +53,9 @@ type dashboardClusters struct {
 }
 
 func dashboard(ctx context.Context, t *T) {
-	mp := t.plane()
+	mp := t.Target.Abilities().Management
 	base, err := mp.DashboardURL(ctx)
-	t.endIfMissing("the dashboard", err)
+	endOn(t, "find the dashboard", err)
 	t.skipIfStandIn(ctx, base, "dashboard", "--dashboard-jar")
 	shards := t.shards(ctx)
 	d := newConsole(base)

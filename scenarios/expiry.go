@@ -2,7 +2,6 @@ package scenarios
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"runtime"
 	"strconv"
@@ -49,28 +48,8 @@ var staleBrokerExpiryCase = Case{
 	Run:     staleBrokerExpiry,
 }
 
-// freeze freezes b, skipping the case where the platform does not allow it.
-func (t *T) freeze(ctx context.Context, fr Freezer, b Broker) {
-	err := fr.FreezeBroker(ctx, b)
-	switch {
-	case errors.Is(err, ErrCannotFreeze):
-		t.Skipf("%v", err)
-	case err != nil:
-		t.Erroredf("freeze %s: %v", b.Pod, err)
-	}
-}
-
-// freezer returns the target's Freezer or ends the case.
-func (t *T) freezer() Freezer {
-	fr, ok := t.Target.(Freezer)
-	if !ok {
-		t.Erroredf("target %s says it can freeze brokers but has no way to", t.Target.Name())
-	}
-	return fr
-}
-
 func staleBrokerExpiry(ctx context.Context, t *T) {
-	fr := t.freezer()
+	fr := t.Target.Abilities().Freezer
 	shards := t.shards(ctx)
 	last := shards[len(shards)-1]
 	victim := last.Brokers[len(last.Brokers)-1]
@@ -81,7 +60,7 @@ func staleBrokerExpiry(ctx context.Context, t *T) {
 	t.createTopic(ctx, topic, 1)
 	held, identity := t.beforeFreeze(ctx, last, victim, topic)
 
-	t.freeze(ctx, fr, victim)
+	endOn(t, "freeze "+victim.Pod, fr.FreezeBroker(ctx, victim))
 	frozenAt := time.Now()
 	thawed := false
 	defer func() {

@@ -48,8 +48,8 @@ func init() {
 }
 
 func exporterMetrics(ctx context.Context, t *T) {
-	base, err := t.plane().ExporterURL(ctx)
-	t.endIfMissing("the exporter", err)
+	base, err := t.Target.Abilities().Management.ExporterURL(ctx)
+	endOn(t, "find the exporter", err)
 	t.skipIfStandIn(ctx, base, "exporter", "--exporter-jar")
 	shards := t.shards(ctx)
 	topic := uniqueName("conformance-exporter")
@@ -189,26 +189,6 @@ func value(m *dto.Metric) float64 {
 		return m.GetCounter().GetValue()
 	}
 	return m.GetUntyped().GetValue()
-}
-
-// endIfMissing ends the case when the component what could not be found:
-// skipped when it is not deployed on this target, errored otherwise.
-func (t *T) endIfMissing(what string, err error) {
-	switch {
-	case errors.Is(err, ErrNotDeployed):
-		t.Skipf("%v", err)
-	case err != nil:
-		t.Erroredf("find %s: %v", what, err)
-	}
-}
-
-// plane returns the target's ManagementPlane or ends the case.
-func (t *T) plane() ManagementPlane {
-	mp, ok := t.Target.(ManagementPlane)
-	if !ok {
-		t.Erroredf("target %s says it reaches the management plane but has no way to", t.Target.Name())
-	}
-	return mp
 }
 
 // httpClient talks to the exporter and dashboard: bounded, and never

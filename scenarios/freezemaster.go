@@ -52,8 +52,7 @@ type masterFreeze struct {
 }
 
 func freezeMaster(ctx context.Context, t *T) {
-	v, _ := t.shared("freeze of a master", func() any { return t.runFreezeMaster(ctx) })
-	fz := v.(*masterFreeze)
+	fz := freezeOfAMaster.of(ctx, t)
 	k, f := fz.k, fz.k.f
 	h := f.judged(t)
 	if fz.hang > 0 {
@@ -83,7 +82,7 @@ func freezeMaster(ctx context.Context, t *T) {
 // freezeHold, reads its slave meanwhile, thaws it and records what
 // followed.
 func (t *T) runFreezeMaster(ctx context.Context) *masterFreeze {
-	fr := t.freezer()
+	fr := t.Target.Abilities().Freezer
 	f := t.startFaultRun(ctx, "conformance-freeze-master")
 	k := &masterKill{f: f, victimShard: f.shards[0], victim: f.shards[0].Master()}
 	k.slave = &k.victimShard.Slaves()[0]
@@ -93,7 +92,7 @@ func (t *T) runFreezeMaster(ctx context.Context) *masterFreeze {
 	}
 	fz := &masterFreeze{k: k}
 	f.h.FaultStart("freeze " + k.victim.Pod)
-	t.freeze(ctx, fr, k.victim)
+	endOn(t, "freeze "+k.victim.Pod, fr.FreezeBroker(ctx, k.victim))
 	fz.frozenAt = time.Now()
 	thawed := false
 	defer func() {
@@ -137,3 +136,6 @@ func (f *faultRun) awaitFailure(ctx context.Context, shard string, from time.Tim
 	})
 	return hang
 }
+
+// freezeOfAMaster is the freeze of a master, shared by the cases that judge it.
+var freezeOfAMaster = sharedFault[*masterFreeze]{"freeze of a master", (*T).runFreezeMaster}

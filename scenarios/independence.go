@@ -50,10 +50,7 @@ const registrationGrace = 5 * time.Second
 const independenceQueues, independenceRounds = 2, 5
 
 func namesrvIndependence(ctx context.Context, t *T) {
-	holder, ok := t.Target.(NamesrvHolder)
-	if !ok {
-		t.Erroredf("target %s says it can keep a namesrv down but has no way to", t.Target.Name())
-	}
+	holder := t.Target.Abilities().Holder
 	shards := t.shards(ctx)
 	namesrvs := t.namesrvs(ctx)
 	topic := uniqueName("conformance-nsi")

@@ -49,8 +49,7 @@ type masterKill struct {
 // killMasterRun returns the session's master kill, performing it when no
 // case has yet.
 func (t *T) killMasterRun(ctx context.Context) *masterKill {
-	v, _ := t.shared("kill of a master", func() any { return t.runKillMaster(ctx) })
-	return v.(*masterKill)
+	return killOfAMaster.of(ctx, t)
 }
 
 func (t *T) runKillMaster(ctx context.Context) *masterKill {
@@ -226,3 +225,6 @@ func otherShardsWrite(ctx context.Context, t *T) {
 	t.Logf("the master of %s was down from %s to %s", k.victimShard.Name, k.killAt.Format("15:04:05.000"), k.backAt.Format("15:04:05.000"))
 	k.f.keptWriting(t, oswWrites, k.f.judged(t), history.Window{Start: k.killAt, End: k.backAt}, k.victimShard.Name)
 }
+
+// killOfAMaster is the kill of a master, shared by the cases that judge it.
+var killOfAMaster = sharedFault[*masterKill]{"kill of a master", (*T).runKillMaster}

@@ -27,8 +27,7 @@ type slaveKill struct {
 const catchUpLimit = 20 * time.Second
 
 func killSlave(ctx context.Context, t *T) {
-	v, _ := t.shared("kill of a slave", func() any { return t.runKillSlave(ctx) })
-	k := v.(*slaveKill)
+	k := killOfASlave.of(ctx, t)
 	h := k.f.judged(t)
 	t.Figure("back_registered_after", float64(k.backAt.Sub(k.killAt).Milliseconds()), "ms")
 	k.f.keptWriting(t, ksWrites, h, history.Window{Start: k.killAt, End: k.backAt}, "")
@@ -72,3 +71,6 @@ func (t *T) runKillSlave(ctx context.Context) *slaveKill {
 	f.stop(ctx, t)
 	return k
 }
+
+// killOfASlave is the kill of a slave, shared by the cases that judge it.
+var killOfASlave = sharedFault[*slaveKill]{"kill of a slave", (*T).runKillSlave}

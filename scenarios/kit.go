@@ -14,13 +14,6 @@ import (
 	"github.com/rmqkb/conformance/verdict"
 )
 
-// Sourced is implemented by targets that place the suite's own clients at
-// a source address of their choosing (the local target in ACL mode dials
-// from outside the brokers' whitelist, so its requests must be signed).
-type Sourced interface {
-	ClientSource() string
-}
-
 // adminClient returns a remoting client for tgt: signed with its
 // credentials when it runs with ACL, from its client source when it has one.
 func adminClient(tgt Target, extra ...remoting.Option) *remoting.Client {
@@ -28,8 +21,8 @@ func adminClient(tgt Target, extra ...remoting.Option) *remoting.Client {
 	if ak, sk := tgt.Credentials(); ak != "" {
 		opts = append(opts, remoting.WithCredentials(ak, sk))
 	}
-	if s, ok := tgt.(Sourced); ok && s.ClientSource() != "" {
-		opts = append(opts, remoting.WithSource(s.ClientSource()))
+	if src := tgt.Abilities().Source; src != "" {
+		opts = append(opts, remoting.WithSource(src))
 	}
 	return remoting.New(append(opts, extra...)...)
 }

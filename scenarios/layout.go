@@ -309,7 +309,7 @@ func layoutRoles(ctx context.Context, t *T) {
 		t.objectPods(s, sh)
 	}
 	roles := roleMap(s, c)
-	if src := t.Target.(ObjectSource); src.Settle() > 0 {
+	if src := t.Target.Abilities().Objects; src.Settle() > 0 {
 		roles = t.settledRoles(ctx, src, c, roles, src.Settle())
 	}
 	var shards []string

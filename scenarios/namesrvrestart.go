@@ -41,8 +41,7 @@ func (p brokerPeriod) period(t *T) (time.Duration, error) {
 }
 
 func namesrvRestart(ctx context.Context, t *T) {
-	v, _ := t.shared("kill of a namesrv", func() any { return t.runKillNamesrv(ctx) })
-	k := v.(*namesrvKill)
+	k := killOfANamesrv.of(ctx, t)
 	h := k.f.judged(t)
 	t.judgePeriods(k.periods)
 	t.Figure("namesrv_down", float64(k.backAt.Sub(k.killAt).Milliseconds()), "ms")
@@ -172,3 +171,6 @@ func (t *T) judgePeriods(periods []brokerPeriod) {
 	}
 	t.Logf("registration periods: %s", strings.Join(seen, ", "))
 }
+
+// killOfANamesrv is the kill of a namesrv, shared by the cases that judge it.
+var killOfANamesrv = sharedFault[*namesrvKill]{"kill of a namesrv", (*T).runKillNamesrv}

@@ -63,11 +63,12 @@ func (r reshaped) Shards(ctx context.Context) ([]scenarios.Shard, error) {
 	return r.shards(s), nil
 }
 
-func (r reshaped) Lacks(c scenarios.Capability) string {
-	if c == scenarios.RoleLabels && r.labels {
-		return ""
+func (r reshaped) Abilities() scenarios.Abilities {
+	a := r.Cluster.Abilities()
+	if r.labels {
+		delete(a.Cannot, scenarios.RoleLabels)
 	}
-	return r.Cluster.Lacks(c)
+	return a
 }
 
 func reshape(c *local.Cluster, r reshaped) planted {
@@ -397,6 +398,12 @@ func (k killRefreezes) AwaitBack(ctx context.Context, b scenarios.Broker) error 
 
 // thawRefreezes freezes a thawed broker again at once.
 type thawRefreezes struct{ *refreezer }
+
+func (t thawRefreezes) Abilities() scenarios.Abilities {
+	a := t.Cluster.Abilities()
+	a.Freezer = t
+	return a
+}
 
 func (t thawRefreezes) ThawBroker(ctx context.Context, b scenarios.Broker) error {
 	if err := t.Cluster.ThawBroker(ctx, b); err != nil {

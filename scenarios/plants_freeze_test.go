@@ -18,6 +18,13 @@ type freezer struct {
 	thaw   func(ctx context.Context, b scenarios.Broker) error
 }
 
+// Abilities declares the wrapping freezer as the bench's means to freeze.
+func (f freezer) Abilities() scenarios.Abilities {
+	a := f.Cluster.Abilities()
+	a.Freezer = f
+	return a
+}
+
 func (f freezer) FreezeBroker(ctx context.Context, b scenarios.Broker) error {
 	if f.freeze == nil {
 		return f.Cluster.FreezeBroker(ctx, b)

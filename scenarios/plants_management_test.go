@@ -44,11 +44,11 @@ type managedTarget struct {
 	exporter, dashboard *httptest.Server
 }
 
-func (m managedTarget) Lacks(c scenarios.Capability) string {
-	if c == scenarios.Management {
-		return ""
-	}
-	return m.Target.Lacks(c)
+func (m managedTarget) Abilities() scenarios.Abilities {
+	a := m.Target.Abilities()
+	delete(a.Cannot, scenarios.Management)
+	a.Management = m
+	return a
 }
 
 func (m managedTarget) ExporterURL(context.Context) (string, error)  { return m.exporter.URL, nil }

@@ -55,6 +55,12 @@ type namesrvDownTakesASlave struct {
 	slave scenarios.Broker
 }
 
+func (n namesrvDownTakesASlave) Abilities() scenarios.Abilities {
+	a := n.Cluster.Abilities()
+	a.Holder = n
+	return a
+}
+
 func (n namesrvDownTakesASlave) HoldNamesrvDown(ctx context.Context, i int) error {
 	if err := n.Cluster.HoldNamesrvDown(ctx, i); err != nil {
 		return err

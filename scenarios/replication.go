@@ -84,7 +84,7 @@ func init() {
 func roles(ctx context.Context, t *T) {
 	rc := t.admin()
 	dledger := t.Target.Topology().Mode.DLedger
-	labels := t.Target.Lacks(RoleLabels)
+	labels := t.Target.Abilities().Lacks(RoleLabels)
 	shards := t.shards(ctx)
 	slaves := 0
 	for _, s := range shards {

@@ -29,8 +29,7 @@ type roundTripRun struct {
 }
 
 func roundTrip(ctx context.Context, t *T) {
-	v, _ := t.shared("round trip", func() any { return t.runRoundTrip(ctx) })
-	r := v.(*roundTripRun)
+	r := sharedRoundTrip.of(ctx, t)
 	h, by := t.judgeConsumed(r.h, &r.got, r.shards, r.allGroup)
 	j := &consumerJudge{t: t, h: h, topic: r.topic, queues: r.queues, shards: r.shards, since: r.since,
 		lost: clauseNotLost, undelivered: rtDelivered, twice: rtOnce}
@@ -180,3 +179,6 @@ func (r *roundTripRun) judgeTag(t *T, onlyA []delivery) {
 	}
 	t.Logf("TagA group %s received %d distinct messages; %d acknowledged TagA messages were sent", r.tagGroup, len(gotA), len(wantA))
 }
+
+// sharedRoundTrip is the round trip, shared by the cases that judge it.
+var sharedRoundTrip = sharedFault[*roundTripRun]{"round trip", (*T).runRoundTrip}

@@ -77,7 +77,7 @@ func (s *Session) Run(ctx context.Context, c Case) verdict.Result { return s.run
 func (s *Session) run(ctx context.Context, c Case, p plants) verdict.Result {
 	t := &T{Target: s.tgt, session: s, c: c, id: c.ID(), plants: p}
 	for _, need := range c.Needs {
-		if why := s.tgt.Lacks(need); why != "" {
+		if why := s.tgt.Abilities().Lacks(need); why != "" {
 			t.skip = fmt.Sprintf("target %q cannot %s: %s", s.tgt.Name(), need.Doing(), why)
 			return t.result(c, 0)
 		}
@@ -143,19 +143,27 @@ func (s *Session) run(ctx context.Context, c Case, p plants) verdict.Result {
 	return t.result(c, time.Since(start))
 }
 
-// shared returns the value of the fault run called name, performing it with
-// f in this case when no case of the session has. f runs in the calling
-// case's goroutine; it must return its observations rather than judge
-// them, so that every case that shares it judges the same record. When f
-// does not return (it ended its case), the cases after it are errored: a
-// fault run is never performed twice.
-func (t *T) shared(name string, f func() any) (value any, by string) {
+// sharedFault is a fault several cases judge (one master kill is judged by
+// failover/kill-master, failover/read-from-slave and
+// failover/other-shards-write): the first of them to run performs it, and
+// every one judges the same record. perform runs in the performing case's
+// goroutine; it must return its observations rather than judge them.
+type sharedFault[V any] struct {
+	name    string
+	perform func(*T, context.Context) V
+}
+
+// of returns the observations of f, performing it in this case when no
+// case of the session has. When perform does not return (it ended its
+// case), the cases after it are errored: a fault run is never performed
+// twice.
+func (f sharedFault[V]) of(ctx context.Context, t *T) V {
 	s := t.session
 	s.mu.Lock()
-	r, ok := s.shared[name]
+	r, ok := s.shared[f.name]
 	if !ok {
 		r = &sharedRun{done: make(chan struct{}), by: t.id}
-		s.shared[name] = r
+		s.shared[f.name] = r
 	}
 	s.mu.Unlock()
 	if ok {
@@ -163,19 +171,20 @@ func (t *T) shared(name string, f func() any) (value any, by string) {
 		if r.err != "" {
 			t.Erroredf("%s", r.err)
 		}
-		t.Logf("judged from the %s performed during %s (%s)", name, r.by, r.took.Round(100*time.Millisecond))
-		return r.value, r.by
+		t.Logf("judged from the %s performed during %s (%s)", f.name, r.by, r.took.Round(100*time.Millisecond))
+		return r.value.(V)
 	}
 	start := time.Now()
 	completed := false
 	defer func() {
 		r.took = time.Since(start)
 		if !completed {
-			r.err = fmt.Sprintf("the %s did not complete in %s: %s", name, t.id, t.why())
+			r.err = fmt.Sprintf("the %s did not complete in %s: %s", f.name, t.id, t.why())
 		}
 		close(r.done)
 	}()
-	r.value = f()
+	v := f.perform(t, ctx)
+	r.value = v
 	completed = true
-	return r.value, r.by
+	return v
 }

@@ -21,7 +21,7 @@ func (s stubTarget) Name() string { return "stub" }
 func (s stubTarget) Topology() Topology {
 	return Topology{Cluster: "c", Namesrvs: 1, Shards: 1, Replicas: 2}
 }
-func (s stubTarget) Lacks(c Capability) string                   { return s.lacks[c] }
+func (s stubTarget) Abilities() Abilities                        { return Abilities{Cannot: s.lacks} }
 func (s stubTarget) Namesrvs(context.Context) ([]string, error)  { return nil, nil }
 func (s stubTarget) Shards(context.Context) ([]Shard, error)     { return nil, nil }
 func (s stubTarget) Kill(context.Context, Broker) error          { return nil }

@@ -46,11 +46,7 @@ const (
 
 // snapshot reads the target's objects or ends the case as errored.
 func (t *T) snapshot(ctx context.Context) *Snapshot {
-	src, ok := t.Target.(ObjectSource)
-	if !ok {
-		t.Skipf("target %q reads no Kubernetes objects", t.Target.Name())
-	}
-	s, err := src.Snapshot(ctx)
+	s, err := t.Target.Abilities().Objects.Snapshot(ctx)
 	if err != nil {
 		t.Erroredf("read the cluster's objects: %v", err)
 	}

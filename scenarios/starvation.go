@@ -71,7 +71,7 @@ type procReading struct {
 // and the machine's pressure until stop.
 func watchStarvation(tgt Target) *starvation {
 	s := &starvation{start: time.Now(), done: make(chan struct{})}
-	if pt, ok := tgt.(ProcessTable); ok {
+	if pt := tgt.Abilities().Processes; pt != nil {
 		s.list = pt.Processes
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -295,8 +295,8 @@ func (t *T) namesrvProcess(i int) string {
 // namesrvProcesses names the target's namesrv processes, where it has a
 // process table.
 func (t *T) namesrvProcesses() []string {
-	pt, ok := t.Target.(ProcessTable)
-	if !ok {
+	pt := t.Target.Abilities().Processes
+	if pt == nil {
 		return nil
 	}
 	var out []string

@@ -23,6 +23,12 @@ type processTarget struct {
 
 func (p processTarget) Processes() []Process { return p.procs }
 
+func (p processTarget) Abilities() Abilities {
+	a := p.stubTarget.Abilities()
+	a.Processes = p
+	return a
+}
+
 // spinner starts a process that keeps a CPU busy until the test ends.
 func spinner(t *testing.T) *exec.Cmd {
 	t.Helper()

@@ -2,63 +2,9 @@ package scenarios
 
 import (
 	"context"
-	"errors"
 
 	"github.com/rmqkb/conformance/internal/topology"
 )
-
-// Capability names something a target can do. A case lists the capabilities it
-// needs; on a target that lacks one the case is skipped with the target's reason,
-// never passed.
-type Capability string
-
-const (
-	// Messaging: clients can reach the namesrvs and brokers.
-	Messaging Capability = "messaging"
-	// Faults: brokers and namesrvs can be killed and come back.
-	Faults Capability = "faults"
-	// Objects: the Kubernetes objects of the cluster (Services, Secrets, PVCs,
-	// Pods) can be read.
-	Objects Capability = "objects"
-	// RoleLabels: a platform labels each broker with its role
-	// (kubeblocks.io/role), independently of the broker's own view.
-	RoleLabels Capability = "role-labels"
-	// Secrets: the target knows the account secrets of the cluster, so
-	// the run's outputs can be searched for them.
-	Secrets Capability = "secrets"
-	// HoldDown: a namesrv can be killed and kept down until released
-	// (the target implements NamesrvHolder).
-	HoldDown Capability = "hold-down"
-	// Freezing: a broker can be frozen, stopped without ending, and thawed
-	// (the target implements Freezer).
-	Freezing Capability = "freezing"
-	// Management: the exporter and the dashboard can be reached over HTTP
-	// (the target implements ManagementPlane).
-	Management Capability = "management"
-)
-
-// Doing says what a capability lets a target do, for skip reasons.
-func (c Capability) Doing() string {
-	switch c {
-	case Messaging:
-		return "talk to RocketMQ"
-	case Faults:
-		return "kill and recreate brokers"
-	case Objects:
-		return "read Kubernetes objects"
-	case RoleLabels:
-		return "read platform role labels"
-	case Secrets:
-		return "name account secrets"
-	case HoldDown:
-		return "keep a killed namesrv down"
-	case Freezing:
-		return "freeze and thaw brokers"
-	case Management:
-		return "reach the exporter and the dashboard"
-	}
-	return string(c)
-}
 
 // Topology is the shape the target was asked for, from the Cluster manifest
 // or the Cluster object.
@@ -114,8 +60,9 @@ type Target interface {
 	Name() string
 	// Topology is the requested shape.
 	Topology() Topology
-	// Lacks returns why the target cannot do c, or "" when it can.
-	Lacks(c Capability) string
+	// Abilities declares what the target can do beyond this interface,
+	// and why not where it cannot: the one place it says so.
+	Abilities() Abilities
 	// Namesrvs returns the namesrv addresses clients should use.
 	Namesrvs(ctx context.Context) ([]string, error)
 	// Shards returns the broker groups as they are now.
@@ -151,16 +98,6 @@ type Freezer interface {
 	FreezeBroker(ctx context.Context, b Broker) error
 	ThawBroker(ctx context.Context, b Broker) error
 }
-
-// ErrCannotFreeze wraps why a Freezer cannot freeze on this platform
-// (exec forbidden, a JVM that is its container's PID 1): the case is
-// skipped with that reason, not errored.
-var ErrCannotFreeze = errors.New("cannot freeze here")
-
-// ErrNotDeployed wraps why a component the case needs does not run on
-// this target (an exporter the local target was given no jar for): the
-// case is skipped with that reason.
-var ErrNotDeployed = errors.New("not deployed here")
 
 // ManagementPlane is a target whose exporter and dashboard the suite can
 // reach over HTTP.

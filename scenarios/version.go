@@ -13,7 +13,7 @@ import (
 // with its pods. The report states what really runs, not what was asked
 // for.
 func ServerVersion(ctx context.Context, tgt Target) (string, error) {
-	if why := tgt.Lacks(Messaging); why != "" {
+	if why := tgt.Abilities().Lacks(Messaging); why != "" {
 		return "", fmt.Errorf("not read from the brokers: %s", why)
 	}
 	shards, err := tgt.Shards(ctx)

@@ -47,12 +47,15 @@ func (t *Target) Name() string { return "audit" }
 // Topology implements scenarios.Target.
 func (t *Target) Topology() scenarios.Topology { return t.topo }
 
-// Lacks implements scenarios.Target.
-func (t *Target) Lacks(c scenarios.Capability) string {
-	if c == scenarios.Objects || c == scenarios.Secrets || c == scenarios.RoleLabels {
-		return ""
+// Abilities implements scenarios.Target: a dump holds objects and the
+// account Secrets, and nothing runs behind it.
+func (t *Target) Abilities() scenarios.Abilities {
+	why := "it reads object dumps from " + t.dir + "; there are no running brokers to talk to or to kill"
+	cannot := map[scenarios.Capability]string{}
+	for _, c := range []scenarios.Capability{scenarios.Messaging, scenarios.Faults, scenarios.HoldDown, scenarios.Freezing, scenarios.Management} {
+		cannot[c] = why
 	}
-	return "it reads object dumps from " + t.dir + "; there are no running brokers to talk to or to kill"
+	return scenarios.Abilities{Cannot: cannot, Objects: t, Secrets: t}
 }
 
 // Snapshot implements scenarios.ObjectSource.

@@ -16,8 +16,8 @@ const redacted = "[secret value redacted]"
 // a result, replaces it and fails accounts/no-leak, naming the case it was
 // found in. Cases never print values; this makes sure no bug can.
 func redactSecrets(ctx context.Context, run *verdict.Run, tgt scenarios.Target) {
-	src, ok := tgt.(scenarios.ObjectSource)
-	if !ok {
+	src := tgt.Abilities().Objects
+	if src == nil {
 		return
 	}
 	snap, err := src.Snapshot(ctx)

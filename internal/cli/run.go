@@ -352,7 +352,7 @@ func finish(ctx context.Context, pr *progress, run verdict.Run, dir string, st *
 	f := reports.Finish{Dir: dir, Progress: pr.Printf}
 	if st != nil {
 		f.Collect = st.collect
-		if src, ok := st.target.(scenarios.SecretSource); ok && st.target.Lacks(scenarios.Secrets) == "" {
+		if src := st.target.Abilities().Secrets; src != nil {
 			f.Secrets = src.Secrets
 		}
 	}

@@ -16,10 +16,9 @@ import (
 	"github.com/rmqkb/conformance/scenarios"
 )
 
-var (
-	_ scenarios.Freezer         = (*Target)(nil)
-	_ scenarios.ManagementPlane = (*Target)(nil)
-)
+// noExecConfig is why a target built without an API server configuration
+// cannot freeze: freezing is an exec into the pod.
+const noExecConfig = "no API server configuration to exec with"
 
 // brokerMain is what the broker JVM's command line holds.
 const brokerMain = "org.apache.rocketmq.broker.BrokerStartup"
@@ -68,7 +67,7 @@ func (t *Target) ThawBroker(ctx context.Context, b scenarios.Broker) error {
 
 func (t *Target) signalBroker(ctx context.Context, pod, sig string) error {
 	if t.cfg == nil {
-		return fmt.Errorf("%w: no API server configuration to exec with", scenarios.ErrCannotFreeze)
+		return scenarios.Cannotf(scenarios.Freezing, noExecConfig)
 	}
 	req := t.cs.CoreV1().RESTClient().Post().Resource("pods").Namespace(t.ns).Name(pod).SubResource("exec").
 		VersionedParams(&corev1.PodExecOptions{
@@ -85,7 +84,7 @@ func (t *Target) signalBroker(ctx context.Context, pod, sig string) error {
 	return signalError(pod, sig, err, strings.TrimSpace(stderr.String()))
 }
 
-// signalError turns an exec's outcome into nil, an ErrCannotFreeze (the
+// signalError turns an exec's outcome into nil, a *scenarios.Cannot (the
 // platform does not allow it) or an error naming the step.
 func signalError(pod, sig string, err error, stderr string) error {
 	if err == nil {
@@ -94,9 +93,9 @@ func signalError(pod, sig string, err error, stderr string) error {
 	var code utilexec.CodeExitError
 	switch {
 	case apierrors.IsForbidden(err):
-		return fmt.Errorf("%w: exec into pod %s is forbidden to this user (pods/exec): %v", scenarios.ErrCannotFreeze, pod, err)
+		return scenarios.Cannotf(scenarios.Freezing, "exec into pod %s is forbidden to this user (pods/exec): %v", pod, err)
 	case errors.As(err, &code) && code.Code == exitIsInit:
-		return fmt.Errorf("%w: pod %s: %s", scenarios.ErrCannotFreeze, pod, stderr)
+		return scenarios.Cannotf(scenarios.Freezing, "pod %s: %s", pod, stderr)
 	case errors.As(err, &code):
 		return fmt.Errorf("send SIG%s to the broker of pod %s: %s (exit %d)", sig, pod, stderr, code.Code)
 	}

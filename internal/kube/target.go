@@ -143,18 +143,24 @@ func (t *Target) Topology() scenarios.Topology { return t.topo }
 // ServiceVersion is the RocketMQ version the Cluster asks for its brokers.
 func (t *Target) ServiceVersion() string { return t.version }
 
-// Lacks implements scenarios.Target: a live Cluster can do everything but
-// keep a namesrv down.
-// Whether pod IPs are reachable is known only by trying; Namesrvs and
+// Abilities implements scenarios.Target: a live Cluster can do everything
+// but keep a namesrv down: deleting a namesrv pod brings a new one within
+// seconds, and scaling the component down would change the namesrv list
+// the addon hands to the brokers. Freezing needs exec into the pods, so
+// an API server configuration; whether exec is allowed, and whether pod
+// IPs are reachable, is known only by trying: FreezeBroker, Namesrvs and
 // Shards say so when they are not.
-func (t *Target) Lacks(c scenarios.Capability) string {
-	if c == scenarios.HoldDown {
-		// Deleting a namesrv pod brings a new one within seconds, and
-		// scaling the component down would change the namesrv list the
-		// addon hands to the brokers: neither keeps one namesrv down.
-		return "the InstanceSet controller recreates a deleted namesrv pod at once, and scaling the namesrv component would change the address list the brokers register with"
+func (t *Target) Abilities() scenarios.Abilities {
+	a := scenarios.Abilities{
+		Cannot: map[scenarios.Capability]string{
+			scenarios.HoldDown: "the InstanceSet controller recreates a deleted namesrv pod at once, and scaling the namesrv component would change the address list the brokers register with",
+		},
+		Freezer: t, Management: t, Objects: t, Secrets: t, PerShard: t,
 	}
-	return ""
+	if t.cfg == nil {
+		a.Cannot[scenarios.Freezing] = noExecConfig
+	}
+	return a
 }
 
 // Secrets implements scenarios.SecretSource: every password of the

@@ -13,13 +13,7 @@ import (
 	"github.com/rmqkb/conformance/verdict"
 )
 
-var (
-	_ scenarios.Target          = (*Cluster)(nil)
-	_ scenarios.NamesrvHolder   = (*Cluster)(nil)
-	_ scenarios.Freezer         = (*Cluster)(nil)
-	_ scenarios.ManagementPlane = (*Cluster)(nil)
-	_ scenarios.ProcessTable    = (*Cluster)(nil)
-)
+var _ scenarios.Target = (*Cluster)(nil)
 
 // Name implements scenarios.Target.
 func (c *Cluster) Name() string { return "local" }
@@ -27,25 +21,30 @@ func (c *Cluster) Name() string { return "local" }
 // Topology implements scenarios.Target.
 func (c *Cluster) Topology() scenarios.Topology { return c.manifest.Topology() }
 
-// Lacks implements scenarios.Target: the local target has processes, not
-// Kubernetes objects, and so no platform role labels; it has an account
-// secret only with ACL on.
-func (c *Cluster) Lacks(cp scenarios.Capability) string {
-	switch cp {
-	case scenarios.Objects:
-		return "it runs RocketMQ processes on loopback, not Kubernetes objects: Services, Secrets, PVCs, pods and role labels exist only on the kube target and in `audit` dumps"
-	case scenarios.RoleLabels:
-		return "it runs processes, not pods: no platform sets a kubeblocks.io/role label to compare with the brokers' own roles"
-	case scenarios.Management:
-		if len(c.webApps()) == 0 {
-			return "the exporter (apecloud/rocketmq-exporter:0.0.3) and the dashboard (apecloud/rocketmq-dashboard:2.0.1) are published only as images, not as Maven artifacts; point --exporter-jar or --dashboard-jar at a jar to run them here"
-		}
-	case scenarios.Secrets:
-		if c.cfg.acl == nil {
-			return "its brokers run without ACL, as the addon's do by default: there is no account secret"
-		}
+// Abilities implements scenarios.Target: the local target holds a
+// namesrv down, freezes brokers and reads their processes' scheduling;
+// it has processes, not Kubernetes objects, and so no platform role
+// labels; it reaches the exporter and the dashboard only when given
+// their jars, and has an account secret only with ACL on.
+func (c *Cluster) Abilities() scenarios.Abilities {
+	a := scenarios.Abilities{
+		Cannot: map[scenarios.Capability]string{
+			scenarios.Objects:    "it runs RocketMQ processes on loopback, not Kubernetes objects: Services, Secrets, PVCs, pods and role labels exist only on the kube target and in `audit` dumps",
+			scenarios.RoleLabels: "it runs processes, not pods: no platform sets a kubeblocks.io/role label to compare with the brokers' own roles",
+		},
+		Freezer: c, Holder: c, Processes: c, Source: c.clientSource(),
 	}
-	return ""
+	if len(c.webApps()) == 0 {
+		a.Cannot[scenarios.Management] = "the exporter (apecloud/rocketmq-exporter:0.0.3) and the dashboard (apecloud/rocketmq-dashboard:2.0.1) are published only as images, not as Maven artifacts; point --exporter-jar or --dashboard-jar at a jar to run them here"
+	} else {
+		a.Management = c
+	}
+	if c.cfg.acl == nil {
+		a.Cannot[scenarios.Secrets] = "its brokers run without ACL, as the addon's do by default: there is no account secret"
+	} else {
+		a.Secrets = c
+	}
+	return a
 }
 
 // Secrets implements scenarios.SecretSource: the ACL account's secret key,
@@ -271,11 +270,11 @@ func (c *Cluster) processOf(pod string) (*process, error) {
 	return b.proc, nil
 }
 
-// ClientSource implements scenarios.Sourced: with ACL on, the suite's own
+// clientSource is Abilities.Source: with ACL on, the suite's own
 // clients dial from a loopback address outside the brokers' whitelist, so
 // that, as from outside a pod network, every request they make must be
 // signed. Without ACL they dial as any client.
-func (c *Cluster) ClientSource() string {
+func (c *Cluster) clientSource() string {
 	if c.cfg.acl == nil {
 		return ""
 	}

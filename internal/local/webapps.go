@@ -163,7 +163,7 @@ func (c *Cluster) webApps() []*webApp {
 // ExporterURL implements scenarios.ManagementPlane.
 func (c *Cluster) ExporterURL(context.Context) (string, error) {
 	if c.exporter == nil {
-		return "", fmt.Errorf("%w: no --exporter-jar was given", scenarios.ErrNotDeployed)
+		return "", scenarios.Cannotf(scenarios.Management, "the exporter is not deployed here: no --exporter-jar was given")
 	}
 	return c.exporter.url(), nil
 }
@@ -171,7 +171,7 @@ func (c *Cluster) ExporterURL(context.Context) (string, error) {
 // DashboardURL implements scenarios.ManagementPlane.
 func (c *Cluster) DashboardURL(context.Context) (string, error) {
 	if c.dashboard == nil {
-		return "", fmt.Errorf("%w: no --dashboard-jar was given", scenarios.ErrNotDeployed)
+		return "", scenarios.Cannotf(scenarios.Management, "the dashboard is not deployed here: no --dashboard-jar was given")
 	}
 	return c.dashboard.url(), nil
 }

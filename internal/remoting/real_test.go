@@ -465,7 +465,7 @@ func TestRealACL(t *testing.T) {
 	// whitelists the pods'; these clients come from outside it.
 	var from []remoting.Option
 	if cluster != nil {
-		from = append(from, remoting.WithSource(cluster.ClientSource()))
+		from = append(from, remoting.WithSource(cluster.Abilities().Source))
 	}
 	client := func(opts ...remoting.Option) *remoting.Client { return remoting.New(append(opts, from...)...) }
 

@@ -1,0 +1,29 @@
+package scenarios
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestAbilitiesSayWhyNot holds the one way a target says "cannot": a
+// declared reason, or, for a capability with means, no means at all,
+// which is a defect said as such, never a pass.
+func TestAbilitiesSayWhyNot(t *testing.T) {
+	a := Abilities{Cannot: map[Capability]string{HoldDown: "pods come back at once"}, Freezer: stubFreezer{}}
+	for _, tc := range []struct {
+		c    Capability
+		says string
+	}{
+		{HoldDown, "pods come back at once"},
+		{Freezing, ""},
+		{Messaging, ""},
+		{Management, "suite defect"},
+	} {
+		got := a.Lacks(tc.c)
+		if tc.says == "" && got != "" || !strings.Contains(got, tc.says) {
+			t.Errorf("Lacks(%s) = %q, want %q", tc.c, got, tc.says)
+		}
+	}
+}
+
+type stubFreezer struct{ Freezer }
