@@ -21,17 +21,18 @@ import (
 )
 
 // connectTimeout bounds reaching an engine, instead of the SDK's 300 s.
-var connectTimeout = 45 * time.Second
+const connectTimeout = 45 * time.Second
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, connectTimeout)
 	stop()
 	os.Exit(code)
 }
 
-// run is the whole command; it returns the exit code.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// run is the whole command; it returns the exit code. reach bounds
+// reaching an engine (connectTimeout; a test's shorter).
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, reach time.Duration) int {
 	started := time.Now()
 	f, err := parseFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -41,16 +42,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		f.RunID = started.UTC().Format(time.RFC3339Nano)
 		var p Plan
 		if p, err = NewPlan(f); err == nil {
-			return pipeline(ctx, p, f, started, stdout, stderr)
+			return pipeline(ctx, p, f, started, reach, stdout, stderr)
 		}
 	}
 	fmt.Fprintf(stderr, "error: %v\n", err)
 	return 2
 }
 
-// pipeline reaches an engine and runs p. Any failure before the suite's
-// verdict is written as an errored pipeline testcase, and exits 2.
-func pipeline(ctx context.Context, p Plan, f Flags, started time.Time, stdout, stderr io.Writer) int {
+// pipeline reaches an engine, within reach, and runs p. Any failure before
+// the suite's verdict is written as an errored pipeline testcase, and
+// exits 2.
+func pipeline(ctx context.Context, p Plan, f Flags, started time.Time, reach time.Duration, stdout, stderr io.Writer) int {
 	stderr = &lockedWriter{w: stderr} // shared with the SDK's goroutines
 	fmt.Fprintf(stdout, "plan:\n%s\n", p)
 	fail := func(id string, err error) int {
@@ -77,7 +79,7 @@ func pipeline(ctx context.Context, p Plan, f Flags, started time.Time, stdout, s
 		os.Setenv(envCLIBin, rt.CLIBin) // the SDK would otherwise download one
 	}
 	fmt.Fprintf(stdout, "engine: %s\n", rt.How)
-	cctx, cancel := context.WithTimeout(ctx, connectTimeout)
+	cctx, cancel := context.WithTimeout(ctx, reach)
 	c, err := connect(cctx, stderr)
 	cancel()
 	if err != nil {

@@ -39,10 +39,16 @@ func isolate(t *testing.T, bin string) {
 // errored pipeline testcase in junit.xml; it returns junit.xml.
 func failFast(t *testing.T) string {
 	t.Helper()
+	return failFastWithin(t, connectTimeout)
+}
+
+// failFastWithin is failFast with reach bounding the connect to an engine.
+func failFastWithin(t *testing.T, reach time.Duration) string {
+	t.Helper()
 	reports := filepath.Join(t.TempDir(), "reports")
 	var stderr strings.Builder
 	start := time.Now()
-	code := run(t.Context(), []string{"--suites", "routing", "--reports", reports}, io.Discard, &stderr)
+	code := run(t.Context(), []string{"--suites", "routing", "--reports", reports}, io.Discard, &stderr, reach)
 	took := time.Since(start)
 	t.Logf("exit %d after %s", code, took)
 	if code != 2 {
@@ -137,13 +143,10 @@ func TestSessionPortWithoutToken(t *testing.T) {
 // when the SDK closes its stdin) is cut off at the connect deadline, not
 // after the SDK's 300 s.
 func TestConnectDeadline(t *testing.T) {
-	old := connectTimeout
-	connectTimeout = time.Second
-	t.Cleanup(func() { connectTimeout = old })
 	isolate(t, t.TempDir())
 	t.Setenv(envCLIBin, stub(t, t.TempDir(), "dagger", "exec /bin/cat"))
 	start := time.Now()
-	junit := failFast(t)
+	junit := failFastWithin(t, time.Second)
 	if took := time.Since(start); took > 10*time.Second {
 		t.Errorf("took %s, want about the 1 s deadline", took)
 	}

@@ -140,7 +140,7 @@ func TestBadInputExits2NamingTheFlag(t *testing.T) {
 	} {
 		var stderr strings.Builder
 		dir := t.TempDir()
-		code := run(t.Context(), append(tc.args, "--reports", dir), io.Discard, &stderr)
+		code := run(t.Context(), append(tc.args, "--reports", dir), io.Discard, &stderr, connectTimeout)
 		if code != 2 || !strings.Contains(stderr.String(), tc.flag) {
 			t.Errorf("run(%q) = %d, stderr %q; want 2 naming %s", tc.args, code, stderr.String(), tc.flag)
 		}

@@ -229,118 +229,179 @@ func peerMissing(peers string, b Broker) string {
 	return fmt.Sprintf("names no member %s (%s)", strings.TrimSuffix(id, "-"), b.Pod)
 }
 
-func asyncCatchUp(ctx context.Context, t *T) {
-	shards := t.shards(ctx)
-	topic := uniqueName("conformance-repl")
-	const queues, rate = 4, 200
-	t.createTopic(ctx, topic, queues)
-	h := t.newHistory()
+// The load and the bound of replication/async-catch-up.
+const (
+	asyncQueues, asyncRate = 4, 200                // per shard: queues written, messages a second
+	asyncEvery             = 20 * time.Millisecond // the lag's sampling interval
+	asyncLoadFor           = 3 * time.Second       // the length of the writes
+	asyncCatchUpLimit      = 20 * time.Second      // one deadline for every slave: they replicate in parallel
+)
 
-	var mu sync.Mutex
-	acks := map[string][]ackAt{}
-	var badIDs int
-	const every = 20 * time.Millisecond
-	var samplers []*sampler
-	for _, s := range shards {
+// asyncCatchUp is a procedure of steps, run in order on one record: each
+// step judges what it can once the steps before it have run.
+func asyncCatchUp(ctx context.Context, t *T) {
+	r := &asyncRun{t: t, acks: map[string][]ackAt{}}
+	for _, step := range []func(context.Context){
+		r.setUp,       // a topic, a history and a lag sampler per slave
+		r.write,       // the load, for asyncLoadFor
+		r.judgeAcks,   // async-ack
+		r.awaitSlaves, // every slave's catch-up, under one deadline
+		r.judgeSlaves, // lag-sampled and catch-up, slave by slave
+		r.report,      // the lag figures of every slave together
+	} {
+		step(ctx)
+	}
+}
+
+// asyncRun is the record of replication/async-catch-up, filled by its steps.
+type asyncRun struct {
+	t      *T
+	shards []Shard
+	topic  string
+	h      *history.History
+
+	samplers                 []*sampler
+	loadStarted, loadStopped time.Time
+
+	mu     sync.Mutex // guards acks and badIDs while the load runs
+	acks   map[string][]ackAt
+	badIDs int
+
+	caught      []caughtUp // by sampler
+	allLagBytes []int64
+	allLags     []time.Duration
+}
+
+// caughtUp is when a slave reached its master, from the stop of writes.
+type caughtUp struct {
+	after time.Duration
+	err   error
+}
+
+func (r *asyncRun) setUp(ctx context.Context) {
+	t := r.t
+	r.shards = t.shards(ctx)
+	r.topic = uniqueName("conformance-repl")
+	t.createTopic(ctx, r.topic, asyncQueues)
+	r.h = t.newHistory()
+	for _, s := range r.shards {
 		for _, sl := range s.Slaves() {
-			samplers = append(samplers, t.startSampler(ctx, s.Master(), sl, every))
+			r.samplers = append(r.samplers, t.startSampler(ctx, s.Master(), sl, asyncEvery))
 		}
 	}
-	onAck := func(shard string, res *primitive.SendResult, at time.Time) {
-		off, err := commitLogOffset(res.OffsetMsgID)
-		mu.Lock()
-		defer mu.Unlock()
-		if err != nil {
-			badIDs++
-			return
-		}
-		acks[shard] = append(acks[shard], ackAt{at: at, offset: off})
+}
+
+// onAck records where the master stored an acknowledged message.
+func (r *asyncRun) onAck(shard string, res *primitive.SendResult, at time.Time) {
+	off, err := commitLogOffset(res.OffsetMsgID)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err != nil {
+		r.badIDs++
+		return
 	}
-	loadStarted := time.Now()
-	l := startLoad(ctx, h, func() rocketmq.Producer { return t.producer(ctx) }, topic, shards, queues, rate, onAck)
-	const loadFor = 3 * time.Second
+	r.acks[shard] = append(r.acks[shard], ackAt{at: at, offset: off})
+}
+
+func (r *asyncRun) write(ctx context.Context) {
+	t := r.t
+	r.loadStarted = time.Now()
+	l := startLoad(ctx, r.h, func() rocketmq.Producer { return t.producer(ctx) }, r.topic, r.shards, asyncQueues, asyncRate, r.onAck)
 	select {
-	case <-time.After(loadFor): // the length of the load, not a wait for a condition
+	case <-time.After(asyncLoadFor): // the length of the load, not a wait for a condition
 	case <-ctx.Done():
 	}
 	l.stop()
-	loadStopped := time.Now()
-	t.plants.loadStopped(shards)
-	jh := t.judgedCopy(h)
-	t.failedSends(asyncAck, jh, shards)
+	r.loadStopped = time.Now()
+	t.plants.loadStopped(r.shards)
+}
+
+func (r *asyncRun) judgeAcks(context.Context) {
+	t := r.t
+	jh := t.judgedCopy(r.h)
+	t.failedSends(asyncAck, jh, r.shards)
 	if jh.Check("none").Acked == 0 {
 		t.Errorf(asyncAck, "no write was acknowledged: %s", jh.Check("none"))
 	}
-	// One deadline for every slave: they replicate in parallel.
-	const catchUpLimit = 20 * time.Second
-	cctx, cancel := context.WithTimeout(ctx, catchUpLimit)
+}
+
+func (r *asyncRun) awaitSlaves(ctx context.Context) {
+	cctx, cancel := context.WithTimeout(ctx, asyncCatchUpLimit)
 	defer cancel()
-	type caughtUp struct {
-		after time.Duration // from the stop of writes
-		err   error
-	}
-	caught := make([]caughtUp, len(samplers))
+	r.caught = make([]caughtUp, len(r.samplers))
 	var wg sync.WaitGroup
-	for i, sm := range samplers {
+	for i, sm := range r.samplers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := t.awaitCaughtUp(cctx, sm.master, sm.slave, catchUpLimit)
-			caught[i] = caughtUp{time.Since(loadStopped), err}
+			_, err := r.t.awaitCaughtUp(cctx, sm.master, sm.slave, asyncCatchUpLimit)
+			r.caught[i] = caughtUp{time.Since(r.loadStopped), err}
 		}()
 	}
 	wg.Wait()
-	var allLagBytes []int64
-	var allLags []time.Duration
-	for i, sm := range samplers {
-		catchUp := caught[i].after
-		samples := sm.stop(ctx, t)
-		var lagBytes []int64
-		for _, s := range samples {
-			if s.at.Before(loadStopped) {
-				lagBytes = append(lagBytes, max(0, s.master-s.slave))
-			}
-		}
-		// The lag is measured only if it was sampled throughout the writes.
-		// A sampler that made some progress but too little may have been
-		// starved; one that made none did not run at all.
-		if minSamples := int(loadStopped.Sub(loadStarted)/every) / 10; len(lagBytes) < minSamples {
-			procs := []string{suiteProcess}
-			if len(lagBytes) == 0 {
-				procs = nil
-			}
-			t.late(asyncSampled, history.Window{Start: loadStarted, End: loadStopped}, procs, "the lag of slave %s was sampled %d times during %s of writes (at least %d expected at one sample every %s): it was not measured",
-				sm.slave.Pod, len(lagBytes), loadStopped.Sub(loadStarted).Round(time.Millisecond), minSamples, every)
-		}
-		if caught[i].err != nil {
-			t.late(asyncCaught, history.Window{Start: loadStopped, End: loadStopped.Add(catchUpLimit)}, []string{sm.master.Pod, sm.slave.Pod},
-				"slave %s of %s did not catch up within %s after writes stopped: %v", sm.slave.Pod, sm.master.Shard, catchUpLimit, caught[i].err)
-			continue
-		}
-		t.Figure("catch_up_"+sm.slave.Pod, float64(catchUp.Milliseconds()), "ms")
-		mu.Lock()
-		lags := replicationLags(acks[sm.master.Shard], samples)
-		n := len(acks[sm.master.Shard])
-		mu.Unlock()
-		b50, b99, bmax := history.QuantilesInt(lagBytes)
-		l50, l99, lmax := history.Quantiles(lags)
-		t.Logf("%s -> %s: %d samples, %d acked messages; lag bytes p50 %d p99 %d max %d; lag ms p50 %d p99 %d max %d; caught up by %s after writes stopped",
-			sm.master.Pod, sm.slave.Pod, len(samples), n, b50, b99, bmax, l50.Milliseconds(), l99.Milliseconds(), lmax.Milliseconds(), catchUp.Round(time.Millisecond))
-		allLagBytes = append(allLagBytes, lagBytes...)
-		allLags = append(allLags, lags...)
+}
+
+func (r *asyncRun) judgeSlaves(ctx context.Context) {
+	for i, sm := range r.samplers {
+		r.judgeSlave(ctx, sm, r.caught[i])
 	}
-	if badIDs > 0 {
-		t.Erroredf("not judged: %d send results had an offset message id that does not carry a commit log offset", badIDs)
+}
+
+// judgeSlave stops sm and judges its slave's lag and catch-up.
+func (r *asyncRun) judgeSlave(ctx context.Context, sm *sampler, caught caughtUp) {
+	t := r.t
+	catchUp := caught.after
+	samples := sm.stop(ctx, t)
+	var lagBytes []int64
+	for _, s := range samples {
+		if s.at.Before(r.loadStopped) {
+			lagBytes = append(lagBytes, max(0, s.master-s.slave))
+		}
 	}
-	b50, b99, bmax := history.QuantilesInt(allLagBytes)
-	l50, l99, lmax := history.Quantiles(allLags)
+	// The lag is measured only if it was sampled throughout the writes.
+	// A sampler that made some progress but too little may have been
+	// starved; one that made none did not run at all.
+	writes := r.loadStopped.Sub(r.loadStarted)
+	if minSamples := int(writes/asyncEvery) / 10; len(lagBytes) < minSamples {
+		procs := []string{suiteProcess}
+		if len(lagBytes) == 0 {
+			procs = nil
+		}
+		t.late(asyncSampled, history.Window{Start: r.loadStarted, End: r.loadStopped}, procs, "the lag of slave %s was sampled %d times during %s of writes (at least %d expected at one sample every %s): it was not measured",
+			sm.slave.Pod, len(lagBytes), writes.Round(time.Millisecond), minSamples, asyncEvery)
+	}
+	if caught.err != nil {
+		t.late(asyncCaught, history.Window{Start: r.loadStopped, End: r.loadStopped.Add(asyncCatchUpLimit)}, []string{sm.master.Pod, sm.slave.Pod},
+			"slave %s of %s did not catch up within %s after writes stopped: %v", sm.slave.Pod, sm.master.Shard, asyncCatchUpLimit, caught.err)
+		return
+	}
+	t.Figure("catch_up_"+sm.slave.Pod, float64(catchUp.Milliseconds()), "ms")
+	r.mu.Lock()
+	lags := replicationLags(r.acks[sm.master.Shard], samples)
+	n := len(r.acks[sm.master.Shard])
+	r.mu.Unlock()
+	b50, b99, bmax := history.QuantilesInt(lagBytes)
+	l50, l99, lmax := history.Quantiles(lags)
+	t.Logf("%s -> %s: %d samples, %d acked messages; lag bytes p50 %d p99 %d max %d; lag ms p50 %d p99 %d max %d; caught up by %s after writes stopped",
+		sm.master.Pod, sm.slave.Pod, len(samples), n, b50, b99, bmax, l50.Milliseconds(), l99.Milliseconds(), lmax.Milliseconds(), catchUp.Round(time.Millisecond))
+	r.allLagBytes = append(r.allLagBytes, lagBytes...)
+	r.allLags = append(r.allLags, lags...)
+}
+
+func (r *asyncRun) report(context.Context) {
+	t := r.t
+	if r.badIDs > 0 {
+		t.Erroredf("not judged: %d send results had an offset message id that does not carry a commit log offset", r.badIDs)
+	}
+	b50, b99, bmax := history.QuantilesInt(r.allLagBytes)
+	l50, l99, lmax := history.Quantiles(r.allLags)
 	t.Figure("lag_bytes_p50", float64(b50), "bytes")
 	t.Figure("lag_bytes_p99", float64(b99), "bytes")
 	t.Figure("lag_bytes_max", float64(bmax), "bytes")
 	t.Figure("lag_ms_p50", float64(l50.Microseconds())/1000, "ms")
 	t.Figure("lag_ms_p99", float64(l99.Microseconds())/1000, "ms")
 	t.Figure("lag_ms_max", float64(lmax.Microseconds())/1000, "ms")
-	t.Logf("load: %d messages/s per shard for %s; offsets sampled every %s", rate, loadFor, every)
+	t.Logf("load: %d messages/s per shard for %s; offsets sampled every %s", asyncRate, asyncLoadFor, asyncEvery)
 	if t.Target.Topology().Mode.DLedger {
 		t.Logf("DLedger mode: a write is acknowledged once a majority of the Raft group holds it, so the asynchronous clause (acknowledged without waiting for the slave) does not apply; the lag and catch-up clauses do")
 	}

@@ -29,16 +29,19 @@ type Entry struct {
 }
 
 type logger struct {
+	install sync.Once // into rlog, on first use
+
 	mu      sync.Mutex
 	out     io.Writer
 	level   int
 	entries []Entry
 }
 
-var (
-	l       = &logger{out: io.Discard, level: levelWarn}
-	install sync.Once
-)
+// l is the process's one logger, and the package's one variable: rlog
+// holds a single process-global logger (rlog.SetLogger), which every
+// client of the process calls with no handle back to a run, so what it
+// logs can only be kept in a global beside it.
+var l = &logger{out: io.Discard, level: levelWarn}
 
 const (
 	levelDebug = iota
@@ -50,7 +53,7 @@ const (
 
 // use installs the logger in rlog the first time anything asks for it.
 func use() *logger {
-	install.Do(func() { rlog.SetLogger(l) })
+	l.install.Do(func() { rlog.SetLogger(l) })
 	return l
 }
 

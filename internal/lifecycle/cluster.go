@@ -46,11 +46,16 @@ var kubeBlocksCRDs = []string{
 // rocketmq-broker-4-<chart>).
 var addonCmpdPrefixes = []string{"rocketmq-namesrv-", "rocketmq-broker-"}
 
-// Poll periods; tests shorten them.
-var (
+// The poll periods of a run.
+const (
 	pollInterval     = 5 * time.Second
 	progressInterval = 15 * time.Second
 )
+
+// periods are how often the waits poll the API server (poll) and print
+// progress (at most every progress): a run's are pollInterval and
+// progressInterval, a test's shorter.
+type periods struct{ poll, progress time.Duration }
 
 // WaitForAddon waits until the KubeBlocks CRDs are established and the
 // addon's definitions are there: the ClusterDefinition rocketmq, the
@@ -58,6 +63,10 @@ var (
 // for namesrv and broker, each Available. A Cluster created earlier would be
 // rejected (no CRD) or sit unresolved.
 func WaitForAddon(ctx context.Context, cfg *rest.Config, progress io.Writer) error {
+	return waitForAddon(ctx, cfg, progress, periods{pollInterval, progressInterval})
+}
+
+func waitForAddon(ctx context.Context, cfg *rest.Config, progress io.Writer, every periods) error {
 	if progress == nil {
 		progress = io.Discard
 	}
@@ -65,13 +74,13 @@ func WaitForAddon(ctx context.Context, cfg *rest.Config, progress io.Writer) err
 	if err != nil {
 		return err
 	}
-	p := newThrottle(progress)
+	p := newThrottle(progress, every.progress)
 	// A failed request (API server busy, client throttled) says nothing
 	// about the condition: the reason kept for the timeout error is the
 	// last real observation.
 	var last string
 	apiErr := func(err error) (bool, string, error) { return false, or(last, err.Error()), nil }
-	err = wait.Until(ctx, pollInterval/2, "the KubeBlocks CRDs to be established", func(ctx context.Context) (bool, string, error) {
+	err = wait.Until(ctx, every.poll/2, "the KubeBlocks CRDs to be established", func(ctx context.Context) (bool, string, error) {
 		var missing []string
 		for _, name := range kubeBlocksCRDs {
 			crd, err := dyn.Resource(crdGVR).Get(ctx, name, metav1.GetOptions{})
@@ -92,7 +101,7 @@ func WaitForAddon(ctx context.Context, cfg *rest.Config, progress io.Writer) err
 		return err
 	}
 	last = ""
-	return wait.Until(ctx, pollInterval/2, "the rocketmq addon's definitions", func(ctx context.Context) (bool, string, error) {
+	return wait.Until(ctx, every.poll/2, "the rocketmq addon's definitions", func(ctx context.Context) (bool, string, error) {
 		var notes []string
 		for _, d := range []struct {
 			gvr  schema.GroupVersionResource
@@ -152,10 +161,14 @@ func established(crd *unstructured.Unstructured) bool {
 // Cluster phase and each component and sharding phase; when ctx ends it
 // fails with the last status seen.
 func CreateCluster(ctx context.Context, cfg *rest.Config, m manifests.Cluster, progress io.Writer) error {
+	return createCluster(ctx, cfg, m, progress, periods{pollInterval, progressInterval})
+}
+
+func createCluster(ctx context.Context, cfg *rest.Config, m manifests.Cluster, progress io.Writer, every periods) error {
 	if progress == nil {
 		progress = io.Discard
 	}
-	if err := WaitForAddon(ctx, cfg, progress); err != nil {
+	if err := waitForAddon(ctx, cfg, progress, every); err != nil {
 		return err
 	}
 	cs, err := kubernetes.NewForConfig(cfg)
@@ -179,7 +192,7 @@ func CreateCluster(ctx context.Context, cfg *rest.Config, m manifests.Cluster, p
 	what := fmt.Sprintf("Cluster %s/%s", m.Namespace, m.Name)
 	// KubeBlocks' webhook may answer late after Helm's wait; retry what the
 	// server reports as transient.
-	err = wait.Until(ctx, pollInterval/2, "the API server to accept "+what, func(ctx context.Context) (bool, string, error) {
+	err = wait.Until(ctx, every.poll/2, "the API server to accept "+what, func(ctx context.Context) (bool, string, error) {
 		_, err := res.Create(ctx, obj, metav1.CreateOptions{})
 		switch {
 		case err == nil:
@@ -197,9 +210,9 @@ func CreateCluster(ctx context.Context, cfg *rest.Config, m manifests.Cluster, p
 		return err
 	}
 
-	p := newThrottle(progress)
+	p := newThrottle(progress, every.progress)
 	var last string
-	err = wait.Until(ctx, pollInterval, what+" to be Running", func(ctx context.Context) (bool, string, error) {
+	err = wait.Until(ctx, every.poll, what+" to be Running", func(ctx context.Context) (bool, string, error) {
 		cl, err := res.Get(ctx, m.Name, metav1.GetOptions{})
 		if err != nil {
 			if apierrors.IsNotFound(err) {
@@ -275,17 +288,18 @@ func clusterStatus(cl *unstructured.Unstructured) string {
 	return s
 }
 
-// throttle prints a line at most every progressInterval, and a changed
-// line only after the same wait.
+// throttle prints a line at most every period, and a changed line only
+// after the same wait.
 type throttle struct {
-	w    io.Writer
-	last time.Time
+	w      io.Writer
+	period time.Duration
+	last   time.Time
 }
 
-func newThrottle(w io.Writer) *throttle { return &throttle{w: w} }
+func newThrottle(w io.Writer, period time.Duration) *throttle { return &throttle{w: w, period: period} }
 
 func (t *throttle) print(s string) {
-	if !t.last.IsZero() && time.Since(t.last) < progressInterval {
+	if !t.last.IsZero() && time.Since(t.last) < t.period {
 		return
 	}
 	t.last = time.Now()

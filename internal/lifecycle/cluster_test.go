@@ -65,11 +65,28 @@ func TestClusterObjectCopiesTheManifest(t *testing.T) {
 
 // TestCreateClusterOnAnAPIServer runs WaitForAddon and CreateCluster against
 // a real kube-apiserver (envtest, loopback), playing KubeBlocks' part: the
-// CRDs, the addon's definitions and the Cluster's status.
+// CRDs, the addon's definitions and the Cluster's status. Its steps run in
+// order on one API server.
 func TestCreateClusterOnAnAPIServer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: no control plane")
 	}
+	cfg := startAPIServer(t)
+	dyn := dynamic.NewForConfigOrDie(cfg)
+	ctx := context.Background()
+	m := manifests.DefaultCluster()
+	addonAwaited(t, ctx, cfg, dyn)
+	clusterCreated(t, ctx, cfg, dyn, m)
+	clusterReused(t, ctx, cfg, m)
+	clusterNeverRunning(t, ctx, cfg, m)
+}
+
+// quick are the poll periods of the tests: the polls run every 25 ms.
+var quick = periods{poll: 50 * time.Millisecond}
+
+// startAPIServer starts a control plane, stopped when the test ends, and
+// returns a client config for it.
+func startAPIServer(t *testing.T) *rest.Config {
 	start := time.Now()
 	a, err := testenv.StartAPIServer()
 	if err != nil {
@@ -79,16 +96,18 @@ func TestCreateClusterOnAnAPIServer(t *testing.T) {
 		t.Skipf("no control plane: %v", err)
 	}
 	t.Cleanup(func() { a.Stop() })
-	shorten(t, 50*time.Millisecond, 0)
 	// The polls run every 25 ms here: lift client-go's 5 QPS limit.
 	cfg := rest.CopyConfig(a.Config)
 	cfg.QPS, cfg.Burst = 500, 1000
 	t.Logf("control plane up in %s", time.Since(start))
-	dyn := dynamic.NewForConfigOrDie(cfg)
-	ctx := context.Background()
+	return cfg
+}
 
+// addonAwaited: WaitForAddon waits for the CRDs, then for the addon's
+// definitions, naming what it waits for, until they are there.
+func addonAwaited(t *testing.T, ctx context.Context, cfg *rest.Config, dyn dynamic.Interface) {
 	// No CRDs for the definitions yet.
-	err = withTimeout(ctx, time.Second, func(ctx context.Context) error { return WaitForAddon(ctx, cfg, nil) })
+	err := withTimeout(ctx, time.Second, func(ctx context.Context) error { return waitForAddon(ctx, cfg, nil, quick) })
 	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "componentdefinitions.apps.kubeblocks.io") ||
 		strings.Contains(err.Error(), "clusters.apps.kubeblocks.io") {
 		t.Fatalf("without the CRDs: %v", err)
@@ -97,22 +116,7 @@ func TestCreateClusterOnAnAPIServer(t *testing.T) {
 		createCRD(t, dyn, plural)
 	}
 	def := func(gvr schema.GroupVersionResource, kind, name, phase string) {
-		t.Helper()
-		u := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "apps.kubeblocks.io/v1", "kind": kind, "metadata": map[string]any{"name": name}}}
-		res := dyn.Resource(gvr)
-		got, err := res.Get(ctx, name, metav1.GetOptions{})
-		if apierrors.IsNotFound(err) {
-			got, err = res.Create(ctx, u, metav1.CreateOptions{})
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if phase != "" {
-			got.Object["status"] = map[string]any{"phase": phase}
-			if _, err := res.UpdateStatus(ctx, got, metav1.UpdateOptions{}); err != nil {
-				t.Fatal(err)
-			}
-		}
+		define(t, ctx, dyn, gvr, kind, name, phase)
 	}
 	def(clusterDefGVR, "ClusterDefinition", "rocketmq", "Available")
 	def(shardingDefGVR, "ShardingDefinition", "rocketmq-broker", "")
@@ -121,7 +125,7 @@ func TestCreateClusterOnAnAPIServer(t *testing.T) {
 	def(cmpdGVR, "ComponentDefinition", "kafka-broker-1.0.2", "Available")
 
 	var out bytes.Buffer
-	err = withTimeout(ctx, time.Second, func(ctx context.Context) error { return WaitForAddon(ctx, cfg, &out) })
+	err = withTimeout(ctx, time.Second, func(ctx context.Context) error { return waitForAddon(ctx, cfg, &out, quick) })
 	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "rocketmq-namesrv-4-1.0.2 Unavailable") || strings.Contains(err.Error(), "broker-4") {
 		t.Fatalf("a namesrv definition Unavailable: %v", err)
 	}
@@ -129,33 +133,41 @@ func TestCreateClusterOnAnAPIServer(t *testing.T) {
 		t.Errorf("progress:\n%s", out.String())
 	}
 	def(cmpdGVR, "ComponentDefinition", "rocketmq-namesrv-4-1.0.2", "Available")
+}
 
-	// The Cluster: created, then Running when "KubeBlocks" says so.
-	m := manifests.DefaultCluster()
+// define creates the definition kind/name if it is not there, with status
+// phase unless phase is "".
+func define(t *testing.T, ctx context.Context, dyn dynamic.Interface, gvr schema.GroupVersionResource, kind, name, phase string) {
+	t.Helper()
+	u := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "apps.kubeblocks.io/v1", "kind": kind, "metadata": map[string]any{"name": name}}}
+	res := dyn.Resource(gvr)
+	got, err := res.Get(ctx, name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		got, err = res.Create(ctx, u, metav1.CreateOptions{})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if phase != "" {
+		got.Object["status"] = map[string]any{"phase": phase}
+		if _, err := res.UpdateStatus(ctx, got, metav1.UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// clusterCreated: the Cluster is created, then Running when "KubeBlocks"
+// says so, with progress on the way.
+func clusterCreated(t *testing.T, ctx context.Context, cfg *rest.Config, dyn dynamic.Interface, m manifests.Cluster) {
 	res := dyn.Resource(clusterGVR).Namespace(m.Namespace)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		var cl *unstructured.Unstructured
-		for cl == nil {
-			cl, _ = res.Get(ctx, m.Name, metav1.GetOptions{})
-			time.Sleep(20 * time.Millisecond)
-		}
-		for _, st := range []map[string]any{
-			{"phase": "Creating", "components": map[string]any{"namesrv": map[string]any{"phase": "Creating"}}, "shardings": map[string]any{"broker": map[string]any{"phase": "Creating"}}},
-			{"phase": "Running", "components": map[string]any{"namesrv": map[string]any{"phase": "Running"}}, "shardings": map[string]any{"broker": map[string]any{"phase": "Running"}}},
-		} {
-			time.Sleep(200 * time.Millisecond)
-			cl, _ = res.Get(ctx, m.Name, metav1.GetOptions{})
-			cl.Object["status"] = st
-			if _, err := res.UpdateStatus(ctx, cl, metav1.UpdateOptions{}); err != nil {
-				t.Error(err)
-			}
-		}
+		playKubeBlocks(t, ctx, res, m.Name)
 	}()
-	out.Reset()
-	err = withTimeout(ctx, 30*time.Second, func(ctx context.Context) error { return CreateCluster(ctx, cfg, m, &out) })
+	var out bytes.Buffer
+	err := withTimeout(ctx, 30*time.Second, func(ctx context.Context) error { return createCluster(ctx, cfg, m, &out, quick) })
 	wg.Wait()
 	if err != nil {
 		t.Fatalf("CreateCluster: %v\n%s", err, out.String())
@@ -172,21 +184,45 @@ func TestCreateClusterOnAnAPIServer(t *testing.T) {
 	if shards, _, _ := unstructured.NestedSlice(cl.Object, "spec", "shardings"); len(shards) != 1 || shards[0].(map[string]any)["shards"] != int64(2) {
 		t.Errorf("created spec.shardings %v", shards)
 	}
+}
 
-	// Run again: the Cluster exists and is Running.
-	out.Reset()
-	if err := withTimeout(ctx, 10*time.Second, func(ctx context.Context) error { return CreateCluster(ctx, cfg, m, &out) }); err != nil {
+// playKubeBlocks waits for the Cluster name, then sets its status to
+// Creating and then to Running, as KubeBlocks would.
+func playKubeBlocks(t *testing.T, ctx context.Context, res dynamic.ResourceInterface, name string) {
+	var cl *unstructured.Unstructured
+	for cl == nil {
+		cl, _ = res.Get(ctx, name, metav1.GetOptions{})
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, st := range []map[string]any{
+		{"phase": "Creating", "components": map[string]any{"namesrv": map[string]any{"phase": "Creating"}}, "shardings": map[string]any{"broker": map[string]any{"phase": "Creating"}}},
+		{"phase": "Running", "components": map[string]any{"namesrv": map[string]any{"phase": "Running"}}, "shardings": map[string]any{"broker": map[string]any{"phase": "Running"}}},
+	} {
+		time.Sleep(200 * time.Millisecond)
+		cl, _ = res.Get(ctx, name, metav1.GetOptions{})
+		cl.Object["status"] = st
+		if _, err := res.UpdateStatus(ctx, cl, metav1.UpdateOptions{}); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// clusterReused: run again, the Cluster exists and is Running.
+func clusterReused(t *testing.T, ctx context.Context, cfg *rest.Config, m manifests.Cluster) {
+	var out bytes.Buffer
+	if err := withTimeout(ctx, 10*time.Second, func(ctx context.Context) error { return createCluster(ctx, cfg, m, &out, quick) }); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "exists already: reusing it") {
 		t.Errorf("progress:\n%s", out.String())
 	}
+}
 
-	// A Cluster that never runs: the error carries the last status, and
-	// the namespace was created.
-	m2 := m
-	m2.Namespace = "other"
-	err = withTimeout(ctx, 2*time.Second, func(ctx context.Context) error { return CreateCluster(ctx, cfg, m2, nil) })
+// clusterNeverRunning: a Cluster that never runs, the error carries the
+// last status, and the namespace was created.
+func clusterNeverRunning(t *testing.T, ctx context.Context, cfg *rest.Config, m manifests.Cluster) {
+	m.Namespace = "other"
+	err := withTimeout(ctx, 2*time.Second, func(ctx context.Context) error { return createCluster(ctx, cfg, m, nil, quick) })
 	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "Cluster other/rocketmq-cluster to be Running") || !strings.Contains(err.Error(), "last seen: phase (none yet)") {
 		t.Fatalf("never Running: %v", err)
 	}
@@ -199,13 +235,6 @@ func withTimeout(ctx context.Context, d time.Duration, f func(context.Context) e
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	return f(ctx)
-}
-
-// shorten sets the poll and progress periods for a test.
-func shorten(t *testing.T, poll, progress time.Duration) {
-	p, q := pollInterval, progressInterval
-	pollInterval, progressInterval = poll, progress
-	t.Cleanup(func() { pollInterval, progressInterval = p, q })
 }
 
 // createCRD creates a minimal cluster-scoped apps.kubeblocks.io/v1 CRD

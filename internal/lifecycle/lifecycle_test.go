@@ -46,20 +46,18 @@ func TestRoutes(t *testing.T) {
 
 func TestAddAndRemoveRoutes(t *testing.T) {
 	var calls []string
-	orig := runIP
-	defer func() { runIP = orig }()
-	runIP = func(_ context.Context, args ...string) error {
+	ip := func(_ context.Context, args ...string) error {
 		calls = append(calls, strings.Join(args, " "))
 		if args[2] == "10.9.0.0/24" {
 			return errors.New("Operation not permitted")
 		}
 		return nil
 	}
-	added, err := AddRoutes(context.Background(), []Route{{"10.244.0.0/24", "172.18.0.2", "a"}, {"10.9.0.0/24", "172.18.0.9", "b"}})
+	added, err := addRoutes(context.Background(), ip, []Route{{"10.244.0.0/24", "172.18.0.2", "a"}, {"10.9.0.0/24", "172.18.0.9", "b"}})
 	if err == nil || !strings.Contains(err.Error(), "CAP_NET_ADMIN") || len(added) != 1 {
 		t.Fatalf("added %v, err %v: want the first added and an error naming the privilege", added, err)
 	}
-	if err := RemoveRoutes(context.Background(), added); err != nil {
+	if err := removeRoutes(context.Background(), ip, added); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{"route replace 10.244.0.0/24 via 172.18.0.2", "route replace 10.9.0.0/24 via 172.18.0.9", "route del 10.244.0.0/24 via 172.18.0.2"}

@@ -53,8 +53,8 @@ func Routes(nodes []corev1.Node) ([]Route, error) {
 	return out, nil
 }
 
-// runIP runs `ip` with args; tests replace it.
-var runIP = func(ctx context.Context, args ...string) error {
+// runIP runs `ip` with args.
+func runIP(ctx context.Context, args ...string) error {
 	out, err := exec.CommandContext(ctx, "ip", args...).CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("ip %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
@@ -62,12 +62,17 @@ var runIP = func(ctx context.Context, args ...string) error {
 	return nil
 }
 
+// ipFunc runs `ip` with args: runIP, or a test's stand-in.
+type ipFunc func(ctx context.Context, args ...string) error
+
 // AddRoutes installs the routes (replacing any to the same CIDR) and
 // returns the ones it added, for RemoveRoutes.
-func AddRoutes(ctx context.Context, rs []Route) ([]Route, error) {
+func AddRoutes(ctx context.Context, rs []Route) ([]Route, error) { return addRoutes(ctx, runIP, rs) }
+
+func addRoutes(ctx context.Context, ip ipFunc, rs []Route) ([]Route, error) {
 	var added []Route
 	for _, r := range rs {
-		if err := runIP(ctx, "route", "replace", r.CIDR, "via", r.Via); err != nil {
+		if err := ip(ctx, "route", "replace", r.CIDR, "via", r.Via); err != nil {
 			return added, fmt.Errorf("route %s: %w (needs root or CAP_NET_ADMIN on the docker host)", r, err)
 		}
 		added = append(added, r)
@@ -76,10 +81,12 @@ func AddRoutes(ctx context.Context, rs []Route) ([]Route, error) {
 }
 
 // RemoveRoutes deletes routes AddRoutes added.
-func RemoveRoutes(ctx context.Context, rs []Route) error {
+func RemoveRoutes(ctx context.Context, rs []Route) error { return removeRoutes(ctx, runIP, rs) }
+
+func removeRoutes(ctx context.Context, ip ipFunc, rs []Route) error {
 	var errs []string
 	for _, r := range rs {
-		if err := runIP(ctx, "route", "del", r.CIDR, "via", r.Via); err != nil {
+		if err := ip(ctx, "route", "del", r.CIDR, "via", r.Via); err != nil {
 			errs = append(errs, err.Error())
 		}
 	}

@@ -7,119 +7,125 @@ import (
 	"testing"
 )
 
+var errBoom = errors.New("timeout")
+
+// checkCase is a scripted history and what Check of scope "g" reports on it.
+type checkCase struct {
+	name   string
+	script func(h *History)
+	held   []string
+	want   Report
+	ok     bool
+}
+
+// checkCases is TestCheck's table.
+var checkCases = []checkCase{
+	{
+		name: "clean",
+		script: func(h *History) {
+			for _, id := range []string{"a", "b"} {
+				h.Invoke(id, "s1")
+				h.Ack(id, "s1", 0, 1)
+				h.Deliver("g", id, "s1", 0, 1)
+			}
+		},
+		want: Report{Invoked: 2, Acked: 2, Delivered: 2},
+		ok:   true,
+	},
+	{
+		name: "lost",
+		script: func(h *History) {
+			h.Invoke("a", "s1")
+			h.Ack("a", "s1", 0, 1)
+			h.Invoke("b", "s1")
+			h.Ack("b", "s1", 0, 2)
+			h.Deliver("g", "a", "s1", 0, 1)
+		},
+		want: Report{Invoked: 2, Acked: 2, Delivered: 1, Lost: []string{"b"},
+			LostAcks: []Op{{Kind: Ack, At: at(3), ID: "b", Shard: "s1", Queue: 0, Offset: 2}}},
+	},
+	{
+		name: "duplicated",
+		script: func(h *History) {
+			h.Invoke("a", "s1")
+			h.Ack("a", "s1", 0, 1)
+			h.Deliver("g", "a", "s1", 0, 1)
+			h.Deliver("g", "a", "s1", 0, 1)
+			h.Deliver("g", "a", "s1", 0, 1)
+		},
+		want: Report{Invoked: 1, Acked: 1, Delivered: 1, Duplicated: map[string]int{"a": 3}},
+	},
+	{
+		name: "unexpected",
+		script: func(h *History) {
+			h.Invoke("a", "s1")
+			h.Ack("a", "s1", 0, 1)
+			h.Deliver("g", "a", "s1", 0, 1)
+			h.Deliver("g", "stray", "s1", 0, 7)
+		},
+		want: Report{Invoked: 1, Acked: 1, Delivered: 2, Unexpected: []string{"stray"}},
+	},
+	{
+		name: "recovered failed send is not a violation",
+		script: func(h *History) {
+			h.Invoke("a", "s1")
+			h.Fail("a", "s1", errBoom)
+			h.Deliver("g", "a", "s1", 0, 1)
+			h.Invoke("b", "s1")
+			h.Fail("b", "s1", errBoom) // never landed: fine too
+		},
+		want: Report{Invoked: 2, FailedSends: 2, Delivered: 1, Recovered: []string{"a"}},
+		ok:   true,
+	},
+	{
+		name: "retried send that was acked is held to the promise",
+		script: func(h *History) {
+			h.Invoke("a", "s1")
+			h.Fail("a", "s1", errBoom)
+			h.Invoke("a", "s2")
+			h.Ack("a", "s2", 1, 5)
+		},
+		want: Report{Invoked: 1, Acked: 1, Lost: []string{"a"},
+			LostAcks: []Op{{Kind: Ack, At: at(3), ID: "a", Shard: "s2", Queue: 1, Offset: 5}}},
+	},
+	{
+		name: "deliveries are judged per consumer scope",
+		script: func(h *History) {
+			h.Invoke("a", "s1")
+			h.Ack("a", "s1", 0, 1)
+			h.Deliver("g", "a", "s1", 0, 1)
+			h.Deliver("other", "a", "s1", 0, 1)
+			h.Deliver("other", "a", "s1", 0, 1)
+		},
+		want: Report{Invoked: 1, Acked: 1, Delivered: 1},
+		ok:   true,
+	},
+	{
+		name: "held by a broker read but never received is undelivered, not lost",
+		script: func(h *History) {
+			h.Invoke("a", "s1")
+			h.Ack("a", "s1", 0, 1)
+			h.Invoke("b", "s1")
+			h.Ack("b", "s1", 0, 2)
+			h.Deliver("store", "a", "s1", 0, 1)
+		},
+		held: []string{"store"},
+		want: Report{Invoked: 2, Acked: 2, Lost: []string{"b"}, Undelivered: []string{"a"},
+			LostAcks: []Op{{Kind: Ack, At: at(3), ID: "b", Shard: "s1", Queue: 0, Offset: 2}}},
+	},
+	{
+		name: "send without outcome that landed is recovered",
+		script: func(h *History) {
+			h.Invoke("a", "s1")
+			h.Deliver("g", "a", "s1", 0, 1)
+		},
+		want: Report{Invoked: 1, Delivered: 1, Recovered: []string{"a"}},
+		ok:   true,
+	},
+}
+
 func TestCheck(t *testing.T) {
-	errBoom := errors.New("timeout")
-	tests := []struct {
-		name   string
-		script func(h *History)
-		held   []string
-		want   Report
-		ok     bool
-	}{
-		{
-			name: "clean",
-			script: func(h *History) {
-				for _, id := range []string{"a", "b"} {
-					h.Invoke(id, "s1")
-					h.Ack(id, "s1", 0, 1)
-					h.Deliver("g", id, "s1", 0, 1)
-				}
-			},
-			want: Report{Invoked: 2, Acked: 2, Delivered: 2},
-			ok:   true,
-		},
-		{
-			name: "lost",
-			script: func(h *History) {
-				h.Invoke("a", "s1")
-				h.Ack("a", "s1", 0, 1)
-				h.Invoke("b", "s1")
-				h.Ack("b", "s1", 0, 2)
-				h.Deliver("g", "a", "s1", 0, 1)
-			},
-			want: Report{Invoked: 2, Acked: 2, Delivered: 1, Lost: []string{"b"},
-				LostAcks: []Op{{Kind: Ack, At: at(3), ID: "b", Shard: "s1", Queue: 0, Offset: 2}}},
-		},
-		{
-			name: "duplicated",
-			script: func(h *History) {
-				h.Invoke("a", "s1")
-				h.Ack("a", "s1", 0, 1)
-				h.Deliver("g", "a", "s1", 0, 1)
-				h.Deliver("g", "a", "s1", 0, 1)
-				h.Deliver("g", "a", "s1", 0, 1)
-			},
-			want: Report{Invoked: 1, Acked: 1, Delivered: 1, Duplicated: map[string]int{"a": 3}},
-		},
-		{
-			name: "unexpected",
-			script: func(h *History) {
-				h.Invoke("a", "s1")
-				h.Ack("a", "s1", 0, 1)
-				h.Deliver("g", "a", "s1", 0, 1)
-				h.Deliver("g", "stray", "s1", 0, 7)
-			},
-			want: Report{Invoked: 1, Acked: 1, Delivered: 2, Unexpected: []string{"stray"}},
-		},
-		{
-			name: "recovered failed send is not a violation",
-			script: func(h *History) {
-				h.Invoke("a", "s1")
-				h.Fail("a", "s1", errBoom)
-				h.Deliver("g", "a", "s1", 0, 1)
-				h.Invoke("b", "s1")
-				h.Fail("b", "s1", errBoom) // never landed: fine too
-			},
-			want: Report{Invoked: 2, FailedSends: 2, Delivered: 1, Recovered: []string{"a"}},
-			ok:   true,
-		},
-		{
-			name: "retried send that was acked is held to the promise",
-			script: func(h *History) {
-				h.Invoke("a", "s1")
-				h.Fail("a", "s1", errBoom)
-				h.Invoke("a", "s2")
-				h.Ack("a", "s2", 1, 5)
-			},
-			want: Report{Invoked: 1, Acked: 1, Lost: []string{"a"},
-				LostAcks: []Op{{Kind: Ack, At: at(3), ID: "a", Shard: "s2", Queue: 1, Offset: 5}}},
-		},
-		{
-			name: "deliveries are judged per consumer scope",
-			script: func(h *History) {
-				h.Invoke("a", "s1")
-				h.Ack("a", "s1", 0, 1)
-				h.Deliver("g", "a", "s1", 0, 1)
-				h.Deliver("other", "a", "s1", 0, 1)
-				h.Deliver("other", "a", "s1", 0, 1)
-			},
-			want: Report{Invoked: 1, Acked: 1, Delivered: 1},
-			ok:   true,
-		},
-		{
-			name: "held by a broker read but never received is undelivered, not lost",
-			script: func(h *History) {
-				h.Invoke("a", "s1")
-				h.Ack("a", "s1", 0, 1)
-				h.Invoke("b", "s1")
-				h.Ack("b", "s1", 0, 2)
-				h.Deliver("store", "a", "s1", 0, 1)
-			},
-			held: []string{"store"},
-			want: Report{Invoked: 2, Acked: 2, Lost: []string{"b"}, Undelivered: []string{"a"},
-				LostAcks: []Op{{Kind: Ack, At: at(3), ID: "b", Shard: "s1", Queue: 0, Offset: 2}}},
-		},
-		{
-			name: "send without outcome that landed is recovered",
-			script: func(h *History) {
-				h.Invoke("a", "s1")
-				h.Deliver("g", "a", "s1", 0, 1)
-			},
-			want: Report{Invoked: 1, Delivered: 1, Recovered: []string{"a"}},
-			ok:   true,
-		},
-	}
-	for _, tt := range tests {
+	for _, tt := range checkCases {
 		t.Run(tt.name, func(t *testing.T) {
 			h := scripted()
 			tt.script(h)

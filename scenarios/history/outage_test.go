@@ -8,83 +8,88 @@ import (
 
 var errDown = errors.New("connection refused")
 
+// unavailableCase is a scripted history and the outages of shard s1 in it.
+type unavailableCase struct {
+	name   string
+	script func(h *History) // op i is stamped at(i)
+	want   []Outage
+}
+
+// unavailableCases is TestUnavailable's table.
+var unavailableCases = []unavailableCase{
+	{
+		name: "shard never failing",
+		script: func(h *History) {
+			h.Invoke("a", "s1") // 0
+			h.Ack("a", "s1", 0, 1)
+			h.Invoke("b", "s1")
+			h.Ack("b", "s1", 0, 2)
+		},
+		want: nil,
+	},
+	{
+		name: "one outage",
+		script: func(h *History) {
+			h.Invoke("a", "s1")    // 0
+			h.Ack("a", "s1", 0, 1) // 1
+			h.Invoke("b", "s1")    // 2
+			h.Fail("b", "s1", errDown)
+			h.Invoke("c", "s1") // 4
+			h.Fail("c", "s1", errDown)
+			h.Invoke("d", "s1")    // 6
+			h.Ack("d", "s1", 0, 2) // 7
+		},
+		want: []Outage{{Window: Window{Name: "s1", Start: at(3), End: at(7)}, Failures: 2}},
+	},
+	{
+		name: "two outages",
+		script: func(h *History) {
+			h.Invoke("a", "s1")        // 0
+			h.Fail("a", "s1", errDown) // 1: from the start
+			h.Invoke("b", "s1")        // 2
+			h.Ack("b", "s1", 0, 1)     // 3
+			h.Invoke("c", "s1")        // 4
+			h.Fail("c", "s1", errDown) // 5
+			h.Invoke("d", "s1")        // 6
+			h.Ack("d", "s1", 0, 2)     // 7
+		},
+		want: []Outage{
+			{Window: Window{Name: "s1", Start: at(1), End: at(3)}, Failures: 1},
+			{Window: Window{Name: "s1", Start: at(5), End: at(7)}, Failures: 1},
+		},
+	},
+	{
+		name: "still open at end",
+		script: func(h *History) {
+			h.Invoke("a", "s1")        // 0
+			h.Ack("a", "s1", 0, 1)     // 1
+			h.Invoke("b", "s1")        // 2
+			h.Fail("b", "s1", errDown) // 3
+			h.Invoke("c", "s1")        // 4
+			h.Fail("c", "s1", errDown) // 5
+			h.Invoke("d", "s1")        // 6: last write op on s1
+			h.Deliver("g", "a", "s1", 0, 1)
+		},
+		want: []Outage{{Window: Window{Name: "s1", Start: at(3), End: at(6)}, Open: true, Failures: 2}},
+	},
+	{
+		name: "other shards do not open or close an outage",
+		script: func(h *History) {
+			h.Invoke("a", "s1")        // 0
+			h.Fail("a", "s1", errDown) // 1
+			h.Invoke("b", "s2")        // 2
+			h.Ack("b", "s2", 0, 1)     // 3: another shard's ack
+			h.Invoke("c", "s2")        // 4
+			h.Fail("c", "s2", errDown) // 5: another shard's failure
+			h.Invoke("d", "s1")        // 6
+			h.Ack("d", "s1", 0, 1)     // 7
+		},
+		want: []Outage{{Window: Window{Name: "s1", Start: at(1), End: at(7)}, Failures: 1}},
+	},
+}
+
 func TestUnavailable(t *testing.T) {
-	tests := []struct {
-		name   string
-		script func(h *History) // op i is stamped at(i)
-		want   []Outage
-	}{
-		{
-			name: "shard never failing",
-			script: func(h *History) {
-				h.Invoke("a", "s1") // 0
-				h.Ack("a", "s1", 0, 1)
-				h.Invoke("b", "s1")
-				h.Ack("b", "s1", 0, 2)
-			},
-			want: nil,
-		},
-		{
-			name: "one outage",
-			script: func(h *History) {
-				h.Invoke("a", "s1")    // 0
-				h.Ack("a", "s1", 0, 1) // 1
-				h.Invoke("b", "s1")    // 2
-				h.Fail("b", "s1", errDown)
-				h.Invoke("c", "s1") // 4
-				h.Fail("c", "s1", errDown)
-				h.Invoke("d", "s1")    // 6
-				h.Ack("d", "s1", 0, 2) // 7
-			},
-			want: []Outage{{Window: Window{Name: "s1", Start: at(3), End: at(7)}, Failures: 2}},
-		},
-		{
-			name: "two outages",
-			script: func(h *History) {
-				h.Invoke("a", "s1")        // 0
-				h.Fail("a", "s1", errDown) // 1: from the start
-				h.Invoke("b", "s1")        // 2
-				h.Ack("b", "s1", 0, 1)     // 3
-				h.Invoke("c", "s1")        // 4
-				h.Fail("c", "s1", errDown) // 5
-				h.Invoke("d", "s1")        // 6
-				h.Ack("d", "s1", 0, 2)     // 7
-			},
-			want: []Outage{
-				{Window: Window{Name: "s1", Start: at(1), End: at(3)}, Failures: 1},
-				{Window: Window{Name: "s1", Start: at(5), End: at(7)}, Failures: 1},
-			},
-		},
-		{
-			name: "still open at end",
-			script: func(h *History) {
-				h.Invoke("a", "s1")        // 0
-				h.Ack("a", "s1", 0, 1)     // 1
-				h.Invoke("b", "s1")        // 2
-				h.Fail("b", "s1", errDown) // 3
-				h.Invoke("c", "s1")        // 4
-				h.Fail("c", "s1", errDown) // 5
-				h.Invoke("d", "s1")        // 6: last write op on s1
-				h.Deliver("g", "a", "s1", 0, 1)
-			},
-			want: []Outage{{Window: Window{Name: "s1", Start: at(3), End: at(6)}, Open: true, Failures: 2}},
-		},
-		{
-			name: "other shards do not open or close an outage",
-			script: func(h *History) {
-				h.Invoke("a", "s1")        // 0
-				h.Fail("a", "s1", errDown) // 1
-				h.Invoke("b", "s2")        // 2
-				h.Ack("b", "s2", 0, 1)     // 3: another shard's ack
-				h.Invoke("c", "s2")        // 4
-				h.Fail("c", "s2", errDown) // 5: another shard's failure
-				h.Invoke("d", "s1")        // 6
-				h.Ack("d", "s1", 0, 1)     // 7
-			},
-			want: []Outage{{Window: Window{Name: "s1", Start: at(1), End: at(7)}, Failures: 1}},
-		},
-	}
-	for _, tt := range tests {
+	for _, tt := range unavailableCases {
 		t.Run(tt.name, func(t *testing.T) {
 			h := scripted()
 			tt.script(h)
