@@ -40,7 +40,7 @@ func (c *Cluster) Lacks(cp scenarios.Capability) string {
 			return "the exporter (apecloud/rocketmq-exporter:0.0.3) and the dashboard (apecloud/rocketmq-dashboard:2.0.1) are published only as images, not as Maven artifacts; point --exporter-jar or --dashboard-jar at a jar to run them here"
 		}
 	case scenarios.Secrets:
-		if c.cfg.acl == nil {
+		if !c.manifest.Mode().ACL {
 			return "its brokers run without ACL, as the addon's do by default: there is no account secret"
 		}
 	}
@@ -50,7 +50,7 @@ func (c *Cluster) Lacks(cp scenarios.Capability) string {
 // Secrets implements scenarios.SecretSource: the ACL account's secret key,
 // when the brokers run with ACL.
 func (c *Cluster) Secrets(context.Context) ([]scenarios.Secret, error) {
-	ak, sk := c.cfg.acl.keys()
+	ak, sk := c.acl.keys()
 	if sk == "" {
 		return nil, nil
 	}
@@ -275,15 +275,16 @@ func (c *Cluster) processOf(pod string) (*process, error) {
 // that, as from outside a pod network, every request they make must be
 // signed. Without ACL they dial as any client.
 func (c *Cluster) ClientSource() string {
-	if c.cfg.acl == nil {
+	if !c.manifest.Mode().ACL {
 		return ""
 	}
 	return outsideWhitelist
 }
 
-// Credentials implements scenarios.Target: the WithACL account, or empty
-// strings when the brokers run without ACL, as the addon's do by default.
-func (c *Cluster) Credentials() (string, string) { return c.cfg.acl.keys() }
+// Credentials implements scenarios.Target: the ACL account (generated, or
+// WithACLAccount's), or empty strings when the brokers run without ACL, as
+// the addon's do by default.
+func (c *Cluster) Credentials() (string, string) { return c.acl.keys() }
 
 // LogTail returns the end of a pod's logs, for reports.
 func (c *Cluster) LogTail(pod string, lines int) string {
