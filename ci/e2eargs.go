@@ -36,10 +36,10 @@ func E2EArgs(f Flags) []string {
 	if f.Profile != "" && f.Profile != string(verdict.Full) {
 		args = append(args, "--profile", f.Profile)
 	}
-	if f.ACL {
+	if f.Mode.ACL {
 		args = append(args, "--acl")
 	}
-	if f.DLedger {
+	if f.Mode.DLedger {
 		args = append(args, "--dledger")
 	}
 	args = append(args,

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rmqkb/conformance/internal/cli"
+	"github.com/rmqkb/conformance/internal/topology"
 )
 
 const testImage = "kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5"
@@ -30,7 +31,7 @@ func TestE2EArgsAreWhatAUserTypes(t *testing.T) {
 			"e2e --run ^(routing|failover)/ --kind-node-image " + testImage + " --kubeblocks-version 1.0.2 --addon-version 1.0.2 --timeout 1h0m0s --reports /out/reports --keep"},
 		{"three namesrvs, quick", func(f *Flags) { f.Namesrvs, f.Profile = 3, "quick" },
 			"e2e --namesrvs 3 --profile quick --kind-node-image " + testImage + " --kubeblocks-version 1.0.2 --addon-version 1.0.2 --timeout 15m0s --reports /out/reports"},
-		{"both modes", func(f *Flags) { f.ACL, f.DLedger = true, true },
+		{"both modes", func(f *Flags) { f.Mode = topology.Mode{ACL: true, DLedger: true} },
 			"e2e --acl --dledger --kind-node-image " + testImage + " --kubeblocks-version 1.0.2 --addon-version 1.0.2 --timeout 15m0s --reports /out/reports"},
 		{"one suite, other versions", func(f *Flags) { f.Suites, f.KubeBlocksVersion, f.AddonVersion = []string{"layout"}, "1.2.0", "1.2.1" },
 			"e2e --run ^layout/ --kind-node-image " + testImage + " --kubeblocks-version 1.2.0 --addon-version 1.2.1 --timeout 15m0s --reports /out/reports"},
@@ -52,7 +53,7 @@ func TestE2EArgsParseWithTheRealE2ECommand(t *testing.T) {
 	for _, f := range []Flags{
 		{KindNodeImage: testImage, KubeBlocksVersion: "1.0.2", AddonVersion: "1.0.2", Timeout: 15 * time.Minute},
 		{KindNodeImage: testImage, KubeBlocksVersion: "1.0.2", AddonVersion: "1.0.2", Timeout: time.Hour,
-			Suites: []string{"routing", "messaging"}, Shards: 2, Replicas: 3, KeepOnFailure: true, ACL: true, DLedger: true},
+			Suites: []string{"routing", "messaging"}, Shards: 2, Replicas: 3, KeepOnFailure: true, Mode: topology.Mode{ACL: true, DLedger: true}},
 	} {
 		args := append(E2EArgs(f), "-h")
 		var stdout, stderr strings.Builder

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rmqkb/conformance/internal/topology"
 	"github.com/rmqkb/conformance/manifests"
 	"github.com/rmqkb/conformance/verdict"
 )
@@ -16,12 +17,12 @@ type Flags struct {
 	KindNodeImage     string
 	KubeBlocksVersion string
 	AddonVersion      string
-	Run               string   // case regex, passed to e2e --run
-	Suites            []string // suite names, turned into a --run regex
-	Namesrvs          int      // 0: the manifest's
-	Shards, Replicas  int      // 0: the manifest's
-	Profile           string   // quick or full (e2e's default, full)
-	ACL, DLedger      bool     // the addon's optional modes, set on the Cluster e2e creates
+	Run               string        // case regex, passed to e2e --run
+	Suites            []string      // suite names, turned into a --run regex
+	Namesrvs          int           // 0: the manifest's
+	Shards, Replicas  int           // 0: the manifest's
+	Profile           string        // quick or full (e2e's default, full)
+	Mode              topology.Mode // the addon's optional modes, set on the Cluster e2e creates
 	KeepOnFailure     bool
 	Reports           string // host folder the reports are exported to
 	Timeout           time.Duration
@@ -53,8 +54,8 @@ func parseFlags(args []string, stderr io.Writer) (Flags, error) {
 	fs.IntVar(&f.Shards, "shards", 0, "broker shards (default: the manifest's)")
 	fs.IntVar(&f.Replicas, "replicas", 0, "brokers per shard, master included (default: the manifest's)")
 	fs.StringVar(&f.Profile, "profile", string(verdict.Full), "quick skips the slow cases; full, for nightly runs, runs every case")
-	fs.BoolVar(&f.ACL, "acl", false, "ACL mode (ENABLE_ACL) for the Cluster e2e creates")
-	fs.BoolVar(&f.DLedger, "dledger", false, "DLedger mode (ENABLE_DLEDGER) for the Cluster e2e creates; 3 replicas per shard unless --replicas")
+	fs.BoolVar(&f.Mode.ACL, "acl", false, "ACL mode (ENABLE_ACL) for the Cluster e2e creates")
+	fs.BoolVar(&f.Mode.DLedger, "dledger", false, "DLedger mode (ENABLE_DLEDGER) for the Cluster e2e creates; 3 replicas per shard unless --replicas")
 	fs.BoolVar(&f.KeepOnFailure, "keep-on-failure", false, "leave the kind cluster's containers in the docker store cache when the verdict is not 0")
 	fs.StringVar(&f.Reports, "reports", "reports", "host folder for junit.xml, summary.md, summary.json and diagnostics")
 	fs.DurationVar(&f.Timeout, "timeout", 15*time.Minute, "bound on the suite's cases (e2e --timeout); the pipeline adds time for the build and kind")

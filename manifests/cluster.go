@@ -27,6 +27,10 @@ type Cluster struct {
 	Shards    int
 	Broker    Component
 	Object    map[string]any
+	// mode is the Object's annotation read once, by ParseCluster, and
+	// changed only by WithMode, which writes the annotation with it: one
+	// value for the object and every reader, never re-read or out of step.
+	mode topology.Mode
 }
 
 // ParseCluster reads and checks a Cluster manifest; source names it in errors.
@@ -51,7 +55,8 @@ func ParseCluster(data []byte, source string) (Cluster, error) {
 	if c.Namespace == "" {
 		c.Namespace = "default"
 	}
-	if _, err := ModeOf(obj); err != nil {
+	var err error
+	if c.mode, err = modeOf(obj); err != nil {
 		return bad("%v", err)
 	}
 	if got := str(obj, "spec", "clusterDef"); got != "rocketmq" {
@@ -67,7 +72,6 @@ func ParseCluster(data []byte, source string) (Cluster, error) {
 			continue
 		}
 		found = true
-		var err error
 		if c.Namesrv, err = component(m, "componentSpecs[namesrv]"); err != nil {
 			return bad("%v", err)
 		}
@@ -88,7 +92,6 @@ func ParseCluster(data []byte, source string) (Cluster, error) {
 		}
 		c.Shards = n
 		tpl, _ := m["template"].(map[string]any)
-		var err error
 		if c.Broker, err = component(tpl, "shardings[broker].template"); err != nil {
 			return bad("%v", err)
 		}
@@ -182,7 +185,7 @@ func TopologyOf(obj map[string]any, source string) (topology.Topology, error) {
 			t.Replicas, _ = num(m, "template", "replicas")
 		}
 	}
-	mode, err := ModeOf(obj)
+	mode, err := modeOf(obj)
 	if err != nil {
 		return bad("%v", err)
 	}
@@ -215,7 +218,7 @@ func (c Cluster) Topology() topology.Topology {
 	return topology.Topology{
 		Cluster: c.Name, Namespace: c.Namespace,
 		Namesrvs: c.Namesrv.Replicas, Shards: c.Shards, Replicas: c.Broker.Replicas,
-		Mode: c.Mode(),
+		Mode: c.mode,
 	}
 }
 

@@ -18,10 +18,12 @@ const ExtraEnvAnnotation = "kubeblocks.io/extra-env"
 // told otherwise: Raft needs a majority to survive the loss of one.
 const DLedgerReplicas = 3
 
-// ModeOf reads the mode a Cluster object runs from its annotation. An
+// modeOf reads the mode a Cluster object runs from its annotation. An
 // annotation that is not a JSON object of strings is an error naming it:
-// the addon's templates would fail on it too.
-func ModeOf(obj map[string]any) (topology.Mode, error) {
+// the addon's templates would fail on it too. It runs where an object is
+// taken in (ParseCluster, TopologyOf), so its error is always handled
+// there and nothing reads the annotation again.
+func modeOf(obj map[string]any) (topology.Mode, error) {
 	ann, _ := walk(obj, "metadata", "annotations").(map[string]any)
 	raw, ok := ann[ExtraEnvAnnotation].(string)
 	if !ok {
@@ -56,7 +58,7 @@ func (c Cluster) WithMode(m topology.Mode) Cluster {
 	}
 	obj := deepCopy(c.Object).(map[string]any)
 	out := c
-	out.Object = obj
+	out.Object, out.mode = obj, m
 	meta, _ := obj["metadata"].(map[string]any)
 	ann, _ := meta["annotations"].(map[string]any)
 	if ann == nil {
@@ -93,11 +95,9 @@ func (c Cluster) WithMode(m topology.Mode) Cluster {
 	return out
 }
 
-// Mode is the mode the Cluster runs.
-func (c Cluster) Mode() topology.Mode {
-	m, _ := ModeOf(c.Object)
-	return m
-}
+// Mode is the mode the Cluster runs: its annotation as ParseCluster read
+// it, or as WithMode last wrote it.
+func (c Cluster) Mode() topology.Mode { return c.mode }
 
 // Annotations returns the Cluster's metadata.annotations, as strings.
 func (c Cluster) Annotations() map[string]string {

@@ -3,7 +3,10 @@ package manifests
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
+
+	"sigs.k8s.io/yaml"
 
 	"github.com/rmqkb/conformance/internal/topology"
 )
@@ -70,5 +73,46 @@ func TestWithModeWritesWhatTheAddonsChartWrites(t *testing.T) {
 	}
 	if plain := DefaultCluster().WithMode(topology.Mode{}); !reflect.DeepEqual(plain.Object, DefaultCluster().Object) {
 		t.Error("the zero mode changed the Cluster")
+	}
+}
+
+// TestParseClusterReadsTheModeOnce: the mode comes from the annotation as
+// the manifest is parsed, a malformed annotation is an error naming the
+// manifest and the annotation, and a manifest written by WithMode parses
+// back to the mode it was given.
+func TestParseClusterReadsTheModeOnce(t *testing.T) {
+	base, _ := files.ReadFile("cluster.yaml")
+	withAnnotation := func(value string) []byte {
+		doc := strings.Replace(string(base), "  name: rocketmq-cluster\n",
+			"  name: rocketmq-cluster\n  annotations:\n    "+ExtraEnvAnnotation+": '"+value+"'\n", 1)
+		if doc == string(base) {
+			t.Fatal("fixture metadata.name not found in cluster.yaml")
+		}
+		return []byte(doc)
+	}
+	c, err := ParseCluster(withAnnotation(`{"ENABLE_ACL":"True","ENABLE_DLEDGER":"false"}`), "x.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := c.Mode(); m != (topology.Mode{ACL: true}) || c.Topology().Mode != m {
+		t.Errorf("mode %+v, topology's %+v; want acl", m, c.Topology().Mode)
+	}
+	_, err = ParseCluster(withAnnotation(`ENABLE_ACL=true`), "x.yaml")
+	if err == nil || !strings.Contains(err.Error(), "x.yaml") || !strings.Contains(err.Error(), ExtraEnvAnnotation+" is not a JSON object of strings") {
+		t.Errorf("malformed annotation: %v, want an error naming x.yaml and the annotation", err)
+	}
+	if m := DefaultCluster().Mode(); m != (topology.Mode{}) {
+		t.Errorf("the embedded manifest runs mode %s, want default", m)
+	}
+	for _, want := range []topology.Mode{{ACL: true}, {DLedger: true}, {ACL: true, DLedger: true}} {
+		moded := DefaultCluster().WithMode(want)
+		out, err := yaml.Marshal(moded.Object)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := ParseCluster(out, "moded")
+		if err != nil || moded.Mode() != want || again.Mode() != want {
+			t.Errorf("WithMode(%s): stored %s, parsed back %s (%v)", want, moded.Mode(), again.Mode(), err)
+		}
 	}
 }

@@ -161,8 +161,7 @@ func upCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (in
 	l.register(fs)
 	fs.StringVar(&manifest, "manifest", "", "Cluster manifest (default: the embedded one)")
 	sh.register(fs)
-	fs.BoolVar(&mode.ACL, "acl", false, "ACL mode (ENABLE_ACL) for the Cluster")
-	fs.BoolVar(&mode.DLedger, "dledger", false, "DLedger mode (ENABLE_DLEDGER) for the Cluster")
+	registerMode(fs, &mode, " for the Cluster", " for the Cluster")
 	if err := parse(fs, args); err != nil {
 		return ExitSetup, err
 	}

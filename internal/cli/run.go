@@ -53,16 +53,13 @@ type runFlags struct {
 	// reshapes is set by e2e: it creates the Cluster, so --shards and
 	// --replicas shape it.
 	reshapes bool
-	// acl and dledger switch the addon's optional modes on in the Cluster
-	// the run creates; against an existing one they must agree with it.
-	acl, dledger bool
+	// mode is what --acl and --dledger switch on in the Cluster the run
+	// creates; against an existing one the Cluster's must cover it.
+	mode topology.Mode
 	// profile is quick or full; its default is set before the flags are
 	// registered (quick for run, full for e2e).
 	profile string
 }
-
-// mode is the mode the flags ask for.
-func (f runFlags) mode() topology.Mode { return topology.Mode{ACL: f.acl, DLedger: f.dledger} }
 
 // registerCommon adds the flags every command that runs cases shares.
 func (f *runFlags) registerCommon(fs *flagSet) {
@@ -73,12 +70,13 @@ func (f *runFlags) registerCommon(fs *flagSet) {
 	f.shape.register(fs)
 	fs.StringVar(&f.namespace, "namespace", "", "namespace of the Cluster (default: the manifest's)")
 	fs.StringVar(&f.cluster, "cluster", "", "name of the Cluster (default: the manifest's)")
-	fs.BoolVar(&f.acl, "acl", false, "ACL mode (ENABLE_ACL): brokers demand signed requests; on an existing Cluster, assert it runs so")
+	registerMode(fs, &f.mode,
+		": brokers demand signed requests; on an existing Cluster, assert it runs so",
+		": each shard a Raft group, 3 replicas unless --replicas; on an existing Cluster, assert it runs so")
 	if f.profile == "" {
 		f.profile = string(verdict.Quick)
 	}
 	fs.StringVar(&f.profile, "profile", f.profile, "quick skips the slow cases (minutes each on RocketMQ's timers: stale-broker expiry, a frozen master); full runs every case")
-	fs.BoolVar(&f.dledger, "dledger", false, "DLedger mode (ENABLE_DLEDGER): each shard a Raft group, 3 replicas unless --replicas; on an existing Cluster, assert it runs so")
 }
 
 func (f *runFlags) register(fs *flagSet) {
@@ -177,7 +175,7 @@ func checkRun(f runFlags) (plan, error) {
 		return p, usagef("--manifest: %v", err)
 	}
 	if f.target == "local" || f.reshapes {
-		p.manifest = f.shape.apply(p.manifest, f.mode())
+		p.manifest = f.shape.apply(p.manifest, f.mode)
 	}
 	p.namespace, p.cluster = p.manifest.Namespace, p.manifest.Name
 	if f.namespace != "" {
@@ -230,11 +228,11 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (i
 	return plannedRun(ctx, f, stdout)
 }
 
-// checkMode makes sure the flags do not contradict the mode an existing
-// Cluster runs: they assert it, they cannot change it.
-func checkMode(f runFlags, have topology.Mode, what string) error {
-	want := f.mode()
-	if want.ACL && !have.ACL || want.DLedger && !have.DLedger {
+// checkMode makes sure the mode the flags ask for (want) does not
+// contradict the mode an existing Cluster runs (have): they assert it,
+// they cannot change it.
+func checkMode(want, have topology.Mode, what string) error {
+	if !have.Covers(want) {
 		return usagef("--acl/--dledger ask for mode %s, but %s runs mode %s (its %s annotation); against an existing Cluster the mode is read from it", want, what, have, manifests.ExtraEnvAnnotation)
 	}
 	return nil

@@ -30,12 +30,19 @@ func (s shapeFlags) check() error {
 	return nil
 }
 
+// registerMode adds --acl and --dledger: the one place the CLI turns them
+// into a topology.Mode, which is all that travels from then on. aclUse and
+// dledgerUse end each flag's help with what the command does with it.
+func registerMode(fs *flagSet, m *topology.Mode, aclUse, dledgerUse string) {
+	fs.BoolVar(&m.ACL, "acl", false, "ACL mode (ENABLE_ACL)"+aclUse)
+	fs.BoolVar(&m.DLedger, "dledger", false, "DLedger mode (ENABLE_DLEDGER)"+dledgerUse)
+}
+
 // apply sets the modes the flags switch on, added to the manifest's, and
 // the shape. With DLedger a shard needs 3 brokers for its Raft group to
 // survive a loss, unless --replicas says otherwise.
 func (s shapeFlags) apply(m manifests.Cluster, flags topology.Mode) manifests.Cluster {
-	mode := m.Mode()
-	mode.ACL, mode.DLedger = mode.ACL || flags.ACL, mode.DLedger || flags.DLedger
+	mode := m.Mode().Union(flags)
 	m = m.WithMode(mode)
 	replicas := s.replicas
 	if mode.DLedger && replicas == 0 && m.Broker.Replicas < manifests.DLedgerReplicas {

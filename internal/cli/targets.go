@@ -70,7 +70,7 @@ func startKube(ctx context.Context, p plan, progress io.Writer) (*started, error
 	if err != nil {
 		return nil, err
 	}
-	if err := checkMode(p.flags, t.Topology().Mode, "Cluster "+p.namespace+"/"+p.cluster); err != nil {
+	if err := checkMode(p.flags.mode, t.Topology().Mode, "Cluster "+p.namespace+"/"+p.cluster); err != nil {
 		t.Close()
 		return nil, err
 	}
@@ -96,7 +96,7 @@ func startAudit(_ context.Context, p plan, _ io.Writer) (*started, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkMode(p.flags, t.Topology().Mode, "the dumped Cluster "+p.namespace+"/"+p.cluster); err != nil {
+	if err := checkMode(p.flags.mode, t.Topology().Mode, "the dumped Cluster "+p.namespace+"/"+p.cluster); err != nil {
 		return nil, err
 	}
 	return &started{

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+
+	"github.com/rmqkb/conformance/internal/topology"
+	"github.com/rmqkb/conformance/manifests"
 )
 
 // ACL mode, as the addon's broker-setup.sh init_acl writes it: aclEnable in
@@ -28,8 +31,31 @@ const outsideWhitelist = "127.0.1.1"
 const adminAccount = "rocketmq-admin"
 
 // aclAccount is the account the suite signs with: the addon's
-// rocketmq-admin, or the one WithACL names.
+// rocketmq-admin, or the one WithACLAccount names.
 type aclAccount struct{ accessKey, secretKey string }
+
+// aclAccountFor is the account brokers of mode run with: none without
+// ACL; given, checked, when WithACLAccount gave one; otherwise
+// rocketmq-admin as KubeBlocks makes it, with a password to the account's
+// policy, one per run, the same for every shard (the Cluster seeds it),
+// kept in memory only. An account for a mode without ACL is an error: the
+// mode alone says whether the brokers run with ACL.
+func aclAccountFor(mode topology.Mode, given *aclAccount) (*aclAccount, error) {
+	switch {
+	case !mode.ACL && given != nil:
+		return nil, fmt.Errorf("an ACL account was given, but the Cluster runs mode %s: its %s annotation must set ENABLE_ACL=true (manifests.Cluster.WithMode)", mode, manifests.ExtraEnvAnnotation)
+	case !mode.ACL:
+		return nil, nil
+	case given != nil:
+		return given, given.check()
+	}
+	pw, err := accountPassword()
+	if err != nil {
+		return nil, err
+	}
+	a := &aclAccount{accessKey: adminAccount, secretKey: pw}
+	return a, a.check()
+}
 
 // keys returns the pair, or two empty strings when ACL is off (a nil
 // account).

@@ -106,9 +106,31 @@ func TestACLKeysChecked(t *testing.T) {
 	}
 
 	// Start refuses before anything runs, and does not quote the secret.
-	_, err := Start(context.Background(), manifests.DefaultCluster().WithShape(1, 1), WithACL("rocketmq-admin", secret), WithWorkDir(t.TempDir()))
+	aclMode := manifests.DefaultCluster().WithShape(1, 1).WithMode(topology.Mode{ACL: true})
+	_, err := Start(context.Background(), aclMode, WithACLAccount("rocketmq-admin", secret), WithWorkDir(t.TempDir()))
 	if err == nil || !strings.Contains(err.Error(), "at least 7") || strings.Contains(err.Error(), secret) {
 		t.Errorf("Start with a short secret: %v", err)
+	}
+}
+
+// TestACLAccountNeedsACLMode: an account is not a mode. Given for a
+// Cluster whose mode has no ACL, Start refuses it before anything runs,
+// rather than run ACL brokers the Topology says run without.
+func TestACLAccountNeedsACLMode(t *testing.T) {
+	const secret = "Ab3456789-secret"
+	for _, mode := range []topology.Mode{{}, {DLedger: true}} {
+		m := manifests.DefaultCluster().WithShape(1, 1).WithMode(mode)
+		c, err := Start(context.Background(), m, WithACLAccount("rocketmq-admin", secret), WithWorkDir(t.TempDir()))
+		if c != nil || err == nil || !strings.Contains(err.Error(), "runs mode "+mode.String()) || !strings.Contains(err.Error(), manifests.ExtraEnvAnnotation) || strings.Contains(err.Error(), secret) {
+			t.Errorf("mode %s with an account: %v, %v; want a refusal naming the mode and the annotation", mode, c, err)
+		}
+	}
+	if a, err := aclAccountFor(topology.Mode{}, nil); a != nil || err != nil {
+		t.Errorf("default mode: account %v, %v; want none", a, err)
+	}
+	a, err := aclAccountFor(topology.Mode{ACL: true}, nil)
+	if err != nil || a == nil || a.accessKey != adminAccount || a.check() != nil {
+		t.Errorf("ACL mode without an account: %v; want a generated %s", err, adminAccount)
 	}
 }
 

@@ -23,12 +23,16 @@ import (
 // Cluster is a running local topology.
 type Cluster struct {
 	cfg      config
-	manifest manifests.Cluster
+	manifest manifests.Cluster // its Mode is the one the brokers run
 	java     Java
 	dist     Dist
 	dir      string // the run folder
 	home     string // rocketmq.home.dir: conf/ with the logback files
 	rc       *remoting.Client
+
+	// acl is the account the brokers admit and the suite signs with: set
+	// by Start exactly when the manifest's mode is ACL, nil otherwise.
+	acl *aclAccount
 
 	namesrvs []*namesrv
 	shards   []*shard
@@ -67,30 +71,19 @@ func Start(ctx context.Context, m manifests.Cluster, opts ...Option) (c *Cluster
 		v := manifests.DefaultVersions()
 		cfg.version, cfg.fallbacks = v.RocketMQ.Server, v.RocketMQ.LocalFallbacks
 	}
-	if m.Mode().ACL && cfg.acl == nil {
-		// As KubeBlocks makes the rocketmq-admin account: a password to
-		// the account's policy, one per run, the same for every shard
-		// (the Cluster seeds it), kept in memory only.
-		pw, err := accountPassword()
-		if err != nil {
-			return nil, setupErr("configure ACL", err)
-		}
-		cfg.acl = &aclAccount{accessKey: adminAccount, secretKey: pw}
+	acl, err := aclAccountFor(m.Mode(), cfg.account)
+	if err != nil {
+		return nil, setupErr("configure ACL", err)
 	}
 	// With ACL the cluster's own calls (registration waits, override checks,
 	// role probes) sign like the addon's get-role.sh does.
-	ak, sk := cfg.acl.keys()
-	c = &Cluster{cfg: cfg, manifest: m, rc: remoting.New(remoting.WithTimeout(3*time.Second), remoting.WithCredentials(ak, sk)), killedGen: map[string]int{}}
+	ak, sk := acl.keys()
+	c = &Cluster{cfg: cfg, manifest: m, acl: acl, rc: remoting.New(remoting.WithTimeout(3*time.Second), remoting.WithCredentials(ak, sk)), killedGen: map[string]int{}}
 	defer func() {
 		if err != nil {
 			c.Close()
 		}
 	}()
-	if cfg.acl != nil {
-		if err := cfg.acl.check(); err != nil {
-			return c, setupErr("configure ACL", err)
-		}
-	}
 	if c.java, err = FindJava(ctx); err != nil {
 		return c, err
 	}
@@ -129,7 +122,7 @@ func (c *Cluster) layout() error {
 		return setupErr("create the run folder", err)
 	}
 	logback, perm := logbackXML, os.FileMode(0o644)
-	if a := c.cfg.acl; a != nil {
+	if a := c.acl; a != nil {
 		// It spells out the secret (escaped) so as to redact it.
 		logback, perm = redactedLogbackXML(a.secretKey), 0o600
 	}
@@ -138,7 +131,7 @@ func (c *Cluster) layout() error {
 			return setupErr("write logging config", err)
 		}
 	}
-	if a := c.cfg.acl; a != nil {
+	if a := c.acl; a != nil {
 		// Like init_acl: plain_acl.yml in the RocketMQ home's conf/, which
 		// every broker reads; and tools.yml there for MQAdmin. Both hold
 		// the secret, so only we may read them.
@@ -254,13 +247,10 @@ func (c *Cluster) namesrvProcess(pod string, port int) (*namesrv, error) {
 	return &namesrv{proc: p, addr: "127.0.0.1:" + strconv.Itoa(port)}, nil
 }
 
-// template is what the manifest's mode makes of broker.conf; WithACL
-// stands for ENABLE_ACL=true in the annotation.
+// template is what the manifest's mode makes of broker.conf.
 func (c *Cluster) template() Template {
-	mode := c.manifest.Mode()
-	mode.ACL = mode.ACL || c.cfg.acl != nil
 	_, annotated := c.manifest.Annotations()[manifests.ExtraEnvAnnotation]
-	return Template{ExtraEnv: annotated || c.cfg.acl != nil, Mode: mode}
+	return Template{ExtraEnv: annotated, Mode: c.manifest.Mode()}
 }
 
 func (c *Cluster) brokerProcess(pod string, id BrokerIdentity) (*broker, error) {

@@ -25,7 +25,7 @@ type config struct {
 	onRecreate func(Recreated) error
 	shardNames []string
 	timeout    time.Duration
-	acl        *aclAccount // nil: brokers run without ACL, the addon's default
+	account    *aclAccount // WithACLAccount's; nil: Start makes rocketmq-admin's in ACL mode
 	aclFile    func(*ACLFile)
 	// exporterJar and dashboardJar run the management components from
 	// jars (webapps.go); empty: they do not run.
@@ -106,15 +106,16 @@ func WithOnRecreate(f func(Recreated) error) Option { return func(c *config) { c
 // never gives.
 func WithShardNames(names ...string) Option { return func(c *config) { c.shardNames = names } }
 
-// WithACL runs the brokers the way the addon does with ENABLE_ACL=true,
-// with the account accessKey/secretKey in place of a generated
-// rocketmq-admin password: broker.conf gets aclEnable=true and the
-// RocketMQ home's conf/ holds plain_acl.yml (see addonACL). A manifest in
-// ACL mode gets the same without this option. RocketMQ refuses keys of 6
+// WithACLAccount makes accessKey/secretKey the account the brokers admit
+// and the suite signs with, in place of the rocketmq-admin password Start
+// otherwise generates. It supplies the account only: whether the brokers
+// run with ACL is the manifest's mode (manifests.Cluster.WithMode), which
+// the Topology reports too, so the two cannot disagree; Start refuses an
+// account for a Cluster whose mode is not ACL. RocketMQ refuses keys of 6
 // characters or fewer; Start checks that first, and never quotes the
 // secret key.
-func WithACL(accessKey, secretKey string) Option {
-	return func(c *config) { c.acl = &aclAccount{accessKey: accessKey, secretKey: secretKey} }
+func WithACLAccount(accessKey, secretKey string) Option {
+	return func(c *config) { c.account = &aclAccount{accessKey: accessKey, secretKey: secretKey} }
 }
 
 // WithACLFile lets edit change plain_acl.yml before the brokers read it:

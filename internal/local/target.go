@@ -39,7 +39,7 @@ func (c *Cluster) Abilities() scenarios.Abilities {
 	} else {
 		a.Management = c
 	}
-	if c.cfg.acl == nil {
+	if !c.manifest.Mode().ACL {
 		a.Cannot[scenarios.Secrets] = "its brokers run without ACL, as the addon's do by default: there is no account secret"
 	} else {
 		a.Secrets = c
@@ -50,7 +50,7 @@ func (c *Cluster) Abilities() scenarios.Abilities {
 // Secrets implements scenarios.SecretSource: the ACL account's secret key,
 // when the brokers run with ACL.
 func (c *Cluster) Secrets(context.Context) ([]verdict.Secret, error) {
-	ak, sk := c.cfg.acl.keys()
+	ak, sk := c.acl.keys()
 	if sk == "" {
 		return nil, nil
 	}
@@ -275,15 +275,16 @@ func (c *Cluster) processOf(pod string) (*process, error) {
 // that, as from outside a pod network, every request they make must be
 // signed. Without ACL they dial as any client.
 func (c *Cluster) clientSource() string {
-	if c.cfg.acl == nil {
+	if !c.manifest.Mode().ACL {
 		return ""
 	}
 	return outsideWhitelist
 }
 
-// Credentials implements scenarios.Target: the WithACL account, or empty
-// strings when the brokers run without ACL, as the addon's do by default.
-func (c *Cluster) Credentials() (string, string) { return c.cfg.acl.keys() }
+// Credentials implements scenarios.Target: the ACL account (generated, or
+// WithACLAccount's), or empty strings when the brokers run without ACL, as
+// the addon's do by default.
+func (c *Cluster) Credentials() (string, string) { return c.acl.keys() }
 
 // LogTail returns the end of a pod's logs, for reports.
 func (c *Cluster) LogTail(pod string, lines int) string {

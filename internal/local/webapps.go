@@ -63,7 +63,7 @@ func dashboardArgs(jvm []string, jar string, port int, namesrvs []string, dataPa
 
 // webAppProcesses prepares the apps whose jars were given, on ports from pp.
 func (c *Cluster) webAppProcesses(pp *portPlan) error {
-	ak, sk := c.cfg.acl.keys()
+	ak, sk := c.acl.keys()
 	var namesrvs []string
 	for _, n := range c.namesrvs {
 		namesrvs = append(namesrvs, n.addr)
@@ -104,7 +104,7 @@ func (c *Cluster) webAppProcesses(pp *portPlan) error {
 // a console-admin password generated for the run (kept in memory, and in
 // that file, which only we may read), and returns the command line.
 func (c *Cluster) dashboardSetup(jvm []string, dir string, port int, namesrvs []string, jar string) ([]string, error) {
-	ak, sk := c.cfg.acl.keys()
+	ak, sk := c.acl.keys()
 	data := filepath.Join(dir, "configs")
 	if sk != "" {
 		pw, err := accountPassword()

@@ -37,6 +37,8 @@ import (
 	"github.com/rmqkb/conformance/internal/local"
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/internal/testenv"
+	"github.com/rmqkb/conformance/internal/topology"
+	"github.com/rmqkb/conformance/manifests"
 )
 
 // Response codes the checks expect (RocketMQ 4.x ResponseCode); the
@@ -423,8 +425,9 @@ func testSlave(t *testing.T, s realServers) {
 }
 
 // aclServers returns an ACL broker and an admin account: from the
-// environment or, by default, a local 1x1 topology started WithACL with
-// keys made up for the run. c is nil in env mode.
+// environment or, by default, a local 1x1 topology in ACL mode whose
+// account (WithACLAccount) has keys made up for the run. c is nil in env
+// mode.
 func aclServers(t *testing.T) (broker, ak, sk string, c *local.Cluster) {
 	t.Helper()
 	broker, ak, sk = os.Getenv("RMQ_TEST_ACL_BROKER"), os.Getenv("RMQ_TEST_ACCESS_KEY"), os.Getenv("RMQ_TEST_SECRET_KEY")
@@ -439,7 +442,8 @@ func aclServers(t *testing.T) (broker, ak, sk string, c *local.Cluster) {
 	}
 	// Longer than 6 characters, which RocketMQ requires of both keys.
 	ak, sk = "rocketmq-admin", randomKey(t)
-	c = testenv.Start(t, 1, 1, local.WithACL(ak, sk))
+	m := manifests.DefaultCluster().WithShape(1, 1).WithMode(topology.Mode{ACL: true})
+	c = testenv.StartCluster(t, m, local.WithACLAccount(ak, sk))
 	shards, err := c.Shards(realCtx(t))
 	if err != nil {
 		t.Fatal(err)
@@ -515,7 +519,7 @@ func TestRealACL(t *testing.T) {
 	}
 }
 
-// testLocalACL checks what WithACL promises beyond the broker refusing
+// testLocalACL checks what WithACLAccount promises beyond the broker refusing
 // unsigned requests (which TestRealACL just saw): the target reports the
 // account, mqadmin signs with it, and the secret stays out of every log.
 func testLocalACL(t *testing.T, c *local.Cluster, ak, sk string) {

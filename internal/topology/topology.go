@@ -43,6 +43,16 @@ type Mode struct {
 	DLedger bool `json:"dledger"` // each shard is a Raft group: roles come from elections
 }
 
+// Union is the mode with every switch on that m or o has on: flags that
+// add modes to a manifest's.
+func (m Mode) Union(o Mode) Mode {
+	return Mode{ACL: m.ACL || o.ACL, DLedger: m.DLedger || o.DLedger}
+}
+
+// Covers reports whether m has on every switch o has on: an existing
+// Cluster satisfies the modes flags assert when its mode covers theirs.
+func (m Mode) Covers(o Mode) bool { return m.Union(o) == m }
+
 // String names the mode for reports: default, acl, dledger or acl+dledger.
 func (m Mode) String() string {
 	switch {
