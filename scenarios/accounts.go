@@ -12,10 +12,10 @@ import (
 
 // The clauses of the account cases.
 var (
-	snExist   = verdict.Clause{ID: "exist", Text: "every account verdict.Secret exists under the addon's name"}
-	snNoOther = verdict.Clause{ID: "no-other-name", Text: "no account verdict.Secret of the Cluster exists under another name"}
+	snExist   = verdict.Clause{ID: "exist", Text: "every account Secret exists under the addon's name"}
+	snNoOther = verdict.Clause{ID: "no-other-name", Text: "no account Secret of the Cluster exists under another name"}
 
-	skKeys     = verdict.Clause{ID: "keys", Text: "each account verdict.Secret holds username and password"}
+	skKeys     = verdict.Clause{ID: "keys", Text: "each account Secret holds username and password"}
 	skUsername = verdict.Clause{ID: "username", Text: "the username is the account name"}
 	skPolicy   = verdict.Clause{ID: "password-policy", Text: "the password meets the account's policy"}
 
@@ -35,7 +35,7 @@ func init() {
 		},
 		Case{
 			Suite: "accounts", Name: "secret-keys",
-			Promise:     "Each account verdict.Secret holds username and password; the username is the account name and the password meets the account's policy: 8 characters, 6 of them digits, no symbols, upper and lower case letters.",
+			Promise:     "Each account Secret holds username and password; the username is the account name and the password meets the account's policy: 8 characters, 6 of them digits, no symbols, upper and lower case letters.",
 			Description: "KubeBlocks generates passwords from the ComponentDefinition's policy (length 8, numDigits 6, letterCase MixedCases); the broker policy is seeded, so every shard gets the same one (facts sheet section 5). Values are never printed.",
 			Clauses:     []verdict.Clause{clauseObjects, skKeys, skUsername, skPolicy},
 			Needs:       []Capability{Objects},
@@ -43,8 +43,8 @@ func init() {
 		},
 		Case{
 			Suite: "accounts", Name: "env-wiring",
-			Promise:     "Broker pods read ROCKETMQ_USER and ROCKETMQ_PASSWORD from their own shard's rocketmq-admin verdict.Secret; dashboard pods read CONSOLE_USER and CONSOLE_PASSWORD from the console-admin verdict.Secret.",
-			Description: "KubeBlocks resolves credentialVarRef vars into env entries that reference the account verdict.Secret's username and password keys.",
+			Promise:     "Broker pods read ROCKETMQ_USER and ROCKETMQ_PASSWORD from their own shard's rocketmq-admin Secret; dashboard pods read CONSOLE_USER and CONSOLE_PASSWORD from the console-admin Secret.",
+			Description: "KubeBlocks resolves credentialVarRef vars into env entries that reference the account Secret's username and password keys.",
 			Clauses:     []verdict.Clause{clauseObjects, envFromSecret, envOwnSecret},
 			Needs:       []Capability{Objects},
 			Run:         envWiring,
@@ -182,7 +182,7 @@ func envWiring(ctx context.Context, t *T) {
 				case ref == nil:
 					t.Errorf(envFromSecret, "pod %s container %s: %s does not come from a Secret", p.Name, a.container, env)
 				case ref.Name != a.secret || ref.Key != key:
-					t.Errorf(envOwnSecret, "pod %s container %s: %s reads verdict.Secret %s key %s, expected %s key %s", p.Name, a.container, env, ref.Name, ref.Key, a.secret, key)
+					t.Errorf(envOwnSecret, "pod %s container %s: %s reads Secret %s key %s, expected %s key %s", p.Name, a.container, env, ref.Name, ref.Key, a.secret, key)
 				}
 			}
 		}

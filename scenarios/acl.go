@@ -28,7 +28,7 @@ var aclEnforcedCase = Case{
 	Promise: "With ACL on, every master refuses a request from outside the brokers' /24 whitelist that is unsigned or signed with a wrong secret, with the broker's ACL error, " +
 		"and accepts one signed with its shard's rocketmq-admin account; a message sent and read back with that account from outside the whitelist arrives intact; the namesrv answers unsigned requests (RocketMQ 4.x has no namesrv ACL).",
 	Description: "The addon's init_acl whitelists the /24 of every broker pod IP and adds rocketmq-admin as an admin account; a client outside the /24 must sign. " +
-		"The local target runs its brokers on 127.0.0.1 with 127.0.0.* whitelisted and dials the suite's own clients from 127.0.1.1; on kube the credentials come from each shard's verdict.Secret. " +
+		"The local target runs its brokers on 127.0.0.1 with 127.0.0.* whitelisted and dials the suite's own clients from 127.0.1.1; on kube the credentials come from each shard's Secret. " +
 		"Where the suite itself runs inside the whitelist (in-cluster, from a pod in the brokers' /24), the refusal clauses cannot be observed and the evidence says so.",
 	Clauses: []verdict.Clause{clauseBrokers, aclUnsigned, aclWrong, aclAccount, aclNamesrv},
 	Needs:   []Capability{Messaging},

@@ -26,7 +26,7 @@ var (
 var dashboardCase = Case{
 	Suite: "management", Name: "dashboard",
 	Promise: "The dashboard (console port 8080) lists, at /cluster/list.query, every shard under the Cluster's name with its master at id 0 and every slave at its id. " +
-		"In ACL mode it requires a login: /login/check.query says so, cluster queries without a session are refused, the console-admin account from its verdict.Secret logs in as admin, and a wrong password is refused.",
+		"In ACL mode it requires a login: /login/check.query says so, cluster queries without a session are refused, the console-admin account from its Secret logs in as admin, and a wrong password is refused.",
 	Description: "Shaped after rocketmq-dashboard 2.0 (facts section 5): answers are {status, data, errMsg}, errors are HTTP 200 with status -1, and without a session a protected page answers 302 to the login. " +
 		"With ACL off the addon starts the dashboard without a user store, so the login clauses belong to ACL mode only. The password is sent, never written anywhere. " +
 		"The dashboard is published only as an image: on the local target the case is skipped unless --dashboard-jar names a jar.",

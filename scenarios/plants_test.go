@@ -362,7 +362,7 @@ var table = []plant{
 	{"acl-whitelist-wide", "accounts/acl-enforced", "unsigned-refused", "a whitelist that covers the suite's address", "accepted an unsigned request from outside the whitelist", nil, []string{"wrong-secret-refused"}},
 	{"acl", "accounts/acl-enforced", "unsigned-refused", "the request meant to be unsigned goes out signed", "accepted an unsigned request from outside the whitelist", signsUnsigned, nil},
 	{"acl-account-whitelist", "accounts/acl-enforced", "wrong-secret-refused", "an account whitelisted for the suite's address", "accepted a request signed with a wrong secret", nil, nil},
-	{"acl-other-secret", "accounts/acl-enforced", "account-works", "an account whose secret is not the verdict.Secret's", "refused a request signed with shard", nil, nil},
+	{"acl-other-secret", "accounts/acl-enforced", "account-works", "an account whose secret is not the Secret's", "refused a request signed with shard", nil, nil},
 	{"acl-not-admin", "accounts/acl-enforced", "account-works", "an account that is not admin", "Need admin permission", nil, nil},
 	{"acl", "accounts/acl-enforced", "namesrv-unsigned", "a namesrv that answers as an ACL broker does", "refused an unsigned request", namesrvIsABroker, nil},
 	// accounts/no-leak: a secret in a written file that escaped redaction,

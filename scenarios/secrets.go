@@ -26,7 +26,7 @@ func PasswordSecrets(secrets []corev1.Secret) []verdict.Secret {
 	var out []verdict.Secret
 	for _, s := range secrets {
 		if v := string(s.Data["password"]); len(v) >= minSecretLen {
-			out = append(out, verdict.Secret{What: "the password of verdict.Secret " + s.Namespace + "/" + s.Name, Value: v})
+			out = append(out, verdict.Secret{What: "the password of Secret " + s.Namespace + "/" + s.Name, Value: v})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].What < out[j].What })
