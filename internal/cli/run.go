@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/signal"
 	"slices"
-	"strings"
 	"syscall"
 	"time"
 
@@ -112,111 +111,6 @@ type plan struct {
 	namespace string
 	cluster   string
 	start     func(context.Context, plan, io.Writer) (*started, error)
-}
-
-func checkRun(f runFlags) (plan, error) {
-	p := plan{flags: f}
-	switch f.target {
-	case "local":
-		p.start = startLocal
-	case "kube":
-		p.start = startKube
-	case "audit":
-		p.start = startAudit
-		if f.from == "" {
-			return p, usagef("audit needs --from DIR, a folder of object dumps")
-		}
-	default:
-		return p, usagef("--target %q: expected local or kube", f.target)
-	}
-	if f.target != "kube" && (f.kubeconfig != "" || f.kubeContext != "" || f.inCluster) {
-		return p, usagef("--kubeconfig, --context and --in-cluster go with --target kube")
-	}
-	if f.target != "local" && (f.keep || len(f.broker.vals)+len(f.master.vals)+len(f.slave.vals) > 0 || f.version != "" || f.portBase != 0 || f.exporterJar != "" || f.dashboardJar != "") {
-		return p, usagef("--keep, --*-config, --rocketmq-version, --port-base, --exporter-jar and --dashboard-jar go with --target local")
-	}
-	for flag, jar := range map[string]string{"--exporter-jar": f.exporterJar, "--dashboard-jar": f.dashboardJar} {
-		if jar == "" {
-			continue
-		}
-		if st, err := os.Stat(jar); err != nil || st.IsDir() {
-			return p, usagef("%s %s: expected a jar file (%v)", flag, jar, err)
-		}
-	}
-	if f.target != "local" && !f.reshapes && f.shape != (shapeFlags{}) {
-		return p, usagef("--namesrvs, --shards and --replicas reshape the Cluster the suite creates (the local target, e2e); an existing Cluster's shape is read from it")
-	}
-	if f.timeout <= 0 {
-		return p, usagef("--timeout %s: expected a positive duration", f.timeout)
-	}
-	if err := f.shape.check(); err != nil {
-		return p, err
-	}
-	if f.portBase != 0 && (f.portBase < 1024 || f.portBase > 60000) {
-		return p, usagef("--port-base %d: expected a port from 1024 to 60000", f.portBase)
-	}
-	if f.roleSettle < 0 {
-		return p, usagef("--role-settle %s: expected zero or more", f.roleSettle)
-	}
-	if f.recreateDelay.d < 0 {
-		return p, usagef("--recreate-delay %s: expected zero or more", f.recreateDelay.d)
-	}
-	if strings.TrimSpace(f.reports) == "" {
-		return p, usagef("--reports: expected a folder")
-	}
-	var err error
-	if p.profile, err = verdict.ParseProfile(f.profile); err != nil {
-		return p, usageError{err.Error()}
-	}
-	if p.cases, err = scenarios.Select(f.run); err != nil {
-		return p, usageError{err.Error()}
-	}
-	if f.manifest == "" {
-		p.manifest = manifests.DefaultCluster()
-	} else if p.manifest, err = manifests.LoadCluster(f.manifest); err != nil {
-		return p, usagef("--manifest: %v", err)
-	}
-	if f.target == "local" || f.reshapes {
-		p.manifest = f.shape.apply(p.manifest, f.mode())
-	}
-	p.namespace, p.cluster = p.manifest.Namespace, p.manifest.Name
-	if f.namespace != "" {
-		p.namespace = f.namespace
-	}
-	if f.cluster != "" {
-		p.cluster = f.cluster
-	}
-	sets := map[string][]local.Setting{}
-	for _, sf := range []*settingsFlag{&f.broker, &f.master, &f.slave} {
-		for _, v := range sf.vals {
-			s, err := local.ParseSetting("--"+sf.name, v)
-			if err != nil {
-				return p, usageError{err.Error()}
-			}
-			sets[sf.name] = append(sets[sf.name], s)
-		}
-	}
-	p.opts = []local.Option{
-		local.WithBrokerConfig(sets["broker-config"], sets["master-config"], sets["slave-config"]),
-		local.WithKeep(f.keep),
-		local.WithPortBase(f.portBase),
-	}
-	if f.exporterJar != "" {
-		p.opts = append(p.opts, local.WithExporterJar(f.exporterJar))
-	}
-	if f.dashboardJar != "" {
-		p.opts = append(p.opts, local.WithDashboardJar(f.dashboardJar))
-	}
-	if f.recreateDelay.set {
-		p.opts = append(p.opts, local.WithRecreateDelay(f.recreateDelay.d))
-	}
-	if f.version != "" {
-		p.opts = append(p.opts, local.WithServerVersion(f.version))
-	}
-	if home := os.Getenv("ROCKETMQ_HOME"); home != "" {
-		p.opts = append(p.opts, local.WithRocketMQHome(home))
-	}
-	return p, nil
 }
 
 func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
