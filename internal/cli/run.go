@@ -4,19 +4,17 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"slices"
 	"syscall"
 	"time"
 
 	"github.com/rmqkb/conformance/internal/clientlog"
 	"github.com/rmqkb/conformance/internal/local"
+	"github.com/rmqkb/conformance/internal/runner"
 	"github.com/rmqkb/conformance/internal/topology"
 	"github.com/rmqkb/conformance/manifests"
-	"github.com/rmqkb/conformance/reports"
 	"github.com/rmqkb/conformance/scenarios"
 	"github.com/rmqkb/conformance/verdict"
 )
@@ -160,108 +158,47 @@ func plannedRun(ctx context.Context, f runFlags, stdout io.Writer) (int, error) 
 	return execute(ctx, p, stdout)
 }
 
-// execute brings the target up, runs the cases, writes the reports and
-// tears down, whatever happens in between. Input found bad only once the
-// target is reached (a mode flag an existing Cluster contradicts) is a
-// usage error: nothing is written.
+// execute brings the target up, hands it to the runner (the one run path
+// the harness shares), writes the reports and tears down, whatever happens
+// in between. Input found bad only once the target is reached (a mode flag
+// an existing Cluster contradicts) is a usage error: nothing is written.
 func execute(ctx context.Context, p plan, stdout io.Writer) (int, error) {
 	// rocketmq-client-go logs to stdout until someone takes its log over;
 	// on every target, from the start (the local target then sends it to a
 	// file in its run folder).
 	clientlog.SetOutput(io.Discard, "warn")
 	pr := newProgress(stdout)
-	m := p.manifest
-	topo := m.Topology()
+	topo := p.manifest.Topology()
 	topo.Cluster, topo.Namespace = p.cluster, p.namespace
-	run := verdict.Run{
-		Target: p.flags.target, Topology: topo, SuiteVersion: suiteVersion(), Started: time.Now(),
-		Properties: map[string]string{"rocketmq.version.requested": manifests.DefaultVersions().RocketMQ.Server, "mode": topo.Mode.String()},
-	}
-	if p.flags.version != "" {
-		run.Properties["rocketmq.version.requested"] = p.flags.version
-	}
+	s := runner.Setup{Label: p.flags.target, Topology: topo, Cases: p.cases, Profile: p.profile,
+		Requested: p.flags.version, Began: time.Now()}
 	pr.Printf("%s target: %s/%s", p.flags.target, p.namespace, p.cluster)
-	const promise = "The target is ready: its RocketMQ cluster (or its object dump) can be checked."
-	began := time.Now()
 	st, err := p.start(ctx, p, pr)
 	if ue := (usageError{}); errors.As(err, &ue) {
 		return ExitSetup, ue
 	}
 	if err != nil {
-		var tail string
+		s.Err = err
 		var se *local.SetupError
 		if errors.As(err, &se) {
-			tail = se.LogTail
+			s.LogTail = se.LogTail
 		}
-		pr.Printf("ERROR setup/target: %v", err)
-		if tail != "" {
-			fmt.Fprintln(stdout, tail)
-		}
-		run.Results = append([]verdict.Result{reports.Setup("setup/target", promise, time.Since(began), err, tail)},
-			scenarios.NotRun(p.cases, "not run: the target could not be set up (see setup/target)")...)
-		return finish(ctx, pr, run, p.flags.reports, nil), nil
+	} else {
+		s.Target = &st.Target
+		defer func() {
+			if err := st.close(); err != nil {
+				pr.Printf("teardown: %v", err)
+			}
+		}()
 	}
-	defer func() {
-		if err := st.close(); err != nil {
-			pr.Printf("teardown: %v", err)
-		}
-	}()
-	setup := reports.Setup("setup/target", promise, time.Since(began), nil, "")
-	setup.Figures = []verdict.Figure{{Name: "startup", Value: float64(setup.Duration.Milliseconds()), Unit: "ms"}}
-	setup.Evidence = st.evidence
-	run.Topology = st.target.Topology()
-	run.Properties["mode"] = run.Topology.Mode.String()
-	pr.Printf("%s", run.Topology)
-	for k, v := range st.props {
-		run.Properties[k] = v
-	}
-	run.Version = serverVersion(ctx, st, &run)
-	pr.CaseDone(setup)
-	run.Properties["profile"] = string(p.profile)
-	results := scenarios.Execute(ctx, st.target, p.cases, pr, scenarios.WithProfile(p.profile), scenarios.WithRecreationAllowance(st.recreation))
-	run.Results = append([]verdict.Result{setup}, results...)
-	return finish(ctx, pr, run, p.flags.reports, st), nil
-}
-
-// serverVersion is what the brokers report they run, with the Cluster's
-// serviceVersion beside it in the run's properties and a mismatch stated.
-func serverVersion(ctx context.Context, st *started, run *verdict.Run) string {
-	run.Properties["rocketmq.version.manifest"] = st.serviceVersion
-	v, err := scenarios.ServerVersion(ctx, st.target)
+	r := runner.Begin(ctx, s, pr)
+	r.Execute(ctx)
+	out, err := r.Finish(ctx, p.flags.reports, "not selected")
 	if err != nil {
-		run.Properties["rocketmq.version.reported"] = err.Error()
-		return st.serviceVersion + " (the Cluster's serviceVersion; " + err.Error() + ")"
+		pr.Printf("%v", err)
+		return ExitSetup, nil
 	}
-	if v != st.serviceVersion {
-		run.Properties["rocketmq.version.mismatch"] = fmt.Sprintf("the brokers run %s; the Cluster's serviceVersion is %s", v, st.serviceVersion)
-	}
-	return v
-}
-
-// finish writes the reports, with diagnostics when something did not
-// pass and accounts/no-leak judged on what was written, and returns the
-// exit code.
-func finish(ctx context.Context, pr *progress, run verdict.Run, dir string, st *started) int {
-	run.Duration = time.Since(run.Started)
-	f := reports.Finish{Dir: dir, Progress: pr.Printf}
-	if st != nil {
-		f.Collect = st.collect
-		if src, ok := st.target.(scenarios.SecretSource); ok && st.target.Lacks(scenarios.Secrets) == "" {
-			f.Secrets = src.Secrets
-		}
-	}
-	run, code, err := reports.Complete(ctx, run, f)
-	if err != nil {
-		pr.Printf("write reports: %v", err)
-		return ExitSetup
-	}
-	if i := slices.IndexFunc(run.Results, func(r verdict.Result) bool { return r.Case == verdict.NoLeakCase }); i >= 0 && run.Results[i].Status != verdict.Skipped {
-		pr.CaseDone(run.Results[i])
-	}
-	n := run.Counts()
-	pr.Printf("%d passed, %d failed, %d skipped, %d errored in %s; reports in %s",
-		n[verdict.Passed], n[verdict.Failed], n[verdict.Skipped], n[verdict.Errored], run.Duration.Round(100*time.Millisecond), dir)
-	return code
+	return out.Code, nil
 }
 
 // quietClient sends rocketmq-client-go's own logging to a file in the run
