@@ -15,6 +15,9 @@ import (
 // Target is a target that is up, with what the report says about it: the
 // caller brings it up and tears it down, the runner only reads it.
 type Target struct {
+	// Target is the target itself. The cases see it, never the Target
+	// around it: they ask it for optional interfaces (ObjectSource,
+	// SecretSource) that embedding would hide.
 	scenarios.Target
 	// ServiceVersion is the RocketMQ version the Cluster asks for: the
 	// report's version when the brokers cannot be asked.

@@ -15,7 +15,7 @@ import (
 // what was asked for as what runs.
 func serverVersion(ctx context.Context, t *Target, props map[string]string) string {
 	props["rocketmq.version.manifest"] = t.ServiceVersion
-	v, err := scenarios.ServerVersion(ctx, t)
+	v, err := scenarios.ServerVersion(ctx, t.Target)
 	if err != nil {
 		props["rocketmq.version.reported"] = err.Error()
 		return t.ServiceVersion + " (the Cluster's serviceVersion; " + err.Error() + ")"
