@@ -60,11 +60,11 @@ func startLocal(ctx context.Context, p plan, progress io.Writer) (*started, erro
 func startKube(ctx context.Context, p plan, progress io.Writer) (*started, error) {
 	cfg, err := kube.RESTConfig(p.flags.kubeconfig, p.flags.kubeContext, p.flags.inCluster)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("connect: %w", err)
 	}
 	t, err := kube.New(ctx, cfg, p.namespace, p.cluster, kube.WithRoleSettle(p.flags.roleSettle))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("open the Cluster: %w", err)
 	}
 	if err := checkMode(p.flags, t.Topology().Mode, "Cluster "+p.namespace+"/"+p.cluster); err != nil {
 		t.Close()
@@ -73,7 +73,7 @@ func startKube(ctx context.Context, p plan, progress io.Writer) (*started, error
 	fmt.Fprintf(progress, "waiting for the broker role labels of %s/%s to settle\n", p.namespace, p.cluster)
 	if err := t.AwaitStableRoles(ctx); err != nil {
 		t.Close()
-		return nil, err
+		return nil, fmt.Errorf("await stable roles: %w", err)
 	}
 	return &started{Target: *runner.Kube(t, cfg), close: t.Close}, nil
 }
