@@ -5,89 +5,88 @@ import (
 	"strings"
 	"testing"
 
+	"sigs.k8s.io/e2e-framework/pkg/env"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
+	"github.com/rmqkb/conformance/internal/runner"
 	"github.com/rmqkb/conformance/scenarios"
 	"github.com/rmqkb/conformance/verdict"
 )
 
-// TestSetup is the setup testcase: it fails with the setup error, so a
-// broken environment never yields an empty report.
-func TestSetup(t *testing.T) {
-	h.ready(context.Background())
-	if h.mode == "short" {
+// TestConformance is the harness: the environment set up before the
+// features (setUp, a BeforeEachTest of env.Funcs), a feature per suite
+// with an assessment per case, and the reports written and everything
+// torn down once they ran. A setup that fails fails this test and leaves
+// setup/target errored in the report.
+func TestConformance(t *testing.T) {
+	cfg, err := envconf.NewFromFlags()
+	if err != nil {
+		t.Fatalf("e2e-framework flags: %v", err)
+	}
+	m := modeOf(cfg)
+	if m == modeShort {
 		t.Skip("-short: no control plane started")
 	}
-	if h.setupErr != nil {
-		t.Fatalf("setup (%s): %v", h.mode, h.setupErr)
+	dir := *reportsDir
+	if dir == "" {
+		dir = t.TempDir()
 	}
-	t.Logf("target ready: %s, %+v", h.mode, h.target.Topology())
+	steps := []env.Func{connect(m), openTarget(m), awaitRoles}
+	e := env.NewWithConfig(cfg).BeforeEachTest(setUp(m, steps, finishSteps(dir)))
+	e.Test(t, suiteFeatures(m)...)
 }
 
-// objectSuites are the suites a fixture-only API server can judge; it has
-// no RocketMQ processes behind its pods.
-var objectSuites = map[string]bool{"layout": true, "accounts": true}
+// objectSuite says whether a fixture-only API server can judge suite; it
+// has no RocketMQ processes behind its pods.
+func objectSuite(suite string) bool { return suite == "layout" || suite == "accounts" }
 
-// TestConformance runs every case as an assessment of its suite's feature.
-func TestConformance(t *testing.T) {
-	h.ready(context.Background())
-	if h.mode == "short" {
-		t.Skip("-short: no control plane started")
-	}
-	if h.setupErr != nil {
-		t.Skip("setup failed; see TestSetup")
-	}
+// suiteFeatures is a feature per suite, labelled suite=<name>, with an
+// assessment per case.
+func suiteFeatures(m mode) []features.Feature {
 	var feats []features.Feature
 	for _, suite := range verdict.Suites {
-		f := features.New(suite).WithLabel("suite", suite)
-		if h.mode == "envtest" && !objectSuites[suite] {
-			f = f.Assess("skipped", skipSuite(suite, "the local control plane holds objects only; RocketMQ suites need --kubeconfig or --create-kind"))
-			feats = append(feats, f.Feature())
-			continue
+		skip := ""
+		if m == modeEnvtest && !objectSuite(suite) {
+			skip = "the local control plane holds objects only; RocketMQ suites need --kubeconfig or --create-kind"
 		}
+		f := features.New(suite).WithLabel("suite", suite)
 		for _, c := range scenarios.All() {
-			if c.Suite != suite {
-				continue
+			if c.Suite == suite {
+				f = f.Assess(c.Name, assess(c, skip))
 			}
-			f = f.Assess(c.Name, assess(c))
 		}
 		feats = append(feats, f.Feature())
 	}
-	testEnv.Test(t, feats...)
+	return feats
 }
 
-// skipSuite is the assessment of a suite the harness cannot run here: it
-// skips, and every case of the suite is in the report as skipped with why.
-func skipSuite(suite, why string) func(context.Context, *testing.T, *envconf.Config) context.Context {
+// assess wraps one case: the runner runs and records it, and its verdict
+// becomes the assessment's. A case the harness cannot run here (skip) is
+// recorded as skipped with why.
+func assess(c scenarios.Case, skip string) features.Func {
 	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-		var cases []scenarios.Case
-		for _, c := range scenarios.All() {
-			if c.Suite == suite {
-				cases = append(cases, c)
-			}
+		r := runOf(ctx)
+		switch {
+		case r == nil:
+			t.Skip("no run: the setup did not run (dry run)")
+		case r.SetupErr() != nil:
+			t.Skip("setup failed; see " + runner.SetupCase)
+		case skip != "":
+			r.NotRun([]scenarios.Case{c}, skip)
+			t.Skip(skip)
 		}
-		h.results = append(h.results, scenarios.NotRun(cases, why)...)
-		t.Skip(why)
-		return ctx
-	}
-}
-
-// assess wraps one case: its verdict becomes the assessment's.
-func assess(c scenarios.Case) func(context.Context, *testing.T, *envconf.Config) context.Context {
-	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-		r := h.session.Run(ctx, c)
-		h.results = append(h.results, r)
-		for _, e := range r.Evidence {
+		res := r.Case(ctx, c)
+		for _, e := range res.Evidence {
 			t.Log(e)
 		}
-		switch r.Status {
+		switch res.Status {
 		case verdict.Failed, verdict.Errored:
-			t.Errorf("%s %s\npromised: %s\nobserved: %s", c.ID(), r.Status, c.Promise, strings.TrimSpace(r.Observed))
+			t.Errorf("%s %s\npromised: %s\nobserved: %s", c.ID(), res.Status, c.Promise, strings.TrimSpace(res.Observed))
 		case verdict.Skipped:
-			t.Skip(r.Observed)
+			t.Skip(res.Observed)
 		case verdict.Pending:
-			t.Logf("%s is judged once the reports are written, after every assessment; a leak fails the run", c.ID())
+			t.Logf("%s is judged once the reports are written, after every assessment; a leak fails the test", c.ID())
 		}
 		return ctx
 	}

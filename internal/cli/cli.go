@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 	"strings"
 	"time"
 )
@@ -98,21 +97,6 @@ func progName() string {
 		return os.Args[0]
 	}
 	return "go run ."
-}
-
-// suiteVersion identifies this build of the suite in reports.
-func suiteVersion() string {
-	const base = "0.1.0"
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return base
-	}
-	for _, s := range bi.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			return base + "+" + s.Value[:12]
-		}
-	}
-	return base
 }
 
 // newFlagSet returns a flag set that reports errors instead of exiting.

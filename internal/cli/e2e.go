@@ -136,8 +136,8 @@ func e2eCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (i
 		if err != nil {
 			return nil, errors.Join(err, teardown())
 		}
-		kubeCollect, kubeClose := st.collect, st.close
-		st.collect = func(ctx context.Context, dir string) error {
+		kubeCollect, kubeClose := st.Collect, st.close
+		st.Collect = func(ctx context.Context, dir string) error {
 			return errors.Join(kubeCollect(ctx, dir), lifecycle.Diagnose(ctx, o, dir))
 		}
 		st.close = func() error { return errors.Join(kubeClose(), teardown()) }

@@ -4,20 +4,17 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"slices"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/rmqkb/conformance/internal/clientlog"
 	"github.com/rmqkb/conformance/internal/local"
+	"github.com/rmqkb/conformance/internal/runner"
 	"github.com/rmqkb/conformance/internal/topology"
 	"github.com/rmqkb/conformance/manifests"
-	"github.com/rmqkb/conformance/reports"
 	"github.com/rmqkb/conformance/scenarios"
 	"github.com/rmqkb/conformance/verdict"
 )
@@ -112,111 +109,6 @@ type plan struct {
 	start     func(context.Context, plan, io.Writer) (*started, error)
 }
 
-func checkRun(f runFlags) (plan, error) {
-	p := plan{flags: f}
-	switch f.target {
-	case "local":
-		p.start = startLocal
-	case "kube":
-		p.start = startKube
-	case "audit":
-		p.start = startAudit
-		if f.from == "" {
-			return p, usagef("audit needs --from DIR, a folder of object dumps")
-		}
-	default:
-		return p, usagef("--target %q: expected local or kube", f.target)
-	}
-	if f.target != "kube" && (f.kubeconfig != "" || f.kubeContext != "" || f.inCluster) {
-		return p, usagef("--kubeconfig, --context and --in-cluster go with --target kube")
-	}
-	if f.target != "local" && (f.keep || len(f.broker.vals)+len(f.master.vals)+len(f.slave.vals) > 0 || f.version != "" || f.portBase != 0 || f.exporterJar != "" || f.dashboardJar != "") {
-		return p, usagef("--keep, --*-config, --rocketmq-version, --port-base, --exporter-jar and --dashboard-jar go with --target local")
-	}
-	for flag, jar := range map[string]string{"--exporter-jar": f.exporterJar, "--dashboard-jar": f.dashboardJar} {
-		if jar == "" {
-			continue
-		}
-		if st, err := os.Stat(jar); err != nil || st.IsDir() {
-			return p, usagef("%s %s: expected a jar file (%v)", flag, jar, err)
-		}
-	}
-	if f.target != "local" && !f.reshapes && f.shape != (shapeFlags{}) {
-		return p, usagef("--namesrvs, --shards and --replicas reshape the Cluster the suite creates (the local target, e2e); an existing Cluster's shape is read from it")
-	}
-	if f.timeout <= 0 {
-		return p, usagef("--timeout %s: expected a positive duration", f.timeout)
-	}
-	if err := f.shape.check(); err != nil {
-		return p, err
-	}
-	if f.portBase != 0 && (f.portBase < 1024 || f.portBase > 60000) {
-		return p, usagef("--port-base %d: expected a port from 1024 to 60000", f.portBase)
-	}
-	if f.roleSettle < 0 {
-		return p, usagef("--role-settle %s: expected zero or more", f.roleSettle)
-	}
-	if f.recreateDelay.d < 0 {
-		return p, usagef("--recreate-delay %s: expected zero or more", f.recreateDelay.d)
-	}
-	if strings.TrimSpace(f.reports) == "" {
-		return p, usagef("--reports: expected a folder")
-	}
-	var err error
-	if p.profile, err = verdict.ParseProfile(f.profile); err != nil {
-		return p, usageError{err.Error()}
-	}
-	if p.cases, err = scenarios.Select(f.run); err != nil {
-		return p, usageError{err.Error()}
-	}
-	if f.manifest == "" {
-		p.manifest = manifests.DefaultCluster()
-	} else if p.manifest, err = manifests.LoadCluster(f.manifest); err != nil {
-		return p, usagef("--manifest: %v", err)
-	}
-	if f.target == "local" || f.reshapes {
-		p.manifest = f.shape.apply(p.manifest, f.mode)
-	}
-	p.namespace, p.cluster = p.manifest.Namespace, p.manifest.Name
-	if f.namespace != "" {
-		p.namespace = f.namespace
-	}
-	if f.cluster != "" {
-		p.cluster = f.cluster
-	}
-	sets := map[string][]local.Setting{}
-	for _, sf := range []*settingsFlag{&f.broker, &f.master, &f.slave} {
-		for _, v := range sf.vals {
-			s, err := local.ParseSetting("--"+sf.name, v)
-			if err != nil {
-				return p, usageError{err.Error()}
-			}
-			sets[sf.name] = append(sets[sf.name], s)
-		}
-	}
-	p.opts = []local.Option{
-		local.WithBrokerConfig(sets["broker-config"], sets["master-config"], sets["slave-config"]),
-		local.WithKeep(f.keep),
-		local.WithPortBase(f.portBase),
-	}
-	if f.exporterJar != "" {
-		p.opts = append(p.opts, local.WithExporterJar(f.exporterJar))
-	}
-	if f.dashboardJar != "" {
-		p.opts = append(p.opts, local.WithDashboardJar(f.dashboardJar))
-	}
-	if f.recreateDelay.set {
-		p.opts = append(p.opts, local.WithRecreateDelay(f.recreateDelay.d))
-	}
-	if f.version != "" {
-		p.opts = append(p.opts, local.WithServerVersion(f.version))
-	}
-	if home := os.Getenv("ROCKETMQ_HOME"); home != "" {
-		p.opts = append(p.opts, local.WithRocketMQHome(home))
-	}
-	return p, nil
-}
-
 func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
 	var f runFlags
 	f.broker.name, f.master.name, f.slave.name = "broker-config", "master-config", "slave-config"
@@ -264,108 +156,47 @@ func plannedRun(ctx context.Context, f runFlags, stdout io.Writer) (int, error) 
 	return execute(ctx, p, stdout)
 }
 
-// execute brings the target up, runs the cases, writes the reports and
-// tears down, whatever happens in between. Input found bad only once the
-// target is reached (a mode flag an existing Cluster contradicts) is a
-// usage error: nothing is written.
+// execute brings the target up, hands it to the runner (the one run path
+// the harness shares), writes the reports and tears down, whatever happens
+// in between. Input found bad only once the target is reached (a mode flag
+// an existing Cluster contradicts) is a usage error: nothing is written.
 func execute(ctx context.Context, p plan, stdout io.Writer) (int, error) {
 	// rocketmq-client-go logs to stdout until someone takes its log over;
 	// on every target, from the start (the local target then sends it to a
 	// file in its run folder).
 	clientlog.SetOutput(io.Discard, "warn")
 	pr := newProgress(stdout)
-	m := p.manifest
-	topo := m.Topology()
+	topo := p.manifest.Topology()
 	topo.Cluster, topo.Namespace = p.cluster, p.namespace
-	run := verdict.Run{
-		Target: p.flags.target, Topology: topo, SuiteVersion: suiteVersion(), Started: time.Now(),
-		Properties: map[string]string{"rocketmq.version.requested": manifests.DefaultVersions().RocketMQ.Server, "mode": topo.Mode.String()},
-	}
-	if p.flags.version != "" {
-		run.Properties["rocketmq.version.requested"] = p.flags.version
-	}
+	s := runner.Setup{Label: p.flags.target, Topology: topo, Cases: p.cases, Profile: p.profile,
+		Requested: p.flags.version, Began: time.Now()}
 	pr.Printf("%s target: %s/%s", p.flags.target, p.namespace, p.cluster)
-	const promise = "The target is ready: its RocketMQ cluster (or its object dump) can be checked."
-	began := time.Now()
 	st, err := p.start(ctx, p, pr)
 	if ue := (usageError{}); errors.As(err, &ue) {
 		return ExitSetup, ue
 	}
 	if err != nil {
-		var tail string
+		s.Err = err
 		var se *local.SetupError
 		if errors.As(err, &se) {
-			tail = se.LogTail
+			s.LogTail = se.LogTail
 		}
-		pr.Printf("ERROR setup/target: %v", err)
-		if tail != "" {
-			fmt.Fprintln(stdout, tail)
-		}
-		run.Results = append([]verdict.Result{reports.Setup("setup/target", promise, time.Since(began), err, tail)},
-			scenarios.NotRun(p.cases, "not run: the target could not be set up (see setup/target)")...)
-		return finish(ctx, pr, run, p.flags.reports, nil), nil
+	} else {
+		s.Target = &st.Target
+		defer func() {
+			if err := st.close(); err != nil {
+				pr.Printf("teardown: %v", err)
+			}
+		}()
 	}
-	defer func() {
-		if err := st.close(); err != nil {
-			pr.Printf("teardown: %v", err)
-		}
-	}()
-	setup := reports.Setup("setup/target", promise, time.Since(began), nil, "")
-	setup.Figures = []verdict.Figure{{Name: "startup", Value: float64(setup.Duration.Milliseconds()), Unit: "ms"}}
-	setup.Evidence = st.evidence
-	run.Topology = st.target.Topology()
-	run.Properties["mode"] = run.Topology.Mode.String()
-	pr.Printf("%s", run.Topology)
-	for k, v := range st.props {
-		run.Properties[k] = v
-	}
-	run.Version = serverVersion(ctx, st, &run)
-	pr.CaseDone(setup)
-	run.Properties["profile"] = string(p.profile)
-	results := scenarios.Execute(ctx, st.target, p.cases, pr, scenarios.WithProfile(p.profile), scenarios.WithRecreationAllowance(st.recreation))
-	run.Results = append([]verdict.Result{setup}, results...)
-	return finish(ctx, pr, run, p.flags.reports, st), nil
-}
-
-// serverVersion is what the brokers report they run, with the Cluster's
-// serviceVersion beside it in the run's properties and a mismatch stated.
-func serverVersion(ctx context.Context, st *started, run *verdict.Run) string {
-	run.Properties["rocketmq.version.manifest"] = st.serviceVersion
-	v, err := scenarios.ServerVersion(ctx, st.target)
+	r := runner.Begin(ctx, s, pr)
+	r.Execute(ctx)
+	out, err := r.Finish(ctx, p.flags.reports, "not selected")
 	if err != nil {
-		run.Properties["rocketmq.version.reported"] = err.Error()
-		return st.serviceVersion + " (the Cluster's serviceVersion; " + err.Error() + ")"
+		pr.Printf("%v", err)
+		return ExitSetup, nil
 	}
-	if v != st.serviceVersion {
-		run.Properties["rocketmq.version.mismatch"] = fmt.Sprintf("the brokers run %s; the Cluster's serviceVersion is %s", v, st.serviceVersion)
-	}
-	return v
-}
-
-// finish writes the reports, with diagnostics when something did not
-// pass and accounts/no-leak judged on what was written, and returns the
-// exit code.
-func finish(ctx context.Context, pr *progress, run verdict.Run, dir string, st *started) int {
-	run.Duration = time.Since(run.Started)
-	f := reports.Finish{Dir: dir, Progress: pr.Printf}
-	if st != nil {
-		f.Collect = st.collect
-		if src := st.target.Abilities().Secrets; src != nil {
-			f.Secrets = src.Secrets
-		}
-	}
-	run, code, err := reports.Complete(ctx, run, f)
-	if err != nil {
-		pr.Printf("write reports: %v", err)
-		return ExitSetup
-	}
-	if i := slices.IndexFunc(run.Results, func(r verdict.Result) bool { return r.Case == verdict.NoLeakCase }); i >= 0 && run.Results[i].Status != verdict.Skipped {
-		pr.CaseDone(run.Results[i])
-	}
-	n := run.Counts()
-	pr.Printf("%d passed, %d failed, %d skipped, %d errored in %s; reports in %s",
-		n[verdict.Passed], n[verdict.Failed], n[verdict.Skipped], n[verdict.Errored], run.Duration.Round(100*time.Millisecond), dir)
-	return code
+	return out.Code, nil
 }
 
 // quietClient sends rocketmq-client-go's own logging to a file in the run

@@ -5,24 +5,18 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"time"
 
 	"github.com/rmqkb/conformance/internal/audit"
 	"github.com/rmqkb/conformance/internal/kube"
 	"github.com/rmqkb/conformance/internal/local"
-	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/internal/runner"
 )
 
-// started is a target that is up, with what the report needs to say about
-// it and how to collect diagnostics and tear it down.
+// started is a target that is up: what the report says about it (the
+// runner reads that) and how to tear it down (only the command does).
 type started struct {
-	target         scenarios.Target
-	serviceVersion string            // the RocketMQ version the Cluster asks for
-	evidence       []string          // for the setup testcase
-	props          map[string]string // extra report properties
-	collect        func(ctx context.Context, dir string) error
-	close          func() error
-	recreation     time.Duration // more case time per recreation (scenarios.WithRecreationAllowance)
+	runner.Target
+	close func() error
 }
 
 // startLocal brings up the local topology.
@@ -34,12 +28,14 @@ func startLocal(ctx context.Context, p plan, progress io.Writer) (*started, erro
 	d := cl.Dist()
 	stopLog := quietClient(filepath.Join(cl.Dir(), "rocketmq-client-go.log"))
 	s := &started{
-		target:         cl,
-		serviceVersion: p.manifest.Broker.ServiceVersion,
-		evidence:       []string{fmt.Sprintf("RocketMQ %s from %s, Java %d at %s, run folder %s", d.Version, d.LibDir, cl.Java().Major, cl.Java().Path, cl.Dir())},
-		props:          map[string]string{},
-		collect: func(ctx context.Context, dir string) error {
-			return cl.CollectLogs(ctx, filepath.Join(dir, "processes"))
+		Target: runner.Target{
+			Target:         cl,
+			ServiceVersion: p.manifest.Broker.ServiceVersion,
+			Evidence:       []string{fmt.Sprintf("RocketMQ %s from %s, Java %d at %s, run folder %s", d.Version, d.LibDir, cl.Java().Major, cl.Java().Path, cl.Dir())},
+			Props:          map[string]string{},
+			Collect: func(ctx context.Context, dir string) error {
+				return cl.CollectLogs(ctx, filepath.Join(dir, "processes"))
+			},
 		},
 		close: func() error {
 			stopLog()
@@ -53,8 +49,8 @@ func startLocal(ctx context.Context, p plan, progress io.Writer) (*started, erro
 		},
 	}
 	if d.Note != "" {
-		s.props["rocketmq.version.note"] = d.Note
-		s.evidence = append(s.evidence, d.Note)
+		s.Props["rocketmq.version.note"] = d.Note
+		s.Evidence = append(s.Evidence, d.Note)
 	}
 	return s, nil
 }
@@ -64,11 +60,11 @@ func startLocal(ctx context.Context, p plan, progress io.Writer) (*started, erro
 func startKube(ctx context.Context, p plan, progress io.Writer) (*started, error) {
 	cfg, err := kube.RESTConfig(p.flags.kubeconfig, p.flags.kubeContext, p.flags.inCluster)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("connect: %w", err)
 	}
 	t, err := kube.New(ctx, cfg, p.namespace, p.cluster, kube.WithRoleSettle(p.flags.roleSettle))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("open the Cluster: %w", err)
 	}
 	if err := checkMode(p.flags.mode, t.Topology().Mode, "Cluster "+p.namespace+"/"+p.cluster); err != nil {
 		t.Close()
@@ -77,17 +73,9 @@ func startKube(ctx context.Context, p plan, progress io.Writer) (*started, error
 	fmt.Fprintf(progress, "waiting for the broker role labels of %s/%s to settle\n", p.namespace, p.cluster)
 	if err := t.AwaitStableRoles(ctx); err != nil {
 		t.Close()
-		return nil, err
+		return nil, fmt.Errorf("await stable roles: %w", err)
 	}
-	return &started{
-		target:         t,
-		serviceVersion: t.ServiceVersion(),
-		evidence:       []string{fmt.Sprintf("Cluster %s/%s on %s", p.namespace, p.cluster, cfg.Host)},
-		props:          map[string]string{"kube.host": cfg.Host},
-		collect:        t.CollectDiagnostics,
-		close:          t.Close,
-		recreation:     kube.RecreationAllowance,
-	}, nil
+	return &started{Target: *runner.Kube(t, cfg), close: t.Close}, nil
 }
 
 // startAudit loads a dump.
@@ -100,11 +88,12 @@ func startAudit(_ context.Context, p plan, _ io.Writer) (*started, error) {
 		return nil, err
 	}
 	return &started{
-		target:         t,
-		serviceVersion: t.ServiceVersion(),
-		evidence:       []string{"objects from " + p.flags.from},
-		props:          map[string]string{"audit.from": p.flags.from},
-		collect:        func(context.Context, string) error { return nil },
-		close:          func() error { return nil },
+		Target: runner.Target{
+			Target:         t,
+			ServiceVersion: t.ServiceVersion(),
+			Evidence:       []string{"objects from " + p.flags.from},
+			Props:          map[string]string{"audit.from": p.flags.from},
+		},
+		close: func() error { return nil },
 	}, nil
 }

@@ -1,0 +1,48 @@
+package e2e
+
+import (
+	"context"
+
+	"k8s.io/client-go/rest"
+
+	"github.com/rmqkb/conformance/internal/kube"
+	"github.com/rmqkb/conformance/internal/lifecycle"
+	"github.com/rmqkb/conformance/internal/runner"
+	"github.com/rmqkb/conformance/internal/testenv"
+)
+
+// The harness's state, in the test's context under one key type each: a
+// step finds what the steps before it left, and the finish steps find what
+// to release, whichever step the setup stopped at.
+type (
+	restKey   struct{} // *rest.Config of the cluster the features run against
+	apiKey    struct{} // *testenv.APIServer the harness started (envtest)
+	kindKey   struct{} // lifecycle.Options of the kind cluster the harness brings up
+	targetKey struct{} // *kube.Target
+	runKey    struct{} // *runner.Run
+)
+
+func restOf(ctx context.Context) *rest.Config {
+	c, _ := ctx.Value(restKey{}).(*rest.Config)
+	return c
+}
+
+func apiOf(ctx context.Context) *testenv.APIServer {
+	a, _ := ctx.Value(apiKey{}).(*testenv.APIServer)
+	return a
+}
+
+func kindOf(ctx context.Context) (lifecycle.Options, bool) {
+	o, ok := ctx.Value(kindKey{}).(lifecycle.Options)
+	return o, ok
+}
+
+func targetOf(ctx context.Context) *kube.Target {
+	t, _ := ctx.Value(targetKey{}).(*kube.Target)
+	return t
+}
+
+func runOf(ctx context.Context) *runner.Run {
+	r, _ := ctx.Value(runKey{}).(*runner.Run)
+	return r
+}
