@@ -155,7 +155,7 @@ func checkManifest(p *plan) (err error) {
 		return usagef("--manifest: %v", err)
 	}
 	if f.target == "local" || f.reshapes {
-		p.manifest = f.shape.apply(p.manifest, f.mode())
+		p.manifest = f.shape.apply(p.manifest, f.mode)
 	}
 	return nil
 }
