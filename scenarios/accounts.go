@@ -6,6 +6,7 @@ import (
 	"sort"
 	"unicode"
 
+	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 	corev1 "k8s.io/api/core/v1"
 )
@@ -30,7 +31,7 @@ func init() {
 			Promise:     "Account Secrets {cluster}-broker-<id>-account-rocketmq-admin exist for every shard, and {cluster}-dashboard-account-console-admin once.",
 			Description: "The seed's example names the shard components broker-0, broker-1; KubeBlocks names them broker-<3 random characters>, so the secrets carry those names (facts sheet section 10, claim 30a).",
 			Clauses:     []verdict.Clause{clauseObjects, snExist, snNoOther},
-			Needs:       []Capability{Objects},
+			Needs:       []target.Capability{target.Objects},
 			Run:         secretNames,
 		},
 		Case{
@@ -38,7 +39,7 @@ func init() {
 			Promise:     "Each account Secret holds username and password; the username is the account name and the password meets the account's policy: 8 characters, 6 of them digits, no symbols, upper and lower case letters.",
 			Description: "KubeBlocks generates passwords from the ComponentDefinition's policy (length 8, numDigits 6, letterCase MixedCases); the broker policy is seeded, so every shard gets the same one (facts sheet section 5). Values are never printed.",
 			Clauses:     []verdict.Clause{clauseObjects, skKeys, skUsername, skPolicy},
-			Needs:       []Capability{Objects},
+			Needs:       []target.Capability{target.Objects},
 			Run:         secretKeys,
 		},
 		Case{
@@ -46,7 +47,7 @@ func init() {
 			Promise:     "Broker pods read ROCKETMQ_USER and ROCKETMQ_PASSWORD from their own shard's rocketmq-admin Secret; dashboard pods read CONSOLE_USER and CONSOLE_PASSWORD from the console-admin Secret.",
 			Description: "KubeBlocks resolves credentialVarRef vars into env entries that reference the account Secret's username and password keys.",
 			Clauses:     []verdict.Clause{clauseObjects, envFromSecret, envOwnSecret},
-			Needs:       []Capability{Objects},
+			Needs:       []target.Capability{target.Objects},
 			Run:         envWiring,
 		},
 		aclEnforcedCase,
@@ -56,7 +57,7 @@ func init() {
 			Description: "Judged after the reports and diagnostics are on disk, so it checks what was really written; it can still turn the verdict and the exit code to 1. " +
 				"Collected pod logs, events, object dumps and result texts are redacted before they are written; this case proves the redaction held. Findings name the file and line, never the value.",
 			Clauses:      []verdict.Clause{verdict.ClauseNoLeak},
-			Needs:        []Capability{Secrets},
+			Needs:        []target.Capability{target.Secrets},
 			AfterReports: true,
 		},
 	)
@@ -73,7 +74,7 @@ type account struct {
 
 // accountsOf lists the accounts the addon promises for the snapshot's
 // shards, once the shards are checked against the topology.
-func (t *T) accountsOf(s *Snapshot) []account {
+func (t *T) accountsOf(s *target.Snapshot) []account {
 	cluster := t.Target.Topology().Cluster
 	var out []account
 	for _, sh := range t.objectShards(s) {
@@ -90,7 +91,7 @@ func secretNames(ctx context.Context, t *T) {
 	want := map[string]bool{}
 	for _, a := range t.accountsOf(s) {
 		want[a.secret] = true
-		if s.secret(a.secret) == nil {
+		if s.Secret(a.secret) == nil {
 			t.Errorf(snExist, "Secret %s (account %s of %s) is missing", a.secret, a.name, a.comp)
 		} else {
 			t.Logf("Secret %s present", a.secret)
@@ -98,7 +99,7 @@ func secretNames(ctx context.Context, t *T) {
 	}
 	// An account secret of this cluster under any other name is a misnamed one.
 	for _, sec := range s.Secrets {
-		if sec.Labels[LabelInstance] == c && sec.Labels["apps.kubeblocks.io/system-account"] != "" && !want[sec.Name] {
+		if sec.Labels[target.LabelInstance] == c && sec.Labels["apps.kubeblocks.io/system-account"] != "" && !want[sec.Name] {
 			t.Errorf(snNoOther, "Secret %s is an account secret of %s under a name the addon does not produce", sec.Name, c)
 		}
 	}
@@ -135,7 +136,7 @@ func policyProblem(p string) string {
 func secretKeys(ctx context.Context, t *T) {
 	s := t.snapshot(ctx)
 	for _, a := range t.accountsOf(s) {
-		sec := s.secret(a.secret)
+		sec := s.Secret(a.secret)
 		if sec == nil {
 			t.Errorf(skKeys, "Secret %s is missing", a.secret)
 			continue

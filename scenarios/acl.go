@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rmqkb/conformance/internal/remoting"
+	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
 
@@ -31,20 +32,13 @@ var aclEnforcedCase = Case{
 		"The local target runs its brokers on 127.0.0.1 with 127.0.0.* whitelisted and dials the suite's own clients from 127.0.1.1; on kube the credentials come from each shard's Secret. " +
 		"Where the suite itself runs inside the whitelist (in-cluster, from a pod in the brokers' /24), the refusal clauses cannot be observed and the evidence says so.",
 	Clauses: []verdict.Clause{clauseBrokers, aclUnsigned, aclWrong, aclAccount, aclNamesrv},
-	Needs:   []Capability{Messaging},
+	Needs:   []target.Capability{target.Messaging},
 	OnlyIn:  Mode{ACL: true},
 	Run:     aclEnforced,
 }
 
-// CredentialsOf is the means of a target whose shards carry accounts of
-// their own (each shard's rocketmq-admin Secret on kube: Abilities.PerShard);
-// others sign every shard with Credentials.
-type CredentialsOf interface {
-	CredentialsOf(shard string) (accessKey, secretKey string)
-}
-
 // shardCredentials is the account shard's brokers accept.
-func shardCredentials(tgt Target, shard string) (string, string) {
+func shardCredentials(tgt target.Target, shard string) (string, string) {
 	if c := tgt.Abilities().PerShard; c != nil {
 		return c.CredentialsOf(shard)
 	}
@@ -105,7 +99,7 @@ func aclEnforced(ctx context.Context, t *T) {
 
 // expectACLRefusal checks, under clause c, that master m refuses rc's
 // request with the broker's ACL error, whose remark holds want.
-func (t *T) expectACLRefusal(ctx context.Context, c verdict.Clause, rc *remoting.Client, m Broker, what, want string) {
+func (t *T) expectACLRefusal(ctx context.Context, c verdict.Clause, rc *remoting.Client, m target.Broker, what, want string) {
 	_, err := t.brokerConfig(ctx, rc, m.Addr)
 	var re *remoting.ResponseError
 	switch {
@@ -120,7 +114,7 @@ func (t *T) expectACLRefusal(ctx context.Context, c verdict.Clause, rc *remoting
 
 // aclRoundTrip sends one message to every master, signed with its shard's
 // account, and reads it back signed: the credentials carry real traffic.
-func (t *T) aclRoundTrip(ctx context.Context, shards []Shard, client func(...remoting.Option) *remoting.Client) {
+func (t *T) aclRoundTrip(ctx context.Context, shards []target.Shard, client func(...remoting.Option) *remoting.Client) {
 	topic := uniqueName("conformance-acl")
 	t.createTopicJudged(ctx, aclAccount, topic, 1)
 	for _, s := range shards {
@@ -177,7 +171,7 @@ func sourceTo(ctx context.Context, addr, source string) (net.IP, error) {
 
 // whitelist is what the addon's init_acl whitelists: the /24 of every
 // broker's address, as a wildcard.
-func whitelist(shards []Shard) []string {
+func whitelist(shards []target.Shard) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, s := range shards {
@@ -205,7 +199,7 @@ func slash24(addr string) string {
 }
 
 // whitelisted reports whether ip is in the brokers' whitelist.
-func whitelisted(ip net.IP, shards []Shard) bool {
+func whitelisted(ip net.IP, shards []target.Shard) bool {
 	w := slash24(net.JoinHostPort(ip.String(), "0"))
 	for _, x := range whitelist(shards) {
 		if x == w {

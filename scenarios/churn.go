@@ -8,6 +8,7 @@ import (
 
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
 
@@ -34,7 +35,7 @@ var leaderChurnCase = Case{
 		"so writes are acknowledged between elections even though rocketmq-client-go learns of a new leader only at its next route refresh. " +
 		"Each election's time is reported. This is the failure class of apache/rocketmq#6509, where acknowledged messages were truncated after a re-election.",
 	Clauses:            []verdict.Clause{clauseBrokers, churnElected, churnFollows, churnLabel, clauseNotLost, clauseNotTwice, churnFollower, churnOutside},
-	Needs:              []Capability{Messaging, Faults},
+	Needs:              []target.Capability{target.Messaging, target.Faults},
 	OnlyIn:             Mode{DLedger: true},
 	DLedgerMinReplicas: 3,
 	Timeout:            300 * time.Second,
@@ -57,7 +58,7 @@ type churn struct {
 func leaderChurn(ctx context.Context, t *T) {
 	c := churnOfALeader.of(ctx, t)
 	for i, e := range c.elections {
-		t.judgeElection(electionClauses{churnElected, churnFollows, churnLabel}, e, Shard{Name: c.shard})
+		t.judgeElection(electionClauses{churnElected, churnFollows, churnLabel}, e, target.Shard{Name: c.shard})
 		if e.err == nil {
 			t.Figure(fmt.Sprintf("election_%d", i+1), float64(e.elected.Milliseconds()), "ms")
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/target"
 )
 
 // consumed is what a case's consumers were handed, callback by callback,
@@ -72,7 +73,7 @@ func (t *T) replay(h *history.History, c *consumed) (*history.History, map[strin
 // judgeConsumed judges the sends of a consumer case's record h (every
 // send acknowledged, some at all, as scope counts them) and returns its
 // replay (replay).
-func (t *T) judgeConsumed(h *history.History, c *consumed, shards []Shard, scope string) (*history.History, map[string][]delivery) {
+func (t *T) judgeConsumed(h *history.History, c *consumed, shards []target.Shard, scope string) (*history.History, map[string][]delivery) {
 	t.sentThrough(h)
 	t.failedSends(clauseSent, h, shards)
 	if rep := h.Check(scope); rep.Acked == 0 {

@@ -11,13 +11,14 @@ import (
 	"github.com/rmqkb/conformance/internal/clientlog"
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/target"
 )
 
 // groupsRun is the record of messaging/consumer-groups: what was sent,
 // and what every member of a clustering and a broadcasting group was
 // handed.
 type groupsRun struct {
-	shards                   []Shard
+	shards                   []target.Shard
 	topic                    string
 	queues                   int
 	since                    time.Time
@@ -130,7 +131,7 @@ func (r *groupsRun) startMembers(ctx context.Context, t *T) {
 // awaitMembers waits until every master lists both members of each group,
 // so that the split is measured on settled groups; groups that do not
 // settle leave the case not judged.
-func (t *T) awaitMembers(ctx context.Context, shards []Shard, groups ...string) {
+func (t *T) awaitMembers(ctx context.Context, shards []target.Shard, groups ...string) {
 	rc := t.admin()
 	mctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
 
@@ -31,7 +32,7 @@ var dashboardCase = Case{
 		"With ACL off the addon starts the dashboard without a user store, so the login clauses belong to ACL mode only. The password is sent, never written anywhere. " +
 		"The dashboard is published only as an image: on the local target the case is skipped unless --dashboard-jar names a jar.",
 	Clauses: []verdict.Clause{clauseBrokers, clauseDashboardCluster, clauseLoginRequired, clauseConsoleLogin, clauseWrongPassword},
-	Needs:   []Capability{Management},
+	Needs:   []target.Capability{target.Management},
 	Run:     dashboard,
 }
 
@@ -73,7 +74,7 @@ func dashboard(ctx context.Context, t *T) {
 
 // dashboardLogin checks the ACL-mode login clauses and leaves d logged in
 // as console-admin.
-func (t *T) dashboardLogin(ctx context.Context, d *console, mp ManagementPlane) {
+func (t *T) dashboardLogin(ctx context.Context, d *console, mp target.ManagementPlane) {
 	var check struct {
 		LoginRequired bool `json:"loginRequired"`
 	}
@@ -100,7 +101,7 @@ func (t *T) dashboardLogin(ctx context.Context, d *console, mp ManagementPlane) 
 }
 
 // dashboardLists compares the dashboard's cluster list with the shards.
-func (t *T) dashboardLists(c dashboardClusters, shards []Shard) {
+func (t *T) dashboardLists(c dashboardClusters, shards []target.Shard) {
 	cluster := t.Target.Topology().Cluster
 	for _, s := range shards {
 		got, ok := c.ClusterInfo.BrokerAddrTable[s.Name]

@@ -11,6 +11,7 @@ import (
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
 
@@ -22,16 +23,16 @@ const electionLimit = 30 * time.Second
 
 // election is one leader kill in DLedger mode and what followed it.
 type election struct {
-	victim   Broker
+	victim   target.Broker
 	killAt   time.Time
 	downAt   time.Time     // the kill returned: the victim answers no more
-	leader   Broker        // the leader elected after the kill
+	leader   target.Broker // the leader elected after the kill
 	elected  time.Duration // from the kill until every namesrv listed it at brokerId 0
 	err      error         // no leader elected in electionLimit
 	backAt   time.Time     // the victim registered again
 	backErr  error
 	identity map[string]string // the victim's config after its return
-	returned Broker            // the victim as it came back
+	returned target.Broker     // the victim as it came back
 	identErr error
 	labels   labelCheck
 }
@@ -65,7 +66,7 @@ func (e *election) resumedIn(h *history.History, shard string) time.Time {
 // the topic's messages until a client re-creates it.
 func (t *T) killLeader(ctx context.Context, f *faultRun, name string) *election {
 	s := t.shardNamed(ctx, name)
-	if err := t.awaitSlaveTopics(ctx, []Shard{s}, f.topic); err != nil {
+	if err := t.awaitSlaveTopics(ctx, []target.Shard{s}, f.topic); err != nil {
 		t.Erroredf("not judged: before killing the leader of %s: %v", name, err)
 	}
 	e := &election{victim: s.Master()}
@@ -134,14 +135,14 @@ var clauseLabelsSettle = verdict.Clause{ID: "labels-settle", Text: "where a plat
 type labelCheck struct {
 	lacks      string
 	wrong      string
-	shard      Shard
+	shard      target.Shard
 	registered []string // addresses
 }
 
 // awaitLabels waits, where the target labels roles, for shard name's
 // labels to agree with the brokers, and records what it saw.
 func (t *T) awaitLabels(ctx context.Context, name string) labelCheck {
-	lc := labelCheck{lacks: t.Target.Abilities().Lacks(RoleLabels)}
+	lc := labelCheck{lacks: t.Target.Abilities().Lacks(target.RoleLabels)}
 	if lc.lacks == "" {
 		lc.wrong = t.awaitLeaderLabel(ctx, name)
 	}
@@ -185,12 +186,12 @@ func (t *T) leaderLabelMismatch(ctx context.Context, name string) (string, error
 
 // leaderRegistration reads shard name from the target and the address
 // every namesrv lists at its brokerId 0.
-func (t *T) leaderRegistration(ctx context.Context, name string) (Shard, []string, error) {
+func (t *T) leaderRegistration(ctx context.Context, name string) (target.Shard, []string, error) {
 	shards, err := t.Target.Shards(ctx)
 	if err != nil {
-		return Shard{}, nil, err
+		return target.Shard{}, nil, err
 	}
-	s := Shard{Name: name, Leader: -1}
+	s := target.Shard{Name: name, Leader: -1}
 	for _, sh := range shards {
 		if sh.Name == name {
 			s = sh
@@ -211,7 +212,7 @@ func (t *T) leaderRegistration(ctx context.Context, name string) (Shard, []strin
 
 // labelMismatch says how s's master labels disagree with the brokers at
 // the registered addresses, or "".
-func labelMismatch(s Shard, registered []string) string {
+func labelMismatch(s target.Shard, registered []string) string {
 	var masters []string
 	podAt := map[string]string{}
 	for _, b := range s.Brokers {
@@ -234,31 +235,31 @@ func labelMismatch(s Shard, registered []string) string {
 }
 
 // shardNamed re-reads the shards and returns the one called name.
-func (t *T) shardNamed(ctx context.Context, name string) Shard {
+func (t *T) shardNamed(ctx context.Context, name string) target.Shard {
 	for _, s := range t.shards(ctx) {
 		if s.Name == name {
 			return s
 		}
 	}
 	t.Fatalf(clauseBrokers, "shard %s is gone from the target", name)
-	return Shard{}
+	return target.Shard{}
 }
 
 // awaitLeader waits until every namesrv lists a broker of shard name other
 // than old at brokerId 0, and returns it. It waits past electionLimit, for
 // one route refresh more, so that a late election is measured and the
 // shard's writes are judged from it, not only cut off.
-func (t *T) awaitLeader(ctx context.Context, name string, old Broker) (Broker, error) {
+func (t *T) awaitLeader(ctx context.Context, name string, old target.Broker) (target.Broker, error) {
 	rc := t.admin()
 	wctx, cancel := context.WithTimeout(ctx, electionLimit+routeRefresh)
 	defer cancel()
-	var leader Broker
+	var leader target.Broker
 	err := wait.Until(wctx, 50*time.Millisecond, "shard "+name+" to elect a leader other than "+old.Pod, func(ctx context.Context) (bool, string, error) {
 		s, err := t.Target.Shards(ctx)
 		if err != nil {
 			return false, err.Error(), nil
 		}
-		var members []Broker
+		var members []target.Broker
 		for _, sh := range s {
 			if sh.Name == name {
 				members = sh.Brokers
@@ -294,7 +295,7 @@ type electionClauses struct {
 
 // judgeElection fails t for what a leader kill broke: no leader elected in
 // time, the victim not back as a follower, the label not on the leader.
-func (t *T) judgeElection(cs electionClauses, e *election, s Shard) {
+func (t *T) judgeElection(cs electionClauses, e *election, s target.Shard) {
 	if e.err != nil {
 		t.late(cs.elected, history.Window{Start: e.killAt, End: e.killAt.Add(electionLimit)}, survivors(t.shardOf(s.Name), e.victim),
 			"after %s was killed, shard %s elected no new leader within %s: %v", e.victim.Pod, s.Name, electionLimit, e.err)
@@ -315,7 +316,7 @@ func (t *T) judgeElection(cs electionClauses, e *election, s Shard) {
 
 // shardOf is the shard called name as the case last listed it, without
 // ending the case when the target cannot say.
-func (t *T) shardOf(name string) Shard {
+func (t *T) shardOf(name string) target.Shard {
 	shards, err := t.Target.Shards(context.Background())
 	if err == nil {
 		for _, s := range shards {
@@ -324,11 +325,11 @@ func (t *T) shardOf(name string) Shard {
 			}
 		}
 	}
-	return Shard{Name: name}
+	return target.Shard{Name: name}
 }
 
 // survivors names the members of s but victim.
-func survivors(s Shard, victim Broker) []string {
+func survivors(s target.Shard, victim target.Broker) []string {
 	var out []string
 	for _, b := range s.Brokers {
 		if b.Pod != victim.Pod {
@@ -371,8 +372,8 @@ func dledgerKillMaster(t *T, k *masterKill) {
 // they served them, to compare.
 type memberRead struct {
 	shard        string
-	leader       Broker
-	member       Broker
+	leader       target.Broker
+	member       target.Broker
 	waited       time.Duration
 	mine, theirs map[int][]remoting.Message // by queue
 	err          error

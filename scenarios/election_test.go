@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/target"
 )
 
 // TestResumedAfterTheLeaderIsDown: a write the old leader acknowledged
@@ -15,8 +16,8 @@ import (
 func TestResumedAfterTheLeaderIsDown(t *testing.T) {
 	kill := time.Date(2026, 12, 2, 8, 12, 40, 0, time.UTC)
 	e := &election{
-		victim:  Broker{Pod: "broker-54f-0"},
-		leader:  Broker{Pod: "broker-54f-1"},
+		victim:  target.Broker{Pod: "broker-54f-0"},
+		leader:  target.Broker{Pod: "broker-54f-1"},
 		killAt:  kill,
 		downAt:  kill.Add(time.Second),
 		elected: 10 * time.Second,

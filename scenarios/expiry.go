@@ -11,6 +11,7 @@ import (
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
 
@@ -42,7 +43,7 @@ var staleBrokerExpiryCase = Case{
 	Description: "A frozen broker (SIGSTOP locally: a stalled JVM or a hung node) keeps its connections open, so the namesrv cannot see it go: only the 120 s expiry, scanned every 10 s, removes it (RouteInfoManager.BROKER_CHANNEL_EXPIRED_TIME in 4.9, not configurable). " +
 		"Its last registration was at most one period (30 s) before the freeze, so removal falls between 90 and 130 s after it: the bound is 120 s + 10 s + 5 s of slack. The victim is a slave where the shards have one, so the Cluster keeps taking writes. Slow: about 3 minutes.",
 	Clauses: []verdict.Clause{clauseBrokers, clauseStillListed, clauseExpired, clauseRejoins, clauseLabelsSettle},
-	Needs:   []Capability{Messaging, Freezing},
+	Needs:   []target.Capability{target.Messaging, target.Freezing},
 	Slow:    true,
 	Timeout: 5 * time.Minute,
 	Run:     staleBrokerExpiry,
@@ -83,7 +84,7 @@ func staleBrokerExpiry(ctx context.Context, t *T) {
 // beforeFreeze writes to the victim's shard and returns what the victim
 // holds of it once it holds all of it (its commit log max offset), and its
 // identity as its config states it.
-func (t *T) beforeFreeze(ctx context.Context, s Shard, victim Broker, topic string) (int64, map[string]string) {
+func (t *T) beforeFreeze(ctx context.Context, s target.Shard, victim target.Broker, topic string) (int64, map[string]string) {
 	p := t.producer(ctx)
 	h := t.newHistory()
 	for i := 0; i < 10; i++ {
@@ -115,7 +116,7 @@ func (t *T) beforeFreeze(ctx context.Context, s Shard, victim Broker, topic stri
 // listing says where b is listed: the namesrvs whose cluster table holds
 // its address, and those whose route of topic does, or why one could not
 // be read.
-func (t *T) listing(ctx context.Context, b Broker, topic string) (inCluster, inRoute []string, err error) {
+func (t *T) listing(ctx context.Context, b target.Broker, topic string) (inCluster, inRoute []string, err error) {
 	rc := t.admin()
 	for _, ns := range t.namesrvs(ctx) {
 		ci, err := t.clusterInfo(ctx, rc, ns)
@@ -147,7 +148,7 @@ func (t *T) listing(ctx context.Context, b Broker, topic string) (inCluster, inR
 // stillListed watches, for stillListedAt after the freeze, that every
 // namesrv keeps listing the frozen broker: an observation over a window,
 // sampled every second.
-func (t *T) stillListed(ctx context.Context, b Broker, topic string, frozenAt time.Time) {
+func (t *T) stillListed(ctx context.Context, b target.Broker, topic string, frozenAt time.Time) {
 	n := len(t.namesrvs(ctx))
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
@@ -169,7 +170,7 @@ func (t *T) stillListed(ctx context.Context, b Broker, topic string, frozenAt ti
 // expired waits until no namesrv lists the frozen broker, in its cluster
 // table or in the route of topic, and compares the time with expiryBound.
 // It waits past the bound so that a late removal is measured.
-func (t *T) expired(ctx context.Context, b Broker, topic string, frozenAt time.Time) {
+func (t *T) expired(ctx context.Context, b target.Broker, topic string, frozenAt time.Time) {
 	wctx, cancel := context.WithDeadline(ctx, frozenAt.Add(expiryBound+15*time.Second))
 	defer cancel()
 	err := wait.Until(wctx, 500*time.Millisecond, "every namesrv to drop frozen "+b.Pod, func(ctx context.Context) (bool, string, error) {
@@ -195,7 +196,7 @@ func (t *T) expired(ctx context.Context, b Broker, topic string, frozenAt time.T
 // rejoined waits, up to one registration period, for the thawed broker to
 // be listed by every namesrv again at its brokerId and address, and checks
 // its config and its store against what they were before the freeze.
-func (t *T) rejoined(ctx context.Context, b Broker, topic string, thawedAt time.Time, held int64, identity map[string]string) {
+func (t *T) rejoined(ctx context.Context, b target.Broker, topic string, thawedAt time.Time, held int64, identity map[string]string) {
 	rc := t.admin()
 	id, _ := strconv.ParseInt(identity["brokerId"], 10, 64)
 	wctx, cancel := context.WithTimeout(ctx, addonRegisterPeriod+boundSlack)

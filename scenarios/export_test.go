@@ -8,6 +8,7 @@ import (
 
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
 
@@ -86,11 +87,11 @@ func SignUnsigned() Plants { return plants{signUnsigned: true} }
 
 // PlantLoadStopped runs f once a case's load has stopped, before it
 // waits for its slaves to catch up.
-func PlantLoadStopped(f func(shards []Shard)) Plants { return plants{stopped: f} }
+func PlantLoadStopped(f func(shards []target.Shard)) Plants { return plants{stopped: f} }
 
 // PlantLabels judges a fault run's role labels as f sets them on the shard
 // it recorded: a platform that labels roles, and labels them so.
-func PlantLabels(f func(s Shard) Shard) Plants { return plants{labels: f} }
+func PlantLabels(f func(s target.Shard) target.Shard) Plants { return plants{labels: f} }
 
 // PlantRename makes the case use f(name) for every fresh name it makes.
 func PlantRename(f func(name string) string) Plants { return plants{rename: f} }

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/rmqkb/conformance/internal/wait"
+	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
 
@@ -41,7 +42,7 @@ func init() {
 		Description: "The exporter (apecloud/rocketmq-exporter 0.0.3) collects once a minute and caches each series for 60 s, so the case polls for up to 150 s and tolerates a series that blinks out at a refresh. " +
 			"The page is parsed with the Prometheus text parser (github.com/prometheus/common/expfmt). The exporter is published only as an image: on the local target the case is skipped unless --exporter-jar names a jar.",
 		Clauses: []verdict.Clause{clauseBrokers, clauseMetricsText, clauseProducerCount, clauseCommitLogDiff},
-		Needs:   []Capability{Messaging, Management},
+		Needs:   []target.Capability{target.Messaging, target.Management},
 		Timeout: 4 * time.Minute,
 		Run:     exporterMetrics,
 	}, dashboardCase)
@@ -142,7 +143,7 @@ func (g seriesGaps) String() string {
 
 // missingSeries says what the page lacks: a shard whose producer offset
 // for topic is below exporterMessages, a slave with no commit log diff.
-func missingSeries(fams map[string]*dto.MetricFamily, topic string, shards []Shard) seriesGaps {
+func missingSeries(fams map[string]*dto.MetricFamily, topic string, shards []target.Shard) seriesGaps {
 	offsets := map[string]float64{}
 	for _, m := range fams["rocketmq_producer_offset"].GetMetric() {
 		if label(m, "topic") == topic {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
 
@@ -22,7 +23,7 @@ import (
 // changes it, so several cases, or one case several times, judge the
 // same run.
 type faultRun struct {
-	shards []Shard
+	shards []target.Shard
 	topic  string
 	h      *history.History
 	load   *load
@@ -64,7 +65,7 @@ func (t *T) startFaultRun(ctx context.Context, prefix string) *faultRun {
 // masters, once each covers what was acknowledged on its shard.
 func (f *faultRun) stop(ctx context.Context, t *T) {
 	f.load.stop()
-	var masters []Broker
+	var masters []target.Broker
 	for _, s := range t.shards(ctx) { // fresh: a recreated pod has a new address
 		masters = append(masters, s.Master())
 	}
@@ -198,7 +199,7 @@ func (f *faultRun) awaitWrites(ctx context.Context, shard string, from time.Time
 // checkIdentity checks, under clause c, that a broker that came back is
 // who it was: of its shard, at brokerId id, in role. cfg is its config as
 // recorded; the case judges it through judgedConfig.
-func (t *T) checkIdentity(c verdict.Clause, cfg map[string]string, b Broker, role string, id int) {
+func (t *T) checkIdentity(c verdict.Clause, cfg map[string]string, b target.Broker, role string, id int) {
 	cfg = t.judgedConfig(b.Addr, cfg)
 	for _, key := range []string{"brokerName", "brokerId", "brokerRole"} {
 		want := map[string]string{"brokerName": b.Shard, "brokerId": strconv.Itoa(id), "brokerRole": role}[key]
@@ -211,7 +212,7 @@ func (t *T) checkIdentity(c verdict.Clause, cfg map[string]string, b Broker, rol
 
 // returned reads a killed broker as it came back, and its config as the
 // broker serves it (a judgement reads it through judgedConfig).
-func (t *T) returned(ctx context.Context, victim Broker) (Broker, map[string]string, error) {
+func (t *T) returned(ctx context.Context, victim target.Broker) (target.Broker, map[string]string, error) {
 	b := t.current(ctx, victim)
 	cfg, err := t.admin().BrokerConfig(ctx, b.Addr)
 	return b, cfg, err
@@ -221,7 +222,7 @@ func (t *T) returned(ctx context.Context, victim Broker) (Broker, map[string]str
 // within one route refresh (plus slack) of from, when victim was back (or
 // thawed), and returns the fault window: from faultAt until that write,
 // or until now when none came. named says what from was, for the figure.
-func (t *T) judgeResume(c verdict.Clause, h *history.History, shard string, victim Broker, faultAt, from time.Time, named string) history.Window {
+func (t *T) judgeResume(c verdict.Clause, h *history.History, shard string, victim target.Broker, faultAt, from time.Time, named string) history.Window {
 	resumed := firstAckAfter(h, shard, from, routeRefresh+boundSlack)
 	if resumed.IsZero() {
 		t.late(c, history.Window{Start: from, End: from.Add(routeRefresh + boundSlack)}, []string{victim.Pod},

@@ -7,6 +7,7 @@ import (
 
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
 
@@ -31,7 +32,7 @@ func init() {
 			fmt.Sprintf("The master stays frozen %s (the send timeout plus 10 s). ", freezeHold) +
 			"Not checked in DLedger mode, where a frozen leader is voted out and the promise is failover/kill-master's. Slow: about a minute.",
 		Clauses:     []verdict.Clause{clauseBrokers, clauseFrozenOthers, clauseFrozenSlave, clauseFrozenResume, clauseFrozenSent, clauseNotLost, clauseNotTwice, clauseLabelsSettle},
-		Needs:       []Capability{Messaging, Freezing},
+		Needs:       []target.Capability{target.Messaging, target.Freezing},
 		MinShards:   2,
 		MinReplicas: 2,
 		NotIn:       Mode{DLedger: true},

@@ -16,6 +16,7 @@ import (
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
 
@@ -37,7 +38,7 @@ var namesrvIndependenceCase = Case{
 		"The killed namesrv is kept down for the case (the local target withholds its recreation; a platform that recreates pods by itself cannot, and the case is skipped there), then released; " +
 		"the case ends once every broker has registered with it again, which takes up to one registration period (30 s).",
 	Clauses:     []verdict.Clause{clauseBrokers, clauseEveryNamesrv, clauseDownProduce, clauseDownConsume, clauseSurvivorRoutes},
-	Needs:       []Capability{Messaging, HoldDown},
+	Needs:       []target.Capability{target.Messaging, target.HoldDown},
 	MinNamesrvs: 2,
 	Timeout:     150 * time.Second,
 	Run:         namesrvIndependence,
@@ -94,7 +95,7 @@ func namesrvIndependence(ctx context.Context, t *T) {
 
 // wholeOnEach checks that every namesrv lists every broker at its address
 // and routes topic to every shard, and returns each one's route of topic.
-func (t *T) wholeOnEach(ctx context.Context, namesrvs []string, shards []Shard, topic string) map[string]string {
+func (t *T) wholeOnEach(ctx context.Context, namesrvs []string, shards []target.Shard, topic string) map[string]string {
 	rc := t.admin()
 	routes := map[string]string{}
 	for i, ns := range namesrvs {
@@ -125,7 +126,7 @@ func (t *T) wholeOnEach(ctx context.Context, namesrvs []string, shards []Shard, 
 
 // registrationGap says which brokers of shards ci does not list at their
 // address, or "".
-func registrationGap(ci *remoting.ClusterInfo, shards []Shard) string {
+func registrationGap(ci *remoting.ClusterInfo, shards []target.Shard) string {
 	var missing []string
 	for _, b := range unlisted(ci, shards) {
 		missing = append(missing, b.Pod+" ("+b.Addr+")")
@@ -138,8 +139,8 @@ func registrationGap(ci *remoting.ClusterInfo, shards []Shard) string {
 
 // unlisted returns the brokers of shards ci does not list at their
 // address.
-func unlisted(ci *remoting.ClusterInfo, shards []Shard) []Broker {
-	var out []Broker
+func unlisted(ci *remoting.ClusterInfo, shards []target.Shard) []target.Broker {
+	var out []target.Broker
 	for _, s := range shards {
 		addrs := slices.Collect(maps.Values(ci.BrokerAddrTable[s.Name].BrokerAddrs))
 		for _, b := range s.Brokers {
@@ -167,7 +168,7 @@ func routeKey(r *remoting.TopicRoute) string {
 // sendEverywhere sends independenceRounds messages to every queue of every
 // shard with a producer created now, and fails the case at the first send
 // not acknowledged.
-func (t *T) sendEverywhere(ctx context.Context, h *history.History, topic string, shards []Shard, since time.Time) {
+func (t *T) sendEverywhere(ctx context.Context, h *history.History, topic string, shards []target.Shard, since time.Time) {
 	p := t.producer(ctx)
 	n := 0
 	for round := 0; round < independenceRounds; round++ {
@@ -207,7 +208,7 @@ func (t *T) survivorsUnchanged(ctx context.Context, survivors []string, topic st
 // releaseNamesrv lets the held namesrv come back and waits until every
 // broker has registered with it again, so that the next case finds the
 // Cluster whole: its routes are empty until then.
-func (t *T) releaseNamesrv(ctx context.Context, holder NamesrvHolder, i int, shards []Shard) {
+func (t *T) releaseNamesrv(ctx context.Context, holder target.NamesrvHolder, i int, shards []target.Shard) {
 	if err := holder.ReleaseNamesrv(ctx, i); err != nil {
 		t.markErrored("release namesrv %d: %v", i, err)
 		return

@@ -7,6 +7,7 @@ import (
 
 	"github.com/rmqkb/conformance/internal/clientlog"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
 
@@ -24,7 +25,7 @@ type consumerJudge struct {
 	h      *history.History
 	topic  string
 	queues int
-	shards []Shard
+	shards []target.Shard
 	since  time.Time // the client errors quoted are those logged after it
 	// The clauses the case holds a scope's violations to: a message no
 	// broker holds, one the brokers hold but the scope never received,
@@ -40,7 +41,7 @@ func (j *consumerJudge) judge(ctx context.Context, scope string) history.Report 
 	rep := j.h.Check(scope)
 	if len(rep.Lost) > 0 {
 		if j.reads == nil {
-			var masters []Broker
+			var masters []target.Broker
 			for _, s := range j.shards {
 				masters = append(masters, s.Master())
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
 
@@ -20,9 +21,9 @@ import (
 // are the cases'.
 type masterKill struct {
 	f           *faultRun
-	victimShard Shard
-	victim      Broker
-	slave       *Broker // nil on one replica
+	victimShard target.Shard
+	victim      target.Broker
+	slave       *target.Broker // nil on one replica
 
 	// Before the kill: the messages the slave was seen to hold.
 	markErr    error
@@ -35,7 +36,7 @@ type masterKill struct {
 
 	killAt, backAt time.Time
 	backErr        error
-	back           Broker // the master as it came back
+	back           target.Broker // the master as it came back
 	identity       map[string]string
 	identityErr    error
 	labels         labelCheck
@@ -105,7 +106,7 @@ func (t *T) runKillLeader(ctx context.Context, k *masterKill) *masterKill {
 // once the slave has reached that offset. The slave must know the topic
 // to serve it, which it learns within its 10 s topic sync.
 func (k *masterKill) markReplicated(ctx context.Context, t *T) {
-	if k.markErr = t.awaitSlaveTopics(ctx, []Shard{k.victimShard}, k.f.topic); k.markErr != nil {
+	if k.markErr = t.awaitSlaveTopics(ctx, []target.Shard{k.victimShard}, k.f.topic); k.markErr != nil {
 		return
 	}
 	mark := time.Now()

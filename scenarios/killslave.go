@@ -5,14 +5,15 @@ import (
 	"time"
 
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/target"
 )
 
 // slaveKill is the record of one slave kill under load; failover/kill-slave
 // judges it.
 type slaveKill struct {
 	f              *faultRun
-	shard          Shard
-	victim         Broker // as it came back
+	shard          target.Shard
+	victim         target.Broker // as it came back
 	killAt, backAt time.Time
 	identity       map[string]string
 	identityErr    error
@@ -66,7 +67,7 @@ func (t *T) runKillSlave(ctx context.Context) *slaveKill {
 	k.shard = t.shardNamed(ctx, k.shard.Name)
 	f.load.stop()
 	k.stopAt = time.Now()
-	t.plants.loadStopped([]Shard{k.shard})
+	t.plants.loadStopped([]target.Shard{k.shard})
 	k.catchUp, k.catchUpErr = t.awaitCaughtUp(ctx, k.shard.Master(), k.victim, catchUpLimit)
 	f.stop(ctx, t)
 	return k

@@ -11,12 +11,13 @@ import (
 
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/internal/wait"
+	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
 
 // adminClient returns a remoting client for tgt: signed with its
 // credentials when it runs with ACL, from its client source when it has one.
-func adminClient(tgt Target, extra ...remoting.Option) *remoting.Client {
+func adminClient(tgt target.Target, extra ...remoting.Option) *remoting.Client {
 	opts := []remoting.Option{remoting.WithTimeout(5 * time.Second)}
 	if ak, sk := tgt.Credentials(); ak != "" {
 		opts = append(opts, remoting.WithCredentials(ak, sk))
@@ -50,7 +51,7 @@ func uniqueName(prefix string) string {
 // the Cluster asks for before any case walks them: a set that is empty or
 // short (labels that drifted, a pod not found) fails the case instead of
 // letting a loop over it pass on nothing.
-func (t *T) shards(ctx context.Context) []Shard {
+func (t *T) shards(ctx context.Context) []target.Shard {
 	s := t.listShards(ctx)
 	if leaderless(s) == "" {
 		return s
@@ -73,7 +74,7 @@ func (t *T) shards(ctx context.Context) []Shard {
 
 // listShards reads the target's shards and checks they are the ones the
 // Cluster asks for.
-func (t *T) listShards(ctx context.Context) []Shard {
+func (t *T) listShards(ctx context.Context) []target.Shard {
 	s, err := t.Target.Shards(ctx)
 	if err != nil {
 		t.Erroredf("list the shards: %v", err)
@@ -85,7 +86,7 @@ func (t *T) listShards(ctx context.Context) []Shard {
 }
 
 // leaderless names the first shard without a master, or is "".
-func leaderless(shards []Shard) string {
+func leaderless(shards []target.Shard) string {
 	for _, s := range shards {
 		if s.Leader < 0 || s.Leader >= len(s.Brokers) {
 			var pods []string
@@ -99,7 +100,7 @@ func leaderless(shards []Shard) string {
 }
 
 // shardsMismatch says how shards differ from what topo asks for, or "".
-func shardsMismatch(shards []Shard, topo Topology) string {
+func shardsMismatch(shards []target.Shard, topo Topology) string {
 	var names []string
 	for _, s := range shards {
 		names = append(names, s.Name)
@@ -125,7 +126,7 @@ func shardsMismatch(shards []Shard, topo Topology) string {
 	return ""
 }
 
-func ordinals(bs []Broker) []int {
+func ordinals(bs []target.Broker) []int {
 	var out []int
 	for _, b := range bs {
 		out = append(out, b.Ordinal)
@@ -186,7 +187,7 @@ func (t *T) makeTopic(ctx context.Context, topic string, queues int, fail func(f
 // each with queues read and write queues. When it does not, it returns
 // how the last route it read differed ("" if it read none: every read
 // failed, which says nothing of the route) and why the wait ended.
-func (t *T) awaitRoute(ctx context.Context, topic string, shards []Shard, queues int) (string, error) {
+func (t *T) awaitRoute(ctx context.Context, topic string, shards []target.Shard, queues int) (string, error) {
 	rc := t.admin()
 	ns := t.namesrvs(ctx)
 	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
@@ -214,7 +215,7 @@ func (t *T) awaitRoute(ctx context.Context, topic string, shards []Shard, queues
 
 // routeMismatch says how a route differs from every shard with queues
 // read/write queues and read-write permission, or "".
-func routeMismatch(r *remoting.TopicRoute, shards []Shard, queues int) string {
+func routeMismatch(r *remoting.TopicRoute, shards []target.Shard, queues int) string {
 	got := map[string]remoting.QueueData{}
 	for _, q := range r.QueueDatas {
 		got[q.BrokerName] = q
@@ -254,7 +255,7 @@ const addonRegisterPeriod = 30 * time.Second
 // that registered during an election, before the new leader did, learns
 // it only at its next, a registration period later: that period is
 // allowed too.
-func (t *T) awaitSlaveTopics(ctx context.Context, shards []Shard, topic string) error {
+func (t *T) awaitSlaveTopics(ctx context.Context, shards []target.Shard, topic string) error {
 	rc := t.admin()
 	start := time.Now()
 	limit := slaveTopicSync + 15*time.Second
@@ -284,7 +285,7 @@ func (t *T) awaitSlaveTopics(ctx context.Context, shards []Shard, topic string) 
 
 // current re-reads b from the target: on Kubernetes a recreated pod has a
 // new IP, so addresses are never reused across a kill.
-func (t *T) current(ctx context.Context, b Broker) Broker {
+func (t *T) current(ctx context.Context, b target.Broker) target.Broker {
 	for _, s := range t.shards(ctx) {
 		for _, nb := range s.Brokers {
 			if nb.Pod == b.Pod {
@@ -300,7 +301,7 @@ func (t *T) current(ctx context.Context, b Broker) Broker {
 // registers under: its ordinal, or in DLedger mode 0 for the elected
 // leader and, for a follower, its member index plus one (RocketMQ's
 // DLedgerRoleChangeHandler).
-func (t *T) brokerID(s Shard, b Broker) int {
+func (t *T) brokerID(s target.Shard, b target.Broker) int {
 	if !t.Target.Topology().Mode.DLedger {
 		return b.Ordinal
 	}

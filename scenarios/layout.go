@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 	corev1 "k8s.io/api/core/v1"
 )
@@ -48,7 +49,7 @@ func init() {
 			Description: "Shards are Components labelled apps.kubeblocks.io/sharding-name=broker. The seed calls the broker a 'Sharding resource'; " +
 				"the addon has none: it is Cluster.spec.shardings plus ShardingDefinition rocketmq-broker, each shard a Component (facts sheet section 10, claim 2).",
 			Clauses: []verdict.Clause{topoClusterRunning, topoComponents, topoCompsRunning, topoShardCount, topoPodCount, topoPodsReady},
-			Needs:   []Capability{Objects},
+			Needs:   []target.Capability{target.Objects},
 			Run:     layoutTopology,
 		},
 		Case{
@@ -57,7 +58,7 @@ func init() {
 			Description: "The seed names the shard service {cluster}-<shard>-headless with shards like broker-0; the addon's shard names are broker-<3 random characters> " +
 				"and its headless services carry more ports (40911, 5556, 3501, 3502) than the seed lists (facts sheet section 10, claims 22 and 30a).",
 			Clauses: []verdict.Clause{clauseObjects, svcNamesrv, svcNamesrvHL, svcShardHL, svcDashboard, svcNoClusterIP, svcExporterPort},
-			Needs:   []Capability{Objects},
+			Needs:   []target.Capability{target.Objects},
 			Run:     layoutServices,
 		},
 		Case{
@@ -65,7 +66,7 @@ func init() {
 			Promise:     "Every broker pod mounts its own PVC data-<pod> at /home/rocketmq/store; namesrv, exporter and dashboard pods have no PVC, and the dashboard keeps its configs on an emptyDir.",
 			Description: "The seed says every pod but the dashboard has its own PVC; the addon gives one only to brokers (namesrv uses emptyDir, the exporter no volume) (facts sheet section 10, claim 5).",
 			Clauses:     []verdict.Clause{clauseObjects, stBrokerPVC, stBound, stMount, stNamesrvNoPVC, stWebappsNoPVC, stDashboardDir},
-			Needs:       []Capability{Objects},
+			Needs:       []target.Capability{target.Objects},
 			Run:         layoutStorage,
 		},
 		Case{
@@ -74,7 +75,7 @@ func init() {
 			Description: "The role probe runs every 5 s and reports master for any reply that is not SLAVE, so a booting slave can be labelled master for a moment (facts sheet section 3); " +
 				"on a live cluster the case waits until the labels hold still for two probe periods.",
 			Clauses: []verdict.Clause{clauseObjects, lrOneMaster, lrOrdinal0, lrSlaves, lrStable},
-			Needs:   []Capability{Objects},
+			Needs:   []target.Capability{target.Objects},
 			Timeout: 90 * time.Second,
 			Run:     layoutRoles,
 		},
@@ -88,7 +89,7 @@ func layoutTopology(ctx context.Context, t *T) {
 		t.Errorf(topoClusterRunning, "Cluster %s is %q, expected Running", s.Cluster.GetName(), p)
 	}
 	want := map[string]bool{topo.Cluster + "-namesrv": true, topo.Cluster + "-exporter": true, topo.Cluster + "-dashboard": true}
-	shards := s.shardNames(topo.Cluster)
+	shards := s.ShardNames(topo.Cluster)
 	for _, sh := range shards {
 		want[topo.Cluster+"-"+sh] = true
 	}
@@ -98,7 +99,7 @@ func layoutTopology(ctx context.Context, t *T) {
 	seen := map[string]bool{}
 	for i := range s.Components {
 		c := &s.Components[i]
-		if c.GetLabels()[LabelInstance] != topo.Cluster {
+		if c.GetLabels()[target.LabelInstance] != topo.Cluster {
 			continue
 		}
 		seen[c.GetName()] = true
@@ -119,7 +120,7 @@ func layoutTopology(ctx context.Context, t *T) {
 		counts[sh] = topo.Replicas
 	}
 	for comp, n := range counts {
-		pods := s.podsOf(topo.Cluster, comp)
+		pods := s.PodsOf(topo.Cluster, comp)
 		if len(pods) != n {
 			t.Errorf(topoPodCount, "component %s has %d pods (%s), expected %d", comp, len(pods), podNames(pods), n)
 		}
@@ -147,8 +148,8 @@ func headless(svc *corev1.Service) bool { return svc.Spec.ClusterIP == corev1.Cl
 
 // expectService checks, under clause c, that a Service exists, is
 // headless or not, and has ports.
-func (t *T) expectService(c verdict.Clause, s *Snapshot, name string, wantHeadless bool, ports ...int32) {
-	svc := s.service(name)
+func (t *T) expectService(c verdict.Clause, s *target.Snapshot, name string, wantHeadless bool, ports ...int32) {
+	svc := s.Service(name)
 	if svc == nil {
 		t.Errorf(c, "Service %s is missing", name)
 		return
@@ -198,9 +199,9 @@ func layoutServices(ctx context.Context, t *T) {
 		if headless(svc) || svc.Spec.Type == corev1.ServiceTypeExternalName {
 			continue
 		}
-		comp := svc.Spec.Selector[LabelComponent]
+		comp := svc.Spec.Selector[target.LabelComponent]
 		named := strings.HasPrefix(svc.Name, c+"-broker-") || strings.HasPrefix(svc.Name, c+"-exporter")
-		if brokerish[comp] || svc.Spec.Selector[LabelShardingName] == "broker" || named {
+		if brokerish[comp] || svc.Spec.Selector[target.LabelShardingName] == "broker" || named {
 			t.Errorf(svcNoClusterIP, "Service %s is a %s Service for %s; the addon creates no broker or exporter ClusterIP", svc.Name, svc.Spec.Type, firstNonEmpty(comp, svc.Name))
 		}
 	}
@@ -228,7 +229,7 @@ func layoutStorage(ctx context.Context, t *T) {
 				t.Errorf(stBrokerPVC, "broker pod %s: volume data claims %q, expected PVC %s", p.Name, claim, want)
 				continue
 			}
-			if pvc := s.pvc(want); pvc == nil {
+			if pvc := s.PVC(want); pvc == nil {
 				t.Errorf(stBrokerPVC, "broker pod %s: PVC %s does not exist", p.Name, want)
 			} else if pvc.Status.Phase != corev1.ClaimBound {
 				t.Errorf(stBound, "PVC %s is %s, expected Bound", want, pvc.Status.Phase)
@@ -291,12 +292,12 @@ func describeVolume(v *corev1.Volume) string {
 }
 
 // roleMap reads each shard's pods' role labels: shard -> pod -> role.
-func roleMap(s *Snapshot, cluster string) map[string]map[string]string {
+func roleMap(s *target.Snapshot, cluster string) map[string]map[string]string {
 	out := map[string]map[string]string{}
-	for _, sh := range s.shardNames(cluster) {
+	for _, sh := range s.ShardNames(cluster) {
 		out[sh] = map[string]string{}
-		for _, p := range s.podsOf(cluster, sh) {
-			out[sh][p.Name] = p.Labels[LabelRole]
+		for _, p := range s.PodsOf(cluster, sh) {
+			out[sh][p.Name] = p.Labels[target.LabelRole]
 		}
 	}
 	return out
@@ -334,7 +335,7 @@ func layoutRoles(ctx context.Context, t *T) {
 			t.Errorf(lrOneMaster, "shard %s has %d pods labelled master (%s), expected exactly one", sh, len(masters), strings.Join(masters, ","))
 		case t.Target.Topology().Mode.DLedger:
 			t.Logf("shard %s: DLedger mode, so the master label is on the elected leader, %s, not necessarily at ordinal 0 (replication/roles checks that every namesrv lists the labelled pod at brokerId 0)", sh, masters[0])
-		case ordinal(masters[0]) != 0:
+		case target.Ordinal(masters[0]) != 0:
 			t.Errorf(lrOrdinal0, "shard %s: the master is %s, expected the pod at ordinal 0", sh, masters[0])
 		}
 		t.Logf("shard %s roles %v", sh, roles[sh])
@@ -349,7 +350,7 @@ const settleRounds = 6
 
 // settledRoles re-reads the role labels until they hold still for the
 // source's settle time, and returns them.
-func (t *T) settledRoles(ctx context.Context, src ObjectSource, c string, first map[string]map[string]string, still time.Duration) map[string]map[string]string {
+func (t *T) settledRoles(ctx context.Context, src target.ObjectSource, c string, first map[string]map[string]string, still time.Duration) map[string]map[string]string {
 	cur, since, began := first, time.Now(), time.Now()
 	tick := time.NewTicker(min(time.Second, still/4+time.Millisecond))
 	defer tick.Stop()

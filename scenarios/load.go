@@ -10,6 +10,7 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/target"
 )
 
 // load keeps writing to every shard at a steady pace, one goroutine and one
@@ -38,7 +39,7 @@ type load struct {
 
 // startLoad begins writing rate messages per second to each shard, each
 // through its own producer from newProducer.
-func startLoad(ctx context.Context, h *history.History, newProducer func() rocketmq.Producer, topic string, shards []Shard, queues, rate int,
+func startLoad(ctx context.Context, h *history.History, newProducer func() rocketmq.Producer, topic string, shards []target.Shard, queues, rate int,
 	onAck func(shard string, res *primitive.SendResult, at time.Time)) *load {
 	ctx, cancel := context.WithCancel(ctx)
 	l := &load{h: h, topic: topic, queues: queues, every: time.Second / time.Duration(rate), cancel: cancel, onAck: onAck}

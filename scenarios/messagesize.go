@@ -14,6 +14,7 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/producer"
 
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/target"
 )
 
 func messageSize(ctx context.Context, t *T) {
@@ -74,7 +75,7 @@ func messageSize(ctx context.Context, t *T) {
 
 // atLimitIntact reads the at-limit body back from the master once its
 // queue shows it.
-func (t *T) atLimitIntact(ctx context.Context, master Broker, topic string, offset int64, body []byte) {
+func (t *T) atLimitIntact(ctx context.Context, master target.Broker, topic string, offset int64, body []byte) {
 	cov := t.awaitCovered(ctx, master, topic, map[int]int64{0: offset})
 	t.Figure("dispatch_wait", float64(cov.waited.Milliseconds()), "ms")
 	got, err := t.readQueue(ctx, master.Addr, topic, 0)

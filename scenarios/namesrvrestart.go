@@ -9,6 +9,7 @@ import (
 
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/target"
 )
 
 // namesrvKill is the record of one namesrv kill under load;
@@ -20,13 +21,13 @@ type namesrvKill struct {
 	killAt, backAt time.Time
 	reregAt        time.Time // every broker registered again, routes included
 	reregErr       error
-	late           []Broker // the brokers it did not list when the wait ended
+	late           []target.Broker // the brokers it did not list when the wait ended
 }
 
 // brokerPeriod is a broker's config, as it served it, from which its
 // registerNameServerPeriod is read.
 type brokerPeriod struct {
-	b   Broker
+	b   target.Broker
 	cfg map[string]string
 }
 
@@ -140,7 +141,7 @@ func (t *T) awaitReregistered(ctx context.Context, ns string, f *faultRun) error
 }
 
 // registrationPeriods reads every broker's config, as it serves it.
-func (t *T) registrationPeriods(ctx context.Context, shards []Shard) []brokerPeriod {
+func (t *T) registrationPeriods(ctx context.Context, shards []target.Shard) []brokerPeriod {
 	var out []brokerPeriod
 	for _, s := range shards {
 		for _, b := range s.Brokers {

@@ -9,11 +9,12 @@ import (
 	"time"
 
 	"github.com/rmqkb/conformance/internal/wait"
+	"github.com/rmqkb/conformance/target"
 )
 
 // commitLogMax reads a broker's commitLogMaxOffset from its runtime info
 // (GET_BROKER_RUNTIME_INFO), the byte position replication is measured by.
-func (t *T) commitLogMax(ctx context.Context, b Broker) (int64, error) {
+func (t *T) commitLogMax(ctx context.Context, b target.Broker) (int64, error) {
 	info, err := t.admin().BrokerRuntimeInfo(ctx, b.Addr)
 	if err != nil {
 		return 0, fmt.Errorf("runtime info of %s: %w", b.Pod, err)
@@ -34,7 +35,7 @@ type offsetSample struct {
 // sampler reads a master/slave pair's commit log offsets at a fixed
 // interval, so replication lag is measured rather than inferred.
 type sampler struct {
-	master, slave Broker
+	master, slave target.Broker
 	every         time.Duration
 
 	mu      sync.Mutex
@@ -44,7 +45,7 @@ type sampler struct {
 	done    chan struct{}
 }
 
-func (t *T) startSampler(ctx context.Context, master, slave Broker, every time.Duration) *sampler {
+func (t *T) startSampler(ctx context.Context, master, slave target.Broker, every time.Duration) *sampler {
 	ctx, cancel := context.WithCancel(ctx)
 	s := &sampler{master: master, slave: slave, every: every, cancel: cancel, done: make(chan struct{})}
 	go func() {
@@ -113,7 +114,7 @@ func replicationLags(acks []ackAt, samples []offsetSample) []time.Duration {
 
 // awaitCaughtUp waits until slave's commit log reaches master's and returns
 // how long that took.
-func (t *T) awaitCaughtUp(ctx context.Context, master, slave Broker, limit time.Duration) (time.Duration, error) {
+func (t *T) awaitCaughtUp(ctx context.Context, master, slave target.Broker, limit time.Duration) (time.Duration, error) {
 	start := time.Now()
 	wctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/target"
 )
 
 // plants are the faults the tests plant at the suite's edge, for the
@@ -42,10 +43,10 @@ type plants struct {
 	signUnsigned bool
 	// labels relabels a shard's brokers, as a platform that labels roles
 	// would, when a fault run's labels are judged.
-	labels func(s Shard) Shard
+	labels func(s target.Shard) target.Shard
 	// stopped runs when a case's load has stopped, before it waits for
 	// its slaves to catch up.
-	stopped func(shards []Shard)
+	stopped func(shards []target.Shard)
 	// churnRounds, when not 0, is how many leaders leader-churn kills.
 	churnRounds int
 	// exporterCollect, when not 0, bounds the wait for the exporter's
@@ -88,7 +89,7 @@ func (p plants) named(name string) string {
 }
 
 // loadStopped runs once a case's load on shards has stopped.
-func (p plants) loadStopped(shards []Shard) {
+func (p plants) loadStopped(shards []target.Shard) {
 	if p.stopped != nil {
 		p.stopped(shards)
 	}

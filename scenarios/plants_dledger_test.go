@@ -11,6 +11,7 @@ import (
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/target"
 )
 
 // The DLedger mode's plants: a Raft group of three on loopback, and what a
@@ -44,7 +45,7 @@ func namesrvListsFollowerFirst(c *local.Cluster) planted {
 // wrongLeader is a platform that names a follower as the shard's leader:
 // on Kubernetes, the leader's role label on the wrong pod.
 func wrongLeader(c *local.Cluster) planted {
-	return reshape(c, reshaped{shards: func(s []scenarios.Shard) []scenarios.Shard {
+	return reshape(c, reshaped{shards: func(s []target.Shard) []target.Shard {
 		s[0].Leader = (s[0].Leader + 1) % len(s[0].Brokers)
 		return s
 	}})
@@ -55,7 +56,7 @@ func wrongLeader(c *local.Cluster) planted {
 // apecloud/kubeblocks#10082): it is judged on the shard the fault run
 // recorded, relabelled.
 func labelOnFollower(*local.Cluster) planted {
-	return with(scenarios.PlantLabels(func(s scenarios.Shard) scenarios.Shard {
+	return with(scenarios.PlantLabels(func(s target.Shard) target.Shard {
 		s.Brokers = slices.Clone(s.Brokers)
 		wrong := (max(s.Leader, 0) + 1) % len(s.Brokers)
 		for j := range s.Brokers {
@@ -100,7 +101,7 @@ type frozenSurvivors struct {
 	timer  *time.Timer
 }
 
-func (f *frozenSurvivors) Kill(ctx context.Context, victim scenarios.Broker) error {
+func (f *frozenSurvivors) Kill(ctx context.Context, victim target.Broker) error {
 	if err := f.Cluster.Hold(victim.Pod); err != nil {
 		return err
 	}
@@ -127,7 +128,7 @@ func (f *frozenSurvivors) Kill(ctx context.Context, victim scenarios.Broker) err
 
 // thawThenRelease thaws the survivors, waits until they elect one of them,
 // and lets the victim come back.
-func (f *frozenSurvivors) thawThenRelease(victim scenarios.Broker) {
+func (f *frozenSurvivors) thawThenRelease(victim target.Broker) {
 	f.thaw()
 	ctx, cancel := context.WithTimeout(context.Background(), scenarios.ElectionLimit)
 	defer cancel()
@@ -189,7 +190,7 @@ type electedFrozen struct {
 	victim string   // held down while they are
 }
 
-func (e *electedFrozen) Kill(ctx context.Context, victim scenarios.Broker) error {
+func (e *electedFrozen) Kill(ctx context.Context, victim target.Broker) error {
 	// The victim stays down while the survivors are frozen: back among
 	// them it would find no leader, and report none.
 	if err := e.Cluster.Hold(victim.Pod); err != nil {
@@ -199,7 +200,7 @@ func (e *electedFrozen) Kill(ctx context.Context, victim scenarios.Broker) error
 	if err := e.Cluster.Kill(ctx, victim); err != nil {
 		return err
 	}
-	var leader scenarios.Broker
+	var leader target.Broker
 	err := wait.Until(ctx, 50*time.Millisecond, "plant: a leader other than "+victim.Pod, func(ctx context.Context) (bool, string, error) {
 		s, err := e.Cluster.Shards(ctx)
 		if err != nil {

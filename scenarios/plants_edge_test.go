@@ -15,6 +15,7 @@ import (
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/scenarios"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/target"
 )
 
 // The edge plants of the table: faults no broker setting produces in
@@ -22,7 +23,7 @@ import (
 // sampler, the history) or in what the target reports.
 
 // shardsOf reads the bench's shards; the local target cannot fail to.
-func shardsOf(c *local.Cluster) []scenarios.Shard {
+func shardsOf(c *local.Cluster) []target.Shard {
 	s, err := c.Shards(context.Background())
 	if err != nil {
 		panic(err)
@@ -35,7 +36,7 @@ func shardsOf(c *local.Cluster) []scenarios.Shard {
 type reshaped struct {
 	*local.Cluster
 	topo     func(scenarios.Topology) scenarios.Topology
-	shards   func([]scenarios.Shard) []scenarios.Shard
+	shards   func([]target.Shard) []target.Shard
 	namesrvs func([]string) []string
 	labels   bool // it labels roles, as a platform does
 }
@@ -55,7 +56,7 @@ func (r reshaped) Topology() scenarios.Topology {
 	return r.topo(r.Cluster.Topology())
 }
 
-func (r reshaped) Shards(ctx context.Context) ([]scenarios.Shard, error) {
+func (r reshaped) Shards(ctx context.Context) ([]target.Shard, error) {
 	s, err := r.Cluster.Shards(ctx)
 	if err != nil || r.shards == nil {
 		return s, err
@@ -63,10 +64,10 @@ func (r reshaped) Shards(ctx context.Context) ([]scenarios.Shard, error) {
 	return r.shards(s), nil
 }
 
-func (r reshaped) Abilities() scenarios.Abilities {
+func (r reshaped) Abilities() target.Abilities {
 	a := r.Cluster.Abilities()
 	if r.labels {
-		delete(a.Cannot, scenarios.RoleLabels)
+		delete(a.Cannot, target.RoleLabels)
 	}
 	return a
 }
@@ -77,18 +78,18 @@ func reshape(c *local.Cluster, r reshaped) planted {
 }
 
 func noShards(c *local.Cluster) planted {
-	return reshape(c, reshaped{shards: func([]scenarios.Shard) []scenarios.Shard { return nil }})
+	return reshape(c, reshaped{shards: func([]target.Shard) []target.Shard { return nil }})
 }
 
 func oneShardHidden(c *local.Cluster) planted {
 	return reshape(c, reshaped{
 		topo:   func(t scenarios.Topology) scenarios.Topology { t.Shards--; return t },
-		shards: func(s []scenarios.Shard) []scenarios.Shard { return s[:len(s)-1] },
+		shards: func(s []target.Shard) []target.Shard { return s[:len(s)-1] },
 	})
 }
 
 func advertisedElsewhere(c *local.Cluster) planted {
-	return reshape(c, reshaped{shards: func(s []scenarios.Shard) []scenarios.Shard {
+	return reshape(c, reshaped{shards: func(s []target.Shard) []target.Shard {
 		s[0].Brokers[1].Addr = "127.0.0.1:1"
 		return s
 	}})
@@ -102,7 +103,7 @@ func namesrvIsABroker(c *local.Cluster) planted {
 }
 
 func mislabelledSlave(c *local.Cluster) planted {
-	return reshape(c, reshaped{labels: true, shards: func(s []scenarios.Shard) []scenarios.Shard {
+	return reshape(c, reshaped{labels: true, shards: func(s []target.Shard) []target.Shard {
 		for i := range s {
 			for j := range s[i].Brokers {
 				s[i].Brokers[j].RoleLabel = map[bool]string{true: "master", false: "slave"}[j == 0]
@@ -359,11 +360,11 @@ const refreezeFor = 37 * time.Second
 type refreezer struct {
 	*local.Cluster
 	mu     sync.Mutex
-	frozen *scenarios.Broker
+	frozen *target.Broker
 	timer  *time.Timer
 }
 
-func (r *refreezer) freeze(b scenarios.Broker) error {
+func (r *refreezer) freeze(b target.Broker) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err := r.Cluster.Freeze(b.Pod); err != nil {
@@ -389,7 +390,7 @@ func (r *refreezer) thawNow() {
 // killRefreezes freezes a killed broker as soon as it is back.
 type killRefreezes struct{ *refreezer }
 
-func (k killRefreezes) AwaitBack(ctx context.Context, b scenarios.Broker) error {
+func (k killRefreezes) AwaitBack(ctx context.Context, b target.Broker) error {
 	if err := k.Cluster.AwaitBack(ctx, b); err != nil {
 		return err
 	}
@@ -399,13 +400,13 @@ func (k killRefreezes) AwaitBack(ctx context.Context, b scenarios.Broker) error 
 // thawRefreezes freezes a thawed broker again at once.
 type thawRefreezes struct{ *refreezer }
 
-func (t thawRefreezes) Abilities() scenarios.Abilities {
+func (t thawRefreezes) Abilities() target.Abilities {
 	a := t.Cluster.Abilities()
 	a.Freezer = t
 	return a
 }
 
-func (t thawRefreezes) ThawBroker(ctx context.Context, b scenarios.Broker) error {
+func (t thawRefreezes) ThawBroker(ctx context.Context, b target.Broker) error {
 	if err := t.Cluster.ThawBroker(ctx, b); err != nil {
 		return err
 	}
@@ -466,21 +467,21 @@ func anotherCluster(c *local.Cluster) planted {
 // the victim is awaited) or, with thawLate, only once the case is over.
 type faultyPlatform struct {
 	*local.Cluster
-	freeze    func(victim scenarios.Broker) []string
+	freeze    func(victim target.Broker) []string
 	frozen    []string
 	frozenAt  time.Time
 	thawEarly bool
 	thawLate  bool
 }
 
-func (f *faultyPlatform) Kill(ctx context.Context, b scenarios.Broker) error {
+func (f *faultyPlatform) Kill(ctx context.Context, b target.Broker) error {
 	if err := f.Cluster.Kill(ctx, b); err != nil {
 		return err
 	}
 	return f.freezeAll(b)
 }
 
-func (f *faultyPlatform) freezeAll(victim scenarios.Broker) error {
+func (f *faultyPlatform) freezeAll(victim target.Broker) error {
 	f.frozen, f.frozenAt = f.freeze(victim), time.Now()
 	for _, pod := range f.frozen {
 		if err := f.Cluster.Freeze(pod); err != nil {
@@ -490,7 +491,7 @@ func (f *faultyPlatform) freezeAll(victim scenarios.Broker) error {
 	return nil
 }
 
-func (f *faultyPlatform) AwaitBack(ctx context.Context, b scenarios.Broker) error {
+func (f *faultyPlatform) AwaitBack(ctx context.Context, b target.Broker) error {
 	if f.thawEarly {
 		f.thaw()
 	} else {
@@ -503,7 +504,7 @@ func (f *faultyPlatform) KillNamesrv(ctx context.Context, i int) error {
 	if err := f.Cluster.KillNamesrv(ctx, i); err != nil {
 		return err
 	}
-	return f.freezeAll(scenarios.Broker{})
+	return f.freezeAll(target.Broker{})
 }
 
 func (f *faultyPlatform) AwaitNamesrvBack(ctx context.Context, i int) error {
@@ -529,7 +530,7 @@ func (f *faultyPlatform) thaw() {
 // killFreezesOtherMaster freezes the master of the shard the victim is not
 // in, until the victim is awaited back.
 func killFreezesOtherMaster(c *local.Cluster) planted {
-	f := &faultyPlatform{Cluster: c, freeze: func(victim scenarios.Broker) []string {
+	f := &faultyPlatform{Cluster: c, freeze: func(victim target.Broker) []string {
 		for _, s := range shardsOf(c) {
 			if s.Name != victim.Shard {
 				return []string{s.Master().Pod}
@@ -543,14 +544,14 @@ func killFreezesOtherMaster(c *local.Cluster) planted {
 // namesrvKillFreezesSlave freezes the first shard's slave with the
 // namesrv, and thaws it only after the case: it cannot register again.
 func namesrvKillFreezesSlave(c *local.Cluster) planted {
-	f := &faultyPlatform{Cluster: c, thawLate: true, freeze: func(scenarios.Broker) []string { return []string{shardsOf(c)[0].Brokers[1].Pod} }}
+	f := &faultyPlatform{Cluster: c, thawLate: true, freeze: func(target.Broker) []string { return []string{shardsOf(c)[0].Brokers[1].Pod} }}
 	return planted{target: f, undo: f.thaw}
 }
 
 // namesrvKillFreezesMaster freezes the first shard's master while the
 // namesrv is down: writes to it fail although its route is cached.
 func namesrvKillFreezesMaster(c *local.Cluster) planted {
-	f := &faultyPlatform{Cluster: c, freeze: func(scenarios.Broker) []string { return []string{shardsOf(c)[0].Master().Pod} }}
+	f := &faultyPlatform{Cluster: c, freeze: func(target.Broker) []string { return []string{shardsOf(c)[0].Master().Pod} }}
 	return planted{target: f, undo: f.thaw}
 }
 
@@ -623,7 +624,7 @@ func signsUnsigned(*local.Cluster) planted { return with(scenarios.SignUnsigned(
 // noMasterLabel is a platform that labels every broker slave: after a
 // fault no pod of the shard is labelled master.
 func noMasterLabel(c *local.Cluster) planted {
-	return reshape(c, reshaped{labels: true, shards: func(s []scenarios.Shard) []scenarios.Shard {
+	return reshape(c, reshaped{labels: true, shards: func(s []target.Shard) []target.Shard {
 		for i := range s {
 			for j := range s[i].Brokers {
 				s[i].Brokers[j].RoleLabel = "slave"
@@ -636,9 +637,9 @@ func noMasterLabel(c *local.Cluster) planted {
 // benchTarget is what a planted target of the expiry bench can do: all
 // the bench can.
 type benchTarget interface {
-	scenarios.Target
-	scenarios.Freezer
-	scenarios.ProcessTable
+	target.Target
+	target.Freezer
+	target.ProcessTable
 }
 
 // oneShard narrows a target to one shard of the bench: a Cluster of one
@@ -654,7 +655,7 @@ func (o oneShard) Topology() scenarios.Topology {
 	return t
 }
 
-func (o oneShard) Shards(ctx context.Context) ([]scenarios.Shard, error) {
+func (o oneShard) Shards(ctx context.Context) ([]target.Shard, error) {
 	s, err := o.benchTarget.Shards(ctx)
 	if err != nil || o.i >= len(s) {
 		return nil, err
@@ -693,10 +694,10 @@ func frozenAtStop(c *local.Cluster) planted {
 		}
 		frozen = nil
 	}
-	return planted{plants: scenarios.PlantLoadStopped(func(shards []scenarios.Shard) {
+	return planted{plants: scenarios.PlantLoadStopped(func(shards []target.Shard) {
 		mu.Lock()
 		defer mu.Unlock()
-		for _, b := range []scenarios.Broker{shards[0].Master(), shards[0].Slaves()[0]} {
+		for _, b := range []target.Broker{shards[0].Master(), shards[0].Slaves()[0]} {
 			if c.Freeze(b.Pod) == nil {
 				frozen = append(frozen, b.Pod)
 			}

@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/rmqkb/conformance/internal/local"
-	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/target"
 )
 
 // The plants of the freezing cases (routing/stale-broker-expiry,
@@ -14,25 +14,25 @@ import (
 // freezer wraps the bench's freezing.
 type freezer struct {
 	*local.Cluster
-	freeze func(ctx context.Context, b scenarios.Broker) error
-	thaw   func(ctx context.Context, b scenarios.Broker) error
+	freeze func(ctx context.Context, b target.Broker) error
+	thaw   func(ctx context.Context, b target.Broker) error
 }
 
 // Abilities declares the wrapping freezer as the bench's means to freeze.
-func (f freezer) Abilities() scenarios.Abilities {
+func (f freezer) Abilities() target.Abilities {
 	a := f.Cluster.Abilities()
 	a.Freezer = f
 	return a
 }
 
-func (f freezer) FreezeBroker(ctx context.Context, b scenarios.Broker) error {
+func (f freezer) FreezeBroker(ctx context.Context, b target.Broker) error {
 	if f.freeze == nil {
 		return f.Cluster.FreezeBroker(ctx, b)
 	}
 	return f.freeze(ctx, b)
 }
 
-func (f freezer) ThawBroker(ctx context.Context, b scenarios.Broker) error {
+func (f freezer) ThawBroker(ctx context.Context, b target.Broker) error {
 	if f.thaw == nil {
 		return f.Cluster.ThawBroker(ctx, b)
 	}
@@ -42,24 +42,24 @@ func (f freezer) ThawBroker(ctx context.Context, b scenarios.Broker) error {
 // freezeKills kills the broker instead: its connections close, and the
 // namesrvs drop it at once.
 func freezeKills(c *local.Cluster) planted {
-	return planted{target: freezer{Cluster: c, freeze: c.Kill, thaw: func(context.Context, scenarios.Broker) error { return nil }}}
+	return planted{target: freezer{Cluster: c, freeze: c.Kill, thaw: func(context.Context, target.Broker) error { return nil }}}
 }
 
 // freezeMisses leaves the broker running: it goes on registering.
 func freezeMisses(c *local.Cluster) planted {
-	noop := func(context.Context, scenarios.Broker) error { return nil }
+	noop := func(context.Context, target.Broker) error { return nil }
 	return planted{target: freezer{Cluster: c, freeze: noop, thaw: noop}}
 }
 
 // thawMisses leaves the broker frozen until the case is over.
 func thawMisses(c *local.Cluster) planted {
-	var frozen []scenarios.Broker
+	var frozen []target.Broker
 	f := freezer{Cluster: c,
-		freeze: func(ctx context.Context, b scenarios.Broker) error {
+		freeze: func(ctx context.Context, b target.Broker) error {
 			frozen = append(frozen, b)
 			return c.FreezeBroker(ctx, b)
 		},
-		thaw: func(context.Context, scenarios.Broker) error { return nil },
+		thaw: func(context.Context, target.Broker) error { return nil },
 	}
 	return planted{target: f, undo: func() {
 		for _, b := range frozen {
@@ -73,13 +73,13 @@ func thawMisses(c *local.Cluster) planted {
 func freezeTakesOtherMaster(c *local.Cluster) planted {
 	other := shardsOf(c)[1].Master()
 	f := freezer{Cluster: c,
-		freeze: func(ctx context.Context, b scenarios.Broker) error {
+		freeze: func(ctx context.Context, b target.Broker) error {
 			if err := c.FreezeBroker(ctx, b); err != nil {
 				return err
 			}
 			return c.FreezeBroker(ctx, other)
 		},
-		thaw: func(ctx context.Context, b scenarios.Broker) error {
+		thaw: func(ctx context.Context, b target.Broker) error {
 			c.ThawBroker(ctx, other)
 			return c.ThawBroker(ctx, b)
 		},

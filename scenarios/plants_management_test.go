@@ -13,6 +13,7 @@ import (
 	"github.com/rmqkb/conformance/internal/local"
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/target"
 )
 
 // The exporter and the dashboard exist only as images, so the management
@@ -40,13 +41,13 @@ const consoleUser, consolePassword = "console-admin", "Ab3k5729"
 
 // managedTarget is the bench with a management plane.
 type managedTarget struct {
-	scenarios.Target
+	target.Target
 	exporter, dashboard *httptest.Server
 }
 
-func (m managedTarget) Abilities() scenarios.Abilities {
+func (m managedTarget) Abilities() target.Abilities {
 	a := m.Target.Abilities()
-	delete(a.Cannot, scenarios.Management)
+	delete(a.Cannot, target.Management)
 	a.Management = m
 	return a
 }
@@ -61,7 +62,7 @@ func (m managedTarget) ConsoleAccount(context.Context) (string, string, error) {
 // with faults f.
 func managed(f mgmtFaults) edge {
 	return func(c *local.Cluster) planted {
-		var inner scenarios.Target = c
+		var inner target.Target = c
 		if f.noShards {
 			inner = noShards(c).target
 		}
@@ -118,7 +119,7 @@ func (p *fakePlane) metrics(w http.ResponseWriter, r *http.Request) {
 
 // topicOffsets is rocketmq_producer_offset for the suite's topics on s:
 // the sum of each topic's queues' max offsets on its master.
-func (p *fakePlane) topicOffsets(ctx context.Context, cluster string, s scenarios.Shard) []string {
+func (p *fakePlane) topicOffsets(ctx context.Context, cluster string, s target.Shard) []string {
 	topics, err := p.rc.TopicConfigs(ctx, s.Master().Addr)
 	if err != nil {
 		return nil
@@ -140,7 +141,7 @@ func (p *fakePlane) topicOffsets(ctx context.Context, cluster string, s scenario
 }
 
 // diff is the master's commit log max offset minus the slave's.
-func (p *fakePlane) diff(ctx context.Context, master, slave scenarios.Broker) string {
+func (p *fakePlane) diff(ctx context.Context, master, slave target.Broker) string {
 	m, _ := p.rc.BrokerRuntimeInfo(ctx, master.Addr)
 	s, _ := p.rc.BrokerRuntimeInfo(ctx, slave.Addr)
 	a, _ := strconv.ParseFloat(m["commitLogMaxOffset"], 64)

@@ -9,6 +9,7 @@ import (
 	"github.com/rmqkb/conformance/internal/local"
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/target"
 )
 
 // The plants of routing/namesrv-independence, on the conforming bench
@@ -52,10 +53,10 @@ func secondNamesrvProxiesFirst(c *local.Cluster) planted {
 // survivors' routes lose the slave.
 type namesrvDownTakesASlave struct {
 	*local.Cluster
-	slave scenarios.Broker
+	slave target.Broker
 }
 
-func (n namesrvDownTakesASlave) Abilities() scenarios.Abilities {
+func (n namesrvDownTakesASlave) Abilities() target.Abilities {
 	a := n.Cluster.Abilities()
 	a.Holder = n
 	return a

@@ -18,6 +18,7 @@ import (
 	"github.com/rmqkb/conformance/manifests"
 	"github.com/rmqkb/conformance/reports"
 	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
 
@@ -56,7 +57,7 @@ type plant struct {
 // bench as it is), the plants its session carries, and what restores the
 // bench afterwards (nil: nothing).
 type planted struct {
-	target scenarios.Target
+	target target.Target
 	plants scenarios.Plants
 	undo   func()
 }

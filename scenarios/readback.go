@@ -12,6 +12,7 @@ import (
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
 
@@ -31,7 +32,7 @@ type queueReport struct {
 // the broker served, as it served it. A judgement turns it into
 // deliveries (deliver), through the tests' read plant.
 type shardRead struct {
-	broker  Broker
+	broker  target.Broker
 	waited  time.Duration // until the broker covered want, or until the deadline
 	covered bool
 	queues  map[int]queueReport
@@ -44,7 +45,7 @@ type shardRead struct {
 // dispatched (or replicated) everything it must hold. It never fails the
 // case: what is missing after the deadline is judged from the read that
 // follows, with what the broker reported.
-func (t *T) awaitCovered(ctx context.Context, b Broker, topic string, want map[int]int64) *shardRead {
+func (t *T) awaitCovered(ctx context.Context, b target.Broker, topic string, want map[int]int64) *shardRead {
 	r := &shardRead{broker: b, queues: map[int]queueReport{}, msgs: map[int][]remoting.Message{}}
 	for q, w := range want {
 		r.queues[q] = queueReport{want: w, max: -1}
@@ -81,7 +82,7 @@ func (t *T) awaitCovered(ctx context.Context, b Broker, topic string, want map[i
 // broker covers what h acknowledged on its shard, and returns the reads,
 // keyed by shard, for the judgement (deliver, judgeReads) and the
 // evidence of anything missing.
-func (t *T) readBack(ctx context.Context, h *history.History, from []Broker, topic string, queues int) map[string]*shardRead {
+func (t *T) readBack(ctx context.Context, h *history.History, from []target.Broker, topic string, queues int) map[string]*shardRead {
 	reads := map[string]*shardRead{}
 	for _, b := range from {
 		want := map[int]int64{}

@@ -15,6 +15,7 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
 
@@ -53,7 +54,7 @@ func init() {
 				"The label clause is checked where a platform sets kubeblocks.io/role (the kube target); the local target has no labels, and its evidence says so, as it does when a shard has no slave.",
 			Clauses: []verdict.Clause{clauseBrokers, rolesMaster, rolesSlave, rolesDLedgerOff, rolesLeader, rolesFollowerIDs, rolesDLedgerKeys, rolesPeers,
 				rolesSyncFlush, rolesNoAuto, rolesLabel},
-			Needs: []Capability{Messaging},
+			Needs: []target.Capability{target.Messaging},
 			Run:   roles,
 		},
 		Case{
@@ -62,7 +63,7 @@ func init() {
 			Description: "Lag in bytes is master minus slave commitLogMaxOffset (GET_BROKER_RUNTIME_INFO), sampled every 20 ms under load; lag in ms is, per acked message, the time until the slave was first seen past its commit log offset. " +
 				"A master that waited on its slave (SYNC_MASTER) would answer SLAVE_NOT_AVAILABLE or FLUSH_SLAVE_TIMEOUT once the slave stops keeping up.",
 			Clauses:     []verdict.Clause{clauseBrokers, asyncAck, asyncSampled, asyncCaught},
-			Needs:       []Capability{Messaging},
+			Needs:       []target.Capability{target.Messaging},
 			MinReplicas: 2,
 			Timeout:     90 * time.Second,
 			Run:         asyncCatchUp,
@@ -73,7 +74,7 @@ func init() {
 			Description: "Reads both sides with PULL_MESSAGE straight to each broker, once the master covers every acknowledged offset and the slave the master's. " +
 				"A slave serves reads of a topic only after copying the topic config from its master, which it does every 10 s; the case waits for that.",
 			Clauses:     []verdict.Clause{clauseBrokers, clauseSent, contentMaster, contentCount, contentSame},
-			Needs:       []Capability{Messaging},
+			Needs:       []target.Capability{target.Messaging},
 			MinReplicas: 2,
 			Timeout:     90 * time.Second,
 			Run:         slaveContent,
@@ -84,7 +85,7 @@ func init() {
 func roles(ctx context.Context, t *T) {
 	rc := t.admin()
 	dledger := t.Target.Topology().Mode.DLedger
-	labels := t.Target.Abilities().Lacks(RoleLabels)
+	labels := t.Target.Abilities().Lacks(target.RoleLabels)
 	shards := t.shards(ctx)
 	slaves := 0
 	for _, s := range shards {
@@ -144,7 +145,7 @@ type wantKey struct {
 }
 
 // dLegerKeys are the DLedger settings broker-setup.sh writes for b.
-func dLegerKeys(s Shard, b Broker) []wantKey {
+func dLegerKeys(s target.Shard, b target.Broker) []wantKey {
 	return []wantKey{
 		{rolesDLedgerKeys, "enableDLegerCommitLog", "true"},
 		{rolesDLedgerKeys, "dLegerGroup", s.Name},
@@ -163,7 +164,7 @@ func peerSet(peers string) string {
 // dledgerOff checks a broker of the default mode runs no Raft member: the
 // switch is off, no dLeger key is set, and nothing listens on its
 // DLedger port (where the target knows it).
-func (t *T) dledgerOff(ctx context.Context, b Broker, cfg map[string]string) {
+func (t *T) dledgerOff(ctx context.Context, b target.Broker, cfg map[string]string) {
 	if v := cfg["enableDLegerCommitLog"]; v != "false" {
 		t.Errorf(rolesDLedgerOff, "broker %s: enableDLegerCommitLog=%s, but DLedger is off", b.Pod, v)
 	}
@@ -184,7 +185,7 @@ func (t *T) dledgerOff(ctx context.Context, b Broker, cfg map[string]string) {
 
 // leadersRegistered checks every namesrv lists each shard's leader, and
 // only it, at brokerId 0, and every member of each shard's peers list.
-func (t *T) leadersRegistered(ctx context.Context, shards []Shard) {
+func (t *T) leadersRegistered(ctx context.Context, shards []target.Shard) {
 	rc := t.admin()
 	for _, ns := range t.namesrvs(ctx) {
 		ci, err := t.clusterInfo(ctx, rc, ns)
@@ -212,7 +213,7 @@ func (t *T) leadersRegistered(ctx context.Context, shards []Shard) {
 
 // peerMissing says how peers fails to name b as the addon does (member
 // n<ordinal> at its pod's address and DLedger port), or "".
-func peerMissing(peers string, b Broker) string {
+func peerMissing(peers string, b target.Broker) string {
 	id := "n" + strconv.Itoa(b.Ordinal) + "-"
 	for _, p := range strings.Split(peers, ";") {
 		if !strings.HasPrefix(p, id) {
@@ -256,7 +257,7 @@ func asyncCatchUp(ctx context.Context, t *T) {
 // asyncRun is the record of replication/async-catch-up, filled by its steps.
 type asyncRun struct {
 	t      *T
-	shards []Shard
+	shards []target.Shard
 	topic  string
 	h      *history.History
 
@@ -426,7 +427,7 @@ func slaveContent(ctx context.Context, t *T) {
 	if err := t.awaitSlaveTopics(ctx, shards, topic); err != nil {
 		t.Erroredf("not judged: %v", err)
 	}
-	var masters []Broker
+	var masters []target.Broker
 	for _, s := range shards {
 		masters = append(masters, s.Master())
 	}

@@ -13,12 +13,13 @@ import (
 	"github.com/rmqkb/conformance/internal/clientlog"
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/target"
 )
 
 // roundTripRun is the record of messaging/round-trip: what was sent, and
 // what its two consumer groups were handed.
 type roundTripRun struct {
-	shards             []Shard
+	shards             []target.Shard
 	topic              string
 	queues             int
 	since              time.Time // the client errors quoted are those logged after it

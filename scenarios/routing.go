@@ -11,6 +11,7 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 
 	"github.com/rmqkb/conformance/internal/remoting"
+	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
 
@@ -36,7 +37,7 @@ func init() {
 			Description: "Shard names follow KubeBlocks: broker-<3 random characters>, not broker-0/broker-1 as the seed's secret table suggests (facts sheet section 3). " +
 				"Reads GET_BROKER_CLUSTER_INFO from each namesrv and GET_BROKER_CONFIG from each broker.",
 			Clauses: []verdict.Clause{clauseBrokers, regCluster, regShardNames, regBrokerIDs, regNothing, regOwnConfig},
-			Needs:   []Capability{Messaging},
+			Needs:   []target.Capability{target.Messaging},
 			Run:     brokersRegistered,
 		},
 		Case{
@@ -45,7 +46,7 @@ func init() {
 			Description: "The create is checked through the route, never trusted by its reply (rocketmq-client-go's admin ignores the response code). " +
 				"With auto-creation on, a broker registers the template topic TBW102; its absence is the broker-side proof.",
 			Clauses: []verdict.Clause{clauseBrokers, topicNoTemplate, topicNoAuto, topicRouted, topicWritable},
-			Needs:   []Capability{Messaging},
+			Needs:   []target.Capability{target.Messaging},
 			Run:     topicCreate,
 		},
 		namesrvIndependenceCase,
@@ -59,7 +60,7 @@ func brokersRegistered(ctx context.Context, t *T) {
 	topo := t.Target.Topology()
 	shards := t.shards(ctx)
 	rc := t.admin()
-	want := map[string]Shard{}
+	want := map[string]target.Shard{}
 	for _, s := range shards {
 		want[s.Name] = s
 		if !shardNameRE.MatchString(s.Name) {

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
 
@@ -18,7 +19,7 @@ type Progress interface {
 
 // Execute runs cases on tgt, one after another, in one Session, and returns
 // their results in order.
-func Execute(ctx context.Context, tgt Target, cases []Case, p Progress, opts ...SessionOption) []verdict.Result {
+func Execute(ctx context.Context, tgt target.Target, cases []Case, p Progress, opts ...SessionOption) []verdict.Result {
 	s := NewSession(tgt, opts...)
 	var out []verdict.Result
 	for _, c := range cases {
@@ -40,7 +41,7 @@ func Execute(ctx context.Context, tgt Target, cases []Case, p Progress, opts ...
 // injected once per session however many of its cases run. The e2e-framework
 // harness keeps one Session across its assessments.
 type Session struct {
-	tgt        Target
+	tgt        target.Target
 	profile    verdict.Profile
 	recreation time.Duration // more time per recreation a case waits for
 	plants     plants        // the tests' edge faults; none in a real run
@@ -51,7 +52,7 @@ type Session struct {
 
 // NewSession starts a session on tgt, in the full profile unless an
 // option says otherwise.
-func NewSession(tgt Target, opts ...SessionOption) *Session {
+func NewSession(tgt target.Target, opts ...SessionOption) *Session {
 	s := &Session{tgt: tgt, profile: verdict.Full, shared: map[string]*sharedRun{}}
 	for _, o := range opts {
 		o(s)

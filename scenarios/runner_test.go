@@ -9,28 +9,29 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
 
 // stubTarget is a target with no RocketMQ behind it, for testing the
 // engine itself; every case that talks to RocketMQ is tested on the real
 // local target elsewhere.
-type stubTarget struct{ lacks map[Capability]string }
+type stubTarget struct{ lacks map[target.Capability]string }
 
 func (s stubTarget) Name() string { return "stub" }
 func (s stubTarget) Topology() Topology {
 	return Topology{Cluster: "c", Namesrvs: 1, Shards: 1, Replicas: 2}
 }
-func (s stubTarget) Abilities() Abilities                        { return Abilities{Cannot: s.lacks} }
-func (s stubTarget) Namesrvs(context.Context) ([]string, error)  { return nil, nil }
-func (s stubTarget) Shards(context.Context) ([]Shard, error)     { return nil, nil }
-func (s stubTarget) Kill(context.Context, Broker) error          { return nil }
-func (s stubTarget) AwaitBack(context.Context, Broker) error     { return nil }
-func (s stubTarget) KillNamesrv(context.Context, int) error      { return nil }
-func (s stubTarget) AwaitNamesrvBack(context.Context, int) error { return nil }
-func (s stubTarget) Credentials() (string, string)               { return "", "" }
+func (s stubTarget) Abilities() target.Abilities                    { return target.Abilities{Cannot: s.lacks} }
+func (s stubTarget) Namesrvs(context.Context) ([]string, error)     { return nil, nil }
+func (s stubTarget) Shards(context.Context) ([]target.Shard, error) { return nil, nil }
+func (s stubTarget) Kill(context.Context, target.Broker) error      { return nil }
+func (s stubTarget) AwaitBack(context.Context, target.Broker) error { return nil }
+func (s stubTarget) KillNamesrv(context.Context, int) error         { return nil }
+func (s stubTarget) AwaitNamesrvBack(context.Context, int) error    { return nil }
+func (s stubTarget) Credentials() (string, string)                  { return "", "" }
 
-func runOne(t *testing.T, tgt Target, c Case) verdict.Result {
+func runOne(t *testing.T, tgt target.Target, c Case) verdict.Result {
 	t.Helper()
 	if c.Suite == "" {
 		c.Suite, c.Name = "test", "case"
@@ -116,8 +117,8 @@ func TestClauseIDsAreStableAndUnique(t *testing.T) {
 
 func TestMissingCapabilityIsSkippedWithReason(t *testing.T) {
 	ran := false
-	r := runOne(t, stubTarget{lacks: map[Capability]string{Objects: "no kube here"}},
-		Case{Needs: []Capability{Objects}, Run: func(context.Context, *T) { ran = true }})
+	r := runOne(t, stubTarget{lacks: map[target.Capability]string{target.Objects: "no kube here"}},
+		Case{Needs: []target.Capability{target.Objects}, Run: func(context.Context, *T) { ran = true }})
 	if ran || r.Status != verdict.Skipped || !strings.Contains(r.Observed, "no kube here") {
 		t.Errorf("ran=%v status=%s observed=%q; want skipped with the target's reason, not run", ran, r.Status, r.Observed)
 	}

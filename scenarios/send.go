@@ -11,6 +11,7 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
 
@@ -110,14 +111,14 @@ func (t *T) reportWarnedAcks() {
 // fault, every write to a healthy cluster is acknowledged. A send that
 // timed out while the machine starved its shard's master is inconclusive
 // instead.
-func (t *T) failedSends(c verdict.Clause, h *history.History, shards []Shard) {
+func (t *T) failedSends(c verdict.Clause, h *history.History, shards []target.Shard) {
 	t.judgeFailures(c, h, h.Failures(), shards, "with no fault injected")
 }
 
 // judgeFailures records failed sends fs of h under clause c: each that
 // timed out while the machine starved the master it went to is excused
 // as inconclusive; any other fails c. where says when they failed.
-func (t *T) judgeFailures(c verdict.Clause, h *history.History, fs []history.Op, shards []Shard, where string) {
+func (t *T) judgeFailures(c verdict.Clause, h *history.History, fs []history.Op, shards []target.Shard, where string) {
 	if len(fs) == 0 {
 		return
 	}

@@ -11,24 +11,9 @@ import (
 
 	"github.com/rmqkb/conformance/internal/sched"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
-
-// ProcessTable is a target whose brokers and namesrvs run as processes on
-// this machine, so the suite can read how long the machine kept each
-// waiting for a CPU (the local target).
-type ProcessTable interface {
-	// Processes lists the brokers and namesrvs running now, by the name
-	// cases know them by (Broker.Pod; the namesrv's process name).
-	Processes() []Process
-}
-
-// Process is one broker or namesrv process of a ProcessTable.
-type Process struct {
-	Name    string
-	Namesrv bool
-	PID     int
-}
 
 // StarvedShare is the threshold: a process was starved during a window
 // when its threads together waited runnable for a CPU at least this share
@@ -45,7 +30,7 @@ const starveEvery = time.Second
 // target's processes and the machine's pressure, so any window of the
 // case can be judged afterwards.
 type starvation struct {
-	list   func() []Process // nil: only the machine's pressure
+	list   func() []target.Process // nil: only the machine's pressure
 	start  time.Time
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -69,7 +54,7 @@ type procReading struct {
 
 // watchStarvation starts sampling tgt's processes, when it has a table,
 // and the machine's pressure until stop.
-func watchStarvation(tgt Target) *starvation {
+func watchStarvation(tgt target.Target) *starvation {
 	s := &starvation{start: time.Now(), done: make(chan struct{})}
 	if pt := tgt.Abilities().Processes; pt != nil {
 		s.list = pt.Processes
@@ -309,7 +294,7 @@ func (t *T) namesrvProcesses() []string {
 }
 
 // pods names bs.
-func pods(bs []Broker) []string {
+func pods(bs []target.Broker) []string {
 	var out []string
 	for _, b := range bs {
 		out = append(out, b.Pod)
@@ -318,7 +303,7 @@ func pods(bs []Broker) []string {
 }
 
 // brokerProcesses names every broker of shards.
-func brokerProcesses(shards []Shard) []string {
+func brokerProcesses(shards []target.Shard) []string {
 	var out []string
 	for _, s := range shards {
 		for _, b := range s.Brokers {

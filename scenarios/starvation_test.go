@@ -12,18 +12,19 @@ import (
 
 	"github.com/rmqkb/conformance/internal/sched"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
 
 // processTarget is a stub target whose process table is real processes.
 type processTarget struct {
 	stubTarget
-	procs []Process
+	procs []target.Process
 }
 
-func (p processTarget) Processes() []Process { return p.procs }
+func (p processTarget) Processes() []target.Process { return p.procs }
 
-func (p processTarget) Abilities() Abilities {
+func (p processTarget) Abilities() target.Abilities {
 	a := p.stubTarget.Abilities()
 	a.Processes = p
 	return a
@@ -58,7 +59,7 @@ func TestStarvedIsInconclusiveFrozenIsFailed(t *testing.T) {
 		t.Fatal(err)
 	}
 	midway := spinner(t)
-	tgt := processTarget{procs: []Process{{Name: "starved", PID: busy[0].Process.Pid}, {Name: "frozen", PID: frozen.Process.Pid},
+	tgt := processTarget{procs: []target.Process{{Name: "starved", PID: busy[0].Process.Pid}, {Name: "frozen", PID: frozen.Process.Pid},
 		{Name: "midway", PID: midway.Process.Pid}}}
 	late := verdict.Clause{ID: "late", Text: "it happens in time"}
 	for _, tc := range []struct {

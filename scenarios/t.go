@@ -11,6 +11,7 @@ import (
 
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
 
@@ -18,7 +19,7 @@ import (
 // Skipf end the case's goroutine; Errorf records a failure and goes on. It is
 // safe for concurrent use by the goroutines a case starts.
 type T struct {
-	Target Target
+	Target target.Target
 	// ctx is the case's context. A failure recorded once it has ended is
 	// not an observation of the target but the echo of an interruption or
 	// of the case's own timeout (a wait that returned "context canceled"),

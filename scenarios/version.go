@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/rmqkb/conformance/target"
 )
 
 // ServerVersion reads the RocketMQ version every broker reports
@@ -12,8 +14,8 @@ import (
 // it in the manifest's form (4.9.7); brokers that disagree are listed, each
 // with its pods. The report states what really runs, not what was asked
 // for.
-func ServerVersion(ctx context.Context, tgt Target) (string, error) {
-	if why := tgt.Abilities().Lacks(Messaging); why != "" {
+func ServerVersion(ctx context.Context, tgt target.Target) (string, error) {
+	if why := tgt.Abilities().Lacks(target.Messaging); why != "" {
 		return "", fmt.Errorf("not read from the brokers: %s", why)
 	}
 	shards, err := tgt.Shards(ctx)

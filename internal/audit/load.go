@@ -12,19 +12,18 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/rmqkb/conformance/target"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
-
-	"github.com/rmqkb/conformance/scenarios"
 )
 
 // Load reads every .yaml, .yml and .json file under dir: single objects,
 // multi-document YAML and Lists, as `kubectl get ... -o yaml|json` writes
 // them. It keeps the objects of namespace ns (or with no namespace), picks
 // the Cluster named cluster, and errors on a file it cannot read, naming it.
-func Load(dir, ns, cluster string) (*scenarios.Snapshot, error) {
+func Load(dir, ns, cluster string) (*target.Snapshot, error) {
 	st, err := os.Stat(dir)
 	if err != nil {
 		return nil, fmt.Errorf("--from %s: %w", dir, err)
@@ -60,7 +59,7 @@ func Load(dir, ns, cluster string) (*scenarios.Snapshot, error) {
 	if files == 0 {
 		return nil, fmt.Errorf("--from %s: no .yaml, .yml or .json files", dir)
 	}
-	s := &scenarios.Snapshot{Source: fmt.Sprintf("%d objects in %d files under %s", len(objs), files, dir)}
+	s := &target.Snapshot{Source: fmt.Sprintf("%d objects in %d files under %s", len(objs), files, dir)}
 	var clusters []unstructured.Unstructured
 	for i := range objs {
 		o := &objs[i]
@@ -132,7 +131,7 @@ func splitYAML(data []byte) [][]byte {
 }
 
 // add files an object into the snapshot by kind.
-func add(s *scenarios.Snapshot, clusters *[]unstructured.Unstructured, o *unstructured.Unstructured) error {
+func add(s *target.Snapshot, clusters *[]unstructured.Unstructured, o *unstructured.Unstructured) error {
 	conv := func(into any) error {
 		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, into); err != nil {
 			return fmt.Errorf("%s %s: %w", o.GetKind(), o.GetName(), err)

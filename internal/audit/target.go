@@ -5,15 +5,16 @@ import (
 	"errors"
 	"time"
 
+	"github.com/rmqkb/conformance/internal/topology"
 	"github.com/rmqkb/conformance/manifests"
-	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
 
 // Target serves a loaded dump to the cases: objects only.
 type Target struct {
-	snap *scenarios.Snapshot
-	topo scenarios.Topology
+	snap *target.Snapshot
+	topo topology.Topology
 	dir  string
 }
 
@@ -41,41 +42,41 @@ func (t *Target) ServiceVersion() string {
 	return manifests.BrokerServiceVersion(t.snap.Cluster.Object)
 }
 
-// Name implements scenarios.Target.
+// Name implements target.Target.
 func (t *Target) Name() string { return "audit" }
 
-// Topology implements scenarios.Target.
-func (t *Target) Topology() scenarios.Topology { return t.topo }
+// Topology implements target.Target.
+func (t *Target) Topology() topology.Topology { return t.topo }
 
-// Abilities implements scenarios.Target: a dump holds objects and the
+// Abilities implements target.Target: a dump holds objects and the
 // account Secrets, and nothing runs behind it.
-func (t *Target) Abilities() scenarios.Abilities {
+func (t *Target) Abilities() target.Abilities {
 	why := "it reads object dumps from " + t.dir + "; there are no running brokers to talk to or to kill"
-	cannot := map[scenarios.Capability]string{}
-	for _, c := range []scenarios.Capability{scenarios.Messaging, scenarios.Faults, scenarios.HoldDown, scenarios.Freezing, scenarios.Management} {
+	cannot := map[target.Capability]string{}
+	for _, c := range []target.Capability{target.Messaging, target.Faults, target.HoldDown, target.Freezing, target.Management} {
 		cannot[c] = why
 	}
-	return scenarios.Abilities{Cannot: cannot, Objects: t, Secrets: t}
+	return target.Abilities{Cannot: cannot, Objects: t, Secrets: t}
 }
 
-// Snapshot implements scenarios.ObjectSource.
-func (t *Target) Snapshot(context.Context) (*scenarios.Snapshot, error) { return t.snap, nil }
+// Snapshot implements target.ObjectSource.
+func (t *Target) Snapshot(context.Context) (*target.Snapshot, error) { return t.snap, nil }
 
-// Settle implements scenarios.ObjectSource: a dump does not change.
+// Settle implements target.ObjectSource: a dump does not change.
 func (t *Target) Settle() time.Duration { return 0 }
 
-// Secrets implements scenarios.SecretSource: the dump's account
+// Secrets implements target.SecretSource: the dump's account
 // passwords.
 func (t *Target) Secrets(context.Context) ([]verdict.Secret, error) {
-	return scenarios.PasswordSecrets(t.snap.Secrets), nil
+	return target.PasswordSecrets(t.snap.Secrets), nil
 }
 
-// The rest of scenarios.Target: nothing runs behind a dump.
+// The rest of target.Target: nothing runs behind a dump.
 
-func (t *Target) Namesrvs(context.Context) ([]string, error)        { return nil, errDump }
-func (t *Target) Shards(context.Context) ([]scenarios.Shard, error) { return nil, errDump }
-func (t *Target) Kill(context.Context, scenarios.Broker) error      { return errDump }
-func (t *Target) AwaitBack(context.Context, scenarios.Broker) error { return errDump }
-func (t *Target) KillNamesrv(context.Context, int) error            { return errDump }
-func (t *Target) AwaitNamesrvBack(context.Context, int) error       { return errDump }
-func (t *Target) Credentials() (string, string)                     { return "", "" }
+func (t *Target) Namesrvs(context.Context) ([]string, error)     { return nil, errDump }
+func (t *Target) Shards(context.Context) ([]target.Shard, error) { return nil, errDump }
+func (t *Target) Kill(context.Context, target.Broker) error      { return errDump }
+func (t *Target) AwaitBack(context.Context, target.Broker) error { return errDump }
+func (t *Target) KillNamesrv(context.Context, int) error         { return errDump }
+func (t *Target) AwaitNamesrvBack(context.Context, int) error    { return errDump }
+func (t *Target) Credentials() (string, string)                  { return "", "" }

@@ -9,11 +9,10 @@ import (
 	"path/filepath"
 	"unicode"
 
+	"github.com/rmqkb/conformance/target"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
-
-	"github.com/rmqkb/conformance/scenarios"
 )
 
 // RedactedAnnotation marks a Secret whose values Write replaced.
@@ -26,7 +25,7 @@ const RedactedAnnotation = "conformance.rmqkb.io/redacted"
 // each is replaced by a value of the same shape (Redact), so the dump is
 // safe to keep and share, and the accounts cases still judge the
 // password's policy on it.
-func Write(dir string, s *scenarios.Snapshot, serviceAccounts []corev1.ServiceAccount) error {
+func Write(dir string, s *target.Snapshot, serviceAccounts []corev1.ServiceAccount) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}

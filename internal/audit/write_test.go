@@ -8,10 +8,9 @@ import (
 	"testing"
 	"unicode"
 
+	"github.com/rmqkb/conformance/target"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
-	"github.com/rmqkb/conformance/scenarios"
 )
 
 // TestRedactKeepsTheShapeNotTheValue: length and the class of every
@@ -64,7 +63,7 @@ func TestWriteLeavesNoSecretValue(t *testing.T) {
 		StringData: map[string]string{"token": password},
 	}
 	dir := t.TempDir()
-	if err := Write(dir, &scenarios.Snapshot{Secrets: []corev1.Secret{sec}}, nil); err != nil {
+	if err := Write(dir, &target.Snapshot{Secrets: []corev1.Secret{sec}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	files, err := os.ReadDir(dir)

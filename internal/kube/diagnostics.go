@@ -7,11 +7,10 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/rmqkb/conformance/target"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
-
-	"github.com/rmqkb/conformance/scenarios"
 )
 
 // CollectDiagnostics writes what a maintainer needs to see why a run did
@@ -37,7 +36,7 @@ func (t *Target) CollectDiagnostics(ctx context.Context, dir string) error {
 	if err := t.Dump(ctx, dir); err != nil {
 		errs = append(errs, fmt.Errorf("dump the objects: %w", err))
 	}
-	sel := metav1.ListOptions{LabelSelector: scenarios.LabelInstance + "=" + t.cluster}
+	sel := metav1.ListOptions{LabelSelector: target.LabelInstance + "=" + t.cluster}
 	core := t.cs.CoreV1()
 	pods, err := core.Pods(t.ns).List(ctx, sel)
 	if err != nil {

@@ -11,10 +11,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/rmqkb/conformance/internal/wait"
-	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/target"
 )
 
-// Kill implements scenarios.Target: delete the pod with grace period 0 and
+// Kill implements target.Target: delete the pod with grace period 0 and
 // return once that incarnation is gone and its broker no longer answers.
 // KubeBlocks recreates it on its PVC.
 //
@@ -22,7 +22,7 @@ import (
 // own time (measured on kind: the old broker still answered 0.4 s after the
 // delete returned); a case that reads "while the master is down" must not
 // start before it is.
-func (t *Target) Kill(ctx context.Context, b scenarios.Broker) error {
+func (t *Target) Kill(ctx context.Context, b target.Broker) error {
 	if err := t.deletePod(ctx, b.Pod); err != nil {
 		return err
 	}
@@ -106,8 +106,8 @@ func (t *Target) awaitRecreated(ctx context.Context, name, wantRole string) (*co
 			return false, "still the killed incarnation", nil
 		case p.Status.Phase != corev1.PodRunning || !ready(p):
 			return false, fmt.Sprintf("new pod is %s, ready=%v", p.Status.Phase, ready(p)), nil
-		case wantRole != "" && p.Labels[scenarios.LabelRole] != wantRole:
-			return false, fmt.Sprintf("role label %q, waiting for %q", p.Labels[scenarios.LabelRole], wantRole), nil
+		case wantRole != "" && p.Labels[target.LabelRole] != wantRole:
+			return false, fmt.Sprintf("role label %q, waiting for %q", p.Labels[target.LabelRole], wantRole), nil
 		}
 		got = p
 		return true, "", nil
@@ -124,13 +124,13 @@ func ready(p *corev1.Pod) bool {
 	return false
 }
 
-// AwaitBack implements scenarios.Target: the pod is recreated, Ready, its
+// AwaitBack implements target.Target: the pod is recreated, Ready, its
 // role label settles to the one its ordinal gets (in DLedger mode, any:
 // the group elects its leader, and the cases judge the role the broker
 // returns with), and it is registered in every namesrv again. It never
 // reports a broker back without seeing that registration: when the pod
 // network cannot be reached, it says so.
-func (t *Target) AwaitBack(ctx context.Context, b scenarios.Broker) error {
+func (t *Target) AwaitBack(ctx context.Context, b target.Broker) error {
 	role := "slave"
 	switch {
 	case t.topo.Mode.DLedger:
@@ -194,7 +194,7 @@ func (t *Target) namesrvPod(ctx context.Context, i int) (string, error) {
 	return "", fmt.Errorf("no namesrv pod with ordinal %d among %d", i, len(pods))
 }
 
-// KillNamesrv implements scenarios.Target.
+// KillNamesrv implements target.Target.
 func (t *Target) KillNamesrv(ctx context.Context, i int) error {
 	name, err := t.namesrvPod(ctx, i)
 	if err != nil {
@@ -203,7 +203,7 @@ func (t *Target) KillNamesrv(ctx context.Context, i int) error {
 	return t.deletePod(ctx, name)
 }
 
-// AwaitNamesrvBack implements scenarios.Target: the pod is recreated and
+// AwaitNamesrvBack implements target.Target: the pod is recreated and
 // Ready and the namesrv answers; when the pod network cannot be reached it
 // says so rather than report a namesrv it never heard back.
 func (t *Target) AwaitNamesrvBack(ctx context.Context, i int) error {

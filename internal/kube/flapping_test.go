@@ -20,6 +20,7 @@ import (
 	"github.com/rmqkb/conformance/internal/kube"
 	"github.com/rmqkb/conformance/internal/testenv"
 	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/target"
 )
 
 // TestFlappingRoleLabelFailsRoles plants testenv's live plant
@@ -113,9 +114,9 @@ func (f *flipper) flip(ctx context.Context) {
 		return
 	}
 	role := [2]string{"master", "slave"}[f.flips%2]
-	patch := fmt.Sprintf(`{"metadata":{"labels":{%q:%q}}}`, scenarios.LabelRole, role)
+	patch := fmt.Sprintf(`{"metadata":{"labels":{%q:%q}}}`, target.LabelRole, role)
 	if _, err := f.pods.Patch(ctx, f.pod, types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
-		f.err = fmt.Errorf("label pod %s %s=%s: %w", f.pod, scenarios.LabelRole, role, err)
+		f.err = fmt.Errorf("label pod %s %s=%s: %w", f.pod, target.LabelRole, role, err)
 		return
 	}
 	f.flips++

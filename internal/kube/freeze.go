@@ -7,13 +7,12 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/rmqkb/conformance/target"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/tools/remotecommand"
 	utilexec "k8s.io/client-go/util/exec"
-
-	"github.com/rmqkb/conformance/scenarios"
 )
 
 // noExecConfig is why a target built without an API server configuration
@@ -54,20 +53,20 @@ done
 [ -n "$found" ] || { echo "no process running %[2]s in the container" >&2; exit %[3]d; }`, sig, pattern, exitNoProcess, exitIsInit)
 }
 
-// FreezeBroker implements scenarios.Freezer: SIGSTOP to the broker's JVM,
+// FreezeBroker implements target.Freezer: SIGSTOP to the broker's JVM,
 // sent through the pod's exec subresource.
-func (t *Target) FreezeBroker(ctx context.Context, b scenarios.Broker) error {
+func (t *Target) FreezeBroker(ctx context.Context, b target.Broker) error {
 	return t.signalBroker(ctx, b.Pod, "STOP")
 }
 
-// ThawBroker implements scenarios.Freezer: SIGCONT.
-func (t *Target) ThawBroker(ctx context.Context, b scenarios.Broker) error {
+// ThawBroker implements target.Freezer: SIGCONT.
+func (t *Target) ThawBroker(ctx context.Context, b target.Broker) error {
 	return t.signalBroker(ctx, b.Pod, "CONT")
 }
 
 func (t *Target) signalBroker(ctx context.Context, pod, sig string) error {
 	if t.cfg == nil {
-		return scenarios.Cannotf(scenarios.Freezing, noExecConfig)
+		return target.Cannotf(target.Freezing, noExecConfig)
 	}
 	req := t.cs.CoreV1().RESTClient().Post().Resource("pods").Namespace(t.ns).Name(pod).SubResource("exec").
 		VersionedParams(&corev1.PodExecOptions{
@@ -84,7 +83,7 @@ func (t *Target) signalBroker(ctx context.Context, pod, sig string) error {
 	return signalError(pod, sig, err, strings.TrimSpace(stderr.String()))
 }
 
-// signalError turns an exec's outcome into nil, a *scenarios.Cannot (the
+// signalError turns an exec's outcome into nil, a *target.Cannot (the
 // platform does not allow it) or an error naming the step.
 func signalError(pod, sig string, err error, stderr string) error {
 	if err == nil {
@@ -93,9 +92,9 @@ func signalError(pod, sig string, err error, stderr string) error {
 	var code utilexec.CodeExitError
 	switch {
 	case apierrors.IsForbidden(err):
-		return scenarios.Cannotf(scenarios.Freezing, "exec into pod %s is forbidden to this user (pods/exec): %v", pod, err)
+		return target.Cannotf(target.Freezing, "exec into pod %s is forbidden to this user (pods/exec): %v", pod, err)
 	case errors.As(err, &code) && code.Code == exitIsInit:
-		return scenarios.Cannotf(scenarios.Freezing, "pod %s: %s", pod, stderr)
+		return target.Cannotf(target.Freezing, "pod %s: %s", pod, stderr)
 	case errors.As(err, &code):
 		return fmt.Errorf("send SIG%s to the broker of pod %s: %s (exit %d)", sig, pod, stderr, code.Code)
 	}

@@ -11,11 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rmqkb/conformance/target"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilexec "k8s.io/client-go/util/exec"
-
-	"github.com/rmqkb/conformance/scenarios"
 )
 
 // TestSignalScriptStopsAndResumes runs the script the exec runs, with sh,
@@ -122,6 +121,6 @@ func TestAwaitAddrDown(t *testing.T) {
 
 // isCannot reports whether err says the target cannot freeze here.
 func isCannot(err error) bool {
-	var c *scenarios.Cannot
-	return errors.As(err, &c) && c.Capability == scenarios.Freezing
+	var c *target.Cannot
+	return errors.As(err, &c) && c.Capability == target.Freezing
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/rmqkb/conformance/internal/kube"
 	"github.com/rmqkb/conformance/internal/testenv"
 	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
 
@@ -116,7 +117,7 @@ func TestMessagingFailsFastWhenPodsAreUnreachable(t *testing.T) {
 	// The mode cases are skipped for their mode before any pod is asked,
 	// and those that need a namesrv kept down, which this target cannot do.
 	cases = slices.DeleteFunc(cases, func(c scenarios.Case) bool {
-		return c.OnlyIn != (scenarios.Mode{}) || slices.Contains(c.Needs, scenarios.HoldDown)
+		return c.OnlyIn != (scenarios.Mode{}) || slices.Contains(c.Needs, target.HoldDown)
 	})
 	for _, r := range scenarios.Execute(ctx, tgt, cases, nil) {
 		if r.Status == verdict.Passed || !strings.Contains(r.Observed, "--in-cluster") {
@@ -142,7 +143,7 @@ func TestKillAndAwaitBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := scenarios.Broker{Shard: "broker-d4p", Ordinal: 0, Pod: name}
+	b := target.Broker{Shard: "broker-d4p", Ordinal: 0, Pod: name}
 	if err := tgt.Kill(ctx, b); err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +153,7 @@ func TestKillAndAwaitBack(t *testing.T) {
 	// Recreate it, first without the role label and not ready.
 	fresh := old.DeepCopy()
 	fresh.ResourceVersion, fresh.UID = "", ""
-	delete(fresh.Labels, scenarios.LabelRole)
+	delete(fresh.Labels, target.LabelRole)
 	created, err := pods.Create(ctx, fresh, metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -168,7 +169,7 @@ func TestKillAndAwaitBack(t *testing.T) {
 	if created, err = pods.UpdateStatus(ctx, created, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	created.Labels[scenarios.LabelRole] = "master"
+	created.Labels[target.LabelRole] = "master"
 	if _, err := pods.Update(ctx, created, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}

@@ -6,26 +6,25 @@ import (
 	"net"
 	"strconv"
 
+	"github.com/rmqkb/conformance/target"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
-	"github.com/rmqkb/conformance/scenarios"
 )
 
-// ExporterURL implements scenarios.ManagementPlane: the exporter pod's
+// ExporterURL implements target.ManagementPlane: the exporter pod's
 // metrics port. The addon gives the exporter no Service (its example
 // PodMonitor scrapes the pod), so the pod is what a scraper reaches.
 func (t *Target) ExporterURL(ctx context.Context) (string, error) {
 	return t.componentURL(ctx, "exporter", "rocketmq-exporter", "metrics", 5557)
 }
 
-// DashboardURL implements scenarios.ManagementPlane: the dashboard pod's
+// DashboardURL implements target.ManagementPlane: the dashboard pod's
 // console port, reached like every other pod (the Service's ClusterIP is
 // reachable only from inside the cluster).
 func (t *Target) DashboardURL(ctx context.Context) (string, error) {
 	return t.componentURL(ctx, "dashboard", "rocketmq-dashboard", "console", 8080)
 }
 
-// ConsoleAccount implements scenarios.ManagementPlane: the console-admin
+// ConsoleAccount implements target.ManagementPlane: the console-admin
 // account from {cluster}-dashboard-account-console-admin, kept in memory.
 func (t *Target) ConsoleAccount(ctx context.Context) (string, string, error) {
 	name := t.cluster + "-dashboard-account-console-admin"
@@ -47,7 +46,7 @@ func (t *Target) componentURL(ctx context.Context, comp, container, port string,
 		return "", err
 	}
 	l, err := t.cs.CoreV1().Pods(t.ns).List(ctx, metav1.ListOptions{
-		LabelSelector: scenarios.LabelInstance + "=" + t.cluster + "," + scenarios.LabelComponent + "=" + comp})
+		LabelSelector: target.LabelInstance + "=" + t.cluster + "," + target.LabelComponent + "=" + comp})
 	if err != nil {
 		return "", fmt.Errorf("list the %s pods of %s/%s: %w", comp, t.ns, t.cluster, err)
 	}

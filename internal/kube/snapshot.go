@@ -10,19 +10,19 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/rmqkb/conformance/internal/kbapi"
-	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/target"
 )
 
-// Snapshot implements scenarios.ObjectSource: the Cluster and what it owns
+// Snapshot implements target.ObjectSource: the Cluster and what it owns
 // in its namespace, read now.
-func (t *Target) Snapshot(ctx context.Context) (*scenarios.Snapshot, error) {
-	s := &scenarios.Snapshot{Source: fmt.Sprintf("namespace %s on %s", t.ns, t.host)}
+func (t *Target) Snapshot(ctx context.Context) (*target.Snapshot, error) {
+	s := &target.Snapshot{Source: fmt.Sprintf("namespace %s on %s", t.ns, t.host)}
 	cl, err := t.dyn.Resource(kbapi.Cluster).Namespace(t.ns).Get(ctx, t.cluster, metav1.GetOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("get Cluster %s/%s: %w", t.ns, t.cluster, err)
 	}
 	s.Cluster = cl
-	sel := metav1.ListOptions{LabelSelector: scenarios.LabelInstance + "=" + t.cluster}
+	sel := metav1.ListOptions{LabelSelector: target.LabelInstance + "=" + t.cluster}
 	list := func(gvr schema.GroupVersionResource) ([]unstructured.Unstructured, error) {
 		l, err := t.dyn.Resource(gvr).Namespace(t.ns).List(ctx, sel)
 		if err != nil {
@@ -62,5 +62,5 @@ func (t *Target) Snapshot(ctx context.Context) (*scenarios.Snapshot, error) {
 	return s, nil
 }
 
-// Settle implements scenarios.ObjectSource.
+// Settle implements target.ObjectSource.
 func (t *Target) Settle() time.Duration { return t.settle }

@@ -20,9 +20,10 @@ import (
 
 	"github.com/rmqkb/conformance/internal/kbapi"
 	"github.com/rmqkb/conformance/internal/remoting"
+	"github.com/rmqkb/conformance/internal/topology"
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/manifests"
-	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
 
@@ -34,7 +35,7 @@ type Target struct {
 	host    string
 	ns      string
 	cluster string
-	topo    scenarios.Topology
+	topo    topology.Topology
 	version string // the brokers' serviceVersion the Cluster asks for
 	rc      *remoting.Client
 
@@ -124,7 +125,7 @@ func (t *Target) loadCredentials(ctx context.Context) error {
 	return nil
 }
 
-// CredentialsOf implements scenarios.CredentialsOf: the account of the
+// CredentialsOf implements target.CredentialsOf: the account of the
 // shard's own Secret.
 func (t *Target) CredentialsOf(shard string) (string, string) {
 	a := t.accounts[shard]
@@ -134,51 +135,51 @@ func (t *Target) CredentialsOf(shard string) (string, string) {
 // Close releases the target's connections.
 func (t *Target) Close() error { return t.rc.Close() }
 
-// Name implements scenarios.Target.
+// Name implements target.Target.
 func (t *Target) Name() string { return "kube" }
 
-// Topology implements scenarios.Target: the shape the Cluster asks for.
-func (t *Target) Topology() scenarios.Topology { return t.topo }
+// Topology implements target.Target: the shape the Cluster asks for.
+func (t *Target) Topology() topology.Topology { return t.topo }
 
 // ServiceVersion is the RocketMQ version the Cluster asks for its brokers.
 func (t *Target) ServiceVersion() string { return t.version }
 
-// Abilities implements scenarios.Target: a live Cluster can do everything
+// Abilities implements target.Target: a live Cluster can do everything
 // but keep a namesrv down: deleting a namesrv pod brings a new one within
 // seconds, and scaling the component down would change the namesrv list
 // the addon hands to the brokers. Freezing needs exec into the pods, so
 // an API server configuration; whether exec is allowed, and whether pod
 // IPs are reachable, is known only by trying: FreezeBroker, Namesrvs and
 // Shards say so when they are not.
-func (t *Target) Abilities() scenarios.Abilities {
-	a := scenarios.Abilities{
-		Cannot: map[scenarios.Capability]string{
-			scenarios.HoldDown: "the InstanceSet controller recreates a deleted namesrv pod at once, and scaling the namesrv component would change the address list the brokers register with",
+func (t *Target) Abilities() target.Abilities {
+	a := target.Abilities{
+		Cannot: map[target.Capability]string{
+			target.HoldDown: "the InstanceSet controller recreates a deleted namesrv pod at once, and scaling the namesrv component would change the address list the brokers register with",
 		},
 		Freezer: t, Management: t, Objects: t, Secrets: t, PerShard: t,
 	}
 	if t.cfg == nil {
-		a.Cannot[scenarios.Freezing] = noExecConfig
+		a.Cannot[target.Freezing] = noExecConfig
 	}
 	return a
 }
 
-// Secrets implements scenarios.SecretSource: every password of the
+// Secrets implements target.SecretSource: every password of the
 // namespace's Secrets, read now.
 func (t *Target) Secrets(ctx context.Context) ([]verdict.Secret, error) {
 	l, err := t.cs.CoreV1().Secrets(t.ns).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("list the Secrets of %s: %w", t.ns, err)
 	}
-	return scenarios.PasswordSecrets(l.Items), nil
+	return target.PasswordSecrets(l.Items), nil
 }
 
-// Credentials implements scenarios.Target.
+// Credentials implements target.Target.
 func (t *Target) Credentials() (string, string) { return t.ak, t.sk }
 
 func (t *Target) shardNames(ctx context.Context) ([]string, error) {
 	l, err := t.dyn.Resource(kbapi.Component).Namespace(t.ns).List(ctx, metav1.ListOptions{
-		LabelSelector: scenarios.LabelInstance + "=" + t.cluster + "," + scenarios.LabelShardingName + "=broker"})
+		LabelSelector: target.LabelInstance + "=" + t.cluster + "," + target.LabelShardingName + "=broker"})
 	if err != nil {
 		return nil, fmt.Errorf("list the broker shards of %s/%s: %w", t.ns, t.cluster, err)
 	}
@@ -193,7 +194,7 @@ func (t *Target) shardNames(ctx context.Context) ([]string, error) {
 // pods returns a component's pods by ordinal.
 func (t *Target) pods(ctx context.Context, comp string) ([]corev1.Pod, error) {
 	l, err := t.cs.CoreV1().Pods(t.ns).List(ctx, metav1.ListOptions{
-		LabelSelector: scenarios.LabelInstance + "=" + t.cluster + "," + scenarios.LabelComponent + "=" + comp})
+		LabelSelector: target.LabelInstance + "=" + t.cluster + "," + target.LabelComponent + "=" + comp})
 	if err != nil {
 		return nil, fmt.Errorf("list the pods of %s: %w", comp, err)
 	}
@@ -252,7 +253,7 @@ func (t *Target) reachable(ctx context.Context) error {
 	return t.reachErr
 }
 
-// Namesrvs implements scenarios.Target: the namesrv pods' addresses.
+// Namesrvs implements target.Target: the namesrv pods' addresses.
 func (t *Target) Namesrvs(ctx context.Context) ([]string, error) {
 	if err := t.reachable(ctx); err != nil {
 		return nil, err
@@ -270,13 +271,13 @@ func (t *Target) Namesrvs(ctx context.Context) ([]string, error) {
 	return out, nil
 }
 
-// Shards implements scenarios.Target: each shard's pods with their role
+// Shards implements target.Target: each shard's pods with their role
 // labels, at their pod IPs. The master is ordinal 0 by the addon's rule
 // or, in DLedger mode, the broker the first namesrv lists at brokerId 0,
 // the elected leader (Leader -1 while an election runs), whichever pod
 // that is: a group elects, and the first leader need not be ordinal 0
 // (seen on kind).
-func (t *Target) Shards(ctx context.Context) ([]scenarios.Shard, error) {
+func (t *Target) Shards(ctx context.Context) ([]target.Shard, error) {
 	if err := t.reachable(ctx); err != nil {
 		return nil, err
 	}
@@ -308,25 +309,25 @@ func (t *Target) Shards(ctx context.Context) ([]scenarios.Shard, error) {
 }
 
 // discover reads the shards from the API server alone.
-func (t *Target) discover(ctx context.Context) ([]scenarios.Shard, error) {
+func (t *Target) discover(ctx context.Context) ([]target.Shard, error) {
 	names, err := t.shardNames(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var out []scenarios.Shard
+	var out []target.Shard
 	for _, name := range names {
 		pods, err := t.pods(ctx, name)
 		if err != nil {
 			return nil, err
 		}
-		sh := scenarios.Shard{Name: name}
+		sh := target.Shard{Name: name}
 		for i := range pods {
 			p := &pods[i]
 			addr := ""
 			if p.Status.PodIP != "" {
 				addr = net.JoinHostPort(p.Status.PodIP, strconv.Itoa(int(containerPort(p, "rocketmq-broker", "broker", 10911))))
 			}
-			b := scenarios.Broker{Shard: name, Ordinal: podOrdinal(p.Name), Pod: p.Name, Addr: addr, RoleLabel: p.Labels[scenarios.LabelRole]}
+			b := target.Broker{Shard: name, Ordinal: podOrdinal(p.Name), Pod: p.Name, Addr: addr, RoleLabel: p.Labels[target.LabelRole]}
 			if p.Status.PodIP != "" {
 				b.DLedgerAddr = net.JoinHostPort(p.Status.PodIP, strconv.Itoa(int(containerPort(p, "rocketmq-broker", "dledger", 40911))))
 			}
@@ -352,7 +353,7 @@ func (t *Target) AwaitStableRoles(ctx context.Context) error {
 		for _, s := range shards {
 			for _, b := range s.Brokers {
 				if b.RoleLabel == "" {
-					return false, "pod " + b.Pod + " has no " + scenarios.LabelRole + " label", nil
+					return false, "pod " + b.Pod + " has no " + target.LabelRole + " label", nil
 				}
 				parts = append(parts, b.Pod+"="+b.RoleLabel)
 			}

@@ -38,7 +38,7 @@ import (
 	"github.com/rmqkb/conformance/internal/local"
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/internal/testenv"
-	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/target"
 )
 
 // oracle is what the sub-tests share: the running topology, its layout and
@@ -48,11 +48,11 @@ type oracle struct {
 	rc       *remoting.Client
 	cluster  string // brokerClusterName
 	namesrvs []string
-	shards   []scenarios.Shard
+	shards   []target.Shard
 }
 
-func (o *oracle) brokers() []scenarios.Broker {
-	var out []scenarios.Broker
+func (o *oracle) brokers() []target.Broker {
+	var out []target.Broker
 	for _, s := range o.shards {
 		out = append(out, s.Brokers...)
 	}

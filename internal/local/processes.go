@@ -1,20 +1,20 @@
 package local
 
-import "github.com/rmqkb/conformance/scenarios"
+import "github.com/rmqkb/conformance/target"
 
 // Processes lists the namesrvs and brokers running now with their process
 // IDs: the suite reads how long the machine kept each waiting for a CPU
-// (scenarios.ProcessTable). A process that is down is left out.
-func (c *Cluster) Processes() []scenarios.Process {
-	var out []scenarios.Process
+// (target.ProcessTable). A process that is down is left out.
+func (c *Cluster) Processes() []target.Process {
+	var out []target.Process
 	for _, n := range c.namesrvs {
 		if pid := n.proc.pid(); pid > 0 {
-			out = append(out, scenarios.Process{Name: n.proc.name, Namesrv: true, PID: pid})
+			out = append(out, target.Process{Name: n.proc.name, Namesrv: true, PID: pid})
 		}
 	}
 	for _, b := range c.brokers() {
 		if pid := b.proc.pid(); pid > 0 {
-			out = append(out, scenarios.Process{Name: b.proc.name, PID: pid})
+			out = append(out, target.Process{Name: b.proc.name, PID: pid})
 		}
 	}
 	return out

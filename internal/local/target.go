@@ -9,45 +9,46 @@ import (
 	"strconv"
 	"syscall"
 
-	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/internal/topology"
+	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
 
-var _ scenarios.Target = (*Cluster)(nil)
+var _ target.Target = (*Cluster)(nil)
 
-// Name implements scenarios.Target.
+// Name implements target.Target.
 func (c *Cluster) Name() string { return "local" }
 
-// Topology implements scenarios.Target.
-func (c *Cluster) Topology() scenarios.Topology { return c.manifest.Topology() }
+// Topology implements target.Target.
+func (c *Cluster) Topology() topology.Topology { return c.manifest.Topology() }
 
-// Abilities implements scenarios.Target: the local target holds a
+// Abilities implements target.Target: the local target holds a
 // namesrv down, freezes brokers and reads their processes' scheduling;
 // it has processes, not Kubernetes objects, and so no platform role
 // labels; it reaches the exporter and the dashboard only when given
 // their jars, and has an account secret only with ACL on.
-func (c *Cluster) Abilities() scenarios.Abilities {
-	a := scenarios.Abilities{
-		Cannot: map[scenarios.Capability]string{
-			scenarios.Objects:    "it runs RocketMQ processes on loopback, not Kubernetes objects: Services, Secrets, PVCs, pods and role labels exist only on the kube target and in `audit` dumps",
-			scenarios.RoleLabels: "it runs processes, not pods: no platform sets a kubeblocks.io/role label to compare with the brokers' own roles",
+func (c *Cluster) Abilities() target.Abilities {
+	a := target.Abilities{
+		Cannot: map[target.Capability]string{
+			target.Objects:    "it runs RocketMQ processes on loopback, not Kubernetes objects: Services, Secrets, PVCs, pods and role labels exist only on the kube target and in `audit` dumps",
+			target.RoleLabels: "it runs processes, not pods: no platform sets a kubeblocks.io/role label to compare with the brokers' own roles",
 		},
 		Freezer: c, Holder: c, Processes: c, Source: c.clientSource(),
 	}
 	if len(c.webApps()) == 0 {
-		a.Cannot[scenarios.Management] = "the exporter (apecloud/rocketmq-exporter:0.0.3) and the dashboard (apecloud/rocketmq-dashboard:2.0.1) are published only as images, not as Maven artifacts; point --exporter-jar or --dashboard-jar at a jar to run them here"
+		a.Cannot[target.Management] = "the exporter (apecloud/rocketmq-exporter:0.0.3) and the dashboard (apecloud/rocketmq-dashboard:2.0.1) are published only as images, not as Maven artifacts; point --exporter-jar or --dashboard-jar at a jar to run them here"
 	} else {
 		a.Management = c
 	}
 	if !c.manifest.Mode().ACL {
-		a.Cannot[scenarios.Secrets] = "its brokers run without ACL, as the addon's do by default: there is no account secret"
+		a.Cannot[target.Secrets] = "its brokers run without ACL, as the addon's do by default: there is no account secret"
 	} else {
 		a.Secrets = c
 	}
 	return a
 }
 
-// Secrets implements scenarios.SecretSource: the ACL account's secret key,
+// Secrets implements target.SecretSource: the ACL account's secret key,
 // when the brokers run with ACL.
 func (c *Cluster) Secrets(context.Context) ([]verdict.Secret, error) {
 	ak, sk := c.acl.keys()
@@ -61,15 +62,15 @@ func (c *Cluster) Secrets(context.Context) ([]verdict.Secret, error) {
 	return out, nil
 }
 
-// Namesrvs implements scenarios.Target.
+// Namesrvs implements target.Target.
 func (c *Cluster) Namesrvs(context.Context) ([]string, error) { return c.namesrvAddrs(), nil }
 
-// Shards implements scenarios.Target. There is no role label: no
+// Shards implements target.Target. There is no role label: no
 // platform watches the processes, and a label derived here from the
 // broker's own role would only ever agree with it. The master is ordinal 0
 // by the addon's rule or, in DLedger mode, the broker the first namesrv
 // lists at brokerId 0, the elected leader (none while an election runs).
-func (c *Cluster) Shards(ctx context.Context) ([]scenarios.Shard, error) {
+func (c *Cluster) Shards(ctx context.Context) ([]target.Shard, error) {
 	var leaders map[string]string
 	if c.manifest.Mode().DLedger {
 		ci, err := c.rc.ClusterInfo(ctx, c.namesrvs[0].addr)
@@ -81,14 +82,14 @@ func (c *Cluster) Shards(ctx context.Context) ([]scenarios.Shard, error) {
 			leaders[name] = bd.BrokerAddrs[0]
 		}
 	}
-	var out []scenarios.Shard
+	var out []target.Shard
 	for _, s := range c.shards {
-		sh := scenarios.Shard{Name: s.name}
+		sh := target.Shard{Name: s.name}
 		if leaders != nil {
 			sh.Leader = -1
 		}
 		for i, b := range s.brokers {
-			sh.Brokers = append(sh.Brokers, scenarios.Broker{
+			sh.Brokers = append(sh.Brokers, target.Broker{
 				Shard: s.name, Ordinal: b.id.Ordinal, Pod: b.proc.name, Addr: b.addr,
 				DLedgerAddr: "127.0.0.1:" + strconv.Itoa(b.id.DLedgerPort()),
 			})
@@ -110,9 +111,9 @@ func (c *Cluster) findBroker(pod string) (*broker, error) {
 	return nil, fmt.Errorf("no broker %q in this topology", pod)
 }
 
-// Kill implements scenarios.Target: SIGKILL, returning once the process has
+// Kill implements target.Target: SIGKILL, returning once the process has
 // exited. The supervisor starts it again after the recreate delay.
-func (c *Cluster) Kill(ctx context.Context, b scenarios.Broker) error {
+func (c *Cluster) Kill(ctx context.Context, b target.Broker) error {
 	br, err := c.findBroker(b.Pod)
 	if err != nil {
 		return err
@@ -127,9 +128,9 @@ func (c *Cluster) Kill(ctx context.Context, b scenarios.Broker) error {
 	return nil
 }
 
-// AwaitBack implements scenarios.Target: a new generation runs and is
+// AwaitBack implements target.Target: a new generation runs and is
 // registered in every namesrv with its old identity and address.
-func (c *Cluster) AwaitBack(ctx context.Context, b scenarios.Broker) error {
+func (c *Cluster) AwaitBack(ctx context.Context, b target.Broker) error {
 	br, err := c.findBroker(b.Pod)
 	if err != nil {
 		return err
@@ -150,7 +151,7 @@ func (c *Cluster) namesrvAt(i int) (*namesrv, error) {
 	return c.namesrvs[i], nil
 }
 
-// KillNamesrv implements scenarios.Target.
+// KillNamesrv implements target.Target.
 func (c *Cluster) KillNamesrv(ctx context.Context, i int) error {
 	n, err := c.namesrvAt(i)
 	if err != nil {
@@ -166,7 +167,7 @@ func (c *Cluster) KillNamesrv(ctx context.Context, i int) error {
 	return nil
 }
 
-// AwaitNamesrvBack implements scenarios.Target.
+// AwaitNamesrvBack implements target.Target.
 func (c *Cluster) AwaitNamesrvBack(ctx context.Context, i int) error {
 	n, err := c.namesrvAt(i)
 	if err != nil {
@@ -181,7 +182,7 @@ func (c *Cluster) AwaitNamesrvBack(ctx context.Context, i int) error {
 	return c.awaitNamesrv(ctx, n)
 }
 
-// HoldNamesrvDown implements scenarios.NamesrvHolder: namesrv i is killed
+// HoldNamesrvDown implements target.NamesrvHolder: namesrv i is killed
 // and not recreated until ReleaseNamesrv.
 func (c *Cluster) HoldNamesrvDown(ctx context.Context, i int) error {
 	n, err := c.namesrvAt(i)
@@ -196,7 +197,7 @@ func (c *Cluster) HoldNamesrvDown(ctx context.Context, i int) error {
 	return nil
 }
 
-// ReleaseNamesrv implements scenarios.NamesrvHolder: the held namesrv is
+// ReleaseNamesrv implements target.NamesrvHolder: the held namesrv is
 // recreated after the recreate delay; AwaitNamesrvBack waits for it.
 func (c *Cluster) ReleaseNamesrv(_ context.Context, i int) error {
 	n, err := c.namesrvAt(i)
@@ -248,13 +249,13 @@ func (c *Cluster) Thaw(pod string) error {
 	return p.signal(syscall.SIGCONT)
 }
 
-// FreezeBroker implements scenarios.Freezer with SIGSTOP: the JVM keeps
+// FreezeBroker implements target.Freezer with SIGSTOP: the JVM keeps
 // its sockets open, and the kernel keeps accepting connections on them,
 // while nothing answers; nothing recreates it, since it never exits.
-func (c *Cluster) FreezeBroker(_ context.Context, b scenarios.Broker) error { return c.Freeze(b.Pod) }
+func (c *Cluster) FreezeBroker(_ context.Context, b target.Broker) error { return c.Freeze(b.Pod) }
 
-// ThawBroker implements scenarios.Freezer with SIGCONT.
-func (c *Cluster) ThawBroker(_ context.Context, b scenarios.Broker) error { return c.Thaw(b.Pod) }
+// ThawBroker implements target.Freezer with SIGCONT.
+func (c *Cluster) ThawBroker(_ context.Context, b target.Broker) error { return c.Thaw(b.Pod) }
 
 // processOf finds the process of a namesrv or broker pod.
 func (c *Cluster) processOf(pod string) (*process, error) {
@@ -281,7 +282,7 @@ func (c *Cluster) clientSource() string {
 	return outsideWhitelist
 }
 
-// Credentials implements scenarios.Target: the ACL account (generated, or
+// Credentials implements target.Target: the ACL account (generated, or
 // WithACLAccount's), or empty strings when the brokers run without ACL, as
 // the addon's do by default.
 func (c *Cluster) Credentials() (string, string) { return c.acl.keys() }

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/rmqkb/conformance/internal/wait"
-	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/target"
 )
 
 // The exporter and the dashboard are published only as images
@@ -160,23 +160,23 @@ func (c *Cluster) webApps() []*webApp {
 	return out
 }
 
-// ExporterURL implements scenarios.ManagementPlane.
+// ExporterURL implements target.ManagementPlane.
 func (c *Cluster) ExporterURL(context.Context) (string, error) {
 	if c.exporter == nil {
-		return "", scenarios.Cannotf(scenarios.Management, "the exporter is not deployed here: no --exporter-jar was given")
+		return "", target.Cannotf(target.Management, "the exporter is not deployed here: no --exporter-jar was given")
 	}
 	return c.exporter.url(), nil
 }
 
-// DashboardURL implements scenarios.ManagementPlane.
+// DashboardURL implements target.ManagementPlane.
 func (c *Cluster) DashboardURL(context.Context) (string, error) {
 	if c.dashboard == nil {
-		return "", scenarios.Cannotf(scenarios.Management, "the dashboard is not deployed here: no --dashboard-jar was given")
+		return "", target.Cannotf(target.Management, "the dashboard is not deployed here: no --dashboard-jar was given")
 	}
 	return c.dashboard.url(), nil
 }
 
-// ConsoleAccount implements scenarios.ManagementPlane.
+// ConsoleAccount implements target.ManagementPlane.
 func (c *Cluster) ConsoleAccount(context.Context) (string, string, error) {
 	if c.consolePassword == "" {
 		return "", "", fmt.Errorf("the dashboard runs without ACL here: it has no account")

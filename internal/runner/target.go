@@ -8,7 +8,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/rmqkb/conformance/internal/kube"
-	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
 
@@ -17,7 +17,7 @@ import (
 type Target struct {
 	// Target is the target itself; the cases see it, never the Target
 	// around it.
-	scenarios.Target
+	target.Target
 	// ServiceVersion is the RocketMQ version the Cluster asks for: the
 	// report's version when the brokers cannot be asked.
 	ServiceVersion string

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
 
@@ -158,7 +159,7 @@ func ObjectCases(t testing.TB) []scenarios.Case {
 	}
 	var out []scenarios.Case
 	for _, c := range cs {
-		if !c.AfterReports && !slices.Contains(c.Needs, scenarios.Messaging) {
+		if !c.AfterReports && !slices.Contains(c.Needs, target.Messaging) {
 			out = append(out, c)
 		}
 	}

@@ -1,11 +1,12 @@
-package scenarios
+package target
 
 import (
 	"context"
 	"sort"
 
-	"github.com/rmqkb/conformance/verdict"
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // SecretSource is implemented by targets that know the cluster's account
