@@ -32,7 +32,7 @@ var aclEnforcedCase = Case{
 		"The local target runs its brokers on 127.0.0.1 with 127.0.0.* whitelisted and dials the suite's own clients from 127.0.1.1; on kube the credentials come from each shard's Secret. " +
 		"Where the suite itself runs inside the whitelist (in-cluster, from a pod in the brokers' /24), the refusal clauses cannot be observed and the evidence says so.",
 	Clauses: []verdict.Clause{clauseBrokers, aclUnsigned, aclWrong, aclAccount, aclNamesrv},
-	Needs:   []target.Capability{target.Messaging},
+	Needs:   []verdict.Capability{verdict.Messaging},
 	OnlyIn:  Mode{ACL: true},
 	Run:     aclEnforced,
 }

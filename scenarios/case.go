@@ -7,7 +7,6 @@ import (
 	"sort"
 	"time"
 
-	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
 
@@ -28,7 +27,7 @@ type Case struct {
 	// A failure names the clauses it broke (Result.FailedClauses).
 	Clauses []verdict.Clause
 	// Needs lists the target capabilities the case cannot run without.
-	Needs []target.Capability
+	Needs []verdict.Capability
 	// MinShards and MinReplicas are the smallest topology on which the
 	// clauses of the promise can be observed at all; on a smaller one the
 	// case is skipped whole, naming what it needs, never passed.

@@ -35,7 +35,7 @@ var leaderChurnCase = Case{
 		"so writes are acknowledged between elections even though rocketmq-client-go learns of a new leader only at its next route refresh. " +
 		"Each election's time is reported. This is the failure class of apache/rocketmq#6509, where acknowledged messages were truncated after a re-election.",
 	Clauses:            []verdict.Clause{clauseBrokers, churnElected, churnFollows, churnLabel, clauseNotLost, clauseNotTwice, churnFollower, churnOutside},
-	Needs:              []target.Capability{target.Messaging, target.Faults},
+	Needs:              []verdict.Capability{verdict.Messaging, verdict.Faults},
 	OnlyIn:             Mode{DLedger: true},
 	DLedgerMinReplicas: 3,
 	Timeout:            300 * time.Second,

@@ -32,7 +32,7 @@ var dashboardCase = Case{
 		"With ACL off the addon starts the dashboard without a user store, so the login clauses belong to ACL mode only. The password is sent, never written anywhere. " +
 		"The dashboard is published only as an image: on the local target the case is skipped unless --dashboard-jar names a jar.",
 	Clauses: []verdict.Clause{clauseBrokers, clauseDashboardCluster, clauseLoginRequired, clauseConsoleLogin, clauseWrongPassword},
-	Needs:   []target.Capability{target.Management},
+	Needs:   []verdict.Capability{verdict.Management},
 	Run:     dashboard,
 }
 

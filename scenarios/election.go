@@ -142,7 +142,7 @@ type labelCheck struct {
 // awaitLabels waits, where the target labels roles, for shard name's
 // labels to agree with the brokers, and records what it saw.
 func (t *T) awaitLabels(ctx context.Context, name string) labelCheck {
-	lc := labelCheck{lacks: t.Target.Abilities().Lacks(target.RoleLabels)}
+	lc := labelCheck{lacks: t.Target.Abilities().Lacks(verdict.RoleLabels)}
 	if lc.lacks == "" {
 		lc.wrong = t.awaitLeaderLabel(ctx, name)
 	}

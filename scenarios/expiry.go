@@ -43,7 +43,7 @@ var staleBrokerExpiryCase = Case{
 	Description: "A frozen broker (SIGSTOP locally: a stalled JVM or a hung node) keeps its connections open, so the namesrv cannot see it go: only the 120 s expiry, scanned every 10 s, removes it (RouteInfoManager.BROKER_CHANNEL_EXPIRED_TIME in 4.9, not configurable). " +
 		"Its last registration was at most one period (30 s) before the freeze, so removal falls between 90 and 130 s after it: the bound is 120 s + 10 s + 5 s of slack. The victim is a slave where the shards have one, so the Cluster keeps taking writes. Slow: about 3 minutes.",
 	Clauses: []verdict.Clause{clauseBrokers, clauseStillListed, clauseExpired, clauseRejoins, clauseLabelsSettle},
-	Needs:   []target.Capability{target.Messaging, target.Freezing},
+	Needs:   []verdict.Capability{verdict.Messaging, verdict.Freezing},
 	Slow:    true,
 	Timeout: 5 * time.Minute,
 	Run:     staleBrokerExpiry,

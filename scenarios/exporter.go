@@ -42,7 +42,7 @@ func init() {
 		Description: "The exporter (apecloud/rocketmq-exporter 0.0.3) collects once a minute and caches each series for 60 s, so the case polls for up to 150 s and tolerates a series that blinks out at a refresh. " +
 			"The page is parsed with the Prometheus text parser (github.com/prometheus/common/expfmt). The exporter is published only as an image: on the local target the case is skipped unless --exporter-jar names a jar.",
 		Clauses: []verdict.Clause{clauseBrokers, clauseMetricsText, clauseProducerCount, clauseCommitLogDiff},
-		Needs:   []target.Capability{target.Messaging, target.Management},
+		Needs:   []verdict.Capability{verdict.Messaging, verdict.Management},
 		Timeout: 4 * time.Minute,
 		Run:     exporterMetrics,
 	}, dashboardCase)

@@ -3,7 +3,6 @@ package scenarios
 import (
 	"time"
 
-	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
 
@@ -59,7 +58,7 @@ func init() {
 			Clauses: []verdict.Clause{clauseBrokers, kmIdentity, kmStore, kmResume, kmLabels,
 				kmElected, kmDLedgerResume, kmVictimFollows, kmDLedgerLabel, kmFollowersServe,
 				clauseNotLost, clauseNotTwice, kmOutside},
-			Needs:              []target.Capability{target.Messaging, target.Faults},
+			Needs:              []verdict.Capability{verdict.Messaging, verdict.Faults},
 			DLedgerMinReplicas: 3,
 			Timeout:            180 * time.Second,
 			Recreations:        1,
@@ -72,7 +71,7 @@ func init() {
 				"Slave reads use PULL_MESSAGE straight to the slave (rocketmq-client-go #1055: its consumer cannot consume from a slave once the master died). " +
 				"Judged from the kill of failover/kill-master.",
 			Clauses:     []verdict.Clause{clauseBrokers, rfsReplicated, rfsServes},
-			Needs:       []target.Capability{target.Messaging, target.Faults},
+			Needs:       []verdict.Capability{verdict.Messaging, verdict.Faults},
 			MinReplicas: 2,
 			NotIn:       Mode{DLedger: true},
 			NotInWhy:    "a follower is elected leader, so there is no time in which the master is down and a slave alone serves the shard (failover/kill-master compares every follower with its leader instead)",
@@ -85,7 +84,7 @@ func init() {
 			Promise:            "While one shard's master is down, every other shard keeps accepting writes: each acknowledges writes during the fault and none fails.",
 			Description:        "Judged from the kill of failover/kill-master, from the kill until the master is registered again.",
 			Clauses:            []verdict.Clause{clauseBrokers, oswWrites},
-			Needs:              []target.Capability{target.Messaging, target.Faults},
+			Needs:              []verdict.Capability{verdict.Messaging, verdict.Faults},
 			MinShards:          2,
 			DLedgerMinReplicas: 3,
 			Timeout:            180 * time.Second,
@@ -100,7 +99,7 @@ func init() {
 			Description: "A slave that lost its store would copy the master's commit log again from the start of its current file, so on the small stores of a test run a lost slave store is not told apart from a kept one; the promise does not claim it. " +
 				"In DLedger mode a follower registers at its member index + 1 and catches up to the leader's committed log.",
 			Clauses:            []verdict.Clause{clauseBrokers, ksWrites, ksIdentity, ksCatchUp, clauseNotLost, clauseNotTwice, clauseLabelsSettle},
-			Needs:              []target.Capability{target.Messaging, target.Faults},
+			Needs:              []verdict.Capability{verdict.Messaging, verdict.Faults},
 			MinReplicas:        2,
 			DLedgerMinReplicas: 3,
 			Timeout:            150 * time.Second,
@@ -115,7 +114,7 @@ func init() {
 				"Once it is back and before every broker has registered again, a client that refreshes its routes (rocketmq-client-go does every 30 s) gets a partial route and drops the addresses of the brokers missing from it, so sends to their shards fail until its next refresh: " +
 				"that is RocketMQ's protocol, not a fault of the addon, so such failures are counted (failed_while_reregistering), not judged.",
 			Clauses:     []verdict.Clause{clauseBrokers, nrPeriod, nrReregister, nrCached, nrOutside, clauseNotLost, clauseNotTwice},
-			Needs:       []target.Capability{target.Messaging, target.Faults},
+			Needs:       []verdict.Capability{verdict.Messaging, verdict.Faults},
 			Timeout:     150 * time.Second,
 			Recreations: 1,
 			Run:         namesrvRestart,

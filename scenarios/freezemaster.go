@@ -7,7 +7,6 @@ import (
 
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/scenarios/history"
-	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
 
@@ -32,7 +31,7 @@ func init() {
 			fmt.Sprintf("The master stays frozen %s (the send timeout plus 10 s). ", freezeHold) +
 			"Not checked in DLedger mode, where a frozen leader is voted out and the promise is failover/kill-master's. Slow: about a minute.",
 		Clauses:     []verdict.Clause{clauseBrokers, clauseFrozenOthers, clauseFrozenSlave, clauseFrozenResume, clauseFrozenSent, clauseNotLost, clauseNotTwice, clauseLabelsSettle},
-		Needs:       []target.Capability{target.Messaging, target.Freezing},
+		Needs:       []verdict.Capability{verdict.Messaging, verdict.Freezing},
 		MinShards:   2,
 		MinReplicas: 2,
 		NotIn:       Mode{DLedger: true},

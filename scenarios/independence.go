@@ -38,7 +38,7 @@ var namesrvIndependenceCase = Case{
 		"The killed namesrv is kept down for the case (the local target withholds its recreation; a platform that recreates pods by itself cannot, and the case is skipped there), then released; " +
 		"the case ends once every broker has registered with it again, which takes up to one registration period (30 s).",
 	Clauses:     []verdict.Clause{clauseBrokers, clauseEveryNamesrv, clauseDownProduce, clauseDownConsume, clauseSurvivorRoutes},
-	Needs:       []target.Capability{target.Messaging, target.HoldDown},
+	Needs:       []verdict.Capability{verdict.Messaging, verdict.HoldDown},
 	MinNamesrvs: 2,
 	Timeout:     150 * time.Second,
 	Run:         namesrvIndependence,

@@ -49,7 +49,7 @@ func init() {
 			Description: "Shards are Components labelled apps.kubeblocks.io/sharding-name=broker. The seed calls the broker a 'Sharding resource'; " +
 				"the addon has none: it is Cluster.spec.shardings plus ShardingDefinition rocketmq-broker, each shard a Component (facts sheet section 10, claim 2).",
 			Clauses: []verdict.Clause{topoClusterRunning, topoComponents, topoCompsRunning, topoShardCount, topoPodCount, topoPodsReady},
-			Needs:   []target.Capability{target.Objects},
+			Needs:   []verdict.Capability{verdict.Objects},
 			Run:     layoutTopology,
 		},
 		Case{
@@ -58,7 +58,7 @@ func init() {
 			Description: "The seed names the shard service {cluster}-<shard>-headless with shards like broker-0; the addon's shard names are broker-<3 random characters> " +
 				"and its headless services carry more ports (40911, 5556, 3501, 3502) than the seed lists (facts sheet section 10, claims 22 and 30a).",
 			Clauses: []verdict.Clause{clauseObjects, svcNamesrv, svcNamesrvHL, svcShardHL, svcDashboard, svcNoClusterIP, svcExporterPort},
-			Needs:   []target.Capability{target.Objects},
+			Needs:   []verdict.Capability{verdict.Objects},
 			Run:     layoutServices,
 		},
 		Case{
@@ -66,7 +66,7 @@ func init() {
 			Promise:     "Every broker pod mounts its own PVC data-<pod> at /home/rocketmq/store; namesrv, exporter and dashboard pods have no PVC, and the dashboard keeps its configs on an emptyDir.",
 			Description: "The seed says every pod but the dashboard has its own PVC; the addon gives one only to brokers (namesrv uses emptyDir, the exporter no volume) (facts sheet section 10, claim 5).",
 			Clauses:     []verdict.Clause{clauseObjects, stBrokerPVC, stBound, stMount, stNamesrvNoPVC, stWebappsNoPVC, stDashboardDir},
-			Needs:       []target.Capability{target.Objects},
+			Needs:       []verdict.Capability{verdict.Objects},
 			Run:         layoutStorage,
 		},
 		Case{
@@ -75,7 +75,7 @@ func init() {
 			Description: "The role probe runs every 5 s and reports master for any reply that is not SLAVE, so a booting slave can be labelled master for a moment (facts sheet section 3); " +
 				"on a live cluster the case waits until the labels hold still for two probe periods.",
 			Clauses: []verdict.Clause{clauseObjects, lrOneMaster, lrOrdinal0, lrSlaves, lrStable},
-			Needs:   []target.Capability{target.Objects},
+			Needs:   []verdict.Capability{verdict.Objects},
 			Timeout: 90 * time.Second,
 			Run:     layoutRoles,
 		},

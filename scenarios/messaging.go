@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/apache/rocketmq-client-go/v2/primitive"
-	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
 
@@ -39,7 +38,7 @@ func init() {
 				"Verdicts come from the send/delivery history. A message the consumer never received is read back from the masters: " +
 				"held there, it is reported undelivered with the client's errors; held nowhere, it is lost.",
 			Clauses: []verdict.Clause{clauseBrokers, clauseSent, clauseNotLost, rtDelivered, rtOnce, rtIntact, rtProps, rtOrder, rtTagOnly, rtTagAll},
-			Needs:   []target.Capability{target.Messaging},
+			Needs:   []verdict.Capability{verdict.Messaging},
 			Timeout: 120 * time.Second,
 			Run:     roundTrip,
 		},
@@ -48,7 +47,7 @@ func init() {
 			Promise:     "Every send is acknowledged; members of a clustering consumer group split the queues, so each message reaches exactly one member and each member some; every member of a broadcasting group receives every message exactly once.",
 			Description: "Two members per group; messages are sent once the brokers list both members of each group.",
 			Clauses:     []verdict.Clause{clauseBrokers, clauseSent, clauseNotLost, cgClusterOnce, cgSplit, cgBroadcastAll, cgBroadcastOnce},
-			Needs:       []target.Capability{target.Messaging},
+			Needs:       []verdict.Capability{verdict.Messaging},
 			Timeout:     120 * time.Second,
 			Run:         consumerGroups,
 		},
@@ -58,7 +57,7 @@ func init() {
 			Description: "RocketMQ 4.9 checks the body length against maxMessageSize. The producer's compression is off so the broker sees the bytes as sent. " +
 				"The read-back waits until the queue shows the accepted message; that the rejected one was not stored is proved by a small message sent after it taking the very next offset.",
 			Clauses: []verdict.Clause{clauseBrokers, sizeConfig, sizeAccepted, sizeIntact, sizeRejected, sizeNoOffset},
-			Needs:   []target.Capability{target.Messaging},
+			Needs:   []verdict.Capability{verdict.Messaging},
 			Run:     messageSize,
 		},
 	)

@@ -16,6 +16,7 @@ import (
 	"github.com/rmqkb/conformance/scenarios"
 	"github.com/rmqkb/conformance/scenarios/history"
 	"github.com/rmqkb/conformance/target"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // The edge plants of the table: faults no broker setting produces in
@@ -67,7 +68,7 @@ func (r reshaped) Shards(ctx context.Context) ([]target.Shard, error) {
 func (r reshaped) Abilities() target.Abilities {
 	a := r.Cluster.Abilities()
 	if r.labels {
-		delete(a.Cannot, target.RoleLabels)
+		delete(a.Cannot, verdict.RoleLabels)
 	}
 	return a
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/scenarios"
 	"github.com/rmqkb/conformance/target"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // The exporter and the dashboard exist only as images, so the management
@@ -47,7 +48,7 @@ type managedTarget struct {
 
 func (m managedTarget) Abilities() target.Abilities {
 	a := m.Target.Abilities()
-	delete(a.Cannot, target.Management)
+	delete(a.Cannot, verdict.Management)
 	a.Management = m
 	return a
 }

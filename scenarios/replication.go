@@ -54,7 +54,7 @@ func init() {
 				"The label clause is checked where a platform sets kubeblocks.io/role (the kube target); the local target has no labels, and its evidence says so, as it does when a shard has no slave.",
 			Clauses: []verdict.Clause{clauseBrokers, rolesMaster, rolesSlave, rolesDLedgerOff, rolesLeader, rolesFollowerIDs, rolesDLedgerKeys, rolesPeers,
 				rolesSyncFlush, rolesNoAuto, rolesLabel},
-			Needs: []target.Capability{target.Messaging},
+			Needs: []verdict.Capability{verdict.Messaging},
 			Run:   roles,
 		},
 		Case{
@@ -63,7 +63,7 @@ func init() {
 			Description: "Lag in bytes is master minus slave commitLogMaxOffset (GET_BROKER_RUNTIME_INFO), sampled every 20 ms under load; lag in ms is, per acked message, the time until the slave was first seen past its commit log offset. " +
 				"A master that waited on its slave (SYNC_MASTER) would answer SLAVE_NOT_AVAILABLE or FLUSH_SLAVE_TIMEOUT once the slave stops keeping up.",
 			Clauses:     []verdict.Clause{clauseBrokers, asyncAck, asyncSampled, asyncCaught},
-			Needs:       []target.Capability{target.Messaging},
+			Needs:       []verdict.Capability{verdict.Messaging},
 			MinReplicas: 2,
 			Timeout:     90 * time.Second,
 			Run:         asyncCatchUp,
@@ -74,7 +74,7 @@ func init() {
 			Description: "Reads both sides with PULL_MESSAGE straight to each broker, once the master covers every acknowledged offset and the slave the master's. " +
 				"A slave serves reads of a topic only after copying the topic config from its master, which it does every 10 s; the case waits for that.",
 			Clauses:     []verdict.Clause{clauseBrokers, clauseSent, contentMaster, contentCount, contentSame},
-			Needs:       []target.Capability{target.Messaging},
+			Needs:       []verdict.Capability{verdict.Messaging},
 			MinReplicas: 2,
 			Timeout:     90 * time.Second,
 			Run:         slaveContent,
@@ -85,7 +85,7 @@ func init() {
 func roles(ctx context.Context, t *T) {
 	rc := t.admin()
 	dledger := t.Target.Topology().Mode.DLedger
-	labels := t.Target.Abilities().Lacks(target.RoleLabels)
+	labels := t.Target.Abilities().Lacks(verdict.RoleLabels)
 	shards := t.shards(ctx)
 	slaves := 0
 	for _, s := range shards {

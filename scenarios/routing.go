@@ -37,7 +37,7 @@ func init() {
 			Description: "Shard names follow KubeBlocks: broker-<3 random characters>, not broker-0/broker-1 as the seed's secret table suggests (facts sheet section 3). " +
 				"Reads GET_BROKER_CLUSTER_INFO from each namesrv and GET_BROKER_CONFIG from each broker.",
 			Clauses: []verdict.Clause{clauseBrokers, regCluster, regShardNames, regBrokerIDs, regNothing, regOwnConfig},
-			Needs:   []target.Capability{target.Messaging},
+			Needs:   []verdict.Capability{verdict.Messaging},
 			Run:     brokersRegistered,
 		},
 		Case{
@@ -46,7 +46,7 @@ func init() {
 			Description: "The create is checked through the route, never trusted by its reply (rocketmq-client-go's admin ignores the response code). " +
 				"With auto-creation on, a broker registers the template topic TBW102; its absence is the broker-side proof.",
 			Clauses: []verdict.Clause{clauseBrokers, topicNoTemplate, topicNoAuto, topicRouted, topicWritable},
-			Needs:   []target.Capability{target.Messaging},
+			Needs:   []verdict.Capability{verdict.Messaging},
 			Run:     topicCreate,
 		},
 		namesrvIndependenceCase,

@@ -16,7 +16,7 @@ import (
 // stubTarget is a target with no RocketMQ behind it, for testing the
 // engine itself; every case that talks to RocketMQ is tested on the real
 // local target elsewhere.
-type stubTarget struct{ lacks map[target.Capability]string }
+type stubTarget struct{ lacks map[verdict.Capability]string }
 
 func (s stubTarget) Name() string { return "stub" }
 func (s stubTarget) Topology() Topology {
@@ -117,8 +117,8 @@ func TestClauseIDsAreStableAndUnique(t *testing.T) {
 
 func TestMissingCapabilityIsSkippedWithReason(t *testing.T) {
 	ran := false
-	r := runOne(t, stubTarget{lacks: map[target.Capability]string{target.Objects: "no kube here"}},
-		Case{Needs: []target.Capability{target.Objects}, Run: func(context.Context, *T) { ran = true }})
+	r := runOne(t, stubTarget{lacks: map[verdict.Capability]string{verdict.Objects: "no kube here"}},
+		Case{Needs: []verdict.Capability{verdict.Objects}, Run: func(context.Context, *T) { ran = true }})
 	if ran || r.Status != verdict.Skipped || !strings.Contains(r.Observed, "no kube here") {
 		t.Errorf("ran=%v status=%s observed=%q; want skipped with the target's reason, not run", ran, r.Status, r.Observed)
 	}

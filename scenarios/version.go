@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/rmqkb/conformance/target"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // ServerVersion reads the RocketMQ version every broker reports
@@ -15,7 +16,7 @@ import (
 // with its pods. The report states what really runs, not what was asked
 // for.
 func ServerVersion(ctx context.Context, tgt target.Target) (string, error) {
-	if why := tgt.Abilities().Lacks(target.Messaging); why != "" {
+	if why := tgt.Abilities().Lacks(verdict.Messaging); why != "" {
 		return "", fmt.Errorf("not read from the brokers: %s", why)
 	}
 	shards, err := tgt.Shards(ctx)

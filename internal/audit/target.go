@@ -52,8 +52,8 @@ func (t *Target) Topology() topology.Topology { return t.topo }
 // account Secrets, and nothing runs behind it.
 func (t *Target) Abilities() target.Abilities {
 	why := "it reads object dumps from " + t.dir + "; there are no running brokers to talk to or to kill"
-	cannot := map[target.Capability]string{}
-	for _, c := range []target.Capability{target.Messaging, target.Faults, target.HoldDown, target.Freezing, target.Management} {
+	cannot := map[verdict.Capability]string{}
+	for _, c := range []verdict.Capability{verdict.Messaging, verdict.Faults, verdict.HoldDown, verdict.Freezing, verdict.Management} {
 		cannot[c] = why
 	}
 	return target.Abilities{Cannot: cannot, Objects: t, Secrets: t}

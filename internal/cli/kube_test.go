@@ -15,7 +15,7 @@ import (
 
 	"github.com/rmqkb/conformance/internal/testenv"
 	"github.com/rmqkb/conformance/scenarios"
-	"github.com/rmqkb/conformance/target"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 func kubeArgs(t *testing.T, ns string) []string { return kubeArgsOn(t, ns, "") }
@@ -146,7 +146,7 @@ func caseByID(t *testing.T, id string) (scenarios.Case, bool) {
 // broker to talk to (or is setup/target).
 func objectCase(t *testing.T, id string) bool {
 	c, ok := caseByID(t, id)
-	return !ok || (c.Suite == "layout" || c.Suite == "accounts") && !slices.Contains(c.Needs, target.Messaging)
+	return !ok || (c.Suite == "layout" || c.Suite == "accounts") && !slices.Contains(c.Needs, verdict.Messaging)
 }
 
 // skippedOnDefaultKube says whether a case is skipped, whatever the pods,
@@ -154,5 +154,5 @@ func objectCase(t *testing.T, id string) bool {
 // mode, is slow, or needs a namesrv kept down.
 func skippedOnDefaultKube(t *testing.T, id string) bool {
 	c, ok := caseByID(t, id)
-	return ok && (c.OnlyIn != (scenarios.Mode{}) || c.Slow || slices.Contains(c.Needs, target.HoldDown))
+	return ok && (c.OnlyIn != (scenarios.Mode{}) || c.Slow || slices.Contains(c.Needs, verdict.HoldDown))
 }

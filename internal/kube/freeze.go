@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/rmqkb/conformance/target"
+	"github.com/rmqkb/conformance/verdict"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/kubernetes/scheme"
@@ -66,7 +67,7 @@ func (t *Target) ThawBroker(ctx context.Context, b target.Broker) error {
 
 func (t *Target) signalBroker(ctx context.Context, pod, sig string) error {
 	if t.cfg == nil {
-		return target.Cannotf(target.Freezing, noExecConfig)
+		return target.Cannotf(verdict.Freezing, noExecConfig)
 	}
 	req := t.cs.CoreV1().RESTClient().Post().Resource("pods").Namespace(t.ns).Name(pod).SubResource("exec").
 		VersionedParams(&corev1.PodExecOptions{
@@ -92,9 +93,9 @@ func signalError(pod, sig string, err error, stderr string) error {
 	var code utilexec.CodeExitError
 	switch {
 	case apierrors.IsForbidden(err):
-		return target.Cannotf(target.Freezing, "exec into pod %s is forbidden to this user (pods/exec): %v", pod, err)
+		return target.Cannotf(verdict.Freezing, "exec into pod %s is forbidden to this user (pods/exec): %v", pod, err)
 	case errors.As(err, &code) && code.Code == exitIsInit:
-		return target.Cannotf(target.Freezing, "pod %s: %s", pod, stderr)
+		return target.Cannotf(verdict.Freezing, "pod %s: %s", pod, stderr)
 	case errors.As(err, &code):
 		return fmt.Errorf("send SIG%s to the broker of pod %s: %s (exit %d)", sig, pod, stderr, code.Code)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rmqkb/conformance/target"
+	"github.com/rmqkb/conformance/verdict"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilexec "k8s.io/client-go/util/exec"
@@ -122,5 +123,5 @@ func TestAwaitAddrDown(t *testing.T) {
 // isCannot reports whether err says the target cannot freeze here.
 func isCannot(err error) bool {
 	var c *target.Cannot
-	return errors.As(err, &c) && c.Capability == target.Freezing
+	return errors.As(err, &c) && c.Capability == verdict.Freezing
 }

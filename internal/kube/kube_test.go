@@ -117,7 +117,7 @@ func TestMessagingFailsFastWhenPodsAreUnreachable(t *testing.T) {
 	// The mode cases are skipped for their mode before any pod is asked,
 	// and those that need a namesrv kept down, which this target cannot do.
 	cases = slices.DeleteFunc(cases, func(c scenarios.Case) bool {
-		return c.OnlyIn != (scenarios.Mode{}) || slices.Contains(c.Needs, target.HoldDown)
+		return c.OnlyIn != (scenarios.Mode{}) || slices.Contains(c.Needs, verdict.HoldDown)
 	})
 	for _, r := range scenarios.Execute(ctx, tgt, cases, nil) {
 		if r.Status == verdict.Passed || !strings.Contains(r.Observed, "--in-cluster") {

@@ -153,13 +153,13 @@ func (t *Target) ServiceVersion() string { return t.version }
 // Shards say so when they are not.
 func (t *Target) Abilities() target.Abilities {
 	a := target.Abilities{
-		Cannot: map[target.Capability]string{
-			target.HoldDown: "the InstanceSet controller recreates a deleted namesrv pod at once, and scaling the namesrv component would change the address list the brokers register with",
+		Cannot: map[verdict.Capability]string{
+			verdict.HoldDown: "the InstanceSet controller recreates a deleted namesrv pod at once, and scaling the namesrv component would change the address list the brokers register with",
 		},
 		Freezer: t, Management: t, Objects: t, Secrets: t, PerShard: t,
 	}
 	if t.cfg == nil {
-		a.Cannot[target.Freezing] = noExecConfig
+		a.Cannot[verdict.Freezing] = noExecConfig
 	}
 	return a
 }

@@ -29,19 +29,19 @@ func (c *Cluster) Topology() topology.Topology { return c.manifest.Topology() }
 // their jars, and has an account secret only with ACL on.
 func (c *Cluster) Abilities() target.Abilities {
 	a := target.Abilities{
-		Cannot: map[target.Capability]string{
-			target.Objects:    "it runs RocketMQ processes on loopback, not Kubernetes objects: Services, Secrets, PVCs, pods and role labels exist only on the kube target and in `audit` dumps",
-			target.RoleLabels: "it runs processes, not pods: no platform sets a kubeblocks.io/role label to compare with the brokers' own roles",
+		Cannot: map[verdict.Capability]string{
+			verdict.Objects:    "it runs RocketMQ processes on loopback, not Kubernetes objects: Services, Secrets, PVCs, pods and role labels exist only on the kube target and in `audit` dumps",
+			verdict.RoleLabels: "it runs processes, not pods: no platform sets a kubeblocks.io/role label to compare with the brokers' own roles",
 		},
 		Freezer: c, Holder: c, Processes: c, Source: c.clientSource(),
 	}
 	if len(c.webApps()) == 0 {
-		a.Cannot[target.Management] = "the exporter (apecloud/rocketmq-exporter:0.0.3) and the dashboard (apecloud/rocketmq-dashboard:2.0.1) are published only as images, not as Maven artifacts; point --exporter-jar or --dashboard-jar at a jar to run them here"
+		a.Cannot[verdict.Management] = "the exporter (apecloud/rocketmq-exporter:0.0.3) and the dashboard (apecloud/rocketmq-dashboard:2.0.1) are published only as images, not as Maven artifacts; point --exporter-jar or --dashboard-jar at a jar to run them here"
 	} else {
 		a.Management = c
 	}
 	if !c.manifest.Mode().ACL {
-		a.Cannot[target.Secrets] = "its brokers run without ACL, as the addon's do by default: there is no account secret"
+		a.Cannot[verdict.Secrets] = "its brokers run without ACL, as the addon's do by default: there is no account secret"
 	} else {
 		a.Secrets = c
 	}

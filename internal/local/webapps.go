@@ -12,6 +12,7 @@ import (
 
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/target"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // The exporter and the dashboard are published only as images
@@ -163,7 +164,7 @@ func (c *Cluster) webApps() []*webApp {
 // ExporterURL implements target.ManagementPlane.
 func (c *Cluster) ExporterURL(context.Context) (string, error) {
 	if c.exporter == nil {
-		return "", target.Cannotf(target.Management, "the exporter is not deployed here: no --exporter-jar was given")
+		return "", target.Cannotf(verdict.Management, "the exporter is not deployed here: no --exporter-jar was given")
 	}
 	return c.exporter.url(), nil
 }
@@ -171,7 +172,7 @@ func (c *Cluster) ExporterURL(context.Context) (string, error) {
 // DashboardURL implements target.ManagementPlane.
 func (c *Cluster) DashboardURL(context.Context) (string, error) {
 	if c.dashboard == nil {
-		return "", target.Cannotf(target.Management, "the dashboard is not deployed here: no --dashboard-jar was given")
+		return "", target.Cannotf(verdict.Management, "the dashboard is not deployed here: no --dashboard-jar was given")
 	}
 	return c.dashboard.url(), nil
 }

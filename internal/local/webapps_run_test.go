@@ -14,7 +14,7 @@ import (
 	"github.com/rmqkb/conformance/internal/testenv"
 	"github.com/rmqkb/conformance/manifests"
 	"github.com/rmqkb/conformance/scenarios"
-	"github.com/rmqkb/conformance/target"
+	"github.com/rmqkb/conformance/verdict"
 )
 
 // stubApp answers 200 on every path, on the port given the way the
@@ -67,7 +67,7 @@ func TestWebAppsRunFromJars(t *testing.T) {
 	m := manifests.DefaultCluster().WithMode(scenarios.Mode{ACL: true}).WithShape(1, 1).WithNamesrvs(1)
 	c := testenv.StartCluster(t, m, local.WithExporterJar(jar), local.WithDashboardJar(jar))
 	ctx := context.Background()
-	if why := c.Abilities().Lacks(target.Management); why != "" {
+	if why := c.Abilities().Lacks(verdict.Management); why != "" {
 		t.Errorf("with both jars the target lacks the management plane: %s", why)
 	}
 	for name, get := range map[string]func(context.Context) (string, error){"exporter": c.ExporterURL, "dashboard": c.DashboardURL} {

@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/rmqkb/conformance/scenarios"
-	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
 
@@ -159,7 +158,7 @@ func ObjectCases(t testing.TB) []scenarios.Case {
 	}
 	var out []scenarios.Case
 	for _, c := range cs {
-		if !c.AfterReports && !slices.Contains(c.Needs, target.Messaging) {
+		if !c.AfterReports && !slices.Contains(c.Needs, verdict.Messaging) {
 			out = append(out, c)
 		}
 	}
