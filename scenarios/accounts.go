@@ -26,32 +26,29 @@ var (
 
 func init() {
 	register(
-		Case{
+		Case{Case: verdict.Case{
 			Suite: "accounts", Name: "secret-names",
 			Promise:     "Account Secrets {cluster}-broker-<id>-account-rocketmq-admin exist for every shard, and {cluster}-dashboard-account-console-admin once.",
 			Description: "The seed's example names the shard components broker-0, broker-1; KubeBlocks names them broker-<3 random characters>, so the secrets carry those names (facts sheet section 10, claim 30a).",
 			Clauses:     []verdict.Clause{clauseObjects, snExist, snNoOther},
 			Needs:       []verdict.Capability{verdict.Objects},
-			Run:         secretNames,
-		},
-		Case{
+		}, Run: secretNames},
+		Case{Case: verdict.Case{
 			Suite: "accounts", Name: "secret-keys",
 			Promise:     "Each account Secret holds username and password; the username is the account name and the password meets the account's policy: 8 characters, 6 of them digits, no symbols, upper and lower case letters.",
 			Description: "KubeBlocks generates passwords from the ComponentDefinition's policy (length 8, numDigits 6, letterCase MixedCases); the broker policy is seeded, so every shard gets the same one (facts sheet section 5). Values are never printed.",
 			Clauses:     []verdict.Clause{clauseObjects, skKeys, skUsername, skPolicy},
 			Needs:       []verdict.Capability{verdict.Objects},
-			Run:         secretKeys,
-		},
-		Case{
+		}, Run: secretKeys},
+		Case{Case: verdict.Case{
 			Suite: "accounts", Name: "env-wiring",
 			Promise:     "Broker pods read ROCKETMQ_USER and ROCKETMQ_PASSWORD from their own shard's rocketmq-admin Secret; dashboard pods read CONSOLE_USER and CONSOLE_PASSWORD from the console-admin Secret.",
 			Description: "KubeBlocks resolves credentialVarRef vars into env entries that reference the account Secret's username and password keys.",
 			Clauses:     []verdict.Clause{clauseObjects, envFromSecret, envOwnSecret},
 			Needs:       []verdict.Capability{verdict.Objects},
-			Run:         envWiring,
-		},
+		}, Run: envWiring},
 		aclEnforcedCase,
-		Case{
+		Case{Case: verdict.Case{
 			Suite: "accounts", Name: verdict.NoLeakCase,
 			Promise: "No account secret appears in any file the run wrote: junit.xml, summary.md, summary.json and everything under diagnostics/.",
 			Description: "Judged after the reports and diagnostics are on disk, so it checks what was really written; it can still turn the verdict and the exit code to 1. " +
@@ -59,7 +56,7 @@ func init() {
 			Clauses:      []verdict.Clause{verdict.ClauseNoLeak},
 			Needs:        []verdict.Capability{verdict.Secrets},
 			AfterReports: true,
-		},
+		}},
 	)
 }
 
@@ -74,10 +71,10 @@ type account struct {
 
 // accountsOf lists the accounts the addon promises for the snapshot's
 // shards, once the shards are checked against the topology.
-func (t *T) accountsOf(s *target.Snapshot) []account {
+func accountsOf(t *T, s *target.Snapshot) []account {
 	cluster := t.Target.Topology().Cluster
 	var out []account
-	for _, sh := range t.objectShards(s) {
+	for _, sh := range objectShards(t, s) {
 		out = append(out, account{secret: cluster + "-" + sh + "-account-rocketmq-admin", name: "rocketmq-admin", comp: sh,
 			userEnv: "ROCKETMQ_USER", passEnv: "ROCKETMQ_PASSWORD", container: "rocketmq-broker"})
 	}
@@ -87,9 +84,9 @@ func (t *T) accountsOf(s *target.Snapshot) []account {
 
 func secretNames(ctx context.Context, t *T) {
 	c := t.Target.Topology().Cluster
-	s := t.snapshot(ctx)
+	s := snapshotOf(t, ctx)
 	want := map[string]bool{}
-	for _, a := range t.accountsOf(s) {
+	for _, a := range accountsOf(t, s) {
 		want[a.secret] = true
 		if s.Secret(a.secret) == nil {
 			t.Errorf(snExist, "Secret %s (account %s of %s) is missing", a.secret, a.name, a.comp)
@@ -134,8 +131,8 @@ func policyProblem(p string) string {
 }
 
 func secretKeys(ctx context.Context, t *T) {
-	s := t.snapshot(ctx)
-	for _, a := range t.accountsOf(s) {
+	s := snapshotOf(t, ctx)
+	for _, a := range accountsOf(t, s) {
 		sec := s.Secret(a.secret)
 		if sec == nil {
 			t.Errorf(skKeys, "Secret %s is missing", a.secret)
@@ -167,9 +164,9 @@ func keysOf(sec *corev1.Secret) []string {
 }
 
 func envWiring(ctx context.Context, t *T) {
-	s := t.snapshot(ctx)
-	for _, a := range t.accountsOf(s) {
-		pods := t.objectPods(s, a.comp)
+	s := snapshotOf(t, ctx)
+	for _, a := range accountsOf(t, s) {
+		pods := objectPods(t, s, a.comp)
 		for i := range pods {
 			p := &pods[i]
 			ct := container(p, a.container)

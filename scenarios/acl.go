@@ -24,7 +24,7 @@ var (
 
 // aclEnforcedCase is accounts/acl-enforced; accounts.go registers it in
 // the suite's order.
-var aclEnforcedCase = Case{
+var aclEnforcedCase = Case{Case: verdict.Case{
 	Suite: "accounts", Name: "acl-enforced",
 	Promise: "With ACL on, every master refuses a request from outside the brokers' /24 whitelist that is unsigned or signed with a wrong secret, with the broker's ACL error, " +
 		"and accepts one signed with its shard's rocketmq-admin account; a message sent and read back with that account from outside the whitelist arrives intact; the namesrv answers unsigned requests (RocketMQ 4.x has no namesrv ACL).",
@@ -34,8 +34,7 @@ var aclEnforcedCase = Case{
 	Clauses: []verdict.Clause{clauseBrokers, aclUnsigned, aclWrong, aclAccount, aclNamesrv},
 	Needs:   []verdict.Capability{verdict.Messaging},
 	OnlyIn:  Mode{ACL: true},
-	Run:     aclEnforced,
-}
+}, Run: aclEnforced}
 
 // shardCredentials is the account shard's brokers accept.
 func shardCredentials(tgt target.Target, shard string) (string, string) {
@@ -46,7 +45,7 @@ func shardCredentials(tgt target.Target, shard string) (string, string) {
 }
 
 func aclEnforced(ctx context.Context, t *T) {
-	shards := t.shards(ctx)
+	shards := awaitShards(t, ctx)
 	src := t.Target.Abilities().Source
 	client := func(opts ...remoting.Option) *remoting.Client {
 		opts = append(opts, remoting.WithTimeout(5*time.Second), remoting.WithSource(src))
@@ -75,7 +74,7 @@ func aclEnforced(ctx context.Context, t *T) {
 		}
 		m := s.Master()
 		signed := client(remoting.WithCredentials(ak, sk))
-		if _, err := t.brokerConfig(ctx, signed, m.Addr); err != nil {
+		if _, err := brokerConfigOf(t, ctx, signed, m.Addr); err != nil {
 			t.Errorf(aclAccount, "master %s refused a request signed with shard %s's account %s: %v", m.Pod, s.Name, ak, err)
 		} else {
 			t.Logf("master %s accepted a request signed with %s", m.Pod, ak)
@@ -83,24 +82,24 @@ func aclEnforced(ctx context.Context, t *T) {
 		if inside {
 			continue
 		}
-		t.expectACLRefusal(ctx, aclUnsigned, unsigned, m, "an unsigned request", "AclException")
-		t.expectACLRefusal(ctx, aclWrong, client(remoting.WithCredentials(ak, wrongSecret(sk))), m, "a request signed with a wrong secret", "signature")
+		expectACLRefusal(t, ctx, aclUnsigned, unsigned, m, "an unsigned request", "AclException")
+		expectACLRefusal(t, ctx, aclWrong, client(remoting.WithCredentials(ak, wrongSecret(sk))), m, "a request signed with a wrong secret", "signature")
 	}
 	// A namesrv that refuses unsigned requests ends the case: RocketMQ 4.9
 	// has no namesrv ACL, so what answers there is no namesrv the rest of
 	// the case can use.
-	for _, ns := range t.namesrvs(ctx) {
+	for _, ns := range namesrvAddrs(t, ctx) {
 		if _, err := unsigned.ClusterInfo(ctx, ns); err != nil {
 			t.Fatalf(aclNamesrv, "namesrv %s refused an unsigned request: %v", ns, err)
 		}
 	}
-	t.aclRoundTrip(ctx, shards, client)
+	aclRoundTrip(t, ctx, shards, client)
 }
 
 // expectACLRefusal checks, under clause c, that master m refuses rc's
 // request with the broker's ACL error, whose remark holds want.
-func (t *T) expectACLRefusal(ctx context.Context, c verdict.Clause, rc *remoting.Client, m target.Broker, what, want string) {
-	_, err := t.brokerConfig(ctx, rc, m.Addr)
+func expectACLRefusal(t *T, ctx context.Context, c verdict.Clause, rc *remoting.Client, m target.Broker, what, want string) {
+	_, err := brokerConfigOf(t, ctx, rc, m.Addr)
 	var re *remoting.ResponseError
 	switch {
 	case err == nil:
@@ -114,9 +113,9 @@ func (t *T) expectACLRefusal(ctx context.Context, c verdict.Clause, rc *remoting
 
 // aclRoundTrip sends one message to every master, signed with its shard's
 // account, and reads it back signed: the credentials carry real traffic.
-func (t *T) aclRoundTrip(ctx context.Context, shards []target.Shard, client func(...remoting.Option) *remoting.Client) {
+func aclRoundTrip(t *T, ctx context.Context, shards []target.Shard, client func(...remoting.Option) *remoting.Client) {
 	topic := uniqueName("conformance-acl")
-	t.createTopicJudged(ctx, aclAccount, topic, 1)
+	createTopicJudged(t, ctx, aclAccount, topic, 1)
 	for _, s := range shards {
 		ak, sk := shardCredentials(t.Target, s.Name)
 		rc := client(remoting.WithCredentials(ak, sk))
@@ -129,10 +128,10 @@ func (t *T) aclRoundTrip(ctx context.Context, shards []target.Shard, client func
 			continue
 		}
 		if res.Warning != "" {
-			h := t.newHistory()
+			h := newHistory(t)
 			h.AckWarned(key, s.Name, res.QueueID, res.QueueOffset, res.Warning)
 		}
-		cov := t.awaitCovered(ctx, m, topic, map[int]int64{0: res.QueueOffset})
+		cov := awaitCovered(t, ctx, m, topic, map[int]int64{0: res.QueueOffset})
 		got, err := rc.Pull(ctx, m.Addr, remoting.PullRequest{Group: readerGroup, Topic: topic, Offset: res.QueueOffset, MaxMsgs: 1})
 		switch {
 		case err != nil:

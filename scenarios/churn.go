@@ -26,7 +26,7 @@ var (
 
 // leaderChurnCase is failover/leader-churn; failover.go registers it in
 // the suite's order.
-var leaderChurnCase = Case{
+var leaderChurnCase = Case{Case: verdict.Case{
 	Suite: "failover", Name: "leader-churn",
 	Promise: fmt.Sprintf("In DLedger mode, with the leader of one shard killed %d times in a row under continuous load (each time the member that leads then, once the previous victim is back), "+
 		"a survivor is elected leader after every kill, every killed leader returns as a follower, and where the platform labels roles the master label is on the registered leader after every election; every acknowledged message survives all elections: "+
@@ -40,8 +40,7 @@ var leaderChurnCase = Case{
 	DLedgerMinReplicas: 3,
 	Timeout:            300 * time.Second,
 	Recreations:        3,
-	Run:                leaderChurn,
-}
+}, Run: leaderChurn}
 
 // leaderChurn is the record of a churn: every election, what the writer
 // that follows the leader got acknowledged, and every follower's content.
@@ -58,7 +57,7 @@ type churn struct {
 func leaderChurn(ctx context.Context, t *T) {
 	c := churnOfALeader.of(ctx, t)
 	for i, e := range c.elections {
-		t.judgeElection(electionClauses{churnElected, churnFollows, churnLabel}, e, target.Shard{Name: c.shard})
+		judgeElection(t, electionClauses{churnElected, churnFollows, churnLabel}, e, target.Shard{Name: c.shard})
 		if e.err == nil {
 			t.Figure(fmt.Sprintf("election_%d", i+1), float64(e.elected.Milliseconds()), "ms")
 		}
@@ -71,23 +70,23 @@ func leaderChurn(ctx context.Context, t *T) {
 	c.f.failedOutside(t, churnOutside, h, map[string]history.Window{c.shard: {Start: c.first, End: c.end}},
 		fmt.Sprintf("the churn of shard %s", c.shard))
 	c.f.judgeFinal(t, h)
-	t.judgeMembers(churnFollower, c.members)
+	judgeMembers(t, churnFollower, c.members)
 }
 
 // runChurn kills the leader of the first shard churnRounds times in a row
 // under load, with a writer that follows the leader, and reads every
 // member back.
-func (t *T) runChurn(ctx context.Context) *churn {
-	f := t.startFaultRun(ctx, "conformance-churn")
+func runChurn(t *T, ctx context.Context) *churn {
+	f := startFaultRun(t, ctx, "conformance-churn")
 	c := &churn{f: f, shard: f.shards[0].Name}
-	w := t.followLeader(ctx, f, c.shard)
+	w := followLeader(t, ctx, f, c.shard)
 	t.Cleanup(w.stop)
 	rounds := churnRounds
 	if t.plants.churnRounds > 0 {
 		rounds = t.plants.churnRounds
 	}
 	for i := 1; i <= rounds; i++ {
-		e := t.killLeader(ctx, f, c.shard)
+		e := killLeader(t, ctx, f, c.shard)
 		if c.first.IsZero() {
 			c.first = e.killAt
 		}
@@ -102,7 +101,7 @@ func (t *T) runChurn(ctx context.Context) *churn {
 	// the load's client sends to a leader that is one no more.
 	f.stop(ctx, t)
 	c.end = time.Now()
-	c.members = t.readMembers(ctx, f.topic, faultQueues, f.reads)
+	c.members = readMembers(t, ctx, f.topic, faultQueues, f.reads)
 	return c
 }
 
@@ -119,11 +118,11 @@ type leaderWriter struct {
 }
 
 // followLeader starts a leaderWriter on shard, with a client of its own.
-func (t *T) followLeader(ctx context.Context, f *faultRun, shard string) *leaderWriter {
+func followLeader(t *T, ctx context.Context, f *faultRun, shard string) *leaderWriter {
 	ctx, cancel := context.WithCancel(ctx)
 	w := &leaderWriter{cancel: cancel, done: make(chan struct{})}
 	rc := adminClient(t.Target)
-	ns := t.namesrvs(ctx)[0]
+	ns := namesrvAddrs(t, ctx)[0]
 	go func() {
 		defer close(w.done)
 		defer rc.Close()
@@ -180,4 +179,4 @@ func (w *leaderWriter) acked() int {
 }
 
 // churnOfALeader is the churn of a leader, shared by the cases that judge it.
-var churnOfALeader = sharedFault[*churn]{"churn of a leader", (*T).runChurn}
+var churnOfALeader = sharedFault[*churn]{"churn of a leader", runChurn}

@@ -26,13 +26,13 @@ const sendTimeout = 10 * time.Second
 // waits for a CPU.
 const connectTimeout = 2 * time.Second
 
-// producer starts a rocketmq-client-go producer on the target's namesrvs
+// clientProducer starts a rocketmq-client-go producer on the target's namesrvs
 // with its own group and instance (a shared instance breaks shutdown, see
 // rocketmq-client-go #705/#728), no retries (each attempt is one history
 // entry), the queue chosen by the caller and sendTimeout.
-func (t *T) producer(ctx context.Context, extra ...producer.Option) rocketmq.Producer {
+func clientProducer(t *T, ctx context.Context, extra ...producer.Option) rocketmq.Producer {
 	opts := []producer.Option{
-		producer.WithNsResolver(primitive.NewPassthroughResolver(t.namesrvs(ctx))),
+		producer.WithNsResolver(primitive.NewPassthroughResolver(namesrvAddrs(t, ctx))),
 		producer.WithGroupName(uniqueName("conformance-producer")),
 		producer.WithInstanceName(uniqueName("p")),
 		producer.WithRetry(0),
@@ -58,10 +58,10 @@ func (t *T) producer(ctx context.Context, extra ...producer.Option) rocketmq.Pro
 // pushConsumer creates a push consumer in group on the target's namesrvs,
 // with its own instance. Broadcasting consumers keep offsets in local files
 // under $HOME/.rocketmq_client_go; the case removes those it made.
-func (t *T) pushConsumer(ctx context.Context, group string, extra ...consumer.Option) rocketmq.PushConsumer {
+func pushConsumer(t *T, ctx context.Context, group string, extra ...consumer.Option) rocketmq.PushConsumer {
 	instance := uniqueName("c")
 	opts := []consumer.Option{
-		consumer.WithNsResolver(primitive.NewPassthroughResolver(t.namesrvs(ctx))),
+		consumer.WithNsResolver(primitive.NewPassthroughResolver(namesrvAddrs(t, ctx))),
 		consumer.WithGroupName(group),
 		consumer.WithInstance(instance),
 		consumer.WithConsumeFromWhere(consumer.ConsumeFromFirstOffset),

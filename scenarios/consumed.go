@@ -48,7 +48,7 @@ func (c *consumed) recorder(h *history.History, scope, who string) func(context.
 // of the record passed through the tests' delivery plant; and each
 // member's deliveries, in order, under the member the tests' attribution
 // plant counts them for.
-func (t *T) replay(h *history.History, c *consumed) (*history.History, map[string][]delivery) {
+func replay(t *T, h *history.History, c *consumed) (*history.History, map[string][]delivery) {
 	c.mu.Lock()
 	batches := append([]batch(nil), c.batches...)
 	c.mu.Unlock()
@@ -56,7 +56,7 @@ func (t *T) replay(h *history.History, c *consumed) (*history.History, map[strin
 	for _, b := range batches {
 		scopes[b.scope] = true
 	}
-	jh := t.judgedCopy(h)
+	jh := judgedCopy(t, h)
 	jh.Remove(func(op history.Op) bool { return op.Kind == history.Deliver && scopes[op.Consumer] })
 	by := map[string][]delivery{}
 	for _, b := range batches {
@@ -73,11 +73,11 @@ func (t *T) replay(h *history.History, c *consumed) (*history.History, map[strin
 // judgeConsumed judges the sends of a consumer case's record h (every
 // send acknowledged, some at all, as scope counts them) and returns its
 // replay (replay).
-func (t *T) judgeConsumed(h *history.History, c *consumed, shards []target.Shard, scope string) (*history.History, map[string][]delivery) {
-	t.sentThrough(h)
-	t.failedSends(clauseSent, h, shards)
+func judgeConsumed(t *T, h *history.History, c *consumed, shards []target.Shard, scope string) (*history.History, map[string][]delivery) {
+	sentThrough(t, h)
+	failedSends(t, clauseSent, h, shards)
 	if rep := h.Check(scope); rep.Acked == 0 {
 		t.Fatalf(clauseSent, "no message was acknowledged: %s", rep)
 	}
-	return t.replay(h, c)
+	return replay(t, h, c)
 }

@@ -30,7 +30,7 @@ type groupsRun struct {
 
 func consumerGroups(ctx context.Context, t *T) {
 	r := sharedGroups.of(ctx, t)
-	h, by := t.judgeConsumed(r.h, &r.got, r.shards, r.clustering)
+	h, by := judgeConsumed(t, r.h, &r.got, r.shards, r.clustering)
 	j := &consumerJudge{t: t, h: h, topic: r.topic, queues: r.queues, shards: r.shards, since: r.since, lost: clauseNotLost}
 	for _, sc := range r.scopes {
 		j.undelivered, j.twice = cgBroadcastAll, cgBroadcastOnce
@@ -68,14 +68,14 @@ func (r *groupsRun) judgeSplit(t *T, a, b map[string]bool) {
 // runConsumerGroups starts two members of each group, sends once every
 // master lists them, and waits until every scope was handed every
 // acknowledged message, or 30 s.
-func (t *T) runConsumerGroups(ctx context.Context) *groupsRun {
+func runConsumerGroups(t *T, ctx context.Context) *groupsRun {
 	clientlog.Start()
-	r := &groupsRun{since: time.Now(), shards: t.shards(ctx), topic: uniqueName("conformance-cg"), queues: 4, h: history.New(),
+	r := &groupsRun{since: time.Now(), shards: awaitShards(t, ctx), topic: uniqueName("conformance-cg"), queues: 4, h: history.New(),
 		clustering: uniqueName("conformance-cg-clu"), broadcasting: uniqueName("conformance-cg-bro")}
-	t.createTopic(ctx, r.topic, r.queues)
+	createTopic(t, ctx, r.topic, r.queues)
 	r.startMembers(ctx, t)
-	t.awaitMembers(ctx, r.shards, r.clustering, r.broadcasting)
-	p := t.producer(ctx)
+	awaitMembers(t, ctx, r.shards, r.clustering, r.broadcasting)
+	p := clientProducer(t, ctx)
 	n := 0
 	for round := 0; round < 10; round++ {
 		for _, s := range r.shards {
@@ -116,7 +116,7 @@ func (r *groupsRun) startMembers(ctx context.Context, t *T) {
 				opts = append(opts, consumer.WithConsumerModel(consumer.BroadCasting))
 				r.scopes = append(r.scopes, scope)
 			}
-			c := t.pushConsumer(ctx, group, opts...)
+			c := pushConsumer(t, ctx, group, opts...)
 			if err := c.Subscribe(r.topic, consumer.MessageSelector{Type: consumer.TAG, Expression: "*"}, r.got.recorder(r.h, scope, member)); err != nil {
 				t.Erroredf("subscribe %s: %v", member, err)
 			}
@@ -131,8 +131,8 @@ func (r *groupsRun) startMembers(ctx context.Context, t *T) {
 // awaitMembers waits until every master lists both members of each group,
 // so that the split is measured on settled groups; groups that do not
 // settle leave the case not judged.
-func (t *T) awaitMembers(ctx context.Context, shards []target.Shard, groups ...string) {
-	rc := t.admin()
+func awaitMembers(t *T, ctx context.Context, shards []target.Shard, groups ...string) {
+	rc := adminOf(t)
 	mctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	err := wait.Until(mctx, 200*time.Millisecond, "every master to list both members of each group", func(ctx context.Context) (bool, string, error) {
@@ -152,4 +152,4 @@ func (t *T) awaitMembers(ctx context.Context, shards []target.Shard, groups ...s
 }
 
 // sharedGroups is the consumer groups run, shared by the cases that judge it.
-var sharedGroups = sharedFault[*groupsRun]{"consumer groups", (*T).runConsumerGroups}
+var sharedGroups = sharedFault[*groupsRun]{"consumer groups", runConsumerGroups}

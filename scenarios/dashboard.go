@@ -24,7 +24,7 @@ var (
 )
 
 // dashboardCase is registered after management/exporter (exporter.go).
-var dashboardCase = Case{
+var dashboardCase = Case{Case: verdict.Case{
 	Suite: "management", Name: "dashboard",
 	Promise: "The dashboard (console port 8080) lists, at /cluster/list.query, every shard under the Cluster's name with its master at id 0 and every slave at its id. " +
 		"In ACL mode it requires a login: /login/check.query says so, cluster queries without a session are refused, the console-admin account from its Secret logs in as admin, and a wrong password is refused.",
@@ -33,8 +33,7 @@ var dashboardCase = Case{
 		"The dashboard is published only as an image: on the local target the case is skipped unless --dashboard-jar names a jar.",
 	Clauses: []verdict.Clause{clauseBrokers, clauseDashboardCluster, clauseLoginRequired, clauseConsoleLogin, clauseWrongPassword},
 	Needs:   []verdict.Capability{verdict.Management},
-	Run:     dashboard,
-}
+}, Run: dashboard}
 
 // dashboardReply is the envelope of every dashboard answer.
 type dashboardReply struct {
@@ -57,11 +56,11 @@ func dashboard(ctx context.Context, t *T) {
 	mp := t.Target.Abilities().Management
 	base, err := mp.DashboardURL(ctx)
 	endOn(t, "find the dashboard", err)
-	t.skipIfStandIn(ctx, base, "dashboard", "--dashboard-jar")
-	shards := t.shards(ctx)
+	skipIfStandIn(t, ctx, base, "dashboard", "--dashboard-jar")
+	shards := awaitShards(t, ctx)
 	d := newConsole(base)
 	if t.Target.Topology().Mode.ACL {
-		t.dashboardLogin(ctx, d, mp)
+		dashboardLogin(t, ctx, d, mp)
 	} else {
 		t.Logf("ACL is off: the dashboard runs without a login, so the login clauses are not checked")
 	}
@@ -69,12 +68,12 @@ func dashboard(ctx context.Context, t *T) {
 	if err := d.get(ctx, "/cluster/list.query", &clusters); err != nil {
 		t.Fatalf(clauseDashboardCluster, "%v", err)
 	}
-	t.dashboardLists(clusters, shards)
+	dashboardLists(t, clusters, shards)
 }
 
 // dashboardLogin checks the ACL-mode login clauses and leaves d logged in
 // as console-admin.
-func (t *T) dashboardLogin(ctx context.Context, d *console, mp target.ManagementPlane) {
+func dashboardLogin(t *T, ctx context.Context, d *console, mp target.ManagementPlane) {
 	var check struct {
 		LoginRequired bool `json:"loginRequired"`
 	}
@@ -101,7 +100,7 @@ func (t *T) dashboardLogin(ctx context.Context, d *console, mp target.Management
 }
 
 // dashboardLists compares the dashboard's cluster list with the shards.
-func (t *T) dashboardLists(c dashboardClusters, shards []target.Shard) {
+func dashboardLists(t *T, c dashboardClusters, shards []target.Shard) {
 	cluster := t.Target.Topology().Cluster
 	for _, s := range shards {
 		got, ok := c.ClusterInfo.BrokerAddrTable[s.Name]
@@ -113,7 +112,7 @@ func (t *T) dashboardLists(c dashboardClusters, shards []target.Shard) {
 			t.Errorf(clauseDashboardCluster, "shard %s is listed under cluster %q", s.Name, got.Cluster)
 		}
 		for _, b := range s.Brokers {
-			id := strconv.Itoa(t.brokerID(s, b))
+			id := strconv.Itoa(brokerID(t, s, b))
 			if got.BrokerAddrs[id] != b.Addr {
 				t.Errorf(clauseDashboardCluster, "shard %s lists %q at id %s, expected %s (%s)", s.Name, got.BrokerAddrs[id], id, b.Addr, b.Pod)
 			}

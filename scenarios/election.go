@@ -64,9 +64,9 @@ func (e *election) resumedIn(h *history.History, shard string) time.Time {
 // config outside the Raft log, so a follower learns a topic only at its
 // 10 s sync from the leader, and one elected before that serves none of
 // the topic's messages until a client re-creates it.
-func (t *T) killLeader(ctx context.Context, f *faultRun, name string) *election {
-	s := t.shardNamed(ctx, name)
-	if err := t.awaitSlaveTopics(ctx, []target.Shard{s}, f.topic); err != nil {
+func killLeader(t *T, ctx context.Context, f *faultRun, name string) *election {
+	s := shardNamed(t, ctx, name)
+	if err := awaitSlaveTopics(t, ctx, []target.Shard{s}, f.topic); err != nil {
 		t.Erroredf("not judged: before killing the leader of %s: %v", name, err)
 	}
 	e := &election{victim: s.Master()}
@@ -76,7 +76,7 @@ func (t *T) killLeader(ctx context.Context, f *faultRun, name string) *election 
 		t.Erroredf("kill %s: %v", e.victim.Pod, err)
 	}
 	e.downAt = time.Now()
-	e.leader, e.err = t.awaitLeader(ctx, name, e.victim)
+	e.leader, e.err = awaitLeader(t, ctx, name, e.victim)
 	e.elected = time.Since(e.killAt)
 	if e.err == nil && e.elected > electionLimit {
 		e.err = fmt.Errorf("%s was registered as leader only %s after the kill", e.leader.Pod, e.elected.Round(time.Millisecond))
@@ -85,8 +85,8 @@ func (t *T) killLeader(ctx context.Context, f *faultRun, name string) *election 
 	e.backAt = time.Now()
 	f.h.FaultEnd("kill leader " + e.victim.Pod)
 	if e.backErr == nil {
-		e.returned, e.identity, e.identErr = t.returned(ctx, e.victim)
-		e.labels = t.awaitLabels(ctx, name)
+		e.returned, e.identity, e.identErr = returnedBroker(t, ctx, e.victim)
+		e.labels = awaitLabels(t, ctx, name)
 	}
 	return e
 }
@@ -101,12 +101,12 @@ const labelSettle = 30 * time.Second
 // and returns "" or, after labelSettle, how they disagree (the class of
 // apecloud/kubeblocks#10082, a master label missing after restarts in
 // DLedger mode).
-func (t *T) awaitLeaderLabel(ctx context.Context, name string) string {
+func awaitLeaderLabel(t *T, ctx context.Context, name string) string {
 	wctx, cancel := context.WithTimeout(ctx, labelSettle)
 	defer cancel()
 	var why string
 	wait.Until(wctx, 500*time.Millisecond, "the master label of "+name+" to agree with its leader", func(ctx context.Context) (bool, string, error) {
-		w, err := t.leaderLabelMismatch(ctx, name)
+		w, err := leaderLabelMismatch(t, ctx, name)
 		switch {
 		case err == nil:
 			why = w
@@ -141,19 +141,19 @@ type labelCheck struct {
 
 // awaitLabels waits, where the target labels roles, for shard name's
 // labels to agree with the brokers, and records what it saw.
-func (t *T) awaitLabels(ctx context.Context, name string) labelCheck {
+func awaitLabels(t *T, ctx context.Context, name string) labelCheck {
 	lc := labelCheck{lacks: t.Target.Abilities().Lacks(verdict.RoleLabels)}
 	if lc.lacks == "" {
-		lc.wrong = t.awaitLeaderLabel(ctx, name)
+		lc.wrong = awaitLeaderLabel(t, ctx, name)
 	}
-	lc.shard, lc.registered, _ = t.leaderRegistration(ctx, name)
+	lc.shard, lc.registered, _ = leaderRegistration(t, ctx, name)
 	return lc
 }
 
 // judgeLabels judges, under clause c, what a fault run saw of shard
 // name's labels after the fault named after. Without platform labels (the
 // local target) there is nothing to compare, and the evidence says so.
-func (t *T) judgeLabels(c verdict.Clause, lc labelCheck, name, after string) {
+func judgeLabels(t *T, c verdict.Clause, lc labelCheck, name, after string) {
 	if t.plants.labels != nil {
 		lc.lacks, lc.wrong = "", labelMismatch(t.plants.labels(lc.shard), lc.registered)
 	}
@@ -169,15 +169,15 @@ func (t *T) judgeLabels(c verdict.Clause, lc labelCheck, name, after string) {
 
 // labelsSettled checks, under clause c, that shard name's labels settle
 // after the fault named after.
-func (t *T) labelsSettled(ctx context.Context, c verdict.Clause, name, after string) {
-	t.judgeLabels(c, t.awaitLabels(ctx, name), name, after)
+func labelsSettled(t *T, ctx context.Context, c verdict.Clause, name, after string) {
+	judgeLabels(t, c, awaitLabels(t, ctx, name), name, after)
 }
 
 // leaderLabelMismatch says how shard name's master labels disagree with
 // the broker the namesrvs list at brokerId 0, or "", or why it could not
 // read one of them.
-func (t *T) leaderLabelMismatch(ctx context.Context, name string) (string, error) {
-	s, registered, err := t.leaderRegistration(ctx, name)
+func leaderLabelMismatch(t *T, ctx context.Context, name string) (string, error) {
+	s, registered, err := leaderRegistration(t, ctx, name)
 	if err != nil {
 		return "", err
 	}
@@ -186,7 +186,7 @@ func (t *T) leaderLabelMismatch(ctx context.Context, name string) (string, error
 
 // leaderRegistration reads shard name from the target and the address
 // every namesrv lists at its brokerId 0.
-func (t *T) leaderRegistration(ctx context.Context, name string) (target.Shard, []string, error) {
+func leaderRegistration(t *T, ctx context.Context, name string) (target.Shard, []string, error) {
 	shards, err := t.Target.Shards(ctx)
 	if err != nil {
 		return target.Shard{}, nil, err
@@ -198,8 +198,8 @@ func (t *T) leaderRegistration(ctx context.Context, name string) (target.Shard, 
 		}
 	}
 	var registered []string
-	for _, ns := range t.namesrvs(ctx) {
-		ci, err := t.admin().ClusterInfo(ctx, ns)
+	for _, ns := range namesrvAddrs(t, ctx) {
+		ci, err := adminOf(t).ClusterInfo(ctx, ns)
 		if err != nil {
 			return s, nil, err
 		}
@@ -235,8 +235,8 @@ func labelMismatch(s target.Shard, registered []string) string {
 }
 
 // shardNamed re-reads the shards and returns the one called name.
-func (t *T) shardNamed(ctx context.Context, name string) target.Shard {
-	for _, s := range t.shards(ctx) {
+func shardNamed(t *T, ctx context.Context, name string) target.Shard {
+	for _, s := range awaitShards(t, ctx) {
 		if s.Name == name {
 			return s
 		}
@@ -249,8 +249,8 @@ func (t *T) shardNamed(ctx context.Context, name string) target.Shard {
 // than old at brokerId 0, and returns it. It waits past electionLimit, for
 // one route refresh more, so that a late election is measured and the
 // shard's writes are judged from it, not only cut off.
-func (t *T) awaitLeader(ctx context.Context, name string, old target.Broker) (target.Broker, error) {
-	rc := t.admin()
+func awaitLeader(t *T, ctx context.Context, name string, old target.Broker) (target.Broker, error) {
+	rc := adminOf(t)
 	wctx, cancel := context.WithTimeout(ctx, electionLimit+routeRefresh)
 	defer cancel()
 	var leader target.Broker
@@ -266,7 +266,7 @@ func (t *T) awaitLeader(ctx context.Context, name string, old target.Broker) (ta
 			}
 		}
 		addrs := map[string]bool{}
-		for _, ns := range t.namesrvs(ctx) {
+		for _, ns := range namesrvAddrs(t, ctx) {
 			ci, err := rc.ClusterInfo(ctx, ns)
 			if err != nil {
 				return false, err.Error(), nil
@@ -295,9 +295,9 @@ type electionClauses struct {
 
 // judgeElection fails t for what a leader kill broke: no leader elected in
 // time, the victim not back as a follower, the label not on the leader.
-func (t *T) judgeElection(cs electionClauses, e *election, s target.Shard) {
+func judgeElection(t *T, cs electionClauses, e *election, s target.Shard) {
 	if e.err != nil {
-		t.late(cs.elected, history.Window{Start: e.killAt, End: e.killAt.Add(electionLimit)}, survivors(t.shardOf(s.Name), e.victim),
+		judgeLate(t, cs.elected, history.Window{Start: e.killAt, End: e.killAt.Add(electionLimit)}, survivors(shardOf(t, s.Name), e.victim),
 			"after %s was killed, shard %s elected no new leader within %s: %v", e.victim.Pod, s.Name, electionLimit, e.err)
 	} else {
 		t.Logf("%s was killed at %s; %s leads shard %s, registered in every namesrv %s later",
@@ -309,14 +309,14 @@ func (t *T) judgeElection(cs electionClauses, e *election, s target.Shard) {
 	case e.identErr != nil:
 		t.Erroredf("not judged: read the config of %s after its return: %v", e.returned.Pod, e.identErr)
 	default:
-		t.checkIdentity(cs.follows, e.identity, e.returned, "SLAVE", e.returned.Ordinal+1)
+		checkIdentity(t, cs.follows, e.identity, e.returned, "SLAVE", e.returned.Ordinal+1)
 	}
-	t.judgeLabels(cs.label, e.labels, s.Name, "the election")
+	judgeLabels(t, cs.label, e.labels, s.Name, "the election")
 }
 
 // shardOf is the shard called name as the case last listed it, without
 // ending the case when the target cannot say.
-func (t *T) shardOf(name string) target.Shard {
+func shardOf(t *T, name string) target.Shard {
 	shards, err := t.Target.Shards(context.Background())
 	if err == nil {
 		for _, s := range shards {
@@ -344,7 +344,7 @@ func survivors(s target.Shard, victim target.Broker) []string {
 func dledgerKillMaster(t *T, k *masterKill) {
 	e := k.election
 	h := k.f.judged(t)
-	t.judgeElection(electionClauses{kmElected, kmVictimFollows, kmDLedgerLabel}, e, k.victimShard)
+	judgeElection(t, electionClauses{kmElected, kmVictimFollows, kmDLedgerLabel}, e, k.victimShard)
 	if e.err == nil {
 		t.Figure("leader_elected_after", float64(e.elected.Milliseconds()), "ms")
 	}
@@ -355,7 +355,7 @@ func dledgerKillMaster(t *T, k *masterKill) {
 	end := first
 	if first.IsZero() {
 		end = time.Now()
-		t.late(kmDLedgerResume, history.Window{Start: from, End: from.Add(routeRefresh + boundSlack)}, []string{e.leader.Pod},
+		judgeLate(t, kmDLedgerResume, history.Window{Start: from, End: from.Add(routeRefresh + boundSlack)}, []string{e.leader.Pod},
 			"shard %s took no write within %s of its leader's election (one route refresh plus %s)", k.victimShard.Name, routeRefresh+boundSlack, boundSlack)
 	} else {
 		t.Figure("first_write_after_kill", float64(first.Sub(e.killAt).Milliseconds()), "ms")
@@ -365,7 +365,7 @@ func dledgerKillMaster(t *T, k *masterKill) {
 	k.f.failedOutside(t, kmOutside, h, map[string]history.Window{k.victimShard.Name: {Start: e.killAt, End: end}},
 		fmt.Sprintf("the fault window (shard %s, from the kill until it took writes again)", k.victimShard.Name))
 	k.f.judgeFinal(t, h)
-	t.judgeMembers(kmFollowersServe, k.members)
+	judgeMembers(t, kmFollowersServe, k.members)
 }
 
 // memberRead is one member's read-back of a shard, and its leader's, as
@@ -401,10 +401,10 @@ func (mr memberRead) missing(t *T) []string {
 // covers its leader's offsets, and from the leader: what a follower holds
 // must be what was committed (the class of apache/rocketmq#6509,
 // acknowledged messages truncated after an election).
-func (t *T) readMembers(ctx context.Context, topic string, queues int, reads map[string]*shardRead) []memberRead {
+func readMembers(t *T, ctx context.Context, topic string, queues int, reads map[string]*shardRead) []memberRead {
 	var out []memberRead
-	shards := t.shards(ctx)
-	if err := t.awaitSlaveTopics(ctx, shards, topic); err != nil {
+	shards := awaitShards(t, ctx)
+	if err := awaitSlaveTopics(t, ctx, shards, topic); err != nil {
 		t.Erroredf("not judged: before reading the followers: %v", err)
 	}
 	for _, s := range shards {
@@ -418,11 +418,11 @@ func (t *T) readMembers(ctx context.Context, topic string, queues int, reads map
 		}
 		for _, m := range s.Slaves() {
 			mr := memberRead{shard: s.Name, leader: s.Master(), member: m, mine: map[int][]remoting.Message{}, theirs: map[int][]remoting.Message{}}
-			mr.waited = t.awaitCovered(ctx, m, topic, want).waited
+			mr.waited = awaitCovered(t, ctx, m, topic, want).waited
 			for q := 0; q < queues && mr.err == nil; q++ {
-				mr.mine[q], mr.err = t.readQueueAsServed(ctx, m.Addr, topic, q)
+				mr.mine[q], mr.err = readQueueAsServed(t, ctx, m.Addr, topic, q)
 				if mr.err == nil {
-					mr.theirs[q], mr.err = t.readQueueAsServed(ctx, s.Master().Addr, topic, q)
+					mr.theirs[q], mr.err = readQueueAsServed(t, ctx, s.Master().Addr, topic, q)
 				}
 			}
 			out = append(out, mr)
@@ -433,7 +433,7 @@ func (t *T) readMembers(ctx context.Context, topic string, queues int, reads map
 
 // judgeMembers fails clause c for every follower that does not serve its
 // leader's messages at their offsets.
-func (t *T) judgeMembers(c verdict.Clause, reads []memberRead) {
+func judgeMembers(t *T, c verdict.Clause, reads []memberRead) {
 	if len(reads) == 0 {
 		t.Errorf(c, "no follower was read back: every member's content is part of the promise")
 	}

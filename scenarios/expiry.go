@@ -36,7 +36,7 @@ var (
 )
 
 // staleBrokerExpiryCase is registered with the routing cases (routing.go).
-var staleBrokerExpiryCase = Case{
+var staleBrokerExpiryCase = Case{Case: verdict.Case{
 	Suite: "routing", Name: "stale-broker-expiry",
 	Promise: "The NameServer removes a broker that stopped heart-beating: a frozen broker stays listed in every namesrv while its last registration is younger than 120 s (checked for 60 s after the freeze), " +
 		"is removed from every namesrv's cluster and from the routes of its topics by 135 s after the freeze, and after a thaw registers again within one registration period (30 s, plus 5 s) at the same brokerId and address, with its role and its data; where a platform labels roles, the shard's labels settle again to one master, the broker registered at brokerId 0.",
@@ -46,20 +46,19 @@ var staleBrokerExpiryCase = Case{
 	Needs:   []verdict.Capability{verdict.Messaging, verdict.Freezing},
 	Slow:    true,
 	Timeout: 5 * time.Minute,
-	Run:     staleBrokerExpiry,
-}
+}, Run: staleBrokerExpiry}
 
 func staleBrokerExpiry(ctx context.Context, t *T) {
 	fr := t.Target.Abilities().Freezer
-	shards := t.shards(ctx)
+	shards := awaitShards(t, ctx)
 	last := shards[len(shards)-1]
 	victim := last.Brokers[len(last.Brokers)-1]
 	if len(last.Brokers) > 1 && victim.Addr == last.Master().Addr {
 		victim = last.Slaves()[0]
 	}
 	topic := uniqueName("conformance-expiry")
-	t.createTopic(ctx, topic, 1)
-	held, identity := t.beforeFreeze(ctx, last, victim, topic)
+	createTopic(t, ctx, topic, 1)
+	held, identity := beforeFreeze(t, ctx, last, victim, topic)
 
 	endOn(t, "freeze "+victim.Pod, fr.FreezeBroker(ctx, victim))
 	frozenAt := time.Now()
@@ -70,30 +69,30 @@ func staleBrokerExpiry(ctx context.Context, t *T) {
 		}
 	}()
 	t.Logf("froze %s at %s", victim.Pod, frozenAt.Format("15:04:05.000"))
-	t.stillListed(ctx, victim, topic, frozenAt)
-	t.expired(ctx, victim, topic, frozenAt)
+	stillListed(t, ctx, victim, topic, frozenAt)
+	expired(t, ctx, victim, topic, frozenAt)
 
 	if err := fr.ThawBroker(ctx, victim); err != nil {
 		t.Erroredf("thaw %s: %v", victim.Pod, err)
 	}
 	thawed = true
-	t.rejoined(ctx, victim, topic, time.Now(), held, identity)
-	t.labelsSettled(ctx, clauseLabelsSettle, victim.Shard, "the thaw")
+	rejoined(t, ctx, victim, topic, time.Now(), held, identity)
+	labelsSettled(t, ctx, clauseLabelsSettle, victim.Shard, "the thaw")
 }
 
 // beforeFreeze writes to the victim's shard and returns what the victim
 // holds of it once it holds all of it (its commit log max offset), and its
 // identity as its config states it.
-func (t *T) beforeFreeze(ctx context.Context, s target.Shard, victim target.Broker, topic string) (int64, map[string]string) {
-	p := t.producer(ctx)
-	h := t.newHistory()
+func beforeFreeze(t *T, ctx context.Context, s target.Shard, victim target.Broker, topic string) (int64, map[string]string) {
+	p := clientProducer(t, ctx)
+	h := newHistory(t)
 	for i := 0; i < 10; i++ {
 		key := fmt.Sprintf("%s-%d", topic, i)
 		if _, err := sendRecorded(ctx, p, h, key, queueMessage(topic, s.Name, 0, key, []byte(key))); err != nil {
 			t.Erroredf("not judged: send %s to %s before the freeze: %v", key, s.Name, err)
 		}
 	}
-	want, err := t.commitLogMax(ctx, s.Master())
+	want, err := commitLogMax(t, ctx, s.Master())
 	if err != nil {
 		t.Erroredf("not judged: %v", err)
 	}
@@ -101,12 +100,12 @@ func (t *T) beforeFreeze(ctx context.Context, s target.Shard, victim target.Brok
 	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	if err := wait.Until(wctx, 50*time.Millisecond, victim.Pod+" to hold its shard's writes", func(ctx context.Context) (bool, string, error) {
-		held, err = t.commitLogMax(ctx, victim)
+		held, err = commitLogMax(t, ctx, victim)
 		return err == nil && held >= want, fmt.Sprintf("at %d of %d (%v)", held, want, err), nil
 	}); err != nil {
 		t.Erroredf("not judged: before the freeze: %v", err)
 	}
-	cfg, err := t.brokerConfig(ctx, t.admin(), victim.Addr)
+	cfg, err := brokerConfigOf(t, ctx, adminOf(t), victim.Addr)
 	if err != nil {
 		t.Erroredf("not judged: read the config of %s: %v", victim.Pod, err)
 	}
@@ -116,10 +115,10 @@ func (t *T) beforeFreeze(ctx context.Context, s target.Shard, victim target.Brok
 // listing says where b is listed: the namesrvs whose cluster table holds
 // its address, and those whose route of topic does, or why one could not
 // be read.
-func (t *T) listing(ctx context.Context, b target.Broker, topic string) (inCluster, inRoute []string, err error) {
-	rc := t.admin()
-	for _, ns := range t.namesrvs(ctx) {
-		ci, err := t.clusterInfo(ctx, rc, ns)
+func listing(t *T, ctx context.Context, b target.Broker, topic string) (inCluster, inRoute []string, err error) {
+	rc := adminOf(t)
+	for _, ns := range namesrvAddrs(t, ctx) {
+		ci, err := clusterInfo(t, ctx, rc, ns)
 		if err != nil {
 			return nil, nil, fmt.Errorf("namesrv %s: %w", ns, err)
 		}
@@ -148,12 +147,12 @@ func (t *T) listing(ctx context.Context, b target.Broker, topic string) (inClust
 // stillListed watches, for stillListedAt after the freeze, that every
 // namesrv keeps listing the frozen broker: an observation over a window,
 // sampled every second.
-func (t *T) stillListed(ctx context.Context, b target.Broker, topic string, frozenAt time.Time) {
-	n := len(t.namesrvs(ctx))
+func stillListed(t *T, ctx context.Context, b target.Broker, topic string, frozenAt time.Time) {
+	n := len(namesrvAddrs(t, ctx))
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for time.Since(frozenAt) < stillListedAt {
-		in, _, err := t.listing(ctx, b, topic)
+		in, _, err := listing(t, ctx, b, topic)
 		if err == nil && len(in) < n {
 			t.Fatalf(clauseStillListed, "frozen %s was removed from the namesrvs (%d of %d still list it) %s after the freeze; a namesrv keeps a broker %s after its last registration, which was at most %s before the freeze",
 				b.Pod, len(in), n, time.Since(frozenAt).Round(time.Second), brokerExpiry, addonRegisterPeriod)
@@ -170,11 +169,11 @@ func (t *T) stillListed(ctx context.Context, b target.Broker, topic string, froz
 // expired waits until no namesrv lists the frozen broker, in its cluster
 // table or in the route of topic, and compares the time with expiryBound.
 // It waits past the bound so that a late removal is measured.
-func (t *T) expired(ctx context.Context, b target.Broker, topic string, frozenAt time.Time) {
+func expired(t *T, ctx context.Context, b target.Broker, topic string, frozenAt time.Time) {
 	wctx, cancel := context.WithDeadline(ctx, frozenAt.Add(expiryBound+15*time.Second))
 	defer cancel()
 	err := wait.Until(wctx, 500*time.Millisecond, "every namesrv to drop frozen "+b.Pod, func(ctx context.Context) (bool, string, error) {
-		in, routed, err := t.listing(ctx, b, topic)
+		in, routed, err := listing(t, ctx, b, topic)
 		if err != nil {
 			return false, err.Error(), nil
 		}
@@ -184,10 +183,10 @@ func (t *T) expired(ctx context.Context, b target.Broker, topic string, frozenAt
 	w := history.Window{Start: frozenAt, End: time.Now()}
 	switch {
 	case err != nil:
-		t.late(clauseExpired, w, t.namesrvProcesses(), "frozen %s was not removed from every namesrv's cluster and routes within %s of the freeze (%s expiry + %s scan + %s): %v", b.Pod, expiryBound+15*time.Second, brokerExpiry, expiryScan, boundSlack, err)
+		judgeLate(t, clauseExpired, w, namesrvProcesses(t), "frozen %s was not removed from every namesrv's cluster and routes within %s of the freeze (%s expiry + %s scan + %s): %v", b.Pod, expiryBound+15*time.Second, brokerExpiry, expiryScan, boundSlack, err)
 		return
 	case took > expiryBound:
-		t.late(clauseExpired, w, t.namesrvProcesses(), "frozen %s was removed from every namesrv only %s after the freeze, past the bound of %s (%s expiry + %s scan + %s)", b.Pod, took.Round(time.Second), expiryBound, brokerExpiry, expiryScan, boundSlack)
+		judgeLate(t, clauseExpired, w, namesrvProcesses(t), "frozen %s was removed from every namesrv only %s after the freeze, past the bound of %s (%s expiry + %s scan + %s)", b.Pod, took.Round(time.Second), expiryBound, brokerExpiry, expiryScan, boundSlack)
 	}
 	t.Figure("removed_after_freeze", float64(took.Milliseconds()), "ms")
 	t.Logf("every namesrv removed frozen %s from its cluster and routes %s after the freeze", b.Pod, took.Round(time.Millisecond))
@@ -196,14 +195,14 @@ func (t *T) expired(ctx context.Context, b target.Broker, topic string, frozenAt
 // rejoined waits, up to one registration period, for the thawed broker to
 // be listed by every namesrv again at its brokerId and address, and checks
 // its config and its store against what they were before the freeze.
-func (t *T) rejoined(ctx context.Context, b target.Broker, topic string, thawedAt time.Time, held int64, identity map[string]string) {
-	rc := t.admin()
+func rejoined(t *T, ctx context.Context, b target.Broker, topic string, thawedAt time.Time, held int64, identity map[string]string) {
+	rc := adminOf(t)
 	id, _ := strconv.ParseInt(identity["brokerId"], 10, 64)
 	wctx, cancel := context.WithTimeout(ctx, addonRegisterPeriod+boundSlack)
 	defer cancel()
 	err := wait.Until(wctx, 200*time.Millisecond, "thawed "+b.Pod+" to register again", func(ctx context.Context) (bool, string, error) {
-		for _, ns := range t.namesrvs(ctx) {
-			ci, err := t.clusterInfo(ctx, rc, ns)
+		for _, ns := range namesrvAddrs(t, ctx) {
+			ci, err := clusterInfo(t, ctx, rc, ns)
 			if err != nil {
 				return false, err.Error(), nil
 			}
@@ -216,13 +215,13 @@ func (t *T) rejoined(ctx context.Context, b target.Broker, topic string, thawedA
 	if err != nil {
 		// A registration still missing is the broker's doing: the
 		// namesrvs listed every other broker meanwhile.
-		t.late(clauseRejoins, history.Window{Start: thawedAt, End: time.Now()}, []string{b.Pod},
+		judgeLate(t, clauseRejoins, history.Window{Start: thawedAt, End: time.Now()}, []string{b.Pod},
 			"after the thaw, %s did not register again within one period (%s plus %s): %v", b.Pod, addonRegisterPeriod, boundSlack, err)
 		runtime.Goexit()
 	}
 	took := time.Since(thawedAt)
 	t.Figure("registered_after_thaw", float64(took.Milliseconds()), "ms")
-	cfg, err := t.brokerConfig(ctx, rc, b.Addr)
+	cfg, err := brokerConfigOf(t, ctx, rc, b.Addr)
 	if err != nil {
 		t.Fatalf(clauseRejoins, "read the config of thawed %s: %v", b.Pod, err)
 	}
@@ -231,7 +230,7 @@ func (t *T) rejoined(ctx context.Context, b target.Broker, topic string, thawedA
 			t.Errorf(clauseRejoins, "after the thaw, %s runs with %s=%s; before the freeze it was %s", b.Pod, k, cfg[k], identity[k])
 		}
 	}
-	now, err := t.commitLogMax(ctx, b)
+	now, err := commitLogMax(t, ctx, b)
 	if err != nil {
 		t.Fatalf(clauseRejoins, "%v", err)
 	}

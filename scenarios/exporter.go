@@ -35,7 +35,7 @@ var (
 const exporterMessages = 10
 
 func init() {
-	register(Case{
+	register(Case{Case: verdict.Case{
 		Suite: "management", Name: "exporter",
 		Promise: "The exporter answers /metrics on its metrics port (5557) in Prometheus text format; after the case sends N messages to a fresh topic on every shard, rocketmq_producer_offset{topic,broker=<shard>} reaches N for every shard within the exporter's collection period, " +
 			"and rocketmq_broker_commitlog_diff is reported for every slave.",
@@ -44,19 +44,18 @@ func init() {
 		Clauses: []verdict.Clause{clauseBrokers, clauseMetricsText, clauseProducerCount, clauseCommitLogDiff},
 		Needs:   []verdict.Capability{verdict.Messaging, verdict.Management},
 		Timeout: 4 * time.Minute,
-		Run:     exporterMetrics,
-	}, dashboardCase)
+	}, Run: exporterMetrics}, dashboardCase)
 }
 
 func exporterMetrics(ctx context.Context, t *T) {
 	base, err := t.Target.Abilities().Management.ExporterURL(ctx)
 	endOn(t, "find the exporter", err)
-	t.skipIfStandIn(ctx, base, "exporter", "--exporter-jar")
-	shards := t.shards(ctx)
+	skipIfStandIn(t, ctx, base, "exporter", "--exporter-jar")
+	shards := awaitShards(t, ctx)
 	topic := uniqueName("conformance-exporter")
-	t.createTopic(ctx, topic, 1)
-	p := t.producer(ctx)
-	h := t.newHistory()
+	createTopic(t, ctx, topic, 1)
+	p := clientProducer(t, ctx)
+	h := newHistory(t)
 	for _, s := range shards {
 		for i := 0; i < exporterMessages; i++ {
 			key := fmt.Sprintf("%s-%s-%d", topic, s.Name, i)

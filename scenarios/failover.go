@@ -45,7 +45,7 @@ var (
 
 func init() {
 	register(
-		Case{
+		Case{Case: verdict.Case{
 			Suite: "failover", Name: "kill-master",
 			Promise: "With a shard's master killed under continuous load, no message acknowledged before, during or after the kill is lost or duplicated, and no send fails outside the fault window. " +
 				"In the default mode the master returns as brokerId 0 ASYNC_MASTER with the same brokerName on its store, the shard takes writes again within one route refresh (30 s, plus 5 s) of its return, and where the platform labels roles the labels settle again to one master, the broker registered at brokerId 0. " +
@@ -62,9 +62,8 @@ func init() {
 			DLedgerMinReplicas: 3,
 			Timeout:            180 * time.Second,
 			Recreations:        1,
-			Run:                killMaster,
-		},
-		Case{
+		}, Run: killMaster},
+		Case{Case: verdict.Case{
 			Suite: "failover", Name: "read-from-slave",
 			Promise: "While a shard's master is down, its slave serves every message of the shard that was replicated before the kill.",
 			Description: "Messages count as replicated when they were acknowledged before the slave was seen at the master's commit log offset. " +
@@ -77,9 +76,8 @@ func init() {
 			NotInWhy:    "a follower is elected leader, so there is no time in which the master is down and a slave alone serves the shard (failover/kill-master compares every follower with its leader instead)",
 			Timeout:     180 * time.Second,
 			Recreations: 1,
-			Run:         readFromSlave,
-		},
-		Case{
+		}, Run: readFromSlave},
+		Case{Case: verdict.Case{
 			Suite: "failover", Name: "other-shards-write",
 			Promise:            "While one shard's master is down, every other shard keeps accepting writes: each acknowledges writes during the fault and none fails.",
 			Description:        "Judged from the kill of failover/kill-master, from the kill until the master is registered again.",
@@ -89,10 +87,9 @@ func init() {
 			DLedgerMinReplicas: 3,
 			Timeout:            180 * time.Second,
 			Recreations:        1,
-			Run:                otherShardsWrite,
-		},
+		}, Run: otherShardsWrite},
 		leaderChurnCase,
-		Case{
+		Case{Case: verdict.Case{
 			Suite: "failover", Name: "kill-slave",
 			Promise: "With a slave killed under continuous load (in DLedger mode a follower, while a majority remains), every shard keeps accepting writes and no send fails; " +
 				"the slave returns as SLAVE with the brokerId and brokerName its role gives it and, within 20 s after the writes stop, its commit log reaches its master's; no acknowledged message is lost or duplicated; where a platform labels roles, the shard's labels settle again to one master, the broker registered at brokerId 0.",
@@ -104,9 +101,8 @@ func init() {
 			DLedgerMinReplicas: 3,
 			Timeout:            150 * time.Second,
 			Recreations:        1,
-			Run:                killSlave,
-		},
-		Case{
+		}, Run: killSlave},
+		Case{Case: verdict.Case{
 			Suite: "failover", Name: "namesrv-restart",
 			Promise: "Every broker runs with registerNameServerPeriod 30000 (RocketMQ's default, which the addon keeps); a namesrv that is killed comes back, and every broker registers with it again, routes included, within one registration period (30 s, plus 5 s); " +
 				"writes go on from cached routes while it is down, with no send failing, no send fails outside the restart, and no acknowledged message is lost or read back twice.",
@@ -117,7 +113,6 @@ func init() {
 			Needs:       []verdict.Capability{verdict.Messaging, verdict.Faults},
 			Timeout:     150 * time.Second,
 			Recreations: 1,
-			Run:         namesrvRestart,
-		},
+		}, Run: namesrvRestart},
 	)
 }

@@ -35,10 +35,10 @@ const faultQueues, faultRate = 4, 100
 // startFaultRun creates the topic and starts the load, and returns once
 // every shard has taken writes. A run that cannot get there has nothing
 // to inject a fault into: the case is errored, not judged.
-func (t *T) startFaultRun(ctx context.Context, prefix string) *faultRun {
-	f := &faultRun{shards: t.shards(ctx), topic: uniqueName(prefix), h: history.New()}
-	t.createTopic(ctx, f.topic, faultQueues)
-	f.load = startLoad(ctx, f.h, func() rocketmq.Producer { return t.producer(ctx) }, f.topic, f.shards, faultQueues, faultRate, nil)
+func startFaultRun(t *T, ctx context.Context, prefix string) *faultRun {
+	f := &faultRun{shards: awaitShards(t, ctx), topic: uniqueName(prefix), h: history.New()}
+	createTopic(t, ctx, f.topic, faultQueues)
+	f.load = startLoad(ctx, f.h, func() rocketmq.Producer { return clientProducer(t, ctx) }, f.topic, f.shards, faultQueues, faultRate, nil)
 	t.Cleanup(f.load.stop)
 	start := time.Now()
 	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
@@ -66,19 +66,19 @@ func (t *T) startFaultRun(ctx context.Context, prefix string) *faultRun {
 func (f *faultRun) stop(ctx context.Context, t *T) {
 	f.load.stop()
 	var masters []target.Broker
-	for _, s := range t.shards(ctx) { // fresh: a recreated pod has a new address
+	for _, s := range awaitShards(t, ctx) { // fresh: a recreated pod has a new address
 		masters = append(masters, s.Master())
 	}
-	f.reads = t.readBack(ctx, f.h, masters, f.topic, faultQueues)
+	f.reads = readBack(t, ctx, f.h, masters, f.topic, faultQueues)
 }
 
 // judged is the run's history as case t judges it: a copy, with the
 // tests' judge-time plant, and the final read-back as deliveries to
 // scope "final".
 func (f *faultRun) judged(t *T) *history.History {
-	t.sentThrough(f.h)
-	h := t.judgedCopy(f.h)
-	t.deliver(h, "final", f.reads)
+	sentThrough(t, f.h)
+	h := judgedCopy(t, f.h)
+	deliverTo(t, h, "final", f.reads)
 	return h
 }
 
@@ -94,7 +94,7 @@ func (f *faultRun) keptWriting(t *T, c verdict.Clause, h *history.History, w his
 		t.Logf("shard %s during the fault (%s): %d writes acknowledged, %d failed", s.Name, w.Duration().Round(time.Millisecond), acks, fails)
 		t.Figure("acked_during_fault_"+s.Name, float64(acks), "")
 		if acks == 0 || fails > 0 {
-			t.late(c, w, []string{s.Master().Pod}, "shard %s did not keep accepting writes during the fault: %d acknowledged, %d failed", s.Name, acks, fails)
+			judgeLate(t, c, w, []string{s.Master().Pod}, "shard %s did not keep accepting writes during the fault: %d acknowledged, %d failed", s.Name, acks, fails)
 		}
 	}
 }
@@ -111,7 +111,7 @@ type storeLoss struct {
 // read-back: no acknowledged message lost, none read back twice, each
 // lost one named.
 func (f *faultRun) judgeFinal(t *T, h *history.History, stores ...storeLoss) {
-	t.judgeReads(clauseNotLost, f.readsBut(stores), "dispatch_wait")
+	judgeReads(t, clauseNotLost, f.readsBut(stores), "dispatch_wait")
 	for _, st := range stores {
 		if r, ok := f.reads[st.shard]; ok && r.err != nil {
 			t.Errorf(st.clause, "read back shard %s from its recreated master %s: %v", st.shard, r.broker.Pod, r.err)
@@ -126,7 +126,7 @@ func (f *faultRun) judgeFinal(t *T, h *history.History, stores ...storeLoss) {
 	t.Figure("lost", float64(len(rep.Lost)), "")
 	if len(rep.Lost) > 0 {
 		t.Errorf(f.lossClause(rep, stores), "read back from the masters: %s", rep)
-		t.reportLost(rep, f.reads)
+		reportLost(t, rep, f.reads)
 	}
 	// A message read back that nobody sent is counted with the
 	// duplicates: the brokers hold more than was acknowledged.
@@ -175,7 +175,7 @@ func (f *faultRun) failedOutside(t *T, c verdict.Clause, h *history.History, all
 		}
 		outside = append(outside, op)
 	}
-	t.judgeFailures(c, h, outside, f.shards, "outside "+what)
+	judgeFailures(t, c, h, outside, f.shards, "outside "+what)
 }
 
 // awaitWrites waits up to limit for the first write acknowledged on shard
@@ -199,8 +199,8 @@ func (f *faultRun) awaitWrites(ctx context.Context, shard string, from time.Time
 // checkIdentity checks, under clause c, that a broker that came back is
 // who it was: of its shard, at brokerId id, in role. cfg is its config as
 // recorded; the case judges it through judgedConfig.
-func (t *T) checkIdentity(c verdict.Clause, cfg map[string]string, b target.Broker, role string, id int) {
-	cfg = t.judgedConfig(b.Addr, cfg)
+func checkIdentity(t *T, c verdict.Clause, cfg map[string]string, b target.Broker, role string, id int) {
+	cfg = judgedConfig(t, b.Addr, cfg)
 	for _, key := range []string{"brokerName", "brokerId", "brokerRole"} {
 		want := map[string]string{"brokerName": b.Shard, "brokerId": strconv.Itoa(id), "brokerRole": role}[key]
 		if cfg[key] != want {
@@ -210,11 +210,11 @@ func (t *T) checkIdentity(c verdict.Clause, cfg map[string]string, b target.Brok
 	t.Logf("%s came back as %s brokerId %s of %s", b.Pod, cfg["brokerRole"], cfg["brokerId"], cfg["brokerName"])
 }
 
-// returned reads a killed broker as it came back, and its config as the
+// returnedBroker reads a killed broker as it came back, and its config as the
 // broker serves it (a judgement reads it through judgedConfig).
-func (t *T) returned(ctx context.Context, victim target.Broker) (target.Broker, map[string]string, error) {
-	b := t.current(ctx, victim)
-	cfg, err := t.admin().BrokerConfig(ctx, b.Addr)
+func returnedBroker(t *T, ctx context.Context, victim target.Broker) (target.Broker, map[string]string, error) {
+	b := current(t, ctx, victim)
+	cfg, err := adminOf(t).BrokerConfig(ctx, b.Addr)
 	return b, cfg, err
 }
 
@@ -222,10 +222,10 @@ func (t *T) returned(ctx context.Context, victim target.Broker) (target.Broker, 
 // within one route refresh (plus slack) of from, when victim was back (or
 // thawed), and returns the fault window: from faultAt until that write,
 // or until now when none came. named says what from was, for the figure.
-func (t *T) judgeResume(c verdict.Clause, h *history.History, shard string, victim target.Broker, faultAt, from time.Time, named string) history.Window {
+func judgeResume(t *T, c verdict.Clause, h *history.History, shard string, victim target.Broker, faultAt, from time.Time, named string) history.Window {
 	resumed := firstAckAfter(h, shard, from, routeRefresh+boundSlack)
 	if resumed.IsZero() {
-		t.late(c, history.Window{Start: from, End: from.Add(routeRefresh + boundSlack)}, []string{victim.Pod},
+		judgeLate(t, c, history.Window{Start: from, End: from.Add(routeRefresh + boundSlack)}, []string{victim.Pod},
 			"shard %s took no write within %s of its master's %s (one route refresh plus %s)", shard, routeRefresh+boundSlack, named, boundSlack)
 		return history.Window{Start: faultAt, End: time.Now()}
 	}

@@ -23,7 +23,7 @@ var (
 )
 
 func init() {
-	register(Case{
+	register(Case{Case: verdict.Case{
 		Suite: "failover", Name: "freeze-master",
 		Promise: "Under continuous load, a frozen master (stalled, holding its connections open) does not stop the Cluster: the other shards keep accepting writes, none failing; its slave serves every message replicated before the freeze; " +
 			"after the thaw the shard takes writes again within one route refresh (30 s, plus 5 s), no send fails outside that window, no acknowledged message is lost or read back twice, and where a platform labels roles, the labels settle again to one master, the broker registered at brokerId 0.",
@@ -38,8 +38,7 @@ func init() {
 		NotInWhy:    "a frozen leader is replaced by an election among its peers, which failover/kill-master checks",
 		Slow:        true,
 		Timeout:     4 * time.Minute,
-		Run:         freezeMaster,
-	})
+	}, Run: freezeMaster})
 }
 
 // masterFreeze is the record of one master freeze under load;
@@ -63,8 +62,8 @@ func freezeMaster(ctx context.Context, t *T) {
 	}
 	f.keptWriting(t, clauseFrozenOthers, h, history.Window{Start: fz.frozenAt, End: fz.thawAt}, k.victimShard.Name)
 	k.judgeSlaveRead(t, clauseFrozenSlave, "frozen")
-	window := t.judgeResume(clauseFrozenResume, h, k.victimShard.Name, k.victim, fz.frozenAt, fz.thawAt, "thaw")
-	t.judgeLabels(clauseLabelsSettle, fz.labels, k.victimShard.Name, "the thaw")
+	window := judgeResume(t, clauseFrozenResume, h, k.victimShard.Name, k.victim, fz.frozenAt, fz.thawAt, "thaw")
+	judgeLabels(t, clauseLabelsSettle, fz.labels, k.victimShard.Name, "the thaw")
 	// A send to another shard that failed while the master was frozen (or
 	// was in flight then) is others-write's to judge; outside the freeze
 	// it is this clause's.
@@ -81,9 +80,9 @@ func freezeMaster(ctx context.Context, t *T) {
 // runFreezeMaster freezes the first shard's master under load for
 // freezeHold, reads its slave meanwhile, thaws it and records what
 // followed.
-func (t *T) runFreezeMaster(ctx context.Context) *masterFreeze {
+func runFreezeMaster(t *T, ctx context.Context) *masterFreeze {
 	fr := t.Target.Abilities().Freezer
-	f := t.startFaultRun(ctx, "conformance-freeze-master")
+	f := startFaultRun(t, ctx, "conformance-freeze-master")
 	k := &masterKill{f: f, victimShard: f.shards[0], victim: f.shards[0].Master()}
 	k.slave = &k.victimShard.Slaves()[0]
 	k.markReplicated(ctx, t)
@@ -110,7 +109,7 @@ func (t *T) runFreezeMaster(ctx context.Context) *masterFreeze {
 	fz.thawAt = time.Now()
 	f.h.FaultEnd("freeze " + k.victim.Pod)
 	f.awaitWrites(ctx, k.victimShard.Name, fz.thawAt, routeRefresh+boundSlack)
-	fz.labels = t.awaitLabels(ctx, k.victimShard.Name)
+	fz.labels = awaitLabels(t, ctx, k.victimShard.Name)
 	f.stop(ctx, t)
 	return fz
 }
@@ -138,4 +137,4 @@ func (f *faultRun) awaitFailure(ctx context.Context, shard string, from time.Tim
 }
 
 // freezeOfAMaster is the freeze of a master, shared by the cases that judge it.
-var freezeOfAMaster = sharedFault[*masterFreeze]{"freeze of a master", (*T).runFreezeMaster}
+var freezeOfAMaster = sharedFault[*masterFreeze]{"freeze of a master", runFreezeMaster}

@@ -29,7 +29,7 @@ var (
 )
 
 // namesrvIndependence is registered with the routing cases (routing.go).
-var namesrvIndependenceCase = Case{
+var namesrvIndependenceCase = Case{Case: verdict.Case{
 	Suite: "routing", Name: "namesrv-independence",
 	Promise: "NameServers are independent: each holds the whole registration on its own (every broker of every shard at its address, a created topic routed to every shard); " +
 		"with one namesrv killed and kept down, clients created afterwards and given every namesrv address, as the addon gives them, get routes, send to every shard with every send acknowledged and receive every acknowledged message through the others, " +
@@ -41,8 +41,7 @@ var namesrvIndependenceCase = Case{
 	Needs:       []verdict.Capability{verdict.Messaging, verdict.HoldDown},
 	MinNamesrvs: 2,
 	Timeout:     150 * time.Second,
-	Run:         namesrvIndependence,
-}
+}, Run: namesrvIndependence}
 
 // registrationGrace bounds how far apart two namesrvs may see the same
 // registration: a broker sends each round to every namesrv at once.
@@ -52,26 +51,26 @@ const independenceQueues, independenceRounds = 2, 5
 
 func namesrvIndependence(ctx context.Context, t *T) {
 	holder := t.Target.Abilities().Holder
-	shards := t.shards(ctx)
-	namesrvs := t.namesrvs(ctx)
+	shards := awaitShards(t, ctx)
+	namesrvs := namesrvAddrs(t, ctx)
 	topic := uniqueName("conformance-nsi")
-	t.createTopic(ctx, topic, independenceQueues)
-	before := t.wholeOnEach(ctx, namesrvs, shards, topic)
+	createTopic(t, ctx, topic, independenceQueues)
+	before := wholeOnEach(t, ctx, namesrvs, shards, topic)
 
 	const victim = 0
 	if err := holder.HoldNamesrvDown(ctx, victim); err != nil {
 		t.Erroredf("kill namesrv %s and keep it down: %v", namesrvs[victim], err)
 	}
-	defer t.releaseNamesrv(ctx, holder, victim, shards)
+	defer releaseNamesrv(t, ctx, holder, victim, shards)
 	t.Logf("namesrv %s killed and kept down; the others: %s", namesrvs[victim], strings.Join(namesrvs[1:], ", "))
 
 	clientlog.Start()
-	h := t.newHistory()
+	h := newHistory(t)
 	since := time.Now()
 	group := uniqueName("conformance-nsi")
-	t.sendEverywhere(ctx, h, topic, shards, since)
+	sendEverywhere(t, ctx, h, topic, shards, since)
 	var got consumed
-	c := t.pushConsumer(ctx, group)
+	c := pushConsumer(t, ctx, group)
 	if err := c.Subscribe(topic, consumer.MessageSelector{}, got.recorder(h, group, "nsi")); err != nil {
 		t.Erroredf("subscribe: %v", err)
 	}
@@ -84,25 +83,25 @@ func namesrvIndependence(ctx context.Context, t *T) {
 		r := h.Check(group)
 		return len(r.Lost) == 0, r.Progress(), nil
 	})
-	jh, _ := t.replay(h, &got)
+	jh, _ := replay(t, h, &got)
 	j := &consumerJudge{t: t, h: jh, topic: topic, queues: independenceQueues, shards: shards, since: since,
 		lost: clauseDownConsume, undelivered: clauseDownConsume, twice: clauseDownConsume}
 	if rep := j.judge(ctx, group); !rep.OK() {
 		t.Errorf(clauseDownConsume, "with namesrv %s down, a consumer given every namesrv address did not receive every acknowledged message", namesrvs[victim])
 	}
-	t.survivorsUnchanged(ctx, namesrvs[1:], topic, before)
+	survivorsUnchanged(t, ctx, namesrvs[1:], topic, before)
 }
 
 // wholeOnEach checks that every namesrv lists every broker at its address
 // and routes topic to every shard, and returns each one's route of topic.
-func (t *T) wholeOnEach(ctx context.Context, namesrvs []string, shards []target.Shard, topic string) map[string]string {
-	rc := t.admin()
+func wholeOnEach(t *T, ctx context.Context, namesrvs []string, shards []target.Shard, topic string) map[string]string {
+	rc := adminOf(t)
 	routes := map[string]string{}
 	for i, ns := range namesrvs {
 		start := time.Now()
 		wctx, cancel := context.WithTimeout(ctx, registrationGrace)
 		err := wait.Until(wctx, 100*time.Millisecond, "namesrv "+ns+" to list every broker", func(ctx context.Context) (bool, string, error) {
-			ci, err := t.clusterInfo(ctx, rc, ns)
+			ci, err := clusterInfo(t, ctx, rc, ns)
 			if err != nil {
 				return false, err.Error(), nil
 			}
@@ -113,7 +112,7 @@ func (t *T) wholeOnEach(ctx context.Context, namesrvs []string, shards []target.
 		// A broker registers with every namesrv in one round: one that
 		// lacks it, while the others list it, is late by its own doing.
 		if err != nil {
-			t.late(clauseEveryNamesrv, history.Window{Start: start, End: time.Now()}, []string{t.namesrvProcess(i)}, "namesrv %s does not hold the whole registration on its own: %v", ns, err)
+			judgeLate(t, clauseEveryNamesrv, history.Window{Start: start, End: time.Now()}, []string{namesrvProcess(t, i)}, "namesrv %s does not hold the whole registration on its own: %v", ns, err)
 		}
 		r, err := rc.TopicRoute(ctx, ns, topic)
 		if err != nil {
@@ -168,8 +167,8 @@ func routeKey(r *remoting.TopicRoute) string {
 // sendEverywhere sends independenceRounds messages to every queue of every
 // shard with a producer created now, and fails the case at the first send
 // not acknowledged.
-func (t *T) sendEverywhere(ctx context.Context, h *history.History, topic string, shards []target.Shard, since time.Time) {
-	p := t.producer(ctx)
+func sendEverywhere(t *T, ctx context.Context, h *history.History, topic string, shards []target.Shard, since time.Time) {
+	p := clientProducer(t, ctx)
 	n := 0
 	for round := 0; round < independenceRounds; round++ {
 		for _, s := range shards {
@@ -178,7 +177,7 @@ func (t *T) sendEverywhere(ctx context.Context, h *history.History, topic string
 				// One refused send breaks the promise; the rest would each
 				// wait out a namesrv timeout to say the same.
 				if _, err := sendRecorded(ctx, p, h, key, queueMessage(topic, s.Name, q, key, []byte(key))); err != nil {
-					t.judgeFailures(clauseDownProduce, h, h.Failures(), shards, fmt.Sprintf("with a namesrv down, from a producer given every namesrv address (the client's warnings and errors: %s)",
+					judgeFailures(t, clauseDownProduce, h, h.Failures(), shards, fmt.Sprintf("with a namesrv down, from a producer given every namesrv address (the client's warnings and errors: %s)",
 						strings.Join(clientlog.Since(since, 5), " | ")))
 					runtime.Goexit()
 				}
@@ -191,8 +190,8 @@ func (t *T) sendEverywhere(ctx context.Context, h *history.History, topic string
 
 // survivorsUnchanged compares each surviving namesrv's route of topic with
 // what it answered before the kill.
-func (t *T) survivorsUnchanged(ctx context.Context, survivors []string, topic string, before map[string]string) {
-	rc := t.admin()
+func survivorsUnchanged(t *T, ctx context.Context, survivors []string, topic string, before map[string]string) {
+	rc := adminOf(t)
 	for _, ns := range survivors {
 		r, err := rc.TopicRoute(ctx, ns, topic)
 		if err != nil {
@@ -208,21 +207,21 @@ func (t *T) survivorsUnchanged(ctx context.Context, survivors []string, topic st
 // releaseNamesrv lets the held namesrv come back and waits until every
 // broker has registered with it again, so that the next case finds the
 // Cluster whole: its routes are empty until then.
-func (t *T) releaseNamesrv(ctx context.Context, holder target.NamesrvHolder, i int, shards []target.Shard) {
+func releaseNamesrv(t *T, ctx context.Context, holder target.NamesrvHolder, i int, shards []target.Shard) {
 	if err := holder.ReleaseNamesrv(ctx, i); err != nil {
-		t.markErrored("release namesrv %d: %v", i, err)
+		t.NoteErroredf("release namesrv %d: %v", i, err)
 		return
 	}
 	if err := t.Target.AwaitNamesrvBack(ctx, i); err != nil {
-		t.markErrored("namesrv %d did not come back after it was released: %v", i, err)
+		t.NoteErroredf("namesrv %d did not come back after it was released: %v", i, err)
 		return
 	}
 	all, err := t.Target.Namesrvs(ctx)
 	if err != nil || i >= len(all) {
-		t.markErrored("find namesrv %d after its release: %v", i, err)
+		t.NoteErroredf("find namesrv %d after its release: %v", i, err)
 		return
 	}
-	ns, rc := all[i], t.admin()
+	ns, rc := all[i], adminOf(t)
 	start := time.Now()
 	// Two periods: this restores the Cluster for the next case; the bound
 	// itself is failover/namesrv-restart's to judge.
@@ -237,7 +236,7 @@ func (t *T) releaseNamesrv(ctx context.Context, holder target.NamesrvHolder, i i
 		return why == "", why, nil
 	})
 	if err != nil {
-		t.markErrored("after the case, namesrv %s came back but the brokers did not register with it again: %v", ns, err)
+		t.NoteErroredf("after the case, namesrv %s came back but the brokers did not register with it again: %v", ns, err)
 		return
 	}
 	took := time.Since(start)

@@ -45,9 +45,9 @@ func (j *consumerJudge) judge(ctx context.Context, scope string) history.Report 
 			for _, s := range j.shards {
 				masters = append(masters, s.Master())
 			}
-			j.reads = j.t.readBack(ctx, j.h, masters, j.topic, j.queues)
-			j.t.deliver(j.h, storeScope, j.reads)
-			j.t.judgeReads(j.lost, j.reads, "dispatch_wait")
+			j.reads = readBack(j.t, ctx, j.h, masters, j.topic, j.queues)
+			deliverTo(j.t, j.h, storeScope, j.reads)
+			judgeReads(j.t, j.lost, j.reads, "dispatch_wait")
 		}
 		rep = j.h.Check(scope, storeScope)
 	}
@@ -57,7 +57,7 @@ func (j *consumerJudge) judge(ctx context.Context, scope string) history.Report 
 	}
 	if len(rep.Lost) > 0 {
 		j.t.Errorf(j.lost, "%s: %s", scope, rep)
-		j.t.reportLost(rep, j.reads)
+		reportLost(j.t, rep, j.reads)
 	}
 	if len(rep.Undelivered) > 0 {
 		errs := clientlog.Since(j.since, 5)
@@ -76,7 +76,7 @@ func (j *consumerJudge) judge(ctx context.Context, scope string) history.Report 
 // judgedCopy is what the case judges of h: a copy, with the tests'
 // judge-time plant applied, so a recorded history is never changed by a
 // judgement.
-func (t *T) judgedCopy(h *history.History) *history.History {
+func judgedCopy(t *T, h *history.History) *history.History {
 	c := h.Clone()
 	t.plants.judging(c)
 	return c

@@ -49,15 +49,15 @@ type masterKill struct {
 
 // killMasterRun returns the session's master kill, performing it when no
 // case has yet.
-func (t *T) killMasterRun(ctx context.Context) *masterKill {
+func killMasterRun(t *T, ctx context.Context) *masterKill {
 	return killOfAMaster.of(ctx, t)
 }
 
-func (t *T) runKillMaster(ctx context.Context) *masterKill {
-	f := t.startFaultRun(ctx, "conformance-kill-master")
+func runKillMaster(t *T, ctx context.Context) *masterKill {
+	f := startFaultRun(t, ctx, "conformance-kill-master")
 	k := &masterKill{f: f, victimShard: f.shards[0], victim: f.shards[0].Master()}
 	if t.Target.Topology().Mode.DLedger {
-		return t.runKillLeader(ctx, k)
+		return runKillLeader(t, ctx, k)
 	}
 	if sl := k.victimShard.Slaves(); len(sl) > 0 {
 		k.slave = &sl[0]
@@ -79,8 +79,8 @@ func (t *T) runKillMaster(ctx context.Context) *masterKill {
 		// Writes first: what the returned master is asked for anything
 		// else comes after the bound on its taking writes again.
 		f.awaitWrites(ctx, k.victimShard.Name, k.backAt, routeRefresh+boundSlack)
-		k.back, k.identity, k.identityErr = t.returned(ctx, k.victim)
-		k.labels = t.awaitLabels(ctx, k.victimShard.Name)
+		k.back, k.identity, k.identityErr = returnedBroker(t, ctx, k.victim)
+		k.labels = awaitLabels(t, ctx, k.victimShard.Name)
 		f.stop(ctx, t)
 	} else {
 		f.load.stop() // kill-master fails on the master that never came back
@@ -92,12 +92,12 @@ func (t *T) runKillMaster(ctx context.Context) *masterKill {
 // first shard is killed, a survivor is elected, the victim returns as a
 // follower; then every shard is read back from its leader and every
 // follower compared with it.
-func (t *T) runKillLeader(ctx context.Context, k *masterKill) *masterKill {
-	e := t.killLeader(ctx, k.f, k.victimShard.Name)
+func runKillLeader(t *T, ctx context.Context, k *masterKill) *masterKill {
+	e := killLeader(t, ctx, k.f, k.victimShard.Name)
 	k.f.awaitWrites(ctx, k.victimShard.Name, e.downAt, e.electedAt().Sub(e.downAt)+routeRefresh+boundSlack)
 	k.election, k.killAt, k.backAt, k.backErr = e, e.killAt, e.backAt, e.backErr
 	k.f.stop(ctx, t)
-	k.members = t.readMembers(ctx, k.f.topic, faultQueues, k.f.reads)
+	k.members = readMembers(t, ctx, k.f.topic, faultQueues, k.f.reads)
 	return k
 }
 
@@ -106,18 +106,18 @@ func (t *T) runKillLeader(ctx context.Context, k *masterKill) *masterKill {
 // once the slave has reached that offset. The slave must know the topic
 // to serve it, which it learns within its 10 s topic sync.
 func (k *masterKill) markReplicated(ctx context.Context, t *T) {
-	if k.markErr = t.awaitSlaveTopics(ctx, []target.Shard{k.victimShard}, k.f.topic); k.markErr != nil {
+	if k.markErr = awaitSlaveTopics(t, ctx, []target.Shard{k.victimShard}, k.f.topic); k.markErr != nil {
 		return
 	}
 	mark := time.Now()
-	masterAt, err := t.commitLogMax(ctx, k.victim)
+	masterAt, err := commitLogMax(t, ctx, k.victim)
 	if err != nil {
 		t.Erroredf("not judged: before the fault: %v", err)
 	}
 	mctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	k.markErr = wait.Until(mctx, 20*time.Millisecond, "slave "+k.slave.Pod+" to reach "+strconv.FormatInt(masterAt, 10), func(ctx context.Context) (bool, string, error) {
-		s, err := t.commitLogMax(ctx, *k.slave)
+		s, err := commitLogMax(t, ctx, *k.slave)
 		return err == nil && s >= masterAt, fmt.Sprintf("slave at %d (%v)", s, err), nil
 	})
 	k.replicated = map[string]bool{}
@@ -133,7 +133,7 @@ func (k *masterKill) markReplicated(ctx context.Context, t *T) {
 func (k *masterKill) readSlave(ctx context.Context, t *T) {
 	start := time.Now()
 	k.slaveRead = &shardRead{broker: *k.slave, msgs: map[int][]remoting.Message{}}
-	k.slaveRead.err = t.readShard(ctx, k.slaveRead, k.f.topic, faultQueues)
+	k.slaveRead.err = readShard(t, ctx, k.slaveRead, k.f.topic, faultQueues)
 	k.slaveReadTook = time.Since(start)
 	k.stillDown = down(k.victim.Addr)
 }
@@ -142,7 +142,7 @@ func (k *masterKill) readSlave(ctx context.Context, t *T) {
 // the slave read, through the tests' read plant.
 func (k *masterKill) fromSlave(t *T) map[string]bool {
 	h := history.New()
-	t.deliver(h, "slave", map[string]*shardRead{k.victimShard.Name: k.slaveRead})
+	deliverTo(t, h, "slave", map[string]*shardRead{k.victimShard.Name: k.slaveRead})
 	out := map[string]bool{}
 	for _, op := range h.Ops() {
 		out[op.ID] = true
@@ -151,7 +151,7 @@ func (k *masterKill) fromSlave(t *T) map[string]bool {
 }
 
 func killMaster(ctx context.Context, t *T) {
-	k := t.killMasterRun(ctx)
+	k := killMasterRun(t, ctx)
 	if k.election != nil {
 		dledgerKillMaster(t, k)
 		return
@@ -164,8 +164,8 @@ func killMaster(ctx context.Context, t *T) {
 	if k.identityErr != nil {
 		t.Erroredf("not judged: read the config of %s after its return: %v", k.back.Pod, k.identityErr)
 	}
-	t.checkIdentity(kmIdentity, k.identity, k.back, "ASYNC_MASTER", 0)
-	window := t.judgeResume(kmResume, h, k.victimShard.Name, k.back, k.killAt, k.backAt, "return")
+	checkIdentity(t, kmIdentity, k.identity, k.back, "ASYNC_MASTER", 0)
+	window := judgeResume(t, kmResume, h, k.victimShard.Name, k.back, k.killAt, k.backAt, "return")
 	for _, o := range h.Unavailable(k.victimShard.Name) {
 		if o.End.Before(k.killAt) {
 			continue
@@ -178,12 +178,12 @@ func killMaster(ctx context.Context, t *T) {
 	k.f.failedOutside(t, kmOutside, h, map[string]history.Window{k.victimShard.Name: window},
 		fmt.Sprintf("the fault window (shard %s, from the kill until it took writes again)", k.victimShard.Name))
 	k.f.judgeFinal(t, h, storeLoss{k.victimShard.Name, kmStore})
-	t.judgeLabels(kmLabels, k.labels, k.victimShard.Name, "the master's return")
+	judgeLabels(t, kmLabels, k.labels, k.victimShard.Name, "the master's return")
 }
 
 func readFromSlave(ctx context.Context, t *T) {
-	k := t.killMasterRun(ctx)
-	t.sentThrough(k.f.h)
+	k := killMasterRun(t, ctx)
+	sentThrough(t, k.f.h)
 	if k.markErr != nil {
 		t.Fatalf(rfsReplicated, "before the kill, slave %s did not replicate its master: %v", k.slave.Pod, k.markErr)
 	}
@@ -222,10 +222,10 @@ func (k *masterKill) judgeSlaveRead(t *T, c verdict.Clause, lost string) {
 }
 
 func otherShardsWrite(ctx context.Context, t *T) {
-	k := t.killMasterRun(ctx)
+	k := killMasterRun(t, ctx)
 	t.Logf("the master of %s was down from %s to %s", k.victimShard.Name, k.killAt.Format("15:04:05.000"), k.backAt.Format("15:04:05.000"))
 	k.f.keptWriting(t, oswWrites, k.f.judged(t), history.Window{Start: k.killAt, End: k.backAt}, k.victimShard.Name)
 }
 
 // killOfAMaster is the kill of a master, shared by the cases that judge it.
-var killOfAMaster = sharedFault[*masterKill]{"kill of a master", (*T).runKillMaster}
+var killOfAMaster = sharedFault[*masterKill]{"kill of a master", runKillMaster}

@@ -32,13 +32,13 @@ func killSlave(ctx context.Context, t *T) {
 	h := k.f.judged(t)
 	t.Figure("back_registered_after", float64(k.backAt.Sub(k.killAt).Milliseconds()), "ms")
 	k.f.keptWriting(t, ksWrites, h, history.Window{Start: k.killAt, End: k.backAt}, "")
-	t.judgeLabels(clauseLabelsSettle, k.labels, k.shard.Name, "the slave's return")
+	judgeLabels(t, clauseLabelsSettle, k.labels, k.shard.Name, "the slave's return")
 	if k.identityErr != nil {
 		t.Erroredf("not judged: read the config of %s after its return: %v", k.victim.Pod, k.identityErr)
 	}
-	t.checkIdentity(ksIdentity, k.identity, k.victim, "SLAVE", t.brokerID(k.shard, k.victim))
+	checkIdentity(t, ksIdentity, k.identity, k.victim, "SLAVE", brokerID(t, k.shard, k.victim))
 	if k.catchUpErr != nil {
-		t.late(ksCatchUp, history.Window{Start: k.stopAt, End: k.stopAt.Add(catchUpLimit)}, []string{k.shard.Master().Pod, k.victim.Pod},
+		judgeLate(t, ksCatchUp, history.Window{Start: k.stopAt, End: k.stopAt.Add(catchUpLimit)}, []string{k.shard.Master().Pod, k.victim.Pod},
 			"slave %s did not catch up with %s within %s after the writes stopped: %v", k.victim.Pod, k.shard.Master().Pod, catchUpLimit, k.catchUpErr)
 	} else {
 		t.Figure("catch_up", float64(k.catchUp.Milliseconds()), "ms")
@@ -49,8 +49,8 @@ func killSlave(ctx context.Context, t *T) {
 
 // runKillSlave kills the first shard's first slave under load and records
 // its return, its identity and its catch-up.
-func (t *T) runKillSlave(ctx context.Context) *slaveKill {
-	f := t.startFaultRun(ctx, "conformance-kill-slave")
+func runKillSlave(t *T, ctx context.Context) *slaveKill {
+	f := startFaultRun(t, ctx, "conformance-kill-slave")
 	k := &slaveKill{f: f, shard: f.shards[0], victim: f.shards[0].Slaves()[0]}
 	f.h.FaultStart("kill " + k.victim.Pod)
 	k.killAt = time.Now()
@@ -62,16 +62,16 @@ func (t *T) runKillSlave(ctx context.Context) *slaveKill {
 	}
 	k.backAt = time.Now()
 	f.h.FaultEnd("kill " + k.victim.Pod)
-	k.labels = t.awaitLabels(ctx, k.shard.Name)
-	k.victim, k.identity, k.identityErr = t.returned(ctx, k.victim)
-	k.shard = t.shardNamed(ctx, k.shard.Name)
+	k.labels = awaitLabels(t, ctx, k.shard.Name)
+	k.victim, k.identity, k.identityErr = returnedBroker(t, ctx, k.victim)
+	k.shard = shardNamed(t, ctx, k.shard.Name)
 	f.load.stop()
 	k.stopAt = time.Now()
 	t.plants.loadStopped([]target.Shard{k.shard})
-	k.catchUp, k.catchUpErr = t.awaitCaughtUp(ctx, k.shard.Master(), k.victim, catchUpLimit)
+	k.catchUp, k.catchUpErr = awaitCaughtUp(t, ctx, k.shard.Master(), k.victim, catchUpLimit)
 	f.stop(ctx, t)
 	return k
 }
 
 // killOfASlave is the kill of a slave, shared by the cases that judge it.
-var killOfASlave = sharedFault[*slaveKill]{"kill of a slave", (*T).runKillSlave}
+var killOfASlave = sharedFault[*slaveKill]{"kill of a slave", runKillSlave}

@@ -28,9 +28,9 @@ func adminClient(tgt target.Target, extra ...remoting.Option) *remoting.Client {
 	return remoting.New(append(opts, extra...)...)
 }
 
-// admin returns the case's remoting client (adminClient); it is closed
+// adminOf returns the case's remoting client (adminClient); it is closed
 // when the case ends.
-func (t *T) admin() *remoting.Client {
+func adminOf(t *T) *remoting.Client {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.rc == nil {
@@ -47,12 +47,12 @@ func uniqueName(prefix string) string {
 	return prefix + "-" + hex.EncodeToString(b)
 }
 
-// shards reads the target's shards and checks them against the topology
+// awaitShards reads the target's shards and checks them against the topology
 // the Cluster asks for before any case walks them: a set that is empty or
 // short (labels that drifted, a pod not found) fails the case instead of
 // letting a loop over it pass on nothing.
-func (t *T) shards(ctx context.Context) []target.Shard {
-	s := t.listShards(ctx)
+func awaitShards(t *T, ctx context.Context) []target.Shard {
+	s := listShards(t, ctx)
 	if leaderless(s) == "" {
 		return s
 	}
@@ -62,7 +62,7 @@ func (t *T) shards(ctx context.Context) []target.Shard {
 	wctx, cancel := context.WithTimeout(ctx, electionLimit)
 	defer cancel()
 	err := wait.Until(wctx, 100*time.Millisecond, "every shard to have a master", func(ctx context.Context) (bool, string, error) {
-		s = t.listShards(ctx)
+		s = listShards(t, ctx)
 		why := leaderless(s)
 		return why == "", why, nil
 	})
@@ -74,7 +74,7 @@ func (t *T) shards(ctx context.Context) []target.Shard {
 
 // listShards reads the target's shards and checks they are the ones the
 // Cluster asks for.
-func (t *T) listShards(ctx context.Context) []target.Shard {
+func listShards(t *T, ctx context.Context) []target.Shard {
 	s, err := t.Target.Shards(ctx)
 	if err != nil {
 		t.Erroredf("list the shards: %v", err)
@@ -134,9 +134,9 @@ func ordinals(bs []target.Broker) []int {
 	return out
 }
 
-// namesrvs reads the namesrv addresses, checked against the topology, or
+// namesrvAddrs reads the namesrv addresses, checked against the topology, or
 // ends the case.
-func (t *T) namesrvs(ctx context.Context) []string {
+func namesrvAddrs(t *T, ctx context.Context) []string {
 	ns, err := t.Target.Namesrvs(ctx)
 	if err != nil {
 		t.Erroredf("find the namesrvs: %v", err)
@@ -151,30 +151,30 @@ func (t *T) namesrvs(ctx context.Context) []string {
 // returns once every namesrv routes it to every shard with those queues. A
 // create is never trusted by its reply alone. For most cases a topic is a
 // precondition: one that cannot be created errors the case, not judged.
-func (t *T) createTopic(ctx context.Context, topic string, queues int) {
-	t.makeTopic(ctx, topic, queues, func(format string, args ...any) {
+func createTopic(t *T, ctx context.Context, topic string, queues int) {
+	makeTopic(t, ctx, topic, queues, func(format string, args ...any) {
 		t.Erroredf("not judged: "+format, args...)
 	})
 }
 
 // createTopicJudged is createTopic for a case whose clause c promises the
 // create: one that does not take fails c.
-func (t *T) createTopicJudged(ctx context.Context, c verdict.Clause, topic string, queues int) {
-	t.makeTopic(ctx, topic, queues, func(format string, args ...any) { t.Fatalf(c, format, args...) })
+func createTopicJudged(t *T, ctx context.Context, c verdict.Clause, topic string, queues int) {
+	makeTopic(t, ctx, topic, queues, func(format string, args ...any) { t.Fatalf(c, format, args...) })
 }
 
 // makeTopic creates topic and awaits its route; a step that does not take
 // ends the case through fail.
-func (t *T) makeTopic(ctx context.Context, topic string, queues int, fail func(format string, args ...any)) {
-	rc := t.admin()
-	shards := t.shards(ctx)
+func makeTopic(t *T, ctx context.Context, topic string, queues int, fail func(format string, args ...any)) {
+	rc := adminOf(t)
+	shards := awaitShards(t, ctx)
 	for _, s := range shards {
 		m := s.Master()
 		if err := rc.CreateTopic(ctx, m.Addr, remoting.TopicConfig{TopicName: topic, ReadQueueNums: queues, WriteQueueNums: queues, Perm: 6}); err != nil {
 			fail("create topic %s on master %s (%s): %v", topic, m.Pod, m.Addr, err)
 		}
 	}
-	differs, err := t.awaitRoute(ctx, topic, shards, queues)
+	differs, err := awaitRoute(t, ctx, topic, shards, queues)
 	switch {
 	case err != nil && differs != "":
 		fail("topic %s was created on every master but is not routed as asked: %s (%v)", topic, differs, err)
@@ -187,9 +187,9 @@ func (t *T) makeTopic(ctx context.Context, topic string, queues int, fail func(f
 // each with queues read and write queues. When it does not, it returns
 // how the last route it read differed ("" if it read none: every read
 // failed, which says nothing of the route) and why the wait ended.
-func (t *T) awaitRoute(ctx context.Context, topic string, shards []target.Shard, queues int) (string, error) {
-	rc := t.admin()
-	ns := t.namesrvs(ctx)
+func awaitRoute(t *T, ctx context.Context, topic string, shards []target.Shard, queues int) (string, error) {
+	rc := adminOf(t)
+	ns := namesrvAddrs(t, ctx)
 	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	var differs string
@@ -255,8 +255,8 @@ const addonRegisterPeriod = 30 * time.Second
 // that registered during an election, before the new leader did, learns
 // it only at its next, a registration period later: that period is
 // allowed too.
-func (t *T) awaitSlaveTopics(ctx context.Context, shards []target.Shard, topic string) error {
-	rc := t.admin()
+func awaitSlaveTopics(t *T, ctx context.Context, shards []target.Shard, topic string) error {
+	rc := adminOf(t)
 	start := time.Now()
 	limit := slaveTopicSync + 15*time.Second
 	if t.Target.Topology().Mode.DLedger {
@@ -285,8 +285,8 @@ func (t *T) awaitSlaveTopics(ctx context.Context, shards []target.Shard, topic s
 
 // current re-reads b from the target: on Kubernetes a recreated pod has a
 // new IP, so addresses are never reused across a kill.
-func (t *T) current(ctx context.Context, b target.Broker) target.Broker {
-	for _, s := range t.shards(ctx) {
+func current(t *T, ctx context.Context, b target.Broker) target.Broker {
+	for _, s := range awaitShards(t, ctx) {
 		for _, nb := range s.Brokers {
 			if nb.Pod == b.Pod {
 				return nb
@@ -301,7 +301,7 @@ func (t *T) current(ctx context.Context, b target.Broker) target.Broker {
 // registers under: its ordinal, or in DLedger mode 0 for the elected
 // leader and, for a follower, its member index plus one (RocketMQ's
 // DLedgerRoleChangeHandler).
-func (t *T) brokerID(s target.Shard, b target.Broker) int {
+func brokerID(t *T, s target.Shard, b target.Broker) int {
 	if !t.Target.Topology().Mode.DLedger {
 		return b.Ordinal
 	}

@@ -43,33 +43,30 @@ var (
 
 func init() {
 	register(
-		Case{
+		Case{Case: verdict.Case{
 			Suite: "layout", Name: "topology",
 			Promise: "The Cluster and each of its Components are Running, with exactly the namesrv, exporter and dashboard components and the manifest's N broker shards of R pods each.",
 			Description: "Shards are Components labelled apps.kubeblocks.io/sharding-name=broker. The seed calls the broker a 'Sharding resource'; " +
 				"the addon has none: it is Cluster.spec.shardings plus ShardingDefinition rocketmq-broker, each shard a Component (facts sheet section 10, claim 2).",
 			Clauses: []verdict.Clause{topoClusterRunning, topoComponents, topoCompsRunning, topoShardCount, topoPodCount, topoPodsReady},
 			Needs:   []verdict.Capability{verdict.Objects},
-			Run:     layoutTopology,
-		},
-		Case{
+		}, Run: layoutTopology},
+		Case{Case: verdict.Case{
 			Suite: "layout", Name: "services",
 			Promise: "Services are {cluster}-namesrv (ClusterIP, 9876), {cluster}-namesrv-headless, one {cluster}-broker-<id>-headless per shard with 10911, 10909 and 10912, and {cluster}-dashboard (ClusterIP, 8080); no broker or exporter ClusterIP Service exists, and the exporter pod declares its metrics port 5557 (scraped on the pod: the addon's example PodMonitor, no Service).",
 			Description: "The seed names the shard service {cluster}-<shard>-headless with shards like broker-0; the addon's shard names are broker-<3 random characters> " +
 				"and its headless services carry more ports (40911, 5556, 3501, 3502) than the seed lists (facts sheet section 10, claims 22 and 30a).",
 			Clauses: []verdict.Clause{clauseObjects, svcNamesrv, svcNamesrvHL, svcShardHL, svcDashboard, svcNoClusterIP, svcExporterPort},
 			Needs:   []verdict.Capability{verdict.Objects},
-			Run:     layoutServices,
-		},
-		Case{
+		}, Run: layoutServices},
+		Case{Case: verdict.Case{
 			Suite: "layout", Name: "storage",
 			Promise:     "Every broker pod mounts its own PVC data-<pod> at /home/rocketmq/store; namesrv, exporter and dashboard pods have no PVC, and the dashboard keeps its configs on an emptyDir.",
 			Description: "The seed says every pod but the dashboard has its own PVC; the addon gives one only to brokers (namesrv uses emptyDir, the exporter no volume) (facts sheet section 10, claim 5).",
 			Clauses:     []verdict.Clause{clauseObjects, stBrokerPVC, stBound, stMount, stNamesrvNoPVC, stWebappsNoPVC, stDashboardDir},
 			Needs:       []verdict.Capability{verdict.Objects},
-			Run:         layoutStorage,
-		},
-		Case{
+		}, Run: layoutStorage},
+		Case{Case: verdict.Case{
 			Suite: "layout", Name: "roles",
 			Promise: "Each shard has exactly one pod labelled kubeblocks.io/role=master, at ordinal 0 (in DLedger mode, on whichever member leads), the others slave, and the labels are stable.",
 			Description: "The role probe runs every 5 s and reports master for any reply that is not SLAVE, so a booting slave can be labelled master for a moment (facts sheet section 3); " +
@@ -77,14 +74,13 @@ func init() {
 			Clauses: []verdict.Clause{clauseObjects, lrOneMaster, lrOrdinal0, lrSlaves, lrStable},
 			Needs:   []verdict.Capability{verdict.Objects},
 			Timeout: 90 * time.Second,
-			Run:     layoutRoles,
-		},
+		}, Run: layoutRoles},
 	)
 }
 
 func layoutTopology(ctx context.Context, t *T) {
 	topo := t.Target.Topology()
-	s := t.snapshot(ctx)
+	s := snapshotOf(t, ctx)
 	if p := phase(s.Cluster); p != "Running" {
 		t.Errorf(topoClusterRunning, "Cluster %s is %q, expected Running", s.Cluster.GetName(), p)
 	}
@@ -148,7 +144,7 @@ func headless(svc *corev1.Service) bool { return svc.Spec.ClusterIP == corev1.Cl
 
 // expectService checks, under clause c, that a Service exists, is
 // headless or not, and has ports.
-func (t *T) expectService(c verdict.Clause, s *target.Snapshot, name string, wantHeadless bool, ports ...int32) {
+func expectService(t *T, c verdict.Clause, s *target.Snapshot, name string, wantHeadless bool, ports ...int32) {
 	svc := s.Service(name)
 	if svc == nil {
 		t.Errorf(c, "Service %s is missing", name)
@@ -175,18 +171,18 @@ func (t *T) expectService(c verdict.Clause, s *target.Snapshot, name string, wan
 
 func layoutServices(ctx context.Context, t *T) {
 	c := t.Target.Topology().Cluster
-	s := t.snapshot(ctx)
-	t.expectService(svcNamesrv, s, c+"-namesrv", false, 9876)
-	t.expectService(svcNamesrvHL, s, c+"-namesrv-headless", true, 9876)
-	t.expectService(svcDashboard, s, c+"-dashboard", false, 8080)
-	for _, p := range t.objectPods(s, "exporter") {
+	s := snapshotOf(t, ctx)
+	expectService(t, svcNamesrv, s, c+"-namesrv", false, 9876)
+	expectService(t, svcNamesrvHL, s, c+"-namesrv-headless", true, 9876)
+	expectService(t, svcDashboard, s, c+"-dashboard", false, 8080)
+	for _, p := range objectPods(t, s, "exporter") {
 		if got := declaredPort(&p, "rocketmq-exporter", "metrics"); got != 5557 {
 			t.Errorf(svcExporterPort, "exporter pod %s: container rocketmq-exporter declares port metrics as %d, expected 5557", p.Name, got)
 		}
 	}
-	shards := t.objectShards(s)
+	shards := objectShards(t, s)
 	for _, sh := range shards {
-		t.expectService(svcShardHL, s, c+"-"+sh+"-headless", true, 10911, 10909, 10912)
+		expectService(t, svcShardHL, s, c+"-"+sh+"-headless", true, 10911, 10909, 10912)
 	}
 	// No ClusterIP may front a broker or the exporter: brokers are reached
 	// by pod IP, as the namesrv hands them out.
@@ -215,9 +211,9 @@ func firstNonEmpty(a, b string) string {
 }
 
 func layoutStorage(ctx context.Context, t *T) {
-	s := t.snapshot(ctx)
-	for _, sh := range t.objectShards(s) {
-		for _, p := range t.objectPods(s, sh) {
+	s := snapshotOf(t, ctx)
+	for _, sh := range objectShards(t, s) {
+		for _, p := range objectPods(t, s, sh) {
 			want := "data-" + p.Name
 			var claim string
 			for _, v := range p.Spec.Volumes {
@@ -249,7 +245,7 @@ func layoutStorage(ctx context.Context, t *T) {
 	}
 	for _, comp := range []string{"namesrv", "exporter", "dashboard"} {
 		c := map[bool]verdict.Clause{true: stNamesrvNoPVC, false: stWebappsNoPVC}[comp == "namesrv"]
-		for _, p := range t.objectPods(s, comp) {
+		for _, p := range objectPods(t, s, comp) {
 			for _, v := range p.Spec.Volumes {
 				if v.PersistentVolumeClaim != nil {
 					t.Errorf(c, "%s pod %s mounts PVC %s (volume %s); the %s keeps no state", comp, p.Name, v.PersistentVolumeClaim.ClaimName, v.Name, comp)
@@ -257,7 +253,7 @@ func layoutStorage(ctx context.Context, t *T) {
 			}
 		}
 	}
-	for _, p := range t.objectPods(s, "dashboard") {
+	for _, p := range objectPods(t, s, "dashboard") {
 		if v := volume(&p, "configs"); v == nil || v.EmptyDir == nil {
 			t.Errorf(stDashboardDir, "dashboard pod %s: volume configs is %s, expected an emptyDir (the dashboard writes users.properties there at each start)", p.Name, describeVolume(v))
 		}
@@ -305,13 +301,13 @@ func roleMap(s *target.Snapshot, cluster string) map[string]map[string]string {
 
 func layoutRoles(ctx context.Context, t *T) {
 	c := t.Target.Topology().Cluster
-	s := t.snapshot(ctx)
-	for _, sh := range t.objectShards(s) {
-		t.objectPods(s, sh)
+	s := snapshotOf(t, ctx)
+	for _, sh := range objectShards(t, s) {
+		objectPods(t, s, sh)
 	}
 	roles := roleMap(s, c)
 	if src := t.Target.Abilities().Objects; src.Settle() > 0 {
-		roles = t.settledRoles(ctx, src, c, roles, src.Settle())
+		roles = settledRoles(t, ctx, src, c, roles, src.Settle())
 	}
 	var shards []string
 	for sh := range roles {
@@ -350,7 +346,7 @@ const settleRounds = 6
 
 // settledRoles re-reads the role labels until they hold still for the
 // source's settle time, and returns them.
-func (t *T) settledRoles(ctx context.Context, src target.ObjectSource, c string, first map[string]map[string]string, still time.Duration) map[string]map[string]string {
+func settledRoles(t *T, ctx context.Context, src target.ObjectSource, c string, first map[string]map[string]string, still time.Duration) map[string]map[string]string {
 	cur, since, began := first, time.Now(), time.Now()
 	tick := time.NewTicker(min(time.Second, still/4+time.Millisecond))
 	defer tick.Stop()

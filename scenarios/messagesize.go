@@ -18,13 +18,13 @@ import (
 )
 
 func messageSize(ctx context.Context, t *T) {
-	shards := t.shards(ctx)
-	rc := t.admin()
+	shards := awaitShards(t, ctx)
+	rc := adminOf(t)
 	master := shards[0].Master()
 	const addon = 5242880
 	for _, s := range shards {
 		for _, b := range s.Brokers {
-			cfg, err := t.brokerConfig(ctx, rc, b.Addr)
+			cfg, err := brokerConfigOf(t, ctx, rc, b.Addr)
 			if err != nil {
 				t.Erroredf("not judged: read the config of %s: %v", b.Pod, err)
 			}
@@ -35,9 +35,9 @@ func messageSize(ctx context.Context, t *T) {
 	}
 	t.Figure("maxMessageSize", addon, "bytes")
 	topic := uniqueName("conformance-size")
-	t.createTopic(ctx, topic, 1)
-	p := t.producer(ctx, producer.WithCompressMsgBodyOverHowmuch(math.MaxInt32))
-	h := t.newHistory()
+	createTopic(t, ctx, topic, 1)
+	p := clientProducer(t, ctx, producer.WithCompressMsgBodyOverHowmuch(math.MaxInt32))
+	h := newHistory(t)
 	send := func(key string, size int) ([]byte, *primitive.SendResult, error) {
 		body := make([]byte, size)
 		rand.Read(body)
@@ -48,10 +48,10 @@ func messageSize(ctx context.Context, t *T) {
 	if err != nil {
 		t.Errorf(sizeAccepted, "a %d-byte body (the addon's limit) was rejected: %v", addon, err)
 		if t.Target.Topology().Mode.DLedger {
-			t.dledgerEntryLimit(send)
+			dledgerEntryLimit(t, send)
 		}
 	} else {
-		t.atLimitIntact(ctx, master, topic, res.QueueOffset, body)
+		atLimitIntact(t, ctx, master, topic, res.QueueOffset, body)
 	}
 	// Whether the rejected message took an offset is read from the next
 	// one: it must land right after the last message acknowledged before.
@@ -70,15 +70,15 @@ func messageSize(ctx context.Context, t *T) {
 	if _, _, err := send("after-over-limit", 16); err != nil {
 		t.Erroredf("not judged: a 16-byte message after the over-limit one was rejected: %v", err)
 	}
-	t.nextOffset(t.judgedCopy(h), master.Shard, "after-over-limit", next)
+	nextOffset(t, judgedCopy(t, h), master.Shard, "after-over-limit", next)
 }
 
 // atLimitIntact reads the at-limit body back from the master once its
 // queue shows it.
-func (t *T) atLimitIntact(ctx context.Context, master target.Broker, topic string, offset int64, body []byte) {
-	cov := t.awaitCovered(ctx, master, topic, map[int]int64{0: offset})
+func atLimitIntact(t *T, ctx context.Context, master target.Broker, topic string, offset int64, body []byte) {
+	cov := awaitCovered(t, ctx, master, topic, map[int]int64{0: offset})
 	t.Figure("dispatch_wait", float64(cov.waited.Milliseconds()), "ms")
-	got, err := t.readQueue(ctx, master.Addr, topic, 0)
+	got, err := readQueue(t, ctx, master.Addr, topic, 0)
 	switch {
 	case err != nil:
 		t.Errorf(sizeIntact, "read back the %d-byte message from %s: %v", len(body), master.Pod, err)
@@ -92,7 +92,7 @@ func (t *T) atLimitIntact(ctx context.Context, master target.Broker, topic strin
 
 // nextOffset checks that the message key, sent after the rejected one,
 // was acknowledged at offset want: the rejected message took none.
-func (t *T) nextOffset(h *history.History, shard, key string, want int64) {
+func nextOffset(t *T, h *history.History, shard, key string, want int64) {
 	for _, op := range h.Acked() {
 		if op.ID != key {
 			continue
@@ -116,7 +116,7 @@ const dledgerEntryBuffer = 4 << 20
 // dledgerEntryLimit explains a refused at-limit body in DLedger mode: it
 // sends a body 1 KiB under the entry buffer and says what the two
 // answers show.
-func (t *T) dledgerEntryLimit(send func(key string, size int) ([]byte, *primitive.SendResult, error)) {
+func dledgerEntryLimit(t *T, send func(key string, size int) ([]byte, *primitive.SendResult, error)) {
 	under := dledgerEntryBuffer - 1024
 	if _, _, err := send("under-dledger-entry", under); err != nil {
 		t.Logf("in DLedger mode a %d-byte body was refused too: %v", under, err)

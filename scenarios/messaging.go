@@ -31,7 +31,7 @@ var (
 
 func init() {
 	register(
-		Case{
+		Case{Case: verdict.Case{
 			Suite: "messaging", Name: "round-trip",
 			Promise: "Every send to every queue of every shard is acknowledged, and every acknowledged message is delivered exactly once to a consumer group, with its keys, tag, user properties and body intact and, within each queue, in send order; a tag subscription receives exactly its tag.",
 			Description: "Sends to every queue of every shard with rocketmq-client-go; an orderly consumer subscribes to all tags and a second group to TagA only. " +
@@ -40,26 +40,23 @@ func init() {
 			Clauses: []verdict.Clause{clauseBrokers, clauseSent, clauseNotLost, rtDelivered, rtOnce, rtIntact, rtProps, rtOrder, rtTagOnly, rtTagAll},
 			Needs:   []verdict.Capability{verdict.Messaging},
 			Timeout: 120 * time.Second,
-			Run:     roundTrip,
-		},
-		Case{
+		}, Run: roundTrip},
+		Case{Case: verdict.Case{
 			Suite: "messaging", Name: "consumer-groups",
 			Promise:     "Every send is acknowledged; members of a clustering consumer group split the queues, so each message reaches exactly one member and each member some; every member of a broadcasting group receives every message exactly once.",
 			Description: "Two members per group; messages are sent once the brokers list both members of each group.",
 			Clauses:     []verdict.Clause{clauseBrokers, clauseSent, clauseNotLost, cgClusterOnce, cgSplit, cgBroadcastAll, cgBroadcastOnce},
 			Needs:       []verdict.Capability{verdict.Messaging},
 			Timeout:     120 * time.Second,
-			Run:         consumerGroups,
-		},
-		Case{
+		}, Run: consumerGroups},
+		Case{Case: verdict.Case{
 			Suite: "messaging", Name: "message-size",
 			Promise: "The brokers run with maxMessageSize 5242880 (the addon's setting); a message whose body is exactly that size is accepted and read back intact; one byte more is rejected by the broker (MESSAGE_ILLEGAL) and takes no queue offset.",
 			Description: "RocketMQ 4.9 checks the body length against maxMessageSize. The producer's compression is off so the broker sees the bytes as sent. " +
 				"The read-back waits until the queue shows the accepted message; that the rejected one was not stored is proved by a small message sent after it taking the very next offset.",
 			Clauses: []verdict.Clause{clauseBrokers, sizeConfig, sizeAccepted, sizeIntact, sizeRejected, sizeNoOffset},
 			Needs:   []verdict.Capability{verdict.Messaging},
-			Run:     messageSize,
-		},
+		}, Run: messageSize},
 	)
 }
 

@@ -33,7 +33,7 @@ type brokerPeriod struct {
 
 // period is the registration period p's config names, as case t judges it.
 func (p brokerPeriod) period(t *T) (time.Duration, error) {
-	v := t.judgedConfig(p.b.Addr, p.cfg)["registerNameServerPeriod"]
+	v := judgedConfig(t, p.b.Addr, p.cfg)["registerNameServerPeriod"]
 	ms, err := strconv.Atoi(v)
 	if err != nil {
 		return 0, fmt.Errorf("%s reports registerNameServerPeriod=%q: %w", p.b.Pod, v, err)
@@ -44,7 +44,7 @@ func (p brokerPeriod) period(t *T) (time.Duration, error) {
 func namesrvRestart(ctx context.Context, t *T) {
 	k := killOfANamesrv.of(ctx, t)
 	h := k.f.judged(t)
-	t.judgePeriods(k.periods)
+	judgePeriods(t, k.periods)
 	t.Figure("namesrv_down", float64(k.backAt.Sub(k.killAt).Milliseconds()), "ms")
 	k.f.keptWriting(t, nrCached, h, history.Window{Start: k.killAt, End: k.backAt}, "")
 	rereg := history.Window{Start: k.backAt, End: k.reregAt}
@@ -58,13 +58,13 @@ func namesrvRestart(ctx context.Context, t *T) {
 		procs = all
 	}
 	if len(procs) == len(all) {
-		procs = append(procs, t.namesrvProcesses()...)
+		procs = append(procs, namesrvProcesses(t)...)
 	}
 	switch {
 	case k.reregErr != nil:
-		t.late(nrReregister, rereg, procs, "%v", k.reregErr)
+		judgeLate(t, nrReregister, rereg, procs, "%v", k.reregErr)
 	case took > addonRegisterPeriod+boundSlack:
-		t.late(nrReregister, rereg, procs, "every broker registered again with namesrv %s only %s after it came back: more than one registration period (%s) plus %s",
+		judgeLate(t, nrReregister, rereg, procs, "every broker registered again with namesrv %s only %s after it came back: more than one registration period (%s) plus %s",
 			k.ns, took.Round(time.Millisecond), addonRegisterPeriod, boundSlack)
 	}
 	if k.reregErr == nil {
@@ -82,9 +82,9 @@ func namesrvRestart(ctx context.Context, t *T) {
 
 // runKillNamesrv kills namesrv 0 under load and records its return and
 // every broker's registration with it again.
-func (t *T) runKillNamesrv(ctx context.Context) *namesrvKill {
-	f := t.startFaultRun(ctx, "conformance-namesrv")
-	k := &namesrvKill{f: f, periods: t.registrationPeriods(ctx, f.shards)}
+func runKillNamesrv(t *T, ctx context.Context) *namesrvKill {
+	f := startFaultRun(t, ctx, "conformance-namesrv")
+	k := &namesrvKill{f: f, periods: registrationPeriods(t, ctx, f.shards)}
 	period := addonRegisterPeriod
 	for _, p := range k.periods {
 		if d, err := p.period(t); err == nil {
@@ -100,15 +100,15 @@ func (t *T) runKillNamesrv(ctx context.Context) *namesrvKill {
 		t.Fatalf(nrReregister, "namesrv 0 did not come back: %v", err)
 	}
 	k.backAt = time.Now()
-	k.ns = t.namesrvs(ctx)[0] // fresh: a recreated namesrv pod has a new address
+	k.ns = namesrvAddrs(t, ctx)[0] // fresh: a recreated namesrv pod has a new address
 	// Wait past the bound so that a slow re-registration is measured, not
 	// only cut off.
 	wctx, cancel := context.WithTimeout(ctx, period+boundSlack+10*time.Second)
 	defer cancel()
-	k.reregErr = t.awaitReregistered(wctx, k.ns, f)
+	k.reregErr = awaitReregistered(t, wctx, k.ns, f)
 	k.reregAt = time.Now()
 	if k.reregErr != nil {
-		if ci, err := t.admin().ClusterInfo(ctx, k.ns); err == nil {
+		if ci, err := adminOf(t).ClusterInfo(ctx, k.ns); err == nil {
 			k.late = unlisted(ci, f.shards)
 		}
 	}
@@ -119,8 +119,8 @@ func (t *T) runKillNamesrv(ctx context.Context) *namesrvKill {
 
 // awaitReregistered waits until namesrv ns lists every broker of f and
 // routes its topic to every shard.
-func (t *T) awaitReregistered(ctx context.Context, ns string, f *faultRun) error {
-	rc := t.admin()
+func awaitReregistered(t *T, ctx context.Context, ns string, f *faultRun) error {
+	rc := adminOf(t)
 	return wait.Until(ctx, 100*time.Millisecond, "every broker to register again with namesrv "+ns, func(ctx context.Context) (bool, string, error) {
 		ci, err := rc.ClusterInfo(ctx, ns)
 		if err != nil {
@@ -141,11 +141,11 @@ func (t *T) awaitReregistered(ctx context.Context, ns string, f *faultRun) error
 }
 
 // registrationPeriods reads every broker's config, as it serves it.
-func (t *T) registrationPeriods(ctx context.Context, shards []target.Shard) []brokerPeriod {
+func registrationPeriods(t *T, ctx context.Context, shards []target.Shard) []brokerPeriod {
 	var out []brokerPeriod
 	for _, s := range shards {
 		for _, b := range s.Brokers {
-			cfg, err := t.admin().BrokerConfig(ctx, b.Addr)
+			cfg, err := adminOf(t).BrokerConfig(ctx, b.Addr)
 			if err != nil {
 				t.Erroredf("not judged: read the config of %s: %v", b.Pod, err)
 			}
@@ -157,7 +157,7 @@ func (t *T) registrationPeriods(ctx context.Context, shards []target.Shard) []br
 
 // judgePeriods fails nrPeriod for every broker that does not run with
 // the addon's registration period.
-func (t *T) judgePeriods(periods []brokerPeriod) {
+func judgePeriods(t *T, periods []brokerPeriod) {
 	var seen []string
 	for _, p := range periods {
 		d, err := p.period(t)
@@ -174,4 +174,4 @@ func (t *T) judgePeriods(periods []brokerPeriod) {
 }
 
 // killOfANamesrv is the kill of a namesrv, shared by the cases that judge it.
-var killOfANamesrv = sharedFault[*namesrvKill]{"kill of a namesrv", (*T).runKillNamesrv}
+var killOfANamesrv = sharedFault[*namesrvKill]{"kill of a namesrv", runKillNamesrv}

@@ -14,8 +14,8 @@ import (
 
 // commitLogMax reads a broker's commitLogMaxOffset from its runtime info
 // (GET_BROKER_RUNTIME_INFO), the byte position replication is measured by.
-func (t *T) commitLogMax(ctx context.Context, b target.Broker) (int64, error) {
-	info, err := t.admin().BrokerRuntimeInfo(ctx, b.Addr)
+func commitLogMax(t *T, ctx context.Context, b target.Broker) (int64, error) {
+	info, err := adminOf(t).BrokerRuntimeInfo(ctx, b.Addr)
 	if err != nil {
 		return 0, fmt.Errorf("runtime info of %s: %w", b.Pod, err)
 	}
@@ -45,7 +45,7 @@ type sampler struct {
 	done    chan struct{}
 }
 
-func (t *T) startSampler(ctx context.Context, master, slave target.Broker, every time.Duration) *sampler {
+func startSampler(t *T, ctx context.Context, master, slave target.Broker, every time.Duration) *sampler {
 	ctx, cancel := context.WithCancel(ctx)
 	s := &sampler{master: master, slave: slave, every: every, cancel: cancel, done: make(chan struct{})}
 	go func() {
@@ -54,8 +54,8 @@ func (t *T) startSampler(ctx context.Context, master, slave target.Broker, every
 		defer tick.Stop()
 		for {
 			t.plants.sampling(ctx)
-			m, err1 := t.commitLogMax(ctx, master)
-			sl, err2 := t.commitLogMax(ctx, slave)
+			m, err1 := commitLogMax(t, ctx, master)
+			sl, err2 := commitLogMax(t, ctx, slave)
 			s.mu.Lock()
 			if err1 != nil || err2 != nil {
 				s.errs++
@@ -78,8 +78,8 @@ func (t *T) startSampler(ctx context.Context, master, slave target.Broker, every
 func (s *sampler) stop(ctx context.Context, t *T) []offsetSample {
 	s.cancel()
 	<-s.done
-	m, err1 := t.commitLogMax(ctx, s.master)
-	sl, err2 := t.commitLogMax(ctx, s.slave)
+	m, err1 := commitLogMax(t, ctx, s.master)
+	sl, err2 := commitLogMax(t, ctx, s.slave)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err1 == nil && err2 == nil {
@@ -114,16 +114,16 @@ func replicationLags(acks []ackAt, samples []offsetSample) []time.Duration {
 
 // awaitCaughtUp waits until slave's commit log reaches master's and returns
 // how long that took.
-func (t *T) awaitCaughtUp(ctx context.Context, master, slave target.Broker, limit time.Duration) (time.Duration, error) {
+func awaitCaughtUp(t *T, ctx context.Context, master, slave target.Broker, limit time.Duration) (time.Duration, error) {
 	start := time.Now()
 	wctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	err := wait.Until(wctx, 20*time.Millisecond, "slave "+slave.Pod+" to reach master "+master.Pod, func(ctx context.Context) (bool, string, error) {
-		m, err := t.commitLogMax(ctx, master)
+		m, err := commitLogMax(t, ctx, master)
 		if err != nil {
 			return false, err.Error(), nil
 		}
-		s, err := t.commitLogMax(ctx, slave)
+		s, err := commitLogMax(t, ctx, slave)
 		if err != nil {
 			return false, err.Error(), nil
 		}

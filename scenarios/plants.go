@@ -109,10 +109,10 @@ func (p plants) judging(h *history.History) {
 	}
 }
 
-// brokerConfig reads the broker's effective config (GET_BROKER_CONFIG)
+// brokerConfigOf reads the broker's effective config (GET_BROKER_CONFIG)
 // with rc; every case reads configs through it, and so through the
 // planted config fault.
-func (t *T) brokerConfig(ctx context.Context, rc *remoting.Client, addr string) (map[string]string, error) {
+func brokerConfigOf(t *T, ctx context.Context, rc *remoting.Client, addr string) (map[string]string, error) {
 	cfg, err := rc.BrokerConfig(ctx, addr)
 	if err == nil && t.plants.config != nil {
 		t.plants.config(addr, cfg)
@@ -122,7 +122,7 @@ func (t *T) brokerConfig(ctx context.Context, rc *remoting.Client, addr string) 
 
 // judgedConfig is a broker config a fault run recorded, as case t judges
 // it: a copy, through the tests' config plant.
-func (t *T) judgedConfig(addr string, cfg map[string]string) map[string]string {
+func judgedConfig(t *T, addr string, cfg map[string]string) map[string]string {
 	c := maps.Clone(cfg)
 	if c != nil && t.plants.config != nil {
 		t.plants.config(addr, c)
@@ -132,7 +132,7 @@ func (t *T) judgedConfig(addr string, cfg map[string]string) map[string]string {
 
 // topicConfigs reads a broker's topic table (GET_ALL_TOPIC_CONFIG) with
 // rc, through the planted topic fault, if any.
-func (t *T) topicConfigs(ctx context.Context, rc *remoting.Client, addr string) (map[string]remoting.TopicConfig, error) {
+func topicConfigs(t *T, ctx context.Context, rc *remoting.Client, addr string) (map[string]remoting.TopicConfig, error) {
 	cfgs, err := rc.TopicConfigs(ctx, addr)
 	if err == nil && t.plants.topics != nil {
 		t.plants.topics(addr, cfgs)
@@ -142,7 +142,7 @@ func (t *T) topicConfigs(ctx context.Context, rc *remoting.Client, addr string) 
 
 // clusterInfo reads a namesrv's cluster table (GET_BROKER_CLUSTER_INFO)
 // with rc, through the planted namesrv fault, if any.
-func (t *T) clusterInfo(ctx context.Context, rc *remoting.Client, ns string) (*remoting.ClusterInfo, error) {
+func clusterInfo(t *T, ctx context.Context, rc *remoting.Client, ns string) (*remoting.ClusterInfo, error) {
 	ci, err := rc.ClusterInfo(ctx, ns)
 	if err == nil && t.plants.cluster != nil {
 		t.plants.cluster(ns, ci)

@@ -45,7 +45,7 @@ type shardRead struct {
 // dispatched (or replicated) everything it must hold. It never fails the
 // case: what is missing after the deadline is judged from the read that
 // follows, with what the broker reported.
-func (t *T) awaitCovered(ctx context.Context, b target.Broker, topic string, want map[int]int64) *shardRead {
+func awaitCovered(t *T, ctx context.Context, b target.Broker, topic string, want map[int]int64) *shardRead {
 	r := &shardRead{broker: b, queues: map[int]queueReport{}, msgs: map[int][]remoting.Message{}}
 	for q, w := range want {
 		r.queues[q] = queueReport{want: w, max: -1}
@@ -53,7 +53,7 @@ func (t *T) awaitCovered(ctx context.Context, b target.Broker, topic string, wan
 	start := time.Now()
 	wctx, cancel := context.WithTimeout(ctx, coverLimit)
 	defer cancel()
-	rc := t.admin()
+	rc := adminOf(t)
 	err := wait.Until(wctx, 20*time.Millisecond, b.Pod+" to cover the acknowledged offsets of "+topic, func(ctx context.Context) (bool, string, error) {
 		var behind []string
 		for q, qr := range r.queues {
@@ -82,7 +82,7 @@ func (t *T) awaitCovered(ctx context.Context, b target.Broker, topic string, wan
 // broker covers what h acknowledged on its shard, and returns the reads,
 // keyed by shard, for the judgement (deliver, judgeReads) and the
 // evidence of anything missing.
-func (t *T) readBack(ctx context.Context, h *history.History, from []target.Broker, topic string, queues int) map[string]*shardRead {
+func readBack(t *T, ctx context.Context, h *history.History, from []target.Broker, topic string, queues int) map[string]*shardRead {
 	reads := map[string]*shardRead{}
 	for _, b := range from {
 		want := map[int]int64{}
@@ -92,16 +92,16 @@ func (t *T) readBack(ctx context.Context, h *history.History, from []target.Brok
 		for q, off := range h.HighestAcked(b.Shard) {
 			want[q] = off
 		}
-		r := t.awaitCovered(ctx, b, topic, want)
-		r.err = t.readShard(ctx, r, topic, queues)
+		r := awaitCovered(t, ctx, b, topic, want)
+		r.err = readShard(t, ctx, r, topic, queues)
 		reads[b.Shard] = r
 	}
 	return reads
 }
 
-// deliver records what reads served into h as deliveries to scope,
+// deliverTo records what reads served into h as deliveries to scope,
 // passing each queue's messages through the tests' read plant.
-func (t *T) deliver(h *history.History, scope string, reads map[string]*shardRead) {
+func deliverTo(t *T, h *history.History, scope string, reads map[string]*shardRead) {
 	for _, shard := range slices.Sorted(maps.Keys(reads)) {
 		r := reads[shard]
 		for _, q := range slices.Sorted(maps.Keys(r.msgs)) {
@@ -115,7 +115,7 @@ func (t *T) deliver(h *history.History, scope string, reads map[string]*shardRea
 // judgeReads reports, for the case t, the longest wait of a read-back as
 // figure and fails clause c for every read that failed: what a broker
 // would not serve is what the clause cannot find.
-func (t *T) judgeReads(c verdict.Clause, reads map[string]*shardRead, figure string) {
+func judgeReads(t *T, c verdict.Clause, reads map[string]*shardRead, figure string) {
 	var longest time.Duration
 	for _, s := range slices.Sorted(maps.Keys(reads)) {
 		r := reads[s]
@@ -140,15 +140,15 @@ const readerGroup = "TOOLS_CONSUMER"
 // reads exactly what that broker stores, with no consumer group, rebalance
 // or offset commit in the way. What it returns passes through the tests'
 // read plant.
-func (t *T) readQueue(ctx context.Context, addr, topic string, queue int) ([]remoting.Message, error) {
-	msgs, err := t.readQueueAsServed(ctx, addr, topic, queue)
+func readQueue(t *T, ctx context.Context, addr, topic string, queue int) ([]remoting.Message, error) {
+	msgs, err := readQueueAsServed(t, ctx, addr, topic, queue)
 	return t.plants.read(addr, msgs), err
 }
 
 // readQueueAsServed is readQueue without the plant: for a record that is
 // judged later, and maybe more than once.
-func (t *T) readQueueAsServed(ctx context.Context, addr, topic string, queue int) ([]remoting.Message, error) {
-	rc := t.admin()
+func readQueueAsServed(t *T, ctx context.Context, addr, topic string, queue int) ([]remoting.Message, error) {
+	rc := adminOf(t)
 	max, err := rc.MaxOffset(ctx, addr, topic, queue)
 	if err != nil {
 		return nil, fmt.Errorf("max offset of %s queue %d at %s: %w", topic, queue, addr, err)
@@ -169,9 +169,9 @@ func (t *T) readQueueAsServed(ctx context.Context, addr, topic string, queue int
 }
 
 // readShard reads every queue of topic on r's broker into r, as served.
-func (t *T) readShard(ctx context.Context, r *shardRead, topic string, queues int) error {
+func readShard(t *T, ctx context.Context, r *shardRead, topic string, queues int) error {
 	for q := 0; q < queues; q++ {
-		msgs, err := t.readQueueAsServed(ctx, r.broker.Addr, topic, q)
+		msgs, err := readQueueAsServed(t, ctx, r.broker.Addr, topic, q)
 		r.msgs[q] = msgs
 		if err != nil {
 			return err
@@ -184,7 +184,7 @@ func (t *T) readShard(ctx context.Context, r *shardRead, topic string, queues in
 // where it was acknowledged, and what the broker read reported for that
 // queue, so a reader can tell a dispatch that never came from a message
 // that vanished.
-func (t *T) reportLost(rep history.Report, reads map[string]*shardRead) {
+func reportLost(t *T, rep history.Report, reads map[string]*shardRead) {
 	for _, op := range rep.LostAcks {
 		line := fmt.Sprintf("lost %s: acknowledged at %s queue %d offset %d", op.ID, op.Shard, op.Queue, op.Offset)
 		if r, ok := reads[op.Shard]; ok {

@@ -43,7 +43,7 @@ var (
 
 func init() {
 	register(
-		Case{
+		Case{Case: verdict.Case{
 			Suite: "replication", Name: "roles",
 			Promise: "In the default mode each shard's master runs as ASYNC_MASTER with brokerId 0 and each slave as SLAVE with brokerId = its ordinal, with DLedger off; " +
 				"in DLedger mode each shard has exactly one leader, SYNC_MASTER at brokerId 0 and registered there, its other members SLAVE at brokerId = member index + 1, each with the dLeger keys as the addon writes them and the same peers; " +
@@ -55,9 +55,8 @@ func init() {
 			Clauses: []verdict.Clause{clauseBrokers, rolesMaster, rolesSlave, rolesDLedgerOff, rolesLeader, rolesFollowerIDs, rolesDLedgerKeys, rolesPeers,
 				rolesSyncFlush, rolesNoAuto, rolesLabel},
 			Needs: []verdict.Capability{verdict.Messaging},
-			Run:   roles,
-		},
-		Case{
+		}, Run: roles},
+		Case{Case: verdict.Case{
 			Suite: "replication", Name: "async-catch-up",
 			Promise: "Each slave replicates its master asynchronously over the HA port: every write is acknowledged without waiting for the slave, the lag is sampled throughout the writes, and within 20 s after they stop each slave's commit log reaches its master's.",
 			Description: "Lag in bytes is master minus slave commitLogMaxOffset (GET_BROKER_RUNTIME_INFO), sampled every 20 ms under load; lag in ms is, per acked message, the time until the slave was first seen past its commit log offset. " +
@@ -66,9 +65,8 @@ func init() {
 			Needs:       []verdict.Capability{verdict.Messaging},
 			MinReplicas: 2,
 			Timeout:     90 * time.Second,
-			Run:         asyncCatchUp,
-		},
-		Case{
+		}, Run: asyncCatchUp},
+		Case{Case: verdict.Case{
 			Suite: "replication", Name: "slave-content",
 			Promise: "Each slave serves the same messages as its master: every acknowledged message is read from its master, and every message read from a master is read from each of its slaves at the same queue offset with the same key and body.",
 			Description: "Reads both sides with PULL_MESSAGE straight to each broker, once the master covers every acknowledged offset and the slave the master's. " +
@@ -77,21 +75,20 @@ func init() {
 			Needs:       []verdict.Capability{verdict.Messaging},
 			MinReplicas: 2,
 			Timeout:     90 * time.Second,
-			Run:         slaveContent,
-		},
+		}, Run: slaveContent},
 	)
 }
 
 func roles(ctx context.Context, t *T) {
-	rc := t.admin()
+	rc := adminOf(t)
 	dledger := t.Target.Topology().Mode.DLedger
 	labels := t.Target.Abilities().Lacks(verdict.RoleLabels)
-	shards := t.shards(ctx)
+	shards := awaitShards(t, ctx)
 	slaves := 0
 	for _, s := range shards {
 		peers := map[string][]string{} // dLegerPeers -> the members that name it
 		for _, b := range s.Brokers {
-			cfg, err := t.brokerConfig(ctx, rc, b.Addr)
+			cfg, err := brokerConfigOf(t, ctx, rc, b.Addr)
 			if err != nil {
 				t.Erroredf("not judged: broker %s (%s): GET_BROKER_CONFIG: %v", b.Pod, b.Addr, err)
 			}
@@ -108,9 +105,9 @@ func roles(ctx context.Context, t *T) {
 				want = append(want, dLegerKeys(s, b)...)
 				peers[peerSet(cfg["dLegerPeers"])] = append(peers[peerSet(cfg["dLegerPeers"])], b.Pod)
 			} else {
-				t.dledgerOff(ctx, b, cfg)
+				dledgerOff(t, ctx, b, cfg)
 			}
-			want = append(want, wantKey{idClause, "brokerId", strconv.Itoa(t.brokerID(s, b))}, wantKey{idClause, "brokerRole", role})
+			want = append(want, wantKey{idClause, "brokerId", strconv.Itoa(brokerID(t, s, b))}, wantKey{idClause, "brokerRole", role})
 			for _, w := range want {
 				if got := cfg[w.key]; got != w.value {
 					t.Errorf(w.clause, "broker %s (shard %s, ordinal %d): %s=%s, the addon sets %s", b.Pod, s.Name, b.Ordinal, w.key, got, w.value)
@@ -128,7 +125,7 @@ func roles(ctx context.Context, t *T) {
 		}
 	}
 	if dledger {
-		t.leadersRegistered(ctx, shards)
+		leadersRegistered(t, ctx, shards)
 	}
 	if labels != "" {
 		t.Logf("role labels not checked: %s", labels)
@@ -164,7 +161,7 @@ func peerSet(peers string) string {
 // dledgerOff checks a broker of the default mode runs no Raft member: the
 // switch is off, no dLeger key is set, and nothing listens on its
 // DLedger port (where the target knows it).
-func (t *T) dledgerOff(ctx context.Context, b target.Broker, cfg map[string]string) {
+func dledgerOff(t *T, ctx context.Context, b target.Broker, cfg map[string]string) {
 	if v := cfg["enableDLegerCommitLog"]; v != "false" {
 		t.Errorf(rolesDLedgerOff, "broker %s: enableDLegerCommitLog=%s, but DLedger is off", b.Pod, v)
 	}
@@ -185,10 +182,10 @@ func (t *T) dledgerOff(ctx context.Context, b target.Broker, cfg map[string]stri
 
 // leadersRegistered checks every namesrv lists each shard's leader, and
 // only it, at brokerId 0, and every member of each shard's peers list.
-func (t *T) leadersRegistered(ctx context.Context, shards []target.Shard) {
-	rc := t.admin()
-	for _, ns := range t.namesrvs(ctx) {
-		ci, err := t.clusterInfo(ctx, rc, ns)
+func leadersRegistered(t *T, ctx context.Context, shards []target.Shard) {
+	rc := adminOf(t)
+	for _, ns := range namesrvAddrs(t, ctx) {
+		ci, err := clusterInfo(t, ctx, rc, ns)
 		if err != nil {
 			t.Erroredf("not judged: namesrv %s: %v", ns, err)
 		}
@@ -199,7 +196,7 @@ func (t *T) leadersRegistered(ctx context.Context, shards []target.Shard) {
 		}
 	}
 	for _, s := range shards {
-		cfg, err := t.brokerConfig(ctx, rc, s.Master().Addr)
+		cfg, err := brokerConfigOf(t, ctx, rc, s.Master().Addr)
 		if err != nil {
 			continue // reported above
 		}
@@ -281,13 +278,13 @@ type caughtUp struct {
 
 func (r *asyncRun) setUp(ctx context.Context) {
 	t := r.t
-	r.shards = t.shards(ctx)
+	r.shards = awaitShards(t, ctx)
 	r.topic = uniqueName("conformance-repl")
-	t.createTopic(ctx, r.topic, asyncQueues)
-	r.h = t.newHistory()
+	createTopic(t, ctx, r.topic, asyncQueues)
+	r.h = newHistory(t)
 	for _, s := range r.shards {
 		for _, sl := range s.Slaves() {
-			r.samplers = append(r.samplers, t.startSampler(ctx, s.Master(), sl, asyncEvery))
+			r.samplers = append(r.samplers, startSampler(t, ctx, s.Master(), sl, asyncEvery))
 		}
 	}
 }
@@ -307,7 +304,7 @@ func (r *asyncRun) onAck(shard string, res *primitive.SendResult, at time.Time) 
 func (r *asyncRun) write(ctx context.Context) {
 	t := r.t
 	r.loadStarted = time.Now()
-	l := startLoad(ctx, r.h, func() rocketmq.Producer { return t.producer(ctx) }, r.topic, r.shards, asyncQueues, asyncRate, r.onAck)
+	l := startLoad(ctx, r.h, func() rocketmq.Producer { return clientProducer(t, ctx) }, r.topic, r.shards, asyncQueues, asyncRate, r.onAck)
 	select {
 	case <-time.After(asyncLoadFor): // the length of the load, not a wait for a condition
 	case <-ctx.Done():
@@ -319,8 +316,8 @@ func (r *asyncRun) write(ctx context.Context) {
 
 func (r *asyncRun) judgeAcks(context.Context) {
 	t := r.t
-	jh := t.judgedCopy(r.h)
-	t.failedSends(asyncAck, jh, r.shards)
+	jh := judgedCopy(t, r.h)
+	failedSends(t, asyncAck, jh, r.shards)
 	if jh.Check("none").Acked == 0 {
 		t.Errorf(asyncAck, "no write was acknowledged: %s", jh.Check("none"))
 	}
@@ -335,7 +332,7 @@ func (r *asyncRun) awaitSlaves(ctx context.Context) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := r.t.awaitCaughtUp(cctx, sm.master, sm.slave, asyncCatchUpLimit)
+			_, err := awaitCaughtUp(r.t, cctx, sm.master, sm.slave, asyncCatchUpLimit)
 			r.caught[i] = caughtUp{time.Since(r.loadStopped), err}
 		}()
 	}
@@ -368,11 +365,11 @@ func (r *asyncRun) judgeSlave(ctx context.Context, sm *sampler, caught caughtUp)
 		if len(lagBytes) == 0 {
 			procs = nil
 		}
-		t.late(asyncSampled, history.Window{Start: r.loadStarted, End: r.loadStopped}, procs, "the lag of slave %s was sampled %d times during %s of writes (at least %d expected at one sample every %s): it was not measured",
+		judgeLate(t, asyncSampled, history.Window{Start: r.loadStarted, End: r.loadStopped}, procs, "the lag of slave %s was sampled %d times during %s of writes (at least %d expected at one sample every %s): it was not measured",
 			sm.slave.Pod, len(lagBytes), writes.Round(time.Millisecond), minSamples, asyncEvery)
 	}
 	if caught.err != nil {
-		t.late(asyncCaught, history.Window{Start: r.loadStopped, End: r.loadStopped.Add(asyncCatchUpLimit)}, []string{sm.master.Pod, sm.slave.Pod},
+		judgeLate(t, asyncCaught, history.Window{Start: r.loadStopped, End: r.loadStopped.Add(asyncCatchUpLimit)}, []string{sm.master.Pod, sm.slave.Pod},
 			"slave %s of %s did not catch up within %s after writes stopped: %v", sm.slave.Pod, sm.master.Shard, asyncCatchUpLimit, caught.err)
 		return
 	}
@@ -409,12 +406,12 @@ func (r *asyncRun) report(context.Context) {
 }
 
 func slaveContent(ctx context.Context, t *T) {
-	shards := t.shards(ctx)
+	shards := awaitShards(t, ctx)
 	topic := uniqueName("conformance-content")
 	const queues, perQueue = 4, 10
-	t.createTopic(ctx, topic, queues)
-	p := t.producer(ctx)
-	h := t.newHistory()
+	createTopic(t, ctx, topic, queues)
+	p := clientProducer(t, ctx)
+	h := newHistory(t)
 	for i := 0; i < perQueue; i++ {
 		for _, s := range shards {
 			for q := 0; q < queues; q++ {
@@ -423,22 +420,22 @@ func slaveContent(ctx context.Context, t *T) {
 			}
 		}
 	}
-	t.failedSends(clauseSent, h, shards)
-	if err := t.awaitSlaveTopics(ctx, shards, topic); err != nil {
+	failedSends(t, clauseSent, h, shards)
+	if err := awaitSlaveTopics(t, ctx, shards, topic); err != nil {
 		t.Erroredf("not judged: %v", err)
 	}
 	var masters []target.Broker
 	for _, s := range shards {
 		masters = append(masters, s.Master())
 	}
-	jh := t.judgedCopy(h)
-	reads := t.readBack(ctx, jh, masters, topic, queues)
-	t.deliver(jh, storeScope, reads)
-	t.judgeReads(contentMaster, reads, "dispatch_wait")
+	jh := judgedCopy(t, h)
+	reads := readBack(t, ctx, jh, masters, topic, queues)
+	deliverTo(t, jh, storeScope, reads)
+	judgeReads(t, contentMaster, reads, "dispatch_wait")
 	rep := jh.Check(storeScope)
 	if len(rep.Lost) > 0 {
 		t.Errorf(contentMaster, "read back from the masters: %s", rep)
-		t.reportLost(rep, reads)
+		reportLost(t, rep, reads)
 	}
 	compared := 0
 	var replWait time.Duration
@@ -448,15 +445,15 @@ func slaveContent(ctx context.Context, t *T) {
 			for q, qr := range reads[s.Name].queues {
 				want[q] = qr.max - 1
 			}
-			cov := t.awaitCovered(ctx, sl, topic, want)
+			cov := awaitCovered(t, ctx, sl, topic, want)
 			replWait = max(replWait, cov.waited)
 			for q := 0; q < queues; q++ {
-				wantMsgs, err := t.readQueue(ctx, s.Master().Addr, topic, q)
+				wantMsgs, err := readQueue(t, ctx, s.Master().Addr, topic, q)
 				if err != nil {
 					t.Errorf(contentMaster, "read master %s: %v", s.Master().Pod, err)
 					continue
 				}
-				got, err := t.readQueue(ctx, sl.Addr, topic, q)
+				got, err := readQueue(t, ctx, sl.Addr, topic, q)
 				if err != nil {
 					t.Errorf(contentCount, "read slave %s: %v", sl.Pod, err)
 					continue

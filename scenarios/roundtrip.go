@@ -31,7 +31,7 @@ type roundTripRun struct {
 
 func roundTrip(ctx context.Context, t *T) {
 	r := sharedRoundTrip.of(ctx, t)
-	h, by := t.judgeConsumed(r.h, &r.got, r.shards, r.allGroup)
+	h, by := judgeConsumed(t, r.h, &r.got, r.shards, r.allGroup)
 	j := &consumerJudge{t: t, h: h, topic: r.topic, queues: r.queues, shards: r.shards, since: r.since,
 		lost: clauseNotLost, undelivered: rtDelivered, twice: rtOnce}
 	j.judge(ctx, r.allGroup)
@@ -43,17 +43,17 @@ func roundTrip(ctx context.Context, t *T) {
 // runRoundTrip sends to every queue of every shard, then consumes with an
 // orderly all-tags group and a TagA group until both were handed every
 // acknowledged message they subscribe to, or 30 s.
-func (t *T) runRoundTrip(ctx context.Context) *roundTripRun {
+func runRoundTrip(t *T, ctx context.Context) *roundTripRun {
 	clientlog.Start()
-	r := &roundTripRun{since: time.Now(), shards: t.shards(ctx), topic: uniqueName("conformance-rt"), queues: 4, h: history.New(), sent: map[string]sentMsg{}}
-	t.createTopic(ctx, r.topic, r.queues)
+	r := &roundTripRun{since: time.Now(), shards: awaitShards(t, ctx), topic: uniqueName("conformance-rt"), queues: 4, h: history.New(), sent: map[string]sentMsg{}}
+	createTopic(t, ctx, r.topic, r.queues)
 	r.send(ctx, t, 10)
 	r.allGroup, r.tagGroup = uniqueName("conformance-rt-all"), uniqueName("conformance-rt-taga")
-	cAll := t.pushConsumer(ctx, r.allGroup, consumer.WithConsumerOrder(true))
+	cAll := pushConsumer(t, ctx, r.allGroup, consumer.WithConsumerOrder(true))
 	if err := cAll.Subscribe(r.topic, consumer.MessageSelector{Type: consumer.TAG, Expression: "*"}, r.got.recorder(r.h, r.allGroup, "all-tags")); err != nil {
 		t.Erroredf("subscribe: %v", err)
 	}
-	cA := t.pushConsumer(ctx, r.tagGroup)
+	cA := pushConsumer(t, ctx, r.tagGroup)
 	if err := cA.Subscribe(r.topic, consumer.MessageSelector{Type: consumer.TAG, Expression: "TagA"}, r.got.recorder(r.h, r.tagGroup, "TagA")); err != nil {
 		t.Erroredf("subscribe: %v", err)
 	}
@@ -82,7 +82,7 @@ func (t *T) runRoundTrip(ctx context.Context) *roundTripRun {
 // tags TagA and TagB, each with its keys, user properties and a body of
 // its own.
 func (r *roundTripRun) send(ctx context.Context, t *T, perQueue int) {
-	p := t.producer(ctx)
+	p := clientProducer(t, ctx)
 	n := 0
 	for seq := 0; seq < perQueue; seq++ {
 		for _, s := range r.shards {
@@ -182,4 +182,4 @@ func (r *roundTripRun) judgeTag(t *T, onlyA []delivery) {
 }
 
 // sharedRoundTrip is the round trip, shared by the cases that judge it.
-var sharedRoundTrip = sharedFault[*roundTripRun]{"round trip", (*T).runRoundTrip}
+var sharedRoundTrip = sharedFault[*roundTripRun]{"round trip", runRoundTrip}

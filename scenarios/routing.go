@@ -31,24 +31,22 @@ var (
 
 func init() {
 	register(
-		Case{
+		Case{Case: verdict.Case{
 			Suite: "routing", Name: "brokers-registered",
 			Promise: "Every broker group of the Cluster is registered in every namesrv under the Cluster's name, named broker-<3 characters>, with the master at brokerId 0 and each slave at brokerId = its ordinal (in DLedger mode: the elected leader at 0, each follower at its member index + 1), at the address it advertises, and nothing else is registered; each broker's own config names the same cluster, shard and brokerId.",
 			Description: "Shard names follow KubeBlocks: broker-<3 random characters>, not broker-0/broker-1 as the seed's secret table suggests (facts sheet section 3). " +
 				"Reads GET_BROKER_CLUSTER_INFO from each namesrv and GET_BROKER_CONFIG from each broker.",
 			Clauses: []verdict.Clause{clauseBrokers, regCluster, regShardNames, regBrokerIDs, regNothing, regOwnConfig},
 			Needs:   []verdict.Capability{verdict.Messaging},
-			Run:     brokersRegistered,
-		},
-		Case{
+		}, Run: brokersRegistered},
+		Case{Case: verdict.Case{
 			Suite: "routing", Name: "topic-create",
 			Promise: "Topics are not auto-created (autoCreateTopicEnable=false): no template topic exists and a send to an uncreated topic fails; a topic created on every master is routed by every namesrv to every shard, read-write, with the queues asked for, and each shard takes a write to it.",
 			Description: "The create is checked through the route, never trusted by its reply (rocketmq-client-go's admin ignores the response code). " +
 				"With auto-creation on, a broker registers the template topic TBW102; its absence is the broker-side proof.",
 			Clauses: []verdict.Clause{clauseBrokers, topicNoTemplate, topicNoAuto, topicRouted, topicWritable},
 			Needs:   []verdict.Capability{verdict.Messaging},
-			Run:     topicCreate,
-		},
+		}, Run: topicCreate},
 		namesrvIndependenceCase,
 		staleBrokerExpiryCase,
 	)
@@ -58,8 +56,8 @@ var shardNameRE = regexp.MustCompile(`^broker-[a-z0-9]{3}$`)
 
 func brokersRegistered(ctx context.Context, t *T) {
 	topo := t.Target.Topology()
-	shards := t.shards(ctx)
-	rc := t.admin()
+	shards := awaitShards(t, ctx)
+	rc := adminOf(t)
 	want := map[string]target.Shard{}
 	for _, s := range shards {
 		want[s.Name] = s
@@ -67,8 +65,8 @@ func brokersRegistered(ctx context.Context, t *T) {
 			t.Errorf(regShardNames, "shard %q is not named broker-<3 characters> as KubeBlocks names shards", s.Name)
 		}
 	}
-	for _, ns := range t.namesrvs(ctx) {
-		ci, err := t.clusterInfo(ctx, rc, ns)
+	for _, ns := range namesrvAddrs(t, ctx) {
+		ci, err := clusterInfo(t, ctx, rc, ns)
 		if err != nil {
 			t.Erroredf("not judged: namesrv %s: GET_BROKER_CLUSTER_INFO: %v", ns, err)
 		}
@@ -101,7 +99,7 @@ func brokersRegistered(ctx context.Context, t *T) {
 				t.Errorf(regBrokerIDs, "namesrv %s: shard %s has %d registered brokers (%s), expected %d", ns, name, len(bd.BrokerAddrs), formatAddrs(bd.BrokerAddrs), len(s.Brokers))
 			}
 			for _, b := range s.Brokers {
-				id := t.brokerID(s, b)
+				id := brokerID(t, s, b)
 				if got := bd.BrokerAddrs[int64(id)]; got != b.Addr {
 					t.Errorf(regBrokerIDs, "namesrv %s: shard %s brokerId %d is %q, expected %s (%s, ordinal %d)", ns, name, id, got, b.Addr, b.Pod, b.Ordinal)
 				}
@@ -115,12 +113,12 @@ func brokersRegistered(ctx context.Context, t *T) {
 	}
 	for _, s := range shards {
 		for _, b := range s.Brokers {
-			cfg, err := t.brokerConfig(ctx, rc, b.Addr)
+			cfg, err := brokerConfigOf(t, ctx, rc, b.Addr)
 			if err != nil {
 				t.Errorf(regOwnConfig, "broker %s did not answer GET_BROKER_CONFIG at %s, the address the target advertises: %v", b.Pod, b.Addr, err)
 				continue
 			}
-			for key, want := range map[string]string{"brokerClusterName": topo.Cluster, "brokerName": s.Name, "brokerId": strconv.Itoa(t.brokerID(s, b))} {
+			for key, want := range map[string]string{"brokerClusterName": topo.Cluster, "brokerName": s.Name, "brokerId": strconv.Itoa(brokerID(t, s, b))} {
 				if cfg[key] != want {
 					t.Errorf(regOwnConfig, "broker %s: %s=%q, expected %q", b.Pod, key, cfg[key], want)
 				}
@@ -143,13 +141,13 @@ func formatAddrs(m map[int64]string) string {
 }
 
 func topicCreate(ctx context.Context, t *T) {
-	rc := t.admin()
-	shards := t.shards(ctx)
-	ns := t.namesrvs(ctx)
+	rc := adminOf(t)
+	shards := awaitShards(t, ctx)
+	ns := namesrvAddrs(t, ctx)
 	// 1. Nothing auto-creates: no TBW102 template on any master or namesrv,
 	// and a send to a topic nobody created fails and leaves it unrouted.
 	for _, s := range shards {
-		cfgs, err := t.topicConfigs(ctx, rc, s.Master().Addr)
+		cfgs, err := topicConfigs(t, ctx, rc, s.Master().Addr)
 		if err != nil {
 			t.Erroredf("not judged: read the topic config of master %s: %v", s.Master().Pod, err)
 		}
@@ -163,7 +161,7 @@ func topicCreate(ctx context.Context, t *T) {
 		t.Erroredf("not judged: namesrv %s: route of TBW102: %v", ns[0], err)
 	}
 	uncreated := t.plants.named(uniqueName("conformance-uncreated"))
-	p := t.producer(ctx)
+	p := clientProducer(t, ctx)
 	msg := primitive.NewMessage(uncreated, []byte("must not be stored"))
 	msg.Queue = &primitive.MessageQueue{Topic: uncreated, BrokerName: shards[0].Name, QueueId: 0}
 	if res, err := p.SendSync(ctx, msg); err == nil {
@@ -177,13 +175,13 @@ func topicCreate(ctx context.Context, t *T) {
 	// 2. An explicit create on every master is routed everywhere.
 	topic := uniqueName("conformance-topic")
 	const queues = 4
-	t.createTopicJudged(ctx, topicRouted, topic, queues)
+	createTopicJudged(t, ctx, topicRouted, topic, queues)
 	t.Logf("created %s with %d queues on %d masters; every namesrv routes it to every shard", topic, queues, len(shards))
 	// 3. Each shard takes a write to it.
-	h := t.newHistory()
+	h := newHistory(t)
 	for _, s := range shards {
 		key := topic + "-" + s.Name
 		sendRecorded(ctx, p, h, key, queueMessage(topic, s.Name, 0, key, []byte("hello "+s.Name)))
 	}
-	t.judgeFailures(topicWritable, h, h.Failures(), shards, "writing to "+topic)
+	judgeFailures(t, topicWritable, h, h.Failures(), shards, "writing to "+topic)
 }

@@ -76,72 +76,112 @@ func (s *Session) Run(ctx context.Context, c Case) verdict.Result { return s.run
 
 // run runs c with the plants p.
 func (s *Session) run(ctx context.Context, c Case, p plants) verdict.Result {
-	t := &T{Target: s.tgt, session: s, c: c, id: c.ID(), plants: p}
-	for _, need := range c.Needs {
-		if why := s.tgt.Abilities().Lacks(need); why != "" {
-			t.skip = fmt.Sprintf("target %q cannot %s: %s", s.tgt.Name(), need.Doing(), why)
-			return t.result(c, 0)
-		}
-	}
-	if why := c.topologyGap(s.tgt.Topology()); why != "" {
-		t.skip = why
-		return t.result(c, 0)
-	}
-	if c.Slow && s.profile == verdict.Quick {
-		t.skip = "slow: it waits minutes on RocketMQ's timers, and the quick profile skips it; run it with --profile full"
-		return t.result(c, 0)
-	}
-	if c.AfterReports {
-		r := t.result(c, 0)
-		r.Status, r.Observed = verdict.Pending, "judged once the reports are written"
+	rec := verdict.NewRecord(c.Case)
+	t := &T{T: rec.T(), Target: s.tgt, rec: rec, session: s, id: c.ID(), plants: p}
+	if st, why := s.gate(ctx, c); st != "" {
+		r := rec.Result(0)
+		r.Status, r.Observed = st, why
 		return r
 	}
-	if err := ctx.Err(); err != nil {
-		t.errored = "not run: the run was interrupted (" + err.Error() + ")"
-		return t.result(c, 0)
-	}
-	timeout := c.Timeout
-	if timeout == 0 {
-		timeout = DefaultTimeout
-	}
-	timeout += time.Duration(c.Recreations) * s.recreation
+	timeout := s.timeout(c)
 	start := time.Now()
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	t.ctx = cctx
+	rec.Start(cctx)
 	t.starve = watchStarvation(s.tgt)
+	perform(cctx, c, t)
+	if cctx.Err() != nil {
+		if ctx.Err() != nil {
+			rec.CutShort("interrupted (" + ctx.Err().Error() + ")")
+		} else {
+			rec.CutShort(fmt.Sprintf("did not finish within its timeout of %s", timeout))
+		}
+	}
+	t.starve.stop()
+	return resultOf(t, time.Since(start))
+}
+
+// gate says why c does not run here, as the status it gets instead: a
+// capability the target lacks, a topology or mode that cannot show its
+// promise, a slow case in the quick profile (skipped); a case judged on
+// the written reports (pending); an interrupted run (errored).
+func (s *Session) gate(ctx context.Context, c Case) (verdict.Status, string) {
+	for _, need := range c.Needs {
+		if why := s.tgt.Abilities().Lacks(need); why != "" {
+			return verdict.Skipped, fmt.Sprintf("target %q cannot %s: %s", s.tgt.Name(), need.Doing(), why)
+		}
+	}
+	if why := c.TopologyGap(s.tgt.Topology()); why != "" {
+		return verdict.Skipped, why
+	}
+	if c.Slow && s.profile == verdict.Quick {
+		return verdict.Skipped, "slow: it waits minutes on RocketMQ's timers, and the quick profile skips it; run it with --profile full"
+	}
+	if c.AfterReports {
+		return verdict.Pending, "judged once the reports are written"
+	}
+	if err := ctx.Err(); err != nil {
+		return verdict.Errored, "not run: the run was interrupted (" + err.Error() + ")"
+	}
+	return "", ""
+}
+
+// timeout is c's bound: its own, or the default, and the session's
+// allowance for each recreation it waits for.
+func (s *Session) timeout(c Case) time.Duration {
+	timeout := c.Timeout
+	if timeout == 0 {
+		timeout = verdict.DefaultTimeout
+	}
+	return timeout + time.Duration(c.Recreations)*s.recreation
+}
+
+// perform runs c's body in its own goroutine, which Fatalf and Skipf end,
+// and returns when it has, or shortly after ctx ends: a case is given a
+// moment to notice the cancellation and record what it was waiting for.
+func perform(ctx context.Context, c Case, t *T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		defer t.finish()
+		defer finish(t)
 		defer func() {
 			if v := recover(); v != nil {
-				t.mu.Lock()
-				t.errored = fmt.Sprintf("the case panicked: %v", v)
-				t.mu.Unlock()
+				t.rec.Panicked(v)
 			}
 		}()
-		c.Run(cctx, t)
+		c.Run(ctx, t)
 	}()
 	select {
 	case <-done:
-	case <-cctx.Done():
-		// Give the case a moment to notice the cancellation and record
-		// what it was waiting for.
+	case <-ctx.Done():
 		select {
 		case <-done:
 		case <-time.After(5 * time.Second):
 		}
 	}
-	if cctx.Err() != nil {
-		if ctx.Err() != nil {
-			t.cutShort("interrupted (" + ctx.Err().Error() + ")")
-		} else {
-			t.cutShort(fmt.Sprintf("did not finish within its timeout of %s", timeout))
-		}
+}
+
+// finish runs the case's cleanups and closes its admin client.
+func finish(t *T) {
+	t.rec.Finish()
+	t.mu.Lock()
+	rc := t.rc
+	t.rc = nil
+	t.mu.Unlock()
+	if rc != nil {
+		rc.Close()
 	}
-	t.starve.stop()
-	return t.result(c, time.Since(start))
+}
+
+// resultOf is the case's Result: what it recorded, the warnings of the
+// sends it made, and how the machine starved what it judged.
+func resultOf(t *T, d time.Duration) verdict.Result {
+	reportWarnedAcks(t)
+	r := t.rec.Result(d)
+	if t.starve != nil {
+		r.Starvation = t.starve.summary()
+	}
+	return r
 }
 
 // sharedFault is a fault several cases judge (one master kill is judged by
@@ -180,7 +220,7 @@ func (f sharedFault[V]) of(ctx context.Context, t *T) V {
 	defer func() {
 		r.took = time.Since(start)
 		if !completed {
-			r.err = fmt.Sprintf("the %s did not complete in %s: %s", f.name, t.id, t.why())
+			r.err = fmt.Sprintf("the %s did not complete in %s: %s", f.name, t.id, t.rec.Why())
 		}
 		close(r.done)
 	}()

@@ -74,7 +74,7 @@ func TestVerdicts(t *testing.T) {
 		}, verdict.Failed, "[b] broken", []string{"test/case#b"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := runOne(t, stubTarget{}, Case{Run: tc.run, Promise: "p", Clauses: []verdict.Clause{clauseA, clauseB}})
+			r := runOne(t, stubTarget{}, Case{Case: verdict.Case{Promise: "p", Clauses: []verdict.Clause{clauseA, clauseB}}, Run: tc.run})
 			if r.Status != tc.status || !strings.Contains(r.Observed, tc.observed) {
 				t.Errorf("got %s %q, want %s containing %q", r.Status, r.Observed, tc.status, tc.observed)
 			}
@@ -91,7 +91,7 @@ func TestVerdicts(t *testing.T) {
 // TestInconclusiveClausesAreListed: a clause judged inconclusive is named
 // in the result, beside a failure or alone.
 func TestInconclusiveClausesAreListed(t *testing.T) {
-	r := runOne(t, stubTarget{}, Case{Promise: "p", Clauses: []verdict.Clause{clauseA, clauseB}, Run: func(_ context.Context, t *T) {
+	r := runOne(t, stubTarget{}, Case{Case: verdict.Case{Promise: "p", Clauses: []verdict.Clause{clauseA, clauseB}}, Run: func(_ context.Context, t *T) {
 		t.Inconclusivef(clauseA, "late, but starved")
 		t.Errorf(clauseB, "broken")
 	}})
@@ -118,7 +118,7 @@ func TestClauseIDsAreStableAndUnique(t *testing.T) {
 func TestMissingCapabilityIsSkippedWithReason(t *testing.T) {
 	ran := false
 	r := runOne(t, stubTarget{lacks: map[verdict.Capability]string{verdict.Objects: "no kube here"}},
-		Case{Needs: []verdict.Capability{verdict.Objects}, Run: func(context.Context, *T) { ran = true }})
+		Case{Case: verdict.Case{Needs: []verdict.Capability{verdict.Objects}}, Run: func(context.Context, *T) { ran = true }})
 	if ran || r.Status != verdict.Skipped || !strings.Contains(r.Observed, "no kube here") {
 		t.Errorf("ran=%v status=%s observed=%q; want skipped with the target's reason, not run", ran, r.Status, r.Observed)
 	}
@@ -126,7 +126,7 @@ func TestMissingCapabilityIsSkippedWithReason(t *testing.T) {
 
 func TestTimeoutIsErrored(t *testing.T) {
 	start := time.Now()
-	r := runOne(t, stubTarget{}, Case{Timeout: 50 * time.Millisecond, Run: func(ctx context.Context, t *T) { <-ctx.Done() }})
+	r := runOne(t, stubTarget{}, Case{Case: verdict.Case{Timeout: 50 * time.Millisecond}, Run: func(ctx context.Context, t *T) { <-ctx.Done() }})
 	if r.Status != verdict.Errored || !strings.Contains(r.Observed, "timeout") || time.Since(start) > 2*time.Second {
 		t.Errorf("got %s %q after %s; want errored on timeout promptly", r.Status, r.Observed, time.Since(start))
 	}
@@ -175,7 +175,7 @@ func TestContract(t *testing.T) {
 // what it was doing, not as the step's own error.
 func TestErroredAfterInterruptionIsTheInterruption(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	r := NewSession(stubTarget{}).Run(ctx, Case{Suite: "test", Name: "case", Promise: "p", Run: func(ctx context.Context, t *T) {
+	r := NewSession(stubTarget{}).Run(ctx, Case{Case: verdict.Case{Suite: "test", Name: "case", Promise: "p"}, Run: func(ctx context.Context, t *T) {
 		cancel()
 		<-ctx.Done()
 		t.Erroredf("not judged: create a topic: %v", ctx.Err())
@@ -191,8 +191,8 @@ func TestErroredAfterInterruptionIsTheInterruption(t *testing.T) {
 // nothing.
 func TestWarnedAcksAreReported(t *testing.T) {
 	for _, warned := range []int{0, 2} {
-		r := runOne(t, stubTarget{}, Case{Promise: "p", Run: func(_ context.Context, t *T) {
-			h := t.newHistory()
+		r := runOne(t, stubTarget{}, Case{Case: verdict.Case{Promise: "p"}, Run: func(_ context.Context, t *T) {
+			h := newHistory(t)
 			h.Invoke("a", "s1")
 			h.Ack("a", "s1", 0, 0)
 			for i := range warned {
@@ -223,11 +223,10 @@ func TestRecreationAllowance(t *testing.T) {
 	}{{0, 0, time.Minute}, {2, 2*time.Hour - time.Minute, 2*time.Hour + time.Minute}} {
 		var left time.Duration
 		s := NewSession(stubTarget{}, WithRecreationAllowance(time.Hour))
-		s.Run(context.Background(), Case{Suite: "test", Name: "case", Timeout: time.Minute, Recreations: c.recreations,
-			Run: func(ctx context.Context, t *T) {
-				dl, _ := ctx.Deadline()
-				left = time.Until(dl)
-			}})
+		s.Run(context.Background(), Case{Case: verdict.Case{Suite: "test", Name: "case", Timeout: time.Minute, Recreations: c.recreations}, Run: func(ctx context.Context, t *T) {
+			dl, _ := ctx.Deadline()
+			left = time.Until(dl)
+		}})
 		if left < c.min || left > c.max {
 			t.Errorf("%d recreations: %s left on the case's clock, want between %s and %s", c.recreations, left, c.min, c.max)
 		}

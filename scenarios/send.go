@@ -69,15 +69,15 @@ func queueMessage(topic, shard string, q int, key string, body []byte) *primitiv
 // newHistory starts a history of the case's sends and deliveries. Every
 // send recorded in it is reported with its warnings when the case ends
 // (reportWarnedAcks), whatever the case judges of it.
-func (t *T) newHistory() *history.History {
+func newHistory(t *T) *history.History {
 	h := history.New()
-	t.sentThrough(h)
+	sentThrough(t, h)
 	return h
 }
 
 // sentThrough makes the case report the warned acknowledgements of h, a
 // history another case recorded and this one judges.
-func (t *T) sentThrough(h *history.History) {
+func sentThrough(t *T, h *history.History) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if !slices.Contains(t.sends, h) {
@@ -90,7 +90,7 @@ func (t *T) sentThrough(h *history.History) {
 // evidence. Each is held to the acknowledged promise like any other ack
 // (it must be read back wherever the case reads back), so this is what
 // a reader learns of the machine, not a verdict.
-func (t *T) reportWarnedAcks() {
+func reportWarnedAcks(t *T) {
 	t.mu.Lock()
 	hs := append([]*history.History(nil), t.sends...)
 	t.mu.Unlock()
@@ -111,14 +111,14 @@ func (t *T) reportWarnedAcks() {
 // fault, every write to a healthy cluster is acknowledged. A send that
 // timed out while the machine starved its shard's master is inconclusive
 // instead.
-func (t *T) failedSends(c verdict.Clause, h *history.History, shards []target.Shard) {
-	t.judgeFailures(c, h, h.Failures(), shards, "with no fault injected")
+func failedSends(t *T, c verdict.Clause, h *history.History, shards []target.Shard) {
+	judgeFailures(t, c, h, h.Failures(), shards, "with no fault injected")
 }
 
 // judgeFailures records failed sends fs of h under clause c: each that
 // timed out while the machine starved the master it went to is excused
 // as inconclusive; any other fails c. where says when they failed.
-func (t *T) judgeFailures(c verdict.Clause, h *history.History, fs []history.Op, shards []target.Shard, where string) {
+func judgeFailures(t *T, c verdict.Clause, h *history.History, fs []history.Op, shards []target.Shard, where string) {
 	if len(fs) == 0 {
 		return
 	}

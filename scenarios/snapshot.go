@@ -10,8 +10,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
-// snapshot reads the target's objects or ends the case as errored.
-func (t *T) snapshot(ctx context.Context) *target.Snapshot {
+// snapshotOf reads the target's objects or ends the case as errored.
+func snapshotOf(t *T, ctx context.Context) *target.Snapshot {
 	s, err := t.Target.Abilities().Objects.Snapshot(ctx)
 	if err != nil {
 		t.Erroredf("read the cluster's objects: %v", err)
@@ -28,7 +28,7 @@ func (t *T) snapshot(ctx context.Context) *target.Snapshot {
 // so that no shard is found fail the case, and end it, instead of leaving
 // its loops nothing to walk (or judging names against shards it cannot
 // see).
-func (t *T) objectShards(s *target.Snapshot) []string {
+func objectShards(t *T, s *target.Snapshot) []string {
 	topo := t.Target.Topology()
 	names := s.ShardNames(topo.Cluster)
 	if len(names) != topo.Shards {
@@ -41,7 +41,7 @@ func (t *T) objectShards(s *target.Snapshot) []string {
 // podCount is how many pods the Cluster asks for of a component, by its
 // short name: the namesrv replicas, one exporter and one dashboard, and
 // the replicas of each broker shard.
-func (t *T) podCount(comp string) int {
+func podCount(t *T, comp string) int {
 	topo := t.Target.Topology()
 	switch comp {
 	case "namesrv":
@@ -54,10 +54,10 @@ func (t *T) podCount(comp string) int {
 
 // objectPods returns a component's pods after checking their number
 // against podCount.
-func (t *T) objectPods(s *target.Snapshot, comp string) []corev1.Pod {
+func objectPods(t *T, s *target.Snapshot, comp string) []corev1.Pod {
 	c := t.Target.Topology().Cluster
 	pods := s.PodsOf(c, comp)
-	if want := t.podCount(comp); len(pods) != want {
+	if want := podCount(t, comp); len(pods) != want {
 		t.Errorf(clauseObjects, "component %s has %d pods (%s); the Cluster asks for %d", comp, len(pods), podNames(pods), want)
 	}
 	return pods

@@ -21,8 +21,8 @@ func TestAStandInIsSkippedNeverJudged(t *testing.T) {
 				w.WriteHeader(http.StatusServiceUnavailable)
 			}
 		}))
-		r := runOne(t, stubTarget{}, Case{Run: func(ctx context.Context, t *T) {
-			t.skipIfStandIn(ctx, srv.URL, "exporter", "--exporter-jar")
+		r := runOne(t, stubTarget{}, Case{Case: verdict.Case{}, Run: func(ctx context.Context, t *T) {
+			skipIfStandIn(t, ctx, srv.URL, "exporter", "--exporter-jar")
 		}})
 		srv.Close()
 		if standIn && (r.Status != verdict.Skipped || !strings.Contains(r.Observed, "--exporter-jar") || !strings.Contains(r.Observed, "stand-in")) {

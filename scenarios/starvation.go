@@ -254,10 +254,10 @@ func (s *starvation) summary() *verdict.Starvation {
 	return out
 }
 
-// late records that timing clause c was exceeded during w: failed, or
+// judgeLate records that timing clause c was exceeded during w: failed, or
 // inconclusive when the machine starved one of procs meanwhile. procs are
 // the processes the bound depends on (Broker.Pod names; namesrvProcesses).
-func (t *T) late(c verdict.Clause, w history.Window, procs []string, format string, args ...any) {
+func judgeLate(t *T, c verdict.Clause, w history.Window, procs []string, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	if t.starve != nil {
 		if why := t.starve.starved(w, procs); why != "" {
@@ -270,8 +270,8 @@ func (t *T) late(c verdict.Clause, w history.Window, procs []string, format stri
 
 // namesrvProcess names the process of namesrv i (in the order Namesrvs
 // lists them), or is "" where the target has no process table.
-func (t *T) namesrvProcess(i int) string {
-	if ns := t.namesrvProcesses(); i < len(ns) {
+func namesrvProcess(t *T, i int) string {
+	if ns := namesrvProcesses(t); i < len(ns) {
 		return ns[i]
 	}
 	return ""
@@ -279,7 +279,7 @@ func (t *T) namesrvProcess(i int) string {
 
 // namesrvProcesses names the target's namesrv processes, where it has a
 // process table.
-func (t *T) namesrvProcesses() []string {
+func namesrvProcesses(t *T) []string {
 	pt := t.Target.Abilities().Processes
 	if pt == nil {
 		return nil

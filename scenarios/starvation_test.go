@@ -74,18 +74,17 @@ func TestStarvedIsInconclusiveFrozenIsFailed(t *testing.T) {
 		{"midway", verdict.Failed, "[late] midway took too long"},
 	} {
 		t.Run(tc.proc, func(t *testing.T) {
-			r := NewSession(tgt).Run(context.Background(), Case{Suite: "test", Name: "case", Promise: "p", Clauses: []verdict.Clause{late},
-				Run: func(ctx context.Context, t *T) {
-					start := time.Now()
-					// The window's length: what is measured, not a wait for
-					// a condition.
-					<-time.After(2 * starveEvery)
-					if tc.proc == "midway" {
-						midway.Process.Signal(syscall.SIGSTOP)
-					}
-					<-time.After(starveEvery + starveEvery/2)
-					t.late(late, history.Window{Start: start, End: time.Now()}, []string{tc.proc}, "%s took too long", tc.proc)
-				}})
+			r := NewSession(tgt).Run(context.Background(), Case{Case: verdict.Case{Suite: "test", Name: "case", Promise: "p", Clauses: []verdict.Clause{late}}, Run: func(ctx context.Context, t *T) {
+				start := time.Now()
+				// The window's length: what is measured, not a wait for
+				// a condition.
+				<-time.After(2 * starveEvery)
+				if tc.proc == "midway" {
+					midway.Process.Signal(syscall.SIGSTOP)
+				}
+				<-time.After(starveEvery + starveEvery/2)
+				judgeLate(t, late, history.Window{Start: start, End: time.Now()}, []string{tc.proc}, "%s took too long", tc.proc)
+			}})
 			if r.Status != tc.status || !strings.Contains(r.Observed, tc.says) {
 				t.Errorf("got %s %q, want %s saying %q", r.Status, r.Observed, tc.status, tc.says)
 			}

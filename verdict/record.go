@@ -1,0 +1,204 @@
+package verdict
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Record is the runner's side of one case's T: it holds what the case
+// recorded, ends it early when the runner must, and turns the record into
+// the case's Result.
+type Record struct {
+	t *T
+	c Case
+	// ctx is the case's context. A failure recorded once it has ended is
+	// not an observation of the target but the echo of an interruption or
+	// of the case's own timeout (a wait that returned "context canceled"),
+	// so it makes the case errored, never failed.
+	ctx context.Context
+
+	mu           sync.Mutex
+	failures     []finding
+	inconclusive []finding // timing clauses exceeded while the machine starved a process
+	aborted      []string  // failures recorded after ctx ended
+	skip         string
+	errored      string
+	evidence     []string
+	figures      []Figure
+	logTail      string
+	cleanups     []func()
+}
+
+// finding is one failed (or inconclusive) clause and what was seen.
+type finding struct {
+	clause string // the clause's ID within the case
+	text   string
+}
+
+// NewRecord opens the record of case c, whose T reports into it.
+func NewRecord(c Case) *Record {
+	r := &Record{c: c, ctx: context.Background()}
+	r.t = &T{r: r}
+	return r
+}
+
+// T is the case's side of the record.
+func (r *Record) T() *T { return r.t }
+
+// Start gives the case its context, which bounds it.
+func (r *Record) Start(ctx context.Context) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ctx = ctx
+}
+
+// Skip records that the case is skipped, and why.
+func (r *Record) Skip(why string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.skip = why
+}
+
+// Error records that the case ended without a verdict, unless an error
+// is already recorded. Once the case's context has ended, what it records
+// is what the case was doing when it was cut short: the interruption is
+// the reason.
+func (r *Record) Error(msg string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case r.ctx.Err() != nil:
+		r.aborted = append(r.aborted, msg)
+	case r.errored == "":
+		r.errored = msg
+	}
+}
+
+// Panicked records that the case panicked with v: that is its verdict,
+// whatever it recorded before.
+func (r *Record) Panicked(v any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.errored = fmt.Sprintf("the case panicked: %v", v)
+}
+
+// find adds what was found of clause c to into, as T.Errorf describes.
+func (r *Record) find(into *[]finding, c Clause, msg string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case r.ctx.Err() != nil:
+		r.aborted = append(r.aborted, msg)
+	case !r.c.Declares(c.ID):
+		if r.errored == "" {
+			r.errored = fmt.Sprintf("suite defect: %s judged clause %q, which it does not declare: %s", r.c.ID(), c.ID, msg)
+		}
+	default:
+		*into = append(*into, finding{c.ID, msg})
+	}
+}
+
+// Finish runs the case's cleanups, last registered first.
+func (r *Record) Finish() {
+	r.mu.Lock()
+	cs := r.cleanups
+	r.cleanups = nil
+	r.mu.Unlock()
+	for i := len(cs) - 1; i >= 0; i-- {
+		cs[i]()
+	}
+}
+
+// CutShort records why the case ended without finishing: the run was
+// interrupted or the case outlived its timeout. It does nothing when the
+// case already observed a broken promise: that verdict stands.
+func (r *Record) CutShort(why string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.errored != "" || len(r.failures) > 0 {
+		return
+	}
+	if len(r.aborted) > 0 {
+		why += "; it was " + strings.Join(r.aborted, "; ")
+	}
+	r.errored = why
+}
+
+// Why says what ended the case early, for the cases that share its work.
+func (r *Record) Why() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case r.errored != "":
+		return r.errored
+	case len(r.failures) > 0:
+		return r.failures[len(r.failures)-1].text
+	case len(r.aborted) > 0:
+		return r.aborted[len(r.aborted)-1]
+	}
+	return "it ended early"
+}
+
+// Result turns what was recorded into the case's Result, d its duration.
+func (r *Record) Result(d time.Duration) Result {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c := r.c
+	res := Result{
+		ID: c.ID(), Suite: c.Suite, Case: c.Name,
+		Promise: c.Promise, Description: c.Description,
+		Duration: d, Evidence: r.evidence, Figures: r.figures, LogTail: r.logTail,
+		FailedClauses: clauseIDs(c, r.failures), InconclusiveClauses: clauseIDs(c, r.inconclusive),
+	}
+	res.Status, res.Observed = r.status()
+	if res.Status == Failed && len(r.inconclusive) > 0 {
+		res.Evidence = append(res.Evidence, "inconclusive: "+findingLines(r.inconclusive))
+	}
+	if res.Status != Failed {
+		res.FailedClauses = nil
+	}
+	return res
+}
+
+// status is the verdict the record holds, and what was observed.
+func (r *Record) status() (Status, string) {
+	switch {
+	case r.errored != "":
+		return Errored, r.errored
+	case len(r.failures) > 0:
+		return Failed, findingLines(r.failures)
+	case len(r.aborted) > 0:
+		return Errored, "cut short; it was " + strings.Join(r.aborted, "; ")
+	case len(r.inconclusive) > 0:
+		return Errored, "inconclusive: the machine starved what a timing clause depends on\n" + findingLines(r.inconclusive)
+	case r.skip != "":
+		return Skipped, r.skip
+	}
+	return Passed, ""
+}
+
+// clauseIDs lists the full IDs of the clauses fs name, sorted, once each.
+func clauseIDs(c Case, fs []finding) []string {
+	var out []string
+	for _, f := range fs {
+		id := ClauseID(c.ID(), f.clause)
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// findingLines writes one line per finding, led by its clause's ID.
+func findingLines(fs []finding) string {
+	lines := make([]string, len(fs))
+	for i, f := range fs {
+		lines[i] = "[" + f.clause + "] " + f.text
+	}
+	return strings.Join(lines, "\n")
+}
