@@ -8,6 +8,7 @@ import (
 
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/scenarios/load"
 	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
@@ -126,7 +127,7 @@ func followLeader(t *T, ctx context.Context, f *faultRun, shard string) *leaderW
 	go func() {
 		defer close(w.done)
 		defer rc.Close()
-		paced(ctx, 20*time.Millisecond, func(n int) {
+		load.Paced(ctx, 20*time.Millisecond, func(n int) {
 			key := fmt.Sprintf("%s-leader-%s-%d", f.topic, shard, n)
 			f.h.Invoke(key, shard)
 			res, err := w.send(ctx, rc, ns, shard, remoting.SendRequest{
@@ -152,7 +153,7 @@ func followLeader(t *T, ctx context.Context, f *faultRun, shard string) *leaderW
 
 // send sends r to the broker namesrv ns lists as shard's leader now.
 func (w *leaderWriter) send(ctx context.Context, rc *remoting.Client, ns, shard string, r remoting.SendRequest) (*remoting.SendResult, error) {
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), load.SendTimeout)
 	defer cancel()
 	ci, err := rc.ClusterInfo(sctx, ns)
 	if err != nil {

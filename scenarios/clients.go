@@ -10,14 +10,8 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/consumer"
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 	"github.com/apache/rocketmq-client-go/v2/producer"
+	"github.com/rmqkb/conformance/scenarios/load"
 )
-
-// sendTimeout bounds one send. RocketMQ's clients default to 3 s; on a
-// machine whose cores are all busy (a shared CI runner) a healthy broker
-// has been seen to answer later than that while another JVM starts, and a
-// send cut off there would read as a shard refusing writes. A broker that
-// does not answer in 10 s is refusing them.
-const sendTimeout = 10 * time.Second
 
 // connectTimeout bounds the client's TCP connect (its default is 15 s). The
 // client holds one mutex over every connect (see load), so a dial to a
@@ -26,10 +20,15 @@ const sendTimeout = 10 * time.Second
 // waits for a CPU.
 const connectTimeout = 2 * time.Second
 
+// producers makes a producer per call (clientProducer), for a load.
+func producers(t *T, ctx context.Context) func() rocketmq.Producer {
+	return func() rocketmq.Producer { return clientProducer(t, ctx) }
+}
+
 // clientProducer starts a rocketmq-client-go producer on the target's namesrvs
 // with its own group and instance (a shared instance breaks shutdown, see
 // rocketmq-client-go #705/#728), no retries (each attempt is one history
-// entry), the queue chosen by the caller and sendTimeout.
+// entry), the queue chosen by the caller and load.SendTimeout.
 func clientProducer(t *T, ctx context.Context, extra ...producer.Option) rocketmq.Producer {
 	opts := []producer.Option{
 		producer.WithNsResolver(primitive.NewPassthroughResolver(namesrvAddrs(t, ctx))),
@@ -37,7 +36,7 @@ func clientProducer(t *T, ctx context.Context, extra ...producer.Option) rocketm
 		producer.WithInstanceName(uniqueName("p")),
 		producer.WithRetry(0),
 		producer.WithQueueSelector(producer.NewManualQueueSelector()),
-		producer.WithSendMsgTimeout(sendTimeout),
+		producer.WithSendMsgTimeout(load.SendTimeout),
 		// The read and write timeouts are the client's defaults.
 		producer.WithRemotingTimeout(connectTimeout, 120*time.Second, 120*time.Second),
 	}

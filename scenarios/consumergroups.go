@@ -11,6 +11,7 @@ import (
 	"github.com/rmqkb/conformance/internal/clientlog"
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/scenarios/load"
 	"github.com/rmqkb/conformance/target"
 )
 
@@ -81,7 +82,7 @@ func runConsumerGroups(t *T, ctx context.Context) *groupsRun {
 		for _, s := range r.shards {
 			for q := 0; q < r.queues; q++ {
 				key := fmt.Sprintf("%s-%d", r.topic, n)
-				sendRecorded(ctx, p, r.h, key, queueMessage(r.topic, s.Name, q, key, []byte(key)))
+				load.Send(ctx, p, r.h, key, load.QueueMessage(r.topic, s.Name, q, key, []byte(key)))
 				n++
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/scenarios/load"
 	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
@@ -88,7 +89,7 @@ func beforeFreeze(t *T, ctx context.Context, s target.Shard, victim target.Broke
 	h := newHistory(t)
 	for i := 0; i < 10; i++ {
 		key := fmt.Sprintf("%s-%d", topic, i)
-		if _, err := sendRecorded(ctx, p, h, key, queueMessage(topic, s.Name, 0, key, []byte(key))); err != nil {
+		if _, err := load.Send(ctx, p, h, key, load.QueueMessage(topic, s.Name, 0, key, []byte(key))); err != nil {
 			t.Erroredf("not judged: send %s to %s before the freeze: %v", key, s.Name, err)
 		}
 	}

@@ -8,13 +8,14 @@ import (
 
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/scenarios/load"
 	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
 
 // SendTimeout is how long a send may take before it counts as failed: a
 // plant that freezes a broker must keep it frozen longer.
-const SendTimeout = sendTimeout
+const SendTimeout = load.SendTimeout
 
 // ElectionLimit bounds a DLedger election: a plant that keeps a shard
 // from electing must keep it so longer.

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/rmqkb/conformance/internal/wait"
+	"github.com/rmqkb/conformance/scenarios/load"
 	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
@@ -59,7 +60,7 @@ func exporterMetrics(ctx context.Context, t *T) {
 	for _, s := range shards {
 		for i := 0; i < exporterMessages; i++ {
 			key := fmt.Sprintf("%s-%s-%d", topic, s.Name, i)
-			if _, err := sendRecorded(ctx, p, h, key, queueMessage(topic, s.Name, 0, key, []byte(key))); err != nil {
+			if _, err := load.Send(ctx, p, h, key, load.QueueMessage(topic, s.Name, 0, key, []byte(key))); err != nil {
 				t.Erroredf("not judged: send %s to %s: %v", key, s.Name, err)
 			}
 		}

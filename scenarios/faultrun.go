@@ -8,10 +8,9 @@ import (
 	"strconv"
 	"time"
 
-	rocketmq "github.com/apache/rocketmq-client-go/v2"
-
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/scenarios/load"
 	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
@@ -26,7 +25,7 @@ type faultRun struct {
 	shards []target.Shard
 	topic  string
 	h      *history.History
-	load   *load
+	load   *load.Load
 	reads  map[string]*shardRead // the final read-back, as the masters served it
 }
 
@@ -38,8 +37,8 @@ const faultQueues, faultRate = 4, 100
 func startFaultRun(t *T, ctx context.Context, prefix string) *faultRun {
 	f := &faultRun{shards: awaitShards(t, ctx), topic: uniqueName(prefix), h: history.New()}
 	createTopic(t, ctx, f.topic, faultQueues)
-	f.load = startLoad(ctx, f.h, func() rocketmq.Producer { return clientProducer(t, ctx) }, f.topic, f.shards, faultQueues, faultRate, nil)
-	t.Cleanup(f.load.stop)
+	f.load = load.Start(ctx, f.h, producers(t, ctx), f.topic, f.shards, faultQueues, faultRate, nil)
+	t.Cleanup(f.load.Stop)
 	start := time.Now()
 	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
@@ -64,7 +63,7 @@ func startFaultRun(t *T, ctx context.Context, prefix string) *faultRun {
 // stop ends the load and reads every queue back from the current
 // masters, once each covers what was acknowledged on its shard.
 func (f *faultRun) stop(ctx context.Context, t *T) {
-	f.load.stop()
+	f.load.Stop()
 	var masters []target.Broker
 	for _, s := range awaitShards(t, ctx) { // fresh: a recreated pod has a new address
 		masters = append(masters, s.Master())

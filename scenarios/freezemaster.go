@@ -7,12 +7,13 @@ import (
 
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/scenarios/load"
 	"github.com/rmqkb/conformance/verdict"
 )
 
 // freezeHold is how long the master stays frozen: past a send's timeout,
 // so that sends to it are seen to fail, not only to be slow.
-const freezeHold = sendTimeout + 10*time.Second
+const freezeHold = load.SendTimeout + 10*time.Second
 
 // The clauses of failover/freeze-master.
 var (
@@ -56,7 +57,7 @@ func freezeMaster(ctx context.Context, t *T) {
 	h := f.judged(t)
 	if fz.hang > 0 {
 		t.Figure("send_hang", float64(fz.hang.Milliseconds()), "ms")
-		t.Logf("a send to the frozen master hung %s before it failed (send timeout %s)", fz.hang.Round(time.Millisecond), sendTimeout)
+		t.Logf("a send to the frozen master hung %s before it failed (send timeout %s)", fz.hang.Round(time.Millisecond), load.SendTimeout)
 	} else {
 		t.Logf("no send to the frozen master failed within the %s freeze: no hang time to report", freezeHold)
 	}
@@ -69,7 +70,7 @@ func freezeMaster(ctx context.Context, t *T) {
 	// it is this clause's.
 	allowed := map[string]history.Window{}
 	for _, s := range f.shards {
-		allowed[s.Name] = history.Window{Start: fz.frozenAt, End: fz.thawAt.Add(sendTimeout)}
+		allowed[s.Name] = history.Window{Start: fz.frozenAt, End: fz.thawAt.Add(load.SendTimeout)}
 	}
 	allowed[k.victimShard.Name] = window
 	f.failedOutside(t, clauseFrozenSent, h, allowed,

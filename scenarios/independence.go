@@ -16,6 +16,7 @@ import (
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/scenarios/load"
 	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
@@ -176,7 +177,7 @@ func sendEverywhere(t *T, ctx context.Context, h *history.History, topic string,
 				key := fmt.Sprintf("%s-%d", topic, n)
 				// One refused send breaks the promise; the rest would each
 				// wait out a namesrv timeout to say the same.
-				if _, err := sendRecorded(ctx, p, h, key, queueMessage(topic, s.Name, q, key, []byte(key))); err != nil {
+				if _, err := load.Send(ctx, p, h, key, load.QueueMessage(topic, s.Name, q, key, []byte(key))); err != nil {
 					judgeFailures(t, clauseDownProduce, h, h.Failures(), shards, fmt.Sprintf("with a namesrv down, from a producer given every namesrv address (the client's warnings and errors: %s)",
 						strings.Join(clientlog.Since(since, 5), " | ")))
 					runtime.Goexit()

@@ -83,7 +83,7 @@ func runKillMaster(t *T, ctx context.Context) *masterKill {
 		k.labels = awaitLabels(t, ctx, k.victimShard.Name)
 		f.stop(ctx, t)
 	} else {
-		f.load.stop() // kill-master fails on the master that never came back
+		f.load.Stop() // kill-master fails on the master that never came back
 	}
 	return k
 }

@@ -65,7 +65,7 @@ func runKillSlave(t *T, ctx context.Context) *slaveKill {
 	k.labels = awaitLabels(t, ctx, k.shard.Name)
 	k.victim, k.identity, k.identityErr = returnedBroker(t, ctx, k.victim)
 	k.shard = shardNamed(t, ctx, k.shard.Name)
-	f.load.stop()
+	f.load.Stop()
 	k.stopAt = time.Now()
 	t.plants.loadStopped([]target.Shard{k.shard})
 	k.catchUp, k.catchUpErr = awaitCaughtUp(t, ctx, k.shard.Master(), k.victim, catchUpLimit)

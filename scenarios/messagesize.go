@@ -14,6 +14,7 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/producer"
 
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/scenarios/load"
 	"github.com/rmqkb/conformance/target"
 )
 
@@ -41,7 +42,7 @@ func messageSize(ctx context.Context, t *T) {
 	send := func(key string, size int) ([]byte, *primitive.SendResult, error) {
 		body := make([]byte, size)
 		rand.Read(body)
-		res, err := sendRecorded(ctx, p, h, key, queueMessage(topic, master.Shard, 0, key, body))
+		res, err := load.Send(ctx, p, h, key, load.QueueMessage(topic, master.Shard, 0, key, body))
 		return body, res, err
 	}
 	body, res, err := send("at-limit", addon)

@@ -11,10 +11,10 @@ import (
 	"sync"
 	"time"
 
-	rocketmq "github.com/apache/rocketmq-client-go/v2"
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/scenarios/load"
 	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
@@ -304,12 +304,12 @@ func (r *asyncRun) onAck(shard string, res *primitive.SendResult, at time.Time) 
 func (r *asyncRun) write(ctx context.Context) {
 	t := r.t
 	r.loadStarted = time.Now()
-	l := startLoad(ctx, r.h, func() rocketmq.Producer { return clientProducer(t, ctx) }, r.topic, r.shards, asyncQueues, asyncRate, r.onAck)
+	l := load.Start(ctx, r.h, producers(t, ctx), r.topic, r.shards, asyncQueues, asyncRate, r.onAck)
 	select {
 	case <-time.After(asyncLoadFor): // the length of the load, not a wait for a condition
 	case <-ctx.Done():
 	}
-	l.stop()
+	l.Stop()
 	r.loadStopped = time.Now()
 	t.plants.loadStopped(r.shards)
 }
@@ -416,7 +416,7 @@ func slaveContent(ctx context.Context, t *T) {
 		for _, s := range shards {
 			for q := 0; q < queues; q++ {
 				key := fmt.Sprintf("%s-%s-%d-%d", topic, s.Name, q, i)
-				sendRecorded(ctx, p, h, key, queueMessage(topic, s.Name, q, key, []byte("content of "+key)))
+				load.Send(ctx, p, h, key, load.QueueMessage(topic, s.Name, q, key, []byte("content of "+key)))
 			}
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/rmqkb/conformance/internal/clientlog"
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/scenarios/load"
 	"github.com/rmqkb/conformance/target"
 )
 
@@ -91,12 +92,12 @@ func (r *roundTripRun) send(ctx context.Context, t *T, perQueue int) {
 				key := fmt.Sprintf("%s-%d", r.topic, n)
 				body := []byte(fmt.Sprintf("round-trip %d to %s/%d: %x", n, s.Name, q, sha256.Sum256([]byte(key))))
 				props := map[string]string{"conformance-seq": strconv.Itoa(seq), "conformance-case": "round-trip", "conformance-note": "ünïcode ✓"}
-				msg := queueMessage(r.topic, s.Name, q, key, body)
+				msg := load.QueueMessage(r.topic, s.Name, q, key, body)
 				for k, v := range props { // WithProperties would replace keys and tag
 					msg.WithProperty(k, v)
 				}
 				msg.WithTag(tag)
-				sendRecorded(ctx, p, r.h, key, msg)
+				load.Send(ctx, p, r.h, key, msg)
 				r.sent[key] = sentMsg{key: key, tag: tag, shard: s.Name, queue: q, seq: seq, body: body, props: props}
 				n++
 			}

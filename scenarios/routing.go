@@ -11,6 +11,7 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 
 	"github.com/rmqkb/conformance/internal/remoting"
+	"github.com/rmqkb/conformance/scenarios/load"
 	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
@@ -181,7 +182,7 @@ func topicCreate(ctx context.Context, t *T) {
 	h := newHistory(t)
 	for _, s := range shards {
 		key := topic + "-" + s.Name
-		sendRecorded(ctx, p, h, key, queueMessage(topic, s.Name, 0, key, []byte("hello "+s.Name)))
+		load.Send(ctx, p, h, key, load.QueueMessage(topic, s.Name, 0, key, []byte("hello "+s.Name)))
 	}
 	judgeFailures(t, topicWritable, h, h.Failures(), shards, "writing to "+topic)
 }

@@ -1,4 +1,7 @@
-package scenarios
+// Package load writes to a RocketMQ topic and records every attempt in a
+// history: one send (Send), or a steady load on every shard (Start). It
+// judges nothing: the cases judge the history it returns.
+package load
 
 import (
 	"context"
@@ -13,7 +16,7 @@ import (
 	"github.com/rmqkb/conformance/target"
 )
 
-// load keeps writing to every shard at a steady pace, one goroutine and one
+// Load keeps writing to every shard at a steady pace, one goroutine and one
 // producer per shard, rotating over the shard's queues, and records every
 // attempt in a history. Keys are unique, so the checker can match
 // deliveries to sends.
@@ -25,7 +28,7 @@ import (
 // healthy shard's send timed out (measured on kind: failover/other-shards-
 // write failed on it). The shards' clients are kept apart, so a verdict on
 // one shard never depends on a dial to another.
-type load struct {
+type Load struct {
 	h      *history.History
 	topic  string
 	queues int
@@ -37,12 +40,12 @@ type load struct {
 	wg     sync.WaitGroup
 }
 
-// startLoad begins writing rate messages per second to each shard, each
+// Start begins writing rate messages per second to each shard, each
 // through its own producer from newProducer.
-func startLoad(ctx context.Context, h *history.History, newProducer func() rocketmq.Producer, topic string, shards []target.Shard, queues, rate int,
-	onAck func(shard string, res *primitive.SendResult, at time.Time)) *load {
+func Start(ctx context.Context, h *history.History, newProducer func() rocketmq.Producer, topic string, shards []target.Shard, queues, rate int,
+	onAck func(shard string, res *primitive.SendResult, at time.Time)) *Load {
 	ctx, cancel := context.WithCancel(ctx)
-	l := &load{h: h, topic: topic, queues: queues, every: time.Second / time.Duration(rate), cancel: cancel, onAck: onAck}
+	l := &Load{h: h, topic: topic, queues: queues, every: time.Second / time.Duration(rate), cancel: cancel, onAck: onAck}
 	for _, s := range shards {
 		p := newProducer()
 		l.wg.Add(1)
@@ -51,14 +54,14 @@ func startLoad(ctx context.Context, h *history.History, newProducer func() rocke
 	return l
 }
 
-func (l *load) run(ctx context.Context, p rocketmq.Producer, shard string) {
+func (l *Load) run(ctx context.Context, p rocketmq.Producer, shard string) {
 	defer l.wg.Done()
-	paced(ctx, l.every, func(n int) {
+	Paced(ctx, l.every, func(n int) {
 		key := fmt.Sprintf("%s-%s-%d", l.topic, shard, n)
 		// A send in flight when the load stops runs to its own end: cut
 		// short, it would be recorded as a failed write that never was.
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
-		res, err := sendRecorded(sctx, p, l.h, key, queueMessage(l.topic, shard, n%l.queues, key, []byte(key)))
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), SendTimeout)
+		res, err := Send(sctx, p, l.h, key, QueueMessage(l.topic, shard, n%l.queues, key, []byte(key)))
 		cancel()
 		if err == nil && l.onAck != nil {
 			l.onAck(shard, res, time.Now())
@@ -66,9 +69,9 @@ func (l *load) run(ctx context.Context, p rocketmq.Producer, shard string) {
 	})
 }
 
-// paced calls write(0), write(1), ... once per period until ctx ends: a
+// Paced calls write(0), write(1), ... once per period until ctx ends: a
 // write rate, not a wait.
-func paced(ctx context.Context, period time.Duration, write func(n int)) {
+func Paced(ctx context.Context, period time.Duration, write func(n int)) {
 	tick := time.NewTicker(period)
 	defer tick.Stop()
 	for n := 0; ; n++ {
@@ -81,8 +84,8 @@ func paced(ctx context.Context, period time.Duration, write func(n int)) {
 	}
 }
 
-// stop ends the load and waits for in-flight sends.
-func (l *load) stop() {
+// Stop ends the load and waits for in-flight sends.
+func (l *Load) Stop() {
 	l.cancel()
 	l.wg.Wait()
 }
