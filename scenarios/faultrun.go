@@ -53,7 +53,7 @@ func startFaultRun(t *T, ctx context.Context, prefix string) *faultRun {
 	if err != nil {
 		why := ""
 		if t.starve != nil {
-			why = t.starve.starved(history.Window{Start: start, End: time.Now()}, brokerProcesses(f.shards))
+			why = t.starve.Starved(history.Window{Start: start, End: time.Now()}, brokerProcesses(f.shards))
 		}
 		t.Erroredf("not judged: before the fault, %v; %s", err, firstNonEmpty(why, "no process was starved beyond the threshold"))
 	}

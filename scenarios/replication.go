@@ -15,6 +15,7 @@ import (
 
 	"github.com/rmqkb/conformance/scenarios/history"
 	"github.com/rmqkb/conformance/scenarios/load"
+	"github.com/rmqkb/conformance/scenarios/starvation"
 	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
@@ -361,7 +362,7 @@ func (r *asyncRun) judgeSlave(ctx context.Context, sm *sampler, caught caughtUp)
 	// starved; one that made none did not run at all.
 	writes := r.loadStopped.Sub(r.loadStarted)
 	if minSamples := int(writes/asyncEvery) / 10; len(lagBytes) < minSamples {
-		procs := []string{suiteProcess}
+		procs := []string{starvation.SuiteProcess}
 		if len(lagBytes) == 0 {
 			procs = nil
 		}

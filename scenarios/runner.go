@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rmqkb/conformance/scenarios/starvation"
 	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
@@ -88,7 +89,7 @@ func (s *Session) run(ctx context.Context, c Case, p plants) verdict.Result {
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	rec.Start(cctx)
-	t.starve = watchStarvation(s.tgt)
+	t.starve = starvation.Start(s.tgt)
 	perform(cctx, c, t)
 	if cctx.Err() != nil {
 		if ctx.Err() != nil {
@@ -97,7 +98,7 @@ func (s *Session) run(ctx context.Context, c Case, p plants) verdict.Result {
 			rec.CutShort(fmt.Sprintf("did not finish within its timeout of %s", timeout))
 		}
 	}
-	t.starve.stop()
+	t.starve.Stop()
 	return resultOf(t, time.Since(start))
 }
 
@@ -179,7 +180,7 @@ func resultOf(t *T, d time.Duration) verdict.Result {
 	reportWarnedAcks(t)
 	r := t.rec.Result(d)
 	if t.starve != nil {
-		r.Starvation = t.starve.summary()
+		r.Starvation = t.starve.Summary()
 	}
 	return r
 }

@@ -82,7 +82,7 @@ func judgeFailures(t *T, c verdict.Clause, h *history.History, fs []history.Op, 
 	for _, op := range fs {
 		why := ""
 		if t.starve != nil && timedOut(op.Err) && master[op.Shard] != "" {
-			why = t.starve.starved(history.Window{Start: invoked[op.ID], End: op.At}, []string{master[op.Shard]})
+			why = t.starve.Starved(history.Window{Start: invoked[op.ID], End: op.At}, []string{master[op.Shard]})
 		}
 		if why == "" {
 			real = append(real, op)

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rmqkb/conformance/internal/sched"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/scenarios/starvation"
 	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
@@ -78,11 +78,11 @@ func TestStarvedIsInconclusiveFrozenIsFailed(t *testing.T) {
 				start := time.Now()
 				// The window's length: what is measured, not a wait for
 				// a condition.
-				<-time.After(2 * starveEvery)
+				<-time.After(2 * starvation.Every)
 				if tc.proc == "midway" {
 					midway.Process.Signal(syscall.SIGSTOP)
 				}
-				<-time.After(starveEvery + starveEvery/2)
+				<-time.After(starvation.Every + starvation.Every/2)
 				judgeLate(t, late, history.Window{Start: start, End: time.Now()}, []string{tc.proc}, "%s took too long", tc.proc)
 			}})
 			if r.Status != tc.status || !strings.Contains(r.Observed, tc.says) {
@@ -95,18 +95,5 @@ func TestStarvedIsInconclusiveFrozenIsFailed(t *testing.T) {
 				t.Errorf("starvation %+v, want the most starved process named with its wait", r.Starvation)
 			}
 		})
-	}
-}
-
-// TestPressureIsAShareOfTheWindow: pressure is at most the whole window,
-// however the kernel's totals moved within a short one.
-func TestPressureIsAShareOfTheWindow(t *testing.T) {
-	t0 := time.Now()
-	smp := func(at time.Duration, cpu, io time.Duration) starveSample {
-		return starveSample{at: t0.Add(at), psi: sched.Pressure{CPU: cpu, IO: io}, psiOK: true}
-	}
-	cpu, io := pressure([]starveSample{smp(0, 0, 0), smp(40*time.Millisecond, 44*time.Millisecond, 10*time.Millisecond)})
-	if cpu != 100 || io != 25 {
-		t.Errorf("cpu %.1f%%, io %.1f%%; want 100 (capped) and 25", cpu, io)
 	}
 }

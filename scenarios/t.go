@@ -5,6 +5,7 @@ import (
 
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/scenarios/starvation"
 	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
@@ -23,7 +24,7 @@ type T struct {
 	session *Session
 	id      string // the case's ID
 	plants  plants // the faults a test planted at the suite's edge; zero in a real run
-	starve  *starvation
+	starve  *starvation.Watch
 
 	mu    sync.Mutex
 	rc    *remoting.Client
