@@ -12,6 +12,7 @@ import (
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/scenarios/history"
 	"github.com/rmqkb/conformance/scenarios/load"
+	"github.com/rmqkb/conformance/scenarios/replica"
 	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
@@ -93,7 +94,7 @@ func beforeFreeze(t *T, ctx context.Context, s target.Shard, victim target.Broke
 			t.Erroredf("not judged: send %s to %s before the freeze: %v", key, s.Name, err)
 		}
 	}
-	want, err := commitLogMax(t, ctx, s.Master())
+	want, err := replica.CommitLogMax(ctx, adminOf(t), s.Master())
 	if err != nil {
 		t.Erroredf("not judged: %v", err)
 	}
@@ -101,7 +102,7 @@ func beforeFreeze(t *T, ctx context.Context, s target.Shard, victim target.Broke
 	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	if err := wait.Until(wctx, 50*time.Millisecond, victim.Pod+" to hold its shard's writes", func(ctx context.Context) (bool, string, error) {
-		held, err = commitLogMax(t, ctx, victim)
+		held, err = replica.CommitLogMax(ctx, adminOf(t), victim)
 		return err == nil && held >= want, fmt.Sprintf("at %d of %d (%v)", held, want, err), nil
 	}); err != nil {
 		t.Erroredf("not judged: before the freeze: %v", err)
@@ -231,7 +232,7 @@ func rejoined(t *T, ctx context.Context, b target.Broker, topic string, thawedAt
 			t.Errorf(clauseRejoins, "after the thaw, %s runs with %s=%s; before the freeze it was %s", b.Pod, k, cfg[k], identity[k])
 		}
 	}
-	now, err := commitLogMax(t, ctx, b)
+	now, err := replica.CommitLogMax(ctx, adminOf(t), b)
 	if err != nil {
 		t.Fatalf(clauseRejoins, "%v", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/scenarios/replica"
 	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
@@ -110,14 +111,14 @@ func (k *masterKill) markReplicated(ctx context.Context, t *T) {
 		return
 	}
 	mark := time.Now()
-	masterAt, err := commitLogMax(t, ctx, k.victim)
+	masterAt, err := replica.CommitLogMax(ctx, adminOf(t), k.victim)
 	if err != nil {
 		t.Erroredf("not judged: before the fault: %v", err)
 	}
 	mctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	k.markErr = wait.Until(mctx, 20*time.Millisecond, "slave "+k.slave.Pod+" to reach "+strconv.FormatInt(masterAt, 10), func(ctx context.Context) (bool, string, error) {
-		s, err := commitLogMax(t, ctx, *k.slave)
+		s, err := replica.CommitLogMax(ctx, adminOf(t), *k.slave)
 		return err == nil && s >= masterAt, fmt.Sprintf("slave at %d (%v)", s, err), nil
 	})
 	k.replicated = map[string]bool{}

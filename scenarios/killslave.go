@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/scenarios/replica"
 	"github.com/rmqkb/conformance/target"
 )
 
@@ -68,7 +69,7 @@ func runKillSlave(t *T, ctx context.Context) *slaveKill {
 	f.load.Stop()
 	k.stopAt = time.Now()
 	t.plants.loadStopped([]target.Shard{k.shard})
-	k.catchUp, k.catchUpErr = awaitCaughtUp(t, ctx, k.shard.Master(), k.victim, catchUpLimit)
+	k.catchUp, k.catchUpErr = replica.AwaitCaughtUp(ctx, adminOf(t), k.shard.Master(), k.victim, catchUpLimit)
 	f.stop(ctx, t)
 	return k
 }

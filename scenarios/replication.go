@@ -15,6 +15,7 @@ import (
 
 	"github.com/rmqkb/conformance/scenarios/history"
 	"github.com/rmqkb/conformance/scenarios/load"
+	"github.com/rmqkb/conformance/scenarios/replica"
 	"github.com/rmqkb/conformance/scenarios/starvation"
 	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
@@ -239,7 +240,7 @@ const (
 // asyncCatchUp is a procedure of steps, run in order on one record: each
 // step judges what it can once the steps before it have run.
 func asyncCatchUp(ctx context.Context, t *T) {
-	r := &asyncRun{t: t, acks: map[string][]ackAt{}}
+	r := &asyncRun{t: t, acks: map[string][]replica.Ack{}}
 	for _, step := range []func(context.Context){
 		r.setUp,       // a topic, a history and a lag sampler per slave
 		r.write,       // the load, for asyncLoadFor
@@ -259,11 +260,11 @@ type asyncRun struct {
 	topic  string
 	h      *history.History
 
-	samplers                 []*sampler
+	samplers                 []*replica.Sampler
 	loadStarted, loadStopped time.Time
 
 	mu     sync.Mutex // guards acks and badIDs while the load runs
-	acks   map[string][]ackAt
+	acks   map[string][]replica.Ack
 	badIDs int
 
 	caught      []caughtUp // by sampler
@@ -285,21 +286,21 @@ func (r *asyncRun) setUp(ctx context.Context) {
 	r.h = newHistory(t)
 	for _, s := range r.shards {
 		for _, sl := range s.Slaves() {
-			r.samplers = append(r.samplers, startSampler(t, ctx, s.Master(), sl, asyncEvery))
+			r.samplers = append(r.samplers, replica.StartSampler(ctx, adminOf(t), s.Master(), sl, asyncEvery, t.plants.sampling))
 		}
 	}
 }
 
 // onAck records where the master stored an acknowledged message.
 func (r *asyncRun) onAck(shard string, res *primitive.SendResult, at time.Time) {
-	off, err := commitLogOffset(res.OffsetMsgID)
+	off, err := replica.CommitLogOffset(res.OffsetMsgID)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err != nil {
 		r.badIDs++
 		return
 	}
-	r.acks[shard] = append(r.acks[shard], ackAt{at: at, offset: off})
+	r.acks[shard] = append(r.acks[shard], replica.Ack{At: at, Offset: off})
 }
 
 func (r *asyncRun) write(ctx context.Context) {
@@ -333,7 +334,7 @@ func (r *asyncRun) awaitSlaves(ctx context.Context) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := awaitCaughtUp(r.t, cctx, sm.master, sm.slave, asyncCatchUpLimit)
+			_, err := replica.AwaitCaughtUp(cctx, adminOf(r.t), sm.Master, sm.Slave, asyncCatchUpLimit)
 			r.caught[i] = caughtUp{time.Since(r.loadStopped), err}
 		}()
 	}
@@ -347,14 +348,14 @@ func (r *asyncRun) judgeSlaves(ctx context.Context) {
 }
 
 // judgeSlave stops sm and judges its slave's lag and catch-up.
-func (r *asyncRun) judgeSlave(ctx context.Context, sm *sampler, caught caughtUp) {
+func (r *asyncRun) judgeSlave(ctx context.Context, sm *replica.Sampler, caught caughtUp) {
 	t := r.t
 	catchUp := caught.after
-	samples := sm.stop(ctx, t)
+	samples := sm.Stop(ctx)
 	var lagBytes []int64
 	for _, s := range samples {
-		if s.at.Before(r.loadStopped) {
-			lagBytes = append(lagBytes, max(0, s.master-s.slave))
+		if s.At.Before(r.loadStopped) {
+			lagBytes = append(lagBytes, max(0, s.Master-s.Slave))
 		}
 	}
 	// The lag is measured only if it was sampled throughout the writes.
@@ -367,22 +368,22 @@ func (r *asyncRun) judgeSlave(ctx context.Context, sm *sampler, caught caughtUp)
 			procs = nil
 		}
 		judgeLate(t, asyncSampled, history.Window{Start: r.loadStarted, End: r.loadStopped}, procs, "the lag of slave %s was sampled %d times during %s of writes (at least %d expected at one sample every %s): it was not measured",
-			sm.slave.Pod, len(lagBytes), writes.Round(time.Millisecond), minSamples, asyncEvery)
+			sm.Slave.Pod, len(lagBytes), writes.Round(time.Millisecond), minSamples, asyncEvery)
 	}
 	if caught.err != nil {
-		judgeLate(t, asyncCaught, history.Window{Start: r.loadStopped, End: r.loadStopped.Add(asyncCatchUpLimit)}, []string{sm.master.Pod, sm.slave.Pod},
-			"slave %s of %s did not catch up within %s after writes stopped: %v", sm.slave.Pod, sm.master.Shard, asyncCatchUpLimit, caught.err)
+		judgeLate(t, asyncCaught, history.Window{Start: r.loadStopped, End: r.loadStopped.Add(asyncCatchUpLimit)}, []string{sm.Master.Pod, sm.Slave.Pod},
+			"slave %s of %s did not catch up within %s after writes stopped: %v", sm.Slave.Pod, sm.Master.Shard, asyncCatchUpLimit, caught.err)
 		return
 	}
-	t.Figure("catch_up_"+sm.slave.Pod, float64(catchUp.Milliseconds()), "ms")
+	t.Figure("catch_up_"+sm.Slave.Pod, float64(catchUp.Milliseconds()), "ms")
 	r.mu.Lock()
-	lags := replicationLags(r.acks[sm.master.Shard], samples)
-	n := len(r.acks[sm.master.Shard])
+	lags := replica.Lags(r.acks[sm.Master.Shard], samples)
+	n := len(r.acks[sm.Master.Shard])
 	r.mu.Unlock()
 	b50, b99, bmax := history.QuantilesInt(lagBytes)
 	l50, l99, lmax := history.Quantiles(lags)
 	t.Logf("%s -> %s: %d samples, %d acked messages; lag bytes p50 %d p99 %d max %d; lag ms p50 %d p99 %d max %d; caught up by %s after writes stopped",
-		sm.master.Pod, sm.slave.Pod, len(samples), n, b50, b99, bmax, l50.Milliseconds(), l99.Milliseconds(), lmax.Milliseconds(), catchUp.Round(time.Millisecond))
+		sm.Master.Pod, sm.Slave.Pod, len(samples), n, b50, b99, bmax, l50.Milliseconds(), l99.Milliseconds(), lmax.Milliseconds(), catchUp.Round(time.Millisecond))
 	r.allLagBytes = append(r.allLagBytes, lagBytes...)
 	r.allLags = append(r.allLags, lags...)
 }

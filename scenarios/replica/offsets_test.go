@@ -1,4 +1,4 @@
-package scenarios
+package replica
 
 import "testing"
 
@@ -14,9 +14,9 @@ func TestCommitLogOffset(t *testing.T) {
 		{"7F000001", 0, false},
 		{"7F00000100002A9F000000000000ZZZZ", 0, false},
 	} {
-		got, err := commitLogOffset(tc.id)
+		got, err := CommitLogOffset(tc.id)
 		if (err == nil) != tc.ok || got != tc.want {
-			t.Errorf("commitLogOffset(%q) = %d, %v; want %d, ok=%v", tc.id, got, err, tc.want, tc.ok)
+			t.Errorf("CommitLogOffset(%q) = %d, %v; want %d, ok=%v", tc.id, got, err, tc.want, tc.ok)
 		}
 	}
 }
