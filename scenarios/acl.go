@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rmqkb/conformance/internal/remoting"
+	"github.com/rmqkb/conformance/scenarios/readback"
 	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
@@ -131,13 +132,13 @@ func aclRoundTrip(t *T, ctx context.Context, shards []target.Shard, client func(
 			h := newHistory(t)
 			h.AckWarned(key, s.Name, res.QueueID, res.QueueOffset, res.Warning)
 		}
-		cov := awaitCovered(t, ctx, m, topic, map[int]int64{0: res.QueueOffset})
-		got, err := rc.Pull(ctx, m.Addr, remoting.PullRequest{Group: readerGroup, Topic: topic, Offset: res.QueueOffset, MaxMsgs: 1})
+		cov := readback.AwaitCovered(ctx, adminOf(t), m, topic, map[int]int64{0: res.QueueOffset})
+		got, err := rc.Pull(ctx, m.Addr, remoting.PullRequest{Group: readback.ReaderGroup, Topic: topic, Offset: res.QueueOffset, MaxMsgs: 1})
 		switch {
 		case err != nil:
 			t.Errorf(aclAccount, "read back the signed message from %s: %v", m.Pod, err)
 		case len(got.Messages) != 1 || got.Messages[0].Keys() != key || !bytes.Equal(got.Messages[0].Body, body):
-			t.Errorf(aclAccount, "read back from %s at offset %d after %s: %d messages, not the one sent signed", m.Pod, res.QueueOffset, cov.waited.Round(time.Millisecond), len(got.Messages))
+			t.Errorf(aclAccount, "read back from %s at offset %d after %s: %d messages, not the one sent signed", m.Pod, res.QueueOffset, cov.Waited.Round(time.Millisecond), len(got.Messages))
 		default:
 			t.Logf("a message signed with %s was stored by %s at offset %d and read back intact", ak, m.Pod, res.QueueOffset)
 		}

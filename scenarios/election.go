@@ -11,6 +11,7 @@ import (
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/scenarios/readback"
 	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
@@ -401,7 +402,7 @@ func (mr memberRead) missing(t *T) []string {
 // covers its leader's offsets, and from the leader: what a follower holds
 // must be what was committed (the class of apache/rocketmq#6509,
 // acknowledged messages truncated after an election).
-func readMembers(t *T, ctx context.Context, topic string, queues int, reads map[string]*shardRead) []memberRead {
+func readMembers(t *T, ctx context.Context, topic string, queues int, reads map[string]*readback.Shard) []memberRead {
 	var out []memberRead
 	shards := awaitShards(t, ctx)
 	if err := awaitSlaveTopics(t, ctx, shards, topic); err != nil {
@@ -413,16 +414,16 @@ func readMembers(t *T, ctx context.Context, topic string, queues int, reads map[
 			continue
 		}
 		want := map[int]int64{}
-		for q, qr := range leaderRead.queues {
-			want[q] = qr.max - 1
+		for q, qr := range leaderRead.Queues {
+			want[q] = qr.Max - 1
 		}
 		for _, m := range s.Slaves() {
 			mr := memberRead{shard: s.Name, leader: s.Master(), member: m, mine: map[int][]remoting.Message{}, theirs: map[int][]remoting.Message{}}
-			mr.waited = awaitCovered(t, ctx, m, topic, want).waited
+			mr.waited = readback.AwaitCovered(ctx, adminOf(t), m, topic, want).Waited
 			for q := 0; q < queues && mr.err == nil; q++ {
-				mr.mine[q], mr.err = readQueueAsServed(t, ctx, m.Addr, topic, q)
+				mr.mine[q], mr.err = readback.Queue(ctx, adminOf(t), m.Addr, topic, q)
 				if mr.err == nil {
-					mr.theirs[q], mr.err = readQueueAsServed(t, ctx, s.Master().Addr, topic, q)
+					mr.theirs[q], mr.err = readback.Queue(ctx, adminOf(t), s.Master().Addr, topic, q)
 				}
 			}
 			out = append(out, mr)

@@ -11,6 +11,7 @@ import (
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/scenarios/history"
 	"github.com/rmqkb/conformance/scenarios/load"
+	"github.com/rmqkb/conformance/scenarios/readback"
 	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
@@ -26,7 +27,7 @@ type faultRun struct {
 	topic  string
 	h      *history.History
 	load   *load.Load
-	reads  map[string]*shardRead // the final read-back, as the masters served it
+	reads  map[string]*readback.Shard // the final read-back, as the masters served it
 }
 
 const faultQueues, faultRate = 4, 100
@@ -68,7 +69,7 @@ func (f *faultRun) stop(ctx context.Context, t *T) {
 	for _, s := range awaitShards(t, ctx) { // fresh: a recreated pod has a new address
 		masters = append(masters, s.Master())
 	}
-	f.reads = readBack(t, ctx, f.h, masters, f.topic, faultQueues)
+	f.reads = readback.Read(ctx, adminOf(t), f.h, masters, f.topic, faultQueues)
 }
 
 // judged is the run's history as case t judges it: a copy, with the
@@ -112,8 +113,8 @@ type storeLoss struct {
 func (f *faultRun) judgeFinal(t *T, h *history.History, stores ...storeLoss) {
 	judgeReads(t, clauseNotLost, f.readsBut(stores), "dispatch_wait")
 	for _, st := range stores {
-		if r, ok := f.reads[st.shard]; ok && r.err != nil {
-			t.Errorf(st.clause, "read back shard %s from its recreated master %s: %v", st.shard, r.broker.Pod, r.err)
+		if r, ok := f.reads[st.shard]; ok && r.Err != nil {
+			t.Errorf(st.clause, "read back shard %s from its recreated master %s: %v", st.shard, r.Broker.Pod, r.Err)
 		}
 	}
 	rep := h.Check("final")
@@ -135,7 +136,7 @@ func (f *faultRun) judgeFinal(t *T, h *history.History, stores ...storeLoss) {
 }
 
 // readsBut is the final read-back without the stores' shards.
-func (f *faultRun) readsBut(stores []storeLoss) map[string]*shardRead {
+func (f *faultRun) readsBut(stores []storeLoss) map[string]*readback.Shard {
 	out := maps.Clone(f.reads)
 	for _, st := range stores {
 		delete(out, st.shard)
@@ -150,7 +151,7 @@ func (f *faultRun) readsBut(stores []storeLoss) map[string]*shardRead {
 func (f *faultRun) lossClause(rep history.Report, stores []storeLoss) verdict.Clause {
 	for _, st := range stores {
 		r, ok := f.reads[st.shard]
-		if !ok || r.covered && r.err == nil {
+		if !ok || r.Covered && r.Err == nil {
 			continue
 		}
 		all := true

@@ -7,6 +7,7 @@ import (
 
 	"github.com/rmqkb/conformance/internal/clientlog"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/scenarios/readback"
 	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
@@ -32,7 +33,7 @@ type consumerJudge struct {
 	// one received twice (or never sent).
 	lost, undelivered, twice verdict.Clause
 
-	reads map[string]*shardRead
+	reads map[string]*readback.Shard
 }
 
 // judge checks scope's deliveries and reports what is wrong, naming every
@@ -45,7 +46,7 @@ func (j *consumerJudge) judge(ctx context.Context, scope string) history.Report 
 			for _, s := range j.shards {
 				masters = append(masters, s.Master())
 			}
-			j.reads = readBack(j.t, ctx, j.h, masters, j.topic, j.queues)
+			j.reads = readback.Read(ctx, adminOf(j.t), j.h, masters, j.topic, j.queues)
 			deliverTo(j.t, j.h, storeScope, j.reads)
 			judgeReads(j.t, j.lost, j.reads, "dispatch_wait")
 		}

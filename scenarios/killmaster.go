@@ -11,6 +11,7 @@ import (
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/scenarios/readback"
 	"github.com/rmqkb/conformance/scenarios/replica"
 	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
@@ -31,7 +32,7 @@ type masterKill struct {
 	replicated map[string]bool
 
 	// While the master was down: what the slave served, as it served it.
-	slaveRead     *shardRead
+	slaveRead     *readback.Shard
 	slaveReadTook time.Duration
 	stillDown     bool // the master was still down when the slave read ended
 
@@ -133,8 +134,8 @@ func (k *masterKill) markReplicated(ctx context.Context, t *T) {
 // down, as the slave serves it.
 func (k *masterKill) readSlave(ctx context.Context, t *T) {
 	start := time.Now()
-	k.slaveRead = &shardRead{broker: *k.slave, msgs: map[int][]remoting.Message{}}
-	k.slaveRead.err = readShard(t, ctx, k.slaveRead, k.f.topic, faultQueues)
+	k.slaveRead = &readback.Shard{Broker: *k.slave, Msgs: map[int][]remoting.Message{}}
+	k.slaveRead.Err = k.slaveRead.Pull(ctx, adminOf(t), k.f.topic, faultQueues)
 	k.slaveReadTook = time.Since(start)
 	k.stillDown = down(k.victim.Addr)
 }
@@ -143,7 +144,7 @@ func (k *masterKill) readSlave(ctx context.Context, t *T) {
 // the slave read, through the tests' read plant.
 func (k *masterKill) fromSlave(t *T) map[string]bool {
 	h := history.New()
-	deliverTo(t, h, "slave", map[string]*shardRead{k.victimShard.Name: k.slaveRead})
+	deliverTo(t, h, "slave", map[string]*readback.Shard{k.victimShard.Name: k.slaveRead})
 	out := map[string]bool{}
 	for _, op := range h.Ops() {
 		out[op.ID] = true
@@ -199,8 +200,8 @@ func readFromSlave(ctx context.Context, t *T) {
 // served while its master was lost (down, frozen) against what it had
 // replicated before.
 func (k *masterKill) judgeSlaveRead(t *T, c verdict.Clause, lost string) {
-	if k.slaveRead.err != nil {
-		t.Errorf(c, "read shard %s from slave %s while its master was %s: %v", k.victimShard.Name, k.slave.Pod, lost, k.slaveRead.err)
+	if k.slaveRead.Err != nil {
+		t.Errorf(c, "read shard %s from slave %s while its master was %s: %v", k.victimShard.Name, k.slave.Pod, lost, k.slaveRead.Err)
 	}
 	from := k.fromSlave(t)
 	var missing []string

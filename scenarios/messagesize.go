@@ -15,6 +15,7 @@ import (
 
 	"github.com/rmqkb/conformance/scenarios/history"
 	"github.com/rmqkb/conformance/scenarios/load"
+	"github.com/rmqkb/conformance/scenarios/readback"
 	"github.com/rmqkb/conformance/target"
 )
 
@@ -77,17 +78,17 @@ func messageSize(ctx context.Context, t *T) {
 // atLimitIntact reads the at-limit body back from the master once its
 // queue shows it.
 func atLimitIntact(t *T, ctx context.Context, master target.Broker, topic string, offset int64, body []byte) {
-	cov := awaitCovered(t, ctx, master, topic, map[int]int64{0: offset})
-	t.Figure("dispatch_wait", float64(cov.waited.Milliseconds()), "ms")
+	cov := readback.AwaitCovered(ctx, adminOf(t), master, topic, map[int]int64{0: offset})
+	t.Figure("dispatch_wait", float64(cov.Waited.Milliseconds()), "ms")
 	got, err := readQueue(t, ctx, master.Addr, topic, 0)
 	switch {
 	case err != nil:
 		t.Errorf(sizeIntact, "read back the %d-byte message from %s: %v", len(body), master.Pod, err)
 	case len(got) != 1 || got[0].QueueOffset != offset || !bytes.Equal(got[0].Body, body):
 		t.Errorf(sizeIntact, "read back %d messages from %s queue 0 after waiting %s for offset %d; expected the %d-byte body at offset %d intact",
-			len(got), master.Pod, cov.waited.Round(time.Millisecond), offset, len(body), offset)
+			len(got), master.Pod, cov.Waited.Round(time.Millisecond), offset, len(body), offset)
 	default:
-		t.Logf("%d-byte body accepted at offset %d and read back intact (sha256 %x) after %s", len(body), offset, sha256.Sum256(body), cov.waited.Round(time.Millisecond))
+		t.Logf("%d-byte body accepted at offset %d and read back intact (sha256 %x) after %s", len(body), offset, sha256.Sum256(body), cov.Waited.Round(time.Millisecond))
 	}
 }
 

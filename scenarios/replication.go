@@ -15,6 +15,7 @@ import (
 
 	"github.com/rmqkb/conformance/scenarios/history"
 	"github.com/rmqkb/conformance/scenarios/load"
+	"github.com/rmqkb/conformance/scenarios/readback"
 	"github.com/rmqkb/conformance/scenarios/replica"
 	"github.com/rmqkb/conformance/scenarios/starvation"
 	"github.com/rmqkb/conformance/target"
@@ -431,7 +432,7 @@ func slaveContent(ctx context.Context, t *T) {
 		masters = append(masters, s.Master())
 	}
 	jh := judgedCopy(t, h)
-	reads := readBack(t, ctx, jh, masters, topic, queues)
+	reads := readback.Read(ctx, adminOf(t), jh, masters, topic, queues)
 	deliverTo(t, jh, storeScope, reads)
 	judgeReads(t, contentMaster, reads, "dispatch_wait")
 	rep := jh.Check(storeScope)
@@ -444,11 +445,11 @@ func slaveContent(ctx context.Context, t *T) {
 	for _, s := range shards {
 		for _, sl := range s.Slaves() {
 			want := map[int]int64{}
-			for q, qr := range reads[s.Name].queues {
-				want[q] = qr.max - 1
+			for q, qr := range reads[s.Name].Queues {
+				want[q] = qr.Max - 1
 			}
-			cov := awaitCovered(t, ctx, sl, topic, want)
-			replWait = max(replWait, cov.waited)
+			cov := readback.AwaitCovered(ctx, adminOf(t), sl, topic, want)
+			replWait = max(replWait, cov.Waited)
 			for q := 0; q < queues; q++ {
 				wantMsgs, err := readQueue(t, ctx, s.Master().Addr, topic, q)
 				if err != nil {
@@ -462,7 +463,7 @@ func slaveContent(ctx context.Context, t *T) {
 				}
 				if len(got) != len(wantMsgs) {
 					t.Errorf(contentCount, "%s queue %d: master %s holds %d messages, slave %s serves %d (it reported max offset %d after waiting %s)",
-						s.Name, q, s.Master().Pod, len(wantMsgs), sl.Pod, len(got), cov.queues[q].max, cov.waited.Round(time.Millisecond))
+						s.Name, q, s.Master().Pod, len(wantMsgs), sl.Pod, len(got), cov.Queues[q].Max, cov.Waited.Round(time.Millisecond))
 				}
 				for i := 0; i < min(len(got), len(wantMsgs)); i++ {
 					w, g := wantMsgs[i], got[i]
