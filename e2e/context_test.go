@@ -22,27 +22,18 @@ type (
 	runKey    struct{} // *runner.Run
 )
 
-func restOf(ctx context.Context) *rest.Config {
-	c, _ := ctx.Value(restKey{}).(*rest.Config)
-	return c
+// valueOf is the value under key, or V's zero value.
+func valueOf[V any](ctx context.Context, key any) V {
+	v, _ := ctx.Value(key).(V)
+	return v
 }
 
-func apiOf(ctx context.Context) *testenv.APIServer {
-	a, _ := ctx.Value(apiKey{}).(*testenv.APIServer)
-	return a
-}
+func restOf(ctx context.Context) *rest.Config      { return valueOf[*rest.Config](ctx, restKey{}) }
+func apiOf(ctx context.Context) *testenv.APIServer { return valueOf[*testenv.APIServer](ctx, apiKey{}) }
+func targetOf(ctx context.Context) *kube.Target    { return valueOf[*kube.Target](ctx, targetKey{}) }
+func runOf(ctx context.Context) *runner.Run        { return valueOf[*runner.Run](ctx, runKey{}) }
 
 func kindOf(ctx context.Context) (lifecycle.Options, bool) {
 	o, ok := ctx.Value(kindKey{}).(lifecycle.Options)
 	return o, ok
-}
-
-func targetOf(ctx context.Context) *kube.Target {
-	t, _ := ctx.Value(targetKey{}).(*kube.Target)
-	return t
-}
-
-func runOf(ctx context.Context) *runner.Run {
-	r, _ := ctx.Value(runKey{}).(*runner.Run)
-	return r
 }

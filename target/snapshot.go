@@ -69,30 +69,22 @@ func (s *Snapshot) PodsOf(cluster, comp string) []corev1.Pod {
 }
 
 // Service returns the Service called name, or nil.
-func (s *Snapshot) Service(name string) *corev1.Service {
-	for i := range s.Services {
-		if s.Services[i].Name == name {
-			return &s.Services[i]
-		}
-	}
-	return nil
-}
+func (s *Snapshot) Service(name string) *corev1.Service { return named(s.Services, name) }
 
 // Secret returns the Secret called name, or nil.
-func (s *Snapshot) Secret(name string) *corev1.Secret {
-	for i := range s.Secrets {
-		if s.Secrets[i].Name == name {
-			return &s.Secrets[i]
-		}
-	}
-	return nil
-}
+func (s *Snapshot) Secret(name string) *corev1.Secret { return named(s.Secrets, name) }
 
 // PVC returns the PersistentVolumeClaim called name, or nil.
-func (s *Snapshot) PVC(name string) *corev1.PersistentVolumeClaim {
-	for i := range s.PVCs {
-		if s.PVCs[i].Name == name {
-			return &s.PVCs[i]
+func (s *Snapshot) PVC(name string) *corev1.PersistentVolumeClaim { return named(s.PVCs, name) }
+
+// named returns the object of objs called name, or nil.
+func named[O any, P interface {
+	*O
+	GetName() string
+}](objs []O, name string) *O {
+	for i := range objs {
+		if P(&objs[i]).GetName() == name {
+			return &objs[i]
 		}
 	}
 	return nil
