@@ -107,8 +107,12 @@ func (s *Session) run(ctx context.Context, c Case, p plants) verdict.Result {
 // promise, a slow case in the quick profile (skipped); a case judged on
 // the written reports (pending); an interrupted run (errored).
 func (s *Session) gate(ctx context.Context, c Case) (verdict.Status, string) {
+	abilities := s.tgt.Abilities()
 	for _, need := range c.Needs {
-		if why := s.tgt.Abilities().Lacks(need); why != "" {
+		if abilities.Undeclared(need) {
+			return verdict.Errored, fmt.Sprintf("suite defect: target %q declares neither how it can %s nor why it cannot", s.tgt.Name(), need.Doing())
+		}
+		if why := abilities.Lacks(need); why != "" {
 			return verdict.Skipped, fmt.Sprintf("target %q cannot %s: %s", s.tgt.Name(), need.Doing(), why)
 		}
 	}

@@ -32,18 +32,13 @@ type Abilities struct {
 	Source    string
 }
 
-// Lacks says why the target cannot do c, or "" when it can. A capability
-// neither declared lacking nor given its means is a defect of the target,
-// said as such rather than passed.
-func (a Abilities) Lacks(c verdict.Capability) string {
-	if why := a.Cannot[c]; why != "" {
-		return why
-	}
-	if !a.equipped(c) {
-		return "suite defect: the target declares no means to " + c.Doing()
-	}
-	return ""
-}
+// Lacks says why the target cannot do c, or "" when it declares no reason.
+func (a Abilities) Lacks(c verdict.Capability) string { return a.Cannot[c] }
+
+// Undeclared reports whether the target says neither how it does c nor
+// why it cannot: a defect of the target, which errors a case that needs
+// c rather than skipping or running it.
+func (a Abilities) Undeclared(c verdict.Capability) bool { return a.Cannot[c] == "" && !a.equipped(c) }
 
 // equipped reports whether the means of c, where it has one, is set.
 func (a Abilities) equipped(c verdict.Capability) bool {
