@@ -50,15 +50,60 @@ func suiteFeatures(m mode) []features.Feature {
 		if m == modeEnvtest && !objectSuite(suite) {
 			skip = "the local control plane holds objects only; RocketMQ suites need --kubeconfig or --create-kind"
 		}
-		f := features.New(suite).WithLabel("suite", suite)
+		var cases []scenarios.Case
 		for _, c := range scenarios.All() {
 			if c.Suite == suite {
-				f = f.Assess(c.Name, assess(c, skip))
+				cases = append(cases, c)
 			}
+		}
+		f := features.New(suite).WithLabel("suite", suite).
+			Setup(prepare(cases, skip)).
+			Teardown(release(cases))
+		for _, c := range cases {
+			f = f.Assess(c.Name, assess(c, skip))
 		}
 		feats = append(feats, f.Feature())
 	}
 	return feats
+}
+
+// prepare is a suite's Setup: the run performs, once, each fault several
+// of the suite's cases judge, for the cases the framework will assess.
+func prepare(cases []scenarios.Case, skip string) features.Func {
+	return func(ctx context.Context, t *testing.T, cfg *envconf.Config) context.Context {
+		if r := runOf(ctx); r != nil && r.SetupErr() == nil && skip == "" {
+			r.Prepare(ctx, assessed(cfg, cases))
+		}
+		return ctx
+	}
+}
+
+// release is a suite's Teardown: the faults its Setup performed are let
+// go.
+func release(cases []scenarios.Case) features.Func {
+	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+		if r := runOf(ctx); r != nil {
+			r.Release(cases)
+		}
+		return ctx
+	}
+}
+
+// assessed is the cases the framework's -assess and -skip-assessment
+// filters let run, so a suite's setup performs no fault only a filtered
+// case would judge.
+func assessed(cfg *envconf.Config, cases []scenarios.Case) []scenarios.Case {
+	var out []scenarios.Case
+	for _, c := range cases {
+		if rx := cfg.AssessmentRegex(); rx != nil && !rx.MatchString(c.Name) {
+			continue
+		}
+		if rx := cfg.SkipAssessmentRegex(); rx != nil && rx.MatchString(c.Name) {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 // assess wraps one case: the runner runs and records it, and its verdict

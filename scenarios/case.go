@@ -16,6 +16,10 @@ type Case struct {
 	// Run performs the check. It reports through t and returns; t.Fatalf ends
 	// it early.
 	Run func(ctx context.Context, t *T)
+	// Shares is the run this case judges with others (a fault performed
+	// once for all of them), or nil: the runner performs it before the
+	// suite's cases, and each case judges the same record.
+	Shares shared
 }
 
 // The clauses many cases hold.

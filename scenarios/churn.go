@@ -9,6 +9,7 @@ import (
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/scenarios/history"
 	"github.com/rmqkb/conformance/scenarios/load"
+	"github.com/rmqkb/conformance/scenarios/readback"
 	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
@@ -41,18 +42,18 @@ var leaderChurnCase = Case{Case: verdict.Case{
 	DLedgerMinReplicas: 3,
 	Timeout:            300 * time.Second,
 	Recreations:        3,
-}, Run: leaderChurn}
+}, Run: leaderChurn, Shares: churnOfALeader}
 
 // leaderChurn is the record of a churn: every election, what the writer
 // that follows the leader got acknowledged, and every follower's content.
 type churn struct {
 	f         *faultRun
 	shard     string
-	elections []*election
+	elections []*leaderKill
 	first     time.Time // the first kill
 	end       time.Time // the churn's end: the load's
 	acked     int       // by the writer that follows the leader
-	members   []memberRead
+	members   []readback.Member
 }
 
 func leaderChurn(ctx context.Context, t *T) {

@@ -13,7 +13,27 @@ import (
 	"github.com/rmqkb/conformance/scenarios/history"
 	"github.com/rmqkb/conformance/scenarios/load"
 	"github.com/rmqkb/conformance/target"
+	"github.com/rmqkb/conformance/verdict"
 )
+
+// The clauses of messaging/consumer-groups.
+var (
+	cgClusterOnce   = verdict.Clause{ID: "clustering-once", Text: "each message reaches exactly one clustering member"}
+	cgSplit         = verdict.Clause{ID: "clustering-split", Text: "each clustering member consumes some queues"}
+	cgBroadcastAll  = verdict.Clause{ID: "broadcast-all", Text: "every broadcasting member receives every message"}
+	cgBroadcastOnce = verdict.Clause{ID: "broadcast-once", Text: "no broadcasting member receives a message twice"}
+)
+
+// consumerGroupsCase is messaging/consumer-groups; messaging.go registers
+// it in the suite's order.
+var consumerGroupsCase = Case{Case: verdict.Case{
+	Suite: "messaging", Name: "consumer-groups",
+	Promise:     "Every send is acknowledged; members of a clustering consumer group split the queues, so each message reaches exactly one member and each member some; every member of a broadcasting group receives every message exactly once.",
+	Description: "Two members per group; messages are sent once the brokers list both members of each group.",
+	Clauses:     []verdict.Clause{clauseBrokers, clauseSent, clauseNotLost, cgClusterOnce, cgSplit, cgBroadcastAll, cgBroadcastOnce},
+	Needs:       []verdict.Capability{verdict.Messaging},
+	Timeout:     120 * time.Second,
+}, Run: consumerGroups, Shares: sharedGroups}
 
 // groupsRun is the record of messaging/consumer-groups: what was sent,
 // and what every member of a clustering and a broadcasting group was

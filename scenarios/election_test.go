@@ -15,7 +15,7 @@ import (
 // failures "outside the fault window".
 func TestResumedAfterTheLeaderIsDown(t *testing.T) {
 	kill := time.Date(2026, 12, 2, 8, 12, 40, 0, time.UTC)
-	e := &election{
+	e := &leaderKill{
 		victim:  target.Broker{Pod: "broker-54f-0"},
 		leader:  target.Broker{Pod: "broker-54f-1"},
 		killAt:  kill,

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/scenarios/history"
 	"github.com/rmqkb/conformance/scenarios/load"
@@ -114,50 +113,19 @@ func beforeFreeze(t *T, ctx context.Context, s target.Shard, victim target.Broke
 	return held, cfg
 }
 
-// listing says where b is listed: the namesrvs whose cluster table holds
-// its address, and those whose route of topic does, or why one could not
-// be read.
-func listing(t *T, ctx context.Context, b target.Broker, topic string) (inCluster, inRoute []string, err error) {
-	rc := adminOf(t)
-	for _, ns := range namesrvAddrs(t, ctx) {
-		ci, err := clusterInfo(t, ctx, rc, ns)
-		if err != nil {
-			return nil, nil, fmt.Errorf("namesrv %s: %w", ns, err)
-		}
-		for _, a := range ci.BrokerAddrTable[b.Shard].BrokerAddrs {
-			if a == b.Addr {
-				inCluster = append(inCluster, ns)
-			}
-		}
-		r, err := rc.TopicRoute(ctx, ns, topic)
-		if err != nil && !remoting.IsTopicNotExist(err) {
-			return nil, nil, fmt.Errorf("namesrv %s: route of %s: %w", ns, topic, err)
-		}
-		if r != nil {
-			for _, bd := range r.BrokerDatas {
-				for _, a := range bd.BrokerAddrs {
-					if a == b.Addr {
-						inRoute = append(inRoute, ns)
-					}
-				}
-			}
-		}
-	}
-	return inCluster, inRoute, nil
-}
-
 // stillListed watches, for stillListedAt after the freeze, that every
 // namesrv keeps listing the frozen broker: an observation over a window,
 // sampled every second.
 func stillListed(t *T, ctx context.Context, b target.Broker, topic string, frozenAt time.Time) {
-	n := len(namesrvAddrs(t, ctx))
+	v := plantedNamesrvs(t, ctx)
+	n := len(v.Addrs)
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for time.Since(frozenAt) < stillListedAt {
-		in, _, err := listing(t, ctx, b, topic)
-		if err == nil && len(in) < n {
+		l, err := v.Listed(ctx, b, topic)
+		if err == nil && len(l.InCluster) < n {
 			t.Fatalf(clauseStillListed, "frozen %s was removed from the namesrvs (%d of %d still list it) %s after the freeze; a namesrv keeps a broker %s after its last registration, which was at most %s before the freeze",
-				b.Pod, len(in), n, time.Since(frozenAt).Round(time.Second), brokerExpiry, addonRegisterPeriod)
+				b.Pod, len(l.InCluster), n, time.Since(frozenAt).Round(time.Second), brokerExpiry, addonRegisterPeriod)
 		}
 		select {
 		case <-ctx.Done():
@@ -172,14 +140,15 @@ func stillListed(t *T, ctx context.Context, b target.Broker, topic string, froze
 // table or in the route of topic, and compares the time with expiryBound.
 // It waits past the bound so that a late removal is measured.
 func expired(t *T, ctx context.Context, b target.Broker, topic string, frozenAt time.Time) {
+	v := plantedNamesrvs(t, ctx)
 	wctx, cancel := context.WithDeadline(ctx, frozenAt.Add(expiryBound+15*time.Second))
 	defer cancel()
 	err := wait.Until(wctx, 500*time.Millisecond, "every namesrv to drop frozen "+b.Pod, func(ctx context.Context) (bool, string, error) {
-		in, routed, err := listing(t, ctx, b, topic)
+		l, err := v.Listed(ctx, b, topic)
 		if err != nil {
 			return false, err.Error(), nil
 		}
-		return len(in)+len(routed) == 0, fmt.Sprintf("listed by %s; routed by %s", strings.Join(in, ", "), strings.Join(routed, ", ")), nil
+		return len(l.InCluster)+len(l.InRoute) == 0, fmt.Sprintf("listed by %s; routed by %s", strings.Join(l.InCluster, ", "), strings.Join(l.InRoute, ", ")), nil
 	})
 	took := time.Since(frozenAt)
 	w := history.Window{Start: frozenAt, End: time.Now()}
@@ -202,17 +171,13 @@ func rejoined(t *T, ctx context.Context, b target.Broker, topic string, thawedAt
 	id, _ := strconv.ParseInt(identity["brokerId"], 10, 64)
 	wctx, cancel := context.WithTimeout(ctx, addonRegisterPeriod+boundSlack)
 	defer cancel()
+	v := plantedNamesrvs(t, ctx)
 	err := wait.Until(wctx, 200*time.Millisecond, "thawed "+b.Pod+" to register again", func(ctx context.Context) (bool, string, error) {
-		for _, ns := range namesrvAddrs(t, ctx) {
-			ci, err := clusterInfo(t, ctx, rc, ns)
-			if err != nil {
-				return false, err.Error(), nil
-			}
-			if got := ci.BrokerAddrTable[b.Shard].BrokerAddrs[id]; got != b.Addr {
-				return false, fmt.Sprintf("namesrv %s lists %q at brokerId %d of %s", ns, got, id, b.Shard), nil
-			}
+		missing, err := v.At(ctx, b.Shard, id, b.Addr)
+		if err != nil {
+			return false, err.Error(), nil
 		}
-		return true, "", nil
+		return missing == "", missing, nil
 	})
 	if err != nil {
 		// A registration still missing is the broker's doing: the

@@ -7,6 +7,7 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 
 	"github.com/rmqkb/conformance/internal/remoting"
+	"github.com/rmqkb/conformance/scenarios/election"
 	"github.com/rmqkb/conformance/scenarios/history"
 	"github.com/rmqkb/conformance/scenarios/load"
 	"github.com/rmqkb/conformance/target"
@@ -19,7 +20,7 @@ const SendTimeout = load.SendTimeout
 
 // ElectionLimit bounds a DLedger election: a plant that keeps a shard
 // from electing must keep it so longer.
-const ElectionLimit = electionLimit
+const ElectionLimit = election.Limit
 
 // Plants are faults planted at the suite's edge, for the planted-fault
 // table (plants_test.go). They reach a case only through a Session the

@@ -3,9 +3,7 @@ package scenarios
 import (
 	"context"
 	"fmt"
-	"maps"
 	"net"
-	"strconv"
 	"time"
 
 	"github.com/rmqkb/conformance/internal/wait"
@@ -13,7 +11,6 @@ import (
 	"github.com/rmqkb/conformance/scenarios/load"
 	"github.com/rmqkb/conformance/scenarios/readback"
 	"github.com/rmqkb/conformance/target"
-	"github.com/rmqkb/conformance/verdict"
 )
 
 // faultRun is the common frame of the failover cases: a topic on every
@@ -52,10 +49,7 @@ func startFaultRun(t *T, ctx context.Context, prefix string) *faultRun {
 		return true, "", nil
 	})
 	if err != nil {
-		why := ""
-		if t.starve != nil {
-			why = t.starve.Starved(history.Window{Start: start, End: time.Now()}, brokerProcesses(f.shards))
-		}
+		why := starvedDuring(t, history.Window{Start: start, End: time.Now()}, brokerProcesses(f.shards))
 		t.Erroredf("not judged: before the fault, %v; %s", err, firstNonEmpty(why, "no process was starved beyond the threshold"))
 	}
 	return f
@@ -70,112 +64,6 @@ func (f *faultRun) stop(ctx context.Context, t *T) {
 		masters = append(masters, s.Master())
 	}
 	f.reads = readback.Read(ctx, adminOf(t), f.h, masters, f.topic, faultQueues)
-}
-
-// judged is the run's history as case t judges it: a copy, with the
-// tests' judge-time plant, and the final read-back as deliveries to
-// scope "final".
-func (f *faultRun) judged(t *T) *history.History {
-	sentThrough(t, f.h)
-	h := judgedCopy(t, f.h)
-	deliverTo(t, h, "final", f.reads)
-	return h
-}
-
-// keptWriting checks, under clause c, that every shard but skip took
-// writes and none failed during w. A shard that did not, while the
-// machine starved its master, is inconclusive.
-func (f *faultRun) keptWriting(t *T, c verdict.Clause, h *history.History, w history.Window, skip string) {
-	for _, s := range f.shards {
-		if s.Name == skip {
-			continue
-		}
-		acks, fails := h.AcksIn(s.Name, w), h.FailsIn(s.Name, w)
-		t.Logf("shard %s during the fault (%s): %d writes acknowledged, %d failed", s.Name, w.Duration().Round(time.Millisecond), acks, fails)
-		t.Figure("acked_during_fault_"+s.Name, float64(acks), "")
-		if acks == 0 || fails > 0 {
-			judgeLate(t, c, w, []string{s.Master().Pod}, "shard %s did not keep accepting writes during the fault: %d acknowledged, %d failed", s.Name, acks, fails)
-		}
-	}
-}
-
-// storeLoss names a shard whose master was recreated, and the clause a
-// loss there falls under when that master never covered the offsets
-// acknowledged on it: it came back without its store.
-type storeLoss struct {
-	shard  string
-	clause verdict.Clause
-}
-
-// judgeFinal checks, for the case t, history h against the final
-// read-back: no acknowledged message lost, none read back twice, each
-// lost one named.
-func (f *faultRun) judgeFinal(t *T, h *history.History, stores ...storeLoss) {
-	judgeReads(t, clauseNotLost, f.readsBut(stores), "dispatch_wait")
-	for _, st := range stores {
-		if r, ok := f.reads[st.shard]; ok && r.Err != nil {
-			t.Errorf(st.clause, "read back shard %s from its recreated master %s: %v", st.shard, r.Broker.Pod, r.Err)
-		}
-	}
-	rep := h.Check("final")
-	t.Logf("history, read back from the masters: %s", rep)
-	if rep.Acked == 0 {
-		t.Erroredf("not judged: no write was acknowledged during the run: %s", rep)
-	}
-	t.Figure("acked", float64(rep.Acked), "")
-	t.Figure("lost", float64(len(rep.Lost)), "")
-	if len(rep.Lost) > 0 {
-		t.Errorf(f.lossClause(rep, stores), "read back from the masters: %s", rep)
-		reportLost(t, rep, f.reads)
-	}
-	// A message read back that nobody sent is counted with the
-	// duplicates: the brokers hold more than was acknowledged.
-	if len(rep.Duplicated) > 0 || len(rep.Unexpected) > 0 {
-		t.Errorf(clauseNotTwice, "read back from the masters: %s", rep)
-	}
-}
-
-// readsBut is the final read-back without the stores' shards.
-func (f *faultRun) readsBut(stores []storeLoss) map[string]*readback.Shard {
-	out := maps.Clone(f.reads)
-	for _, st := range stores {
-		delete(out, st.shard)
-	}
-	return out
-}
-
-// lossClause is the clause the losses of rep fall under: a store's when
-// every lost message was acknowledged on a shard whose recreated master
-// never covered its offsets or could not be read, clauseNotLost
-// otherwise.
-func (f *faultRun) lossClause(rep history.Report, stores []storeLoss) verdict.Clause {
-	for _, st := range stores {
-		r, ok := f.reads[st.shard]
-		if !ok || r.Covered && r.Err == nil {
-			continue
-		}
-		all := true
-		for _, op := range rep.LostAcks {
-			all = all && op.Shard == st.shard
-		}
-		if all {
-			return st.clause
-		}
-	}
-	return clauseNotLost
-}
-
-// failedOutside fails clause c for every failed send of h outside the
-// allowed window of its shard (none for a shard not in allowed).
-func (f *faultRun) failedOutside(t *T, c verdict.Clause, h *history.History, allowed map[string]history.Window, what string) {
-	var outside []history.Op
-	for _, op := range h.Failures() {
-		if w, ok := allowed[op.Shard]; ok && !op.At.Before(w.Start) && !op.At.After(w.End) {
-			continue
-		}
-		outside = append(outside, op)
-	}
-	judgeFailures(t, c, h, outside, f.shards, "outside "+what)
 }
 
 // awaitWrites waits up to limit for the first write acknowledged on shard
@@ -196,52 +84,12 @@ func (f *faultRun) awaitWrites(ctx context.Context, shard string, from time.Time
 	return first
 }
 
-// checkIdentity checks, under clause c, that a broker that came back is
-// who it was: of its shard, at brokerId id, in role. cfg is its config as
-// recorded; the case judges it through judgedConfig.
-func checkIdentity(t *T, c verdict.Clause, cfg map[string]string, b target.Broker, role string, id int) {
-	cfg = judgedConfig(t, b.Addr, cfg)
-	for _, key := range []string{"brokerName", "brokerId", "brokerRole"} {
-		want := map[string]string{"brokerName": b.Shard, "brokerId": strconv.Itoa(id), "brokerRole": role}[key]
-		if cfg[key] != want {
-			t.Errorf(c, "%s came back with %s=%s, expected %s", b.Pod, key, cfg[key], want)
-		}
-	}
-	t.Logf("%s came back as %s brokerId %s of %s", b.Pod, cfg["brokerRole"], cfg["brokerId"], cfg["brokerName"])
-}
-
 // returnedBroker reads a killed broker as it came back, and its config as the
 // broker serves it (a judgement reads it through judgedConfig).
 func returnedBroker(t *T, ctx context.Context, victim target.Broker) (target.Broker, map[string]string, error) {
 	b := current(t, ctx, victim)
 	cfg, err := adminOf(t).BrokerConfig(ctx, b.Addr)
 	return b, cfg, err
-}
-
-// judgeResume judges, under clause c, that shard took a write again
-// within one route refresh (plus slack) of from, when victim was back (or
-// thawed), and returns the fault window: from faultAt until that write,
-// or until now when none came. named says what from was, for the figure.
-func judgeResume(t *T, c verdict.Clause, h *history.History, shard string, victim target.Broker, faultAt, from time.Time, named string) history.Window {
-	resumed := firstAckAfter(h, shard, from, routeRefresh+boundSlack)
-	if resumed.IsZero() {
-		judgeLate(t, c, history.Window{Start: from, End: from.Add(routeRefresh + boundSlack)}, []string{victim.Pod},
-			"shard %s took no write within %s of its master's %s (one route refresh plus %s)", shard, routeRefresh+boundSlack, named, boundSlack)
-		return history.Window{Start: faultAt, End: time.Now()}
-	}
-	t.Figure("writes_resumed_after_"+named, float64(resumed.Sub(from).Milliseconds()), "ms")
-	return history.Window{Start: faultAt, End: resumed}
-}
-
-// firstAckAfter is the first write h acknowledged on shard within limit
-// after from, or the zero time.
-func firstAckAfter(h *history.History, shard string, from time.Time, limit time.Duration) time.Time {
-	for _, op := range h.Ops() {
-		if op.Kind == history.Ack && op.Shard == shard && op.At.After(from) && !op.At.After(from.Add(limit)) {
-			return op.At
-		}
-	}
-	return time.Time{}
 }
 
 // down reports whether nothing accepts connections at addr.
@@ -252,15 +100,4 @@ func down(addr string) bool {
 	}
 	c.Close()
 	return false
-}
-
-// countIn counts the ops stamped within w.
-func countIn(ops []history.Op, w history.Window) int {
-	n := 0
-	for _, op := range ops {
-		if !op.At.Before(w.Start) && !op.At.After(w.End) {
-			n++
-		}
-	}
-	return n
 }

@@ -23,24 +23,24 @@ var (
 	clauseFrozenResume = verdict.Clause{ID: "writes-resume", Text: "after the thaw the shard takes writes again within one route refresh"}
 )
 
-func init() {
-	register(Case{Case: verdict.Case{
-		Suite: "failover", Name: "freeze-master",
-		Promise: "Under continuous load, a frozen master (stalled, holding its connections open) does not stop the Cluster: the other shards keep accepting writes, none failing; its slave serves every message replicated before the freeze; " +
-			"after the thaw the shard takes writes again within one route refresh (30 s, plus 5 s), no send fails outside that window, no acknowledged message is lost or read back twice, and where a platform labels roles, the labels settle again to one master, the broker registered at brokerId 0.",
-		Description: "Unlike a killed broker, a frozen one keeps its TCP connections: sends to it hang until the client's timeout (the case reports for how long) and the namesrv keeps it listed for up to 120 s, so the clients do not route around it. " +
-			fmt.Sprintf("The master stays frozen %s (the send timeout plus 10 s). ", freezeHold) +
-			"Not checked in DLedger mode, where a frozen leader is voted out and the promise is failover/kill-master's. Slow: about a minute.",
-		Clauses:     []verdict.Clause{clauseBrokers, clauseFrozenOthers, clauseFrozenSlave, clauseFrozenResume, clauseFrozenSent, clauseNotLost, clauseNotTwice, clauseLabelsSettle},
-		Needs:       []verdict.Capability{verdict.Messaging, verdict.Freezing},
-		MinShards:   2,
-		MinReplicas: 2,
-		NotIn:       Mode{DLedger: true},
-		NotInWhy:    "a frozen leader is replaced by an election among its peers, which failover/kill-master checks",
-		Slow:        true,
-		Timeout:     4 * time.Minute,
-	}, Run: freezeMaster})
-}
+// freezeMasterCase is failover/freeze-master; failover.go registers it in
+// the suite's order.
+var freezeMasterCase = Case{Case: verdict.Case{
+	Suite: "failover", Name: "freeze-master",
+	Promise: "Under continuous load, a frozen master (stalled, holding its connections open) does not stop the Cluster: the other shards keep accepting writes, none failing; its slave serves every message replicated before the freeze; " +
+		"after the thaw the shard takes writes again within one route refresh (30 s, plus 5 s), no send fails outside that window, no acknowledged message is lost or read back twice, and where a platform labels roles, the labels settle again to one master, the broker registered at brokerId 0.",
+	Description: "Unlike a killed broker, a frozen one keeps its TCP connections: sends to it hang until the client's timeout (the case reports for how long) and the namesrv keeps it listed for up to 120 s, so the clients do not route around it. " +
+		fmt.Sprintf("The master stays frozen %s (the send timeout plus 10 s). ", freezeHold) +
+		"Not checked in DLedger mode, where a frozen leader is voted out and the promise is failover/kill-master's. Slow: about a minute.",
+	Clauses:     []verdict.Clause{clauseBrokers, clauseFrozenOthers, clauseFrozenSlave, clauseFrozenResume, clauseFrozenSent, clauseNotLost, clauseNotTwice, clauseLabelsSettle},
+	Needs:       []verdict.Capability{verdict.Messaging, verdict.Freezing},
+	MinShards:   2,
+	MinReplicas: 2,
+	NotIn:       Mode{DLedger: true},
+	NotInWhy:    "a frozen leader is replaced by an election among its peers, which failover/kill-master checks",
+	Slow:        true,
+	Timeout:     4 * time.Minute,
+}, Run: freezeMaster, Shares: freezeOfAMaster}
 
 // masterFreeze is the record of one master freeze under load;
 // failover/freeze-master judges it.

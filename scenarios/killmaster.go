@@ -17,6 +17,77 @@ import (
 	"github.com/rmqkb/conformance/verdict"
 )
 
+// The clauses of failover/kill-master and of the two cases that judge the
+// same kill.
+var (
+	kmIdentity       = verdict.Clause{ID: "master-identity", Text: "default mode: the master returns as brokerId 0 ASYNC_MASTER of its shard"}
+	kmStore          = verdict.Clause{ID: "master-store", Text: "default mode: the master returns on its store"}
+	kmResume         = verdict.Clause{ID: "writes-resume", Text: "default mode: the shard takes writes again within one route refresh"}
+	kmLabels         = verdict.Clause{ID: "labels-settle", Text: "default mode: " + clauseLabelsSettle.Text}
+	kmElected        = verdict.Clause{ID: "dledger-elected", Text: "DLedger mode: a survivor is elected leader within 30 s"}
+	kmDLedgerResume  = verdict.Clause{ID: "dledger-writes-resume", Text: "DLedger mode: the shard takes writes again within the election and one route refresh"}
+	kmVictimFollows  = verdict.Clause{ID: "dledger-victim-follows", Text: "DLedger mode: the killed leader returns as a follower"}
+	kmDLedgerLabel   = verdict.Clause{ID: "dledger-label", Text: "DLedger mode: the master label is on the registered leader after the election"}
+	kmFollowersServe = verdict.Clause{ID: "dledger-followers-serve", Text: "DLedger mode: every follower serves its leader's messages at their offsets"}
+	kmOutside        = verdict.Clause{ID: "no-failed-send", Text: "no send fails outside the fault window"}
+
+	rfsReplicated = verdict.Clause{ID: "replicated-before", Text: "the slave held what was acknowledged before the kill"}
+	rfsServes     = verdict.Clause{ID: "slave-serves", Text: "while the master is down, the slave serves every replicated message"}
+
+	oswWrites = verdict.Clause{ID: "others-write", Text: "every other shard keeps accepting writes, none failing"}
+)
+
+// killMasterCase is failover/kill-master; failover.go registers it in the
+// suite's order.
+var killMasterCase = Case{Case: verdict.Case{
+	Suite: "failover", Name: "kill-master",
+	Promise: "With a shard's master killed under continuous load, no message acknowledged before, during or after the kill is lost or duplicated, and no send fails outside the fault window. " +
+		"In the default mode the master returns as brokerId 0 ASYNC_MASTER with the same brokerName on its store, the shard takes writes again within one route refresh (30 s, plus 5 s) of its return, and where the platform labels roles the labels settle again to one master, the broker registered at brokerId 0. " +
+		"In DLedger mode a survivor is elected leader and registered in every namesrv within 30 s, the shard takes writes again within that plus one route refresh, the killed broker returns as a follower, where the platform labels roles exactly one member is labelled master and it is the registered leader, and every follower serves its leader's messages at their offsets.",
+	Description: "Without DLedger (the addon's default) there is no failover: the platform recreates the master pod on its PVC and the shard takes no writes meanwhile; the write-unavailability window is measured. " +
+		"The load's producer refreshes routes every 30 s and drops the master's address while it is down, so the fault window runs from the kill until the shard takes writes again, up to one refresh after the master is back. " +
+		"In DLedger mode the time to elect a leader and the time to the load's first acknowledged write to the shard are reported apart: the second includes up to one route refresh of the producer. " +
+		"Reading every follower at its leader's offsets checks the class of apache/rocketmq#6509 (acknowledged messages truncated after a re-election). " +
+		"The read-back waits until each broker covers every acknowledged offset. One kill is shared with failover/read-from-slave and failover/other-shards-write, which judge the same run.",
+	Clauses: []verdict.Clause{clauseBrokers, kmIdentity, kmStore, kmResume, kmLabels,
+		kmElected, kmDLedgerResume, kmVictimFollows, kmDLedgerLabel, kmFollowersServe,
+		clauseNotLost, clauseNotTwice, kmOutside},
+	Needs:              []verdict.Capability{verdict.Messaging, verdict.Faults},
+	DLedgerMinReplicas: 3,
+	Timeout:            180 * time.Second,
+	Recreations:        1,
+}, Run: killMaster, Shares: killOfAMaster}
+
+// readFromSlaveCase is failover/read-from-slave, judged from the same kill.
+var readFromSlaveCase = Case{Case: verdict.Case{
+	Suite: "failover", Name: "read-from-slave",
+	Promise: "While a shard's master is down, its slave serves every message of the shard that was replicated before the kill.",
+	Description: "Messages count as replicated when they were acknowledged before the slave was seen at the master's commit log offset. " +
+		"Slave reads use PULL_MESSAGE straight to the slave (rocketmq-client-go #1055: its consumer cannot consume from a slave once the master died). " +
+		"Judged from the kill of failover/kill-master.",
+	Clauses:     []verdict.Clause{clauseBrokers, rfsReplicated, rfsServes},
+	Needs:       []verdict.Capability{verdict.Messaging, verdict.Faults},
+	MinReplicas: 2,
+	NotIn:       Mode{DLedger: true},
+	NotInWhy:    "a follower is elected leader, so there is no time in which the master is down and a slave alone serves the shard (failover/kill-master compares every follower with its leader instead)",
+	Timeout:     180 * time.Second,
+	Recreations: 1,
+}, Run: readFromSlave, Shares: killOfAMaster}
+
+// otherShardsWriteCase is failover/other-shards-write, judged from the
+// same kill.
+var otherShardsWriteCase = Case{Case: verdict.Case{
+	Suite: "failover", Name: "other-shards-write",
+	Promise:            "While one shard's master is down, every other shard keeps accepting writes: each acknowledges writes during the fault and none fails.",
+	Description:        "Judged from the kill of failover/kill-master, from the kill until the master is registered again.",
+	Clauses:            []verdict.Clause{clauseBrokers, oswWrites},
+	Needs:              []verdict.Capability{verdict.Messaging, verdict.Faults},
+	MinShards:          2,
+	DLedgerMinReplicas: 3,
+	Timeout:            180 * time.Second,
+	Recreations:        1,
+}, Run: otherShardsWrite, Shares: killOfAMaster}
+
 // masterKill is the record of one master kill under load: what three cases
 // judge (failover/kill-master, failover/read-from-slave and
 // failover/other-shards-write). It holds observations only; the verdicts
@@ -45,8 +116,8 @@ type masterKill struct {
 
 	// In DLedger mode: the election that followed the kill, and every
 	// follower's content against its leader's.
-	election *election
-	members  []memberRead
+	leader  *leaderKill
+	members []readback.Member
 }
 
 // killMasterRun returns the session's master kill, performing it when no
@@ -97,7 +168,7 @@ func runKillMaster(t *T, ctx context.Context) *masterKill {
 func runKillLeader(t *T, ctx context.Context, k *masterKill) *masterKill {
 	e := killLeader(t, ctx, k.f, k.victimShard.Name)
 	k.f.awaitWrites(ctx, k.victimShard.Name, e.downAt, e.electedAt().Sub(e.downAt)+routeRefresh+boundSlack)
-	k.election, k.killAt, k.backAt, k.backErr = e, e.killAt, e.backAt, e.backErr
+	k.leader, k.killAt, k.backAt, k.backErr = e, e.killAt, e.backAt, e.backErr
 	k.f.stop(ctx, t)
 	k.members = readMembers(t, ctx, k.f.topic, faultQueues, k.f.reads)
 	return k
@@ -154,7 +225,7 @@ func (k *masterKill) fromSlave(t *T) map[string]bool {
 
 func killMaster(ctx context.Context, t *T) {
 	k := killMasterRun(t, ctx)
-	if k.election != nil {
+	if k.leader != nil {
 		dledgerKillMaster(t, k)
 		return
 	}
@@ -181,6 +252,35 @@ func killMaster(ctx context.Context, t *T) {
 		fmt.Sprintf("the fault window (shard %s, from the kill until it took writes again)", k.victimShard.Name))
 	k.f.judgeFinal(t, h, storeLoss{k.victimShard.Name, kmStore})
 	judgeLabels(t, kmLabels, k.labels, k.victimShard.Name, "the master's return")
+}
+
+// dledgerKillMaster is failover/kill-master in DLedger mode: judged from
+// the shared kill of a leader.
+func dledgerKillMaster(t *T, k *masterKill) {
+	e := k.leader
+	h := k.f.judged(t)
+	judgeElection(t, electionClauses{kmElected, kmVictimFollows, kmDLedgerLabel}, e, k.victimShard)
+	if e.err == nil {
+		t.Figure("leader_elected_after", float64(e.elected.Milliseconds()), "ms")
+	}
+	// Writes are judged from the election, when there was one: a late
+	// election is the election clause's to fail.
+	from := e.electedAt()
+	first := e.resumedIn(h, k.victimShard.Name)
+	end := first
+	if first.IsZero() {
+		end = time.Now()
+		judgeLate(t, kmDLedgerResume, history.Window{Start: from, End: from.Add(routeRefresh + boundSlack)}, []string{e.leader.Pod},
+			"shard %s took no write within %s of its leader's election (one route refresh plus %s)", k.victimShard.Name, routeRefresh+boundSlack, boundSlack)
+	} else {
+		t.Figure("first_write_after_kill", float64(first.Sub(e.killAt).Milliseconds()), "ms")
+		t.Logf("the load's first write to %s after the kill was acknowledged %s after it: rocketmq-client-go learns of the new leader at its next route refresh (every 30 s), so this figure is the election plus up to one refresh",
+			k.victimShard.Name, first.Sub(e.killAt).Round(time.Millisecond))
+	}
+	k.f.failedOutside(t, kmOutside, h, map[string]history.Window{k.victimShard.Name: {Start: e.killAt, End: end}},
+		fmt.Sprintf("the fault window (shard %s, from the kill until it took writes again)", k.victimShard.Name))
+	k.f.judgeFinal(t, h)
+	judgeMembers(t, kmFollowersServe, k.members)
 }
 
 func readFromSlave(ctx context.Context, t *T) {

@@ -7,7 +7,31 @@ import (
 	"github.com/rmqkb/conformance/scenarios/history"
 	"github.com/rmqkb/conformance/scenarios/replica"
 	"github.com/rmqkb/conformance/target"
+	"github.com/rmqkb/conformance/verdict"
 )
+
+// The clauses of failover/kill-slave.
+var (
+	ksWrites   = verdict.Clause{ID: "writes-continue", Text: "every shard keeps accepting writes, no send failing"}
+	ksIdentity = verdict.Clause{ID: "slave-identity", Text: "the slave returns as SLAVE with its brokerId and brokerName"}
+	ksCatchUp  = verdict.Clause{ID: "catch-up", Text: "the slave catches up within 20 s"}
+)
+
+// killSlaveCase is failover/kill-slave; failover.go registers it in the
+// suite's order.
+var killSlaveCase = Case{Case: verdict.Case{
+	Suite: "failover", Name: "kill-slave",
+	Promise: "With a slave killed under continuous load (in DLedger mode a follower, while a majority remains), every shard keeps accepting writes and no send fails; " +
+		"the slave returns as SLAVE with the brokerId and brokerName its role gives it and, within 20 s after the writes stop, its commit log reaches its master's; no acknowledged message is lost or duplicated; where a platform labels roles, the shard's labels settle again to one master, the broker registered at brokerId 0.",
+	Description: "A slave that lost its store would copy the master's commit log again from the start of its current file, so on the small stores of a test run a lost slave store is not told apart from a kept one; the promise does not claim it. " +
+		"In DLedger mode a follower registers at its member index + 1 and catches up to the leader's committed log.",
+	Clauses:            []verdict.Clause{clauseBrokers, ksWrites, ksIdentity, ksCatchUp, clauseNotLost, clauseNotTwice, clauseLabelsSettle},
+	Needs:              []verdict.Capability{verdict.Messaging, verdict.Faults},
+	MinReplicas:        2,
+	DLedgerMinReplicas: 3,
+	Timeout:            150 * time.Second,
+	Recreations:        1,
+}, Run: killSlave, Shares: killOfASlave}
 
 // slaveKill is the record of one slave kill under load; failover/kill-slave
 // judges it.

@@ -5,12 +5,14 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/internal/wait"
+	"github.com/rmqkb/conformance/scenarios/election"
+	"github.com/rmqkb/conformance/scenarios/namesrv"
+	"github.com/rmqkb/conformance/scenarios/topic"
 	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
@@ -59,7 +61,7 @@ func awaitShards(t *T, ctx context.Context) []target.Shard {
 	// Between a leader's loss and the next election (DLedger), or while a
 	// platform moves its master label, a shard has no master for a moment:
 	// that is awaited, for as long as an election may take.
-	wctx, cancel := context.WithTimeout(ctx, electionLimit)
+	wctx, cancel := context.WithTimeout(ctx, election.Limit)
 	defer cancel()
 	err := wait.Until(wctx, 100*time.Millisecond, "every shard to have a master", func(ctx context.Context) (bool, string, error) {
 		s = listShards(t, ctx)
@@ -67,7 +69,7 @@ func awaitShards(t *T, ctx context.Context) []target.Shard {
 		return why == "", why, nil
 	})
 	if err != nil {
-		t.Fatalf(clauseBrokers, "%s, after waiting %s: %v", leaderless(s), electionLimit, err)
+		t.Fatalf(clauseBrokers, "%s, after waiting %s: %v", leaderless(s), election.Limit, err)
 	}
 	return s
 }
@@ -147,6 +149,22 @@ func namesrvAddrs(t *T, ctx context.Context) []string {
 	return ns
 }
 
+// namesrvsOf is the target's namesrvs, read with the case's admin client.
+func namesrvsOf(t *T, ctx context.Context) namesrv.View {
+	rc := adminOf(t)
+	return namesrv.View{Addrs: namesrvAddrs(t, ctx), Info: rc.ClusterInfo, Route: rc.TopicRoute}
+}
+
+// plantedNamesrvs is namesrvsOf with the cluster tables read through the
+// tests' namesrv plant, for the cases a planted namesrv fault judges.
+func plantedNamesrvs(t *T, ctx context.Context) namesrv.View {
+	v := namesrvsOf(t, ctx)
+	v.Info = func(ctx context.Context, ns string) (*remoting.ClusterInfo, error) {
+		return clusterInfo(t, ctx, adminOf(t), ns)
+	}
+	return v
+}
+
 // createTopic creates topic on every master with the given queue count and
 // returns once every namesrv routes it to every shard with those queues. A
 // create is never trusted by its reply alone. For most cases a topic is a
@@ -165,79 +183,24 @@ func createTopicJudged(t *T, ctx context.Context, c verdict.Clause, topic string
 
 // makeTopic creates topic and awaits its route; a step that does not take
 // ends the case through fail.
-func makeTopic(t *T, ctx context.Context, topic string, queues int, fail func(format string, args ...any)) {
-	rc := adminOf(t)
+func makeTopic(t *T, ctx context.Context, name string, queues int, fail func(format string, args ...any)) {
 	shards := awaitShards(t, ctx)
-	for _, s := range shards {
-		m := s.Master()
-		if err := rc.CreateTopic(ctx, m.Addr, remoting.TopicConfig{TopicName: topic, ReadQueueNums: queues, WriteQueueNums: queues, Perm: 6}); err != nil {
-			fail("create topic %s on master %s (%s): %v", topic, m.Pod, m.Addr, err)
-		}
+	if err := topic.Create(ctx, adminOf(t), shards, name, queues); err != nil {
+		fail("%v", err)
 	}
-	differs, err := awaitRoute(t, ctx, topic, shards, queues)
+	differs, err := awaitRoute(t, ctx, name, shards, queues)
 	switch {
 	case err != nil && differs != "":
-		fail("topic %s was created on every master but is not routed as asked: %s (%v)", topic, differs, err)
+		fail("topic %s was created on every master but is not routed as asked: %s (%v)", name, differs, err)
 	case err != nil:
-		t.Erroredf("not judged: topic %s was created on every master, but no namesrv answered for its route: %v", topic, err)
+		t.Erroredf("not judged: topic %s was created on every master, but no namesrv answered for its route: %v", name, err)
 	}
 }
 
 // awaitRoute waits until every namesrv routes topic to exactly the shards,
-// each with queues read and write queues. When it does not, it returns
-// how the last route it read differed ("" if it read none: every read
-// failed, which says nothing of the route) and why the wait ended.
-func awaitRoute(t *T, ctx context.Context, topic string, shards []target.Shard, queues int) (string, error) {
-	rc := adminOf(t)
-	ns := namesrvAddrs(t, ctx)
-	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	var differs string
-	err := wait.Until(wctx, 100*time.Millisecond, "the route of "+topic+" on every namesrv", func(ctx context.Context) (bool, string, error) {
-		for _, addr := range ns {
-			r, err := rc.TopicRoute(ctx, addr, topic)
-			switch {
-			case remoting.IsTopicNotExist(err):
-				differs = fmt.Sprintf("namesrv %s has no route of it", addr)
-				return false, differs, nil
-			case err != nil:
-				return false, fmt.Sprintf("namesrv %s: %v", addr, err), nil
-			}
-			if why := routeMismatch(r, shards, queues); why != "" {
-				differs = fmt.Sprintf("namesrv %s: %s", addr, why)
-				return false, differs, nil
-			}
-		}
-		return true, "", nil
-	})
-	return differs, err
-}
-
-// routeMismatch says how a route differs from every shard with queues
-// read/write queues and read-write permission, or "".
-func routeMismatch(r *remoting.TopicRoute, shards []target.Shard, queues int) string {
-	got := map[string]remoting.QueueData{}
-	for _, q := range r.QueueDatas {
-		got[q.BrokerName] = q
-	}
-	var problems []string
-	for _, s := range shards {
-		q, ok := got[s.Name]
-		switch {
-		case !ok:
-			problems = append(problems, s.Name+" missing")
-		case q.ReadQueueNums != queues || q.WriteQueueNums != queues:
-			problems = append(problems, fmt.Sprintf("%s has %d read / %d write queues", s.Name, q.ReadQueueNums, q.WriteQueueNums))
-		case q.Perm&6 != 6:
-			problems = append(problems, fmt.Sprintf("%s has perm %d, not read-write", s.Name, q.Perm))
-		}
-		delete(got, s.Name)
-	}
-	for name := range got {
-		problems = append(problems, "unexpected broker "+name)
-	}
-	sort.Strings(problems)
-	return strings.Join(problems, "; ")
+// each with queues read and write queues (topic.AwaitRoute).
+func awaitRoute(t *T, ctx context.Context, name string, shards []target.Shard, queues int) (string, error) {
+	return topic.AwaitRoute(ctx, adminOf(t), namesrvAddrs(t, ctx), name, shards, queues, 15*time.Second)
 }
 
 // slaveTopicSync is how often a 4.9 slave copies topic config from its
@@ -255,31 +218,16 @@ const addonRegisterPeriod = 30 * time.Second
 // that registered during an election, before the new leader did, learns
 // it only at its next, a registration period later: that period is
 // allowed too.
-func awaitSlaveTopics(t *T, ctx context.Context, shards []target.Shard, topic string) error {
-	rc := adminOf(t)
+func awaitSlaveTopics(t *T, ctx context.Context, shards []target.Shard, name string) error {
 	start := time.Now()
 	limit := slaveTopicSync + 15*time.Second
 	if t.Target.Topology().Mode.DLedger {
 		limit += addonRegisterPeriod
 	}
-	wctx, cancel := context.WithTimeout(ctx, limit)
-	defer cancel()
-	for _, s := range shards {
-		for _, sl := range s.Slaves() {
-			err := wait.Until(wctx, 200*time.Millisecond, "slave "+sl.Pod+" to sync topic "+topic, func(ctx context.Context) (bool, string, error) {
-				cfgs, err := rc.TopicConfigs(ctx, sl.Addr)
-				if err != nil {
-					return false, err.Error(), nil
-				}
-				_, ok := cfgs[topic]
-				return ok, "topic not in the slave's topic config yet", nil
-			})
-			if err != nil {
-				return err
-			}
-		}
+	if err := topic.AwaitOnSlaves(ctx, adminOf(t), shards, name, limit); err != nil {
+		return err
 	}
-	t.Logf("slaves synced topic %s after %s (slaves copy topic config every %s)", topic, time.Since(start).Round(10*time.Millisecond), slaveTopicSync)
+	t.Logf("slaves synced topic %s after %s (slaves copy topic config every %s)", name, time.Since(start).Round(10*time.Millisecond), slaveTopicSync)
 	return nil
 }
 

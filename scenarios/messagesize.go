@@ -17,7 +17,28 @@ import (
 	"github.com/rmqkb/conformance/scenarios/load"
 	"github.com/rmqkb/conformance/scenarios/readback"
 	"github.com/rmqkb/conformance/target"
+	"github.com/rmqkb/conformance/verdict"
 )
+
+// The clauses of messaging/message-size.
+var (
+	sizeConfig   = verdict.Clause{ID: "limit-config", Text: "every broker runs with maxMessageSize 5242880"}
+	sizeAccepted = verdict.Clause{ID: "at-limit-accepted", Text: "a body of exactly the limit is accepted"}
+	sizeIntact   = verdict.Clause{ID: "at-limit-intact", Text: "the accepted body reads back intact"}
+	sizeRejected = verdict.Clause{ID: "over-limit-rejected", Text: "one byte more is rejected with MESSAGE_ILLEGAL"}
+	sizeNoOffset = verdict.Clause{ID: "over-limit-no-offset", Text: "the rejected message takes no queue offset"}
+)
+
+// messageSizeCase is messaging/message-size; messaging.go registers it in
+// the suite's order.
+var messageSizeCase = Case{Case: verdict.Case{
+	Suite: "messaging", Name: "message-size",
+	Promise: "The brokers run with maxMessageSize 5242880 (the addon's setting); a message whose body is exactly that size is accepted and read back intact; one byte more is rejected by the broker (MESSAGE_ILLEGAL) and takes no queue offset.",
+	Description: "RocketMQ 4.9 checks the body length against maxMessageSize. The producer's compression is off so the broker sees the bytes as sent. " +
+		"The read-back waits until the queue shows the accepted message; that the rejected one was not stored is proved by a small message sent after it taking the very next offset.",
+	Clauses: []verdict.Clause{clauseBrokers, sizeConfig, sizeAccepted, sizeIntact, sizeRejected, sizeNoOffset},
+	Needs:   []verdict.Capability{verdict.Messaging},
+}, Run: messageSize}
 
 func messageSize(ctx context.Context, t *T) {
 	shards := awaitShards(t, ctx)

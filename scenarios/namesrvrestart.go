@@ -9,8 +9,33 @@ import (
 
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/scenarios/topic"
 	"github.com/rmqkb/conformance/target"
+	"github.com/rmqkb/conformance/verdict"
 )
+
+// The clauses of failover/namesrv-restart.
+var (
+	nrPeriod     = verdict.Clause{ID: "period", Text: "every broker runs with registerNameServerPeriod 30000"}
+	nrReregister = verdict.Clause{ID: "reregister", Text: "every broker registers again, routes included, within one period"}
+	nrCached     = verdict.Clause{ID: "cached-writes", Text: "writes go on from cached routes while it is down, no send failing"}
+	nrOutside    = verdict.Clause{ID: "no-failed-send", Text: "no send fails outside the restart window (before the kill, or once every broker registered again)"}
+)
+
+// namesrvRestartCase is failover/namesrv-restart; failover.go registers it
+// in the suite's order.
+var namesrvRestartCase = Case{Case: verdict.Case{
+	Suite: "failover", Name: "namesrv-restart",
+	Promise: "Every broker runs with registerNameServerPeriod 30000 (RocketMQ's default, which the addon keeps); a namesrv that is killed comes back, and every broker registers with it again, routes included, within one registration period (30 s, plus 5 s); " +
+		"writes go on from cached routes while it is down, with no send failing, no send fails outside the restart, and no acknowledged message is lost or read back twice.",
+	Description: "The namesrv keeps no state: after a restart its routes are empty until each broker's next periodic registration, so the case waits up to that protocol period, reports how long it took, and compares it with the period. " +
+		"Once it is back and before every broker has registered again, a client that refreshes its routes (rocketmq-client-go does every 30 s) gets a partial route and drops the addresses of the brokers missing from it, so sends to their shards fail until its next refresh: " +
+		"that is RocketMQ's protocol, not a fault of the addon, so such failures are counted (failed_while_reregistering), not judged.",
+	Clauses:     []verdict.Clause{clauseBrokers, nrPeriod, nrReregister, nrCached, nrOutside, clauseNotLost, clauseNotTwice},
+	Needs:       []verdict.Capability{verdict.Messaging, verdict.Faults},
+	Timeout:     150 * time.Second,
+	Recreations: 1,
+}, Run: namesrvRestart, Shares: killOfANamesrv}
 
 // namesrvKill is the record of one namesrv kill under load;
 // failover/namesrv-restart judges it.
@@ -133,7 +158,7 @@ func awaitReregistered(t *T, ctx context.Context, ns string, f *faultRun) error 
 		if err != nil {
 			return false, "route of " + f.topic + ": " + err.Error(), nil
 		}
-		if why := routeMismatch(r, f.shards, faultQueues); why != "" {
+		if why := topic.RouteMismatch(r, f.shards, faultQueues); why != "" {
 			return false, "route of " + f.topic + ": " + why, nil
 		}
 		return true, "", nil

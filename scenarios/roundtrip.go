@@ -15,7 +15,32 @@ import (
 	"github.com/rmqkb/conformance/scenarios/history"
 	"github.com/rmqkb/conformance/scenarios/load"
 	"github.com/rmqkb/conformance/target"
+	"github.com/rmqkb/conformance/verdict"
 )
+
+// The clauses of messaging/round-trip.
+var (
+	rtDelivered = verdict.Clause{ID: "delivered", Text: "every acknowledged message is delivered"}
+	rtOnce      = verdict.Clause{ID: "once", Text: "each message is delivered once"}
+	rtIntact    = verdict.Clause{ID: "intact", Text: "keys, tag and body arrive intact"}
+	rtProps     = verdict.Clause{ID: "properties", Text: "user properties arrive intact"}
+	rtOrder     = verdict.Clause{ID: "order", Text: "each queue is delivered in send order"}
+	rtTagOnly   = verdict.Clause{ID: "tag-only", Text: "a tag subscription receives only its tag"}
+	rtTagAll    = verdict.Clause{ID: "tag-all", Text: "a tag subscription receives all of its tag"}
+)
+
+// roundTripCase is messaging/round-trip; messaging.go registers it in the
+// suite's order.
+var roundTripCase = Case{Case: verdict.Case{
+	Suite: "messaging", Name: "round-trip",
+	Promise: "Every send to every queue of every shard is acknowledged, and every acknowledged message is delivered exactly once to a consumer group, with its keys, tag, user properties and body intact and, within each queue, in send order; a tag subscription receives exactly its tag.",
+	Description: "Sends to every queue of every shard with rocketmq-client-go; an orderly consumer subscribes to all tags and a second group to TagA only. " +
+		"Verdicts come from the send/delivery history. A message the consumer never received is read back from the masters: " +
+		"held there, it is reported undelivered with the client's errors; held nowhere, it is lost.",
+	Clauses: []verdict.Clause{clauseBrokers, clauseSent, clauseNotLost, rtDelivered, rtOnce, rtIntact, rtProps, rtOrder, rtTagOnly, rtTagAll},
+	Needs:   []verdict.Capability{verdict.Messaging},
+	Timeout: 120 * time.Second,
+}, Run: roundTrip, Shares: sharedRoundTrip}
 
 // roundTripRun is the record of messaging/round-trip: what was sent, and
 // what its two consumer groups were handed.

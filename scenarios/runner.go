@@ -61,15 +61,6 @@ func NewSession(tgt target.Target, opts ...SessionOption) *Session {
 	return s
 }
 
-// sharedRun is one fault run and its outcome.
-type sharedRun struct {
-	done  chan struct{}
-	by    string // the case that performed it
-	took  time.Duration
-	value any
-	err   string // why it did not complete, when it did not
-}
-
 // Run runs one case. A case that needs a capability the target lacks, or a
 // bigger topology, is skipped with the reason; a case cut short by its
 // timeout or by the end of ctx is errored with what it was doing.
@@ -78,7 +69,7 @@ func (s *Session) Run(ctx context.Context, c Case) verdict.Result { return s.run
 // run runs c with the plants p.
 func (s *Session) run(ctx context.Context, c Case, p plants) verdict.Result {
 	rec := verdict.NewRecord(c.Case)
-	t := &T{T: rec.T(), Target: s.tgt, rec: rec, session: s, id: c.ID(), plants: p}
+	t := &T{T: rec.T(), Target: s.tgt, rec: rec, session: s, id: c.ID(), clauses: c.Clauses, plants: p}
 	if st, why := s.gate(ctx, c); st != "" {
 		r := rec.Result(0)
 		r.Status, r.Observed = st, why
@@ -90,16 +81,23 @@ func (s *Session) run(ctx context.Context, c Case, p plants) verdict.Result {
 	defer cancel()
 	rec.Start(cctx)
 	t.starve = starvation.Start(s.tgt)
-	perform(cctx, c, t)
-	if cctx.Err() != nil {
-		if ctx.Err() != nil {
-			rec.CutShort("interrupted (" + ctx.Err().Error() + ")")
-		} else {
-			rec.CutShort(fmt.Sprintf("did not finish within its timeout of %s", timeout))
-		}
-	}
+	perform(cctx, t, c.Run)
+	cutShort(ctx, cctx, rec, timeout)
 	t.starve.Stop()
 	return resultOf(t, time.Since(start))
+}
+
+// cutShort records, when cctx (bounded by timeout, within ctx) ended
+// before rec's body did, whether the run was interrupted or the timeout
+// passed.
+func cutShort(ctx, cctx context.Context, rec *verdict.Record, timeout time.Duration) {
+	switch {
+	case cctx.Err() == nil:
+	case ctx.Err() != nil:
+		rec.CutShort("interrupted (" + ctx.Err().Error() + ")")
+	default:
+		rec.CutShort(fmt.Sprintf("did not finish within its timeout of %s", timeout))
+	}
 }
 
 // gate says why c does not run here, as the status it gets instead: a
@@ -141,10 +139,11 @@ func (s *Session) timeout(c Case) time.Duration {
 	return timeout + time.Duration(c.Recreations)*s.recreation
 }
 
-// perform runs c's body in its own goroutine, which Fatalf and Skipf end,
-// and returns when it has, or shortly after ctx ends: a case is given a
-// moment to notice the cancellation and record what it was waiting for.
-func perform(ctx context.Context, c Case, t *T) {
+// perform runs body (a case's, or a shared run's) in its own goroutine,
+// which Fatalf and Skipf end, and returns when it has, or shortly after
+// ctx ends: a case is given a moment to notice the cancellation and record
+// what it was waiting for.
+func perform(ctx context.Context, t *T, body func(context.Context, *T)) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -154,7 +153,7 @@ func perform(ctx context.Context, c Case, t *T) {
 				t.rec.Panicked(v)
 			}
 		}()
-		c.Run(ctx, t)
+		body(ctx, t)
 	}()
 	select {
 	case <-done:
@@ -187,50 +186,4 @@ func resultOf(t *T, d time.Duration) verdict.Result {
 		r.Starvation = t.starve.Summary()
 	}
 	return r
-}
-
-// sharedFault is a fault several cases judge (one master kill is judged by
-// failover/kill-master, failover/read-from-slave and
-// failover/other-shards-write): the first of them to run performs it, and
-// every one judges the same record. perform runs in the performing case's
-// goroutine; it must return its observations rather than judge them.
-type sharedFault[V any] struct {
-	name    string
-	perform func(*T, context.Context) V
-}
-
-// of returns the observations of f, performing it in this case when no
-// case of the session has. When perform does not return (it ended its
-// case), the cases after it are errored: a fault run is never performed
-// twice.
-func (f sharedFault[V]) of(ctx context.Context, t *T) V {
-	s := t.session
-	s.mu.Lock()
-	r, ok := s.shared[f.name]
-	if !ok {
-		r = &sharedRun{done: make(chan struct{}), by: t.id}
-		s.shared[f.name] = r
-	}
-	s.mu.Unlock()
-	if ok {
-		<-r.done
-		if r.err != "" {
-			t.Erroredf("%s", r.err)
-		}
-		t.Logf("judged from the %s performed during %s (%s)", f.name, r.by, r.took.Round(100*time.Millisecond))
-		return r.value.(V)
-	}
-	start := time.Now()
-	completed := false
-	defer func() {
-		r.took = time.Since(start)
-		if !completed {
-			r.err = fmt.Sprintf("the %s did not complete in %s: %s", f.name, t.id, t.rec.Why())
-		}
-		close(r.done)
-	}()
-	v := f.perform(t, ctx)
-	r.value = v
-	completed = true
-	return v
 }

@@ -81,8 +81,8 @@ func judgeFailures(t *T, c verdict.Clause, h *history.History, fs []history.Op, 
 	var excused []string
 	for _, op := range fs {
 		why := ""
-		if t.starve != nil && timedOut(op.Err) && master[op.Shard] != "" {
-			why = t.starve.Starved(history.Window{Start: invoked[op.ID], End: op.At}, []string{master[op.Shard]})
+		if timedOut(op.Err) && master[op.Shard] != "" {
+			why = starvedDuring(t, history.Window{Start: invoked[op.ID], End: op.At}, []string{master[op.Shard]})
 		}
 		if why == "" {
 			real = append(real, op)

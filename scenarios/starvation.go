@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/scenarios/starvation"
 	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
@@ -13,13 +14,28 @@ import (
 // the processes the bound depends on (Broker.Pod names; namesrvProcesses).
 func judgeLate(t *T, c verdict.Clause, w history.Window, procs []string, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
-	if t.starve != nil {
-		if why := t.starve.Starved(w, procs); why != "" {
-			t.Inconclusivef(c, "%s; but %s", msg, why)
-			return
-		}
+	if why := starvedDuring(t, w, procs); why != "" {
+		t.Inconclusivef(c, "%s; but %s", msg, why)
+		return
 	}
 	t.Errorf(c, "%s", msg)
+}
+
+// starvedDuring says how the machine starved one of procs during w, as
+// the case's own watch or that of a shared run it judges saw it, or "".
+func starvedDuring(t *T, w history.Window, procs []string) string {
+	t.mu.Lock()
+	watches := append([]*starvation.Watch{t.starve}, t.watches...)
+	t.mu.Unlock()
+	for _, s := range watches {
+		if s == nil {
+			continue
+		}
+		if why := s.Starved(w, procs); why != "" {
+			return why
+		}
+	}
+	return ""
 }
 
 // namesrvProcess names the process of namesrv i (in the order Namesrvs

@@ -22,9 +22,13 @@ type T struct {
 
 	rec     *verdict.Record
 	session *Session
-	id      string // the case's ID
-	plants  plants // the faults a test planted at the suite's edge; zero in a real run
+	id      string           // the case's ID
+	clauses []verdict.Clause // the case's clauses
+	plants  plants           // the faults a test planted at the suite's edge; zero in a real run
 	starve  *starvation.Watch
+	// watches are the starvation watches of the shared runs the case
+	// judges: a window of theirs is judged against them.
+	watches []*starvation.Watch
 
 	mu    sync.Mutex
 	rc    *remoting.Client

@@ -128,21 +128,6 @@ func (r *Record) CutShort(why string) {
 	r.errored = why
 }
 
-// Why says what ended the case early, for the cases that share its work.
-func (r *Record) Why() string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	switch {
-	case r.errored != "":
-		return r.errored
-	case len(r.failures) > 0:
-		return r.failures[len(r.failures)-1].text
-	case len(r.aborted) > 0:
-		return r.aborted[len(r.aborted)-1]
-	}
-	return "it ended early"
-}
-
 // Result turns what was recorded into the case's Result, d its duration.
 func (r *Record) Result(d time.Duration) Result {
 	r.mu.Lock()
@@ -201,4 +186,44 @@ func findingLines(fs []finding) string {
 		lines[i] = "[" + f.clause + "] " + f.text
 	}
 	return strings.Join(lines, "\n")
+}
+
+// Replay copies into t what this record holds: its evidence, figures and
+// log tail, each failed and inconclusive clause, and how it ended. A run
+// that several cases judge (a fault performed once) is recorded apart and
+// replayed into each case that judges it, so each case's report shows
+// what it was judged from and fails on what the run found. ended says the
+// run did not complete (a fatal failure, an error, a skip ended it): t
+// then holds why, and its case cannot go on.
+func (r *Record) Replay(into *T, ended bool) {
+	r.mu.Lock()
+	evidence, figures, tail := slices.Clone(r.evidence), slices.Clone(r.figures), r.logTail
+	failures, inconclusive := slices.Clone(r.failures), slices.Clone(r.inconclusive)
+	errored, skip, aborted := r.errored, r.skip, slices.Clone(r.aborted)
+	r.mu.Unlock()
+	for _, e := range evidence {
+		into.Logf("%s", e)
+	}
+	for _, f := range figures {
+		into.Figure(f.Name, f.Value, f.Unit)
+	}
+	if tail != "" {
+		into.LogTail(tail)
+	}
+	for _, f := range failures {
+		into.r.find(&into.r.failures, Clause{ID: f.clause}, f.text)
+	}
+	for _, f := range inconclusive {
+		into.r.find(&into.r.inconclusive, Clause{ID: f.clause}, f.text)
+	}
+	switch {
+	case errored != "":
+		into.r.Error(errored)
+	case len(aborted) > 0:
+		into.r.Error("cut short; it was " + strings.Join(aborted, "; "))
+	case skip != "":
+		into.r.Skip(skip)
+	case ended && len(failures) == 0:
+		into.r.Error("it ended early")
+	}
 }

@@ -68,14 +68,48 @@ func Begin(ctx context.Context, s Setup, pr Progress) *Run {
 // SetupErr is why the target could not be set up, nil when it is up.
 func (r *Run) SetupErr() error { return r.setup.Err }
 
-// Execute runs every case of the selection, in order: the commands' way.
+// Execute runs every case of the selection, in order, a suite at a time:
+// the commands' way. Each suite is set up (Prepare) and torn down
+// (Release) around its cases, as the harness's features are.
 func (r *Run) Execute(ctx context.Context) {
 	if r.session == nil {
 		return
 	}
-	for _, c := range r.setup.Cases {
-		r.Case(ctx, c)
+	for _, suite := range bySuite(r.setup.Cases) {
+		r.Prepare(ctx, suite)
+		for _, c := range suite {
+			r.Case(ctx, c)
+		}
+		r.Release(suite)
 	}
+}
+
+// Prepare is a suite's setup: it performs, once, each run several of its
+// cases judge (a fault), before any of them, so each judges the same
+// record.
+func (r *Run) Prepare(ctx context.Context, cases []scenarios.Case) {
+	if r.session != nil {
+		r.session.Prepare(ctx, cases, r.pr.Printf)
+	}
+}
+
+// Release is a suite's teardown: the runs Prepare performed are let go.
+func (r *Run) Release(cases []scenarios.Case) {
+	if r.session != nil {
+		r.session.Release(cases)
+	}
+}
+
+// bySuite splits cases, in order, where the suite changes.
+func bySuite(cases []scenarios.Case) [][]scenarios.Case {
+	var out [][]scenarios.Case
+	for i, c := range cases {
+		if i == 0 || c.Suite != cases[i-1].Suite {
+			out = append(out, nil)
+		}
+		out[len(out)-1] = append(out[len(out)-1], c)
+	}
+	return out
 }
 
 // Case runs one case and records its result: the harness's way, one case

@@ -1,0 +1,205 @@
+package scenarios
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/rmqkb/conformance/scenarios/starvation"
+	"github.com/rmqkb/conformance/verdict"
+)
+
+// shared is work several cases judge: a fault run (one master kill is
+// judged by failover/kill-master, failover/read-from-slave and
+// failover/other-shards-write) or a run of sends several cases read. A
+// case names it in Case.Shares. A session performs it once, apart from
+// every case, in a record of its own: before its suite's cases
+// (Session.Prepare, a suite's setup), or else when the first case that
+// judges it asks. Each case that judges it gets that record replayed into
+// its own, so every one of them shows what it was judged from.
+type shared interface {
+	sharedName() string
+	performAny(ctx context.Context, t *T) any
+}
+
+// sharedFault is a shared run whose observations are a V. perform must
+// return its observations, not judge them: the cases judge.
+type sharedFault[V any] struct {
+	name    string
+	perform func(*T, context.Context) V
+}
+
+func (f sharedFault[V]) sharedName() string { return f.name }
+
+func (f sharedFault[V]) performAny(ctx context.Context, t *T) any { return f.perform(t, ctx) }
+
+// of returns the observations of f for case t, performing f first when
+// neither a suite's setup nor an earlier case has. What the run recorded
+// is replayed into t; a run that did not complete ends t with why.
+func (f sharedFault[V]) of(ctx context.Context, t *T) V {
+	r := t.session.acquire(ctx, f, t.plants, "during "+t.id, t.clauses)
+	r.judgedBy(t)
+	return r.value.(V)
+}
+
+// sharedRun is one performance of a shared run: where it was performed,
+// how long it took, its record, how the machine treated the processes
+// meanwhile, and its observations when it completed.
+type sharedRun struct {
+	name     string
+	done     chan struct{}
+	where    string // "during failover/kill-master", "in the setup of suite failover"
+	took     time.Duration
+	rec      *verdict.Record
+	watch    *starvation.Watch
+	value    any
+	complete bool
+}
+
+// judgedBy replays the run into case t and gives t the run's starvation
+// watch, so that a timing clause exceeded during the run is judged
+// against how the machine treated its processes then. A run that did not
+// complete ends t.
+func (r *sharedRun) judgedBy(t *T) {
+	t.Logf("judged from the %s performed %s (%s; machine: %s); what it recorded:", r.name, r.where, r.took.Round(100*time.Millisecond), r.watch.Summary())
+	r.rec.Replay(t.T, !r.complete)
+	t.mu.Lock()
+	t.watches = append(t.watches, r.watch)
+	t.mu.Unlock()
+	if !r.complete {
+		runtime.Goexit()
+	}
+}
+
+// acquire returns the session's run of w, performing it now, with the
+// plants p and within ctx, when nobody has. Whoever comes second waits for
+// the first: a shared run is never performed twice.
+func (s *Session) acquire(ctx context.Context, w shared, p plants, where string, clauses []verdict.Clause) *sharedRun {
+	s.mu.Lock()
+	r, ok := s.shared[w.sharedName()]
+	if !ok {
+		r = &sharedRun{name: w.sharedName(), done: make(chan struct{}), where: where}
+		s.shared[w.sharedName()] = r
+	}
+	s.mu.Unlock()
+	if !ok {
+		s.performShared(ctx, w, p, r, clauses)
+	}
+	<-r.done
+	return r
+}
+
+// performShared performs w into r, in a record that declares clauses and
+// every clause of the cases that share it, and closes r.done.
+func (s *Session) performShared(ctx context.Context, w shared, p plants, r *sharedRun, clauses []verdict.Clause) {
+	defer close(r.done)
+	r.rec = verdict.NewRecord(sharedCase(w, clauses))
+	t := &T{T: r.rec.T(), Target: s.tgt, rec: r.rec, session: s, id: "the " + r.name, plants: p}
+	start := time.Now()
+	r.rec.Start(ctx)
+	t.starve = starvation.Start(s.tgt)
+	r.watch = t.starve
+	got := make(chan any, 1)
+	perform(ctx, t, func(ctx context.Context, t *T) { got <- w.performAny(ctx, t) })
+	if ctx.Err() != nil {
+		r.rec.CutShort(fmt.Sprintf("the %s was cut short %s (%v)", r.name, r.where, ctx.Err()))
+	}
+	t.starve.Stop()
+	reportWarnedAcks(t)
+	select {
+	case r.value = <-got:
+		r.complete = true
+	default:
+	}
+	r.took = time.Since(start)
+}
+
+// sharedCase is what a shared run's record declares: its name, and the
+// clauses of the cases that judge it (those given and those registered),
+// since a failure it records is replayed into each of them.
+func sharedCase(w shared, clauses []verdict.Clause) verdict.Case {
+	c := verdict.Case{Suite: "shared", Name: w.sharedName()}
+	for _, k := range registry {
+		if k.Shares != nil && k.Shares.sharedName() == w.sharedName() {
+			clauses = append(clauses, k.Clauses...)
+		}
+	}
+	for _, cl := range clauses {
+		if !c.Declares(cl.ID) {
+			c.Clauses = append(c.Clauses, cl)
+		}
+	}
+	return c
+}
+
+// Prepare performs, before cases run, every shared run one of them judges
+// and may run here (the gate lets it): a suite's setup. Each run is
+// bounded by the longest timeout of the cases that judge it. say reports
+// each run as it starts and ends.
+func (s *Session) Prepare(ctx context.Context, cases []Case, say func(format string, args ...any)) {
+	for _, w := range s.sharedOf(cases) {
+		judges := s.judgesOf(w, cases)
+		if len(judges) == 0 {
+			continue
+		}
+		var limit time.Duration
+		for _, c := range judges {
+			limit = max(limit, s.timeout(c))
+		}
+		say("performing the %s once, for %s", w.sharedName(), idsOf(judges))
+		pctx, cancel := context.WithTimeout(ctx, limit)
+		var clauses []verdict.Clause
+		for _, c := range judges {
+			clauses = append(clauses, c.Clauses...)
+		}
+		r := s.acquire(pctx, w, s.plants, "in the setup of suite "+judges[0].Suite, clauses)
+		cancel()
+		say("the %s %s in %s", w.sharedName(), map[bool]string{true: "was performed", false: "did not complete"}[r.complete], r.took.Round(100*time.Millisecond))
+	}
+}
+
+// Release forgets the shared runs of cases: a suite's teardown. Their
+// records go, and a later Prepare or case performs them anew.
+func (s *Session) Release(cases []Case) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, w := range s.sharedOf(cases) {
+		delete(s.shared, w.sharedName())
+	}
+}
+
+// sharedOf lists, once each and in order, the shared runs cases judge.
+func (s *Session) sharedOf(cases []Case) []shared {
+	var out []shared
+	for _, c := range cases {
+		if c.Shares != nil && !slices.ContainsFunc(out, func(w shared) bool { return w.sharedName() == c.Shares.sharedName() }) {
+			out = append(out, c.Shares)
+		}
+	}
+	return out
+}
+
+// judgesOf lists the cases of cases that judge w and would run here.
+func (s *Session) judgesOf(w shared, cases []Case) []Case {
+	var out []Case
+	for _, c := range cases {
+		if c.Shares != nil && c.Shares.sharedName() == w.sharedName() {
+			if st, _ := s.gate(context.Background(), c); st == "" {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// idsOf joins the cases' IDs.
+func idsOf(cases []Case) string {
+	ids := make([]string, len(cases))
+	for i, c := range cases {
+		ids[i] = c.ID()
+	}
+	return strings.Join(ids, ", ")
+}
