@@ -120,12 +120,10 @@ type masterKill struct {
 	members []readback.Member
 }
 
-// killMasterRun returns the session's master kill, performing it when no
-// case has yet.
-func killMasterRun(t *T, ctx context.Context) *masterKill {
-	return killOfAMaster.of(ctx, t)
-}
-
+// runKillMaster kills the master of the first shard under a steady load,
+// reads its slave while it is down, and waits for it to return and take
+// writes; in DLedger mode it kills the leader instead (runKillLeader). It
+// records; the three cases judge.
 func runKillMaster(t *T, ctx context.Context) *masterKill {
 	f := startFaultRun(t, ctx, "conformance-kill-master")
 	k := &masterKill{f: f, victimShard: f.shards[0], victim: f.shards[0].Master()}
@@ -224,7 +222,7 @@ func (k *masterKill) fromSlave(t *T) map[string]bool {
 }
 
 func killMaster(ctx context.Context, t *T) {
-	k := killMasterRun(t, ctx)
+	k := killOfAMaster.of(ctx, t)
 	if k.leader != nil {
 		dledgerKillMaster(t, k)
 		return
@@ -284,7 +282,7 @@ func dledgerKillMaster(t *T, k *masterKill) {
 }
 
 func readFromSlave(ctx context.Context, t *T) {
-	k := killMasterRun(t, ctx)
+	k := killOfAMaster.of(ctx, t)
 	sentThrough(t, k.f.h)
 	if k.markErr != nil {
 		t.Fatalf(rfsReplicated, "before the kill, slave %s did not replicate its master: %v", k.slave.Pod, k.markErr)
@@ -324,7 +322,7 @@ func (k *masterKill) judgeSlaveRead(t *T, c verdict.Clause, lost string) {
 }
 
 func otherShardsWrite(ctx context.Context, t *T) {
-	k := killMasterRun(t, ctx)
+	k := killOfAMaster.of(ctx, t)
 	t.Logf("the master of %s was down from %s to %s", k.victimShard.Name, k.killAt.Format("15:04:05.000"), k.backAt.Format("15:04:05.000"))
 	k.f.keptWriting(t, oswWrites, k.f.judged(t), history.Window{Start: k.killAt, End: k.backAt}, k.victimShard.Name)
 }
