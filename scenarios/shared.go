@@ -146,18 +146,20 @@ func (s *Session) Prepare(ctx context.Context, cases []Case, say func(format str
 			continue
 		}
 		var limit time.Duration
+		var clauses []verdict.Clause
 		for _, c := range judges {
 			limit = max(limit, s.timeout(c))
+			clauses = append(clauses, c.Clauses...)
 		}
 		say("performing the %s once, for %s", w.sharedName(), idsOf(judges))
 		pctx, cancel := context.WithTimeout(ctx, limit)
-		var clauses []verdict.Clause
-		for _, c := range judges {
-			clauses = append(clauses, c.Clauses...)
-		}
 		r := s.acquire(pctx, w, s.plants, "in the setup of suite "+judges[0].Suite, clauses)
 		cancel()
-		say("the %s %s in %s", w.sharedName(), map[bool]string{true: "was performed", false: "did not complete"}[r.complete], r.took.Round(100*time.Millisecond))
+		outcome := "was performed"
+		if !r.complete {
+			outcome = "did not complete"
+		}
+		say("the %s %s in %s", w.sharedName(), outcome, r.took.Round(100*time.Millisecond))
 	}
 }
 
