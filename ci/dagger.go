@@ -8,29 +8,43 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"dagger.io/dagger"
 )
 
-// connect opens a Dagger session, giving up at ctx's deadline even if the
-// SDK does not (it waits up to 300 s for session params). The SDK writes to
-// log from several goroutines, possibly after connect returned: log must
-// be safe for that (see lockedWriter).
-func connect(ctx context.Context, log io.Writer) (*dagger.Client, error) {
+// connect opens a Dagger session, giving up after reach even if the SDK
+// does not (it waits up to 300 s for session params). The session lives
+// with ctx: the SDK ends the CLI it starts when the context it connected
+// with ends, so only a failed or late connect cancels it, and close ends
+// it. The SDK writes to log from several goroutines, possibly after
+// connect returned: log must be safe for that (see lockedWriter).
+func connect(ctx context.Context, reach time.Duration, log io.Writer) (c *dagger.Client, close func(), err error) {
 	type result struct {
 		c   *dagger.Client
 		err error
 	}
+	sctx, cancel := context.WithCancel(ctx)
 	ch := make(chan result, 1)
 	go func() {
-		c, err := dagger.Connect(ctx, dagger.WithLogOutput(log))
+		c, err := dagger.Connect(sctx, dagger.WithLogOutput(log))
 		ch <- result{c, err}
 	}()
+	timer := time.NewTimer(reach)
+	defer timer.Stop()
 	select {
 	case r := <-ch:
-		return r.c, r.err
+		if r.err != nil {
+			cancel()
+			return nil, nil, r.err
+		}
+		return r.c, func() { r.c.Close(); cancel() }, nil
+	case <-timer.C:
+		cancel()
+		return nil, nil, fmt.Errorf("no Dagger session within the connect deadline (%s)", reach)
 	case <-ctx.Done():
-		return nil, fmt.Errorf("no Dagger session within the connect deadline: %w", context.Cause(ctx))
+		cancel()
+		return nil, nil, fmt.Errorf("no Dagger session: %w", context.Cause(ctx))
 	}
 }
 
@@ -47,7 +61,7 @@ func (e *stepError) Unwrap() error { return e.Err }
 // exported whatever the verdict.
 func execute(ctx context.Context, c *dagger.Client, p Plan) (int, error) {
 	b := p.Build
-	src := c.Host().Directory(b.Source, dagger.HostDirectoryOpts{Exclude: b.Exclude})
+	src := c.Host().Directory(b.Source, dagger.HostDirectoryOpts{Exclude: b.Exclude, Gitignore: true})
 	build := c.Container().From(b.Image)
 	for _, m := range b.Caches {
 		build = withCache(c, build, m)
@@ -67,6 +81,16 @@ func execute(ctx context.Context, c *dagger.Client, p Plan) (int, error) {
 	}
 	for _, e := range r.Env {
 		run = run.WithEnvVariable(e.Name, e.Value)
+	}
+	for _, dir := range r.FromBuild {
+		run = run.WithDirectory(dir, build.Directory(dir))
+	}
+	for _, in := range r.Inputs {
+		if in.File {
+			run = run.WithMountedFile(in.Path, c.Host().File(in.Host))
+		} else {
+			run = run.WithMountedDirectory(in.Path, c.Host().Directory(in.Host))
+		}
 	}
 	run = run.WithFile(r.Binary, build.File(b.Binary)).
 		WithExec(r.Command, dagger.ContainerWithExecOpts{

@@ -19,7 +19,9 @@ const ReportsInContainer = "/out/reports"
 // --keep-on-failure becomes --keep: e2e decides before the run whether to
 // tear down, so the run step removes the cluster itself when the verdict
 // is 0 (see runScript).
-func E2EArgs(f Flags) []string {
+//
+// charts are the chart folders' paths in the run step, by flag.
+func E2EArgs(f Flags, charts map[string]string) []string {
 	args := []string{"e2e"}
 	if run := runRegex(f); run != "" {
 		args = append(args, "--run", run)
@@ -48,6 +50,14 @@ func E2EArgs(f Flags) []string {
 		"--addon-version", f.AddonVersion,
 		"--timeout", f.Timeout.String(),
 		"--reports", ReportsInContainer)
+	if f.RegistryMirror != "" {
+		args = append(args, "--registry-mirror", f.RegistryMirror)
+	}
+	for _, flag := range []string{"--addon-chart", "--kubeblocks-chart"} {
+		if at, ok := charts[flag]; ok {
+			args = append(args, flag, at)
+		}
+	}
 	if f.KeepOnFailure {
 		args = append(args, "--keep")
 	}

@@ -35,14 +35,24 @@ func TestE2EArgsAreWhatAUserTypes(t *testing.T) {
 			"e2e --acl --dledger --kind-node-image " + testImage + " --kubeblocks-version 1.0.2 --addon-version 1.0.2 --timeout 15m0s --reports /out/reports"},
 		{"one suite, other versions", func(f *Flags) { f.Suites, f.KubeBlocksVersion, f.AddonVersion = []string{"layout"}, "1.2.0", "1.2.1" },
 			"e2e --run ^layout/ --kind-node-image " + testImage + " --kubeblocks-version 1.2.0 --addon-version 1.2.1 --timeout 15m0s --reports /out/reports"},
+		{"offline", func(f *Flags) { f.RegistryMirror = "registry.rmqkb.test:5000" },
+			"e2e --kind-node-image " + testImage + " --kubeblocks-version 1.0.2 --addon-version 1.0.2 --timeout 15m0s --reports /out/reports" +
+				" --registry-mirror registry.rmqkb.test:5000 --addon-chart /inputs/addon-chart/rocketmq --kubeblocks-chart /inputs/kubeblocks-chart/helm"},
 	} {
 		f := base
 		tc.edit(&f)
-		if got, want := E2EArgs(f), strings.Fields(tc.typed); !slices.Equal(got, want) {
+		charts := map[string]string{}
+		if f.RegistryMirror != "" {
+			charts = offlineCharts
+		}
+		if got, want := E2EArgs(f, charts), strings.Fields(tc.typed); !slices.Equal(got, want) {
 			t.Errorf("%s:\n got %q\nwant %q", tc.name, got, want)
 		}
 	}
 }
+
+// offlineCharts are chart folders as the run step sees them.
+var offlineCharts = map[string]string{"--addon-chart": "/inputs/addon-chart/rocketmq", "--kubeblocks-chart": "/inputs/kubeblocks-chart/helm"}
 
 // Every argument the pipeline passes is accepted by the real e2e command:
 // the suite's own cli.Main parses them, then -h stops it before anything
@@ -53,9 +63,10 @@ func TestE2EArgsParseWithTheRealE2ECommand(t *testing.T) {
 	for _, f := range []Flags{
 		{KindNodeImage: testImage, KubeBlocksVersion: "1.0.2", AddonVersion: "1.0.2", Timeout: 15 * time.Minute},
 		{KindNodeImage: testImage, KubeBlocksVersion: "1.0.2", AddonVersion: "1.0.2", Timeout: time.Hour,
-			Suites: []string{"routing", "messaging"}, Shards: 2, Replicas: 3, KeepOnFailure: true, Mode: topology.Mode{ACL: true, DLedger: true}},
+			Suites: []string{"routing", "messaging"}, Shards: 2, Replicas: 3, KeepOnFailure: true, Mode: topology.Mode{ACL: true, DLedger: true},
+			RegistryMirror: "registry.rmqkb.test:5000"},
 	} {
-		args := append(E2EArgs(f), "-h")
+		args := append(E2EArgs(f, offlineCharts), "-h")
 		var stdout, stderr strings.Builder
 		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 		code := cli.Main(ctx, args, &stdout, &stderr)
@@ -63,7 +74,7 @@ func TestE2EArgsParseWithTheRealE2ECommand(t *testing.T) {
 		if code != 0 || strings.Contains(stderr.String(), "not defined") || strings.Contains(stderr.String(), "invalid value") {
 			t.Errorf("cli.Main(%q) = %d; stderr:\n%s", args, code, stderr.String())
 		}
-		for _, a := range E2EArgs(f)[1:] {
+		for _, a := range E2EArgs(f, offlineCharts)[1:] {
 			if name, ok := strings.CutPrefix(a, "--"); ok && !strings.Contains(stderr.String(), "-"+name+" ") && !strings.Contains(stderr.String(), "-"+name+"\n") {
 				t.Errorf("e2e's usage does not list -%s", name)
 			}

@@ -26,6 +26,15 @@ type Flags struct {
 	KeepOnFailure     bool
 	Reports           string // host folder the reports are exported to
 	Timeout           time.Duration
+	// The images of the build and run steps: upstream's by default, local
+	// ones where no registry is reached (`go run . images --dagger-source`).
+	GoImage, DindImage string
+	// Offline options passed through to e2e: a registry the run step's
+	// dockerd and kind's nodes pull through, and chart folders on this host
+	// (mounted read-only into the run step).
+	RegistryMirror  string
+	AddonChart      string
+	KubeBlocksChart string
 	// RunID makes the run step differ from every earlier one, so the
 	// engine never answers it from its cache. main sets it to the time.
 	RunID string
@@ -59,6 +68,11 @@ func parseFlags(args []string, stderr io.Writer) (Flags, error) {
 	fs.BoolVar(&f.KeepOnFailure, "keep-on-failure", false, "leave the kind cluster's containers in the docker store cache when the verdict is not 0")
 	fs.StringVar(&f.Reports, "reports", "reports", "host folder for junit.xml, summary.md, summary.json and diagnostics")
 	fs.DurationVar(&f.Timeout, "timeout", 15*time.Minute, "bound on the suite's cases (e2e --timeout); the pipeline adds time for the build and kind")
+	fs.StringVar(&f.GoImage, "go-image", v.Pipeline.GoImage, "image of the build step: Go at /usr/local/go, as the official golang image")
+	fs.StringVar(&f.DindImage, "dind-image", v.Pipeline.DindImage, "image of the run step: a Docker engine (dockerd, docker) and a shell")
+	fs.StringVar(&f.RegistryMirror, "registry-mirror", "", "HOST:PORT of a registry, as the pipeline's containers reach it, that kind's nodes pull through (e2e --registry-mirror); the run step's dockerd may pull the node image from it over plain HTTP")
+	fs.StringVar(&f.AddonChart, "addon-chart", "", "chart folder on this host to install the addon from (e2e --addon-chart); it and its file:// dependencies are mounted read-only")
+	fs.StringVar(&f.KubeBlocksChart, "kubeblocks-chart", "", "chart folder on this host to install KubeBlocks from (e2e --kubeblocks-chart), mounted read-only")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return f, err

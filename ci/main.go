@@ -64,6 +64,11 @@ func pipeline(ctx context.Context, p Plan, f Flags, started time.Time, reach tim
 		}
 		return 2
 	}
+	for k, v := range offlineEnv {
+		if _, set := os.LookupEnv(k); !set {
+			os.Setenv(k, v)
+		}
+	}
 	rt, err := preflight(ctx, osEngineEnv())
 	if err != nil {
 		return fail("pipeline/engine", err)
@@ -79,13 +84,11 @@ func pipeline(ctx context.Context, p Plan, f Flags, started time.Time, reach tim
 		os.Setenv(envCLIBin, rt.CLIBin) // the SDK would otherwise download one
 	}
 	fmt.Fprintf(stdout, "engine: %s\n", rt.How)
-	cctx, cancel := context.WithTimeout(ctx, reach)
-	c, err := connect(cctx, stderr)
-	cancel()
+	c, closeSession, err := connect(ctx, reach, stderr)
 	if err != nil {
 		return fail("pipeline/engine", fmt.Errorf("connect via %s: %v. %s", rt.How, err, howToProvide))
 	}
-	defer c.Close()
+	defer closeSession()
 	// The build, pulling images and bringing kind up come on top of the
 	// cases' own bound.
 	rctx, rcancel := context.WithTimeout(ctx, f.Timeout+60*time.Minute)

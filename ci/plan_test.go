@@ -2,6 +2,9 @@ package main
 
 import (
 	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -34,23 +37,40 @@ func TestPlanFromDefaultFlags(t *testing.T) {
 		t.Errorf("build caches = %+v, want %+v", b.Caches, wantCaches)
 	}
 	if !slices.Contains(b.Env, EnvVar{"CGO_ENABLED", "0"}) {
-		t.Errorf("build env %v: the binary must be static to run on the Alpine dind image", b.Env)
+		t.Errorf("build env %v: the binary must be static to run on any run image", b.Env)
 	}
 	if want := []string{"go", "build", "-o", "/out/rmqkb", "."}; !slices.Equal(b.Command, want) || b.Binary != "/out/rmqkb" {
 		t.Errorf("build command = %q binary %q", b.Command, b.Binary)
 	}
-	if !slices.Contains(b.Exclude, "reports") || !slices.Contains(b.Exclude, ".git") {
+	// The reports package is a source; the reports written into its folder
+	// are left out by .gitignore.
+	if !slices.Equal(b.Exclude, []string{".git"}) {
 		t.Errorf("build excludes = %v", b.Exclude)
+	}
+	if got := sourceExcludes("out/ci"); !slices.Equal(got, []string{".git", "out/ci"}) {
+		t.Errorf("excludes for --reports out/ci: %v", got)
+	}
+	if got := sourceExcludes("/tmp/r"); !slices.Equal(got, []string{".git"}) {
+		t.Errorf("excludes for --reports /tmp/r: %v", got)
 	}
 
 	r := p.Run
 	if r.Image != "docker:27-dind" || !r.Privileged {
 		t.Errorf("run image %q privileged %v", r.Image, r.Privileged)
 	}
-	if want := []CacheMount{{"/var/lib/docker", "rmqkb-ci-docker-store", true}}; !slices.Equal(r.Caches, want) {
-		t.Errorf("run caches = %+v, want %+v (docker's image store, one dockerd at a time)", r.Caches, want)
+	// docker's image store, one dockerd at a time; the module cache the
+	// build filled, where e2e finds KubeBlocks' CRDs and chart.
+	if want := []CacheMount{{"/var/lib/docker", "rmqkb-ci-docker-store", true}, {"/go/pkg/mod", "rmqkb-ci-go-mod", false}}; !slices.Equal(r.Caches, want) {
+		t.Errorf("run caches = %+v, want %+v", r.Caches, want)
 	}
-	for _, e := range []EnvVar{{"DOCKER_TLS_CERTDIR", ""}, {"RMQKB_CI_KEEP_ON_FAILURE", ""}, {"RMQKB_CI_RUN_ID", "test-run"}} {
+	if !slices.Equal(r.FromBuild, []string{"/usr/local/go"}) {
+		t.Errorf("from the build step: %q, want Go (e2e runs go mod download)", r.FromBuild)
+	}
+	if want := []Input{{Host: "scripts/runc-nosysres", Path: "/usr/local/bin/runc-nosysres", File: true}}; !slices.Equal(r.Inputs, want) {
+		t.Errorf("inputs = %+v, want only the runc wrapper", r.Inputs)
+	}
+	for _, e := range []EnvVar{{"DOCKER_TLS_CERTDIR", ""}, {"RMQKB_CI_KEEP_ON_FAILURE", ""}, {"RMQKB_CI_RUN_ID", "test-run"},
+		{"RMQKB_CI_INSECURE_REGISTRY", ""}, {"GOTOOLCHAIN", "local"}} {
 		if !slices.Contains(r.Env, e) {
 			t.Errorf("run env %v lacks %v", r.Env, e)
 		}
@@ -71,6 +91,9 @@ func TestPlanFromDefaultFlags(t *testing.T) {
 		"--timeout", "15m0s", "--reports", "/out/reports"}
 	if !slices.Equal(r.E2E, want) {
 		t.Errorf("e2e = %q\nwant  %q", r.E2E, want)
+	}
+	if !slices.ContainsFunc(r.Env, func(e EnvVar) bool { return e.Name == "PATH" && strings.HasPrefix(e.Value, "/usr/local/go/bin:") }) {
+		t.Errorf("run env %v: PATH must start with the build step's Go", r.Env)
 	}
 	for _, s := range []string{"dockerd-entrypoint.sh dockerd", "until docker info", "mkdir -p /out/reports", `"$@"`, `exit "$rc"`} {
 		if !strings.Contains(runScript, s) {
@@ -118,6 +141,12 @@ func TestPlanValidation(t *testing.T) {
 		{[]string{"--replicas", "9"}, "--replicas"},
 		{[]string{"--timeout", "0s"}, "--timeout"},
 		{[]string{"--reports", " "}, "--reports"},
+		{[]string{"--registry-mirror", "http://registry:5000"}, "--registry-mirror"},
+		{[]string{"--go-image", ""}, "--go-image"},
+		{[]string{"--dind-image", "a b"}, "--dind-image"},
+		{[]string{"--addon-chart", t.TempDir()}, "--addon-chart"},
+		{[]string{"--kubeblocks-chart", "/nonexistent/chart"}, "--kubeblocks-chart"},
+		{[]string{"--addon-chart", chartWithMissingDependency(t)}, "dependency kblib"},
 	} {
 		_, err := NewPlan(defaultFlags(t, tc.args...))
 		if err == nil || !strings.Contains(err.Error(), tc.flag) {
@@ -155,5 +184,150 @@ func TestFlagsParse(t *testing.T) {
 	v := manifests.DefaultVersions()
 	if f.KindNodeImage != v.Kind.NodeImage || f.KubeBlocksVersion != v.KubeBlocks.Version || f.AddonVersion != v.Addon.Version {
 		t.Errorf("version defaults = %q %q %q, want versions.yaml's", f.KindNodeImage, f.KubeBlocksVersion, f.AddonVersion)
+	}
+}
+
+// chartTree writes a chart folder and a sibling it depends on by file://,
+// as addons/rocketmq and addons/kblib of a kubeblocks-addons checkout, and
+// returns the chart's folder.
+func chartTree(t *testing.T) string {
+	t.Helper()
+	addons := filepath.Join(t.TempDir(), "addons")
+	write := func(dir, chartYAML string) {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "Chart.yaml"), []byte(chartYAML), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(filepath.Join(addons, "rocketmq"), "apiVersion: v2\nname: rocketmq\nversion: 1.0.2\ndependencies:\n- name: kblib\n  version: 0.1.0\n  repository: file://../kblib\n  alias: extra\n")
+	write(filepath.Join(addons, "kblib"), "apiVersion: v2\nname: kblib\nversion: 0.1.0\n")
+	return filepath.Join(addons, "rocketmq")
+}
+
+func chartWithMissingDependency(t *testing.T) string {
+	t.Helper()
+	dir := chartTree(t)
+	if err := os.RemoveAll(filepath.Join(filepath.Dir(dir), "kblib")); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// The offline options reach the run step: the local images, the mirror
+// (passed to e2e, and trusted over HTTP by the run step's dockerd), and the
+// chart folders mounted where e2e finds each file:// dependency beside its
+// chart, as on the host.
+func TestPlanOffline(t *testing.T) {
+	addon := chartTree(t)
+	kb := filepath.Join(t.TempDir(), "helm")
+	if err := os.MkdirAll(kb, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(kb, "Chart.yaml"), []byte("apiVersion: v2\nname: kubeblocks\nversion: 1.0.2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const node = "registry.rmqkb.test:5000/kindest/node:v1.37.2@sha256:186da8be1ea8de02dff53d0d0115130e03597c2c9126d90bf2f157b6b511348f"
+	p, err := NewPlan(defaultFlags(t, "--go-image", "rmqkb.local/ci/golang:1.26.8-bookworm", "--dind-image", "rmqkb.local/ci/dind:20.10-bookworm",
+		"--registry-mirror", "registry.rmqkb.test:5000", "--kind-node-image", node, "--addon-chart", addon, "--kubeblocks-chart", kb))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Build.Image != "rmqkb.local/ci/golang:1.26.8-bookworm" || p.Run.Image != "rmqkb.local/ci/dind:20.10-bookworm" {
+		t.Errorf("images %q %q", p.Build.Image, p.Run.Image)
+	}
+	if !slices.Contains(p.Run.Env, EnvVar{"RMQKB_CI_INSECURE_REGISTRY", "registry.rmqkb.test:5000"}) {
+		t.Errorf("run env %v: the run step's dockerd must pull the node image from the mirror", p.Run.Env)
+	}
+	wantInputs := []Input{
+		{Host: "scripts/runc-nosysres", Path: "/usr/local/bin/runc-nosysres", File: true},
+		{Host: addon, Path: "/inputs/addon-chart/rocketmq"},
+		{Host: filepath.Join(filepath.Dir(addon), "kblib"), Path: "/inputs/addon-chart/kblib"},
+		{Host: kb, Path: "/inputs/kubeblocks-chart/helm"},
+	}
+	if !slices.Equal(p.Run.Inputs, wantInputs) {
+		t.Errorf("inputs:\n got %+v\nwant %+v", p.Run.Inputs, wantInputs)
+	}
+	e2e := strings.Join(p.Run.E2E, " ")
+	for _, s := range []string{"--kind-node-image " + node, "--registry-mirror registry.rmqkb.test:5000",
+		"--addon-chart /inputs/addon-chart/rocketmq", "--kubeblocks-chart /inputs/kubeblocks-chart/helm"} {
+		if !strings.Contains(e2e, s) {
+			t.Errorf("e2e %q lacks %q", e2e, s)
+		}
+	}
+}
+
+// The run step's dockerd flags, from the script itself: the mirror is
+// trusted over HTTP when given, and the runc wrapper becomes the default
+// runtime exactly where the capability bounding set lacks
+// CAP_SYS_RESOURCE (bit 24), refused clearly when the image cannot run it.
+func TestRunStepDockerdOptions(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	const full, noSysResource = "000001ffffffffff", "000001fffeffffff"
+	for _, tc := range []struct {
+		name, capBnd, mirror string
+		noTools              bool
+		want, notWant        []string
+		code                 int
+	}{
+		{"full set", full, "", false, []string{"--host=unix:///var/run/docker.sock"}, []string{"nosysres", "insecure"}, 0},
+		{"mirror", full, "registry.rmqkb.test:5000", false, []string{"--insecure-registry=registry.rmqkb.test:5000"}, []string{"nosysres"}, 0},
+		{"no CAP_SYS_RESOURCE", noSysResource, "", false,
+			[]string{"--add-runtime nosysres=/usr/local/bin/runc-nosysres --default-runtime nosysres"}, nil, 0},
+		{"no CAP_SYS_RESOURCE, no jq", noSysResource, "", true, []string{"lacks CAP_SYS_RESOURCE", "which needs"}, nil, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status := filepath.Join(t.TempDir(), "status")
+			if err := os.WriteFile(status, []byte("Name:\tsh\nCapInh:\t0000000000000000\nCapBnd:\t"+tc.capBnd+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			bin := t.TempDir()
+			for _, c := range []string{"awk", "bash", "jq"} {
+				if tc.noTools && c != "awk" {
+					continue
+				}
+				p, err := exec.LookPath(c)
+				if err != nil {
+					t.Skipf("no %s here", c)
+				}
+				if err := os.Symlink(p, filepath.Join(bin, c)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cmd := exec.Command(sh, "-c", "set -u\n"+dockerdOptions+"\necho \"opts: $opts\"")
+			cmd.Env = []string{"PATH=" + bin, "RMQKB_CI_PROC_STATUS=" + status, "RMQKB_CI_INSECURE_REGISTRY=" + tc.mirror}
+			out, err := cmd.CombinedOutput()
+			code := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				code = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d; output:\n%s", code, tc.code, out)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(string(out), w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+			for _, w := range tc.notWant {
+				if strings.Contains(string(out), w) {
+					t.Errorf("output has %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+}
+
+// versions.yaml pins the Dagger version `images` stamps into the engine
+// and CLI it builds; it must be the SDK's, which refuses any other.
+func TestPinnedDaggerVersionIsTheSDKs(t *testing.T) {
+	if got := manifests.DefaultVersions().Pipeline.Dagger; got != sdkVersion {
+		t.Errorf("versions.yaml pipeline.dagger = %q, the SDK in go.mod is %s", got, sdkVersion)
 	}
 }

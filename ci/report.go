@@ -12,7 +12,7 @@ import (
 // promises of the pipeline's own steps, for their errored testcases.
 var promises = map[string]string{
 	"pipeline/engine": "A Dagger engine is reachable, so the suite can be built and run.",
-	"pipeline/build":  "The suite binary builds in " + GoImage + ".",
+	"pipeline/build":  "The suite binary builds in the Go image (--go-image).",
 	"pipeline/run":    "The run container starts dockerd and e2e, and e2e writes its reports.",
 	"pipeline/export": "The run's reports are exported to the host.",
 }

@@ -23,8 +23,17 @@ type Versions struct {
 	Kind struct {
 		NodeImage string `json:"nodeImage"`
 	} `json:"kind"`
-	KubeBlocks Chart `json:"kubeblocks"`
-	Addon      Chart `json:"addon"`
+	KubeBlocks Chart    `json:"kubeblocks"`
+	Addon      Chart    `json:"addon"`
+	Pipeline   Pipeline `json:"pipeline"`
+}
+
+// Pipeline pins the Dagger pipeline: the SDK's version, which the CLI and
+// engine must report, and the images its steps run by default.
+type Pipeline struct {
+	Dagger    string `json:"dagger"`
+	GoImage   string `json:"goImage"`
+	DindImage string `json:"dindImage"`
 }
 
 // Chart pins a Helm chart and where it is installed.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/rmqkb/conformance/internal/lifecycle"
 	"github.com/rmqkb/conformance/internal/local"
+	"github.com/rmqkb/conformance/internal/mirror"
 	"github.com/rmqkb/conformance/internal/topology"
 	"github.com/rmqkb/conformance/manifests"
 	"github.com/rmqkb/conformance/verdict"
@@ -53,7 +54,7 @@ func (l *lifecycleFlags) check() error {
 		}
 	}
 	if l.mirror != "" {
-		if err := lifecycle.CheckMirror(l.mirror); err != nil {
+		if err := mirror.Check(l.mirror); err != nil {
 			return usagef("--registry-mirror: %v", err)
 		}
 	}

@@ -25,7 +25,12 @@ type Options struct {
 	DebianMirror              string
 	Nice                      bool // compile at nice 19
 	Registry                  Registry
-	Progress                  io.Writer
+	// Dagger, when set, adds the pipeline's images: the Dagger engine and
+	// CLI built from this source, the Go and Docker-in-Docker images, and
+	// the engine started as Engine.
+	Dagger   *DaggerSource
+	Engine   EngineContainer
+	Progress io.Writer
 }
 
 // Result is what a build made, and what `e2e` needs to use it.
@@ -34,6 +39,19 @@ type Result struct {
 	Mirror    string   // for --registry-mirror
 	StandIns  []string // management components built as stand-ins
 	Images    []string // every image pushed, by upstream name
+	Pipeline  *Pipeline
+}
+
+// Pipeline is what `go run ./ci` needs to run offline on the engine the
+// build started.
+type Pipeline struct {
+	CLI        string // the dagger CLI, for _EXPERIMENTAL_DAGGER_CLI_BIN
+	RunnerHost string // for _EXPERIMENTAL_DAGGER_RUNNER_HOST
+	Engine     string // the engine image
+	GoImage    string // for --go-image
+	DindImage  string // for --dind-image
+	Mirror     string // for --registry-mirror, as the pipeline reaches it
+	NodeImage  string // for --kind-node-image, as the pipeline reaches it
 }
 
 // build is the state the steps share.
@@ -41,6 +59,7 @@ type build struct {
 	o    Options
 	work string
 	in   Inputs
+	eng  Engine
 	res  Result
 	log  func(string, ...any)
 }
@@ -65,6 +84,22 @@ var steps = []step{
 	{"local registry, and push", (*build).push},
 }
 
+// pipelineSteps follow steps when the build has a dagger source.
+var pipelineSteps = []step{
+	{"Dagger engine and CLI (from the dagger source)", (*build).daggerBinaries},
+	{"runc and the CNI plugins (Go module proxy)", (*build).engineBinaries},
+	{"pipeline images (engine, Go, Docker-in-Docker), and push", (*build).pipelineImages},
+	{"Dagger engine container", (*build).engineContainer},
+}
+
+// stepsFor is the build's list of steps.
+func stepsFor(o Options) []step {
+	if o.Dagger == nil {
+		return steps
+	}
+	return append(append([]step(nil), steps...), pipelineSteps...)
+}
+
 // Build runs the steps, printing each with its time and whether it reused
 // an earlier run's work, then the total time and the disk used.
 func Build(ctx context.Context, o Options) (Result, error) {
@@ -80,6 +115,7 @@ func Build(ctx context.Context, o Options) (Result, error) {
 	b.work = work
 	defer removeWork(work)
 	start := time.Now()
+	steps := stepsFor(o)
 	for i, s := range steps {
 		t0 := time.Now()
 		fmt.Fprintf(w, "step %d/%d: %s (at %s)\n", i+1, len(steps), s.name, since(start))

@@ -24,6 +24,10 @@ type goModule struct {
 	Pins    string   // the upstream module whose version is the build's
 	Pkgs    []string // main packages, built into one folder
 	LDFlags func(version string) string
+	// CGO builds with cgo (runc's nsenter is C) and Tags are its build
+	// tags; the rest build static with cgo off.
+	CGO  bool
+	Tags string
 }
 
 // kubeVersionFlags are the version variables Kubernetes' own build sets;
@@ -63,6 +67,21 @@ var goModules = []goModule{
 	}},
 	{Dir: "helm", Pins: "helm.sh/helm/v3", LDFlags: xFlag("helm.sh/helm/v3/internal/version.version"),
 		Pkgs: []string{"helm.sh/helm/v3/cmd/helm"}},
+}
+
+// engineModules are the binaries the Dagger engine image takes from the Go
+// module proxy rather than from the dagger source, at the versions
+// upstream's engine image pins (toolchains/engine-dev/consts of the dagger
+// repository): runc, static with seccomp, as its builder makes it, and the
+// CNI plugins its network setup calls.
+var engineModules = []goModule{
+	{Dir: "runc", Pins: "github.com/opencontainers/runc", CGO: true, Tags: "seccomp netgo osusergo",
+		LDFlags: func(v string) string { return " -X main.version=" + v + " -linkmode external -extldflags -static" },
+		Pkgs:    []string{"github.com/opencontainers/runc"}},
+	{Dir: "cniplugins", Pins: "github.com/containernetworking/plugins", Pkgs: []string{
+		"github.com/containernetworking/plugins/plugins/main/bridge", "github.com/containernetworking/plugins/plugins/main/loopback",
+		"github.com/containernetworking/plugins/plugins/meta/firewall", "github.com/containernetworking/plugins/plugins/ipam/host-local",
+	}},
 }
 
 // binaries maps a module's folder to where its built binaries are.
@@ -106,10 +125,6 @@ func buildModule(ctx context.Context, l Layout, tools string, m goModule, nice b
 	if _, err := os.Stat(filepath.Join(out, builtStamp)); err == nil {
 		return out, true, nil
 	}
-	goBin, err := gomod.Command()
-	if err != nil {
-		return "", false, err
-	}
 	tmp := out + ".tmp"
 	if err := os.RemoveAll(tmp); err != nil {
 		return "", false, err
@@ -121,33 +136,61 @@ func buildModule(ctx context.Context, l Layout, tools string, m goModule, nice b
 	if m.LDFlags != nil {
 		ldflags += m.LDFlags(v)
 	}
-	args := append([]string{"build", "-trimpath", "-buildvcs=false", "-mod=readonly", "-ldflags=" + ldflags, "-o", tmp + "/"}, m.Pkgs...)
-	argv := append([]string{goBin}, args...)
-	if nice {
-		argv = append([]string{"nice", "-n", "19"}, argv...)
+	args := []string{"build", "-trimpath", "-buildvcs=false", "-mod=readonly", "-ldflags=" + ldflags}
+	if m.Tags != "" {
+		args = append(args, "-tags", m.Tags)
+	}
+	args = append(append(args, "-o", tmp+"/"), m.Pkgs...)
+	cgo := "CGO_ENABLED=0"
+	if m.CGO {
+		cgo = "CGO_ENABLED=1"
 	}
 	log("go build %s %s (%d packages' commands)", m.Pins, v, len(m.Pkgs))
 	start := time.Now()
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Dir = modDir
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOWORK=off", "GOFLAGS=")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		if ctx.Err() != nil {
-			return "", false, ctx.Err()
-		}
-		return "", false, fmt.Errorf("go build in %s: %w: %s", modDir, err, lastLines(string(out), 20))
-	}
-	if err := os.WriteFile(filepath.Join(tmp, builtStamp), []byte(v+"\n"), 0o644); err != nil {
+	if err := goBuild(ctx, modDir, nice, []string{cgo}, args...); err != nil {
 		return "", false, err
 	}
-	if err := os.RemoveAll(out); err != nil {
-		return "", false, err
-	}
-	if err := os.Rename(tmp, out); err != nil {
+	if err := finishBuild(tmp, out, v); err != nil {
 		return "", false, err
 	}
 	log("built in %s", time.Since(start).Round(time.Second))
 	return out, false, nil
+}
+
+// goBuild runs the go command in dir with env added to this process's,
+// outside any workspace, at nice 19 if asked.
+func goBuild(ctx context.Context, dir string, nice bool, env []string, args ...string) error {
+	goBin, err := gomod.Command()
+	if err != nil {
+		return err
+	}
+	argv := append([]string{goBin}, args...)
+	if nice {
+		argv = append([]string{"nice", "-n", "19"}, argv...)
+	}
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Dir = dir
+	cmd.Env = append(append(os.Environ(), "GOWORK=off", "GOFLAGS="), env...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("go %s in %s: %w: %s", args[0], dir, err, lastLines(string(out), 20))
+	}
+	return nil
+}
+
+// finishBuild stamps the build in tmp as complete and moves it to out,
+// replacing whatever was there: a folder without the stamp is never taken
+// as built.
+func finishBuild(tmp, out, stamp string) error {
+	if err := os.WriteFile(filepath.Join(tmp, builtStamp), []byte(stamp+"\n"), 0o644); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(out); err != nil {
+		return err
+	}
+	return os.Rename(tmp, out)
 }
 
 // FindTools finds tools/images of the project checkout, from dir upwards.

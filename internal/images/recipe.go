@@ -27,6 +27,7 @@ type Recipe struct {
 	Workdir    string
 	Entrypoint []string
 	Cmd        []string
+	Labels     map[string]string
 	// Preload marks kind's own images: imported into the node image rather
 	// than pulled through the mirror.
 	Preload bool
@@ -80,6 +81,9 @@ func (r Recipe) Render(dir string) (string, error) {
 	}
 	if r.Cmd != nil {
 		fmt.Fprintf(&df, "CMD %s\n", jsonList(r.Cmd))
+	}
+	for _, k := range sortedKeys(r.Labels) {
+		fmt.Fprintf(&df, "LABEL %s=%s\n", k, quote(r.Labels[k]))
 	}
 	sum, err := hashTree(dir, df.String())
 	if err != nil {

@@ -31,7 +31,16 @@ func (r Registry) Mirror() string { return r.Name + ":5000" }
 
 // push is the name an image is pushed under: loopback, then the upstream
 // registry as a path prefix (the layout the nodes' hosts.toml expects).
-func (r Registry) push(ref string) string { return fmt.Sprintf("localhost:%d/%s", r.Port, ref) }
+func (r Registry) push(ref string) string { return r.local() + "/" + ref }
+
+// local is the registry's address on this machine.
+func (r Registry) local() string { return fmt.Sprintf("localhost:%d", r.Port) }
+
+// As names a pushed image (push's name) as the clients that reach the
+// registry at addr see it.
+func (r Registry) As(addr, pushed string) string {
+	return addr + strings.TrimPrefix(pushed, r.local())
+}
 
 const registryConfig = `version: 0.1
 log:

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/BurntSushi/toml"
+	"github.com/rmqkb/conformance/internal/mirror"
 	"sigs.k8s.io/kind/pkg/apis/config/v1alpha4"
 	"sigs.k8s.io/yaml"
 )
@@ -100,7 +101,7 @@ func TestMirrorHostsTOML(t *testing.T) {
 	if err := WriteMirrorHosts(dir, "rmqkb-registry:5000"); err != nil {
 		t.Fatal(err)
 	}
-	for _, reg := range MirroredRegistries {
+	for _, reg := range mirror.Upstreams {
 		var f struct {
 			Server string
 			Host   map[string]struct {
@@ -122,19 +123,6 @@ func TestMirrorHostsTOML(t *testing.T) {
 	var f struct{ Server string }
 	if _, err := toml.DecodeFile(filepath.Join(dir, "docker.io", "hosts.toml"), &f); err != nil || f.Server != "https://registry-1.docker.io" {
 		t.Errorf("docker.io's server %q, %v", f.Server, err)
-	}
-}
-
-func TestCheckMirror(t *testing.T) {
-	for _, ok := range []string{"rmqkb-registry:5000", "127.0.0.1:5001", "[::1]:5000"} {
-		if err := CheckMirror(ok); err != nil {
-			t.Errorf("%s: %v", ok, err)
-		}
-	}
-	for _, bad := range []string{"", "rmqkb-registry", "http://r:5000", ":5000", "r:0", "r:http"} {
-		if err := CheckMirror(bad); err == nil || !strings.Contains(err.Error(), "registry mirror") {
-			t.Errorf("%q: got %v, want an error naming the mirror", bad, err)
-		}
 	}
 }
 

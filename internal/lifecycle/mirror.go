@@ -3,26 +3,13 @@ package lifecycle
 import (
 	"bytes"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 
 	"github.com/BurntSushi/toml"
-)
 
-// MirroredRegistries are the upstream registries a mirror stands in for:
-// kind's and Kubernetes' images (registry.k8s.io, docker.io), the charts'
-// (docker.io with image.registry=docker.io, and KubeBlocks' default
-// registry at apecloud's Aliyun mirror), and the common others.
-var MirroredRegistries = []string{
-	"docker.io",
-	"registry.k8s.io",
-	"apecloud-registry.cn-zhangjiakou.cr.aliyuncs.com",
-	"quay.io",
-	"ghcr.io",
-}
+	"github.com/rmqkb/conformance/internal/mirror"
+)
 
 // upstreamServer is each registry's own address, the fallback containerd
 // tries after the mirror (it fails fast offline: DNS).
@@ -31,16 +18,6 @@ func upstreamServer(registry string) string {
 		return "https://registry-1.docker.io"
 	}
 	return "https://" + registry
-}
-
-// CheckMirror validates a --registry-mirror value: HOST:PORT, no scheme.
-func CheckMirror(addr string) error {
-	host, port, err := net.SplitHostPort(addr)
-	n, perr := strconv.Atoi(port)
-	if err != nil || host == "" || strings.Contains(addr, "/") || perr != nil || n < 1 || n > 65535 {
-		return fmt.Errorf("registry mirror %q: expected HOST:PORT with a port from 1 to 65535, no scheme (for example rmqkb-registry:5000)", addr)
-	}
-	return nil
 }
 
 // hostsFile is containerd's hosts.toml: the upstream server, and one host
@@ -75,9 +52,9 @@ func MirrorHostsTOML(mirror, registry string) ([]byte, error) {
 
 // WriteMirrorHosts writes dir/<registry>/hosts.toml for every mirrored
 // registry: the folder kind mounts at /etc/containerd/certs.d.
-func WriteMirrorHosts(dir, mirror string) error {
-	for _, r := range MirroredRegistries {
-		data, err := MirrorHostsTOML(mirror, r)
+func WriteMirrorHosts(dir, addr string) error {
+	for _, r := range mirror.Upstreams {
+		data, err := MirrorHostsTOML(addr, r)
 		if err != nil {
 			return fmt.Errorf("hosts.toml for %s: %w", r, err)
 		}

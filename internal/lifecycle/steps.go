@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/rmqkb/conformance/internal/mirror"
 	"sigs.k8s.io/kind/pkg/apis/config/v1alpha4"
 )
 
@@ -49,7 +50,7 @@ func (u *upRun) certsDir() string { return filepath.Join(u.env.StateDir, "certs.
 func (u *upRun) preflight(ctx context.Context) error {
 	ko := KindOptions{NodeImage: u.o.Versions.Kind.NodeImage, Host: u.o.Host}
 	if u.o.Mirror != "" {
-		if err := CheckMirror(u.o.Mirror); err != nil {
+		if err := mirror.Check(u.o.Mirror); err != nil {
 			return err
 		}
 		ko.Mirror, ko.CertsDir = u.o.Mirror, u.certsDir()
