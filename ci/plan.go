@@ -168,6 +168,8 @@ func NewPlan(f Flags) (Plan, error) {
 // delegated to kind's nodes, as dind does.
 const runScript = `set -u
 mkdir -p ` + ReportsInContainer + `
+` + cgroupV2Leftovers + `
+clean_v2
 # kind mounts /lib/modules into its nodes; a container has none of its own.
 mkdir -p /lib/modules
 # On cgroup v1, Dagger's insecure mode allows every character and block
@@ -208,8 +210,30 @@ rc=$?
 if [ "$rc" -eq 0 ] && [ -n "${RMQKB_CI_KEEP_ON_FAILURE:-}" ]; then
   "$1" down || echo "down after a passing run failed" >&2
 fi
+clean_v2
 exit "$rc"
 `
+
+// cgroupV2Leftovers defines clean_v2. On a hybrid cgroup host (v1
+// controllers with a v2 hierarchy beside them, as this project's VM), the
+// engine's containers share its v2 cgroup, and the systemd of each kind
+// node keeps its unified cgroups (init.scope, system.slice, kubelet.slice)
+// there, where they outlive the node. The next run's node then fails to
+// place itself ("Failed to attach 1 to compat systemd cgroup /init.scope")
+// and its kubelet never starts. clean_v2 removes the empty cgroups under
+// this container's v2 cgroup, depth first: a cgroup in use is never empty,
+// and rmdir refuses it. Never at the root, nor on a pure v2 or v1 host.
+const cgroupV2Leftovers = `clean_v2() {
+  v2=$(sed -n 's/^0:://p' /proc/self/cgroup)
+  if [ -n "$v2" ] && [ "$v2" != "/" ] && [ ! -f /sys/fs/cgroup/cgroup.controllers ]; then
+    m=$(mktemp -d)
+    if mount -t cgroup2 none "$m" 2>/dev/null; then
+      find "$m$v2" -mindepth 1 -depth -type d -exec rmdir {} \; 2>/dev/null
+      umount "$m"
+    fi
+    rmdir "$m"
+  fi
+}`
 
 // dockerdOptions is the part of runScript that sets $opts, dockerd's
 // flags, and touches nothing: the tests run it alone, pointing

@@ -117,13 +117,20 @@ func e2eCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (i
 		}
 		env, err := lifecycle.Up(ctx, o)
 		if err != nil {
-			if !keep {
-				// Undo what was done; nothing may be left behind.
-				if derr := lifecycle.Down(context.WithoutCancel(ctx), o); derr != nil {
-					fmt.Fprintf(progress, "teardown after a failed setup: %v\n", derr)
+			// What did come up (a kind node whose kubeadm failed, a
+			// Cluster that never ran) is diagnosed into the report, then
+			// undone: nothing may be left behind.
+			failed := &started{close: func() error {
+				if keep {
+					return nil
 				}
-			}
-			return nil, err
+				if derr := lifecycle.Down(context.Background(), o); derr != nil {
+					return fmt.Errorf("teardown after a failed setup: %w", derr)
+				}
+				return nil
+			}}
+			failed.Collect = func(ctx context.Context, dir string) error { return lifecycle.Diagnose(ctx, o, dir) }
+			return failed, err
 		}
 		p.flags.kubeconfig = env.Kubeconfig
 		st, err := startKube(ctx, p, progress)

@@ -181,8 +181,14 @@ func execute(ctx context.Context, p plan, stdout io.Writer) (int, error) {
 		if errors.As(err, &se) {
 			s.LogTail = se.LogTail
 		}
+		if st != nil {
+			// What did come up is diagnosed before it is torn down.
+			s.Collect = st.Collect
+		}
 	} else {
 		s.Target = &st.Target
+	}
+	if st != nil {
 		defer func() {
 			if err := st.close(); err != nil {
 				pr.Printf("teardown: %v", err)

@@ -50,7 +50,11 @@ func createKind(ctx context.Context, name string, cfg *v1alpha4.Cluster, kubecon
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < readyWait {
 		readyWait = max(time.Until(dl), time.Second)
 	}
+	// Retain: the nodes of a failed create stay, so that their logs (the
+	// kubelet's, containerd's, kubeadm's) can be collected; Down removes
+	// them, as it removes any cluster the state records.
 	err = p.Create(name,
+		cluster.CreateWithRetain(true),
 		cluster.CreateWithV1Alpha4Config(cfg),
 		cluster.CreateWithKubeconfigPath(kubeconfigPath),
 		cluster.CreateWithWaitForReady(readyWait),
@@ -120,9 +124,14 @@ func deleteKind(name, kubeconfigPath string) error {
 }
 
 // collectKindLogs writes kind's node logs (journal, kubelet, containerd,
-// pod logs under /var/log, docker inspect) into dir.
+// pod logs under /var/log, docker inspect) into dir. A cluster that was
+// never created (a setup that failed before it) has none: nothing to do.
 func collectKindLogs(name, dir string) error {
-	if err := kindProvider(io.Discard).CollectLogs(name, dir); err != nil {
+	p := kindProvider(io.Discard)
+	if have, err := p.List(); err == nil && !slices.Contains(have, name) {
+		return nil
+	}
+	if err := p.CollectLogs(name, dir); err != nil {
 		return fmt.Errorf("kind export logs %s: %w", name, err)
 	}
 	return nil

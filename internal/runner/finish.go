@@ -50,7 +50,11 @@ func (r *Run) Finish(ctx context.Context, dir, unselected string) (Outcome, erro
 		}
 	}
 	t := r.setup.Target
-	run, code, err := reports.Complete(ctx, run, reports.Finish{Dir: dir, Secrets: t.secrets(), Collect: t.collect(), Progress: r.pr.Printf})
+	collect := t.collect()
+	if t == nil {
+		collect = r.setup.Collect
+	}
+	run, code, err := reports.Complete(ctx, run, reports.Finish{Dir: dir, Secrets: t.secrets(), Collect: collect, Progress: r.pr.Printf})
 	if err != nil {
 		return Outcome{Run: run, Code: 2}, fmt.Errorf("write the reports: %w", err)
 	}

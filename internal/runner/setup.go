@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"context"
 	"time"
 
 	"github.com/rmqkb/conformance/reports"
@@ -37,9 +38,11 @@ type Setup struct {
 	// Target is the target that came up; nil when Err is set.
 	Target *Target
 	// Err is why the target could not be set up, with LogTail the end of
-	// the log that says more.
+	// the log that says more, and Collect (nil for none) writing the
+	// diagnostics of what did come up into a folder.
 	Err     error
 	LogTail string
+	Collect func(ctx context.Context, dir string) error
 }
 
 // setupResult is setup/target: passed with the startup time and the
