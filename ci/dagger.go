@@ -58,9 +58,32 @@ func (e *stepError) Error() string { return e.ID + ": " + e.Err.Error() }
 func (e *stepError) Unwrap() error { return e.Err }
 
 // execute runs p on c and returns the suite's exit code. The reports are
-// exported whatever the verdict.
-func execute(ctx context.Context, c *dagger.Client, p Plan) (int, error) {
-	b := p.Build
+// exported whatever the verdict. Each step's end is said on say, with its
+// time.
+func execute(ctx context.Context, c *dagger.Client, p Plan, say func(string, ...any)) (int, error) {
+	t0 := time.Now()
+	build, err := buildStep(ctx, c, p.Build)
+	if err != nil {
+		return 2, err
+	}
+	say("build: done in %s", since(t0))
+	t1 := time.Now()
+	run, code, err := runStep(ctx, c, p.Run, build.File(p.Build.Binary), build)
+	if err != nil {
+		return 2, err
+	}
+	say("run: e2e exited %d after %s", code, since(t1))
+	t2 := time.Now()
+	if err := exportStep(ctx, run, p.Export, code); err != nil {
+		return 2, err
+	}
+	say("export: done in %s", since(t2))
+	return code, nil
+}
+
+// buildStep builds the suite binary in the Go image, with the module and
+// build caches mounted.
+func buildStep(ctx context.Context, c *dagger.Client, b BuildStep) (*dagger.Container, error) {
 	src := c.Host().Directory(b.Source, dagger.HostDirectoryOpts{Exclude: b.Exclude, Gitignore: true})
 	build := c.Container().From(b.Image)
 	for _, m := range b.Caches {
@@ -71,10 +94,14 @@ func execute(ctx context.Context, c *dagger.Client, p Plan) (int, error) {
 	}
 	build = build.WithMountedDirectory(b.Workdir, src).WithWorkdir(b.Workdir).WithExec(b.Command)
 	if _, err := build.Sync(ctx); err != nil {
-		return 2, &stepError{"pipeline/build", describe(err)}
+		return nil, &stepError{"pipeline/build", describe(err)}
 	}
+	return build, nil
+}
 
-	r := p.Run
+// runStep runs the run script, and with it e2e, in the privileged run
+// container; the container's exit code is the suite's.
+func runStep(ctx context.Context, c *dagger.Client, r RunStep, binary *dagger.File, build *dagger.Container) (*dagger.Container, int, error) {
 	run := c.Container().From(r.Image)
 	for _, m := range r.Caches {
 		run = withCache(c, run, m)
@@ -92,33 +119,41 @@ func execute(ctx context.Context, c *dagger.Client, p Plan) (int, error) {
 			run = run.WithMountedDirectory(in.Path, c.Host().Directory(in.Host))
 		}
 	}
-	run = run.WithFile(r.Binary, build.File(b.Binary)).
+	run = run.WithFile(r.Binary, binary).
 		WithExec(r.Command, dagger.ContainerWithExecOpts{
 			InsecureRootCapabilities: r.Privileged,
 			Expect:                   dagger.ReturnTypeAny,
 		})
 	code, err := run.ExitCode(ctx)
 	if err != nil {
-		return 2, &stepError{"pipeline/run", describe(err)}
+		return nil, 2, &stepError{"pipeline/run", describe(err)}
 	}
-	to, err := filepath.Abs(p.Export.To)
+	return run, code, nil
+}
+
+// exportStep copies the run container's reports to the host. A run that
+// wrote no junit.xml is a pipeline error, with the container's stderr.
+func exportStep(ctx context.Context, run *dagger.Container, e Export, code int) error {
+	to, err := filepath.Abs(e.To)
 	if err != nil {
-		return 2, &stepError{"pipeline/export", err}
+		return &stepError{"pipeline/export", err}
 	}
 	for _, name := range []string{"junit.xml", "summary.md", "summary.json"} {
 		os.Remove(filepath.Join(to, name)) // an earlier run's must not pass for this one's
 	}
-	if _, err := run.Directory(p.Export.From).Export(ctx, to); err != nil {
-		return 2, &stepError{"pipeline/export", describe(err)}
+	if _, err := run.Directory(e.From).Export(ctx, to); err != nil {
+		return &stepError{"pipeline/export", describe(err)}
 	}
 	if _, err := os.Stat(filepath.Join(to, "junit.xml")); err != nil {
 		// The suite wrote no report (dockerd did not start, the binary
 		// crashed): say so in one, with the container's stderr.
 		stderr, _ := run.Stderr(ctx)
-		return 2, &stepError{"pipeline/run", fmt.Errorf("e2e exited %d without writing junit.xml; stderr tail:\n%s", code, tail(stderr, 4000))}
+		return &stepError{"pipeline/run", fmt.Errorf("e2e exited %d without writing junit.xml; stderr tail:\n%s", code, tail(stderr, 4000))}
 	}
-	return code, nil
+	return nil
 }
+
+func since(t time.Time) time.Duration { return time.Since(t).Round(time.Second) }
 
 func withCache(c *dagger.Client, ctr *dagger.Container, m CacheMount) *dagger.Container {
 	opts := dagger.ContainerWithMountedCacheOpts{Sharing: dagger.CacheSharingModeShared}

@@ -93,7 +93,8 @@ func pipeline(ctx context.Context, p Plan, f Flags, started time.Time, reach tim
 	// cases' own bound.
 	rctx, rcancel := context.WithTimeout(ctx, f.Timeout+60*time.Minute)
 	defer rcancel()
-	code, err := execute(rctx, c, p)
+	say := func(format string, args ...any) { fmt.Fprintf(stdout, format+"\n", args...) }
+	code, err := execute(rctx, c, p, say)
 	if err != nil {
 		var se *stepError
 		if errors.As(err, &se) {

@@ -223,9 +223,11 @@ exit "$rc"
 // and its kubelet never starts. clean_v2 removes the empty cgroups under
 // this container's v2 cgroup, depth first: a cgroup in use is never empty,
 // and rmdir refuses it. Never at the root, nor on a pure v2 or v1 host.
+// (The tests point RMQKB_CI_PROC_CGROUP and RMQKB_CI_CGROUP_FS at files of
+// their own.)
 const cgroupV2Leftovers = `clean_v2() {
-  v2=$(sed -n 's/^0:://p' /proc/self/cgroup)
-  if [ -n "$v2" ] && [ "$v2" != "/" ] && [ ! -f /sys/fs/cgroup/cgroup.controllers ]; then
+  v2=$(sed -n 's/^0:://p' "${RMQKB_CI_PROC_CGROUP:-/proc/self/cgroup}")
+  if [ -n "$v2" ] && [ "$v2" != "/" ] && [ ! -f "${RMQKB_CI_CGROUP_FS:-/sys/fs/cgroup}/cgroup.controllers" ]; then
     m=$(mktemp -d)
     if mount -t cgroup2 none "$m" 2>/dev/null; then
       find "$m$v2" -mindepth 1 -depth -type d -exec rmdir {} \; 2>/dev/null

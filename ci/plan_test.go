@@ -331,3 +331,57 @@ func TestPinnedDaggerVersionIsTheSDKs(t *testing.T) {
 		t.Errorf("versions.yaml pipeline.dagger = %q, the SDK in go.mod is %s", got, sdkVersion)
 	}
 }
+
+// clean_v2 touches the v2 hierarchy only on a hybrid host, and only below
+// this container's own v2 cgroup: never at the root, never on a pure v1 or
+// v2 host. A stub mount records whether it was asked.
+func TestRunStepCleansV2LeftoversOnlyBelowItsOwnCgroup(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	for _, tc := range []struct {
+		name, cgroup string
+		pureV2, mounts bool
+	}{
+		{"hybrid, in a container", "9:name=systemd:/docker/e/buildkit/x\n0::/docker/e\n", false, true},
+		{"hybrid, at the root", "9:name=systemd:/\n0::/\n", false, false},
+		{"pure v1", "9:name=systemd:/docker/e\n1:cpu:/docker/e\n", false, false},
+		{"pure v2", "0::/docker/e\n", true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			cg := filepath.Join(dir, "cgroup")
+			fs := filepath.Join(dir, "fs")
+			os.MkdirAll(fs, 0o755)
+			if tc.pureV2 {
+				os.WriteFile(filepath.Join(fs, "cgroup.controllers"), []byte("cpu memory\n"), 0o644)
+			}
+			os.WriteFile(cg, []byte(tc.cgroup), 0o644)
+			bin := t.TempDir()
+			called := filepath.Join(dir, "mount-called")
+			stub(t, bin, "mount", "echo \"$@\" > "+called+"; exit 1")
+			for _, c := range []string{"sed", "mktemp", "rmdir"} {
+				p, err := exec.LookPath(c)
+				if err != nil {
+					t.Skipf("no %s", c)
+				}
+				os.Symlink(p, filepath.Join(bin, c))
+			}
+			cmd := exec.Command(sh, "-c", cgroupV2Leftovers+"\nclean_v2")
+			cmd.Env = []string{"PATH=" + bin, "RMQKB_CI_PROC_CGROUP=" + cg, "RMQKB_CI_CGROUP_FS=" + fs, "TMPDIR=" + dir}
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("%v: %s", err, out)
+			}
+			_, err := os.Stat(called)
+			if mounted := err == nil; mounted != tc.mounts {
+				t.Errorf("mount called: %v, want %v", mounted, tc.mounts)
+			}
+		})
+	}
+	for _, s := range []string{"clean_v2\n", "clean_v2\nexit \"$rc\""} {
+		if !strings.Contains(runScript, s) {
+			t.Errorf("the run script does not call clean_v2 (%q)", s)
+		}
+	}
+}
