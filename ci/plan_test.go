@@ -341,7 +341,7 @@ func TestRunStepCleansV2LeftoversOnlyBelowItsOwnCgroup(t *testing.T) {
 		t.Skip("no sh")
 	}
 	for _, tc := range []struct {
-		name, cgroup string
+		name, cgroup   string
 		pureV2, mounts bool
 	}{
 		{"hybrid, in a container", "9:name=systemd:/docker/e/buildkit/x\n0::/docker/e\n", false, true},
