@@ -52,16 +52,9 @@ func (b *build) pipelineImages(ctx context.Context) (bool, error) {
 	base := pipelineBaseRecipe(b.in.Debian)
 	b.eng.Base, b.eng.Mirror = base.Ref, PipelineMirror()
 	goImage, dind := goRecipe(b.in.Debian, goVersion, toolchain), dindRecipe(base.Ref)
-	all := true
-	for _, r := range []Recipe{base, engineRecipe(b.eng), goImage, dind} {
-		reused, err := b.buildImage(ctx, r)
-		if err != nil {
-			return false, err
-		}
-		if !reused {
-			b.log("built %s", r.Ref)
-		}
-		all = all && reused
+	all, err := b.buildImages(ctx, []Recipe{base, engineRecipe(b.eng), goImage, dind})
+	if err != nil {
+		return false, err
 	}
 	for _, ref := range []string{goImage.Ref, dind.Ref} {
 		if _, err := b.o.Registry.Push(ctx, ref); err != nil {

@@ -169,8 +169,14 @@ func (b *build) buildImage(ctx context.Context, r Recipe) (bool, error) {
 }
 
 func (b *build) componentImages(ctx context.Context) (bool, error) {
+	return b.buildImages(ctx, Recipes(b.in))
+}
+
+// buildImages builds each of rs that is not current, saying which it
+// built; it reports whether it reused them all.
+func (b *build) buildImages(ctx context.Context, rs []Recipe) (bool, error) {
 	all := true
-	for _, r := range Recipes(b.in) {
+	for _, r := range rs {
 		reused, err := b.buildImage(ctx, r)
 		if err != nil {
 			return false, err
