@@ -32,14 +32,14 @@ func TestConformance(t *testing.T) {
 	if dir == "" {
 		dir = t.TempDir()
 	}
-	steps := []env.Func{connect(m), openTarget(m), awaitRoles}
+	steps := []env.Func{connect(m), openTarget(m)}
 	e := env.NewWithConfig(cfg).BeforeEachTest(setUp(m, steps, finishSteps(dir)))
 	e.Test(t, suiteFeatures(m)...)
 }
 
 // objectSuite says whether a fixture-only API server can judge suite; it
 // has no RocketMQ processes behind its pods.
-func objectSuite(suite string) bool { return suite == "layout" || suite == "accounts" }
+func objectSuite(suite string) bool { return suite == "cluster" || suite == "layout" || suite == "accounts" }
 
 // suiteFeatures is a feature per suite, labelled suite=<name>, with an
 // assessment per case.

@@ -106,15 +106,6 @@ func openTarget(m mode) env.Func {
 	}
 }
 
-// awaitRoles is the setup step that waits for the broker role labels to
-// hold still, as `run --target kube` does.
-func awaitRoles(ctx context.Context, _ *envconf.Config) (context.Context, error) {
-	if err := targetOf(ctx).AwaitStableRoles(ctx); err != nil {
-		return ctx, fmt.Errorf("await stable roles: %w", err)
-	}
-	return ctx, nil
-}
-
 // setupOf is what the steps gave, for the runner: the Cluster as
 // `run --target kube` describes it, every case of the contract as the
 // selection (the framework's filters choose among them), the full profile

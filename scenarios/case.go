@@ -74,15 +74,37 @@ func Select(re string) ([]Case, error) {
 		return nil, fmt.Errorf("--run %q is not a regular expression: %w", re, err)
 	}
 	var out []Case
+	live := false
 	for _, c := range All() {
 		if rx.MatchString(c.ID()) {
 			out = append(out, c)
+			live = live || c.NeedsLive()
 		}
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("--run %q matches no case; `list` shows the case IDs", re)
 	}
+	if live {
+		out = withGates(out)
+	}
 	return out, nil
+}
+
+// withGates adds to a selection the gate cases it lacks (Case.Gates), in
+// their place: a case that needs a live cluster is judged only once the
+// gate has judged that the cluster is there.
+func withGates(sel []Case) []Case {
+	have := map[string]bool{}
+	for _, c := range sel {
+		have[c.ID()] = true
+	}
+	var out []Case
+	for _, c := range All() {
+		if have[c.ID()] || c.Gates {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // NotRun reports cases that could not run, as skipped with the reason.

@@ -23,3 +23,17 @@ func WithProfile(p verdict.Profile) SessionOption {
 func WithRecreationAllowance(d time.Duration) SessionOption {
 	return func(s *Session) { s.recreation = d }
 }
+
+// WithStartupAllowance is how long a Startup case (cluster/ready) waits
+// for the platform to bring the Cluster up: Running, every pod Ready,
+// the role labels settled. It is 0 where nothing is brought up by a
+// platform (a dump is judged as it is).
+func WithStartupAllowance(d time.Duration) SessionOption {
+	return func(s *Session) { s.startup = d }
+}
+
+// WithProgress gives a case that waits long (cluster/ready) a line to say
+// what it waits for, now and then.
+func WithProgress(say func(format string, args ...any)) SessionOption {
+	return func(s *Session) { s.say = say }
+}

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -45,10 +46,15 @@ type Session struct {
 	tgt        target.Target
 	profile    verdict.Profile
 	recreation time.Duration // more time per recreation a case waits for
+	startup    time.Duration // how long a Startup case waits for the Cluster to come up
 	plants     plants        // the tests' edge faults; none in a real run
+	say        func(format string, args ...any) // progress on a long wait; nil for none
 
 	mu     sync.Mutex
 	shared map[string]*sharedRun
+	// notReady is what a failed gate case found missing ("" while none
+	// failed): the cases that need a live cluster are then not judged.
+	notReady string
 }
 
 // NewSession starts a session on tgt, in the full profile unless an
@@ -84,7 +90,13 @@ func (s *Session) run(ctx context.Context, c Case, p plants) verdict.Result {
 	perform(cctx, t, c.Run)
 	cutShort(ctx, cctx, rec, timeout)
 	t.starve.Stop()
-	return resultOf(t, time.Since(start))
+	r := resultOf(t, time.Since(start))
+	if c.Gates && r.Status == verdict.Failed {
+		s.mu.Lock()
+		s.notReady = fmt.Sprintf("not judged: it needs a live cluster and waited on %s, which failed", strings.Join(r.FailedClauses, ", "))
+		s.mu.Unlock()
+	}
+	return r
 }
 
 // cutShort records, when cctx (bounded by timeout, within ctx) ended
@@ -123,6 +135,12 @@ func (s *Session) gate(ctx context.Context, c Case) (verdict.Status, string) {
 	if c.AfterReports {
 		return verdict.Pending, "judged once the reports are written"
 	}
+	s.mu.Lock()
+	notReady := s.notReady
+	s.mu.Unlock()
+	if notReady != "" && c.NeedsLive() {
+		return verdict.Skipped, notReady
+	}
 	if err := ctx.Err(); err != nil {
 		return verdict.Errored, "not run: the run was interrupted (" + err.Error() + ")"
 	}
@@ -135,6 +153,9 @@ func (s *Session) timeout(c Case) time.Duration {
 	timeout := c.Timeout
 	if timeout == 0 {
 		timeout = verdict.DefaultTimeout
+	}
+	if c.Startup {
+		timeout += s.startup
 	}
 	return timeout + time.Duration(c.Recreations)*s.recreation
 }

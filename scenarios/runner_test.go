@@ -137,8 +137,13 @@ func TestSelect(t *testing.T) {
 	if err != nil || len(all) != len(All()) {
 		t.Fatalf("Select(\"\") = %d cases, %v", len(all), err)
 	}
-	if got, err := Select("^failover/"); err != nil || len(got) != 7 {
-		t.Errorf("Select(^failover/) = %d cases, %v; want 7", len(got), err)
+	// Cases that need a live cluster bring their gate along, first.
+	if got, err := Select("^failover/"); err != nil || len(got) != 8 || got[0].ID() != "cluster/ready" {
+		t.Errorf("Select(^failover/) = %d cases, %v; want cluster/ready and the 7 of failover", len(got), err)
+	}
+	// Object cases need no gate.
+	if got, err := Select("^layout/"); err != nil || len(got) != 4 || got[0].ID() != "layout/topology" {
+		t.Errorf("Select(^layout/) = %d cases, %v; want layout's 4", len(got), err)
 	}
 	if _, err := Select("no-such-case"); err == nil || !strings.Contains(err.Error(), "matches no case") {
 		t.Errorf("a regex matching nothing: err %v", err)
@@ -226,5 +231,42 @@ func TestRecreationAllowance(t *testing.T) {
 		if left < c.min || left > c.max {
 			t.Errorf("%d recreations: %s left on the case's clock, want between %s and %s", c.recreations, left, c.min, c.max)
 		}
+	}
+}
+
+// A gate that fails leaves the cases that need a live cluster not judged,
+// each naming the clauses it waited on; a case that judges objects still
+// runs. A gate that passes gates nothing.
+func TestFailedGateLeavesLiveCasesNotJudged(t *testing.T) {
+	ran := map[string]bool{}
+	body := func(id string) func(context.Context, *T) {
+		return func(context.Context, *T) { ran[id] = true }
+	}
+	gate := func(fail bool) Case {
+		return Case{Case: verdict.Case{Suite: "cluster", Name: "ready", Gates: true, Clauses: []verdict.Clause{clauseA, clauseB}},
+			Run: func(_ context.Context, t *T) {
+				if fail {
+					t.Errorf(clauseB, "the Cluster is Creating")
+				}
+			}}
+	}
+	live := Case{Case: verdict.Case{Suite: "messaging", Name: "live", Needs: []verdict.Capability{verdict.Messaging}}, Run: body("live")}
+	objects := Case{Case: verdict.Case{Suite: "layout", Name: "objects"}, Run: body("objects")}
+
+	rs := Execute(context.Background(), stubTarget{}, []Case{gate(true), live, objects}, nil)
+	if rs[0].Status != verdict.Failed {
+		t.Fatalf("gate: %s", rs[0].Status)
+	}
+	if rs[1].Status != verdict.Skipped || !strings.Contains(rs[1].Observed, "not judged") || !strings.Contains(rs[1].Observed, "cluster/ready#b") || ran["live"] {
+		t.Errorf("live case after a failed gate: %s %q (ran %v)", rs[1].Status, rs[1].Observed, ran["live"])
+	}
+	if rs[2].Status != verdict.Passed || !ran["objects"] {
+		t.Errorf("object case after a failed gate: %s %q", rs[2].Status, rs[2].Observed)
+	}
+
+	ran = map[string]bool{}
+	rs = Execute(context.Background(), stubTarget{}, []Case{gate(false), live}, nil)
+	if rs[1].Status != verdict.Passed || !ran["live"] {
+		t.Errorf("live case after a passed gate: %s %q", rs[1].Status, rs[1].Observed)
 	}
 }

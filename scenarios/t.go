@@ -34,3 +34,11 @@ type T struct {
 	rc    *remoting.Client
 	sends []*history.History // every history the case sent through, for its warnings
 }
+
+// progressf says, on the session's progress (if any), what a long wait is
+// waiting for; it goes into no report.
+func (t *T) progressf(format string, args ...any) {
+	if t.session != nil && t.session.say != nil {
+		t.session.say(format, args...)
+	}
+}

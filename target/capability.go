@@ -1,6 +1,7 @@
 package target
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/rmqkb/conformance/verdict"
@@ -30,6 +31,16 @@ type Abilities struct {
 	Processes ProcessTable
 	PerShard  CredentialsOf
 	Source    string
+	// RoleProbe runs the platform's role probe in a broker pod, for the
+	// evidence of a role label that is missing or wrong (kube: the
+	// addon's get-role.sh, as KubeBlocks' agent runs it).
+	RoleProbe RoleProbe
+}
+
+// RoleProbe runs the platform's role probe in a broker pod and returns
+// what it printed.
+type RoleProbe interface {
+	ProbeRole(ctx context.Context, pod string) (string, error)
 }
 
 // Lacks says why the target cannot do c, or "" when it declares no reason.

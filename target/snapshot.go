@@ -23,6 +23,9 @@ type Snapshot struct {
 	Services     []corev1.Service
 	PVCs         []corev1.PersistentVolumeClaim
 	Secrets      []corev1.Secret
+	// Events are the namespace's events, for evidence; a dump may have
+	// none.
+	Events []corev1.Event
 }
 
 // ObjectSource is implemented by targets that can read Kubernetes objects

@@ -56,6 +56,30 @@ type Case struct {
 	// allowance more (WithRecreationAllowance).
 	Timeout     time.Duration
 	Recreations int
+	// Startup marks a case that waits for the platform to bring the
+	// Cluster up (Running, pods Ready, roles labelled): it is given the
+	// session's startup allowance on top of its timeout, and bounds its
+	// wait by that allowance.
+	Startup bool
+	// Gates marks the case whose failure means the Cluster never became
+	// what the other cases need: every case that needs a live cluster
+	// (NeedsLive) is then not judged, and says which clauses it waited on.
+	// A selection with such a case includes the gate.
+	Gates bool
+}
+
+// NeedsLive reports whether the case needs a live cluster: RocketMQ that
+// answers, brokers to kill or freeze, a management plane. The object and
+// account cases do not: what KubeBlocks created can be judged whether or
+// not it came up.
+func (c Case) NeedsLive() bool {
+	for _, n := range c.Needs {
+		switch n {
+		case Messaging, Faults, Freezing, HoldDown, Management:
+			return true
+		}
+	}
+	return false
 }
 
 // DefaultTimeout bounds a case that sets none.

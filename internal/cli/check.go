@@ -111,6 +111,8 @@ func checkDurations(p *plan) error {
 		return usagef("--timeout %s: expected a positive duration", f.timeout)
 	case f.roleSettle < 0:
 		return usagef("--role-settle %s: expected zero or more", f.roleSettle)
+	case f.readyWithin < 0:
+		return usagef("--ready-within %s: expected zero or more", f.readyWithin)
 	case f.recreateDelay.d < 0:
 		return usagef("--recreate-delay %s: expected zero or more", f.recreateDelay.d)
 	}

@@ -286,7 +286,7 @@ func TestDefaultRun(t *testing.T) {
 	for _, c := range scenarios.All() {
 		want := "passed"
 		switch {
-		case c.Suite == "layout" || c.Suite == "accounts" || c.Suite == "management" || c.OnlyIn != (scenarios.Mode{}):
+		case c.Suite == "cluster" || c.Suite == "layout" || c.Suite == "accounts" || c.Suite == "management" || c.OnlyIn != (scenarios.Mode{}):
 			want = "skipped"
 		case c.Slow:
 			want = "skipped (--profile full)"

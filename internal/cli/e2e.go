@@ -99,6 +99,7 @@ func e2eCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (i
 	var keep bool
 	fs.BoolVar(&keep, "keep", false, "keep the kind cluster after the run")
 	f.roleSettle = 10 * time.Second
+	registerReady(fs, &f)
 	if err := parse(fs, args); err != nil {
 		return ExitSetup, err
 	}
@@ -192,6 +193,7 @@ func upCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (in
 	if err != nil {
 		return ExitSetup, err
 	}
+	o.AwaitRunning = true // up hands a person a cluster that runs
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	env, err := lifecycle.Up(ctx, o)

@@ -146,7 +146,7 @@ func caseByID(t *testing.T, id string) (scenarios.Case, bool) {
 // broker to talk to (or is setup/target).
 func objectCase(t *testing.T, id string) bool {
 	c, ok := caseByID(t, id)
-	return !ok || (c.Suite == "layout" || c.Suite == "accounts") && !slices.Contains(c.Needs, verdict.Messaging)
+	return !ok || (c.Suite == "cluster" || c.Suite == "layout" || c.Suite == "accounts") && !slices.Contains(c.Needs, verdict.Messaging)
 }
 
 // skippedOnDefaultKube says whether a case is skipped, whatever the pods,
@@ -155,4 +155,41 @@ func objectCase(t *testing.T, id string) bool {
 func skippedOnDefaultKube(t *testing.T, id string) bool {
 	c, ok := caseByID(t, id)
 	return ok && (c.OnlyIn != (scenarios.Mode{}) || c.Slow || slices.Contains(c.Needs, verdict.HoldDown))
+}
+
+// TestKubeTargetNotReady: what KubeBlocks and the addon must make of the
+// Cluster, and do not, is a failed clause of cluster/ready within the
+// startup bound, exit 1, never a setup error after the run's timeout: a
+// Cluster that never reaches Running, a broker pod without a role label,
+// a container crash-looping. The cases that need a live cluster are not
+// judged and name the clauses they waited on; the object cases are judged.
+func TestKubeTargetNotReady(t *testing.T) {
+	for _, tc := range []struct{ deviation, clause, says string }{
+		{"cluster-not-running", "cluster/ready#running", `Cluster rocketmq-cluster is "Updating"`},
+		{"role-label-missing", "cluster/ready#roles-labelled", "no role label on rocketmq-cluster-broker-x7k-1"},
+		{"component-not-running", "cluster/ready#no-crash-loop", "crash-looping rocketmq-cluster-broker-x7k-1/rocketmq-broker"},
+	} {
+		t.Run(tc.deviation, func(t *testing.T) {
+			args := kubeArgsOn(t, "cli-notready-"+tc.deviation, tc.deviation)
+			_, reports := sandbox(t)
+			// The selection lacks cluster/ready: a case that needs a live
+			// cluster brings its gate along.
+			code, out := run(t, append(args, "--ready-within", "2s", "--run", "^(messaging/round-trip|layout/services)$", "--reports", reports)...)
+			if code != ExitFailed {
+				t.Fatalf("exit %d, want 1:\n%s", code, out)
+			}
+			st := caseStatus(t, reports)
+			if got := st["cluster/ready"]; !strings.HasPrefix(got, "failed:") || !strings.Contains(got, tc.clause) || !strings.Contains(got, tc.says) {
+				t.Errorf("cluster/ready: %.600s; want failed %s saying %q", got, tc.clause, tc.says)
+			}
+			if got := st["messaging/round-trip"]; !strings.HasPrefix(got, "skipped:") || !strings.Contains(got, "not judged") || !strings.Contains(got, tc.clause) {
+				t.Errorf("messaging/round-trip: %.300s; want skipped, naming %s", got, tc.clause)
+			}
+			for _, id := range []string{"setup/target", "layout/services"} {
+				if st[id] != "passed" {
+					t.Errorf("%s: %.300s", id, st[id])
+				}
+			}
+		})
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rmqkb/conformance/internal/clientlog"
+	"github.com/rmqkb/conformance/internal/kube"
 	"github.com/rmqkb/conformance/internal/local"
 	"github.com/rmqkb/conformance/internal/runner"
 	"github.com/rmqkb/conformance/internal/topology"
@@ -44,6 +45,7 @@ type runFlags struct {
 	cluster     string
 	inCluster   bool
 	roleSettle  time.Duration
+	readyWithin time.Duration
 
 	// audit
 	from string
@@ -84,6 +86,7 @@ func (f *runFlags) register(fs *flagSet) {
 	fs.StringVar(&f.kubeContext, "context", "", "kube: kubeconfig context (default: the current one)")
 	fs.BoolVar(&f.inCluster, "in-cluster", false, "kube: use the in-cluster config, for a run from a pod")
 	fs.DurationVar(&f.roleSettle, "role-settle", 10*time.Second, "kube: how long role labels must hold still to count as settled (two role-probe periods)")
+	registerReady(fs, f)
 	fs.Var(&f.broker, "broker-config", "KEY=VALUE added to every broker's broker.conf (repeatable)")
 	fs.Var(&f.master, "master-config", "KEY=VALUE added to masters' broker.conf (repeatable)")
 	fs.Var(&f.slave, "slave-config", "KEY=VALUE added to slaves' broker.conf (repeatable)")
@@ -95,6 +98,12 @@ func (f *runFlags) register(fs *flagSet) {
 }
 
 type flagSet = flag.FlagSet
+
+// registerReady adds --ready-within, which run (kube) and e2e share.
+func registerReady(fs *flagSet, f *runFlags) {
+	fs.DurationVar(&f.readyWithin, "ready-within", kube.StartupAllowance,
+		"kube: how long cluster/ready waits for KubeBlocks to bring the Cluster up (Running, every pod Ready, role labels settled) before its clauses fail")
+}
 
 // plan is a checked run request: everything that can be wrong with the
 // input is found here, before anything starts.

@@ -70,12 +70,9 @@ func startKube(ctx context.Context, p plan, progress io.Writer) (*started, error
 		t.Close()
 		return nil, err
 	}
-	fmt.Fprintf(progress, "waiting for the broker role labels of %s/%s to settle\n", p.namespace, p.cluster)
-	if err := t.AwaitStableRoles(ctx); err != nil {
-		t.Close()
-		return nil, fmt.Errorf("await stable roles: %w", err)
-	}
-	return &started{Target: *runner.Kube(t, cfg), close: t.Close}, nil
+	rt := runner.Kube(t, cfg)
+	rt.Startup = p.flags.readyWithin
+	return &started{Target: *rt, close: t.Close}, nil
 }
 
 // startAudit loads a dump.

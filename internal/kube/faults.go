@@ -39,6 +39,15 @@ func (t *Target) Kill(ctx context.Context, b target.Broker) error {
 // broker registered again, against about 5 s locally).
 const RecreationAllowance = 150 * time.Second
 
+// StartupAllowance is how long cluster/ready waits, by default, for
+// KubeBlocks to bring a Cluster up: Running, every pod Ready, the role
+// labels settled. On kind here a Cluster took 4.2 min from its creation
+// (image pulls from a local registry included; the addon's own timers
+// make 1.5 min of it: the brokers' readiness probe starts after 60 s and
+// runs every 15 s, the role probe after 10 s and every 5 s); this is 2.4
+// times that, for a loaded machine.
+const StartupAllowance = 10 * time.Minute
+
 // killWait bounds the wait for a killed broker to stop answering.
 const killWait = 60 * time.Second
 
@@ -130,7 +139,18 @@ func ready(p *corev1.Pod) bool {
 // returns with), and it is registered in every namesrv again. It never
 // reports a broker back without seeing that registration: when the pod
 // network cannot be reached, it says so.
+//
+// It waits RecreationAllowance (WithBackWithin) at most: a pod the platform does not bring
+// back within it is the platform's fault, and the error (a *NotBack) says
+// how the pod stands, so that the case fails the clause that needed it
+// back, with that evidence, instead of running out its own timeout.
 func (t *Target) AwaitBack(ctx context.Context, b target.Broker) error {
+	bctx, cancel := context.WithTimeout(ctx, t.backWithin)
+	defer cancel()
+	return t.notBack(ctx, bctx, t.awaitBack(bctx, b), b.Pod, true)
+}
+
+func (t *Target) awaitBack(ctx context.Context, b target.Broker) error {
 	role := "slave"
 	switch {
 	case t.topo.Mode.DLedger:
@@ -206,8 +226,17 @@ func (t *Target) KillNamesrv(ctx context.Context, i int) error {
 // AwaitNamesrvBack implements target.Target: the pod is recreated and
 // Ready and the namesrv answers; when the pod network cannot be reached it
 // says so rather than report a namesrv it never heard back.
+//
+// Like AwaitBack, it waits RecreationAllowance at most and then says how
+// the pod stands.
 func (t *Target) AwaitNamesrvBack(ctx context.Context, i int) error {
 	name := fmt.Sprintf("%s-namesrv-%d", t.cluster, i)
+	bctx, cancel := context.WithTimeout(ctx, t.backWithin)
+	defer cancel()
+	return t.notBack(ctx, bctx, t.awaitNamesrvBack(bctx, name), name, false)
+}
+
+func (t *Target) awaitNamesrvBack(ctx context.Context, name string) error {
 	p, err := t.awaitRecreated(ctx, name, "")
 	if err != nil {
 		return err

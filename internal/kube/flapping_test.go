@@ -93,17 +93,29 @@ func (f *flipper) wrap(next http.RoundTripper) http.RoundTripper {
 		if err != nil || req.Method != http.MethodGet || req.URL.Path != f.list {
 			return resp, err
 		}
-		// Read the whole list first, so that what the target gets was
-		// served before the flip.
-		body, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		resp.Body = io.NopCloser(bytes.NewReader(body))
+		resp = readWhole(resp)
 		f.flip(req.Context())
 		return resp, nil
 	})
+}
+
+// readWhole reads resp's body whole, so that what the target gets was
+// served before a plant changes the objects.
+func readWhole(resp *http.Response) *http.Response {
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	resp.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), errReader{err}))
+	return resp
+}
+
+// errReader ends a body with the error its read met, if any.
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	return 0, io.EOF
 }
 
 // flip patches the label to the next role; the first error stops it.

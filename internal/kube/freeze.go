@@ -69,19 +69,22 @@ func (t *Target) signalBroker(ctx context.Context, pod, sig string) error {
 	if t.cfg == nil {
 		return target.Cannotf(verdict.Freezing, noExecConfig)
 	}
+	_, stderr, err := t.exec(ctx, pod, "rocketmq-broker", "sh", "-c", signalScript(sig, brokerMain))
+	return signalError(pod, sig, err, stderr)
+}
+
+// exec runs cmd in a container of pod through the exec subresource and
+// returns what it printed.
+func (t *Target) exec(ctx context.Context, pod, container string, cmd ...string) (string, string, error) {
 	req := t.cs.CoreV1().RESTClient().Post().Resource("pods").Namespace(t.ns).Name(pod).SubResource("exec").
-		VersionedParams(&corev1.PodExecOptions{
-			Container: "rocketmq-broker",
-			Command:   []string{"sh", "-c", signalScript(sig, brokerMain)},
-			Stdout:    true, Stderr: true,
-		}, scheme.ParameterCodec)
+		VersionedParams(&corev1.PodExecOptions{Container: container, Command: cmd, Stdout: true, Stderr: true}, scheme.ParameterCodec)
 	ex, err := remotecommand.NewSPDYExecutor(t.cfg, "POST", req.URL())
 	if err != nil {
-		return fmt.Errorf("exec into %s: %w", pod, err)
+		return "", "", fmt.Errorf("exec into %s: %w", pod, err)
 	}
-	var stderr bytes.Buffer
-	err = ex.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: &bytes.Buffer{}, Stderr: &stderr})
-	return signalError(pod, sig, err, strings.TrimSpace(stderr.String()))
+	var stdout, stderr bytes.Buffer
+	err = ex.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: &stdout, Stderr: &stderr})
+	return strings.TrimSpace(stdout.String()), strings.TrimSpace(stderr.String()), err
 }
 
 // signalError turns an exec's outcome into nil, a *target.Cannot (the

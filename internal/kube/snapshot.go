@@ -59,6 +59,11 @@ func (t *Target) Snapshot(ctx context.Context) (*target.Snapshot, error) {
 		return nil, fmt.Errorf("list secrets in %s: %w", t.ns, err)
 	}
 	s.Secrets = secrets.Items
+	evs, err := core.Events(t.ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("list events in %s: %w", t.ns, err)
+	}
+	s.Events = evs.Items
 	return s, nil
 }
 

@@ -41,6 +41,7 @@ type Target struct {
 
 	dialTimeout time.Duration
 	settle      time.Duration
+	backWithin  time.Duration // how long AwaitBack and AwaitNamesrvBack wait
 	ak, sk      string               // the account of the first shard
 	accounts    map[string][2]string // shard -> rocketmq-admin username, password
 
@@ -57,6 +58,10 @@ type Option func(*Target)
 // WithDialTimeout bounds the probe that decides whether pod IPs can be
 // reached from here.
 func WithDialTimeout(d time.Duration) Option { return func(t *Target) { t.dialTimeout = d } }
+
+// WithBackWithin sets how long a killed pod may take to be back
+// (default RecreationAllowance).
+func WithBackWithin(d time.Duration) Option { return func(t *Target) { t.backWithin = d } }
 
 // WithRoleSettle sets how long role labels must hold still to count as
 // settled (default two role-probe periods, 10 s).
@@ -76,7 +81,7 @@ func New(ctx context.Context, cfg *rest.Config, ns, cluster string, opts ...Opti
 		return nil, fmt.Errorf("create a dynamic client for %s: %w", cfg.Host, err)
 	}
 	t := &Target{cfg: cfg, cs: cs, dyn: dyn, host: cfg.Host, ns: ns, cluster: cluster,
-		dialTimeout: 2 * time.Second, settle: 10 * time.Second, killed: map[string]types.UID{}}
+		dialTimeout: 2 * time.Second, settle: 10 * time.Second, backWithin: RecreationAllowance, killed: map[string]types.UID{}}
 	for _, o := range opts {
 		o(t)
 	}
@@ -156,7 +161,7 @@ func (t *Target) Abilities() target.Abilities {
 		Cannot: map[verdict.Capability]string{
 			verdict.HoldDown: "the InstanceSet controller recreates a deleted namesrv pod at once, and scaling the namesrv component would change the address list the brokers register with",
 		},
-		Freezer: t, Management: t, Objects: t, Secrets: t, PerShard: t,
+		Freezer: t, Management: t, Objects: t, Secrets: t, PerShard: t, RoleProbe: t,
 	}
 	if t.cfg == nil {
 		a.Cannot[verdict.Freezing] = noExecConfig

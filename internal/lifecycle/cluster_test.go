@@ -167,7 +167,12 @@ func clusterCreated(t *testing.T, ctx context.Context, cfg *rest.Config, dyn dyn
 		playKubeBlocks(t, ctx, res, m.Name)
 	}()
 	var out bytes.Buffer
-	err := withTimeout(ctx, 30*time.Second, func(ctx context.Context) error { return createCluster(ctx, cfg, m, &out, quick) })
+	err := withTimeout(ctx, 30*time.Second, func(ctx context.Context) error {
+		if err := createCluster(ctx, cfg, m, &out, quick); err != nil {
+			return err
+		}
+		return awaitRunning(ctx, cfg, m, &out, quick)
+	})
 	wg.Wait()
 	if err != nil {
 		t.Fatalf("CreateCluster: %v\n%s", err, out.String())
@@ -218,11 +223,16 @@ func clusterReused(t *testing.T, ctx context.Context, cfg *rest.Config, m manife
 	}
 }
 
-// clusterNeverRunning: a Cluster that never runs, the error carries the
-// last status, and the namespace was created.
+// clusterNeverRunning: creating a Cluster that never runs returns once the
+// API server accepted it (what it becomes is cluster/ready's to judge);
+// waiting for it to run, as `up` does, fails with the last status; the
+// namespace was created.
 func clusterNeverRunning(t *testing.T, ctx context.Context, cfg *rest.Config, m manifests.Cluster) {
 	m.Namespace = "other"
-	err := withTimeout(ctx, 2*time.Second, func(ctx context.Context) error { return createCluster(ctx, cfg, m, nil, quick) })
+	if err := withTimeout(ctx, 10*time.Second, func(ctx context.Context) error { return createCluster(ctx, cfg, m, nil, quick) }); err != nil {
+		t.Fatalf("create a Cluster that never runs: %v", err)
+	}
+	err := withTimeout(ctx, 2*time.Second, func(ctx context.Context) error { return awaitRunning(ctx, cfg, m, nil, quick) })
 	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "Cluster other/rocketmq-cluster to be Running") || !strings.Contains(err.Error(), "last seen: phase (none yet)") {
 		t.Fatalf("never Running: %v", err)
 	}

@@ -15,6 +15,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/kind/pkg/apis/config/v1alpha4"
 
@@ -38,6 +39,10 @@ type Options struct {
 	// the defaults: the deploy/helm folder of KubeBlocks' Go module, and the
 	// addon from its chart repository.
 	KubeBlocksChart, AddonChart string
+	// AwaitRunning makes Up wait until the Cluster is Running (`up`, which
+	// hands a person a cluster). A run leaves that to cluster/ready, which
+	// judges it as the addon's promise, within a bound.
+	AwaitRunning bool
 }
 
 // Env is what Up brought up.
@@ -77,6 +82,7 @@ type runner struct {
 	installCRDs   func(ctx context.Context, kubeconfig string, dirs []string, w io.Writer) error
 	install       func(ctx context.Context, kubeconfig string, r Release, w io.Writer) error
 	createCluster func(ctx context.Context, kubeconfig string, m manifests.Cluster, w io.Writer) error
+	awaitRunning  func(ctx context.Context, kubeconfig string, m manifests.Cluster, w io.Writer) error
 	listNodes     func(ctx context.Context, kubeconfig string) ([]corev1.Node, error)
 	addRoutes     func(context.Context, []Route) ([]Route, error)
 	removeRoutes  func(context.Context, []Route) error
@@ -92,16 +98,23 @@ func defaultRunner() runner {
 		moduleChart:   KubeBlocksModuleChart,
 		installCRDs:   InstallCRDs,
 		install:       Install,
-		createCluster: func(ctx context.Context, kubeconfig string, m manifests.Cluster, w io.Writer) error {
-			cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
-			if err != nil {
-				return fmt.Errorf("load %s: %w", kubeconfig, err)
-			}
-			return CreateCluster(ctx, cfg, m, w)
-		},
+		createCluster: withKubeconfig(CreateCluster),
+		awaitRunning:  withKubeconfig(AwaitRunning),
 		listNodes:    listNodes,
 		addRoutes:    AddRoutes,
 		removeRoutes: RemoveRoutes,
+	}
+}
+
+// withKubeconfig adapts a step on a REST config to one on a kubeconfig
+// file.
+func withKubeconfig(f func(context.Context, *rest.Config, manifests.Cluster, io.Writer) error) func(context.Context, string, manifests.Cluster, io.Writer) error {
+	return func(ctx context.Context, kubeconfig string, m manifests.Cluster, w io.Writer) error {
+		cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+		if err != nil {
+			return fmt.Errorf("load %s: %w", kubeconfig, err)
+		}
+		return f(ctx, cfg, m, w)
 	}
 }
 

@@ -37,7 +37,7 @@ func upSteps(o Options) []upStep {
 		{"KubeBlocks " + kb.Version + " CRDs", "from its chart's crds/ folder", (*upRun).crds},
 		{"install KubeBlocks " + kb.Version, fmt.Sprintf("as release %s", or(kb.Release, "kubeblocks")), (*upRun).kubeBlocks},
 		{fmt.Sprintf("install the %s addon %s", or(addon.Chart, "rocketmq"), addon.Version), fmt.Sprintf("as release %s", or(addon.Release, "kb-addon-rocketmq")), (*upRun).addon},
-		{fmt.Sprintf("create Cluster %s/%s", o.Cluster.Namespace, o.Cluster.Name), "and wait until Running", (*upRun).cluster},
+		{fmt.Sprintf("create Cluster %s/%s", o.Cluster.Namespace, o.Cluster.Name), clusterDetail(o), (*upRun).cluster},
 	}
 	if !o.AddRoutes {
 		return append(steps, upStep{"routes to the pod network", ": skipped (not asked for)", func(*upRun, context.Context) error { return nil }})
@@ -122,7 +122,22 @@ func (u *upRun) addon(ctx context.Context) error {
 }
 
 func (u *upRun) cluster(ctx context.Context) error {
-	return u.r.createCluster(ctx, u.env.Kubeconfig, u.o.Cluster, u.o.Progress)
+	if err := u.r.createCluster(ctx, u.env.Kubeconfig, u.o.Cluster, u.o.Progress); err != nil {
+		return err
+	}
+	if !u.o.AwaitRunning {
+		return nil
+	}
+	return u.r.awaitRunning(ctx, u.env.Kubeconfig, u.o.Cluster, u.o.Progress)
+}
+
+// clusterDetail says what the Cluster step waits for: its acceptance by
+// the API server only, unless Up is to hand over a running cluster.
+func clusterDetail(o Options) string {
+	if o.AwaitRunning {
+		return "and wait until Running"
+	}
+	return "(its readiness is cluster/ready's to judge)"
 }
 
 func (u *upRun) routes(ctx context.Context) error {

@@ -31,6 +31,9 @@ type Target struct {
 	// Recreation is more case time per recreation
 	// (scenarios.WithRecreationAllowance).
 	Recreation time.Duration
+	// Startup is how long cluster/ready waits for the platform to bring
+	// the Cluster up (scenarios.WithStartupAllowance).
+	Startup time.Duration
 }
 
 // Kube is the report's view of a kube target reached through cfg. Both
@@ -45,6 +48,7 @@ func Kube(t *kube.Target, cfg *rest.Config) *Target {
 		Props:          map[string]string{"kube.host": cfg.Host},
 		Collect:        t.CollectDiagnostics,
 		Recreation:     kube.RecreationAllowance,
+		Startup:        kube.StartupAllowance,
 	}
 }
 

@@ -146,13 +146,15 @@ func MainWithAPIServer(m *testing.M) int {
 	return code
 }
 
-// ObjectCases are the layout and accounts cases, the ones fixtures judge,
-// but for accounts/no-leak, which judges a run's written reports
-// (reports.Complete) rather than objects, and accounts/acl-enforced, which
-// talks to brokers (scenarios' plants table covers it).
+// ObjectCases are the cluster, layout and accounts cases, the ones
+// fixtures judge, but for accounts/no-leak, which judges a run's written
+// reports (reports.Complete) rather than objects, and
+// accounts/acl-enforced, which talks to brokers (scenarios' plants table
+// covers it). cluster/ready judges the objects as they are: the sessions
+// that run these give it no startup allowance.
 func ObjectCases(t testing.TB) []scenarios.Case {
 	t.Helper()
-	cs, err := scenarios.Select("^(layout|accounts)/")
+	cs, err := scenarios.Select("^(cluster|layout|accounts)/")
 	if err != nil {
 		t.Fatal(err)
 	}
