@@ -87,8 +87,12 @@ func exporterMetrics(ctx context.Context, t *T) {
 	switch {
 	case errors.Is(err, errNotText):
 		t.Fatalf(clauseMetricsText, "%v", err)
+	case err != nil && missing.none() && ctx.Err() != nil:
+		t.Erroredf("not judged: interrupted while asking the exporter: %v", err)
 	case err != nil && missing.none():
-		t.Erroredf("not judged: the exporter never answered within %s: %v", collect, err)
+		// Its pod is there (cluster/ready saw it Ready), yet it never
+		// served its page: the addon's fault, told as such.
+		t.Fatalf(clauseMetricsText, "the exporter never answered within %s: %v", collect, err)
 	case err != nil:
 		for _, g := range missing.offsets {
 			t.Errorf(clauseProducerCount, "%s", g)

@@ -235,7 +235,7 @@ func (r *readiness) ready() bool {
 func (r *readiness) why() string {
 	switch {
 	case r.phase != "Running":
-		return fmt.Sprintf("Cluster %q", r.phase)
+		return fmt.Sprintf("Cluster %s; components %s", orNone([]string{r.phase}), componentPhases(r.snap))
 	case len(r.missing) > 0:
 		return r.missing[0]
 	case len(r.notReady) > 0:
@@ -308,7 +308,7 @@ func probeAnswers(t *T, ctx context.Context, pods []string) string {
 func componentPhases(s *target.Snapshot) string {
 	var out []string
 	for i := range s.Components {
-		out = append(out, fmt.Sprintf("%s %s", s.Components[i].GetName(), orNone([]string{phase(&s.Components[i])})))
+		out = append(out, fmt.Sprintf("%s %s", s.Components[i].GetName(), or(phase(&s.Components[i]), "(no phase)")))
 	}
 	return orNone(out)
 }
@@ -319,6 +319,13 @@ func podNamesOf(pods []corev1.Pod) []string {
 		out[i] = pods[i].Name
 	}
 	return out
+}
+
+func or(s, alt string) string {
+	if s == "" {
+		return alt
+	}
+	return s
 }
 
 func orNone(s []string) string {

@@ -45,8 +45,9 @@ type Target struct {
 	ak, sk      string               // the account of the first shard
 	accounts    map[string][2]string // shard -> rocketmq-admin username, password
 
-	reachOnce sync.Once
-	reachErr  error
+	reachMu    sync.Mutex
+	reachKnown bool // reachErr is a verdict, kept
+	reachErr   error
 
 	mu     sync.Mutex
 	killed map[string]types.UID // pod -> UID of the killed incarnation
@@ -231,30 +232,34 @@ func containerPort(p *corev1.Pod, container, port string, def int32) int32 {
 	return def
 }
 
-// reachable probes once whether this process can reach the pod network,
-// by dialling the first namesrv pod.
+// reachable says whether this process can reach the pod network, by
+// asking the first namesrv pod. The verdict is kept once it is one: an
+// answer, or no answer from a namesrv pod that is Ready. While no namesrv
+// pod is Ready (the Cluster still coming up) it is asked again next time.
 func (t *Target) reachable(ctx context.Context) error {
-	t.reachOnce.Do(func() {
-		pods, err := t.pods(ctx, "namesrv")
-		if err != nil {
-			t.reachErr = err
-			return
-		}
-		if len(pods) == 0 || pods[0].Status.PodIP == "" {
-			t.reachErr = fmt.Errorf("no namesrv pod with an IP in %s", t.ns)
-			return
-		}
-		addr := net.JoinHostPort(pods[0].Status.PodIP, strconv.Itoa(int(containerPort(&pods[0], "rocketmq-namesrv", "nameserver", 9876))))
-		// A TCP connect is not proof: a proxy or NAT on the way may accept
-		// any connection. Only a namesrv that answers a remoting request is.
-		pctx, cancel := context.WithTimeout(ctx, t.dialTimeout)
-		defer cancel()
-		if _, err := t.rc.ClusterInfo(pctx, addr); err != nil {
-			t.reachErr = fmt.Errorf("cannot reach namesrv pod %s at %s from here (%v). Brokers advertise pod IPs, so the suite must reach the pod network: "+
-				"either run it in the cluster (a pod, with --in-cluster), or on the kind docker host with routes to the pod CIDR through the node IPs (`go run . e2e` adds them). "+
-				"Port-forwarding the namesrv does not help: it hands out pod IPs", pods[0].Name, addr, err)
-		}
-	})
+	t.reachMu.Lock()
+	defer t.reachMu.Unlock()
+	if t.reachKnown {
+		return t.reachErr
+	}
+	pods, err := t.pods(ctx, "namesrv")
+	if err != nil {
+		return err
+	}
+	if len(pods) == 0 || pods[0].Status.PodIP == "" || !target.PodReady(&pods[0]) {
+		return fmt.Errorf("no Ready namesrv pod with an IP in %s yet", t.ns)
+	}
+	addr := net.JoinHostPort(pods[0].Status.PodIP, strconv.Itoa(int(containerPort(&pods[0], "rocketmq-namesrv", "nameserver", 9876))))
+	// A TCP connect is not proof: a proxy or NAT on the way may accept
+	// any connection. Only a namesrv that answers a remoting request is.
+	pctx, cancel := context.WithTimeout(ctx, t.dialTimeout)
+	defer cancel()
+	if _, err := t.rc.ClusterInfo(pctx, addr); err != nil {
+		t.reachErr = fmt.Errorf("cannot reach namesrv pod %s at %s from here (%v). Brokers advertise pod IPs, so the suite must reach the pod network: "+
+			"either run it in the cluster (a pod, with --in-cluster), or on the kind docker host with routes to the pod CIDR through the node IPs (`go run . e2e` adds them). "+
+			"Port-forwarding the namesrv does not help: it hands out pod IPs", pods[0].Name, addr, err)
+	}
+	t.reachKnown = true
 	return t.reachErr
 }
 

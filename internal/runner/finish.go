@@ -42,6 +42,14 @@ func (o Outcome) Leaks() []verdict.Result {
 // run when the target was up: only a harness whose framework filters
 // cases has such cases.
 func (r *Run) Finish(ctx context.Context, dir, unselected string) (Outcome, error) {
+	if r.session != nil {
+		// Asked at the end, not at the start: the brokers the platform
+		// brings up after setup (cluster/ready waits for them) are there.
+		v := serverVersion(ctx, r.setup.Target, r.run.Properties)
+		r.mu.Lock()
+		r.run.Version = v
+		r.mu.Unlock()
+	}
 	run := r.assembled(unselected)
 	pending := map[string]bool{}
 	for _, res := range run.Results {

@@ -53,7 +53,6 @@ func Begin(ctx context.Context, s Setup, pr Progress) *Run {
 		for k, v := range s.Target.Props {
 			r.run.Properties[k] = v
 		}
-		r.run.Version = serverVersion(ctx, s.Target, r.run.Properties)
 		r.session = scenarios.NewSession(s.Target.Target, scenarios.WithProfile(s.Profile), scenarios.WithRecreationAllowance(s.Target.Recreation), scenarios.WithStartupAllowance(s.Target.Startup), scenarios.WithProgress(pr.Printf))
 	}
 	r.run.Properties["mode"] = r.run.Topology.Mode.String()

@@ -8,7 +8,8 @@ import (
 	"github.com/rmqkb/conformance/scenarios"
 )
 
-// serverVersion is what the brokers report they run, with the Cluster's
+// serverVersion is what the brokers report they run at the end of the
+// run, with the Cluster's
 // serviceVersion beside it in props and a mismatch stated. When the
 // brokers cannot be asked (an object dump, unreachable pods) it is the
 // Cluster's serviceVersion, saying so and why: a report never passes off
