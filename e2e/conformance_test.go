@@ -39,7 +39,9 @@ func TestConformance(t *testing.T) {
 
 // objectSuite says whether a fixture-only API server can judge suite; it
 // has no RocketMQ processes behind its pods.
-func objectSuite(suite string) bool { return suite == "cluster" || suite == "layout" || suite == "accounts" }
+func objectSuite(suite string) bool {
+	return suite == "cluster" || suite == "layout" || suite == "accounts"
+}
 
 // suiteFeatures is a feature per suite, labelled suite=<name>, with an
 // assessment per case.

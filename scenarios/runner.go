@@ -45,9 +45,9 @@ func Execute(ctx context.Context, tgt target.Target, cases []Case, p Progress, o
 type Session struct {
 	tgt        target.Target
 	profile    verdict.Profile
-	recreation time.Duration // more time per recreation a case waits for
-	startup    time.Duration // how long a Startup case waits for the Cluster to come up
-	plants     plants        // the tests' edge faults; none in a real run
+	recreation time.Duration                    // more time per recreation a case waits for
+	startup    time.Duration                    // how long a Startup case waits for the Cluster to come up
+	plants     plants                           // the tests' edge faults; none in a real run
 	say        func(format string, args ...any) // progress on a long wait; nil for none
 
 	mu     sync.Mutex

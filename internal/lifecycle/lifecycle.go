@@ -100,9 +100,9 @@ func defaultRunner() runner {
 		install:       Install,
 		createCluster: withKubeconfig(CreateCluster),
 		awaitRunning:  withKubeconfig(AwaitRunning),
-		listNodes:    listNodes,
-		addRoutes:    AddRoutes,
-		removeRoutes: RemoveRoutes,
+		listNodes:     listNodes,
+		addRoutes:     AddRoutes,
+		removeRoutes:  RemoveRoutes,
 	}
 }
 

@@ -80,8 +80,8 @@ var Deviations = []Deviation{
 		Change: "the Cluster's status.phase is Updating while every Component is Running",
 		Mutate: edit("Cluster", "rocketmq-cluster", set("Updating", "status", "phase")),
 		Fails: map[string][]Expect{
-			"cluster/ready": {{"running", `Cluster rocketmq-cluster is "Updating"`}},"layout/topology": {{"cluster-running",
-			`Cluster rocketmq-cluster is "Updating", expected Running`}}},
+			"cluster/ready": {{"running", `Cluster rocketmq-cluster is "Updating"`}}, "layout/topology": {{"cluster-running",
+				`Cluster rocketmq-cluster is "Updating", expected Running`}}},
 	},
 	{
 		Name:   "component-missing",
@@ -113,11 +113,11 @@ var Deviations = []Deviation{
 				{"running", `Cluster rocketmq-cluster is "Abnormal"`},
 				{"pods-ready", "pod rocketmq-cluster-broker-x7k-1: Running, not Ready"},
 				{"no-crash-loop", "crash-looping rocketmq-cluster-broker-x7k-1/rocketmq-broker (9 restarts)"},
-			},"layout/topology": {
-			{"components-running", `Component rocketmq-cluster-broker-x7k is "Failed", expected Running`},
-			{"cluster-running", `Cluster rocketmq-cluster is "Abnormal", expected Running`},
-			{"pods-ready", "pod rocketmq-cluster-broker-x7k-1 is Running but not Ready"},
-		}},
+			}, "layout/topology": {
+				{"components-running", `Component rocketmq-cluster-broker-x7k is "Failed", expected Running`},
+				{"cluster-running", `Cluster rocketmq-cluster is "Abnormal", expected Running`},
+				{"pods-ready", "pod rocketmq-cluster-broker-x7k-1 is Running but not Ready"},
+			}},
 	},
 	{
 		Name: "shard-labels-drifted",
@@ -145,7 +145,7 @@ var Deviations = []Deviation{
 		Change: "the Cluster asks for 3 broker shards while the 2 KubeBlocks created run: every case that walks the shards must fail, not judge the two it finds",
 		Mutate: edit("Cluster", "rocketmq-cluster", named(at("spec", "shardings"), "broker", set(int64(3), "shards"))),
 		Fails: map[string][]Expect{
-			"cluster/ready": {{"pods-ready", "2 broker shards (broker-d4p, broker-x7k), the spec asks for 3"}},
+			"cluster/ready":         {{"pods-ready", "2 broker shards (broker-d4p, broker-x7k), the spec asks for 3"}},
 			"layout/topology":       {{"shard-count", "2 broker shard Components (broker-d4p, broker-x7k), expected 3"}},
 			"layout/services":       {{walks, twoOfThree}},
 			"layout/storage":        {{walks, twoOfThree}},
@@ -166,7 +166,7 @@ var Deviations = []Deviation{
 			claimFor("rocketmq-cluster-broker-d4p-2", "pvc-e47a0c25-8b3d-4e91-b6f2-9d1c5a7e3f40")),
 		// Every case that walks a shard's pods checks their number first.
 		Fails: map[string][]Expect{
-			"cluster/ready": {{"pods-ready", threePods + ", the spec asks for 2"}},
+			"cluster/ready":       {{"pods-ready", threePods + ", the spec asks for 2"}},
 			"layout/topology":     {{"pod-count", threePods + ", expected 2"}},
 			"layout/storage":      {{walks, threePods + "; the Cluster asks for 2"}},
 			"layout/roles":        {{walks, threePods + "; the Cluster asks for 2"}},
@@ -178,16 +178,16 @@ var Deviations = []Deviation{
 		Change: "pod rocketmq-cluster-namesrv-0 is Running with condition Ready False",
 		Mutate: edit("Pod", "rocketmq-cluster-namesrv-0", condition("Ready", set("False", "status"))),
 		Fails: map[string][]Expect{
-			"cluster/ready": {{"pods-ready", "pod rocketmq-cluster-namesrv-0: Running, not Ready"}},"layout/topology": {{"pods-ready",
-			"pod rocketmq-cluster-namesrv-0 is Running but not Ready"}}},
+			"cluster/ready": {{"pods-ready", "pod rocketmq-cluster-namesrv-0: Running, not Ready"}}, "layout/topology": {{"pods-ready",
+				"pod rocketmq-cluster-namesrv-0 is Running but not Ready"}}},
 	},
 	{
 		Name:   "pod-pending",
 		Change: "pod rocketmq-cluster-exporter-0's status.phase is Pending",
 		Mutate: edit("Pod", "rocketmq-cluster-exporter-0", set("Pending", "status", "phase")),
 		Fails: map[string][]Expect{
-			"cluster/ready": {{"pods-ready", "pod rocketmq-cluster-exporter-0: Pending"}},"layout/topology": {{"pods-ready",
-			"pod rocketmq-cluster-exporter-0 is Pending, expected Running"}}},
+			"cluster/ready": {{"pods-ready", "pod rocketmq-cluster-exporter-0: Pending"}}, "layout/topology": {{"pods-ready",
+				"pod rocketmq-cluster-exporter-0 is Pending, expected Running"}}},
 	},
 
 	// layout/services
@@ -344,8 +344,8 @@ var Deviations = []Deviation{
 		Change: "pod rocketmq-cluster-broker-x7k-1 has no kubeblocks.io/role label",
 		Mutate: edit("Pod", "rocketmq-cluster-broker-x7k-1", unlabel("kubeblocks.io/role")),
 		Fails: map[string][]Expect{
-			"cluster/ready": {{"roles-labelled", "no role label on rocketmq-cluster-broker-x7k-1"}},"layout/roles": {{"slaves-labelled",
-			`pod rocketmq-cluster-broker-x7k-1 of shard broker-x7k has role label "", expected master or slave`}}},
+			"cluster/ready": {{"roles-labelled", "no role label on rocketmq-cluster-broker-x7k-1"}}, "layout/roles": {{"slaves-labelled",
+				`pod rocketmq-cluster-broker-x7k-1 of shard broker-x7k has role label "", expected master or slave`}}},
 	},
 	{
 		Name:   "role-label-unknown",
