@@ -74,6 +74,7 @@ func TestLifecycleFlagsRefuseBadInputs(t *testing.T) {
 		{[]string{"up", "--addon-chart", empty}, "--addon-chart"},
 		{[]string{"e2e", "--registry-mirror", "http://registry"}, "--registry-mirror"},
 		{[]string{"up", "--registry-mirror", "registry:99999"}, "--registry-mirror"},
+		{[]string{"e2e", "--registry-mirror", "localhost:5001"}, "the kind node itself"},
 	} {
 		code, out := run(t, c.args...)
 		if code != ExitSetup || !strings.Contains(out, c.want) || !strings.Contains(out, "expected") {

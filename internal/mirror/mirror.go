@@ -32,5 +32,11 @@ func Check(addr string) error {
 	if err != nil || host == "" || strings.Contains(addr, "/") || perr != nil || n < 1 || n > 65535 {
 		return fmt.Errorf("registry mirror %q: expected HOST:PORT with a port from 1 to 65535, no scheme (for example rmqkb-registry:5000)", addr)
 	}
+	// The nodes pull through it from inside their own containers, where
+	// loopback is the node itself: a host-published port is not there, and
+	// every pull would be refused until an install step timed out.
+	if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
+		return fmt.Errorf("registry mirror %q: a loopback address is the kind node itself, not this host; expected the registry's name on the kind network (`go run . images` prints it, for example rmqkb-registry:5000)", addr)
+	}
 	return nil
 }
