@@ -101,6 +101,14 @@ func PlantRename(f func(name string) string) Plants { return plants{rename: f} }
 // PlantSampling runs f before every commit-log offset sample.
 func PlantSampling(f func(ctx context.Context)) Plants { return plants{sample: f} }
 
+// PlantOperation changes, with f, a copy of each operation an operations
+// case recorded, as the case judges it.
+func PlantOperation(f func(op *target.Operation)) Plants { return plants{operation: f} }
+
+// PlantRegistered changes, with f, the list of brokers the namesrvs did
+// not list again after an operation, as the case judges it.
+func PlantRegistered(f func(missing []string) []string) Plants { return plants{registered: f} }
+
 // PlantJudging runs f on a copy of a case's history just before the case
 // judges it.
 func PlantJudging(f func(h *history.History)) Plants { return plants{judge: f} }

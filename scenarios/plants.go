@@ -47,6 +47,10 @@ type plants struct {
 	// stopped runs when a case's load has stopped, before it waits for
 	// its slaves to catch up.
 	stopped func(shards []target.Shard)
+	// operation changes a copy of a recorded operation when it is
+	// judged; registered, the brokers a namesrv did not list again.
+	operation  func(op *target.Operation)
+	registered func(missing []string) []string
 	// churnRounds, when not 0, is how many leaders leader-churn kills.
 	churnRounds int
 	// exporterCollect, when not 0, bounds the wait for the exporter's

@@ -344,6 +344,16 @@ var table = []plant{
 	{"conforming", "failover/namesrv-restart", "no-failed-send", "a send that failed before the kill", "failed outside the restart window", failedBeforeFault, nil},
 	{"conforming", "failover/namesrv-restart", "no-acked-loss", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck, nil},
 	{"conforming", "failover/namesrv-restart", "no-duplicate", "a master read that returns one message twice", "duplicated 1", duplicateRead, nil},
+	// operations/restart: one restart, judged again per row
+	{"conforming", "operations/restart", "succeeded", "a broker restart the platform reports Failed", "ended Failed", onBrokerRestart(restartFailed), nil},
+	{"conforming", "operations/restart", "once-each", "a broker restart that starts the first pod twice", "started 2 times", onBrokerRestart(firstPodTwice), nil},
+	{"conforming", "operations/restart", "order", "a broker restart that starts a master before its slave is Ready", "before", onBrokerRestart(masterFirst), nil},
+	{"conforming", "operations/restart", "identity", "a slave that comes back reporting brokerId 3", "came back with brokerId=3", setConfig(ordinalAt(1), "brokerId", "3"), nil},
+	{"conforming", "operations/restart", "registered", "a namesrv that does not list a broker again", "planted-namesrv", notRegisteredAgain, nil},
+	{"conforming", "operations/restart", "labels-settle", "a platform that labels the slave master after the restart", "is labelled master, but the namesrvs list", labelOnFollower, nil},
+	{"conforming", "operations/restart", "writes-window", "a send that failed after the restart", "failed outside the restart", failedAfterFault, nil},
+	{"conforming", "operations/restart", "no-acked-loss", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck, nil},
+	{"conforming", "operations/restart", "no-duplicate", "a master read that returns one message twice", "duplicated 1", duplicateRead, nil},
 	// management: the faithful fakes pass, in both modes
 	{"conforming", "management/exporter", control, "exporter", "", managed(mgmtFaults{}), nil},
 	{"conforming", "management/dashboard", control, "dashboard", "", managed(mgmtFaults{}), nil},

@@ -235,7 +235,7 @@ func (r *readiness) ready() bool {
 func (r *readiness) why() string {
 	switch {
 	case r.phase != "Running":
-		return fmt.Sprintf("Cluster %s; components %s", orNone([]string{r.phase}), componentPhases(r.snap))
+		return fmt.Sprintf("Cluster %s; components %s", or(r.phase, "(no phase)"), componentPhases(r.snap))
 	case len(r.missing) > 0:
 		return r.missing[0]
 	case len(r.notReady) > 0:

@@ -19,6 +19,7 @@ type Abilities struct {
 	Freezer    Freezer         // Freezing
 	Holder     NamesrvHolder   // HoldDown
 	Management ManagementPlane // Management
+	Operator   Operator        // Operations
 	Objects    ObjectSource    // Objects
 	Secrets    SecretSource    // Secrets
 
@@ -60,6 +61,8 @@ func (a Abilities) equipped(c verdict.Capability) bool {
 		return a.Holder != nil
 	case verdict.Management:
 		return a.Management != nil
+	case verdict.Operations:
+		return a.Operator != nil
 	case verdict.Objects:
 		return a.Objects != nil
 	case verdict.Secrets:

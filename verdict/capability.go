@@ -28,6 +28,9 @@ const (
 	// Management: the exporter and the dashboard can be reached over HTTP
 	// (target.Abilities.Management).
 	Management Capability = "management"
+	// Operations: the platform's day-2 operations (restart, ...) can be
+	// asked for and observed (target.Abilities.Operator).
+	Operations Capability = "operations"
 )
 
 // Doing says what a capability lets a target do, for skip reasons.
@@ -49,6 +52,8 @@ func (c Capability) Doing() string {
 		return "freeze and thaw brokers"
 	case Management:
 		return "reach the exporter and the dashboard"
+	case Operations:
+		return "perform day-2 operations"
 	}
 	return string(c)
 }

@@ -3,7 +3,7 @@ package verdict
 import "fmt"
 
 // Suites lists the suite names in contract order.
-var Suites = []string{"cluster", "routing", "messaging", "replication", "failover", "management", "layout", "accounts"}
+var Suites = []string{"cluster", "routing", "messaging", "replication", "failover", "operations", "management", "layout", "accounts"}
 
 // NoLeakCase is the name of accounts/no-leak, which judges the files the
 // run wrote: the reports complete it (reports.Complete) once they are on

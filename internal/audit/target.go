@@ -53,7 +53,7 @@ func (t *Target) Topology() topology.Topology { return t.topo }
 func (t *Target) Abilities() target.Abilities {
 	why := "it reads object dumps from " + t.dir + "; there are no running brokers to talk to or to kill"
 	cannot := map[verdict.Capability]string{}
-	for _, c := range []verdict.Capability{verdict.Messaging, verdict.Faults, verdict.HoldDown, verdict.Freezing, verdict.Management} {
+	for _, c := range []verdict.Capability{verdict.Messaging, verdict.Faults, verdict.HoldDown, verdict.Freezing, verdict.Management, verdict.Operations} {
 		cannot[c] = why
 	}
 	return target.Abilities{Cannot: cannot, Objects: t, Secrets: t}

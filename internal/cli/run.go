@@ -64,7 +64,7 @@ type runFlags struct {
 func (f *runFlags) registerCommon(fs *flagSet) {
 	fs.StringVar(&f.run, "run", "", "run only the cases whose ID (suite/case) matches this regular expression")
 	fs.StringVar(&f.reports, "reports", "reports", "folder for junit.xml, summary.md, summary.json and diagnostics")
-	fs.DurationVar(&f.timeout, "timeout", 15*time.Minute, "bound on the whole run")
+	fs.DurationVar(&f.timeout, "timeout", 30*time.Minute, "bound on the whole run")
 	fs.StringVar(&f.manifest, "manifest", "", "Cluster manifest to take the topology from (default: the embedded manifests/cluster.yaml)")
 	f.shape.register(fs)
 	fs.StringVar(&f.namespace, "namespace", "", "namespace of the Cluster (default: the manifest's)")
@@ -75,7 +75,7 @@ func (f *runFlags) registerCommon(fs *flagSet) {
 	if f.profile == "" {
 		f.profile = string(verdict.Quick)
 	}
-	fs.StringVar(&f.profile, "profile", f.profile, "quick skips the slow cases (minutes each on RocketMQ's timers: stale-broker expiry, a frozen master); full runs every case")
+	fs.StringVar(&f.profile, "profile", f.profile, "quick skips the slow cases (minutes each: stale-broker expiry, a frozen master on RocketMQ's timers, the day-2 operations); full runs every case")
 }
 
 func (f *runFlags) register(fs *flagSet) {

@@ -12,3 +12,6 @@ var (
 	ShardingDefinition  = schema.GroupVersionResource{Group: "apps.kubeblocks.io", Version: "v1", Resource: "shardingdefinitions"}
 	InstanceSet         = schema.GroupVersionResource{Group: "workloads.kubeblocks.io", Version: "v1", Resource: "instancesets"}
 )
+
+// OpsRequest is KubeBlocks' day-2 operation request.
+var OpsRequest = schema.GroupVersionResource{Group: "operations.kubeblocks.io", Version: "v1alpha1", Resource: "opsrequests"}

@@ -162,7 +162,7 @@ func (t *Target) Abilities() target.Abilities {
 		Cannot: map[verdict.Capability]string{
 			verdict.HoldDown: "the InstanceSet controller recreates a deleted namesrv pod at once, and scaling the namesrv component would change the address list the brokers register with",
 		},
-		Freezer: t, Management: t, Objects: t, Secrets: t, PerShard: t, RoleProbe: t,
+		Freezer: t, Management: t, Objects: t, Operator: t, Secrets: t, PerShard: t, RoleProbe: t,
 	}
 	if t.cfg == nil {
 		a.Cannot[verdict.Freezing] = noExecConfig

@@ -275,6 +275,16 @@ func (p *process) alive() (bool, error) {
 	return p.running, p.failed
 }
 
+// lastStart returns when the current generation started.
+func (p *process) lastStart() time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.starts) == 0 {
+		return time.Time{}
+	}
+	return p.starts[len(p.starts)-1]
+}
+
 // generation returns the current generation number.
 func (p *process) generation() int {
 	p.mu.Lock()

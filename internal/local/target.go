@@ -33,7 +33,7 @@ func (c *Cluster) Abilities() target.Abilities {
 			verdict.Objects:    "it runs RocketMQ processes on loopback, not Kubernetes objects: Services, Secrets, PVCs, pods and role labels exist only on the kube target and in `audit` dumps",
 			verdict.RoleLabels: "it runs processes, not pods: no platform sets a kubeblocks.io/role label to compare with the brokers' own roles",
 		},
-		Freezer: c, Holder: c, Processes: c, Source: c.clientSource(),
+		Freezer: c, Holder: c, Operator: c, Processes: c, Source: c.clientSource(),
 	}
 	if len(c.webApps()) == 0 {
 		a.Cannot[verdict.Management] = "the exporter (apecloud/rocketmq-exporter:0.0.3) and the dashboard (apecloud/rocketmq-dashboard:2.0.1) are published only as images, not as Maven artifacts; point --exporter-jar or --dashboard-jar at a jar to run them here"

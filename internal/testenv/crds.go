@@ -23,6 +23,7 @@ var kubeBlocksCRDFiles = []string{
 	"apps.kubeblocks.io_clusters.yaml",
 	"apps.kubeblocks.io_components.yaml",
 	"workloads.kubeblocks.io_instancesets.yaml",
+	"operations.kubeblocks.io_opsrequests.yaml",
 }
 
 // KubeBlocksCRDs returns the paths of the real KubeBlocks CRDs the API

@@ -1,0 +1,56 @@
+package scenarios_test
+
+import (
+	"slices"
+
+	"github.com/rmqkb/conformance/internal/local"
+	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/target"
+)
+
+// onBrokerRestart plants f on the recorded restart of the brokers, as an
+// operations case judges it.
+func onBrokerRestart(f func(c *local.Cluster, op *target.Operation)) edge {
+	return func(c *local.Cluster) planted {
+		return with(scenarios.PlantOperation(func(op *target.Operation) {
+			if op.Component == target.ComponentBroker {
+				f(c, op)
+			}
+		}))
+	}
+}
+
+// restartFailed: the platform reports the restart Failed.
+func restartFailed(_ *local.Cluster, op *target.Operation) {
+	op.Phase = "Failed"
+	op.Evidence = append(op.Evidence, "planted: the OpsRequest failed")
+}
+
+// firstPodTwice: the first pod restarted starts once more after the
+// restart.
+func firstPodTwice(_ *local.Cluster, op *target.Operation) {
+	if len(op.Incarnations) == 0 {
+		return
+	}
+	again := op.Incarnations[0]
+	again.Started, again.Ready = op.End, op.End
+	op.Incarnations = append(op.Incarnations, again)
+}
+
+// masterFirst: the first shard's master starts before its slave is Ready.
+func masterFirst(c *local.Cluster, op *target.Operation) {
+	s := shardsOf(c)[0]
+	slave := slices.IndexFunc(op.Incarnations, func(i target.Incarnation) bool { return i.Pod == s.Slaves()[0].Pod })
+	master := slices.IndexFunc(op.Incarnations, func(i target.Incarnation) bool { return i.Pod == s.Master().Pod })
+	if slave < 0 || master < 0 {
+		return
+	}
+	op.Incarnations[master].Started = op.Incarnations[slave].Ready.Add(-op.Incarnations[slave].Ready.Sub(op.Incarnations[slave].Started) / 2)
+}
+
+// notRegisteredAgain: a namesrv does not list a broker again.
+func notRegisteredAgain(*local.Cluster) planted {
+	return with(scenarios.PlantRegistered(func(missing []string) []string {
+		return append(missing, "namesrv planted-namesrv: it does not list a broker")
+	}))
+}

@@ -1,0 +1,335 @@
+package scenarios
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/rmqkb/conformance/internal/wait"
+	"github.com/rmqkb/conformance/scenarios/history"
+	"github.com/rmqkb/conformance/target"
+	"github.com/rmqkb/conformance/verdict"
+)
+
+// The clauses of operations/restart.
+var (
+	rsSucceeded  = verdict.Clause{ID: "succeeded", Text: "each restart (the brokers, then the namesrvs) ends Succeed within its bound"}
+	rsOnce       = verdict.Clause{ID: "once-each", Text: "every pod of the component restarts exactly once"}
+	rsOrder      = verdict.Clause{ID: "order", Text: "within a shard the slaves restart before the master, the namesrvs from the highest ordinal down, each pod Ready before the next starts"}
+	rsIdentity   = verdict.Clause{ID: "identity", Text: "every broker comes back with its brokerName, brokerId and role"}
+	rsRegistered = verdict.Clause{ID: "registered", Text: "every broker is registered in every namesrv again within one registration period of the namesrvs' restart"}
+	rsWrites     = verdict.Clause{ID: "writes-window", Text: "sends fail only on a shard whose master is restarting, until one route refresh after it is Ready"}
+)
+
+// restartCase is operations/restart; operations.go registers it.
+var restartCase = Case{Case: verdict.Case{
+	Suite: "operations", Name: "restart",
+	Promise: "Under continuous load, a restart of the brokers and then of the namesrvs, asked of the platform (KubeBlocks: a Restart OpsRequest), succeeds within its bound; every pod restarts exactly once, " +
+		"in the order KubeBlocks 1.0.2 takes the addon's roles (within a shard the slaves, then the master; the shards at once; the namesrvs from the highest ordinal down; each pod Ready before the next); " +
+		"every broker comes back with its identity, registered in every namesrv within one registration period after the namesrvs'; the role labels settle; " +
+		"sends fail only on a shard whose master is restarting, and no acknowledged message is lost or duplicated.",
+	Description: "KubeBlocks restarts a pod by deleting it (a graceful stop) and recreating it on its PVC; the local target stops and starts each process the same way, in the same order. " +
+		"In DLedger mode the master is elected, not given by the ordinal: restarting it hands leadership over, which failover/kill-master and failover/leader-churn judge.",
+	Clauses:     []verdict.Clause{clauseBrokers, rsSucceeded, rsOnce, rsOrder, rsIdentity, rsRegistered, clauseLabelsSettle, rsWrites, clauseNotLost, clauseNotTwice},
+	Needs:       []verdict.Capability{verdict.Messaging, verdict.Operations},
+	MinReplicas: 2,
+	NotIn:       Mode{DLedger: true},
+	NotInWhy:    "in DLedger mode the master is elected, not given by the ordinal: a restart hands leadership over, which failover/kill-master and failover/leader-churn judge",
+	Slow:        true,
+	Timeout:     8 * time.Minute,
+	// The brokers of a shard restart one after another, then the
+	// namesrvs: each is a recreation the case waits for.
+	Recreations: 4,
+}, Run: restart, Shares: restartOfAll}
+
+// restartOfAll is the restart of the brokers and the namesrvs, performed
+// once and judged from its record (the tests judge it again per plant).
+var restartOfAll = sharedFault[*restartRun]{"restart of the brokers and the namesrvs", runRestart}
+
+// restartRun is the record of one restart of the brokers and the
+// namesrvs under load.
+type restartRun struct {
+	f          *faultRun
+	before     []target.Shard
+	ops        []target.Operation // the brokers', then the namesrvs'
+	bounds     []time.Duration    // each operation's bound
+	returned   []target.Shard
+	identities map[string]map[string]string // pod -> config after the restart
+	labels     map[string]labelCheck        // shard -> its labels after the restart
+	// unregistered lists, per namesrv, the brokers it did not list again
+	// within the registration bound after the namesrvs' restart.
+	unregistered []string
+	late         []string // the pods of the brokers some namesrv did not list
+	reregAt      time.Time
+}
+
+// podRestartBound is what one pod's restart may take on the local
+// target: the pod's grace period (30 s: the addon's JVM does not stop on
+// SIGTERM), the recreate delay, a JVM start and its registration, and
+// minReadySeconds (10 s) before the next; the session's recreation
+// allowance comes on top on kube.
+const podRestartBound = 90 * time.Second
+
+func restart(ctx context.Context, t *T) {
+	r := restartOfAll.of(ctx, t)
+	h := r.f.judged(t)
+	for i, op := range r.ops {
+		judgeOperation(t, judgedOperation(t, op), r.bounds[i], r.before)
+	}
+	judgeReturned(t, r)
+	judgeRegistered(t, r)
+	windows := map[string]history.Window{}
+	for _, s := range r.before {
+		windows[s.Name] = masterRestartWindow(judgedOperation(t, r.ops[0]), s)
+		judgeLabels(t, clauseLabelsSettle, r.labels[s.Name], s.Name, "the restart")
+	}
+	r.f.failedOutside(t, rsWrites, h, windows, "the restart of the shard's master (until one route refresh after it was Ready)")
+	r.f.judgeFinal(t, h)
+}
+
+// runRestart restarts the brokers and then the namesrvs through the
+// target under load, and records what came back.
+func runRestart(t *T, ctx context.Context) *restartRun {
+	f := startFaultRun(t, ctx, "conformance-restart")
+	r := &restartRun{f: f, before: f.shards, identities: map[string]map[string]string{}, labels: map[string]labelCheck{}}
+	op := t.Target.Abilities().Operator
+	for _, c := range []string{target.ComponentBroker, target.ComponentNamesrv} {
+		bound := r.bound(t, ctx, c)
+		t.progressf("  operations/restart: restarting the %s, within %s", c, bound)
+		f.h.FaultStart("restart " + c)
+		octx, cancel := context.WithTimeout(ctx, bound)
+		o, err := op.Restart(octx, c)
+		cancel()
+		f.h.FaultEnd("restart " + c)
+		t.progressf("  operations/restart: %s ended %s after %s", o.Name, orNone([]string{o.Phase}), o.End.Sub(o.Start).Round(time.Second))
+		if ctx.Err() != nil {
+			t.Erroredf("not judged: interrupted during the restart of the %s: %v", c, ctx.Err())
+		}
+		if err != nil {
+			t.Erroredf("not judged: ask for the restart of the %s: %v", c, err)
+		}
+		r.ops, r.bounds = append(r.ops, o), append(r.bounds, bound)
+		if c == target.ComponentBroker {
+			for _, s := range r.before {
+				r.labels[s.Name] = awaitLabels(t, ctx, s.Name)
+			}
+		}
+	}
+	r.awaitRegistered(t, ctx)
+	r.returned = awaitShards(t, ctx)
+	for _, s := range r.returned {
+		for _, b := range s.Brokers {
+			if cfg, err := adminOf(t).BrokerConfig(ctx, b.Addr); err == nil {
+				r.identities[b.Pod] = cfg
+			} else {
+				t.Logf("read the config of %s after the restart: %v", b.Pod, err)
+			}
+		}
+	}
+	f.stop(ctx, t)
+	return r
+}
+
+// bound is how long the restart of component c may take: one pod after
+// another (the brokers of a shard, or the namesrvs), each worth a local
+// restart and the session's recreation allowance.
+func (r *restartRun) bound(t *T, ctx context.Context, c string) time.Duration {
+	n := 0
+	if c == target.ComponentNamesrv {
+		n = len(namesrvAddrs(t, ctx))
+	}
+	for _, s := range r.before {
+		n = max(n, len(s.Brokers))
+	}
+	return time.Duration(n) * (podRestartBound + t.session.recreation)
+}
+
+// awaitRegistered waits, within one registration period (plus slack)
+// after the namesrvs' restart ended, until every namesrv lists every
+// broker, and records which did not.
+func (r *restartRun) awaitRegistered(t *T, ctx context.Context) {
+	wctx, cancel := context.WithTimeout(ctx, addonRegisterPeriod+boundSlack+10*time.Second)
+	defer cancel()
+	rc := adminOf(t)
+	var missing, late []string
+	wait.Until(wctx, 200*time.Millisecond, "every broker to register again in every namesrv", func(ctx context.Context) (bool, string, error) {
+		missing, late = nil, nil
+		shards := awaitShards(t, ctx)
+		for _, ns := range namesrvAddrs(t, ctx) {
+			ci, err := rc.ClusterInfo(ctx, ns)
+			if err != nil {
+				missing = append(missing, fmt.Sprintf("namesrv %s: %v", ns, err))
+				continue
+			}
+			if gap := registrationGap(ci, shards); gap != "" {
+				missing = append(missing, "namesrv "+ns+": "+gap)
+			}
+			for _, b := range unlisted(ci, shards) {
+				late = append(late, b.Pod)
+			}
+		}
+		return len(missing) == 0, strings.Join(missing, "; "), nil
+	})
+	r.unregistered, r.late, r.reregAt = missing, late, time.Now()
+}
+
+// judgeOperation judges one restart: it succeeded in its bound, every
+// pod of the component restarted once, in KubeBlocks' order.
+func judgeOperation(t *T, op target.Operation, bound time.Duration, before []target.Shard) {
+	t.Logf("%s: phase %s after %s; incarnations: %s", op.Name, orNone([]string{op.Phase}), op.End.Sub(op.Start).Round(time.Millisecond), incarnationsText(op))
+	t.Figure("restart_"+op.Component, float64(op.End.Sub(op.Start).Milliseconds()), "ms")
+	switch {
+	case op.Phase == target.OpSucceeded:
+	case target.OpEnded(op.Phase):
+		t.Errorf(rsSucceeded, "the restart of the %s ended %s: %s", op.Component, op.Phase, orNone(op.Evidence))
+	default: // still under way when its bound ran out: a timing clause
+		judgeLate(t, rsSucceeded, history.Window{Start: op.Start, End: op.End}, op.Pods,
+			"the restart of the %s did not succeed within %s: phase %s; %s", op.Component, bound, orNone([]string{op.Phase}), orNone(op.Evidence))
+	}
+	count := map[string]int{}
+	for _, inc := range op.Incarnations {
+		count[inc.Pod]++
+	}
+	if len(op.Pods) == 0 {
+		t.Errorf(rsOnce, "the restart of the %s names no pod", op.Component)
+	}
+	for _, p := range op.Pods {
+		if count[p] != 1 {
+			t.Errorf(rsOnce, "%s started %d times during the restart of the %s, expected once", p, count[p], op.Component)
+		}
+	}
+	for _, g := range restartGroups(op, before) {
+		judgeOrder(t, op, g)
+	}
+}
+
+// restartGroups is the pods of op in the order KubeBlocks restarts them,
+// one group per chain: each shard's slaves (highest ordinal first), then
+// its master; the namesrvs from the highest ordinal down.
+func restartGroups(op target.Operation, before []target.Shard) [][]string {
+	if op.Component == target.ComponentNamesrv {
+		g := slices.Clone(op.Pods)
+		slices.SortFunc(g, func(a, b string) int { return strings.Compare(b, a) })
+		return [][]string{g}
+	}
+	var out [][]string
+	for _, s := range before {
+		var g []string
+		slaves := slices.Clone(s.Slaves())
+		slices.SortFunc(slaves, func(a, b target.Broker) int { return b.Ordinal - a.Ordinal })
+		for _, b := range append(slaves, s.Master()) {
+			g = append(g, b.Pod)
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
+// judgeOrder checks that the pods of group started in its order, each
+// after the previous one was Ready.
+func judgeOrder(t *T, op target.Operation, group []string) {
+	var prev *target.Incarnation
+	for _, pod := range group {
+		i := slices.IndexFunc(op.Incarnations, func(inc target.Incarnation) bool { return inc.Pod == pod })
+		if i < 0 {
+			return // once-each names it
+		}
+		inc := op.Incarnations[i]
+		if prev != nil && (prev.Ready.IsZero() || inc.Started.Before(prev.Ready)) {
+			t.Errorf(rsOrder, "%s started at %s, before %s was Ready (%s): expected the order %s", pod, stamp(inc.Started), prev.Pod, stampOr(prev.Ready, "never"), strings.Join(group, ", "))
+		}
+		prev = &inc
+	}
+}
+
+// judgeReturned checks every broker came back as who it was.
+func judgeReturned(t *T, r *restartRun) {
+	if why := shardsMismatch(r.returned, t.Target.Topology()); why != "" {
+		t.Errorf(clauseBrokers, "after the restart: %s", why)
+	}
+	for _, s := range r.returned {
+		for _, b := range s.Brokers {
+			cfg, ok := r.identities[b.Pod]
+			if !ok {
+				t.Errorf(rsIdentity, "%s did not serve its config after the restart", b.Pod)
+				continue
+			}
+			role := "SLAVE"
+			if b.Pod == s.Master().Pod {
+				role = "ASYNC_MASTER"
+			}
+			checkIdentity(t, rsIdentity, cfg, b, role, brokerID(t, s, b))
+		}
+	}
+}
+
+// judgeRegistered judges the registrations after the namesrvs' restart.
+func judgeRegistered(t *T, r *restartRun) {
+	missing := r.unregistered
+	if t.plants.registered != nil {
+		missing = t.plants.registered(slices.Clone(missing))
+	}
+	if len(missing) == 0 {
+		t.Logf("every namesrv lists every broker again, %s after the namesrvs' restart", r.reregAt.Sub(r.ops[len(r.ops)-1].End).Round(time.Millisecond))
+		return
+	}
+	end := r.ops[len(r.ops)-1].End
+	// The timing judged is the late brokers' own: their registration
+	// timer.
+	judgeLate(t, rsRegistered, history.Window{Start: end, End: r.reregAt}, r.late,
+		"within %s after the namesrvs' restart: %s", addonRegisterPeriod+boundSlack+10*time.Second, strings.Join(missing, "; "))
+}
+
+// masterRestartWindow is when sends to shard s may fail during the
+// brokers' restart: from when its master's turn came (the last of its
+// slaves Ready before the master started, or the operation's start) until
+// one route refresh after the master was Ready again (the operation's end
+// when it never was).
+func masterRestartWindow(op target.Operation, s target.Shard) history.Window {
+	w := history.Window{Start: op.Start, End: op.End}
+	m := slices.IndexFunc(op.Incarnations, func(inc target.Incarnation) bool { return inc.Pod == s.Master().Pod })
+	if m < 0 {
+		return w
+	}
+	master := op.Incarnations[m]
+	for _, inc := range op.Incarnations {
+		slave := inc.Pod != master.Pod && slices.ContainsFunc(s.Brokers, func(b target.Broker) bool { return b.Pod == inc.Pod })
+		if slave && !inc.Ready.IsZero() && inc.Ready.Before(master.Started) && inc.Ready.After(w.Start) {
+			w.Start = inc.Ready
+		}
+	}
+	if !master.Ready.IsZero() {
+		w.End = master.Ready.Add(routeRefresh + boundSlack)
+	}
+	return w
+}
+
+// judgedOperation is a recorded operation as case t judges it: a copy,
+// through the tests' operation plant.
+func judgedOperation(t *T, op target.Operation) target.Operation {
+	op.Incarnations = slices.Clone(op.Incarnations)
+	op.Pods = slices.Clone(op.Pods)
+	if t.plants.operation != nil {
+		t.plants.operation(&op)
+	}
+	return op
+}
+
+func incarnationsText(op target.Operation) string {
+	var out []string
+	for _, inc := range op.Incarnations {
+		out = append(out, fmt.Sprintf("%s started %s, Ready %s", inc.Pod, stamp(inc.Started), stampOr(inc.Ready, "never")))
+	}
+	return orNone(out)
+}
+
+func stamp(at time.Time) string { return at.Format("15:04:05.000") }
+
+func stampOr(at time.Time, zero string) string {
+	if at.IsZero() {
+		return zero
+	}
+	return stamp(at)
+}

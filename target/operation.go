@@ -1,0 +1,67 @@
+package target
+
+import (
+	"context"
+	"time"
+)
+
+// Operator is a target that performs the platform's day-2 operations as
+// its users ask for them: on kube an OpsRequest of KubeBlocks, on the
+// local target the same steps in the order KubeBlocks takes them. It
+// returns what it observed, not a verdict: the cases judge the record.
+type Operator interface {
+	// Restart restarts every pod of component (ComponentBroker: every
+	// shard; ComponentNamesrv) and returns once the platform says the
+	// operation ended, or ctx ends (the record then says how far it got).
+	Restart(ctx context.Context, component string) (Operation, error)
+}
+
+// The components an operation addresses, by the names the addon gives
+// them (the broker sharding and the namesrv component).
+const (
+	ComponentBroker  = "broker"
+	ComponentNamesrv = "namesrv"
+)
+
+// OpSucceeded is the phase of an operation the platform completed
+// (KubeBlocks' OpsRequest phase "Succeed").
+const OpSucceeded = "Succeed"
+
+// OpEnded reports whether phase is one after which the platform does
+// nothing more with the operation (KubeBlocks 1.0.2: Succeed, Failed,
+// Cancelled, Aborted).
+func OpEnded(phase string) bool {
+	switch phase {
+	case OpSucceeded, "Failed", "Cancelled", "Aborted":
+		return true
+	}
+	return false
+}
+
+// Operation is what the platform did and said while performing one
+// operation.
+type Operation struct {
+	Name       string // the OpsRequest's name, or what the local target did
+	Component  string
+	Phase      string // the last phase the platform reported ("" if none)
+	Start, End time.Time
+	// Pods are the component's pods when the operation began, by
+	// ordinal within each shard (namesrv: one group).
+	Pods []string
+	// Incarnations lists every pod incarnation that started during the
+	// operation, in the order they started.
+	Incarnations []Incarnation
+	// Evidence is what the platform said on the way (the OpsRequest's
+	// conditions and progress, pod events), for a failed judgement.
+	Evidence []string
+}
+
+// Incarnation is one start of a pod: a new pod object on kube (a new
+// UID), a new process on the local target.
+type Incarnation struct {
+	Pod     string
+	Started time.Time
+	// Ready is when it was first seen Ready (registered, on the local
+	// target); zero when it never was while the operation was observed.
+	Ready time.Time
+}
