@@ -103,18 +103,21 @@ func runRestart(t *T, ctx context.Context) *restartRun {
 		o, err := op.Restart(octx, c)
 		cancel()
 		f.h.FaultEnd("restart " + c)
-		t.progressf("  operations/restart: %s ended %s after %s", o.Name, orNone([]string{o.Phase}), o.End.Sub(o.Start).Round(time.Second))
 		if ctx.Err() != nil {
 			t.Erroredf("not judged: interrupted during the restart of the %s: %v", c, ctx.Err())
 		}
 		if err != nil {
 			t.Erroredf("not judged: ask for the restart of the %s: %v", c, err)
 		}
+		t.progressf("  operations/restart: %s ended %s after %s", o.Name, orNone([]string{o.Phase}), o.End.Sub(o.Start).Round(time.Second))
 		r.ops, r.bounds = append(r.ops, o), append(r.bounds, bound)
 		if c == target.ComponentBroker {
 			for _, s := range r.before {
 				r.labels[s.Name] = awaitLabels(t, ctx, s.Name)
 			}
+		}
+		if o.Phase != target.OpSucceeded {
+			break // the namesrvs are not restarted beside brokers that are not back
 		}
 	}
 	r.awaitRegistered(t, ctx)
