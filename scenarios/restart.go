@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -63,6 +64,7 @@ type restartRun struct {
 	unregistered []string
 	late         []string // the pods of the brokers some namesrv did not list
 	reregAt      time.Time
+	namesrvs     int // how many namesrvs there were when the restart began
 }
 
 // podRestartBound is what one pod's restart may take on the local
@@ -76,7 +78,7 @@ func restart(ctx context.Context, t *T) {
 	r := restartOfAll.of(ctx, t)
 	h := r.f.judged(t)
 	for i, op := range r.ops {
-		judgeOperation(t, judgedOperation(t, op), r.bounds[i], r.before)
+		judgeOperation(t, judgedOperation(t, op), r.bounds[i], r.before, r.namesrvs)
 	}
 	judgeReturned(t, r)
 	judgeRegistered(t, r)
@@ -93,7 +95,7 @@ func restart(ctx context.Context, t *T) {
 // target under load, and records what came back.
 func runRestart(t *T, ctx context.Context) *restartRun {
 	f := startFaultRun(t, ctx, "conformance-restart")
-	r := &restartRun{f: f, before: f.shards, identities: map[string]map[string]string{}, labels: map[string]labelCheck{}}
+	r := &restartRun{f: f, before: f.shards, identities: map[string]map[string]string{}, labels: map[string]labelCheck{}, namesrvs: len(namesrvAddrs(t, ctx))}
 	op := t.Target.Abilities().Operator
 	for _, c := range []string{target.ComponentBroker, target.ComponentNamesrv} {
 		bound := r.bound(t, ctx, c)
@@ -180,7 +182,7 @@ func (r *restartRun) awaitRegistered(t *T, ctx context.Context) {
 
 // judgeOperation judges one restart: it succeeded in its bound, every
 // pod of the component restarted once, in KubeBlocks' order.
-func judgeOperation(t *T, op target.Operation, bound time.Duration, before []target.Shard) {
+func judgeOperation(t *T, op target.Operation, bound time.Duration, before []target.Shard, namesrvs int) {
 	t.Logf("%s: phase %s after %s; incarnations: %s", op.Name, orNone([]string{op.Phase}), op.End.Sub(op.Start).Round(time.Millisecond), incarnationsText(op))
 	t.Figure("restart_"+op.Component, float64(op.End.Sub(op.Start).Milliseconds()), "ms")
 	switch {
@@ -195,8 +197,14 @@ func judgeOperation(t *T, op target.Operation, bound time.Duration, before []tar
 	for _, inc := range op.Incarnations {
 		count[inc.Pod]++
 	}
-	if len(op.Pods) == 0 {
-		t.Errorf(rsOnce, "the restart of the %s names no pod", op.Component)
+	// The pods it was to restart are the topology's, all of them: a
+	// restart that names fewer would pass the count below on too few.
+	want := namesrvs
+	if op.Component == target.ComponentBroker {
+		want = len(brokerProcesses(before))
+	}
+	if len(op.Pods) != want {
+		t.Errorf(rsOnce, "the restart of the %s names %d pods (%s); the topology has %d", op.Component, len(op.Pods), strings.Join(op.Pods, ", "), want)
 	}
 	for _, p := range op.Pods {
 		if count[p] != 1 {
@@ -214,7 +222,7 @@ func judgeOperation(t *T, op target.Operation, bound time.Duration, before []tar
 func restartGroups(op target.Operation, before []target.Shard) [][]string {
 	if op.Component == target.ComponentNamesrv {
 		g := slices.Clone(op.Pods)
-		slices.SortFunc(g, func(a, b string) int { return strings.Compare(b, a) })
+		slices.SortFunc(g, func(a, b string) int { return podOrdinal(b) - podOrdinal(a) })
 		return [][]string{g}
 	}
 	var out [][]string
@@ -335,4 +343,14 @@ func stampOr(at time.Time, zero string) string {
 		return zero
 	}
 	return stamp(at)
+}
+
+// podOrdinal is the ordinal a pod's name ends with ({cluster}-namesrv-N),
+// or -1.
+func podOrdinal(pod string) int {
+	n, err := strconv.Atoi(pod[strings.LastIndexByte(pod, '-')+1:])
+	if err != nil {
+		return -1
+	}
+	return n
 }

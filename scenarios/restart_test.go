@@ -23,8 +23,8 @@ func TestRestartGroups(t *testing.T) {
 	if want := [][]string{{"c-broker-a-2", "c-broker-a-1", "c-broker-a-0"}}; !slices.EqualFunc(got, want, slices.Equal) {
 		t.Errorf("broker order %v, want %v", got, want)
 	}
-	got = restartGroups(target.Operation{Component: target.ComponentNamesrv, Pods: []string{"c-namesrv-0", "c-namesrv-1", "c-namesrv-2"}}, nil)
-	if want := [][]string{{"c-namesrv-2", "c-namesrv-1", "c-namesrv-0"}}; !slices.EqualFunc(got, want, slices.Equal) {
+	got = restartGroups(target.Operation{Component: target.ComponentNamesrv, Pods: []string{"c-namesrv-0", "c-namesrv-10", "c-namesrv-2"}}, nil)
+	if want := [][]string{{"c-namesrv-10", "c-namesrv-2", "c-namesrv-0"}}; !slices.EqualFunc(got, want, slices.Equal) {
 		t.Errorf("namesrv order %v, want %v", got, want)
 	}
 }
