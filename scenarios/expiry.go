@@ -146,7 +146,7 @@ func expired(t *T, ctx context.Context, b target.Broker, topic string, frozenAt 
 	err := wait.Until(wctx, 500*time.Millisecond, "every namesrv to drop frozen "+b.Pod, func(ctx context.Context) (bool, string, error) {
 		l, err := v.Listed(ctx, b, topic)
 		if err != nil {
-			return false, err.Error(), nil
+			return false, wait.Reason(err), nil
 		}
 		return len(l.InCluster)+len(l.InRoute) == 0, fmt.Sprintf("listed by %s; routed by %s", strings.Join(l.InCluster, ", "), strings.Join(l.InRoute, ", ")), nil
 	})
@@ -175,7 +175,7 @@ func rejoined(t *T, ctx context.Context, b target.Broker, topic string, thawedAt
 	err := wait.Until(wctx, 200*time.Millisecond, "thawed "+b.Pod+" to register again", func(ctx context.Context) (bool, string, error) {
 		missing, err := v.At(ctx, b.Shard, id, b.Addr)
 		if err != nil {
-			return false, err.Error(), nil
+			return false, wait.Reason(err), nil
 		}
 		return missing == "", missing, nil
 	})

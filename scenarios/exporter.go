@@ -79,7 +79,7 @@ func exporterMetrics(ctx context.Context, t *T) {
 		case errors.Is(err, errNotText):
 			return false, "", err
 		case err != nil:
-			return false, err.Error(), nil // unreachable for now: asked again
+			return false, wait.Reason(err), nil // unreachable for now: asked again
 		}
 		missing = missingSeries(fams, topic, shards)
 		return missing.none(), missing.String(), nil

@@ -104,7 +104,7 @@ func wholeOnEach(t *T, ctx context.Context, namesrvs []string, shards []target.S
 		err := wait.Until(wctx, 100*time.Millisecond, "namesrv "+ns+" to list every broker", func(ctx context.Context) (bool, string, error) {
 			ci, err := clusterInfo(t, ctx, rc, ns)
 			if err != nil {
-				return false, err.Error(), nil
+				return false, wait.Reason(err), nil
 			}
 			why := registrationGap(ci, shards)
 			return why == "", why, nil
@@ -231,7 +231,7 @@ func releaseNamesrv(t *T, ctx context.Context, holder target.NamesrvHolder, i in
 	err = wait.Until(wctx, 200*time.Millisecond, "every broker to register again with namesrv "+ns, func(ctx context.Context) (bool, string, error) {
 		ci, err := rc.ClusterInfo(ctx, ns)
 		if err != nil {
-			return false, err.Error(), nil
+			return false, wait.Reason(err), nil
 		}
 		why := registrationGap(ci, shards)
 		return why == "", why, nil

@@ -149,7 +149,7 @@ func awaitReregistered(t *T, ctx context.Context, ns string, f *faultRun) error 
 	return wait.Until(ctx, 100*time.Millisecond, "every broker to register again with namesrv "+ns, func(ctx context.Context) (bool, string, error) {
 		ci, err := rc.ClusterInfo(ctx, ns)
 		if err != nil {
-			return false, err.Error(), nil
+			return false, wait.Reason(err), nil
 		}
 		if why := registrationGap(ci, f.shards); why != "" {
 			return false, why, nil

@@ -86,7 +86,7 @@ func clusterReady(ctx context.Context, t *T) {
 		case !time.Now().Before(deadline):
 			return false, "", errBound
 		case err != nil:
-			return false, err.Error(), nil
+			return false, wait.Reason(err), nil
 		}
 		return false, seen.why(), nil
 	})

@@ -74,7 +74,7 @@ func preloadNode(ctx context.Context, layer, ref, sum string, images []string, l
 	if err := wait.Until(wctx, 200*time.Millisecond, "containerd in the node build container", func(ctx context.Context) (bool, string, error) {
 		_, err := docker(ctx, "exec", name, "ctr", "version")
 		if err != nil {
-			return false, err.Error(), nil
+			return false, wait.Reason(err), nil
 		}
 		return true, "", nil
 	}); err != nil {

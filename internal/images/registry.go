@@ -94,7 +94,7 @@ func (r Registry) ready(ctx context.Context) error {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
-			return false, err.Error(), nil
+			return false, wait.Reason(err), nil
 		}
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK, resp.Status, nil

@@ -89,7 +89,7 @@ func (t *Target) deletePod(ctx context.Context, name string) error {
 			return true, "", nil
 		}
 		if err != nil {
-			return false, err.Error(), nil
+			return false, wait.Reason(err), nil
 		}
 		return cur.UID != uid, "the old pod is still there", nil
 	})
@@ -108,7 +108,7 @@ func (t *Target) awaitRecreated(ctx context.Context, name, wantRole string) (*co
 			return false, "not recreated yet", nil
 		}
 		if err != nil {
-			return false, err.Error(), nil
+			return false, wait.Reason(err), nil
 		}
 		switch {
 		case p.UID == old:
@@ -172,12 +172,12 @@ func (t *Target) awaitBack(ctx context.Context, b target.Broker) error {
 	return wait.Until(ctx, 500*time.Millisecond, b.Pod+" to register in every namesrv", func(ctx context.Context) (bool, string, error) {
 		ns, err := t.Namesrvs(ctx)
 		if err != nil {
-			return false, err.Error(), nil
+			return false, wait.Reason(err), nil
 		}
 		for _, n := range ns {
 			ci, err := t.rc.ClusterInfo(ctx, n)
 			if err != nil {
-				return false, err.Error(), nil
+				return false, wait.Reason(err), nil
 			}
 			if !listed(ci.BrokerAddrTable[b.Shard].BrokerAddrs, addr) {
 				return false, fmt.Sprintf("namesrv %s does not list %s at %s", n, b.Shard, addr), nil

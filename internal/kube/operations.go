@@ -86,12 +86,12 @@ type opsWatch struct {
 func (w *opsWatch) poll(ctx context.Context) (bool, string, error) {
 	o, err := w.t.dyn.Resource(kbapi.OpsRequest).Namespace(w.t.ns).Get(ctx, w.name, metav1.GetOptions{})
 	if err != nil {
-		return false, err.Error(), nil
+		return false, wait.Reason(err), nil
 	}
 	w.phase, _, _ = unstructured.NestedString(o.Object, "status", "phase")
 	pods, err := w.t.componentPods(ctx, w.component)
 	if err != nil {
-		return false, err.Error(), nil
+		return false, wait.Reason(err), nil
 	}
 	w.pods = pods
 	for i := range pods {

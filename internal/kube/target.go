@@ -73,6 +73,7 @@ func WithRoleSettle(d time.Duration) Option { return func(t *Target) { t.settle 
 // that Cluster asks for (its spec), never a default: a cluster whose
 // labels drifted then fails, instead of passing over nothing.
 func New(ctx context.Context, cfg *rest.Config, ns, cluster string, opts ...Option) (*Target, error) {
+	cfg = withClientRate(cfg)
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("create a client for %s: %w", cfg.Host, err)
@@ -357,7 +358,7 @@ func (t *Target) AwaitStableRoles(ctx context.Context) error {
 	return wait.Until(ctx, 500*time.Millisecond, "the broker role labels to settle", func(ctx context.Context) (bool, string, error) {
 		shards, err := t.discover(ctx)
 		if err != nil {
-			return false, err.Error(), nil
+			return false, wait.Reason(err), nil
 		}
 		var parts []string
 		for _, s := range shards {
@@ -374,4 +375,20 @@ func (t *Target) AwaitStableRoles(ctx context.Context) error {
 		}
 		return time.Since(since) >= t.settle, "labels changed " + time.Since(since).Round(time.Second).String() + " ago: " + now, nil
 	})
+}
+
+// withClientRate lifts client-go's default client-side rate (5 requests a
+// second, bursts of 10) to kubectl's, on a copy: the cases poll pods,
+// labels and OpsRequests side by side, and at the default a poll waits
+// on the limiter instead of the API server, or fails near its deadline
+// with the limiter's error instead of what it observed.
+func withClientRate(cfg *rest.Config) *rest.Config {
+	c := rest.CopyConfig(cfg)
+	if c.QPS == 0 {
+		c.QPS = 50
+	}
+	if c.Burst == 0 {
+		c.Burst = 300
+	}
+	return c
 }

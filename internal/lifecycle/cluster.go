@@ -218,7 +218,7 @@ func createCluster(ctx context.Context, cfg *rest.Config, m manifests.Cluster, p
 			fmt.Fprintf(progress, "  %s exists already: reusing it\n", what)
 			return true, "", nil
 		case transient(err):
-			return false, err.Error(), nil
+			return false, wait.Reason(err), nil
 		}
 		return false, "", fmt.Errorf("create %s: %w", what, err)
 	})

@@ -81,7 +81,7 @@ func waitNodesReady(ctx context.Context, kubeconfigPath string, n int, w io.Writ
 	return wait.Until(ctx, 2*time.Second, fmt.Sprintf("%d kind nodes to be Ready", n), func(ctx context.Context) (bool, string, error) {
 		l, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
 		if err != nil {
-			return false, err.Error(), nil
+			return false, wait.Reason(err), nil
 		}
 		var ready, notReady []string
 		for _, nd := range l.Items {

@@ -376,7 +376,7 @@ func (c *Cluster) awaitLeaders(ctx context.Context) error {
 		for _, n := range c.namesrvs {
 			ci, err := c.rc.ClusterInfo(ctx, n.addr)
 			if err != nil {
-				return false, err.Error(), nil
+				return false, wait.Reason(err), nil
 			}
 			for _, s := range c.shards {
 				leader := ci.BrokerAddrTable[s.name].BrokerAddrs[0]
@@ -404,7 +404,7 @@ func (c *Cluster) awaitNamesrv(ctx context.Context, n *namesrv) error {
 			return false, "process not running", nil
 		}
 		if _, err := c.rc.ClusterInfo(ctx, n.addr); err != nil {
-			return false, err.Error(), nil
+			return false, wait.Reason(err), nil
 		}
 		return true, "", nil
 	})
@@ -429,7 +429,7 @@ func (c *Cluster) awaitRegistered(ctx context.Context, b *broker) error {
 		for _, n := range c.namesrvs {
 			ci, err := c.rc.ClusterInfo(ctx, n.addr)
 			if err != nil {
-				return false, err.Error(), nil
+				return false, wait.Reason(err), nil
 			}
 			if !listed(ci.BrokerAddrTable[b.id.Shard].BrokerAddrs, b.addr) {
 				return false, fmt.Sprintf("namesrv %s does not list %s at %s yet", n.addr, b.id.Shard, b.addr), nil

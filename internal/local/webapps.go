@@ -138,7 +138,7 @@ func (c *Cluster) bootWebApps(ctx context.Context) error {
 			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, w.url()+w.health, nil)
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
-				return false, err.Error(), nil
+				return false, wait.Reason(err), nil
 			}
 			resp.Body.Close()
 			return true, "", nil

@@ -5,7 +5,9 @@ package wait
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -24,9 +26,10 @@ func Until(ctx context.Context, interval time.Duration, what string, cond func(c
 		if ok {
 			return nil
 		}
-		// A reason from a call the deadline cut short says nothing about the
-		// condition; keep the last real observation.
-		if ctx.Err() == nil || last == "" {
+		// A reason from a call the deadline cut short (or that Reason found
+		// to say nothing) says nothing about the condition; keep the last
+		// real observation.
+		if (ctx.Err() == nil && why != "") || last == "" {
 			last = why
 		}
 		select {
@@ -38,4 +41,16 @@ func Until(ctx context.Context, interval time.Duration, what string, cond func(c
 		case <-t.C:
 		}
 	}
+}
+
+// Reason is what a failed observation says about the condition, for a
+// cond's reason: nothing when the call was cut short by the caller's own
+// deadline (a context error, or client-go's rate limiter refusing to wait
+// past it), so that Until keeps the last real observation instead.
+func Reason(err error) string {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
+		strings.Contains(err.Error(), "would exceed context deadline") {
+		return ""
+	}
+	return err.Error()
 }

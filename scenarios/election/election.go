@@ -36,12 +36,12 @@ func AwaitLeader(ctx context.Context, tgt target.Target, n namesrv.View, shard s
 	err := wait.Until(wctx, 50*time.Millisecond, "shard "+shard+" to elect a leader other than "+old.Pod, func(ctx context.Context) (bool, string, error) {
 		s, err := ShardOf(ctx, tgt, shard)
 		if err != nil {
-			return false, err.Error(), nil
+			return false, wait.Reason(err), nil
 		}
 		addrs, err := n.Registered(ctx, shard)
 		switch {
 		case err != nil:
-			return false, err.Error(), nil
+			return false, wait.Reason(err), nil
 		case len(addrs) != 1:
 			return false, fmt.Sprintf("the namesrvs list %d brokers at brokerId 0", len(addrs)), nil
 		}

@@ -40,11 +40,11 @@ func AwaitCaughtUp(ctx context.Context, rc *remoting.Client, master, slave targe
 	err := wait.Until(wctx, 20*time.Millisecond, "slave "+slave.Pod+" to reach master "+master.Pod, func(ctx context.Context) (bool, string, error) {
 		m, err := CommitLogMax(ctx, rc, master)
 		if err != nil {
-			return false, err.Error(), nil
+			return false, wait.Reason(err), nil
 		}
 		s, err := CommitLogMax(ctx, rc, slave)
 		if err != nil {
-			return false, err.Error(), nil
+			return false, wait.Reason(err), nil
 		}
 		return s >= m, fmt.Sprintf("master commitLogMaxOffset %d, slave %d (%d bytes behind)", m, s, m-s), nil
 	})

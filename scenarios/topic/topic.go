@@ -95,7 +95,7 @@ func AwaitOnSlaves(ctx context.Context, rc *remoting.Client, shards []target.Sha
 			err := wait.Until(wctx, 200*time.Millisecond, "slave "+sl.Pod+" to sync topic "+topic, func(ctx context.Context) (bool, string, error) {
 				cfgs, err := rc.TopicConfigs(ctx, sl.Addr)
 				if err != nil {
-					return false, err.Error(), nil
+					return false, wait.Reason(err), nil
 				}
 				_, ok := cfgs[topic]
 				return ok, "topic not in the slave's topic config yet", nil
