@@ -109,6 +109,11 @@ func PlantOperation(f func(op *target.Operation)) Plants { return plants{operati
 // not list again after an operation, as the case judges it.
 func PlantRegistered(f func(missing []string) []string) Plants { return plants{registered: f} }
 
+// PlantProbe changes, with f, how a master took operations/reconfigure's
+// probe body (step: "before", or the value then set), as the case judges
+// it.
+func PlantProbe(f func(step, shard string, err error) error) Plants { return plants{probe: f} }
+
 // PlantJudging runs f on a copy of a case's history just before the case
 // judges it.
 func PlantJudging(f func(h *history.History)) Plants { return plants{judge: f} }

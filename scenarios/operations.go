@@ -6,4 +6,7 @@ package scenarios
 // (minutes on kind): the full profile runs them.
 func init() {
 	register(restartCase)
+	register(reconfigureCase)
+	register(immutableCase)
+	register(stopStartCase)
 }

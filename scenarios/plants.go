@@ -51,6 +51,9 @@ type plants struct {
 	// judged; registered, the brokers a namesrv did not list again.
 	operation  func(op *target.Operation)
 	registered func(missing []string) []string
+	// probe changes how a master took a probe body (reconfigure: step is
+	// the value then set, or "before").
+	probe func(step, shard string, err error) error
 	// churnRounds, when not 0, is how many leaders leader-churn kills.
 	churnRounds int
 	// exporterCollect, when not 0, bounds the wait for the exporter's

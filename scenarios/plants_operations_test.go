@@ -2,6 +2,7 @@ package scenarios_test
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/rmqkb/conformance/internal/local"
 	"github.com/rmqkb/conformance/scenarios"
@@ -53,4 +54,46 @@ func notRegisteredAgain(*local.Cluster) planted {
 	return with(scenarios.PlantRegistered(func(missing []string) []string {
 		return append(missing, "namesrv planted-namesrv: it does not list a broker")
 	}))
+}
+
+// onOperation plants f on every recorded operation whose name starts
+// with prefix ("stop", "start", "reconfiguring": the local target's names).
+func onOperation(prefix string, f func(op *target.Operation)) edge {
+	return func(*local.Cluster) planted {
+		return with(scenarios.PlantOperation(func(op *target.Operation) {
+			if strings.HasPrefix(op.Name, prefix) {
+				f(op)
+			}
+		}))
+	}
+}
+
+// opFailed: the platform reports the operation Failed.
+func opFailed(op *target.Operation) {
+	op.Phase = "Failed"
+	op.Evidence = append(op.Evidence, "planted: the OpsRequest failed")
+}
+
+// podLeft: a pod still exists when the Stop ends.
+func podLeft(op *target.Operation) { op.Remaining = append(op.Remaining, "planted-pod-0") }
+
+// storeRecreated: one broker's store comes back as another after the
+// Start (a PVC deleted with its pod and made anew).
+func storeRecreated(op *target.Operation) {
+	for k := range op.Stores {
+		op.Stores[k] = "planted: a store made anew"
+		return
+	}
+}
+
+// restartedDuring: a broker restarts during the operation.
+func restartedDuring(op *target.Operation) {
+	if len(op.Pods) > 0 {
+		op.Incarnations = append(op.Incarnations, target.Incarnation{Pod: op.Pods[0], Started: op.End})
+	}
+}
+
+// probeAccepted: a master that takes the probe body whatever the limit.
+func probeAccepted(*local.Cluster) planted {
+	return with(scenarios.PlantProbe(func(string, string, error) error { return nil }))
 }

@@ -354,6 +354,27 @@ var table = []plant{
 	{"conforming", "operations/restart", "writes-window", "a send that failed after the restart", "failed outside the restart", failedAfterFault, nil},
 	{"conforming", "operations/restart", "no-acked-loss", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck, nil},
 	{"conforming", "operations/restart", "no-duplicate", "a master read that returns one message twice", "duplicated 1", duplicateRead, nil},
+	// operations/reconfigure: one lowering and restoring, judged again per row
+	{"conforming", "operations/reconfigure", "succeeded", "a Reconfiguring the platform reports Failed", "ended Failed", onOperation("reconfiguring", opFailed), nil},
+	{"conforming", "operations/reconfigure", "applied", "a slave that keeps reporting the old limit", "reports maxMessageSize=1", setConfig(ordinalAt(1), "maxMessageSize", "1"), nil},
+	{"conforming", "operations/reconfigure", "no-restart", "a broker restarted by the Reconfiguring", "restarted brokers", onOperation("reconfiguring", restartedDuring), nil},
+	{"conforming", "operations/reconfigure", "effect", "masters that take the probe body whatever the limit", "accepted a 131072-byte body", probeAccepted, nil},
+	{"conforming", "operations/reconfigure", "writes", "a send that failed after the reconfiguring", "failed outside nothing", failedAfterFault, nil},
+	{"conforming", "operations/reconfigure", "no-acked-loss", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck, nil},
+	{"conforming", "operations/reconfigure", "no-duplicate", "a master read that returns one message twice", "duplicated 1", duplicateRead, nil},
+	// operations/reconfigure-immutable
+	{"conforming", "operations/reconfigure-immutable", "refused", "a platform that takes the immutable parameter", "ended Succeed", onOperation("reconfiguring", func(op *target.Operation) { op.Phase = target.OpSucceeded }), nil},
+	{"conforming", "operations/reconfigure-immutable", "unchanged", "a slave that reports another brokerClusterName", "reports brokerClusterName=planted", setConfig(ordinalAt(1), "brokerClusterName", "planted"), nil},
+	// operations/stop-start: one stop and start, judged again per row
+	{"conforming", "operations/stop-start", "stopped", "a pod left when the Stop ends", "pods left after the Stop ended: planted-pod-0", onOperation("stop", podLeft), nil},
+	{"conforming", "operations/stop-start", "stores-kept", "a store made anew across the Start", "the stores changed across the Start", onOperation("start", storeRecreated), nil},
+	{"conforming", "operations/stop-start", "started", "a Start the platform reports Failed", "ended Failed", onOperation("start", opFailed), nil},
+	{"conforming", "operations/stop-start", "identity", "a slave that comes back reporting brokerId 3", "came back with brokerId=3", setConfig(ordinalAt(1), "brokerId", "3"), nil},
+	{"conforming", "operations/stop-start", "registered", "a namesrv that does not list a broker again", "planted-namesrv", notRegisteredAgain, nil},
+	{"conforming", "operations/stop-start", "labels-settle", "a platform that labels the slave master after the Start", "is labelled master, but the namesrvs list", labelOnFollower, nil},
+	{"conforming", "operations/stop-start", "writes-window", "a send that failed before the Stop", "failed outside the Stop and Start", failedBeforeFault, nil},
+	{"conforming", "operations/stop-start", "no-acked-loss", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck, nil},
+	{"conforming", "operations/stop-start", "no-duplicate", "a master read that returns one message twice", "duplicated 1", duplicateRead, nil},
 	// management: the faithful fakes pass, in both modes
 	{"conforming", "management/exporter", control, "exporter", "", managed(mgmtFaults{}), nil},
 	{"conforming", "management/dashboard", control, "dashboard", "", managed(mgmtFaults{}), nil},

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -59,12 +60,8 @@ type restartRun struct {
 	returned   []target.Shard
 	identities map[string]map[string]string // pod -> config after the restart
 	labels     map[string]labelCheck        // shard -> its labels after the restart
-	// unregistered lists, per namesrv, the brokers it did not list again
-	// within the registration bound after the namesrvs' restart.
-	unregistered []string
-	late         []string // the pods of the brokers some namesrv did not list
-	reregAt      time.Time
-	namesrvs     int // how many namesrvs there were when the restart began
+	rereg      reregistration               // after the namesrvs' restart
+	namesrvs   int                          // how many namesrvs there were when the restart began
 }
 
 // podRestartBound is what one pod's restart may take on the local
@@ -81,7 +78,7 @@ func restart(ctx context.Context, t *T) {
 		judgeOperation(t, judgedOperation(t, op), r.bounds[i], r.before, r.namesrvs)
 	}
 	judgeReturned(t, r)
-	judgeRegistered(t, r)
+	judgeReregistered(t, rsRegistered, r.rereg, r.ops[len(r.ops)-1].End, "the namesrvs' restart")
 	windows := map[string]history.Window{}
 	for _, s := range r.before {
 		windows[s.Name] = masterRestartWindow(judgedOperation(t, r.ops[0]), s)
@@ -122,7 +119,7 @@ func runRestart(t *T, ctx context.Context) *restartRun {
 			break // the namesrvs are not restarted beside brokers that are not back
 		}
 	}
-	r.awaitRegistered(t, ctx)
+	r.rereg = awaitEveryRegistered(t, ctx)
 	r.returned = awaitShards(t, ctx)
 	for _, s := range r.returned {
 		for _, b := range s.Brokers {
@@ -151,11 +148,20 @@ func (r *restartRun) bound(t *T, ctx context.Context, c string) time.Duration {
 	return time.Duration(n) * (podRestartBound + t.session.recreation)
 }
 
-// awaitRegistered waits, within one registration period (plus slack)
-// after the namesrvs' restart ended, until every namesrv lists every
-// broker, and records which did not.
-func (r *restartRun) awaitRegistered(t *T, ctx context.Context) {
-	wctx, cancel := context.WithTimeout(ctx, addonRegisterPeriod+boundSlack+10*time.Second)
+// reregistration is how the namesrvs listed the brokers after an
+// operation that restarted them: which they still did not list when the
+// wait ended, and when it did.
+type reregistration struct {
+	// missing says, per namesrv, the brokers it did not list again.
+	missing []string
+	late    []string // the pods of the brokers some namesrv did not list
+	at      time.Time
+}
+
+// awaitEveryRegistered waits, within one registration period (plus slack),
+// until every namesrv lists every broker, and records which did not.
+func awaitEveryRegistered(t *T, ctx context.Context) reregistration {
+	wctx, cancel := context.WithTimeout(ctx, reregisterBound)
 	defer cancel()
 	rc := adminOf(t)
 	var missing, late []string
@@ -177,8 +183,12 @@ func (r *restartRun) awaitRegistered(t *T, ctx context.Context) {
 		}
 		return len(missing) == 0, strings.Join(missing, "; "), nil
 	})
-	r.unregistered, r.late, r.reregAt = missing, late, time.Now()
+	return reregistration{missing: missing, late: late, at: time.Now()}
 }
+
+// reregisterBound is how long after an operation every broker may take
+// to be listed by every namesrv again: one registration period, and slack.
+const reregisterBound = addonRegisterPeriod + boundSlack + 10*time.Second
 
 // judgeOperation judges one restart: it succeeded in its bound, every
 // pod of the component restarted once, in KubeBlocks' order.
@@ -260,37 +270,24 @@ func judgeReturned(t *T, r *restartRun) {
 	if why := shardsMismatch(r.returned, t.Target.Topology()); why != "" {
 		t.Errorf(clauseBrokers, "after the restart: %s", why)
 	}
-	for _, s := range r.returned {
-		for _, b := range s.Brokers {
-			cfg, ok := r.identities[b.Pod]
-			if !ok {
-				t.Errorf(rsIdentity, "%s did not serve its config after the restart", b.Pod)
-				continue
-			}
-			role := "SLAVE"
-			if b.Pod == s.Master().Pod {
-				role = "ASYNC_MASTER"
-			}
-			checkIdentity(t, rsIdentity, cfg, b, role, brokerID(t, s, b))
-		}
-	}
+	judgeIdentities(t, rsIdentity, r.returned, r.identities)
 }
 
-// judgeRegistered judges the registrations after the namesrvs' restart.
-func judgeRegistered(t *T, r *restartRun) {
-	missing := r.unregistered
+// judgeReregistered judges, under c, the registrations recorded after
+// an operation that ended at end.
+func judgeReregistered(t *T, c verdict.Clause, rr reregistration, end time.Time, after string) {
+	missing := rr.missing
 	if t.plants.registered != nil {
 		missing = t.plants.registered(slices.Clone(missing))
 	}
 	if len(missing) == 0 {
-		t.Logf("every namesrv lists every broker again, %s after the namesrvs' restart", r.reregAt.Sub(r.ops[len(r.ops)-1].End).Round(time.Millisecond))
+		t.Logf("every namesrv lists every broker again, %s after %s", rr.at.Sub(end).Round(time.Millisecond), after)
 		return
 	}
-	end := r.ops[len(r.ops)-1].End
 	// The timing judged is the late brokers' own: their registration
 	// timer.
-	judgeLate(t, rsRegistered, history.Window{Start: end, End: r.reregAt}, r.late,
-		"within %s after the namesrvs' restart: %s", addonRegisterPeriod+boundSlack+10*time.Second, strings.Join(missing, "; "))
+	judgeLate(t, c, history.Window{Start: end, End: rr.at}, rr.late,
+		"within %s after %s: %s", reregisterBound, after, strings.Join(missing, "; "))
 }
 
 // masterRestartWindow is when sends to shard s may fail during the
@@ -322,6 +319,7 @@ func masterRestartWindow(op target.Operation, s target.Shard) history.Window {
 func judgedOperation(t *T, op target.Operation) target.Operation {
 	op.Incarnations = slices.Clone(op.Incarnations)
 	op.Pods = slices.Clone(op.Pods)
+	op.Remaining, op.Stores = slices.Clone(op.Remaining), maps.Clone(op.Stores)
 	if t.plants.operation != nil {
 		t.plants.operation(&op)
 	}

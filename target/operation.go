@@ -14,6 +14,19 @@ type Operator interface {
 	// shard; ComponentNamesrv) and returns once the platform says the
 	// operation ended, or ctx ends (the record then says how far it got).
 	Restart(ctx context.Context, component string) (Operation, error)
+	// Reconfigure sets parameters of component's configuration (the
+	// brokers' broker.conf keys) as the platform's users do (KubeBlocks: a
+	// Reconfiguring OpsRequest, which the addon applies to a running
+	// broker with its reloader), and returns once the platform says the
+	// operation ended. A refusal the platform says when asked (a
+	// parameter it holds immutable) is an operation that ended Failed,
+	// with the refusal in its evidence, not an error.
+	Reconfigure(ctx context.Context, component string, params map[string]string) (Operation, error)
+	// Stop stops the whole cluster, keeping the brokers' stores
+	// (KubeBlocks: a Stop OpsRequest), and Start starts it again; each
+	// returns once the platform says it ended.
+	Stop(ctx context.Context) (Operation, error)
+	Start(ctx context.Context) (Operation, error)
 }
 
 // The components an operation addresses, by the names the addon gives
@@ -21,6 +34,9 @@ type Operator interface {
 const (
 	ComponentBroker  = "broker"
 	ComponentNamesrv = "namesrv"
+	// ComponentCluster names an operation on the whole cluster (Stop,
+	// Start).
+	ComponentCluster = "cluster"
 )
 
 // OpSucceeded is the phase of an operation the platform completed
@@ -51,6 +67,14 @@ type Operation struct {
 	// Incarnations lists every pod incarnation that started during the
 	// operation, in the order they started.
 	Incarnations []Incarnation
+	// Remaining lists the component's pods that still existed when the
+	// operation ended (after a Stop, none may).
+	Remaining []string
+	// Stores names each broker store the operation saw when it ended,
+	// with its identity (kube: a PVC and its UID; local: a data
+	// directory and its inode): the same identities after a Stop and
+	// a Start mean the stores were kept.
+	Stores map[string]string
 	// Evidence is what the platform said on the way (the OpsRequest's
 	// conditions and progress, pod events), for a failed judgement.
 	Evidence []string

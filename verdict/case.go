@@ -69,13 +69,14 @@ type Case struct {
 }
 
 // NeedsLive reports whether the case needs a live cluster: RocketMQ that
-// answers, brokers to kill or freeze, a management plane. The object and
+// answers, brokers to kill or freeze, a management plane, operations
+// on it. The object and
 // account cases do not: what KubeBlocks created can be judged whether or
 // not it came up.
 func (c Case) NeedsLive() bool {
 	for _, n := range c.Needs {
 		switch n {
-		case Messaging, Faults, Freezing, HoldDown, Management:
+		case Messaging, Faults, Freezing, HoldDown, Management, Operations:
 			return true
 		}
 	}

@@ -3,11 +3,13 @@ package kube
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
@@ -19,49 +21,125 @@ import (
 
 // Restart implements target.Operator: a Restart OpsRequest for
 // component (the broker sharding by its name, which KubeBlocks applies to
-// every shard; or namesrv), watched until it ends or ctx does. Every new
-// pod of the component is an incarnation, stamped with the API server's
-// times (its creation, its Ready condition's last transition).
+// every shard; or namesrv), watched until it ends or ctx does.
 func (t *Target) Restart(ctx context.Context, component string) (target.Operation, error) {
-	op := target.Operation{Component: component, Start: time.Now()}
 	if component != target.ComponentBroker && component != target.ComponentNamesrv {
-		return op, fmt.Errorf("restart: no component %q: expected %s or %s", component, target.ComponentBroker, target.ComponentNamesrv)
+		return target.Operation{Component: component}, fmt.Errorf("restart: no component %q: expected %s or %s", component, target.ComponentBroker, target.ComponentNamesrv)
 	}
+	return t.operate(ctx, component, "Restart", map[string]any{"restart": []any{map[string]any{"componentName": component}}})
+}
+
+// Reconfigure implements target.Operator: a Reconfiguring OpsRequest
+// setting params on component (the broker sharding: every shard).
+// KubeBlocks refusing it when asked (a parameter the addon's
+// ParametersDefinition holds immutable, say) is an operation that ended
+// Failed, with the refusal as its evidence.
+func (t *Target) Reconfigure(ctx context.Context, component string, params map[string]string) (target.Operation, error) {
+	if component != target.ComponentBroker {
+		return target.Operation{Component: component}, fmt.Errorf("reconfigure: no parameters for component %q: expected %s", component, target.ComponentBroker)
+	}
+	var pairs []any
+	for _, k := range slices.Sorted(maps.Keys(params)) {
+		pairs = append(pairs, map[string]any{"key": k, "value": params[k]})
+	}
+	return t.operate(ctx, component, "Reconfiguring", map[string]any{"reconfigures": []any{map[string]any{"componentName": component, "parameters": pairs}}})
+}
+
+// Stop implements target.Operator: a Stop OpsRequest for the whole
+// Cluster.
+func (t *Target) Stop(ctx context.Context) (target.Operation, error) {
+	return t.operate(ctx, target.ComponentCluster, "Stop", nil)
+}
+
+// Start implements target.Operator: a Start OpsRequest for the whole
+// Cluster.
+func (t *Target) Start(ctx context.Context) (target.Operation, error) {
+	return t.operate(ctx, target.ComponentCluster, "Start", nil)
+}
+
+// operate creates an OpsRequest of type kind with spec fields extra for
+// component, and watches it until it ends or ctx does (the case's bound):
+// either way the record says what was seen. Every new pod of the
+// component, and every container restart in one, is an incarnation,
+// stamped with the API server's times.
+func (t *Target) operate(ctx context.Context, component, kind string, extra map[string]any) (target.Operation, error) {
+	op := target.Operation{Component: component, Start: time.Now()}
 	before, err := t.componentPods(ctx, component)
 	if err != nil {
 		return op, err
 	}
-	seen := map[types.UID]bool{}
+	w := &opsWatch{t: t, component: component, seen: map[types.UID]int32{}, incs: map[types.UID]*target.Incarnation{}}
 	for _, p := range before {
 		op.Pods = append(op.Pods, p.Name)
-		seen[p.UID] = true
+		w.seen[p.UID] = restarts(&p)
 	}
+	spec := map[string]any{"clusterName": t.cluster, "type": kind}
+	maps.Copy(spec, extra)
 	o := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "operations.kubeblocks.io/v1alpha1", "kind": "OpsRequest",
-		"metadata": map[string]any{"generateName": t.cluster + "-restart-" + component + "-", "namespace": t.ns},
-		"spec": map[string]any{"clusterName": t.cluster, "type": "Restart",
-			"restart": []any{map[string]any{"componentName": component}}},
+		"metadata": map[string]any{"generateName": t.cluster + "-" + strings.ToLower(kind) + "-" + component + "-", "namespace": t.ns},
+		"spec":     spec,
 	}}
 	created, err := t.dyn.Resource(kbapi.OpsRequest).Namespace(t.ns).Create(ctx, o, metav1.CreateOptions{})
+	if refused(err) {
+		op.End, op.Phase, op.Name = time.Now(), "Failed", "OpsRequest "+kind+" (refused)"
+		op.Evidence = []string{fmt.Sprintf("the API server refused the %s OpsRequest: %v", kind, err)}
+		return op, nil
+	}
 	if err != nil {
-		return op, fmt.Errorf("create a Restart OpsRequest for %s: %w", component, err)
+		return op, fmt.Errorf("create a %s OpsRequest for %s: %w", kind, component, err)
 	}
 	op.Name = "OpsRequest " + created.GetName()
-	w := &opsWatch{t: t, name: created.GetName(), component: component, seen: seen, incs: map[types.UID]*target.Incarnation{}}
-	// The wait ends with the OpsRequest or with ctx (the case's bound):
-	// either way the record says what was seen.
+	w.name = created.GetName()
 	wait.Until(ctx, time.Second, op.Name+" to end", w.poll)
 	op.End, op.Phase = time.Now(), w.phase
 	op.Incarnations = w.sorted()
-	op.Evidence = w.evidence(context.WithoutCancel(ctx))
+	for _, p := range w.pods {
+		op.Remaining = append(op.Remaining, p.Name)
+	}
+	octx := context.WithoutCancel(ctx)
+	op.Stores = t.stores(octx)
+	op.Evidence = w.evidence(octx)
 	return op, nil
+}
+
+// refused reports whether the API server (or KubeBlocks' webhook) refused
+// an object as asked for, not failed to take it.
+func refused(err error) bool {
+	return apierrors.IsInvalid(err) || apierrors.IsBadRequest(err) || apierrors.IsForbidden(err)
+}
+
+// stores names the Cluster's PVCs with their UIDs.
+func (t *Target) stores(ctx context.Context) map[string]string {
+	out := map[string]string{}
+	l, err := t.cs.CoreV1().PersistentVolumeClaims(t.ns).List(ctx, metav1.ListOptions{LabelSelector: target.LabelInstance + "=" + t.cluster})
+	if err != nil {
+		out["(list)"] = err.Error()
+		return out
+	}
+	for _, c := range l.Items {
+		out[c.Name] = string(c.UID)
+	}
+	return out
+}
+
+// restarts is how many times p's containers restarted.
+func restarts(p *corev1.Pod) int32 {
+	var n int32
+	for _, c := range p.Status.ContainerStatuses {
+		n += c.RestartCount
+	}
+	return n
 }
 
 // componentPods lists the pods of component: every shard's for the
 // broker sharding.
 func (t *Target) componentPods(ctx context.Context, component string) ([]corev1.Pod, error) {
 	sel := target.LabelInstance + "=" + t.cluster + "," + target.LabelComponent + "=" + component
-	if component == target.ComponentBroker {
+	switch component {
+	case target.ComponentCluster:
+		sel = target.LabelInstance + "=" + t.cluster
+	case target.ComponentBroker:
 		sel = target.LabelInstance + "=" + t.cluster + "," + target.LabelShardingName + "=" + component
 	}
 	l, err := t.cs.CoreV1().Pods(t.ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
@@ -78,9 +156,10 @@ type opsWatch struct {
 	name      string
 	component string
 	phase     string
-	seen      map[types.UID]bool // the pods as they were before
+	seen      map[types.UID]int32 // the pods as they were before, with their restarts
 	incs      map[types.UID]*target.Incarnation
 	pods      []corev1.Pod
+	restarted []target.Incarnation // container restarts in the pods of before
 }
 
 func (w *opsWatch) poll(ctx context.Context) (bool, string, error) {
@@ -103,7 +182,13 @@ func (w *opsWatch) poll(ctx context.Context) (bool, string, error) {
 // observe records a pod that did not exist before the OpsRequest, and
 // when it became Ready.
 func (w *opsWatch) observe(p *corev1.Pod) {
-	if w.seen[p.UID] {
+	if n, ok := w.seen[p.UID]; ok {
+		// A container restarted in place (a reload gone wrong, a crash):
+		// an incarnation too, started when the container last did.
+		for ; n < restarts(p); n++ {
+			w.restarted = append(w.restarted, target.Incarnation{Pod: p.Name, Started: lastStarted(p)})
+		}
+		w.seen[p.UID] = n
 		return
 	}
 	inc, ok := w.incs[p.UID]
@@ -122,7 +207,7 @@ func (w *opsWatch) observe(p *corev1.Pod) {
 }
 
 func (w *opsWatch) sorted() []target.Incarnation {
-	var out []target.Incarnation
+	out := slices.Clone(w.restarted)
 	for _, inc := range w.incs {
 		out = append(out, *inc)
 	}
@@ -151,4 +236,15 @@ func (w *opsWatch) evidence(ctx context.Context) []string {
 		out = append(out, target.DescribePod(&w.pods[i]))
 	}
 	return out
+}
+
+// lastStarted is when p's most recently started container started.
+func lastStarted(p *corev1.Pod) time.Time {
+	var at time.Time
+	for _, c := range p.Status.ContainerStatuses {
+		if r := c.State.Running; r != nil && r.StartedAt.After(at) {
+			at = r.StartedAt.Time
+		}
+	}
+	return at
 }
