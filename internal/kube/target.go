@@ -42,8 +42,10 @@ type Target struct {
 	dialTimeout time.Duration
 	settle      time.Duration
 	backWithin  time.Duration        // how long AwaitBack and AwaitNamesrvBack wait
+	credMu      sync.Mutex
 	ak, sk      string               // the account of the first shard
 	accounts    map[string][2]string // shard -> rocketmq-admin username, password
+	credErr     error                // why the accounts are not read yet (ACL on)
 
 	reachMu    sync.Mutex
 	reachKnown bool // reachErr is a verdict, kept
@@ -100,21 +102,22 @@ func New(ctx context.Context, cfg *rest.Config, ns, cluster string, opts ...Opti
 	t.topo.Cluster, t.topo.Namespace = cluster, ns
 	t.version = manifests.BrokerServiceVersion(cl.Object)
 	if t.topo.Mode.ACL {
-		if err := t.loadCredentials(ctx); err != nil {
-			return nil, err
-		}
+		// A Cluster just created has no shards, so no account Secrets,
+		// yet: making them is KubeBlocks' part, which cluster/ready and
+		// the accounts cases judge. They are read when first needed.
+		t.credErr = t.loadCredentials(ctx)
 	}
-	opts2 := []remoting.Option{remoting.WithTimeout(5 * time.Second)}
-	if t.ak != "" {
-		opts2 = append(opts2, remoting.WithCredentials(t.ak, t.sk))
-	}
-	t.rc = remoting.New(opts2...)
+	// The target's own client asks only the namesrvs, which check no
+	// signature.
+	t.rc = remoting.New(remoting.WithTimeout(5 * time.Second))
 	return t, nil
 }
 
 // loadCredentials reads the rocketmq-admin account of every shard from
 // its Secret. The values stay in memory.
 func (t *Target) loadCredentials(ctx context.Context) error {
+	t.credMu.Lock()
+	defer t.credMu.Unlock()
 	shards, err := t.shardNames(ctx)
 	if err != nil || len(shards) == 0 {
 		return fmt.Errorf("ACL is on: find the shards to read their accounts from: %v", err)
@@ -135,8 +138,29 @@ func (t *Target) loadCredentials(ctx context.Context) error {
 // CredentialsOf implements target.CredentialsOf: the account of the
 // shard's own Secret.
 func (t *Target) CredentialsOf(shard string) (string, string) {
+	t.credentials(context.Background())
+	t.credMu.Lock()
+	defer t.credMu.Unlock()
 	a := t.accounts[shard]
 	return a[0], a[1]
+}
+
+// credentials reads the accounts if they were not yet (ACL on), and says
+// why they cannot be.
+func (t *Target) credentials(ctx context.Context) error {
+	t.credMu.Lock()
+	pending := t.credErr
+	t.credMu.Unlock()
+	if pending == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	err := t.loadCredentials(ctx)
+	t.credMu.Lock()
+	defer t.credMu.Unlock()
+	t.credErr = err
+	return err
 }
 
 // Close releases the target's connections.
@@ -182,7 +206,12 @@ func (t *Target) Secrets(ctx context.Context) ([]verdict.Secret, error) {
 }
 
 // Credentials implements target.Target.
-func (t *Target) Credentials() (string, string) { return t.ak, t.sk }
+func (t *Target) Credentials() (string, string) {
+	t.credentials(context.Background())
+	t.credMu.Lock()
+	defer t.credMu.Unlock()
+	return t.ak, t.sk
+}
 
 func (t *Target) shardNames(ctx context.Context) ([]string, error) {
 	l, err := t.dyn.Resource(kbapi.Component).Namespace(t.ns).List(ctx, metav1.ListOptions{
@@ -289,6 +318,9 @@ func (t *Target) Namesrvs(ctx context.Context) ([]string, error) {
 // that is: a group elects, and the first leader need not be ordinal 0
 // (seen on kind).
 func (t *Target) Shards(ctx context.Context) ([]target.Shard, error) {
+	if err := t.credentials(ctx); err != nil {
+		return nil, err
+	}
 	if err := t.reachable(ctx); err != nil {
 		return nil, err
 	}
