@@ -41,7 +41,7 @@ type Target struct {
 
 	dialTimeout time.Duration
 	settle      time.Duration
-	backWithin  time.Duration        // how long AwaitBack and AwaitNamesrvBack wait
+	backWithin  time.Duration // how long AwaitBack and AwaitNamesrvBack wait
 	credMu      sync.Mutex
 	ak, sk      string               // the account of the first shard
 	accounts    map[string][2]string // shard -> rocketmq-admin username, password
