@@ -114,6 +114,10 @@ func PlantRegistered(f func(missing []string) []string) Plants { return plants{r
 // it.
 func PlantProbe(f func(step, shard string, err error) error) Plants { return plants{probe: f} }
 
+// PlantPodRun changes, with f, what a pod was recorded running with (its
+// memory limit, its JVM's heap flags), as the case judges it.
+func PlantPodRun(f func(pod string, run *target.PodRun)) Plants { return plants{podRun: f} }
+
 // PlantJudging runs f on a copy of a case's history just before the case
 // judges it.
 func PlantJudging(f func(h *history.History)) Plants { return plants{judge: f} }

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"maps"
+	"slices"
 	"strconv"
 	"time"
 
@@ -107,9 +108,18 @@ func (f *faultRun) lossClause(rep history.Report, stores []storeLoss) verdict.Cl
 // failedOutside fails clause c for every failed send of h outside the
 // allowed window of its shard (none for a shard not in allowed).
 func (f *faultRun) failedOutside(t *T, c verdict.Clause, h *history.History, allowed map[string]history.Window, what string) {
+	windows := map[string][]history.Window{}
+	for s, w := range allowed {
+		windows[s] = []history.Window{w}
+	}
+	f.failedOutsideAny(t, c, h, windows, what)
+}
+
+// failedOutsideAny is failedOutside with several windows per shard.
+func (f *faultRun) failedOutsideAny(t *T, c verdict.Clause, h *history.History, allowed map[string][]history.Window, what string) {
 	var outside []history.Op
 	for _, op := range h.Failures() {
-		if w, ok := allowed[op.Shard]; ok && !op.At.Before(w.Start) && !op.At.After(w.End) {
+		if slices.ContainsFunc(allowed[op.Shard], func(w history.Window) bool { return !op.At.Before(w.Start) && !op.At.After(w.End) }) {
 			continue
 		}
 		outside = append(outside, op)

@@ -9,4 +9,5 @@ func init() {
 	register(reconfigureCase)
 	register(immutableCase)
 	register(stopStartCase)
+	register(vscaleCase)
 }

@@ -54,6 +54,8 @@ type plants struct {
 	// probe changes how a master took a probe body (reconfigure: step is
 	// the value then set, or "before").
 	probe func(step, shard string, err error) error
+	// podRun changes what a pod was recorded running with.
+	podRun func(pod string, run *target.PodRun)
 	// churnRounds, when not 0, is how many leaders leader-churn kills.
 	churnRounds int
 	// exporterCollect, when not 0, bounds the wait for the exporter's

@@ -97,3 +97,16 @@ func restartedDuring(op *target.Operation) {
 func probeAccepted(*local.Cluster) planted {
 	return with(scenarios.PlantProbe(func(string, string, error) error { return nil }))
 }
+
+// onPodRun plants f on what the first shard's slave was recorded running
+// with.
+func onPodRun(f func(run *target.PodRun)) edge {
+	return func(c *local.Cluster) planted {
+		slave := shardsOf(c)[0].Slaves()[0].Pod
+		return with(scenarios.PlantPodRun(func(pod string, run *target.PodRun) {
+			if pod == slave {
+				f(run)
+			}
+		}))
+	}
+}

@@ -75,7 +75,7 @@ func restart(ctx context.Context, t *T) {
 	r := restartOfAll.of(ctx, t)
 	h := r.f.judged(t)
 	for i, op := range r.ops {
-		judgeOperation(t, judgedOperation(t, op), r.bounds[i], r.before, r.namesrvs)
+		judgeOperation(t, "restart", judgedOperation(t, op), r.bounds[i], r.before, r.namesrvs)
 	}
 	judgeReturned(t, r)
 	judgeReregistered(t, rsRegistered, r.rereg, r.ops[len(r.ops)-1].End, "the namesrvs' restart")
@@ -190,18 +190,19 @@ func awaitEveryRegistered(t *T, ctx context.Context) reregistration {
 // to be listed by every namesrv again: one registration period, and slack.
 const reregisterBound = addonRegisterPeriod + boundSlack + 10*time.Second
 
-// judgeOperation judges one restart: it succeeded in its bound, every
-// pod of the component restarted once, in KubeBlocks' order.
-func judgeOperation(t *T, op target.Operation, bound time.Duration, before []target.Shard, namesrvs int) {
+// judgeOperation judges one rolling operation (what: "restart",
+// "vertical scaling"): it succeeded in its bound, every pod of the
+// component restarted once, in KubeBlocks' order.
+func judgeOperation(t *T, what string, op target.Operation, bound time.Duration, before []target.Shard, namesrvs int) {
 	t.Logf("%s: phase %s after %s; incarnations: %s", op.Name, orNone([]string{op.Phase}), op.End.Sub(op.Start).Round(time.Millisecond), incarnationsText(op))
-	t.Figure("restart_"+op.Component, float64(op.End.Sub(op.Start).Milliseconds()), "ms")
+	t.Figure(strings.ReplaceAll(what, " ", "_")+"_"+op.Component, float64(op.End.Sub(op.Start).Milliseconds()), "ms")
 	switch {
 	case op.Phase == target.OpSucceeded:
 	case target.OpEnded(op.Phase):
-		t.Errorf(rsSucceeded, "the restart of the %s ended %s: %s", op.Component, op.Phase, orNone(op.Evidence))
+		t.Errorf(rsSucceeded, "the %s of the %s ended %s: %s", what, op.Component, op.Phase, orNone(op.Evidence))
 	default: // still under way when its bound ran out: a timing clause
 		judgeLate(t, rsSucceeded, history.Window{Start: op.Start, End: op.End}, op.Pods,
-			"the restart of the %s did not succeed within %s: phase %s; %s", op.Component, bound, orNone([]string{op.Phase}), orNone(op.Evidence))
+			"the %s of the %s did not succeed within %s: phase %s; %s", what, op.Component, bound, orNone([]string{op.Phase}), orNone(op.Evidence))
 	}
 	count := map[string]int{}
 	for _, inc := range op.Incarnations {
@@ -214,11 +215,11 @@ func judgeOperation(t *T, op target.Operation, bound time.Duration, before []tar
 		want = len(brokerProcesses(before))
 	}
 	if len(op.Pods) != want {
-		t.Errorf(rsOnce, "the restart of the %s names %d pods (%s); the topology has %d", op.Component, len(op.Pods), strings.Join(op.Pods, ", "), want)
+		t.Errorf(rsOnce, "the %s of the %s names %d pods (%s); the topology has %d", what, op.Component, len(op.Pods), strings.Join(op.Pods, ", "), want)
 	}
 	for _, p := range op.Pods {
 		if count[p] != 1 {
-			t.Errorf(rsOnce, "%s started %d times during the restart of the %s, expected once", p, count[p], op.Component)
+			t.Errorf(rsOnce, "%s started %d times during the %s of the %s, expected once", p, count[p], what, op.Component)
 		}
 	}
 	for _, g := range restartGroups(op, before) {

@@ -2,6 +2,7 @@ package target
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -27,6 +28,47 @@ type Operator interface {
 	// returns once the platform says it ended.
 	Stop(ctx context.Context) (Operation, error)
 	Start(ctx context.Context) (Operation, error)
+	// VerticalScale sets the container resources of component's pods
+	// (KubeBlocks: a VerticalScaling OpsRequest, which rolls the pods as
+	// a restart does), and returns once the platform says it ended.
+	VerticalScale(ctx context.Context, component string, r Resources) (Operation, error)
+	// Inspect says what a pod runs with: its container's memory limit
+	// and the heap flags of the JVM running in it, read from the running
+	// process, not from a spec.
+	Inspect(ctx context.Context, pod string) (PodRun, error)
+}
+
+// Resources are container resources as Kubernetes quantities ("2Gi",
+// "500m"); an empty one is left as it is.
+type Resources struct {
+	CPULimit, MemoryLimit, CPURequest, MemoryRequest string
+}
+
+// PodRun is what a pod runs with.
+type PodRun struct {
+	MemoryLimit string   // its main container's, as the platform set it
+	JVMFlags    []string // the heap flags (-Xms, -Xmx, -Xmn, -XX:MaxDirectMemorySize) of its running JVM
+}
+
+// Flag returns the value of the JVM flag with prefix (say "-Xmx"), or "".
+func (r PodRun) Flag(prefix string) string {
+	for _, f := range r.JVMFlags {
+		if v, ok := strings.CutPrefix(f, prefix); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// HeapFlags picks the heap flags out of a JVM's command line.
+func HeapFlags(argv []string) []string {
+	var out []string
+	for _, a := range argv {
+		if strings.HasPrefix(a, "-Xms") || strings.HasPrefix(a, "-Xmx") || strings.HasPrefix(a, "-Xmn") || strings.HasPrefix(a, "-XX:MaxDirectMemorySize=") {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // The components an operation addresses, by the names the addon gives

@@ -17,6 +17,8 @@ import (
 
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/internal/wait"
+	"k8s.io/apimachinery/pkg/api/resource"
+
 	"github.com/rmqkb/conformance/manifests"
 )
 
@@ -244,6 +246,7 @@ func (c *Cluster) namesrvProcess(pod string, port int) (*namesrv, error) {
 	appLog := filepath.Join(dir, "logs", "namesrv.log")
 	argv := append(c.jvm(dir, appLog, Heap(c.manifest.Namesrv.MemoryLimit)), "org.apache.rocketmq.namesrv.NamesrvStartup", "-c", conf)
 	p := newProcess(pod, dir, argv, os.Environ(), filepath.Join(dir, "logs", "stdout.log"), appLog, c.cfg.delay)
+	p.limit = quantity(c.manifest.Namesrv.MemoryLimit)
 	return &namesrv{proc: p, addr: "127.0.0.1:" + strconv.Itoa(port)}, nil
 }
 
@@ -269,6 +272,7 @@ func (c *Cluster) brokerProcess(pod string, id BrokerIdentity) (*broker, error) 
 	argv := append(c.jvm(dir, appLog, Heap(c.manifest.Broker.MemoryLimit)), "org.apache.rocketmq.broker.BrokerStartup", "-c", conf)
 	env := append(os.Environ(), "NAMESRV_ADDR="+strings.Join(c.namesrvAddrs(), ";"))
 	p := newProcess(pod, dir, argv, env, filepath.Join(dir, "logs", "stdout.log"), appLog, c.brokerDelay())
+	p.limit = quantity(c.manifest.Broker.MemoryLimit)
 	p.onStart = func(gen int) error {
 		if gen == 1 || c.cfg.onRecreate == nil {
 			return nil
@@ -542,3 +546,6 @@ func (c *Cluster) Java() Java { return c.java }
 
 // Home is the rocketmq.home.dir the processes use (conf/ for logging).
 func (c *Cluster) Home() string { return c.home }
+
+// quantity writes bytes as Kubernetes does ("2Gi").
+func quantity(bytes int64) string { return resource.NewQuantity(bytes, resource.BinarySI).String() }

@@ -37,6 +37,34 @@ type process struct {
 	changed  chan struct{} // closed and replaced on every state change
 	failed   error         // set when the supervisor gave up
 	held     chan struct{} // non-nil while a recreation must wait (hold)
+	limit    string        // the memory limit its argv was sized for ("" : the manifest's)
+}
+
+// args returns the command line the next generation starts with.
+func (p *process) args() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.argv
+}
+
+// setArgv sets the command line the next generation starts with.
+func (p *process) setArgv(argv []string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.argv = argv
+}
+
+// setLimit records the memory limit the command line was sized for.
+func (p *process) setLimit(limit string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.limit = limit
+}
+
+func (p *process) memLimit() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.limit
 }
 
 var errStopping = errors.New("stopping")
