@@ -380,7 +380,7 @@ var table = []plant{
 	{"conforming", "operations/vertical-scale", "once-each", "a scaling that starts the first pod twice", "started 2 times", onBrokerRestart(firstPodTwice), nil},
 	{"conforming", "operations/vertical-scale", "order", "a scaling that starts a master before its slave is Ready", "before", onBrokerRestart(masterFirst), nil},
 	{"conforming", "operations/vertical-scale", "resources", "a slave left with a 1Gi limit", "runs with a 1Gi memory limit", onPodRun(func(r *target.PodRun) { r.MemoryLimit = "1Gi" }), nil},
-	{"conforming", "operations/vertical-scale", "heap", "a slave whose JVM kept a 999m heap", "runs its JVM with -Xms999m -Xmx999m", onPodRun(func(r *target.PodRun) { r.JVMFlags = []string{"-Xms999m", "-Xmx999m"} }), nil},
+	{"conforming", "operations/vertical-scale", "heap", "a slave whose JVM kept a 999m heap", "runs its JVM with -Xms999m", onPodRun(func(r *target.PodRun) { r.JVMFlags = []string{"-Xms999m", "-Xmx999m"} }), nil},
 	{"conforming", "operations/vertical-scale", "identity", "a slave that comes back reporting brokerId 3", "came back with brokerId=3", setConfig(ordinalAt(1), "brokerId", "3"), nil},
 	{"conforming", "operations/vertical-scale", "writes-window", "a send that failed before the scaling", "failed outside the restart", failedBeforeFault, nil},
 	{"conforming", "operations/vertical-scale", "no-acked-loss", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck, nil},

@@ -119,7 +119,7 @@ func runRestart(t *T, ctx context.Context) *restartRun {
 			break // the namesrvs are not restarted beside brokers that are not back
 		}
 	}
-	r.rereg = awaitEveryRegistered(t, ctx)
+	r.rereg = awaitEveryRegistered(t, ctx, reregisterBound)
 	r.returned = awaitShards(t, ctx)
 	for _, s := range r.returned {
 		for _, b := range s.Brokers {
@@ -156,12 +156,13 @@ type reregistration struct {
 	missing []string
 	late    []string // the pods of the brokers some namesrv did not list
 	at      time.Time
+	bound   time.Duration // how long it was awaited
 }
 
 // awaitEveryRegistered waits, within one registration period (plus slack),
 // until every namesrv lists every broker, and records which did not.
-func awaitEveryRegistered(t *T, ctx context.Context) reregistration {
-	wctx, cancel := context.WithTimeout(ctx, reregisterBound)
+func awaitEveryRegistered(t *T, ctx context.Context, bound time.Duration) reregistration {
+	wctx, cancel := context.WithTimeout(ctx, bound)
 	defer cancel()
 	rc := adminOf(t)
 	var missing, late []string
@@ -183,7 +184,7 @@ func awaitEveryRegistered(t *T, ctx context.Context) reregistration {
 		}
 		return len(missing) == 0, strings.Join(missing, "; "), nil
 	})
-	return reregistration{missing: missing, late: late, at: time.Now()}
+	return reregistration{missing: missing, late: late, at: time.Now(), bound: bound}
 }
 
 // reregisterBound is how long after an operation every broker may take
@@ -288,7 +289,7 @@ func judgeReregistered(t *T, c verdict.Clause, rr reregistration, end time.Time,
 	// The timing judged is the late brokers' own: their registration
 	// timer.
 	judgeLate(t, c, history.Window{Start: end, End: rr.at}, rr.late,
-		"within %s after %s: %s", reregisterBound, after, strings.Join(missing, "; "))
+		"within %s after %s: %s", rr.bound, after, strings.Join(missing, "; "))
 }
 
 // masterRestartWindow is when sends to shard s may fail during the

@@ -115,7 +115,7 @@ func runStopStart(t *T, ctx context.Context) *stopStartRun {
 			t.Erroredf("not judged further: the %s ended %s: %s", step.name, orNone([]string{o.Phase}), orNone(o.Evidence))
 		}
 	}
-	r.rereg = awaitEveryRegistered(t, ctx)
+	r.rereg = awaitEveryRegistered(t, ctx, reregisterBound)
 	for _, s := range f.shards {
 		r.labels[s.Name] = awaitLabels(t, ctx, s.Name)
 	}

@@ -127,7 +127,7 @@ func runVscale(t *T, ctx context.Context) *vscaleRun {
 // inspectStep records what every broker runs with after a step.
 func inspectStep(t *T, ctx context.Context, limit string, o target.Operation) vscaleStep {
 	st := vscaleStep{limit: limit, op: o, runs: map[string]target.PodRun{}, errs: map[string]error{}, identities: map[string]map[string]string{}}
-	awaitEveryRegistered(t, ctx)
+	awaitEveryRegistered(t, ctx, reregisterBound)
 	st.returned = awaitShards(t, ctx)
 	for _, b := range allBrokers(st.returned) {
 		run, err := t.Target.Abilities().Operator.Inspect(ctx, b.Pod)

@@ -36,6 +36,12 @@ type Operator interface {
 	// and the heap flags of the JVM running in it, read from the running
 	// process, not from a spec.
 	Inspect(ctx context.Context, pod string) (PodRun, error)
+	// HorizontalScale adds (delta > 0) or removes (delta < 0) replicas
+	// of component (KubeBlocks: a HorizontalScaling OpsRequest; for the
+	// namesrvs the addon's memberJoin and memberLeave actions push the
+	// namesrv list to every broker), and returns once the platform says
+	// it ended. The record's Members are the component's pods after.
+	HorizontalScale(ctx context.Context, component string, delta int) (Operation, error)
 }
 
 // Resources are container resources as Kubernetes quantities ("2Gi",
@@ -112,6 +118,9 @@ type Operation struct {
 	// Remaining lists the component's pods that still existed when the
 	// operation ended (after a Stop, none may).
 	Remaining []string
+	// Members are the component's pods when the operation ended, with
+	// the address each serves on (a namesrv's host:port).
+	Members map[string]string
 	// Stores names each broker store the operation saw when it ended,
 	// with its identity (kube: a PVC and its UID; local: a data
 	// directory and its inode): the same identities after a Stop and

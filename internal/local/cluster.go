@@ -292,9 +292,17 @@ func (c *Cluster) brokerDelay() time.Duration {
 	return c.cfg.delay
 }
 
+// namesrvList is the namesrvs as they are now: a namesrv scaling adds and
+// removes them while cases read the list.
+func (c *Cluster) namesrvList() []*namesrv {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.namesrvs)
+}
+
 func (c *Cluster) namesrvAddrs() []string {
 	var out []string
-	for _, n := range c.namesrvs {
+	for _, n := range c.namesrvList() {
 		out = append(out, n.addr)
 	}
 	return out
@@ -312,12 +320,12 @@ func (c *Cluster) brokers() []*broker {
 // broker is registered in each namesrv and took every override.
 func (c *Cluster) boot(ctx context.Context) error {
 	start := time.Now()
-	for _, n := range c.namesrvs {
+	for _, n := range c.namesrvList() {
 		if err := n.proc.start(); err != nil {
 			return setupErr("start namesrv "+n.proc.name, err)
 		}
 	}
-	for _, n := range c.namesrvs {
+	for _, n := range c.namesrvList() {
 		if err := c.awaitNamesrv(ctx, n); err != nil {
 			return err
 		}
@@ -377,7 +385,7 @@ func (c *Cluster) bootGroups() [][]*broker {
 // its brokers at brokerId 0: the shard's Raft group has a leader.
 func (c *Cluster) awaitLeaders(ctx context.Context) error {
 	return wait.Until(ctx, 200*time.Millisecond, "every shard to elect a DLedger leader", func(ctx context.Context) (bool, string, error) {
-		for _, n := range c.namesrvs {
+		for _, n := range c.namesrvList() {
 			ci, err := c.rc.ClusterInfo(ctx, n.addr)
 			if err != nil {
 				return false, wait.Reason(err), nil
@@ -430,7 +438,7 @@ func (c *Cluster) awaitRegistered(ctx context.Context, b *broker) error {
 		} else if !ok {
 			return false, "process not running", nil
 		}
-		for _, n := range c.namesrvs {
+		for _, n := range c.namesrvList() {
 			ci, err := c.rc.ClusterInfo(ctx, n.addr)
 			if err != nil {
 				return false, wait.Reason(err), nil
@@ -519,7 +527,7 @@ func (c *Cluster) Close() error {
 		go stop(b.proc)
 	}
 	wg.Wait()
-	for _, n := range c.namesrvs {
+	for _, n := range c.namesrvList() {
 		wg.Add(1)
 		go stop(n.proc)
 	}

@@ -86,8 +86,9 @@ func (c *Cluster) brokerSteps(s target.Shard) []restartStep {
 // namesrvSteps orders the namesrvs from the highest ordinal down.
 func (c *Cluster) namesrvSteps() []restartStep {
 	var out []restartStep
-	for i := len(c.namesrvs) - 1; i >= 0; i-- {
-		n := c.namesrvs[i]
+	list := c.namesrvList()
+	for i := len(list) - 1; i >= 0; i-- {
+		n := list[i]
 		out = append(out, restartStep{proc: n.proc, ready: func(ctx context.Context) error { return c.awaitNamesrv(ctx, n) }})
 	}
 	return out

@@ -7,7 +7,7 @@ import "github.com/rmqkb/conformance/target"
 // (target.ProcessTable). A process that is down is left out.
 func (c *Cluster) Processes() []target.Process {
 	var out []target.Process
-	for _, n := range c.namesrvs {
+	for _, n := range c.namesrvList() {
 		if pid := n.proc.pid(); pid > 0 {
 			out = append(out, target.Process{Name: n.proc.name, Namesrv: true, PID: pid})
 		}

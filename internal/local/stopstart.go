@@ -128,7 +128,7 @@ func storeIdentity(dir string) string {
 
 func (c *Cluster) namesrvProcs() []*process {
 	var out []*process
-	for _, n := range c.namesrvs {
+	for _, n := range c.namesrvList() {
 		out = append(out, n.proc)
 	}
 	return out

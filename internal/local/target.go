@@ -73,7 +73,7 @@ func (c *Cluster) Namesrvs(context.Context) ([]string, error) { return c.namesrv
 func (c *Cluster) Shards(ctx context.Context) ([]target.Shard, error) {
 	var leaders map[string]string
 	if c.manifest.Mode().DLedger {
-		ci, err := c.rc.ClusterInfo(ctx, c.namesrvs[0].addr)
+		ci, err := c.rc.ClusterInfo(ctx, c.namesrvList()[0].addr)
 		if err != nil {
 			return nil, fmt.Errorf("find the DLedger leaders: %w", err)
 		}
@@ -145,10 +145,11 @@ func (c *Cluster) AwaitBack(ctx context.Context, b target.Broker) error {
 }
 
 func (c *Cluster) namesrvAt(i int) (*namesrv, error) {
-	if i < 0 || i >= len(c.namesrvs) {
-		return nil, fmt.Errorf("no namesrv %d: there are %d", i, len(c.namesrvs))
+	list := c.namesrvList()
+	if i < 0 || i >= len(list) {
+		return nil, fmt.Errorf("no namesrv %d: there are %d", i, len(list))
 	}
-	return c.namesrvs[i], nil
+	return list[i], nil
 }
 
 // KillNamesrv implements target.Target.
@@ -259,7 +260,7 @@ func (c *Cluster) ThawBroker(_ context.Context, b target.Broker) error { return 
 
 // processOf finds the process of a namesrv or broker pod.
 func (c *Cluster) processOf(pod string) (*process, error) {
-	for _, n := range c.namesrvs {
+	for _, n := range c.namesrvList() {
 		if n.proc.name == pod {
 			return n.proc, nil
 		}
@@ -302,7 +303,7 @@ func (c *Cluster) LogTail(pod string, lines int) string {
 // its threads stand.
 func (c *Cluster) CollectLogs(ctx context.Context, dst string) error {
 	var procs []*process
-	for _, n := range c.namesrvs {
+	for _, n := range c.namesrvList() {
 		procs = append(procs, n.proc)
 	}
 	for _, b := range c.brokers() {
@@ -348,7 +349,7 @@ func copyFile(src, dst string) error {
 // registered in every namesrv and answers: the state Start returns in.
 // Tests call it after a plant, before the next one runs.
 func (c *Cluster) AwaitReady(ctx context.Context) error {
-	for _, n := range c.namesrvs {
+	for _, n := range c.namesrvList() {
 		if err := c.awaitNamesrv(ctx, n); err != nil {
 			return err
 		}

@@ -66,7 +66,7 @@ func dashboardArgs(jvm []string, jar string, port int, namesrvs []string, dataPa
 func (c *Cluster) webAppProcesses(pp *portPlan) error {
 	ak, sk := c.acl.keys()
 	var namesrvs []string
-	for _, n := range c.namesrvs {
+	for _, n := range c.namesrvList() {
 		namesrvs = append(namesrvs, n.addr)
 	}
 	for _, app := range []struct {
