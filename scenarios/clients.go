@@ -30,8 +30,13 @@ func producers(t *T, ctx context.Context) func() rocketmq.Producer {
 // rocketmq-client-go #705/#728), no retries (each attempt is one history
 // entry), the queue chosen by the caller and load.SendTimeout.
 func clientProducer(t *T, ctx context.Context, extra ...producer.Option) rocketmq.Producer {
+	return clientProducerOn(t, namesrvAddrs(t, ctx), extra...)
+}
+
+// clientProducerOn is clientProducer knowing only the namesrvs addrs.
+func clientProducerOn(t *T, addrs []string, extra ...producer.Option) rocketmq.Producer {
 	opts := []producer.Option{
-		producer.WithNsResolver(primitive.NewPassthroughResolver(namesrvAddrs(t, ctx))),
+		producer.WithNsResolver(primitive.NewPassthroughResolver(addrs)),
 		producer.WithGroupName(uniqueName("conformance-producer")),
 		producer.WithInstanceName(uniqueName("p")),
 		producer.WithRetry(0),

@@ -139,11 +139,17 @@ func ordinals(bs []target.Broker) []int {
 // namesrvAddrs reads the namesrv addresses, checked against the topology, or
 // ends the case.
 func namesrvAddrs(t *T, ctx context.Context) []string {
+	return namesrvAddrsOf(t, ctx, t.Target.Topology().Namesrvs)
+}
+
+// namesrvAddrsOf is namesrvAddrs checked against want namesrvs (a
+// scaling case's count while it has scaled them).
+func namesrvAddrsOf(t *T, ctx context.Context, want int) []string {
 	ns, err := t.Target.Namesrvs(ctx)
 	if err != nil {
 		t.Erroredf("find the namesrvs: %v", err)
 	}
-	if want := t.Target.Topology().Namesrvs; len(ns) != want {
+	if len(ns) != want {
 		t.Fatalf(clauseBrokers, "the target lists %d namesrvs (%s); the Cluster asks for %d", len(ns), strings.Join(ns, ", "), want)
 	}
 	return ns

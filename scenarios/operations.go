@@ -10,4 +10,5 @@ func init() {
 	register(immutableCase)
 	register(stopStartCase)
 	register(vscaleCase)
+	register(nsScaleCase)
 }

@@ -1,6 +1,7 @@
 package scenarios_test
 
 import (
+	"errors"
 	"slices"
 	"strings"
 
@@ -109,4 +110,14 @@ func onPodRun(f func(run *target.PodRun)) edge {
 			}
 		}))
 	}
+}
+
+// newNamesrvFails: the sends through the added namesrv alone fail.
+func newNamesrvFails(*local.Cluster) planted {
+	return with(scenarios.PlantProbe(func(step, _ string, err error) error {
+		if step == "new-namesrv" {
+			return errors.New("planted: no route through the added namesrv")
+		}
+		return err
+	}))
 }

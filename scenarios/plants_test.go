@@ -385,6 +385,15 @@ var table = []plant{
 	{"conforming", "operations/vertical-scale", "writes-window", "a send that failed before the scaling", "failed outside the restart", failedBeforeFault, nil},
 	{"conforming", "operations/vertical-scale", "no-acked-loss", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck, nil},
 	{"conforming", "operations/vertical-scale", "no-duplicate", "a master read that returns one message twice", "duplicated 1", duplicateRead, nil},
+	// operations/namesrv-scale: one scale-out and scale-in, judged again per row
+	{"conforming", "operations/namesrv-scale", "succeeded", "a HorizontalScaling the platform reports Failed", "ended Failed", onOperation("horizontal scaling", opFailed), nil},
+	{"conforming", "operations/namesrv-scale", "members", "a scaling that started from a namesrv at ordinal 7", "expected", onOperation("horizontal scaling", func(op *target.Operation) { op.Pods = append(op.Pods, "rocketmq-cluster-namesrv-7") }), nil},
+	{"conforming", "operations/namesrv-scale", "brokers-list", "a slave that lists a namesrv there is not", "listed that is no namesrv there is", setConfig(ordinalAt(1), "namesrvAddr", "127.0.0.1:1"), nil},
+	{"conforming", "operations/namesrv-scale", "registered", "a namesrv that does not list a broker", "planted-namesrv", notRegisteredAgain, nil},
+	{"conforming", "operations/namesrv-scale", "new-namesrv-serves", "sends through the added namesrv that fail", "through the added namesrv alone, a send to", newNamesrvFails, nil},
+	{"conforming", "operations/namesrv-scale", "writes", "a send that failed after the scaling", "failed outside nothing", failedAfterFault, nil},
+	{"conforming", "operations/namesrv-scale", "no-acked-loss", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck, nil},
+	{"conforming", "operations/namesrv-scale", "no-duplicate", "a master read that returns one message twice", "duplicated 1", duplicateRead, nil},
 	// management: the faithful fakes pass, in both modes
 	{"conforming", "management/exporter", control, "exporter", "", managed(mgmtFaults{}), nil},
 	{"conforming", "management/dashboard", control, "dashboard", "", managed(mgmtFaults{}), nil},

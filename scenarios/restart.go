@@ -162,6 +162,11 @@ type reregistration struct {
 // awaitEveryRegistered waits, within one registration period (plus slack),
 // until every namesrv lists every broker, and records which did not.
 func awaitEveryRegistered(t *T, ctx context.Context, bound time.Duration) reregistration {
+	return awaitRegisteredIn(t, ctx, bound, t.Target.Topology().Namesrvs)
+}
+
+// awaitRegisteredIn is awaitEveryRegistered with namesrvs namesrvs.
+func awaitRegisteredIn(t *T, ctx context.Context, bound time.Duration, namesrvs int) reregistration {
 	wctx, cancel := context.WithTimeout(ctx, bound)
 	defer cancel()
 	rc := adminOf(t)
@@ -169,7 +174,7 @@ func awaitEveryRegistered(t *T, ctx context.Context, bound time.Duration) reregi
 	wait.Until(wctx, 200*time.Millisecond, "every broker to register again in every namesrv", func(ctx context.Context) (bool, string, error) {
 		missing, late = nil, nil
 		shards := awaitShards(t, ctx)
-		for _, ns := range namesrvAddrs(t, ctx) {
+		for _, ns := range namesrvAddrsOf(t, ctx, namesrvs) {
 			ci, err := rc.ClusterInfo(ctx, ns)
 			if err != nil {
 				missing = append(missing, fmt.Sprintf("namesrv %s: %v", ns, err))
