@@ -16,7 +16,7 @@ func TestNamesrvListGap(t *testing.T) {
 		"c-namesrv-0.c-namesrv-headless.demo.svc.cluster.local:9876;c-namesrv-1.c-namesrv-headless.demo.svc.cluster.local:9876": "",
 		"10.0.0.1:9876": "c-namesrv-1 missing",
 		"10.0.0.1:9876;10.0.0.2:9876;c-namesrv-2.h.demo.svc.cluster.local:9876": "c-namesrv-2.h.demo.svc.cluster.local:9876 listed",
-		"10.0.0.1:9876;10.0.0.1:9876;10.0.0.2:9876":                              "10.0.0.1:9876 listed",
+		"10.0.0.1:9876;10.0.0.1:9876;10.0.0.2:9876":                             "10.0.0.1:9876 listed",
 		"": "c-namesrv-0, c-namesrv-1 missing",
 	} {
 		got := namesrvListGap(list, members)
