@@ -95,17 +95,22 @@ func runVscale(t *T, ctx context.Context) *vscaleRun {
 	op := t.Target.Abilities().Operator
 	first := f.shards[0].Master().Pod
 	run, err := op.Inspect(ctx, first)
-	if err != nil || run.MemoryLimit == "" {
-		t.Erroredf("not judged: read the memory limit of %s: %v (%q)", first, err, run.MemoryLimit)
+	if err != nil || run.Resources.MemoryLimit == "" {
+		t.Erroredf("not judged: read the memory limit of %s: %v (%q)", first, err, run.Resources.MemoryLimit)
 	}
 	for _, s := range f.shards {
 		r.bound = max(r.bound, time.Duration(len(s.Brokers))*(podRestartBound+t.session.recreation))
 	}
-	for _, limit := range []string{vscaleLimit, run.MemoryLimit} {
+	// Every resource is given with the memory limit: KubeBlocks replaces
+	// the component's resources with the ones asked for.
+	up := run.Resources
+	up.MemoryLimit = vscaleLimit
+	for _, res := range []target.Resources{up, run.Resources} {
+		limit := res.MemoryLimit
 		t.progressf("  operations/vertical-scale: the brokers' memory limit to %s, within %s", limit, r.bound)
 		f.h.FaultStart("vertical scaling to " + limit)
 		octx, cancel := context.WithTimeout(ctx, r.bound)
-		o, err := op.VerticalScale(octx, target.ComponentBroker, target.Resources{MemoryLimit: limit})
+		o, err := op.VerticalScale(octx, target.ComponentBroker, res)
 		cancel()
 		f.h.FaultEnd("vertical scaling to " + limit)
 		if ctx.Err() != nil {

@@ -52,8 +52,9 @@ type Resources struct {
 
 // PodRun is what a pod runs with.
 type PodRun struct {
-	MemoryLimit string   // its main container's, as the platform set it
-	JVMFlags    []string // the heap flags (-Xms, -Xmx, -Xmn, -XX:MaxDirectMemorySize) of its running JVM
+	MemoryLimit string    // its main container's, as the platform set it
+	Resources   Resources // all of its main container's, as set ("" where unset)
+	JVMFlags    []string  // the heap flags (-Xms, -Xmx, -Xmn, -XX:MaxDirectMemorySize) of its running JVM
 }
 
 // Flag returns the value of the JVM flag with prefix (say "-Xmx"), or "".

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/rmqkb/conformance/target"
@@ -13,7 +14,10 @@ import (
 
 // VerticalScale implements target.Operator: a VerticalScaling OpsRequest
 // setting the resources given on component (the broker sharding: every
-// shard), watched like a restart.
+// shard), watched like a restart. KubeBlocks 1.0.2 replaces the
+// component's resources with the ones the OpsRequest lists (seen on
+// kind: given only a memory limit, the CPU limit and every request were
+// dropped), so a caller gives all it wants kept.
 func (t *Target) VerticalScale(ctx context.Context, component string, r target.Resources) (target.Operation, error) {
 	if component != target.ComponentBroker && component != target.ComponentNamesrv {
 		return target.Operation{Component: component}, fmt.Errorf("vertical scaling: no component %q: expected %s or %s", component, target.ComponentBroker, target.ComponentNamesrv)
@@ -36,6 +40,14 @@ func (t *Target) VerticalScale(ctx context.Context, component string, r target.R
 	return t.operate(ctx, component, "VerticalScaling", map[string]any{"verticalScaling": []any{scale}})
 }
 
+// quantity is l[name] as written, or "" when unset.
+func quantity(l corev1.ResourceList, name corev1.ResourceName) string {
+	if q, ok := l[name]; ok {
+		return q.String()
+	}
+	return ""
+}
+
 // Inspect implements target.Operator: the main container's memory limit
 // from the pod, and the heap flags of the JVM running in it, read from
 // every process's command line through exec (the addon's setup script
@@ -53,6 +65,10 @@ func (t *Target) Inspect(ctx context.Context, pod string) (target.PodRun, error)
 	for _, c := range p.Spec.Containers {
 		if c.Name == container {
 			run.MemoryLimit = c.Resources.Limits.Memory().String()
+			run.Resources = target.Resources{
+				CPULimit: quantity(c.Resources.Limits, corev1.ResourceCPU), MemoryLimit: quantity(c.Resources.Limits, corev1.ResourceMemory),
+				CPURequest: quantity(c.Resources.Requests, corev1.ResourceCPU), MemoryRequest: quantity(c.Resources.Requests, corev1.ResourceMemory),
+			}
 		}
 	}
 	stdout, stderr, err := t.exec(ctx, pod, container, "sh", "-c", `for p in /proc/[0-9]*; do tr '\0' '\n' < "$p/cmdline" 2>/dev/null; echo; done`)

@@ -76,5 +76,5 @@ func (c *Cluster) Inspect(_ context.Context, pod string) (target.PodRun, error) 
 	if err != nil {
 		return target.PodRun{}, fmt.Errorf("inspect %s: %w", pod, err)
 	}
-	return target.PodRun{MemoryLimit: p.memLimit(), JVMFlags: target.HeapFlags(strings.Split(string(raw), "\x00"))}, nil
+	return target.PodRun{MemoryLimit: p.memLimit(), Resources: target.Resources{MemoryLimit: p.memLimit()}, JVMFlags: target.HeapFlags(strings.Split(string(raw), "\x00"))}, nil
 }
