@@ -64,6 +64,19 @@ func (t *Target) Start(ctx context.Context) (target.Operation, error) {
 // stamped with the API server's times.
 func (t *Target) operate(ctx context.Context, component, kind string, extra map[string]any) (target.Operation, error) {
 	op := target.Operation{Component: component, Start: time.Now()}
+	// KubeBlocks refuses most OpsRequests while the Cluster is not
+	// Running (seen on kind: a scale-in right after a scale-out that
+	// said Succeed, refused as the Cluster was still Updating). A user
+	// waits for it; so does the operation, within its own bound.
+	want := "Running"
+	if kind == "Start" {
+		want = "Stopped"
+	}
+	if seen, err := t.awaitClusterPhase(ctx, want); err != nil {
+		op.End, op.Name = time.Now(), "OpsRequest "+kind+" (not asked)"
+		op.Evidence = []string{fmt.Sprintf("the Cluster was not %s to take the %s OpsRequest: %v (last phase %q)", want, kind, err, seen)}
+		return op, nil
+	}
 	before, err := t.componentPods(ctx, component)
 	if err != nil {
 		return op, err
@@ -247,4 +260,19 @@ func lastStarted(p *corev1.Pod) time.Time {
 		}
 	}
 	return at
+}
+
+// awaitClusterPhase waits until the Cluster reports phase want, and
+// returns the last phase seen.
+func (t *Target) awaitClusterPhase(ctx context.Context, want string) (string, error) {
+	var seen string
+	err := wait.Until(ctx, time.Second, "Cluster "+t.cluster+" to be "+want, func(ctx context.Context) (bool, string, error) {
+		cl, err := t.dyn.Resource(kbapi.Cluster).Namespace(t.ns).Get(ctx, t.cluster, metav1.GetOptions{})
+		if err != nil {
+			return false, wait.Reason(err), nil
+		}
+		seen, _, _ = unstructured.NestedString(cl.Object, "status", "phase")
+		return seen == want, "phase " + seen, nil
+	})
+	return seen, err
 }

@@ -121,6 +121,14 @@ func TestReconfigureStopStartAskKubeBlocks(t *testing.T) {
 		t.Errorf("stop: phase %q, %d pods before, remaining %v; want Succeed and every pod of the cluster named", op.Phase, len(op.Pods), op.Remaining)
 	}
 	onlyOps(ctx, t, dyn, ns, "Stop")
+	// The Cluster never says Stopped here: a Start is not asked of it,
+	// and the record says why within the bound.
+	sctx, scancel := context.WithTimeout(ctx, 2*time.Second)
+	defer scancel()
+	op, err = tgt.Start(sctx)
+	if err != nil || op.Phase != "" || !strings.Contains(strings.Join(op.Evidence, " "), `was not Stopped to take the Start OpsRequest`) {
+		t.Errorf("start of a Cluster not Stopped: %v, phase %q, evidence %v; want it not asked, saying why", err, op.Phase, op.Evidence)
+	}
 	if _, err := tgt.Reconfigure(ctx, target.ComponentNamesrv, map[string]string{"x": "y"}); err == nil {
 		t.Error("a reconfiguring of the namesrvs, which have no parameters, was accepted")
 	}

@@ -3,6 +3,7 @@ package kube
 import (
 	"context"
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 
@@ -75,15 +76,25 @@ func (t *Target) Inspect(ctx context.Context, pod string) (target.PodRun, error)
 	if err != nil {
 		return run, fmt.Errorf("inspect %s: read the command lines in %s: %w (%s)", pod, container, err, strings.TrimSpace(stderr))
 	}
-	// One process per block, its arguments one per line: the server's
-	// JVM is the block naming its main class (an mqadmin the reloader
-	// runs meanwhile is another JVM).
-	for _, block := range strings.Split(stdout, "\n\n") {
-		args := strings.Split(block, "\n")
-		if slices.Contains(args, main) {
-			run.JVMFlags = target.HeapFlags(args)
-			return run, nil
-		}
+	flags, ok := serverJVM(stdout, main)
+	if ok {
+		run.JVMFlags = flags
+		return run, nil
 	}
 	return run, fmt.Errorf("inspect %s: no process in %s runs %s", pod, container, main)
+}
+
+// serverJVM picks the heap flags of the server's JVM out of every
+// process's command line (one process per block, its arguments one per
+// line): the java process naming main (the addon's scripts that start it
+// name the class too; an mqadmin the reloader runs meanwhile is another
+// JVM).
+func serverJVM(cmdlines, main string) ([]string, bool) {
+	for _, block := range strings.Split(cmdlines, "\n\n") {
+		args := strings.Split(strings.TrimLeft(block, "\n"), "\n")
+		if path.Base(args[0]) == "java" && slices.Contains(args, main) {
+			return target.HeapFlags(args), true
+		}
+	}
+	return nil, false
 }
