@@ -67,7 +67,7 @@ func parseFlags(args []string, stderr io.Writer) (Flags, error) {
 	fs.BoolVar(&f.Mode.DLedger, "dledger", false, "DLedger mode (ENABLE_DLEDGER) for the Cluster e2e creates; 3 replicas per shard unless --replicas")
 	fs.BoolVar(&f.KeepOnFailure, "keep-on-failure", false, "leave the kind cluster's containers in the docker store cache when the verdict is not 0")
 	fs.StringVar(&f.Reports, "reports", "reports", "host folder for junit.xml, summary.md, summary.json and diagnostics")
-	fs.DurationVar(&f.Timeout, "timeout", 30*time.Minute, "bound on the suite's cases (e2e --timeout); the pipeline adds time for the build and kind")
+	fs.DurationVar(&f.Timeout, "timeout", time.Hour, "bound on the suite's cases (e2e --timeout); the pipeline adds time for the build and kind")
 	fs.StringVar(&f.GoImage, "go-image", v.Pipeline.GoImage, "image of the build step: Go at /usr/local/go, as the official golang image")
 	fs.StringVar(&f.DindImage, "dind-image", v.Pipeline.DindImage, "image of the run step: a Docker engine (dockerd, docker) and a shell")
 	fs.StringVar(&f.RegistryMirror, "registry-mirror", "", "HOST:PORT of a registry, as the pipeline's containers reach it, that kind's nodes pull through (e2e --registry-mirror); the run step's dockerd may pull the node image from it over plain HTTP")

@@ -88,7 +88,7 @@ func TestPlanFromDefaultFlags(t *testing.T) {
 	want := []string{"/usr/local/bin/rmqkb", "e2e",
 		"--kind-node-image", manifests.DefaultVersions().Kind.NodeImage,
 		"--kubeblocks-version", "1.0.2", "--addon-version", "1.0.2",
-		"--timeout", "30m0s", "--reports", "/out/reports"}
+		"--timeout", "1h0m0s", "--reports", "/out/reports"}
 	if !slices.Equal(r.E2E, want) {
 		t.Errorf("e2e = %q\nwant  %q", r.E2E, want)
 	}

@@ -64,7 +64,7 @@ type runFlags struct {
 func (f *runFlags) registerCommon(fs *flagSet) {
 	fs.StringVar(&f.run, "run", "", "run only the cases whose ID (suite/case) matches this regular expression")
 	fs.StringVar(&f.reports, "reports", "reports", "folder for junit.xml, summary.md, summary.json and diagnostics")
-	fs.DurationVar(&f.timeout, "timeout", 30*time.Minute, "bound on the whole run")
+	fs.DurationVar(&f.timeout, "timeout", time.Hour, "bound on the whole run")
 	fs.StringVar(&f.manifest, "manifest", "", "Cluster manifest to take the topology from (default: the embedded manifests/cluster.yaml)")
 	f.shape.register(fs)
 	fs.StringVar(&f.namespace, "namespace", "", "namespace of the Cluster (default: the manifest's)")
