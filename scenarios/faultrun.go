@@ -101,3 +101,24 @@ func down(addr string) bool {
 	c.Close()
 	return false
 }
+
+// operate asks the platform for one operation (what names it: "restart
+// of the broker"), within bound, bracketed as a fault in the history, and
+// returns its record. An interruption, or a request the target could not
+// make, ends the case unjudged; what the platform did is the record's.
+func (f *faultRun) operate(t *T, ctx context.Context, what string, bound time.Duration, do func(context.Context) (target.Operation, error)) target.Operation {
+	t.progressf("  %s, within %s", what, bound)
+	f.h.FaultStart(what)
+	octx, cancel := context.WithTimeout(ctx, bound)
+	op, err := do(octx)
+	cancel()
+	f.h.FaultEnd(what)
+	if ctx.Err() != nil {
+		t.Erroredf("not judged: interrupted during the %s: %v", what, ctx.Err())
+	}
+	if err != nil {
+		t.Erroredf("not judged: ask for the %s: %v", what, err)
+	}
+	t.progressf("  %s ended %s after %s", op.Name, orNone([]string{op.Phase}), op.End.Sub(op.Start).Round(time.Second))
+	return op
+}

@@ -66,7 +66,7 @@ type nsStep struct {
 	op      target.Operation
 	configs []brokerConfig
 	rereg   reregistration
-	probes  []reconfProbeResult // scale-out: the sends through the added namesrv alone
+	probes  []probeResult // scale-out: the sends through the added namesrv alone
 }
 
 func nsScale(ctx context.Context, t *T) {
@@ -104,19 +104,9 @@ func runNsScale(t *T, ctx context.Context) *nsScaleRun {
 	probeTopic := uniqueName("conformance-nsscale-probe")
 	createTopic(t, ctx, probeTopic, 1)
 	for _, delta := range []int{1, -1} {
-		t.progressf("  operations/namesrv-scale: scaling the namesrvs by %+d, within %s", delta, r.bound)
-		f.h.FaultStart(fmt.Sprintf("namesrvs %+d", delta))
-		octx, cancel := context.WithTimeout(ctx, r.bound)
-		op, err := t.Target.Abilities().Operator.HorizontalScale(octx, target.ComponentNamesrv, delta)
-		cancel()
-		f.h.FaultEnd(fmt.Sprintf("namesrvs %+d", delta))
-		if ctx.Err() != nil {
-			t.Erroredf("not judged: interrupted during the namesrv scaling: %v", ctx.Err())
-		}
-		if err != nil {
-			t.Erroredf("not judged: ask for the namesrv scaling by %+d: %v", delta, err)
-		}
-		t.progressf("  operations/namesrv-scale: %s ended %s after %s", op.Name, orNone([]string{op.Phase}), op.End.Sub(op.Start).Round(time.Second))
+		op := f.operate(t, ctx, fmt.Sprintf("scaling of the namesrvs by %+d", delta), r.bound, func(ctx context.Context) (target.Operation, error) {
+			return t.Target.Abilities().Operator.HorizontalScale(ctx, target.ComponentNamesrv, delta)
+		})
 		st := nsStep{delta: delta, op: op}
 		st.configs = awaitNamesrvAddr(ctx, t, f.shards, op.Members)
 		st.rereg = awaitRegisteredIn(t, ctx, nsRefresh+reregisterBound, len(op.Members))
@@ -200,15 +190,15 @@ func addedNamesrv(op target.Operation) string {
 
 // sendThrough sends one message to queue 0 of every shard with a producer
 // that knows only the namesrv at addr.
-func sendThrough(t *T, ctx context.Context, addr, topic string, shards []target.Shard) []reconfProbeResult {
+func sendThrough(t *T, ctx context.Context, addr, topic string, shards []target.Shard) []probeResult {
 	p := clientProducerOn(t, []string{addr})
-	var out []reconfProbeResult
+	var out []probeResult
 	for _, s := range shards {
 		key := uniqueName("via-new-namesrv")
 		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		_, err := load.Send(sctx, p, history.New(), key, load.QueueMessage(topic, s.Name, 0, key, []byte(key)))
 		cancel()
-		out = append(out, reconfProbeResult{shard: s.Name, pod: s.Master().Pod, err: err})
+		out = append(out, probeResult{shard: s.Name, pod: s.Master().Pod, err: err})
 	}
 	return out
 }

@@ -69,7 +69,7 @@ type reconfigureRun struct {
 	f       *faultRun
 	from    string // the value before, which the second step restores
 	steps   []reconfStep
-	probes0 []reconfProbeResult // before the first step
+	probes0 []probeResult // before the first step
 }
 
 // reconfStep is one Reconfiguring: what it set, what the platform did,
@@ -78,7 +78,7 @@ type reconfStep struct {
 	value   string
 	op      target.Operation
 	configs []brokerConfig
-	probes  []reconfProbeResult
+	probes  []probeResult
 }
 
 // brokerConfig is a broker's config as it served it after a step.
@@ -88,8 +88,8 @@ type brokerConfig struct {
 	err error
 }
 
-// reconfProbeResult is how one shard's master took the probe body.
-type reconfProbeResult struct {
+// probeResult is how one shard's master took the probe body.
+type probeResult struct {
 	shard, pod string
 	err        error
 }
@@ -129,19 +129,9 @@ func runReconfigure(t *T, ctx context.Context) *reconfigureRun {
 		}
 	}
 	for _, v := range []string{strconv.Itoa(reconfLimit), r.from} {
-		t.progressf("  operations/reconfigure: setting %s=%s on the brokers, within %s", reconfParam, v, reconfBound)
-		f.h.FaultStart("reconfigure " + v)
-		octx, cancel := context.WithTimeout(ctx, reconfBound)
-		op, err := t.Target.Abilities().Operator.Reconfigure(octx, target.ComponentBroker, map[string]string{reconfParam: v})
-		cancel()
-		f.h.FaultEnd("reconfigure " + v)
-		if ctx.Err() != nil {
-			t.Erroredf("not judged: interrupted during the reconfiguring: %v", ctx.Err())
-		}
-		if err != nil {
-			t.Erroredf("not judged: ask for the reconfiguring: %v", err)
-		}
-		t.progressf("  operations/reconfigure: %s ended %s after %s", op.Name, orNone([]string{op.Phase}), op.End.Sub(op.Start).Round(time.Second))
+		op := f.operate(t, ctx, "reconfiguring of the brokers' "+reconfParam+" to "+v, reconfBound, func(ctx context.Context) (target.Operation, error) {
+			return t.Target.Abilities().Operator.Reconfigure(ctx, target.ComponentBroker, map[string]string{reconfParam: v})
+		})
 		s := reconfStep{value: v, op: op, configs: awaitValue(ctx, t, f.shards, v)}
 		s.probes = probeMasters(ctx, p, probeTopic, awaitShards(t, ctx))
 		r.steps = append(r.steps, s)
@@ -190,8 +180,8 @@ func awaitValue(ctx context.Context, t *T, shards []target.Shard, value string) 
 }
 
 // probeMasters sends the probe body to queue 0 of every shard's master.
-func probeMasters(ctx context.Context, p rocketmq.Producer, topic string, shards []target.Shard) []reconfProbeResult {
-	var out []reconfProbeResult
+func probeMasters(ctx context.Context, p rocketmq.Producer, topic string, shards []target.Shard) []probeResult {
+	var out []probeResult
 	for _, s := range shards {
 		body := make([]byte, reconfProbe)
 		rand.Read(body)
@@ -199,7 +189,7 @@ func probeMasters(ctx context.Context, p rocketmq.Producer, topic string, shards
 		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		_, err := load.Send(sctx, p, history.New(), key, load.QueueMessage(topic, s.Name, 0, key, body))
 		cancel()
-		out = append(out, reconfProbeResult{shard: s.Name, pod: s.Master().Pod, err: err})
+		out = append(out, probeResult{shard: s.Name, pod: s.Master().Pod, err: err})
 	}
 	return out
 }
@@ -256,7 +246,7 @@ func judgeProbes(t *T, s reconfStep, lowered bool) {
 }
 
 // judgedProbe is a probe's outcome through the tests' probe plant.
-func judgedProbe(t *T, step string, p reconfProbeResult) error {
+func judgedProbe(t *T, step string, p probeResult) error {
 	if t.plants.probe != nil {
 		return t.plants.probe(step, p.shard, p.err)
 	}

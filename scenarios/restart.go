@@ -96,19 +96,7 @@ func runRestart(t *T, ctx context.Context) *restartRun {
 	op := t.Target.Abilities().Operator
 	for _, c := range []string{target.ComponentBroker, target.ComponentNamesrv} {
 		bound := r.bound(t, ctx, c)
-		t.progressf("  operations/restart: restarting the %s, within %s", c, bound)
-		f.h.FaultStart("restart " + c)
-		octx, cancel := context.WithTimeout(ctx, bound)
-		o, err := op.Restart(octx, c)
-		cancel()
-		f.h.FaultEnd("restart " + c)
-		if ctx.Err() != nil {
-			t.Erroredf("not judged: interrupted during the restart of the %s: %v", c, ctx.Err())
-		}
-		if err != nil {
-			t.Erroredf("not judged: ask for the restart of the %s: %v", c, err)
-		}
-		t.progressf("  operations/restart: %s ended %s after %s", o.Name, orNone([]string{o.Phase}), o.End.Sub(o.Start).Round(time.Second))
+		o := f.operate(t, ctx, "restart of the "+c, bound, func(ctx context.Context) (target.Operation, error) { return op.Restart(ctx, c) })
 		r.ops, r.bounds = append(r.ops, o), append(r.bounds, bound)
 		if c == target.ComponentBroker {
 			for _, s := range r.before {

@@ -97,19 +97,7 @@ func runStopStart(t *T, ctx context.Context) *stopStartRun {
 		do   func(context.Context) (target.Operation, error)
 		into *target.Operation
 	}{{"stop", op.Stop, &r.stop}, {"start", op.Start, &r.start}} {
-		t.progressf("  operations/stop-start: %s of the cluster, within %s", step.name, r.bound)
-		f.h.FaultStart(step.name)
-		octx, cancel := context.WithTimeout(ctx, r.bound)
-		o, err := step.do(octx)
-		cancel()
-		f.h.FaultEnd(step.name)
-		if ctx.Err() != nil {
-			t.Erroredf("not judged: interrupted during the %s: %v", step.name, ctx.Err())
-		}
-		if err != nil {
-			t.Erroredf("not judged: ask for the %s: %v", step.name, err)
-		}
-		t.progressf("  operations/stop-start: %s ended %s after %s", o.Name, orNone([]string{o.Phase}), o.End.Sub(o.Start).Round(time.Second))
+		o := f.operate(t, ctx, step.name+" of the cluster", r.bound, step.do)
 		*step.into = o
 		if o.Phase != target.OpSucceeded {
 			t.Erroredf("not judged further: the %s ended %s: %s", step.name, orNone([]string{o.Phase}), orNone(o.Evidence))

@@ -107,19 +107,9 @@ func runVscale(t *T, ctx context.Context) *vscaleRun {
 	up.MemoryLimit = vscaleLimit
 	for _, res := range []target.Resources{up, run.Resources} {
 		limit := res.MemoryLimit
-		t.progressf("  operations/vertical-scale: the brokers' memory limit to %s, within %s", limit, r.bound)
-		f.h.FaultStart("vertical scaling to " + limit)
-		octx, cancel := context.WithTimeout(ctx, r.bound)
-		o, err := op.VerticalScale(octx, target.ComponentBroker, res)
-		cancel()
-		f.h.FaultEnd("vertical scaling to " + limit)
-		if ctx.Err() != nil {
-			t.Erroredf("not judged: interrupted during the vertical scaling: %v", ctx.Err())
-		}
-		if err != nil {
-			t.Erroredf("not judged: ask for the vertical scaling to %s: %v", limit, err)
-		}
-		t.progressf("  operations/vertical-scale: %s ended %s after %s", o.Name, orNone([]string{o.Phase}), o.End.Sub(o.Start).Round(time.Second))
+		o := f.operate(t, ctx, "vertical scaling of the brokers' memory limit to "+limit, r.bound, func(ctx context.Context) (target.Operation, error) {
+			return op.VerticalScale(ctx, target.ComponentBroker, res)
+		})
 		r.steps = append(r.steps, inspectStep(t, ctx, limit, o))
 		if o.Phase != target.OpSucceeded {
 			break // the undoing of a scaling that did not end is not asked
