@@ -11,4 +11,7 @@ func init() {
 	register(stopStartCase)
 	register(vscaleCase)
 	register(nsScaleCase)
+	register(replicaScaleCase)
+	register(volumeExpandCase)
+	register(shardScaleCase) // last: its scale-in may remove a shard the others wrote to
 }

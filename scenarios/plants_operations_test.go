@@ -1,9 +1,11 @@
 package scenarios_test
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/rmqkb/conformance/internal/local"
 	"github.com/rmqkb/conformance/scenarios"
@@ -120,4 +122,76 @@ func newNamesrvFails(*local.Cluster) planted {
 		}
 		return err
 	}))
+}
+
+// probeFails: the probes of step (a scaling's "catch-up", "new-shard",
+// "route") fail.
+func probeFails(step string) edge {
+	return func(*local.Cluster) planted {
+		return with(scenarios.PlantProbe(func(s, _ string, err error) error {
+			if s == step {
+				return errors.New("planted: the " + step + " probe failed")
+			}
+			return err
+		}))
+	}
+}
+
+// addedKept: a replica scale-in that leaves every pod it found serving.
+func addedKept(op *target.Operation) {
+	for _, p := range op.Pods {
+		if _, ok := op.Members[p]; !ok {
+			op.Members[p] = "planted: still serving"
+		}
+	}
+}
+
+// unlabelled: a platform that labels roles but labels no broker (the
+// local target's brokers carry no label).
+func unlabelled(c *local.Cluster) planted { return reshape(c, reshaped{labels: true}) }
+
+// expander is the bench as a platform whose volumes grow: ExpandVolumes
+// answers Succeed with every broker's volume at the size asked for and
+// the same stores before and after. A test double, for showing the
+// clauses of operations/volume-expand fail one by one; no run of the
+// suite has it (the local target cannot expand, and says so).
+type expander struct{ *local.Cluster }
+
+func (e expander) Abilities() target.Abilities {
+	a := e.Cluster.Abilities()
+	a.Operator = e
+	return a
+}
+
+func (e expander) ExpandVolumes(ctx context.Context, component, by string) (target.Operation, error) {
+	op := target.Operation{Name: "volume expansion (test double)", Component: component, Start: time.Now(), Phase: target.OpSucceeded, Requested: "2Gi",
+		Capacities: map[string]string{}, Stores: map[string]string{}, StoresBefore: map[string]string{}}
+	for _, s := range shardsOf(e.Cluster) {
+		for _, b := range s.Brokers {
+			pvc := "data-" + b.Pod
+			op.Capacities[pvc], op.Stores[pvc], op.StoresBefore[pvc] = "2Gi", "uid-"+b.Pod, "uid-"+b.Pod
+		}
+	}
+	op.End = time.Now()
+	return op, nil
+}
+
+// expanding is e (nothing when nil) on the bench as an expander.
+func expanding(e edge) edge {
+	return func(c *local.Cluster) planted {
+		pl := planted{}
+		if e != nil {
+			pl = e(c)
+		}
+		pl.target = expander{c}
+		return pl
+	}
+}
+
+// smallVolume: one volume reports 1Gi after an expansion to 2Gi.
+func smallVolume(op *target.Operation) {
+	for k := range op.Capacities {
+		op.Capacities[k] = "1Gi"
+		return
+	}
 }

@@ -149,6 +149,9 @@ var benches = map[string]bench{
 	// A conforming topology with two namesrvs: every fault on it is
 	// planted per row.
 	"conforming": {2, 2, nil, scenarios.Mode{}, 2, busy},
+	// The scaling cases: they add and remove brokers and shards, so
+	// they scale a bench of their own.
+	"scaling": {2, 2, nil, scenarios.Mode{}, 1, busy},
 	// Shards named as the seed names them, not as KubeBlocks does.
 	"seed-names": {2, 1, []local.Option{local.WithShardNames("broker-0", "broker-1")}, scenarios.Mode{}, 1, light},
 	// A slave that registers in another cluster.
@@ -394,6 +397,33 @@ var table = []plant{
 	{"conforming", "operations/namesrv-scale", "writes", "a send that failed after the scaling", "failed outside nothing", failedAfterFault, nil},
 	{"conforming", "operations/namesrv-scale", "no-acked-loss", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck, nil},
 	{"conforming", "operations/namesrv-scale", "no-duplicate", "a master read that returns one message twice", "duplicated 1", duplicateRead, nil},
+	// operations/replica-scale: one scale-out and scale-in, judged again per row
+	{"scaling", "operations/replica-scale", "succeeded", "a replica scaling the platform reports Failed", "ended Failed", onOperation("horizontal scaling of the broker", opFailed), nil},
+	{"scaling", "operations/replica-scale", "new-slave", "a namesrv that does not list an added slave", "planted-namesrv", notRegisteredAgain, nil},
+	{"scaling", "operations/replica-scale", "labelled", "a platform that labels roles but not the added slaves", `is labelled "", expected "slave"`, unlabelled, nil},
+	{"scaling", "operations/replica-scale", "catch-up", "an added slave that never reaches its master", "planted: the catch-up probe failed", probeFails("catch-up"), nil},
+	{"scaling", "operations/replica-scale", "removed", "a scale-in that leaves the added slaves serving", "expected the added", onOperation("horizontal scaling of the broker replicas by -1", addedKept), nil},
+	{"scaling", "operations/replica-scale", "writes", "a send that failed after the scaling", "failed outside nothing", failedAfterFault, nil},
+	{"scaling", "operations/replica-scale", "no-acked-loss", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck, nil},
+	{"scaling", "operations/replica-scale", "no-duplicate", "a master read that returns one message twice", "duplicated 1", duplicateRead, nil},
+	// operations/volume-expand: on a test double of a platform whose volumes grow
+	{"scaling", "operations/volume-expand", control, "nothing: a platform whose volumes grow (a test double)", "", expanding(nil), nil},
+	{"scaling", "operations/volume-expand", "succeeded", "a VolumeExpansion the platform reports Failed", "ended Failed", expanding(onOperation("volume expansion", opFailed)), nil},
+	{"scaling", "operations/volume-expand", "capacity", "a volume that reports 1Gi after the expansion to 2Gi", `reports "1Gi"`, expanding(onOperation("volume expansion", smallVolume)), nil},
+	{"scaling", "operations/volume-expand", "stores-kept", "a store made anew across the expansion", "before the expansion and", expanding(onOperation("volume expansion", storeRecreated)), nil},
+	{"scaling", "operations/volume-expand", "writes", "a send that failed after the expansion", "failed outside nothing", expanding(failedAfterFault), nil},
+	{"scaling", "operations/volume-expand", "no-acked-loss", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", expanding(ghostAck), nil},
+	{"scaling", "operations/volume-expand", "no-duplicate", "a master read that returns one message twice", "duplicated 1", expanding(duplicateRead), nil},
+	// operations/shard-scale: one scale-out and scale-in, judged again per row
+	{"scaling", "operations/shard-scale", "succeeded", "a shard scaling the platform reports Failed", "ended Failed", onOperation("scaling of the broker shards", opFailed), nil},
+	{"scaling", "operations/shard-scale", "new-shard", "a namesrv that does not list a broker of the new shard", "planted-namesrv", notRegisteredAgain, nil},
+	{"scaling", "operations/shard-scale", "labelled", "a platform that labels roles but not the new shard", `is labelled "", expected "master"`, unlabelled, nil},
+	{"scaling", "operations/shard-scale", "new-shard-serves", "a send to the new shard that fails", "a send to a topic created on the new shard", probeFails("new-shard"), nil},
+	{"scaling", "operations/shard-scale", "routes-writable", "a send of the old topic that fails where it is routed", "which its route lists, failed", probeFails("route"), nil},
+	{"scaling", "operations/shard-scale", "removed", "a scale-in that removes every shard", "KubeBlocks 1.0.2 removes", onOperation("scaling of the broker shards by -1", func(op *target.Operation) { op.Shards = nil }), nil},
+	{"scaling", "operations/shard-scale", "writes", "a send that failed after the scale-out", "failed outside nothing", failedAfterFault, nil},
+	{"scaling", "operations/shard-scale", "no-acked-loss", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck, nil},
+	{"scaling", "operations/shard-scale", "no-duplicate", "a master read that returns one message twice", "duplicated 1", duplicateRead, nil},
 	// management: the faithful fakes pass, in both modes
 	{"conforming", "management/exporter", control, "exporter", "", managed(mgmtFaults{}), nil},
 	{"conforming", "management/dashboard", control, "dashboard", "", managed(mgmtFaults{}), nil},

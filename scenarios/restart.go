@@ -315,6 +315,8 @@ func judgedOperation(t *T, op target.Operation) target.Operation {
 	op.Incarnations = slices.Clone(op.Incarnations)
 	op.Pods = slices.Clone(op.Pods)
 	op.Remaining, op.Stores = slices.Clone(op.Remaining), maps.Clone(op.Stores)
+	op.Members, op.Shards = maps.Clone(op.Members), slices.Clone(op.Shards)
+	op.Capacities, op.StoresBefore = maps.Clone(op.Capacities), maps.Clone(op.StoresBefore)
 	if t.plants.operation != nil {
 		t.plants.operation(&op)
 	}

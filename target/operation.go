@@ -42,6 +42,21 @@ type Operator interface {
 	// namesrv list to every broker), and returns once the platform says
 	// it ended. The record's Members are the component's pods after.
 	HorizontalScale(ctx context.Context, component string, delta int) (Operation, error)
+	// ScaleShards adds (delta > 0) or removes (delta < 0) broker shards
+	// (KubeBlocks: a HorizontalScaling OpsRequest setting the sharding's
+	// shard count), and returns once the platform says it ended. The
+	// record's Shards are the shards after. Which shard a scale-in
+	// removes is the platform's choice (KubeBlocks 1.0.2: the names that
+	// sort last).
+	ScaleShards(ctx context.Context, delta int) (Operation, error)
+	// ExpandVolumes grows the storage request of every data volume of
+	// component by the quantity by (KubeBlocks: a VolumeExpansion
+	// OpsRequest for the largest request plus by), and returns once the
+	// platform says it ended; the record's Requested is the size asked
+	// for, its Capacities the volumes' capacities after. A target whose volumes cannot
+	// grow (a StorageClass without allowVolumeExpansion; no volumes at
+	// all) returns a *Cannot naming why.
+	ExpandVolumes(ctx context.Context, component, by string) (Operation, error)
 }
 
 // Resources are container resources as Kubernetes quantities ("2Gi",
@@ -127,6 +142,17 @@ type Operation struct {
 	// directory and its inode): the same identities after a Stop and
 	// a Start mean the stores were kept.
 	Stores map[string]string
+	// StoresBefore are the Stores when the operation began, where it
+	// promises to keep them (a volume expansion).
+	StoresBefore map[string]string
+	// Shards are the broker shards when the operation ended (a shard
+	// scaling), by name.
+	Shards []string
+	// Capacities are the capacities of the component's volumes when the
+	// operation ended, as the platform reports them (a volume
+	// expansion).
+	Capacities map[string]string
+	Requested  string // a volume expansion: the size asked for
 	// Evidence is what the platform said on the way (the OpsRequest's
 	// conditions and progress, pod events), for a failed judgement.
 	Evidence []string

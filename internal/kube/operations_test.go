@@ -76,29 +76,7 @@ func TestReconfigureStopStartAskKubeBlocks(t *testing.T) {
 	dyn := dynamic.NewForConfigOrDie(api.Config)
 	cs := kubernetes.NewForConfigOrDie(api.Config)
 	pod := "rocketmq-cluster-broker-d4p-1"
-	succeed := func(typ string, during func()) {
-		go func() {
-			wait.Until(ctx, 100*time.Millisecond, "an OpsRequest of type "+typ, func(ctx context.Context) (bool, string, error) {
-				l, err := dyn.Resource(kbapi.OpsRequest).Namespace(ns).List(ctx, metav1.ListOptions{})
-				if err != nil {
-					return false, err.Error(), nil
-				}
-				for _, o := range l.Items {
-					if got, _, _ := unstructured.NestedString(o.Object, "spec", "type"); got != typ {
-						continue
-					}
-					if during != nil {
-						during()
-					}
-					unstructured.SetNestedField(o.Object, target.OpSucceeded, "status", "phase")
-					_, err := dyn.Resource(kbapi.OpsRequest).Namespace(ns).UpdateStatus(ctx, &o, metav1.UpdateOptions{})
-					return err == nil, fmt.Sprint(err), nil
-				}
-				return false, "none yet", nil
-			})
-		}()
-	}
-	succeed("Reconfiguring", func() { bumpRestarts(ctx, t, cs, ns, pod) })
+	succeedOps(ctx, dyn, ns, "Reconfiguring", func() { bumpRestarts(ctx, t, cs, ns, pod) })
 	op, err := tgt.Reconfigure(ctx, target.ComponentBroker, map[string]string{"maxMessageSize": "65536"})
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +89,7 @@ func TestReconfigureStopStartAskKubeBlocks(t *testing.T) {
 	if fmt.Sprint(params) != "[map[componentName:broker parameters:[map[key:maxMessageSize value:65536]]]]" {
 		t.Errorf("Reconfiguring spec %v, want maxMessageSize=65536 on broker", params)
 	}
-	succeed("Stop", nil)
+	succeedOps(ctx, dyn, ns, "Stop", nil)
 	op, err = tgt.Stop(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -132,6 +110,31 @@ func TestReconfigureStopStartAskKubeBlocks(t *testing.T) {
 	if _, err := tgt.Reconfigure(ctx, target.ComponentNamesrv, map[string]string{"x": "y"}); err == nil {
 		t.Error("a reconfiguring of the namesrvs, which have no parameters, was accepted")
 	}
+}
+
+// succeedOps stands in for KubeBlocks: it marks the first OpsRequest of
+// type typ in ns Succeed, after calling during (when not nil).
+func succeedOps(ctx context.Context, dyn dynamic.Interface, ns, typ string, during func()) {
+	go func() {
+		wait.Until(ctx, 100*time.Millisecond, "an OpsRequest of type "+typ, func(ctx context.Context) (bool, string, error) {
+			l, err := dyn.Resource(kbapi.OpsRequest).Namespace(ns).List(ctx, metav1.ListOptions{})
+			if err != nil {
+				return false, err.Error(), nil
+			}
+			for _, o := range l.Items {
+				if got, _, _ := unstructured.NestedString(o.Object, "spec", "type"); got != typ {
+					continue
+				}
+				if during != nil {
+					during()
+				}
+				unstructured.SetNestedField(o.Object, target.OpSucceeded, "status", "phase")
+				_, err := dyn.Resource(kbapi.OpsRequest).Namespace(ns).UpdateStatus(ctx, &o, metav1.UpdateOptions{})
+				return err == nil, fmt.Sprint(err), nil
+			}
+			return false, "none yet", nil
+		})
+	}()
 }
 
 // bumpRestarts records one more restart of pod's first container.

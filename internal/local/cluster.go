@@ -310,8 +310,21 @@ func (c *Cluster) namesrvAddrs() []string {
 
 func (c *Cluster) brokers() []*broker {
 	var out []*broker
-	for _, s := range c.shards {
+	for _, s := range c.shardList() {
 		out = append(out, s.brokers...)
+	}
+	return out
+}
+
+// shardList is the shards as they are now, each a copy: a shard or
+// replica scaling adds and removes shards and brokers while cases read
+// them.
+func (c *Cluster) shardList() []*shard {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]*shard, 0, len(c.shards))
+	for _, s := range c.shards {
+		out = append(out, &shard{name: s.name, brokers: slices.Clone(s.brokers)})
 	}
 	return out
 }
@@ -390,7 +403,7 @@ func (c *Cluster) awaitLeaders(ctx context.Context) error {
 			if err != nil {
 				return false, wait.Reason(err), nil
 			}
-			for _, s := range c.shards {
+			for _, s := range c.shardList() {
 				leader := ci.BrokerAddrTable[s.name].BrokerAddrs[0]
 				if !slices.ContainsFunc(s.brokers, func(b *broker) bool { return b.addr == leader }) {
 					return false, fmt.Sprintf("namesrv %s lists no leader of %s yet", n.addr, s.name), nil

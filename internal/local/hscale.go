@@ -17,9 +17,12 @@ import (
 // memberLeave action pushed the list without it. Here the pushed list is
 // what the action promises: every namesrv that remains.
 func (c *Cluster) HorizontalScale(ctx context.Context, component string, delta int) (target.Operation, error) {
+	if component == target.ComponentBroker {
+		return c.scaleReplicas(ctx, delta)
+	}
 	op := target.Operation{Name: fmt.Sprintf("horizontal scaling of the %s by %+d (local, as the addon's member actions)", component, delta), Component: component, Start: time.Now()}
 	if component != target.ComponentNamesrv {
-		return op, fmt.Errorf("horizontal scaling: component %q: the local target scales %s only", component, target.ComponentNamesrv)
+		return op, fmt.Errorf("horizontal scaling: component %q: expected %s or %s", component, target.ComponentNamesrv, target.ComponentBroker)
 	}
 	if delta != 1 && delta != -1 {
 		return op, fmt.Errorf("horizontal scaling: by %d: the local target adds or removes one namesrv at a time", delta)

@@ -56,7 +56,7 @@ func (c *Cluster) Start(ctx context.Context) (target.Operation, error) {
 	var groups [][]restartStep
 	groups = append(groups, c.namesrvSteps())
 	var brokers []restartStep
-	for _, s := range c.shards {
+	for _, s := range c.shardList() {
 		for _, b := range s.brokers {
 			brokers = append(brokers, restartStep{proc: b.proc, ready: func(ctx context.Context) error { return c.awaitRegistered(ctx, b) }})
 		}

@@ -83,7 +83,7 @@ func (c *Cluster) Shards(ctx context.Context) ([]target.Shard, error) {
 		}
 	}
 	var out []target.Shard
-	for _, s := range c.shards {
+	for _, s := range c.shardList() {
 		sh := target.Shard{Name: s.name}
 		if leaders != nil {
 			sh.Leader = -1
