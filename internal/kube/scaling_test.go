@@ -104,6 +104,8 @@ func storageClass(ctx context.Context, t *testing.T, cs kubernetes.Interface, ex
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cs.StorageV1().StorageClasses().Delete(context.Background(), "standard", metav1.DeleteOptions{}) })
+	t.Cleanup(func() {
+		cs.StorageV1().StorageClasses().Delete(context.Background(), "standard", metav1.DeleteOptions{})
+	})
 	return got
 }
