@@ -84,7 +84,7 @@ func accountsOf(t *T, s *target.Snapshot) []account {
 
 func secretNames(ctx context.Context, t *T) {
 	c := t.Target.Topology().Cluster
-	s := snapshotOf(t, ctx)
+	s := snapshotOf(ctx, t)
 	want := map[string]bool{}
 	for _, a := range accountsOf(t, s) {
 		want[a.secret] = true
@@ -131,7 +131,7 @@ func policyProblem(p string) string {
 }
 
 func secretKeys(ctx context.Context, t *T) {
-	s := snapshotOf(t, ctx)
+	s := snapshotOf(ctx, t)
 	for _, a := range accountsOf(t, s) {
 		sec := s.Secret(a.secret)
 		if sec == nil {
@@ -164,7 +164,7 @@ func keysOf(sec *corev1.Secret) []string {
 }
 
 func envWiring(ctx context.Context, t *T) {
-	s := snapshotOf(t, ctx)
+	s := snapshotOf(ctx, t)
 	for _, a := range accountsOf(t, s) {
 		pods := objectPods(t, s, a.comp)
 		for i := range pods {

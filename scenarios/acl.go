@@ -46,7 +46,7 @@ func shardCredentials(tgt target.Target, shard string) (string, string) {
 }
 
 func aclEnforced(ctx context.Context, t *T) {
-	shards := awaitShards(t, ctx)
+	shards := awaitShards(ctx, t)
 	src := t.Target.Abilities().Source
 	client := func(opts ...remoting.Option) *remoting.Client {
 		opts = append(opts, remoting.WithTimeout(5*time.Second), remoting.WithSource(src))
@@ -75,7 +75,7 @@ func aclEnforced(ctx context.Context, t *T) {
 		}
 		m := s.Master()
 		signed := client(remoting.WithCredentials(ak, sk))
-		if _, err := brokerConfigOf(t, ctx, signed, m.Addr); err != nil {
+		if _, err := brokerConfigOf(ctx, t, signed, m.Addr); err != nil {
 			t.Errorf(aclAccount, "master %s refused a request signed with shard %s's account %s: %v", m.Pod, s.Name, ak, err)
 		} else {
 			t.Logf("master %s accepted a request signed with %s", m.Pod, ak)
@@ -83,24 +83,24 @@ func aclEnforced(ctx context.Context, t *T) {
 		if inside {
 			continue
 		}
-		expectACLRefusal(t, ctx, aclUnsigned, unsigned, m, "an unsigned request", "AclException")
-		expectACLRefusal(t, ctx, aclWrong, client(remoting.WithCredentials(ak, wrongSecret(sk))), m, "a request signed with a wrong secret", "signature")
+		expectACLRefusal(ctx, t, aclUnsigned, unsigned, m, "an unsigned request", "AclException")
+		expectACLRefusal(ctx, t, aclWrong, client(remoting.WithCredentials(ak, wrongSecret(sk))), m, "a request signed with a wrong secret", "signature")
 	}
 	// A namesrv that refuses unsigned requests ends the case: RocketMQ 4.9
 	// has no namesrv ACL, so what answers there is no namesrv the rest of
 	// the case can use.
-	for _, ns := range namesrvAddrs(t, ctx) {
+	for _, ns := range namesrvAddrs(ctx, t) {
 		if _, err := unsigned.ClusterInfo(ctx, ns); err != nil {
 			t.Fatalf(aclNamesrv, "namesrv %s refused an unsigned request: %v", ns, err)
 		}
 	}
-	aclRoundTrip(t, ctx, shards, client)
+	aclRoundTrip(ctx, t, shards, client)
 }
 
 // expectACLRefusal checks, under clause c, that master m refuses rc's
 // request with the broker's ACL error, whose remark holds want.
-func expectACLRefusal(t *T, ctx context.Context, c verdict.Clause, rc *remoting.Client, m target.Broker, what, want string) {
-	_, err := brokerConfigOf(t, ctx, rc, m.Addr)
+func expectACLRefusal(ctx context.Context, t *T, c verdict.Clause, rc *remoting.Client, m target.Broker, what, want string) {
+	_, err := brokerConfigOf(ctx, t, rc, m.Addr)
 	var re *remoting.ResponseError
 	switch {
 	case err == nil:
@@ -114,9 +114,9 @@ func expectACLRefusal(t *T, ctx context.Context, c verdict.Clause, rc *remoting.
 
 // aclRoundTrip sends one message to every master, signed with its shard's
 // account, and reads it back signed: the credentials carry real traffic.
-func aclRoundTrip(t *T, ctx context.Context, shards []target.Shard, client func(...remoting.Option) *remoting.Client) {
+func aclRoundTrip(ctx context.Context, t *T, shards []target.Shard, client func(...remoting.Option) *remoting.Client) {
 	topic := uniqueName("conformance-acl")
-	createTopicJudged(t, ctx, aclAccount, topic, 1)
+	createTopicJudged(ctx, t, aclAccount, topic, 1)
 	for _, s := range shards {
 		ak, sk := shardCredentials(t.Target, s.Name)
 		rc := client(remoting.WithCredentials(ak, sk))

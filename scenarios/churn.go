@@ -78,17 +78,17 @@ func leaderChurn(ctx context.Context, t *T) {
 // runChurn kills the leader of the first shard churnRounds times in a row
 // under load, with a writer that follows the leader, and reads every
 // member back.
-func runChurn(t *T, ctx context.Context) *churn {
-	f := startFaultRun(t, ctx, "conformance-churn")
+func runChurn(ctx context.Context, t *T) *churn {
+	f := startFaultRun(ctx, t, "conformance-churn")
 	c := &churn{f: f, shard: f.shards[0].Name}
-	w := followLeader(t, ctx, f, c.shard)
+	w := followLeader(ctx, t, f, c.shard)
 	t.Cleanup(w.stop)
 	rounds := churnRounds
 	if t.plants.churnRounds > 0 {
 		rounds = t.plants.churnRounds
 	}
 	for i := 1; i <= rounds; i++ {
-		e := killLeader(t, ctx, f, c.shard)
+		e := killLeader(ctx, t, f, c.shard)
 		if c.first.IsZero() {
 			c.first = e.killAt
 		}
@@ -103,7 +103,7 @@ func runChurn(t *T, ctx context.Context) *churn {
 	// the load's client sends to a leader that is one no more.
 	f.stop(ctx, t)
 	c.end = time.Now()
-	c.members = readMembers(t, ctx, f.topic, faultQueues, f.reads)
+	c.members = readMembers(ctx, t, f.topic, faultQueues, f.reads)
 	return c
 }
 
@@ -120,11 +120,11 @@ type leaderWriter struct {
 }
 
 // followLeader starts a leaderWriter on shard, with a client of its own.
-func followLeader(t *T, ctx context.Context, f *faultRun, shard string) *leaderWriter {
+func followLeader(ctx context.Context, t *T, f *faultRun, shard string) *leaderWriter {
 	ctx, cancel := context.WithCancel(ctx)
 	w := &leaderWriter{cancel: cancel, done: make(chan struct{})}
 	rc := adminClient(t.Target)
-	ns := namesrvAddrs(t, ctx)[0]
+	ns := namesrvAddrs(ctx, t)[0]
 	go func() {
 		defer close(w.done)
 		defer rc.Close()

@@ -21,16 +21,16 @@ import (
 const connectTimeout = 2 * time.Second
 
 // producers makes a producer per call (clientProducer), for a load.
-func producers(t *T, ctx context.Context) func() rocketmq.Producer {
-	return func() rocketmq.Producer { return clientProducer(t, ctx) }
+func producers(ctx context.Context, t *T) func() rocketmq.Producer {
+	return func() rocketmq.Producer { return clientProducer(ctx, t) }
 }
 
 // clientProducer starts a rocketmq-client-go producer on the target's namesrvs
 // with its own group and instance (a shared instance breaks shutdown, see
 // rocketmq-client-go #705/#728), no retries (each attempt is one history
 // entry), the queue chosen by the caller and load.SendTimeout.
-func clientProducer(t *T, ctx context.Context, extra ...producer.Option) rocketmq.Producer {
-	return clientProducerOn(t, namesrvAddrs(t, ctx), extra...)
+func clientProducer(ctx context.Context, t *T, extra ...producer.Option) rocketmq.Producer {
+	return clientProducerOn(t, namesrvAddrs(ctx, t), extra...)
 }
 
 // clientProducerOn is clientProducer knowing only the namesrvs addrs.
@@ -62,10 +62,10 @@ func clientProducerOn(t *T, addrs []string, extra ...producer.Option) rocketmq.P
 // pushConsumer creates a push consumer in group on the target's namesrvs,
 // with its own instance. Broadcasting consumers keep offsets in local files
 // under $HOME/.rocketmq_client_go; the case removes those it made.
-func pushConsumer(t *T, ctx context.Context, group string, extra ...consumer.Option) rocketmq.PushConsumer {
+func pushConsumer(ctx context.Context, t *T, group string, extra ...consumer.Option) rocketmq.PushConsumer {
 	instance := uniqueName("c")
 	opts := []consumer.Option{
-		consumer.WithNsResolver(primitive.NewPassthroughResolver(namesrvAddrs(t, ctx))),
+		consumer.WithNsResolver(primitive.NewPassthroughResolver(namesrvAddrs(ctx, t))),
 		consumer.WithGroupName(group),
 		consumer.WithInstance(instance),
 		consumer.WithConsumeFromWhere(consumer.ConsumeFromFirstOffset),

@@ -89,14 +89,14 @@ func (r *groupsRun) judgeSplit(t *T, a, b map[string]bool) {
 // runConsumerGroups starts two members of each group, sends once every
 // master lists them, and waits until every scope was handed every
 // acknowledged message, or 30 s.
-func runConsumerGroups(t *T, ctx context.Context) *groupsRun {
+func runConsumerGroups(ctx context.Context, t *T) *groupsRun {
 	clientlog.Start()
-	r := &groupsRun{since: time.Now(), shards: awaitShards(t, ctx), topic: uniqueName("conformance-cg"), queues: 4, h: history.New(),
+	r := &groupsRun{since: time.Now(), shards: awaitShards(ctx, t), topic: uniqueName("conformance-cg"), queues: 4, h: history.New(),
 		clustering: uniqueName("conformance-cg-clu"), broadcasting: uniqueName("conformance-cg-bro")}
-	createTopic(t, ctx, r.topic, r.queues)
+	createTopic(ctx, t, r.topic, r.queues)
 	r.startMembers(ctx, t)
-	awaitMembers(t, ctx, r.shards, r.clustering, r.broadcasting)
-	p := clientProducer(t, ctx)
+	awaitMembers(ctx, t, r.shards, r.clustering, r.broadcasting)
+	p := clientProducer(ctx, t)
 	n := 0
 	for round := 0; round < 10; round++ {
 		for _, s := range r.shards {
@@ -137,7 +137,7 @@ func (r *groupsRun) startMembers(ctx context.Context, t *T) {
 				opts = append(opts, consumer.WithConsumerModel(consumer.BroadCasting))
 				r.scopes = append(r.scopes, scope)
 			}
-			c := pushConsumer(t, ctx, group, opts...)
+			c := pushConsumer(ctx, t, group, opts...)
 			if err := c.Subscribe(r.topic, consumer.MessageSelector{Type: consumer.TAG, Expression: "*"}, r.got.recorder(r.h, scope, member)); err != nil {
 				t.Erroredf("subscribe %s: %v", member, err)
 			}
@@ -152,7 +152,7 @@ func (r *groupsRun) startMembers(ctx context.Context, t *T) {
 // awaitMembers waits until every master lists both members of each group,
 // so that the split is measured on settled groups; groups that do not
 // settle leave the case not judged.
-func awaitMembers(t *T, ctx context.Context, shards []target.Shard, groups ...string) {
+func awaitMembers(ctx context.Context, t *T, shards []target.Shard, groups ...string) {
 	rc := adminOf(t)
 	mctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()

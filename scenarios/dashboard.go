@@ -56,11 +56,11 @@ func dashboard(ctx context.Context, t *T) {
 	mp := t.Target.Abilities().Management
 	base, err := mp.DashboardURL(ctx)
 	endOn(t, "find the dashboard", err)
-	skipIfStandIn(t, ctx, base, "dashboard", "--dashboard-jar")
-	shards := awaitShards(t, ctx)
+	skipIfStandIn(ctx, t, base, "dashboard", "--dashboard-jar")
+	shards := awaitShards(ctx, t)
 	d := newConsole(base)
 	if t.Target.Topology().Mode.ACL {
-		dashboardLogin(t, ctx, d, mp)
+		dashboardLogin(ctx, t, d, mp)
 	} else {
 		t.Logf("ACL is off: the dashboard runs without a login, so the login clauses are not checked")
 	}
@@ -73,7 +73,7 @@ func dashboard(ctx context.Context, t *T) {
 
 // dashboardLogin checks the ACL-mode login clauses and leaves d logged in
 // as console-admin.
-func dashboardLogin(t *T, ctx context.Context, d *console, mp target.ManagementPlane) {
+func dashboardLogin(ctx context.Context, t *T, d *console, mp target.ManagementPlane) {
 	var check struct {
 		LoginRequired bool `json:"loginRequired"`
 	}

@@ -54,9 +54,9 @@ func (e *leaderKill) resumedIn(h *history.History, shard string) time.Time {
 // config outside the Raft log, so a follower learns a topic only at its
 // 10 s sync from the leader, and one elected before that serves none of
 // the topic's messages until a client re-creates it.
-func killLeader(t *T, ctx context.Context, f *faultRun, name string) *leaderKill {
-	s := shardNamed(t, ctx, name)
-	if err := awaitSlaveTopics(t, ctx, []target.Shard{s}, f.topic); err != nil {
+func killLeader(ctx context.Context, t *T, f *faultRun, name string) *leaderKill {
+	s := shardNamed(ctx, t, name)
+	if err := awaitSlaveTopics(ctx, t, []target.Shard{s}, f.topic); err != nil {
 		t.Erroredf("not judged: before killing the leader of %s: %v", name, err)
 	}
 	e := &leaderKill{victim: s.Master()}
@@ -66,7 +66,7 @@ func killLeader(t *T, ctx context.Context, f *faultRun, name string) *leaderKill
 		t.Erroredf("kill %s: %v", e.victim.Pod, err)
 	}
 	e.downAt = time.Now()
-	e.leader, e.err = election.AwaitLeader(ctx, t.Target, namesrvsOf(t, ctx), name, e.victim, election.Limit+routeRefresh)
+	e.leader, e.err = election.AwaitLeader(ctx, t.Target, namesrvsOf(ctx, t), name, e.victim, election.Limit+routeRefresh)
 	e.elected = time.Since(e.killAt)
 	if e.err == nil && e.elected > election.Limit {
 		e.err = fmt.Errorf("%s was registered as leader only %s after the kill", e.leader.Pod, e.elected.Round(time.Millisecond))
@@ -75,15 +75,15 @@ func killLeader(t *T, ctx context.Context, f *faultRun, name string) *leaderKill
 	e.backAt = time.Now()
 	f.h.FaultEnd("kill leader " + e.victim.Pod)
 	if e.backErr == nil {
-		e.returned, e.identity, e.identErr = returnedBroker(t, ctx, e.victim)
-		e.labels = awaitLabels(t, ctx, name)
+		e.returned, e.identity, e.identErr = returnedBroker(ctx, t, e.victim)
+		e.labels = awaitLabels(ctx, t, name)
 	}
 	return e
 }
 
 // shardNamed re-reads the shards and returns the one called name.
-func shardNamed(t *T, ctx context.Context, name string) target.Shard {
-	for _, s := range awaitShards(t, ctx) {
+func shardNamed(ctx context.Context, t *T, name string) target.Shard {
+	for _, s := range awaitShards(ctx, t) {
 		if s.Name == name {
 			return s
 		}

@@ -51,15 +51,15 @@ var staleBrokerExpiryCase = Case{Case: verdict.Case{
 
 func staleBrokerExpiry(ctx context.Context, t *T) {
 	fr := t.Target.Abilities().Freezer
-	shards := awaitShards(t, ctx)
+	shards := awaitShards(ctx, t)
 	last := shards[len(shards)-1]
 	victim := last.Brokers[len(last.Brokers)-1]
 	if len(last.Brokers) > 1 && victim.Addr == last.Master().Addr {
 		victim = last.Slaves()[0]
 	}
 	topic := uniqueName("conformance-expiry")
-	createTopic(t, ctx, topic, 1)
-	held, identity := beforeFreeze(t, ctx, last, victim, topic)
+	createTopic(ctx, t, topic, 1)
+	held, identity := beforeFreeze(ctx, t, last, victim, topic)
 
 	endOn(t, "freeze "+victim.Pod, fr.FreezeBroker(ctx, victim))
 	frozenAt := time.Now()
@@ -70,22 +70,22 @@ func staleBrokerExpiry(ctx context.Context, t *T) {
 		}
 	}()
 	t.Logf("froze %s at %s", victim.Pod, frozenAt.Format("15:04:05.000"))
-	stillListed(t, ctx, victim, topic, frozenAt)
-	expired(t, ctx, victim, topic, frozenAt)
+	stillListed(ctx, t, victim, topic, frozenAt)
+	expired(ctx, t, victim, topic, frozenAt)
 
 	if err := fr.ThawBroker(ctx, victim); err != nil {
 		t.Erroredf("thaw %s: %v", victim.Pod, err)
 	}
 	thawed = true
-	rejoined(t, ctx, victim, topic, time.Now(), held, identity)
-	labelsSettled(t, ctx, clauseLabelsSettle, victim.Shard, "the thaw")
+	rejoined(ctx, t, victim, topic, time.Now(), held, identity)
+	labelsSettled(ctx, t, clauseLabelsSettle, victim.Shard, "the thaw")
 }
 
 // beforeFreeze writes to the victim's shard and returns what the victim
 // holds of it once it holds all of it (its commit log max offset), and its
 // identity as its config states it.
-func beforeFreeze(t *T, ctx context.Context, s target.Shard, victim target.Broker, topic string) (int64, map[string]string) {
-	p := clientProducer(t, ctx)
+func beforeFreeze(ctx context.Context, t *T, s target.Shard, victim target.Broker, topic string) (int64, map[string]string) {
+	p := clientProducer(ctx, t)
 	h := newHistory(t)
 	for i := 0; i < 10; i++ {
 		key := fmt.Sprintf("%s-%d", topic, i)
@@ -106,7 +106,7 @@ func beforeFreeze(t *T, ctx context.Context, s target.Shard, victim target.Broke
 	}); err != nil {
 		t.Erroredf("not judged: before the freeze: %v", err)
 	}
-	cfg, err := brokerConfigOf(t, ctx, adminOf(t), victim.Addr)
+	cfg, err := brokerConfigOf(ctx, t, adminOf(t), victim.Addr)
 	if err != nil {
 		t.Erroredf("not judged: read the config of %s: %v", victim.Pod, err)
 	}
@@ -116,8 +116,8 @@ func beforeFreeze(t *T, ctx context.Context, s target.Shard, victim target.Broke
 // stillListed watches, for stillListedAt after the freeze, that every
 // namesrv keeps listing the frozen broker: an observation over a window,
 // sampled every second.
-func stillListed(t *T, ctx context.Context, b target.Broker, topic string, frozenAt time.Time) {
-	v := plantedNamesrvs(t, ctx)
+func stillListed(ctx context.Context, t *T, b target.Broker, topic string, frozenAt time.Time) {
+	v := plantedNamesrvs(ctx, t)
 	n := len(v.Addrs)
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
@@ -139,8 +139,8 @@ func stillListed(t *T, ctx context.Context, b target.Broker, topic string, froze
 // expired waits until no namesrv lists the frozen broker, in its cluster
 // table or in the route of topic, and compares the time with expiryBound.
 // It waits past the bound so that a late removal is measured.
-func expired(t *T, ctx context.Context, b target.Broker, topic string, frozenAt time.Time) {
-	v := plantedNamesrvs(t, ctx)
+func expired(ctx context.Context, t *T, b target.Broker, topic string, frozenAt time.Time) {
+	v := plantedNamesrvs(ctx, t)
 	wctx, cancel := context.WithDeadline(ctx, frozenAt.Add(expiryBound+15*time.Second))
 	defer cancel()
 	err := wait.Until(wctx, 500*time.Millisecond, "every namesrv to drop frozen "+b.Pod, func(ctx context.Context) (bool, string, error) {
@@ -166,12 +166,12 @@ func expired(t *T, ctx context.Context, b target.Broker, topic string, frozenAt 
 // rejoined waits, up to one registration period, for the thawed broker to
 // be listed by every namesrv again at its brokerId and address, and checks
 // its config and its store against what they were before the freeze.
-func rejoined(t *T, ctx context.Context, b target.Broker, topic string, thawedAt time.Time, held int64, identity map[string]string) {
+func rejoined(ctx context.Context, t *T, b target.Broker, topic string, thawedAt time.Time, held int64, identity map[string]string) {
 	rc := adminOf(t)
 	id, _ := strconv.ParseInt(identity["brokerId"], 10, 64)
 	wctx, cancel := context.WithTimeout(ctx, addonRegisterPeriod+boundSlack)
 	defer cancel()
-	v := plantedNamesrvs(t, ctx)
+	v := plantedNamesrvs(ctx, t)
 	err := wait.Until(wctx, 200*time.Millisecond, "thawed "+b.Pod+" to register again", func(ctx context.Context) (bool, string, error) {
 		missing, err := v.At(ctx, b.Shard, id, b.Addr)
 		if err != nil {
@@ -188,7 +188,7 @@ func rejoined(t *T, ctx context.Context, b target.Broker, topic string, thawedAt
 	}
 	took := time.Since(thawedAt)
 	t.Figure("registered_after_thaw", float64(took.Milliseconds()), "ms")
-	cfg, err := brokerConfigOf(t, ctx, rc, b.Addr)
+	cfg, err := brokerConfigOf(ctx, t, rc, b.Addr)
 	if err != nil {
 		t.Fatalf(clauseRejoins, "read the config of thawed %s: %v", b.Pod, err)
 	}

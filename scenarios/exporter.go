@@ -51,11 +51,11 @@ func init() {
 func exporterMetrics(ctx context.Context, t *T) {
 	base, err := t.Target.Abilities().Management.ExporterURL(ctx)
 	endOn(t, "find the exporter", err)
-	skipIfStandIn(t, ctx, base, "exporter", "--exporter-jar")
-	shards := awaitShards(t, ctx)
+	skipIfStandIn(ctx, t, base, "exporter", "--exporter-jar")
+	shards := awaitShards(ctx, t)
 	topic := uniqueName("conformance-exporter")
-	createTopic(t, ctx, topic, 1)
-	p := clientProducer(t, ctx)
+	createTopic(ctx, t, topic, 1)
+	p := clientProducer(ctx, t)
 	h := newHistory(t)
 	for _, s := range shards {
 		for i := 0; i < exporterMessages; i++ {

@@ -33,10 +33,10 @@ const faultQueues, faultRate = 4, 100
 // startFaultRun creates the topic and starts the load, and returns once
 // every shard has taken writes. A run that cannot get there has nothing
 // to inject a fault into: the case is errored, not judged.
-func startFaultRun(t *T, ctx context.Context, prefix string) *faultRun {
-	f := &faultRun{shards: awaitShards(t, ctx), topic: uniqueName(prefix), h: history.New()}
-	createTopic(t, ctx, f.topic, faultQueues)
-	f.load = load.Start(ctx, f.h, producers(t, ctx), f.topic, f.shards, faultQueues, faultRate, nil)
+func startFaultRun(ctx context.Context, t *T, prefix string) *faultRun {
+	f := &faultRun{shards: awaitShards(ctx, t), topic: uniqueName(prefix), h: history.New()}
+	createTopic(ctx, t, f.topic, faultQueues)
+	f.load = load.Start(ctx, f.h, producers(ctx, t), f.topic, f.shards, faultQueues, faultRate, nil)
 	t.Cleanup(f.load.Stop)
 	start := time.Now()
 	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
@@ -59,7 +59,7 @@ func startFaultRun(t *T, ctx context.Context, prefix string) *faultRun {
 // stop ends the load and reads every queue back from the current
 // masters, once each covers what was acknowledged on its shard.
 func (f *faultRun) stop(ctx context.Context, t *T) {
-	f.stopOn(ctx, t, awaitShards(t, ctx)) // fresh: a recreated pod has a new address
+	f.stopOn(ctx, t, awaitShards(ctx, t)) // fresh: a recreated pod has a new address
 }
 
 // stopOn is stop reading back from the masters of shards, as they are
@@ -97,8 +97,8 @@ func (f *faultRun) awaitWrites(ctx context.Context, shard string, from time.Time
 
 // returnedBroker reads a killed broker as it came back, and its config as the
 // broker serves it (a judgement reads it through judgedConfig).
-func returnedBroker(t *T, ctx context.Context, victim target.Broker) (target.Broker, map[string]string, error) {
-	b := current(t, ctx, victim)
+func returnedBroker(ctx context.Context, t *T, victim target.Broker) (target.Broker, map[string]string, error) {
+	b := current(ctx, t, victim)
 	cfg, err := adminOf(t).BrokerConfig(ctx, b.Addr)
 	return b, cfg, err
 }
@@ -118,7 +118,7 @@ func down(addr string) bool {
 // returns its record. An interruption, or a request the target could not
 // make, ends the case unjudged (skipped when the target says it cannot
 // here); what the platform did is the record's.
-func (f *faultRun) operate(t *T, ctx context.Context, what string, bound time.Duration, do func(context.Context) (target.Operation, error)) target.Operation {
+func (f *faultRun) operate(ctx context.Context, t *T, what string, bound time.Duration, do func(context.Context) (target.Operation, error)) target.Operation {
 	t.progressf("  %s, within %s", what, bound)
 	f.h.FaultStart(what)
 	octx, cancel := context.WithTimeout(ctx, bound)

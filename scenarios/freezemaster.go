@@ -81,9 +81,9 @@ func freezeMaster(ctx context.Context, t *T) {
 // runFreezeMaster freezes the first shard's master under load for
 // freezeHold, reads its slave meanwhile, thaws it and records what
 // followed.
-func runFreezeMaster(t *T, ctx context.Context) *masterFreeze {
+func runFreezeMaster(ctx context.Context, t *T) *masterFreeze {
 	fr := t.Target.Abilities().Freezer
-	f := startFaultRun(t, ctx, "conformance-freeze-master")
+	f := startFaultRun(ctx, t, "conformance-freeze-master")
 	k := &masterKill{f: f, victimShard: f.shards[0], victim: f.shards[0].Master()}
 	k.slave = &k.victimShard.Slaves()[0]
 	k.markReplicated(ctx, t)
@@ -110,7 +110,7 @@ func runFreezeMaster(t *T, ctx context.Context) *masterFreeze {
 	fz.thawAt = time.Now()
 	f.h.FaultEnd("freeze " + k.victim.Pod)
 	f.awaitWrites(ctx, k.victimShard.Name, fz.thawAt, routeRefresh+boundSlack)
-	fz.labels = awaitLabels(t, ctx, k.victimShard.Name)
+	fz.labels = awaitLabels(ctx, t, k.victimShard.Name)
 	f.stop(ctx, t)
 	return fz
 }

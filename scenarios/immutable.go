@@ -30,7 +30,7 @@ var immutableCase = Case{Case: verdict.Case{
 const immutableParam = "brokerClusterName"
 
 func reconfigureImmutable(ctx context.Context, t *T) {
-	shards := awaitShards(t, ctx)
+	shards := awaitShards(ctx, t)
 	if why := shardsMismatch(shards, t.Target.Topology()); why != "" {
 		t.Errorf(clauseBrokers, "%s", why)
 	}
@@ -63,8 +63,8 @@ func reconfigureImmutable(ctx context.Context, t *T) {
 	if len(op.Incarnations) > 0 {
 		t.Errorf(imUnchanged, "brokers restarted: %s", incarnationsText(op))
 	}
-	for _, b := range allBrokers(awaitShards(t, ctx)) {
-		cfg, err := brokerConfigOf(t, ctx, adminOf(t), b.Addr)
+	for _, b := range allBrokers(awaitShards(ctx, t)) {
+		cfg, err := brokerConfigOf(ctx, t, adminOf(t), b.Addr)
 		switch {
 		case err != nil:
 			t.Errorf(imUnchanged, "read the config of %s after the refused reconfiguring: %v", b.Pod, err)

@@ -52,26 +52,26 @@ const independenceQueues, independenceRounds = 2, 5
 
 func namesrvIndependence(ctx context.Context, t *T) {
 	holder := t.Target.Abilities().Holder
-	shards := awaitShards(t, ctx)
-	namesrvs := namesrvAddrs(t, ctx)
+	shards := awaitShards(ctx, t)
+	namesrvs := namesrvAddrs(ctx, t)
 	topic := uniqueName("conformance-nsi")
-	createTopic(t, ctx, topic, independenceQueues)
-	before := wholeOnEach(t, ctx, namesrvs, shards, topic)
+	createTopic(ctx, t, topic, independenceQueues)
+	before := wholeOnEach(ctx, t, namesrvs, shards, topic)
 
 	const victim = 0
 	if err := holder.HoldNamesrvDown(ctx, victim); err != nil {
 		t.Erroredf("kill namesrv %s and keep it down: %v", namesrvs[victim], err)
 	}
-	defer releaseNamesrv(t, ctx, holder, victim, shards)
+	defer releaseNamesrv(ctx, t, holder, victim, shards)
 	t.Logf("namesrv %s killed and kept down; the others: %s", namesrvs[victim], strings.Join(namesrvs[1:], ", "))
 
 	clientlog.Start()
 	h := newHistory(t)
 	since := time.Now()
 	group := uniqueName("conformance-nsi")
-	sendEverywhere(t, ctx, h, topic, shards, since)
+	sendEverywhere(ctx, t, h, topic, shards, since)
 	var got consumed
-	c := pushConsumer(t, ctx, group)
+	c := pushConsumer(ctx, t, group)
 	if err := c.Subscribe(topic, consumer.MessageSelector{}, got.recorder(h, group, "nsi")); err != nil {
 		t.Erroredf("subscribe: %v", err)
 	}
@@ -90,19 +90,19 @@ func namesrvIndependence(ctx context.Context, t *T) {
 	if rep := j.judge(ctx, group); !rep.OK() {
 		t.Errorf(clauseDownConsume, "with namesrv %s down, a consumer given every namesrv address did not receive every acknowledged message", namesrvs[victim])
 	}
-	survivorsUnchanged(t, ctx, namesrvs[1:], topic, before)
+	survivorsUnchanged(ctx, t, namesrvs[1:], topic, before)
 }
 
 // wholeOnEach checks that every namesrv lists every broker at its address
 // and routes topic to every shard, and returns each one's route of topic.
-func wholeOnEach(t *T, ctx context.Context, namesrvs []string, shards []target.Shard, topic string) map[string]string {
+func wholeOnEach(ctx context.Context, t *T, namesrvs []string, shards []target.Shard, topic string) map[string]string {
 	rc := adminOf(t)
 	routes := map[string]string{}
 	for i, ns := range namesrvs {
 		start := time.Now()
 		wctx, cancel := context.WithTimeout(ctx, registrationGrace)
 		err := wait.Until(wctx, 100*time.Millisecond, "namesrv "+ns+" to list every broker", func(ctx context.Context) (bool, string, error) {
-			ci, err := clusterInfo(t, ctx, rc, ns)
+			ci, err := clusterInfo(ctx, t, rc, ns)
 			if err != nil {
 				return false, wait.Reason(err), nil
 			}
@@ -168,8 +168,8 @@ func routeKey(r *remoting.TopicRoute) string {
 // sendEverywhere sends independenceRounds messages to every queue of every
 // shard with a producer created now, and fails the case at the first send
 // not acknowledged.
-func sendEverywhere(t *T, ctx context.Context, h *history.History, topic string, shards []target.Shard, since time.Time) {
-	p := clientProducer(t, ctx)
+func sendEverywhere(ctx context.Context, t *T, h *history.History, topic string, shards []target.Shard, since time.Time) {
+	p := clientProducer(ctx, t)
 	n := 0
 	for round := 0; round < independenceRounds; round++ {
 		for _, s := range shards {
@@ -191,7 +191,7 @@ func sendEverywhere(t *T, ctx context.Context, h *history.History, topic string,
 
 // survivorsUnchanged compares each surviving namesrv's route of topic with
 // what it answered before the kill.
-func survivorsUnchanged(t *T, ctx context.Context, survivors []string, topic string, before map[string]string) {
+func survivorsUnchanged(ctx context.Context, t *T, survivors []string, topic string, before map[string]string) {
 	rc := adminOf(t)
 	for _, ns := range survivors {
 		r, err := rc.TopicRoute(ctx, ns, topic)
@@ -208,7 +208,7 @@ func survivorsUnchanged(t *T, ctx context.Context, survivors []string, topic str
 // releaseNamesrv lets the held namesrv come back and waits until every
 // broker has registered with it again, so that the next case finds the
 // Cluster whole: its routes are empty until then.
-func releaseNamesrv(t *T, ctx context.Context, holder target.NamesrvHolder, i int, shards []target.Shard) {
+func releaseNamesrv(ctx context.Context, t *T, holder target.NamesrvHolder, i int, shards []target.Shard) {
 	if err := holder.ReleaseNamesrv(ctx, i); err != nil {
 		t.NoteErroredf("release namesrv %d: %v", i, err)
 		return

@@ -124,11 +124,11 @@ type masterKill struct {
 // reads its slave while it is down, and waits for it to return and take
 // writes; in DLedger mode it kills the leader instead (runKillLeader). It
 // records; the three cases judge.
-func runKillMaster(t *T, ctx context.Context) *masterKill {
-	f := startFaultRun(t, ctx, "conformance-kill-master")
+func runKillMaster(ctx context.Context, t *T) *masterKill {
+	f := startFaultRun(ctx, t, "conformance-kill-master")
 	k := &masterKill{f: f, victimShard: f.shards[0], victim: f.shards[0].Master()}
 	if t.Target.Topology().Mode.DLedger {
-		return runKillLeader(t, ctx, k)
+		return runKillLeader(ctx, t, k)
 	}
 	if sl := k.victimShard.Slaves(); len(sl) > 0 {
 		k.slave = &sl[0]
@@ -150,8 +150,8 @@ func runKillMaster(t *T, ctx context.Context) *masterKill {
 		// Writes first: what the returned master is asked for anything
 		// else comes after the bound on its taking writes again.
 		f.awaitWrites(ctx, k.victimShard.Name, k.backAt, routeRefresh+boundSlack)
-		k.back, k.identity, k.identityErr = returnedBroker(t, ctx, k.victim)
-		k.labels = awaitLabels(t, ctx, k.victimShard.Name)
+		k.back, k.identity, k.identityErr = returnedBroker(ctx, t, k.victim)
+		k.labels = awaitLabels(ctx, t, k.victimShard.Name)
 		f.stop(ctx, t)
 	} else {
 		f.load.Stop() // kill-master fails on the master that never came back
@@ -163,12 +163,12 @@ func runKillMaster(t *T, ctx context.Context) *masterKill {
 // first shard is killed, a survivor is elected, the victim returns as a
 // follower; then every shard is read back from its leader and every
 // follower compared with it.
-func runKillLeader(t *T, ctx context.Context, k *masterKill) *masterKill {
-	e := killLeader(t, ctx, k.f, k.victimShard.Name)
+func runKillLeader(ctx context.Context, t *T, k *masterKill) *masterKill {
+	e := killLeader(ctx, t, k.f, k.victimShard.Name)
 	k.f.awaitWrites(ctx, k.victimShard.Name, e.downAt, e.electedAt().Sub(e.downAt)+routeRefresh+boundSlack)
 	k.leader, k.killAt, k.backAt, k.backErr = e, e.killAt, e.backAt, e.backErr
 	k.f.stop(ctx, t)
-	k.members = readMembers(t, ctx, k.f.topic, faultQueues, k.f.reads)
+	k.members = readMembers(ctx, t, k.f.topic, faultQueues, k.f.reads)
 	return k
 }
 
@@ -177,7 +177,7 @@ func runKillLeader(t *T, ctx context.Context, k *masterKill) *masterKill {
 // once the slave has reached that offset. The slave must know the topic
 // to serve it, which it learns within its 10 s topic sync.
 func (k *masterKill) markReplicated(ctx context.Context, t *T) {
-	if k.markErr = awaitSlaveTopics(t, ctx, []target.Shard{k.victimShard}, k.f.topic); k.markErr != nil {
+	if k.markErr = awaitSlaveTopics(ctx, t, []target.Shard{k.victimShard}, k.f.topic); k.markErr != nil {
 		return
 	}
 	mark := time.Now()

@@ -74,8 +74,8 @@ func killSlave(ctx context.Context, t *T) {
 
 // runKillSlave kills the first shard's first slave under load and records
 // its return, its identity and its catch-up.
-func runKillSlave(t *T, ctx context.Context) *slaveKill {
-	f := startFaultRun(t, ctx, "conformance-kill-slave")
+func runKillSlave(ctx context.Context, t *T) *slaveKill {
+	f := startFaultRun(ctx, t, "conformance-kill-slave")
 	k := &slaveKill{f: f, shard: f.shards[0], victim: f.shards[0].Slaves()[0]}
 	f.h.FaultStart("kill " + k.victim.Pod)
 	k.killAt = time.Now()
@@ -87,9 +87,9 @@ func runKillSlave(t *T, ctx context.Context) *slaveKill {
 	}
 	k.backAt = time.Now()
 	f.h.FaultEnd("kill " + k.victim.Pod)
-	k.labels = awaitLabels(t, ctx, k.shard.Name)
-	k.victim, k.identity, k.identityErr = returnedBroker(t, ctx, k.victim)
-	k.shard = shardNamed(t, ctx, k.shard.Name)
+	k.labels = awaitLabels(ctx, t, k.shard.Name)
+	k.victim, k.identity, k.identityErr = returnedBroker(ctx, t, k.victim)
+	k.shard = shardNamed(ctx, t, k.shard.Name)
 	f.load.Stop()
 	k.stopAt = time.Now()
 	t.plants.loadStopped([]target.Shard{k.shard})

@@ -53,8 +53,8 @@ func uniqueName(prefix string) string {
 // the Cluster asks for before any case walks them: a set that is empty or
 // short (labels that drifted, a pod not found) fails the case instead of
 // letting a loop over it pass on nothing.
-func awaitShards(t *T, ctx context.Context) []target.Shard {
-	s := listShards(t, ctx)
+func awaitShards(ctx context.Context, t *T) []target.Shard {
+	s := listShards(ctx, t)
 	if leaderless(s) == "" {
 		return s
 	}
@@ -64,7 +64,7 @@ func awaitShards(t *T, ctx context.Context) []target.Shard {
 	wctx, cancel := context.WithTimeout(ctx, election.Limit)
 	defer cancel()
 	err := wait.Until(wctx, 100*time.Millisecond, "every shard to have a master", func(ctx context.Context) (bool, string, error) {
-		s = listShards(t, ctx)
+		s = listShards(ctx, t)
 		why := leaderless(s)
 		return why == "", why, nil
 	})
@@ -76,7 +76,7 @@ func awaitShards(t *T, ctx context.Context) []target.Shard {
 
 // listShards reads the target's shards and checks they are the ones the
 // Cluster asks for.
-func listShards(t *T, ctx context.Context) []target.Shard {
+func listShards(ctx context.Context, t *T) []target.Shard {
 	s, err := t.Target.Shards(ctx)
 	if err != nil {
 		t.Erroredf("list the shards: %v", err)
@@ -138,13 +138,13 @@ func ordinals(bs []target.Broker) []int {
 
 // namesrvAddrs reads the namesrv addresses, checked against the topology, or
 // ends the case.
-func namesrvAddrs(t *T, ctx context.Context) []string {
-	return namesrvAddrsOf(t, ctx, t.Target.Topology().Namesrvs)
+func namesrvAddrs(ctx context.Context, t *T) []string {
+	return namesrvAddrsOf(ctx, t, t.Target.Topology().Namesrvs)
 }
 
 // namesrvAddrsOf is namesrvAddrs checked against want namesrvs (a
 // scaling case's count while it has scaled them).
-func namesrvAddrsOf(t *T, ctx context.Context, want int) []string {
+func namesrvAddrsOf(ctx context.Context, t *T, want int) []string {
 	ns, err := t.Target.Namesrvs(ctx)
 	if err != nil {
 		t.Erroredf("find the namesrvs: %v", err)
@@ -156,17 +156,17 @@ func namesrvAddrsOf(t *T, ctx context.Context, want int) []string {
 }
 
 // namesrvsOf is the target's namesrvs, read with the case's admin client.
-func namesrvsOf(t *T, ctx context.Context) namesrv.View {
+func namesrvsOf(ctx context.Context, t *T) namesrv.View {
 	rc := adminOf(t)
-	return namesrv.View{Addrs: namesrvAddrs(t, ctx), Info: rc.ClusterInfo, Route: rc.TopicRoute}
+	return namesrv.View{Addrs: namesrvAddrs(ctx, t), Info: rc.ClusterInfo, Route: rc.TopicRoute}
 }
 
 // plantedNamesrvs is namesrvsOf with the cluster tables read through the
 // tests' namesrv plant, for the cases a planted namesrv fault judges.
-func plantedNamesrvs(t *T, ctx context.Context) namesrv.View {
-	v := namesrvsOf(t, ctx)
+func plantedNamesrvs(ctx context.Context, t *T) namesrv.View {
+	v := namesrvsOf(ctx, t)
 	v.Info = func(ctx context.Context, ns string) (*remoting.ClusterInfo, error) {
-		return clusterInfo(t, ctx, adminOf(t), ns)
+		return clusterInfo(ctx, t, adminOf(t), ns)
 	}
 	return v
 }
@@ -175,26 +175,26 @@ func plantedNamesrvs(t *T, ctx context.Context) namesrv.View {
 // returns once every namesrv routes it to every shard with those queues. A
 // create is never trusted by its reply alone. For most cases a topic is a
 // precondition: one that cannot be created errors the case, not judged.
-func createTopic(t *T, ctx context.Context, topic string, queues int) {
-	makeTopic(t, ctx, topic, queues, func(format string, args ...any) {
+func createTopic(ctx context.Context, t *T, topic string, queues int) {
+	makeTopic(ctx, t, topic, queues, func(format string, args ...any) {
 		t.Erroredf("not judged: "+format, args...)
 	})
 }
 
 // createTopicJudged is createTopic for a case whose clause c promises the
 // create: one that does not take fails c.
-func createTopicJudged(t *T, ctx context.Context, c verdict.Clause, topic string, queues int) {
-	makeTopic(t, ctx, topic, queues, func(format string, args ...any) { t.Fatalf(c, format, args...) })
+func createTopicJudged(ctx context.Context, t *T, c verdict.Clause, topic string, queues int) {
+	makeTopic(ctx, t, topic, queues, func(format string, args ...any) { t.Fatalf(c, format, args...) })
 }
 
 // makeTopic creates topic and awaits its route; a step that does not take
 // ends the case through fail.
-func makeTopic(t *T, ctx context.Context, name string, queues int, fail func(format string, args ...any)) {
-	shards := awaitShards(t, ctx)
+func makeTopic(ctx context.Context, t *T, name string, queues int, fail func(format string, args ...any)) {
+	shards := awaitShards(ctx, t)
 	if err := topic.Create(ctx, adminOf(t), shards, name, queues); err != nil {
 		fail("%v", err)
 	}
-	differs, err := awaitRoute(t, ctx, name, shards, queues)
+	differs, err := awaitRoute(ctx, t, name, shards, queues)
 	switch {
 	case err != nil && differs != "":
 		fail("topic %s was created on every master but is not routed as asked: %s (%v)", name, differs, err)
@@ -205,8 +205,8 @@ func makeTopic(t *T, ctx context.Context, name string, queues int, fail func(for
 
 // awaitRoute waits until every namesrv routes topic to exactly the shards,
 // each with queues read and write queues (topic.AwaitRoute).
-func awaitRoute(t *T, ctx context.Context, name string, shards []target.Shard, queues int) (string, error) {
-	return topic.AwaitRoute(ctx, adminOf(t), namesrvAddrs(t, ctx), name, shards, queues, 15*time.Second)
+func awaitRoute(ctx context.Context, t *T, name string, shards []target.Shard, queues int) (string, error) {
+	return topic.AwaitRoute(ctx, adminOf(t), namesrvAddrs(ctx, t), name, shards, queues, 15*time.Second)
 }
 
 // slaveTopicSync is how often a 4.9 slave copies topic config from its
@@ -224,7 +224,7 @@ const addonRegisterPeriod = 30 * time.Second
 // that registered during an election, before the new leader did, learns
 // it only at its next, a registration period later: that period is
 // allowed too.
-func awaitSlaveTopics(t *T, ctx context.Context, shards []target.Shard, name string) error {
+func awaitSlaveTopics(ctx context.Context, t *T, shards []target.Shard, name string) error {
 	start := time.Now()
 	limit := slaveTopicSync + 15*time.Second
 	if t.Target.Topology().Mode.DLedger {
@@ -239,8 +239,8 @@ func awaitSlaveTopics(t *T, ctx context.Context, shards []target.Shard, name str
 
 // current re-reads b from the target: on Kubernetes a recreated pod has a
 // new IP, so addresses are never reused across a kill.
-func current(t *T, ctx context.Context, b target.Broker) target.Broker {
-	for _, s := range awaitShards(t, ctx) {
+func current(ctx context.Context, t *T, b target.Broker) target.Broker {
+	for _, s := range awaitShards(ctx, t) {
 		for _, nb := range s.Brokers {
 			if nb.Pod == b.Pod {
 				return nb

@@ -22,9 +22,9 @@ type labelCheck struct {
 
 // awaitLabels waits, where the target labels roles, for shard name's
 // labels to agree with the brokers, and records what it saw.
-func awaitLabels(t *T, ctx context.Context, name string) labelCheck {
+func awaitLabels(ctx context.Context, t *T, name string) labelCheck {
 	lc := labelCheck{lacks: t.Target.Abilities().Lacks(verdict.RoleLabels)}
-	n := namesrvsOf(t, ctx)
+	n := namesrvsOf(ctx, t)
 	if lc.lacks == "" {
 		lc.Labels = election.AwaitLabels(ctx, t.Target, n, name)
 	} else {
@@ -55,6 +55,6 @@ func judgeLabels(t *T, c verdict.Clause, lc labelCheck, name, after string) {
 
 // labelsSettled checks, under clause c, that shard name's labels settle
 // after the fault named after.
-func labelsSettled(t *T, ctx context.Context, c verdict.Clause, name, after string) {
-	judgeLabels(t, c, awaitLabels(t, ctx, name), name, after)
+func labelsSettled(ctx context.Context, t *T, c verdict.Clause, name, after string) {
+	judgeLabels(t, c, awaitLabels(ctx, t, name), name, after)
 }

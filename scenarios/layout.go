@@ -80,7 +80,7 @@ func init() {
 
 func layoutTopology(ctx context.Context, t *T) {
 	topo := t.Target.Topology()
-	s := snapshotOf(t, ctx)
+	s := snapshotOf(ctx, t)
 	if p := phase(s.Cluster); p != "Running" {
 		t.Errorf(topoClusterRunning, "Cluster %s is %q, expected Running", s.Cluster.GetName(), p)
 	}
@@ -171,7 +171,7 @@ func expectService(t *T, c verdict.Clause, s *target.Snapshot, name string, want
 
 func layoutServices(ctx context.Context, t *T) {
 	c := t.Target.Topology().Cluster
-	s := snapshotOf(t, ctx)
+	s := snapshotOf(ctx, t)
 	expectService(t, svcNamesrv, s, c+"-namesrv", false, 9876)
 	expectService(t, svcNamesrvHL, s, c+"-namesrv-headless", true, 9876)
 	expectService(t, svcDashboard, s, c+"-dashboard", false, 8080)
@@ -211,7 +211,7 @@ func firstNonEmpty(a, b string) string {
 }
 
 func layoutStorage(ctx context.Context, t *T) {
-	s := snapshotOf(t, ctx)
+	s := snapshotOf(ctx, t)
 	for _, sh := range objectShards(t, s) {
 		for _, p := range objectPods(t, s, sh) {
 			want := "data-" + p.Name
@@ -301,13 +301,13 @@ func roleMap(s *target.Snapshot, cluster string) map[string]map[string]string {
 
 func layoutRoles(ctx context.Context, t *T) {
 	c := t.Target.Topology().Cluster
-	s := snapshotOf(t, ctx)
+	s := snapshotOf(ctx, t)
 	for _, sh := range objectShards(t, s) {
 		objectPods(t, s, sh)
 	}
 	roles := roleMap(s, c)
 	if src := t.Target.Abilities().Objects; src.Settle() > 0 {
-		roles = settledRoles(t, ctx, src, c, roles, src.Settle())
+		roles = settledRoles(ctx, t, src, c, roles, src.Settle())
 	}
 	var shards []string
 	for sh := range roles {
@@ -346,7 +346,7 @@ const settleRounds = 6
 
 // settledRoles re-reads the role labels until they hold still for the
 // source's settle time, and returns them.
-func settledRoles(t *T, ctx context.Context, src target.ObjectSource, c string, first map[string]map[string]string, still time.Duration) map[string]map[string]string {
+func settledRoles(ctx context.Context, t *T, src target.ObjectSource, c string, first map[string]map[string]string, still time.Duration) map[string]map[string]string {
 	cur, since, began := first, time.Now(), time.Now()
 	tick := time.NewTicker(min(time.Second, still/4+time.Millisecond))
 	defer tick.Stop()

@@ -34,10 +34,10 @@ func missingAt(t *T, mr readback.Member) []string {
 // covers its leader's offsets, and from the leader: what a follower holds
 // must be what was committed (the class of apache/rocketmq#6509,
 // acknowledged messages truncated after an election).
-func readMembers(t *T, ctx context.Context, topic string, queues int, reads map[string]*readback.Shard) []readback.Member {
+func readMembers(ctx context.Context, t *T, topic string, queues int, reads map[string]*readback.Shard) []readback.Member {
 	var out []readback.Member
-	shards := awaitShards(t, ctx)
-	if err := awaitSlaveTopics(t, ctx, shards, topic); err != nil {
+	shards := awaitShards(ctx, t)
+	if err := awaitSlaveTopics(ctx, t, shards, topic); err != nil {
 		t.Erroredf("not judged: before reading the followers: %v", err)
 	}
 	for _, s := range shards {

@@ -41,13 +41,13 @@ var messageSizeCase = Case{Case: verdict.Case{
 }, Run: messageSize}
 
 func messageSize(ctx context.Context, t *T) {
-	shards := awaitShards(t, ctx)
+	shards := awaitShards(ctx, t)
 	rc := adminOf(t)
 	master := shards[0].Master()
 	const addon = 5242880
 	for _, s := range shards {
 		for _, b := range s.Brokers {
-			cfg, err := brokerConfigOf(t, ctx, rc, b.Addr)
+			cfg, err := brokerConfigOf(ctx, t, rc, b.Addr)
 			if err != nil {
 				t.Erroredf("not judged: read the config of %s: %v", b.Pod, err)
 			}
@@ -58,8 +58,8 @@ func messageSize(ctx context.Context, t *T) {
 	}
 	t.Figure("maxMessageSize", addon, "bytes")
 	topic := uniqueName("conformance-size")
-	createTopic(t, ctx, topic, 1)
-	p := clientProducer(t, ctx, producer.WithCompressMsgBodyOverHowmuch(math.MaxInt32))
+	createTopic(ctx, t, topic, 1)
+	p := clientProducer(ctx, t, producer.WithCompressMsgBodyOverHowmuch(math.MaxInt32))
 	h := newHistory(t)
 	send := func(key string, size int) ([]byte, *primitive.SendResult, error) {
 		body := make([]byte, size)
@@ -74,7 +74,7 @@ func messageSize(ctx context.Context, t *T) {
 			dledgerEntryLimit(t, send)
 		}
 	} else {
-		atLimitIntact(t, ctx, master, topic, res.QueueOffset, body)
+		atLimitIntact(ctx, t, master, topic, res.QueueOffset, body)
 	}
 	// Whether the rejected message took an offset is read from the next
 	// one: it must land right after the last message acknowledged before.
@@ -98,10 +98,10 @@ func messageSize(ctx context.Context, t *T) {
 
 // atLimitIntact reads the at-limit body back from the master once its
 // queue shows it.
-func atLimitIntact(t *T, ctx context.Context, master target.Broker, topic string, offset int64, body []byte) {
+func atLimitIntact(ctx context.Context, t *T, master target.Broker, topic string, offset int64, body []byte) {
 	cov := readback.AwaitCovered(ctx, adminOf(t), master, topic, map[int]int64{0: offset})
 	t.Figure("dispatch_wait", float64(cov.Waited.Milliseconds()), "ms")
-	got, err := readQueue(t, ctx, master.Addr, topic, 0)
+	got, err := readQueue(ctx, t, master.Addr, topic, 0)
 	switch {
 	case err != nil:
 		t.Errorf(sizeIntact, "read back the %d-byte message from %s: %v", len(body), master.Pod, err)

@@ -107,9 +107,9 @@ func namesrvRestart(ctx context.Context, t *T) {
 
 // runKillNamesrv kills namesrv 0 under load and records its return and
 // every broker's registration with it again.
-func runKillNamesrv(t *T, ctx context.Context) *namesrvKill {
-	f := startFaultRun(t, ctx, "conformance-namesrv")
-	k := &namesrvKill{f: f, periods: registrationPeriods(t, ctx, f.shards)}
+func runKillNamesrv(ctx context.Context, t *T) *namesrvKill {
+	f := startFaultRun(ctx, t, "conformance-namesrv")
+	k := &namesrvKill{f: f, periods: registrationPeriods(ctx, t, f.shards)}
 	period := addonRegisterPeriod
 	for _, p := range k.periods {
 		if d, err := p.period(t); err == nil {
@@ -125,12 +125,12 @@ func runKillNamesrv(t *T, ctx context.Context) *namesrvKill {
 		t.Fatalf(nrReregister, "namesrv 0 did not come back: %v", err)
 	}
 	k.backAt = time.Now()
-	k.ns = namesrvAddrs(t, ctx)[0] // fresh: a recreated namesrv pod has a new address
+	k.ns = namesrvAddrs(ctx, t)[0] // fresh: a recreated namesrv pod has a new address
 	// Wait past the bound so that a slow re-registration is measured, not
 	// only cut off.
 	wctx, cancel := context.WithTimeout(ctx, period+boundSlack+10*time.Second)
 	defer cancel()
-	k.reregErr = awaitReregistered(t, wctx, k.ns, f)
+	k.reregErr = awaitReregistered(wctx, t, k.ns, f)
 	k.reregAt = time.Now()
 	if k.reregErr != nil {
 		if ci, err := adminOf(t).ClusterInfo(ctx, k.ns); err == nil {
@@ -144,7 +144,7 @@ func runKillNamesrv(t *T, ctx context.Context) *namesrvKill {
 
 // awaitReregistered waits until namesrv ns lists every broker of f and
 // routes its topic to every shard.
-func awaitReregistered(t *T, ctx context.Context, ns string, f *faultRun) error {
+func awaitReregistered(ctx context.Context, t *T, ns string, f *faultRun) error {
 	rc := adminOf(t)
 	return wait.Until(ctx, 100*time.Millisecond, "every broker to register again with namesrv "+ns, func(ctx context.Context) (bool, string, error) {
 		ci, err := rc.ClusterInfo(ctx, ns)
@@ -166,7 +166,7 @@ func awaitReregistered(t *T, ctx context.Context, ns string, f *faultRun) error 
 }
 
 // registrationPeriods reads every broker's config, as it serves it.
-func registrationPeriods(t *T, ctx context.Context, shards []target.Shard) []brokerPeriod {
+func registrationPeriods(ctx context.Context, t *T, shards []target.Shard) []brokerPeriod {
 	var out []brokerPeriod
 	for _, s := range shards {
 		for _, b := range s.Brokers {

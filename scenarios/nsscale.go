@@ -98,20 +98,20 @@ func nsScale(ctx context.Context, t *T) {
 }
 
 // runNsScale adds a namesrv and removes it again under load.
-func runNsScale(t *T, ctx context.Context) *nsScaleRun {
-	f := startFaultRun(t, ctx, "conformance-nsscale")
+func runNsScale(ctx context.Context, t *T) *nsScaleRun {
+	f := startFaultRun(ctx, t, "conformance-nsscale")
 	r := &nsScaleRun{f: f, bound: nsScaleBound(t)}
 	probeTopic := uniqueName("conformance-nsscale-probe")
-	createTopic(t, ctx, probeTopic, 1)
+	createTopic(ctx, t, probeTopic, 1)
 	for _, delta := range []int{1, -1} {
-		op := f.operate(t, ctx, fmt.Sprintf("scaling of the namesrvs by %+d", delta), r.bound, func(ctx context.Context) (target.Operation, error) {
+		op := f.operate(ctx, t, fmt.Sprintf("scaling of the namesrvs by %+d", delta), r.bound, func(ctx context.Context) (target.Operation, error) {
 			return t.Target.Abilities().Operator.HorizontalScale(ctx, target.ComponentNamesrv, delta)
 		})
 		st := nsStep{delta: delta, op: op}
 		st.configs = awaitNamesrvAddr(ctx, t, f.shards, op.Members)
-		st.rereg = awaitRegisteredIn(t, ctx, nsRefresh+reregisterBound, len(op.Members))
+		st.rereg = awaitRegisteredIn(ctx, t, nsRefresh+reregisterBound, len(op.Members))
 		if added := addedNamesrv(op); delta > 0 && added != "" {
-			st.probes = sendThrough(t, ctx, added, probeTopic, f.shards)
+			st.probes = sendThrough(ctx, t, added, probeTopic, f.shards)
 		}
 		r.steps = append(r.steps, st)
 		if op.Phase != target.OpSucceeded {
@@ -190,7 +190,7 @@ func addedNamesrv(op target.Operation) string {
 
 // sendThrough sends one message to queue 0 of every shard with a producer
 // that knows only the namesrv at addr.
-func sendThrough(t *T, ctx context.Context, addr, topic string, shards []target.Shard) []probeResult {
+func sendThrough(ctx context.Context, t *T, addr, topic string, shards []target.Shard) []probeResult {
 	p := clientProducerOn(t, []string{addr})
 	var out []probeResult
 	for _, s := range shards {

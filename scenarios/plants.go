@@ -121,7 +121,7 @@ func (p plants) judging(h *history.History) {
 // brokerConfigOf reads the broker's effective config (GET_BROKER_CONFIG)
 // with rc; every case reads configs through it, and so through the
 // planted config fault.
-func brokerConfigOf(t *T, ctx context.Context, rc *remoting.Client, addr string) (map[string]string, error) {
+func brokerConfigOf(ctx context.Context, t *T, rc *remoting.Client, addr string) (map[string]string, error) {
 	cfg, err := rc.BrokerConfig(ctx, addr)
 	if err == nil && t.plants.config != nil {
 		t.plants.config(addr, cfg)
@@ -141,7 +141,7 @@ func judgedConfig(t *T, addr string, cfg map[string]string) map[string]string {
 
 // topicConfigs reads a broker's topic table (GET_ALL_TOPIC_CONFIG) with
 // rc, through the planted topic fault, if any.
-func topicConfigs(t *T, ctx context.Context, rc *remoting.Client, addr string) (map[string]remoting.TopicConfig, error) {
+func topicConfigs(ctx context.Context, t *T, rc *remoting.Client, addr string) (map[string]remoting.TopicConfig, error) {
 	cfgs, err := rc.TopicConfigs(ctx, addr)
 	if err == nil && t.plants.topics != nil {
 		t.plants.topics(addr, cfgs)
@@ -151,7 +151,7 @@ func topicConfigs(t *T, ctx context.Context, rc *remoting.Client, addr string) (
 
 // clusterInfo reads a namesrv's cluster table (GET_BROKER_CLUSTER_INFO)
 // with rc, through the planted namesrv fault, if any.
-func clusterInfo(t *T, ctx context.Context, rc *remoting.Client, ns string) (*remoting.ClusterInfo, error) {
+func clusterInfo(ctx context.Context, t *T, rc *remoting.Client, ns string) (*remoting.ClusterInfo, error) {
 	ci, err := rc.ClusterInfo(ctx, ns)
 	if err == nil && t.plants.cluster != nil {
 		t.plants.cluster(ns, ci)

@@ -46,7 +46,7 @@ func judgeReads(t *T, c verdict.Clause, reads map[string]*readback.Shard, figure
 // reads exactly what that broker stores, with no consumer group, rebalance
 // or offset commit in the way. What it returns passes through the tests'
 // read plant.
-func readQueue(t *T, ctx context.Context, addr, topic string, queue int) ([]remoting.Message, error) {
+func readQueue(ctx context.Context, t *T, addr, topic string, queue int) ([]remoting.Message, error) {
 	msgs, err := readback.Queue(ctx, adminOf(t), addr, topic, queue)
 	return t.plants.read(addr, msgs), err
 }

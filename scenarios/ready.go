@@ -102,7 +102,7 @@ func clusterReady(ctx context.Context, t *T) {
 	if seen.snap == nil {
 		t.Erroredf("not judged: the Cluster's objects could not be read in %s: %v", bound, err)
 	}
-	judgeReadiness(t, ctx, &seen, history.Window{Name: "startup", Start: start, End: time.Now()}, time.Since(start))
+	judgeReadiness(ctx, t, &seen, history.Window{Name: "startup", Start: start, End: time.Now()}, time.Since(start))
 }
 
 // settledCluster is what a Cluster created longer than the startup bound
@@ -251,7 +251,7 @@ func (r *readiness) why() string {
 // judgeReadiness fails each clause the Cluster did not meet within bound,
 // with the evidence a maintainer needs, or leaves it inconclusive when
 // the machine starved the brokers meanwhile.
-func judgeReadiness(t *T, ctx context.Context, r *readiness, w history.Window, bound time.Duration) {
+func judgeReadiness(ctx context.Context, t *T, r *readiness, w history.Window, bound time.Duration) {
 	procs := podNamesOf(r.pods)
 	after := fmt.Sprintf("after waiting %s", bound.Round(time.Second))
 	if r.phase != "Running" {
@@ -266,7 +266,7 @@ func judgeReadiness(t *T, ctx context.Context, r *readiness, w history.Window, b
 		judgeLate(t, readyPods, w, procs, "%s: %s", after, strings.Join(lines, "; "))
 	}
 	if len(r.unlabelled) > 0 {
-		judgeLate(t, readyRoles, w, procs, "%s no role label on %s; the role probe says: %s", after, strings.Join(r.unlabelled, ", "), probeAnswers(t, ctx, r.unlabelled))
+		judgeLate(t, readyRoles, w, procs, "%s no role label on %s; the role probe says: %s", after, strings.Join(r.unlabelled, ", "), probeAnswers(ctx, t, r.unlabelled))
 	} else if time.Since(r.labelsSince) < r.settle {
 		judgeLate(t, readyRoles, w, procs, "%s the role labels still moved %s before the end (%s); they must hold still for %s",
 			after, time.Since(r.labelsSince).Round(time.Second), r.labels, r.settle)
@@ -287,7 +287,7 @@ func judgeReadiness(t *T, ctx context.Context, r *readiness, w history.Window, b
 
 // probeAnswers runs the platform's role probe in each pod, where it can,
 // and says what it printed.
-func probeAnswers(t *T, ctx context.Context, pods []string) string {
+func probeAnswers(ctx context.Context, t *T, pods []string) string {
 	probe := t.Target.Abilities().RoleProbe
 	if probe == nil {
 		return "(the target cannot run it)"

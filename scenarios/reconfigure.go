@@ -115,13 +115,13 @@ func reconfigure(ctx context.Context, t *T) {
 
 // runReconfigure lowers maxMessageSize and restores it under load, probing
 // every master before and after each step.
-func runReconfigure(t *T, ctx context.Context) *reconfigureRun {
-	f := startFaultRun(t, ctx, "conformance-reconfigure")
+func runReconfigure(ctx context.Context, t *T) *reconfigureRun {
+	f := startFaultRun(ctx, t, "conformance-reconfigure")
 	r := &reconfigureRun{f: f}
 	probeTopic := uniqueName("conformance-reconf-probe")
-	createTopic(t, ctx, probeTopic, 1)
-	p := clientProducer(t, ctx, producer.WithCompressMsgBodyOverHowmuch(math.MaxInt32))
-	r.from = reconfCurrent(t, ctx, f.shards)
+	createTopic(ctx, t, probeTopic, 1)
+	p := clientProducer(ctx, t, producer.WithCompressMsgBodyOverHowmuch(math.MaxInt32))
+	r.from = reconfCurrent(ctx, t, f.shards)
 	r.probes0 = probeMasters(ctx, p, probeTopic, f.shards)
 	for _, p := range r.probes0 {
 		if p.err != nil {
@@ -129,11 +129,11 @@ func runReconfigure(t *T, ctx context.Context) *reconfigureRun {
 		}
 	}
 	for _, v := range []string{strconv.Itoa(reconfLimit), r.from} {
-		op := f.operate(t, ctx, "reconfiguring of the brokers' "+reconfParam+" to "+v, reconfBound, func(ctx context.Context) (target.Operation, error) {
+		op := f.operate(ctx, t, "reconfiguring of the brokers' "+reconfParam+" to "+v, reconfBound, func(ctx context.Context) (target.Operation, error) {
 			return t.Target.Abilities().Operator.Reconfigure(ctx, target.ComponentBroker, map[string]string{reconfParam: v})
 		})
 		s := reconfStep{value: v, op: op, configs: awaitValue(ctx, t, f.shards, v)}
-		s.probes = probeMasters(ctx, p, probeTopic, awaitShards(t, ctx))
+		s.probes = probeMasters(ctx, p, probeTopic, awaitShards(ctx, t))
 		r.steps = append(r.steps, s)
 	}
 	f.stop(ctx, t)
@@ -142,7 +142,7 @@ func runReconfigure(t *T, ctx context.Context) *reconfigureRun {
 
 // reconfCurrent is the value every broker runs with before the case; a
 // topology whose brokers disagree has no one value to restore.
-func reconfCurrent(t *T, ctx context.Context, shards []target.Shard) string {
+func reconfCurrent(ctx context.Context, t *T, shards []target.Shard) string {
 	var v string
 	for _, b := range allBrokers(shards) {
 		cfg, err := adminOf(t).BrokerConfig(ctx, b.Addr)

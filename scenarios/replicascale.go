@@ -137,16 +137,16 @@ func judgeRemoved(t *T, r *replicaScaleRun, in target.Operation) {
 
 // runReplicaScale adds a slave to every shard and removes it again under
 // load.
-func runReplicaScale(t *T, ctx context.Context) *replicaScaleRun {
-	f := startFaultRun(t, ctx, "conformance-replicascale")
+func runReplicaScale(ctx context.Context, t *T) *replicaScaleRun {
+	f := startFaultRun(ctx, t, "conformance-replicascale")
 	r := &replicaScaleRun{f: f, bound: nsScaleBound(t), caught: map[string]error{}, took: map[string]time.Duration{}}
 	op := t.Target.Abilities().Operator
-	r.out = f.operate(t, ctx, "scale-out of the broker replicas by 1", r.bound, func(ctx context.Context) (target.Operation, error) {
+	r.out = f.operate(ctx, t, "scale-out of the broker replicas by 1", r.bound, func(ctx context.Context) (target.Operation, error) {
 		return op.HorizontalScale(ctx, target.ComponentBroker, 1)
 	})
 	if r.out.Phase == target.OpSucceeded {
-		r.observeAdded(t, ctx)
-		r.in = f.operate(t, ctx, "scale-in of the broker replicas by 1", r.bound, func(ctx context.Context) (target.Operation, error) {
+		r.observeAdded(ctx, t)
+		r.in = f.operate(ctx, t, "scale-in of the broker replicas by 1", r.bound, func(ctx context.Context) (target.Operation, error) {
 			return op.HorizontalScale(ctx, target.ComponentBroker, -1)
 		})
 		gone := map[string]string{}
@@ -156,17 +156,17 @@ func runReplicaScale(t *T, ctx context.Context) *replicaScaleRun {
 			}
 		}
 		if r.in.Phase == target.OpSucceeded {
-			r.listed = awaitUnlisted(t, ctx, gone)
+			r.listed = awaitUnlisted(ctx, t, gone)
 		}
 	}
-	f.stopOn(ctx, t, liveShards(t, ctx))
+	f.stopOn(ctx, t, liveShards(ctx, t))
 	return r
 }
 
 // observeAdded finds the brokers the scale-out added, and waits for their
 // registration, labels and catch-up.
-func (r *replicaScaleRun) observeAdded(t *T, ctx context.Context) {
-	shards := liveShards(t, ctx)
+func (r *replicaScaleRun) observeAdded(ctx context.Context, t *T) {
+	shards := liveShards(ctx, t)
 	for _, s := range shards {
 		for _, b := range s.Brokers {
 			if !slices.Contains(r.out.Pods, b.Pod) {
@@ -174,12 +174,12 @@ func (r *replicaScaleRun) observeAdded(t *T, ctx context.Context) {
 			}
 		}
 	}
-	r.regWrong = awaitRegisteredAs(t, ctx, r.added, func(b target.Broker) int64 { return int64(b.Ordinal) }, reregisterBound)
+	r.regWrong = awaitRegisteredAs(ctx, t, r.added, func(b target.Broker) int64 { return int64(b.Ordinal) }, reregisterBound)
 	want := map[string]string{}
 	for _, b := range r.added {
 		want[b.Pod] = "slave"
 	}
-	r.lacks, r.labels = awaitLabelled(t, ctx, want)
+	r.lacks, r.labels = awaitLabelled(ctx, t, want)
 	for _, b := range r.added {
 		i := slices.IndexFunc(shards, func(s target.Shard) bool { return s.Name == b.Shard })
 		r.took[b.Pod], r.caught[b.Pod] = replica.AwaitCaughtUp(ctx, adminOf(t), shards[i].Master(), b, newSlaveCatchUp)

@@ -86,12 +86,12 @@ func roles(ctx context.Context, t *T) {
 	rc := adminOf(t)
 	dledger := t.Target.Topology().Mode.DLedger
 	labels := t.Target.Abilities().Lacks(verdict.RoleLabels)
-	shards := awaitShards(t, ctx)
+	shards := awaitShards(ctx, t)
 	slaves := 0
 	for _, s := range shards {
 		peers := map[string][]string{} // dLegerPeers -> the members that name it
 		for _, b := range s.Brokers {
-			cfg, err := brokerConfigOf(t, ctx, rc, b.Addr)
+			cfg, err := brokerConfigOf(ctx, t, rc, b.Addr)
 			if err != nil {
 				t.Erroredf("not judged: broker %s (%s): GET_BROKER_CONFIG: %v", b.Pod, b.Addr, err)
 			}
@@ -108,7 +108,7 @@ func roles(ctx context.Context, t *T) {
 				want = append(want, dLegerKeys(s, b)...)
 				peers[peerSet(cfg["dLegerPeers"])] = append(peers[peerSet(cfg["dLegerPeers"])], b.Pod)
 			} else {
-				dledgerOff(t, ctx, b, cfg)
+				dledgerOff(ctx, t, b, cfg)
 			}
 			want = append(want, wantKey{idClause, "brokerId", strconv.Itoa(brokerID(t, s, b))}, wantKey{idClause, "brokerRole", role})
 			for _, w := range want {
@@ -128,7 +128,7 @@ func roles(ctx context.Context, t *T) {
 		}
 	}
 	if dledger {
-		leadersRegistered(t, ctx, shards)
+		leadersRegistered(ctx, t, shards)
 	}
 	if labels != "" {
 		t.Logf("role labels not checked: %s", labels)
@@ -164,7 +164,7 @@ func peerSet(peers string) string {
 // dledgerOff checks a broker of the default mode runs no Raft member: the
 // switch is off, no dLeger key is set, and nothing listens on its
 // DLedger port (where the target knows it).
-func dledgerOff(t *T, ctx context.Context, b target.Broker, cfg map[string]string) {
+func dledgerOff(ctx context.Context, t *T, b target.Broker, cfg map[string]string) {
 	if v := cfg["enableDLegerCommitLog"]; v != "false" {
 		t.Errorf(rolesDLedgerOff, "broker %s: enableDLegerCommitLog=%s, but DLedger is off", b.Pod, v)
 	}
@@ -185,10 +185,10 @@ func dledgerOff(t *T, ctx context.Context, b target.Broker, cfg map[string]strin
 
 // leadersRegistered checks every namesrv lists each shard's leader, and
 // only it, at brokerId 0, and every member of each shard's peers list.
-func leadersRegistered(t *T, ctx context.Context, shards []target.Shard) {
+func leadersRegistered(ctx context.Context, t *T, shards []target.Shard) {
 	rc := adminOf(t)
-	for _, ns := range namesrvAddrs(t, ctx) {
-		ci, err := clusterInfo(t, ctx, rc, ns)
+	for _, ns := range namesrvAddrs(ctx, t) {
+		ci, err := clusterInfo(ctx, t, rc, ns)
 		if err != nil {
 			t.Erroredf("not judged: namesrv %s: %v", ns, err)
 		}
@@ -199,7 +199,7 @@ func leadersRegistered(t *T, ctx context.Context, shards []target.Shard) {
 		}
 	}
 	for _, s := range shards {
-		cfg, err := brokerConfigOf(t, ctx, rc, s.Master().Addr)
+		cfg, err := brokerConfigOf(ctx, t, rc, s.Master().Addr)
 		if err != nil {
 			continue // reported above
 		}
@@ -281,9 +281,9 @@ type caughtUp struct {
 
 func (r *asyncRun) setUp(ctx context.Context) {
 	t := r.t
-	r.shards = awaitShards(t, ctx)
+	r.shards = awaitShards(ctx, t)
 	r.topic = uniqueName("conformance-repl")
-	createTopic(t, ctx, r.topic, asyncQueues)
+	createTopic(ctx, t, r.topic, asyncQueues)
 	r.h = newHistory(t)
 	for _, s := range r.shards {
 		for _, sl := range s.Slaves() {
@@ -307,7 +307,7 @@ func (r *asyncRun) onAck(shard string, res *primitive.SendResult, at time.Time) 
 func (r *asyncRun) write(ctx context.Context) {
 	t := r.t
 	r.loadStarted = time.Now()
-	l := load.Start(ctx, r.h, producers(t, ctx), r.topic, r.shards, asyncQueues, asyncRate, r.onAck)
+	l := load.Start(ctx, r.h, producers(ctx, t), r.topic, r.shards, asyncQueues, asyncRate, r.onAck)
 	select {
 	case <-time.After(asyncLoadFor): // the length of the load, not a wait for a condition
 	case <-ctx.Done():
@@ -409,11 +409,11 @@ func (r *asyncRun) report(context.Context) {
 }
 
 func slaveContent(ctx context.Context, t *T) {
-	shards := awaitShards(t, ctx)
+	shards := awaitShards(ctx, t)
 	topic := uniqueName("conformance-content")
 	const queues, perQueue = 4, 10
-	createTopic(t, ctx, topic, queues)
-	p := clientProducer(t, ctx)
+	createTopic(ctx, t, topic, queues)
+	p := clientProducer(ctx, t)
 	h := newHistory(t)
 	for i := 0; i < perQueue; i++ {
 		for _, s := range shards {
@@ -424,7 +424,7 @@ func slaveContent(ctx context.Context, t *T) {
 		}
 	}
 	failedSends(t, clauseSent, h, shards)
-	if err := awaitSlaveTopics(t, ctx, shards, topic); err != nil {
+	if err := awaitSlaveTopics(ctx, t, shards, topic); err != nil {
 		t.Erroredf("not judged: %v", err)
 	}
 	var masters []target.Broker
@@ -451,12 +451,12 @@ func slaveContent(ctx context.Context, t *T) {
 			cov := readback.AwaitCovered(ctx, adminOf(t), sl, topic, want)
 			replWait = max(replWait, cov.Waited)
 			for q := 0; q < queues; q++ {
-				wantMsgs, err := readQueue(t, ctx, s.Master().Addr, topic, q)
+				wantMsgs, err := readQueue(ctx, t, s.Master().Addr, topic, q)
 				if err != nil {
 					t.Errorf(contentMaster, "read master %s: %v", s.Master().Pod, err)
 					continue
 				}
-				got, err := readQueue(t, ctx, sl.Addr, topic, q)
+				got, err := readQueue(ctx, t, sl.Addr, topic, q)
 				if err != nil {
 					t.Errorf(contentCount, "read slave %s: %v", sl.Pod, err)
 					continue

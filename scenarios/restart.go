@@ -90,25 +90,25 @@ func restart(ctx context.Context, t *T) {
 
 // runRestart restarts the brokers and then the namesrvs through the
 // target under load, and records what came back.
-func runRestart(t *T, ctx context.Context) *restartRun {
-	f := startFaultRun(t, ctx, "conformance-restart")
-	r := &restartRun{f: f, before: f.shards, identities: map[string]map[string]string{}, labels: map[string]labelCheck{}, namesrvs: len(namesrvAddrs(t, ctx))}
+func runRestart(ctx context.Context, t *T) *restartRun {
+	f := startFaultRun(ctx, t, "conformance-restart")
+	r := &restartRun{f: f, before: f.shards, identities: map[string]map[string]string{}, labels: map[string]labelCheck{}, namesrvs: len(namesrvAddrs(ctx, t))}
 	op := t.Target.Abilities().Operator
 	for _, c := range []string{target.ComponentBroker, target.ComponentNamesrv} {
-		bound := r.bound(t, ctx, c)
-		o := f.operate(t, ctx, "restart of the "+c, bound, func(ctx context.Context) (target.Operation, error) { return op.Restart(ctx, c) })
+		bound := r.bound(ctx, t, c)
+		o := f.operate(ctx, t, "restart of the "+c, bound, func(ctx context.Context) (target.Operation, error) { return op.Restart(ctx, c) })
 		r.ops, r.bounds = append(r.ops, o), append(r.bounds, bound)
 		if c == target.ComponentBroker {
 			for _, s := range r.before {
-				r.labels[s.Name] = awaitLabels(t, ctx, s.Name)
+				r.labels[s.Name] = awaitLabels(ctx, t, s.Name)
 			}
 		}
 		if o.Phase != target.OpSucceeded {
 			break // the namesrvs are not restarted beside brokers that are not back
 		}
 	}
-	r.rereg = awaitEveryRegistered(t, ctx, reregisterBound)
-	r.returned = awaitShards(t, ctx)
+	r.rereg = awaitEveryRegistered(ctx, t, reregisterBound)
+	r.returned = awaitShards(ctx, t)
 	for _, s := range r.returned {
 		for _, b := range s.Brokers {
 			if cfg, err := adminOf(t).BrokerConfig(ctx, b.Addr); err == nil {
@@ -125,10 +125,10 @@ func runRestart(t *T, ctx context.Context) *restartRun {
 // bound is how long the restart of component c may take: one pod after
 // another (the brokers of a shard, or the namesrvs), each worth a local
 // restart and the session's recreation allowance.
-func (r *restartRun) bound(t *T, ctx context.Context, c string) time.Duration {
+func (r *restartRun) bound(ctx context.Context, t *T, c string) time.Duration {
 	n := 0
 	if c == target.ComponentNamesrv {
-		n = len(namesrvAddrs(t, ctx))
+		n = len(namesrvAddrs(ctx, t))
 	}
 	for _, s := range r.before {
 		n = max(n, len(s.Brokers))
@@ -149,20 +149,20 @@ type reregistration struct {
 
 // awaitEveryRegistered waits, within one registration period (plus slack),
 // until every namesrv lists every broker, and records which did not.
-func awaitEveryRegistered(t *T, ctx context.Context, bound time.Duration) reregistration {
-	return awaitRegisteredIn(t, ctx, bound, t.Target.Topology().Namesrvs)
+func awaitEveryRegistered(ctx context.Context, t *T, bound time.Duration) reregistration {
+	return awaitRegisteredIn(ctx, t, bound, t.Target.Topology().Namesrvs)
 }
 
 // awaitRegisteredIn is awaitEveryRegistered with namesrvs namesrvs.
-func awaitRegisteredIn(t *T, ctx context.Context, bound time.Duration, namesrvs int) reregistration {
+func awaitRegisteredIn(ctx context.Context, t *T, bound time.Duration, namesrvs int) reregistration {
 	wctx, cancel := context.WithTimeout(ctx, bound)
 	defer cancel()
 	rc := adminOf(t)
 	var missing, late []string
 	wait.Until(wctx, 200*time.Millisecond, "every broker to register again in every namesrv", func(ctx context.Context) (bool, string, error) {
 		missing, late = nil, nil
-		shards := awaitShards(t, ctx)
-		for _, ns := range namesrvAddrsOf(t, ctx, namesrvs) {
+		shards := awaitShards(ctx, t)
+		for _, ns := range namesrvAddrsOf(ctx, t, namesrvs) {
 			ci, err := rc.ClusterInfo(ctx, ns)
 			if err != nil {
 				missing = append(missing, fmt.Sprintf("namesrv %s: %v", ns, err))

@@ -69,17 +69,17 @@ func roundTrip(ctx context.Context, t *T) {
 // runRoundTrip sends to every queue of every shard, then consumes with an
 // orderly all-tags group and a TagA group until both were handed every
 // acknowledged message they subscribe to, or 30 s.
-func runRoundTrip(t *T, ctx context.Context) *roundTripRun {
+func runRoundTrip(ctx context.Context, t *T) *roundTripRun {
 	clientlog.Start()
-	r := &roundTripRun{since: time.Now(), shards: awaitShards(t, ctx), topic: uniqueName("conformance-rt"), queues: 4, h: history.New(), sent: map[string]sentMsg{}}
-	createTopic(t, ctx, r.topic, r.queues)
+	r := &roundTripRun{since: time.Now(), shards: awaitShards(ctx, t), topic: uniqueName("conformance-rt"), queues: 4, h: history.New(), sent: map[string]sentMsg{}}
+	createTopic(ctx, t, r.topic, r.queues)
 	r.send(ctx, t, 10)
 	r.allGroup, r.tagGroup = uniqueName("conformance-rt-all"), uniqueName("conformance-rt-taga")
-	cAll := pushConsumer(t, ctx, r.allGroup, consumer.WithConsumerOrder(true))
+	cAll := pushConsumer(ctx, t, r.allGroup, consumer.WithConsumerOrder(true))
 	if err := cAll.Subscribe(r.topic, consumer.MessageSelector{Type: consumer.TAG, Expression: "*"}, r.got.recorder(r.h, r.allGroup, "all-tags")); err != nil {
 		t.Erroredf("subscribe: %v", err)
 	}
-	cA := pushConsumer(t, ctx, r.tagGroup)
+	cA := pushConsumer(ctx, t, r.tagGroup)
 	if err := cA.Subscribe(r.topic, consumer.MessageSelector{Type: consumer.TAG, Expression: "TagA"}, r.got.recorder(r.h, r.tagGroup, "TagA")); err != nil {
 		t.Erroredf("subscribe: %v", err)
 	}
@@ -108,7 +108,7 @@ func runRoundTrip(t *T, ctx context.Context) *roundTripRun {
 // tags TagA and TagB, each with its keys, user properties and a body of
 // its own.
 func (r *roundTripRun) send(ctx context.Context, t *T, perQueue int) {
-	p := clientProducer(t, ctx)
+	p := clientProducer(ctx, t)
 	n := 0
 	for seq := 0; seq < perQueue; seq++ {
 		for _, s := range r.shards {

@@ -57,7 +57,7 @@ var shardNameRE = regexp.MustCompile(`^broker-[a-z0-9]{3}$`)
 
 func brokersRegistered(ctx context.Context, t *T) {
 	topo := t.Target.Topology()
-	shards := awaitShards(t, ctx)
+	shards := awaitShards(ctx, t)
 	rc := adminOf(t)
 	want := map[string]target.Shard{}
 	for _, s := range shards {
@@ -66,8 +66,8 @@ func brokersRegistered(ctx context.Context, t *T) {
 			t.Errorf(regShardNames, "shard %q is not named broker-<3 characters> as KubeBlocks names shards", s.Name)
 		}
 	}
-	for _, ns := range namesrvAddrs(t, ctx) {
-		ci, err := clusterInfo(t, ctx, rc, ns)
+	for _, ns := range namesrvAddrs(ctx, t) {
+		ci, err := clusterInfo(ctx, t, rc, ns)
 		if err != nil {
 			t.Erroredf("not judged: namesrv %s: GET_BROKER_CLUSTER_INFO: %v", ns, err)
 		}
@@ -114,7 +114,7 @@ func brokersRegistered(ctx context.Context, t *T) {
 	}
 	for _, s := range shards {
 		for _, b := range s.Brokers {
-			cfg, err := brokerConfigOf(t, ctx, rc, b.Addr)
+			cfg, err := brokerConfigOf(ctx, t, rc, b.Addr)
 			if err != nil {
 				t.Errorf(regOwnConfig, "broker %s did not answer GET_BROKER_CONFIG at %s, the address the target advertises: %v", b.Pod, b.Addr, err)
 				continue
@@ -143,12 +143,12 @@ func formatAddrs(m map[int64]string) string {
 
 func topicCreate(ctx context.Context, t *T) {
 	rc := adminOf(t)
-	shards := awaitShards(t, ctx)
-	ns := namesrvAddrs(t, ctx)
+	shards := awaitShards(ctx, t)
+	ns := namesrvAddrs(ctx, t)
 	// 1. Nothing auto-creates: no TBW102 template on any master or namesrv,
 	// and a send to a topic nobody created fails and leaves it unrouted.
 	for _, s := range shards {
-		cfgs, err := topicConfigs(t, ctx, rc, s.Master().Addr)
+		cfgs, err := topicConfigs(ctx, t, rc, s.Master().Addr)
 		if err != nil {
 			t.Erroredf("not judged: read the topic config of master %s: %v", s.Master().Pod, err)
 		}
@@ -162,7 +162,7 @@ func topicCreate(ctx context.Context, t *T) {
 		t.Erroredf("not judged: namesrv %s: route of TBW102: %v", ns[0], err)
 	}
 	uncreated := t.plants.named(uniqueName("conformance-uncreated"))
-	p := clientProducer(t, ctx)
+	p := clientProducer(ctx, t)
 	msg := primitive.NewMessage(uncreated, []byte("must not be stored"))
 	msg.Queue = &primitive.MessageQueue{Topic: uncreated, BrokerName: shards[0].Name, QueueId: 0}
 	if res, err := p.SendSync(ctx, msg); err == nil {
@@ -176,7 +176,7 @@ func topicCreate(ctx context.Context, t *T) {
 	// 2. An explicit create on every master is routed everywhere.
 	topic := uniqueName("conformance-topic")
 	const queues = 4
-	createTopicJudged(t, ctx, topicRouted, topic, queues)
+	createTopicJudged(ctx, t, topicRouted, topic, queues)
 	t.Logf("created %s with %d queues on %d masters; every namesrv routes it to every shard", topic, queues, len(shards))
 	// 3. Each shard takes a write to it.
 	h := newHistory(t)

@@ -22,7 +22,7 @@ import (
 // liveShards reads the target's shards as they are now, not held to the
 // topology (a scaling changes them on purpose), once every shard has a
 // master or election.Limit has passed.
-func liveShards(t *T, ctx context.Context) []target.Shard {
+func liveShards(ctx context.Context, t *T) []target.Shard {
 	var s []target.Shard
 	wctx, cancel := context.WithTimeout(ctx, election.Limit)
 	defer cancel()
@@ -45,13 +45,13 @@ func liveShards(t *T, ctx context.Context) []target.Shard {
 // of brokers at its address under its shard with the brokerId want gives
 // it, and returns, per pod, what was wrong when the wait ended ("" for
 // none).
-func awaitRegisteredAs(t *T, ctx context.Context, brokers []target.Broker, want func(target.Broker) int64, bound time.Duration) map[string]string {
+func awaitRegisteredAs(ctx context.Context, t *T, brokers []target.Broker, want func(target.Broker) int64, bound time.Duration) map[string]string {
 	wctx, cancel := context.WithTimeout(ctx, bound)
 	defer cancel()
 	wrong := map[string]string{}
 	wait.Until(wctx, 500*time.Millisecond, "the added brokers to register", func(ctx context.Context) (bool, string, error) {
 		for _, b := range brokers {
-			wrong[b.Pod] = registeredAs(t, ctx, b, want(b))
+			wrong[b.Pod] = registeredAs(ctx, t, b, want(b))
 		}
 		var left []string
 		for _, w := range wrong {
@@ -66,14 +66,14 @@ func awaitRegisteredAs(t *T, ctx context.Context, brokers []target.Broker, want 
 
 // registeredAs says how the namesrvs' listing of b differs from brokerId
 // id, or "".
-func registeredAs(t *T, ctx context.Context, b target.Broker, id int64) string {
+func registeredAs(ctx context.Context, t *T, b target.Broker, id int64) string {
 	ns, err := t.Target.Namesrvs(ctx)
 	if err != nil {
 		return "find the namesrvs: " + wait.Reason(err)
 	}
 	var gaps []string
 	for _, n := range ns {
-		ci, err := clusterInfo(t, ctx, adminOf(t), n)
+		ci, err := clusterInfo(ctx, t, adminOf(t), n)
 		if err != nil {
 			gaps = append(gaps, fmt.Sprintf("namesrv %s: %s", n, wait.Reason(err)))
 			continue
@@ -95,7 +95,7 @@ func registeredAs(t *T, ctx context.Context, b target.Broker, id int64) string {
 // want has the role label want gives it, within election.LabelSettle,
 // and returns why it was not checked ("" when it was) and what was wrong
 // when the wait ended.
-func awaitLabelled(t *T, ctx context.Context, want map[string]string) (lacks string, wrong []string) {
+func awaitLabelled(ctx context.Context, t *T, want map[string]string) (lacks string, wrong []string) {
 	if lacks = t.Target.Abilities().Lacks(verdict.RoleLabels); lacks != "" {
 		return lacks, nil
 	}
@@ -130,7 +130,7 @@ func labelGaps(brokers []target.Broker, want map[string]string) []string {
 // awaitUnlisted waits, within expiryBound (a removed broker is gone from
 // every namesrv by then even if its shutdown said nothing), until no namesrv lists any of
 // addrs (pod -> address), and returns what some namesrv still listed.
-func awaitUnlisted(t *T, ctx context.Context, addrs map[string]string) []string {
+func awaitUnlisted(ctx context.Context, t *T, addrs map[string]string) []string {
 	wctx, cancel := context.WithTimeout(ctx, expiryBound)
 	defer cancel()
 	var listed []string
@@ -141,7 +141,7 @@ func awaitUnlisted(t *T, ctx context.Context, addrs map[string]string) []string 
 		}
 		listed = nil
 		for _, n := range ns {
-			ci, err := clusterInfo(t, ctx, adminOf(t), n)
+			ci, err := clusterInfo(ctx, t, adminOf(t), n)
 			if err != nil {
 				return false, wait.Reason(err), nil
 			}

@@ -177,28 +177,28 @@ func judgeRemovedShard(t *T, r *shardScaleRun, out, in target.Operation) {
 
 // runShardScale adds a shard under load, reads the load back, then
 // removes a shard.
-func runShardScale(t *T, ctx context.Context) *shardScaleRun {
-	f := startFaultRun(t, ctx, "conformance-shardscale")
+func runShardScale(ctx context.Context, t *T) *shardScaleRun {
+	f := startFaultRun(ctx, t, "conformance-shardscale")
 	r := &shardScaleRun{f: f, bound: 2 * nsScaleBound(t), held: map[string]int{}}
 	old := uniqueName("conformance-shardscale-old")
-	createTopic(t, ctx, old, 1)
+	createTopic(ctx, t, old, 1)
 	op := t.Target.Abilities().Operator
-	r.out = f.operate(t, ctx, "scale-out of the broker shards by 1", r.bound, func(ctx context.Context) (target.Operation, error) {
+	r.out = f.operate(ctx, t, "scale-out of the broker shards by 1", r.bound, func(ctx context.Context) (target.Operation, error) {
 		return op.ScaleShards(ctx, 1)
 	})
 	if r.out.Phase == target.OpSucceeded {
-		r.observeAdded(t, ctx)
-		r.routes[0] = probeRoute(t, ctx, old)
+		r.observeAdded(ctx, t)
+		r.routes[0] = probeRoute(ctx, t, old)
 	}
-	f.stopOn(ctx, t, liveShards(t, ctx))
+	f.stopOn(ctx, t, liveShards(ctx, t))
 	if r.out.Phase != target.OpSucceeded {
 		return r
 	}
 	for _, s := range f.shards {
 		r.held[s.Name] = f.h.AcksIn(s.Name, history.Window{End: time.Now()})
 	}
-	before := allBrokers(liveShards(t, ctx))
-	r.in = f.operate(t, ctx, "scale-in of the broker shards by 1", r.bound, func(ctx context.Context) (target.Operation, error) {
+	before := allBrokers(liveShards(ctx, t))
+	r.in = f.operate(ctx, t, "scale-in of the broker shards by 1", r.bound, func(ctx context.Context) (target.Operation, error) {
 		return op.ScaleShards(ctx, -1)
 	})
 	if r.in.Phase == target.OpSucceeded {
@@ -208,16 +208,16 @@ func runShardScale(t *T, ctx context.Context) *shardScaleRun {
 				gone[b.Pod] = b.Addr
 			}
 		}
-		r.listed = awaitUnlisted(t, ctx, gone)
-		r.routes[1] = probeRoute(t, ctx, old)
+		r.listed = awaitUnlisted(ctx, t, gone)
+		r.routes[1] = probeRoute(ctx, t, old)
 	}
 	return r
 }
 
 // observeAdded finds the shard the scale-out added and waits for its
 // registration and labels, then sends to a topic created on it.
-func (r *shardScaleRun) observeAdded(t *T, ctx context.Context) {
-	for _, s := range liveShards(t, ctx) {
+func (r *shardScaleRun) observeAdded(ctx context.Context, t *T) {
+	for _, s := range liveShards(ctx, t) {
 		if !slices.ContainsFunc(r.f.shards, func(o target.Shard) bool { return o.Name == s.Name }) {
 			r.added = append(r.added, s)
 		}
@@ -226,7 +226,7 @@ func (r *shardScaleRun) observeAdded(t *T, ctx context.Context) {
 		return
 	}
 	s := r.added[0]
-	r.regWrong = awaitRegisteredAs(t, ctx, s.Brokers, func(b target.Broker) int64 { return int64(b.Ordinal) }, reregisterBound)
+	r.regWrong = awaitRegisteredAs(ctx, t, s.Brokers, func(b target.Broker) int64 { return int64(b.Ordinal) }, reregisterBound)
 	want := map[string]string{}
 	for _, b := range s.Brokers {
 		want[b.Pod] = "slave"
@@ -234,9 +234,9 @@ func (r *shardScaleRun) observeAdded(t *T, ctx context.Context) {
 			want[b.Pod] = "master"
 		}
 	}
-	r.lacks, r.labels = awaitLabelled(t, ctx, want)
+	r.lacks, r.labels = awaitLabelled(ctx, t, want)
 	name := uniqueName("conformance-shardscale-new")
-	ns := namesrvAddrs(t, ctx)
+	ns := namesrvAddrs(ctx, t)
 	err := topic.Create(ctx, adminOf(t), r.added, name, 1)
 	if err == nil {
 		_, err = topic.AwaitRoute(ctx, adminOf(t), ns, name, r.added, 1, 15*time.Second)
@@ -245,20 +245,20 @@ func (r *shardScaleRun) observeAdded(t *T, ctx context.Context) {
 		r.serves = []probeResult{{shard: s.Name, pod: s.Master().Pod, err: fmt.Errorf("create topic %s on it: %w", name, err)}}
 		return
 	}
-	r.serves = sendThrough(t, ctx, ns[0], name, r.added)
+	r.serves = sendThrough(ctx, t, ns[0], name, r.added)
 }
 
 // probeRoute reads topic's route from a namesrv and sends to every shard
 // it lists.
-func probeRoute(t *T, ctx context.Context, name string) routeProbe {
-	ns := namesrvAddrs(t, ctx)
+func probeRoute(ctx context.Context, t *T, name string) routeProbe {
+	ns := namesrvAddrs(ctx, t)
 	route, err := adminOf(t).TopicRoute(ctx, ns[0], name)
 	if err != nil {
 		return routeProbe{err: err}
 	}
 	var rp routeProbe
 	var shards []target.Shard
-	live := liveShards(t, ctx)
+	live := liveShards(ctx, t)
 	for _, q := range route.QueueDatas {
 		rp.routed = append(rp.routed, q.BrokerName)
 		i := slices.IndexFunc(live, func(s target.Shard) bool { return s.Name == q.BrokerName })
@@ -269,6 +269,6 @@ func probeRoute(t *T, ctx context.Context, name string) routeProbe {
 		shards = append(shards, live[i])
 	}
 	slices.Sort(rp.routed)
-	rp.sends = append(rp.sends, sendThrough(t, ctx, ns[0], name, shards)...)
+	rp.sends = append(rp.sends, sendThrough(ctx, t, ns[0], name, shards)...)
 	return rp
 }

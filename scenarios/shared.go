@@ -29,12 +29,12 @@ type shared interface {
 // return its observations, not judge them: the cases judge.
 type sharedFault[V any] struct {
 	name    string
-	perform func(*T, context.Context) V
+	perform func(context.Context, *T) V
 }
 
 func (f sharedFault[V]) sharedName() string { return f.name }
 
-func (f sharedFault[V]) performAny(ctx context.Context, t *T) any { return f.perform(t, ctx) }
+func (f sharedFault[V]) performAny(ctx context.Context, t *T) any { return f.perform(ctx, t) }
 
 // of returns the observations of f for case t, performing f first when
 // neither a suite's setup nor an earlier case has. What the run recorded

@@ -33,7 +33,7 @@ func sharedCases(w sharedFault[string], got *[2]string) []Case {
 // case performs it again.
 func TestSharedRunPerformedOnceBeforeItsCases(t *testing.T) {
 	var performed atomic.Int32
-	w := sharedFault[string]{"test run", func(t *T, ctx context.Context) string {
+	w := sharedFault[string]{"test run", func(ctx context.Context, t *T) string {
 		n := performed.Add(1)
 		t.Logf("performed for the %d. time", n)
 		t.Figure("n", float64(n), "")
@@ -75,13 +75,13 @@ func TestSharedRunPerformedOnceBeforeItsCases(t *testing.T) {
 func TestSharedRunFailureIsEveryJudgesFailure(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
-		perform func(*T, context.Context) string
+		perform func(context.Context, *T) string
 		status  verdict.Status
 		says    string
 	}{
-		{"fatal", func(t *T, _ context.Context) string { t.Fatalf(clauseA, "short set"); return "" }, verdict.Failed, "[a] short set"},
-		{"errored", func(t *T, _ context.Context) string { t.Erroredf("kill failed"); return "" }, verdict.Errored, "kill failed"},
-		{"skipped", func(t *T, _ context.Context) string { t.Skipf("cannot freeze"); return "" }, verdict.Skipped, "cannot freeze"},
+		{"fatal", func(_ context.Context, t *T) string { t.Fatalf(clauseA, "short set"); return "" }, verdict.Failed, "[a] short set"},
+		{"errored", func(_ context.Context, t *T) string { t.Erroredf("kill failed"); return "" }, verdict.Errored, "kill failed"},
+		{"skipped", func(_ context.Context, t *T) string { t.Skipf("cannot freeze"); return "" }, verdict.Skipped, "cannot freeze"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got [2]string
@@ -114,7 +114,7 @@ func TestSharedRunStarvationJudgesItsWindow(t *testing.T) {
 	}
 	tgt := processTarget{procs: []target.Process{{Name: "starved", PID: busy[0].Process.Pid}}}
 	late := verdict.Clause{ID: "late", Text: "it happens in time"}
-	w := sharedFault[history.Window]{"starved run", func(t *T, ctx context.Context) history.Window {
+	w := sharedFault[history.Window]{"starved run", func(ctx context.Context, t *T) history.Window {
 		start := time.Now()
 		<-time.After(3 * starvation.Every) // the window's length: what is measured
 		return history.Window{Start: start, End: time.Now()}

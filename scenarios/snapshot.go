@@ -11,7 +11,7 @@ import (
 )
 
 // snapshotOf reads the target's objects or ends the case as errored.
-func snapshotOf(t *T, ctx context.Context) *target.Snapshot {
+func snapshotOf(ctx context.Context, t *T) *target.Snapshot {
 	s, err := t.Target.Abilities().Objects.Snapshot(ctx)
 	if err != nil {
 		t.Erroredf("read the cluster's objects: %v", err)

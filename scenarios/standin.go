@@ -14,7 +14,7 @@ const StandInHeader = "X-Rmqkb-Stand-In"
 // skipIfStandIn skips the case when the component at base is a stand-in.
 // An answer without the header, or none at all, lets the case go on and
 // judge what it finds.
-func skipIfStandIn(t *T, ctx context.Context, base, what, flag string) {
+func skipIfStandIn(ctx context.Context, t *T, base, what, flag string) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/", nil)
 	if err != nil {
 		return

@@ -22,7 +22,7 @@ func TestAStandInIsSkippedNeverJudged(t *testing.T) {
 			}
 		}))
 		r := runOne(t, stubTarget{}, Case{Case: verdict.Case{}, Run: func(ctx context.Context, t *T) {
-			skipIfStandIn(t, ctx, srv.URL, "exporter", "--exporter-jar")
+			skipIfStandIn(ctx, t, srv.URL, "exporter", "--exporter-jar")
 		}})
 		srv.Close()
 		if standIn && (r.Status != verdict.Skipped || !strings.Contains(r.Observed, "--exporter-jar") || !strings.Contains(r.Observed, "stand-in")) {

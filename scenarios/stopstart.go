@@ -88,8 +88,8 @@ func stopStart(ctx context.Context, t *T) {
 
 // runStopStart stops and starts the cluster through the target under
 // load, and records what came back.
-func runStopStart(t *T, ctx context.Context) *stopStartRun {
-	f := startFaultRun(t, ctx, "conformance-stop-start")
+func runStopStart(ctx context.Context, t *T) *stopStartRun {
+	f := startFaultRun(ctx, t, "conformance-stop-start")
 	r := &stopStartRun{f: f, bound: stopStartBound(t), identities: map[string]map[string]string{}, labels: map[string]labelCheck{}}
 	op := t.Target.Abilities().Operator
 	for _, step := range []struct {
@@ -97,17 +97,17 @@ func runStopStart(t *T, ctx context.Context) *stopStartRun {
 		do   func(context.Context) (target.Operation, error)
 		into *target.Operation
 	}{{"stop", op.Stop, &r.stop}, {"start", op.Start, &r.start}} {
-		o := f.operate(t, ctx, step.name+" of the cluster", r.bound, step.do)
+		o := f.operate(ctx, t, step.name+" of the cluster", r.bound, step.do)
 		*step.into = o
 		if o.Phase != target.OpSucceeded {
 			t.Erroredf("not judged further: the %s ended %s: %s", step.name, orNone([]string{o.Phase}), orNone(o.Evidence))
 		}
 	}
-	r.rereg = awaitEveryRegistered(t, ctx, reregisterBound)
+	r.rereg = awaitEveryRegistered(ctx, t, reregisterBound)
 	for _, s := range f.shards {
-		r.labels[s.Name] = awaitLabels(t, ctx, s.Name)
+		r.labels[s.Name] = awaitLabels(ctx, t, s.Name)
 	}
-	r.returned = awaitShards(t, ctx)
+	r.returned = awaitShards(ctx, t)
 	for _, b := range allBrokers(r.returned) {
 		if cfg, err := adminOf(t).BrokerConfig(ctx, b.Addr); err == nil {
 			r.identities[b.Pod] = cfg

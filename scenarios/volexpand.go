@@ -83,11 +83,11 @@ func judgeCapacities(t *T, op target.Operation, brokers int) {
 }
 
 // runVolumeExpand grows every broker volume under load.
-func runVolumeExpand(t *T, ctx context.Context) *volumeExpandRun {
-	f := startFaultRun(t, ctx, "conformance-volexpand")
+func runVolumeExpand(ctx context.Context, t *T) *volumeExpandRun {
+	f := startFaultRun(ctx, t, "conformance-volexpand")
 	r := &volumeExpandRun{f: f, bound: nsScaleBound(t)}
 	op := t.Target.Abilities().Operator
-	r.op = f.operate(t, ctx, "expansion of the broker volumes by "+volumeGrowth, r.bound, func(ctx context.Context) (target.Operation, error) {
+	r.op = f.operate(ctx, t, "expansion of the broker volumes by "+volumeGrowth, r.bound, func(ctx context.Context) (target.Operation, error) {
 		return op.ExpandVolumes(ctx, target.ComponentBroker, volumeGrowth)
 	})
 	f.stop(ctx, t)

@@ -89,8 +89,8 @@ func vscale(ctx context.Context, t *T) {
 }
 
 // runVscale raises the brokers' memory limit and restores it under load.
-func runVscale(t *T, ctx context.Context) *vscaleRun {
-	f := startFaultRun(t, ctx, "conformance-vscale")
+func runVscale(ctx context.Context, t *T) *vscaleRun {
+	f := startFaultRun(ctx, t, "conformance-vscale")
 	r := &vscaleRun{f: f, before: f.shards}
 	op := t.Target.Abilities().Operator
 	first := f.shards[0].Master().Pod
@@ -107,10 +107,10 @@ func runVscale(t *T, ctx context.Context) *vscaleRun {
 	up.MemoryLimit = vscaleLimit
 	for _, res := range []target.Resources{up, run.Resources} {
 		limit := res.MemoryLimit
-		o := f.operate(t, ctx, "vertical scaling of the brokers' memory limit to "+limit, r.bound, func(ctx context.Context) (target.Operation, error) {
+		o := f.operate(ctx, t, "vertical scaling of the brokers' memory limit to "+limit, r.bound, func(ctx context.Context) (target.Operation, error) {
 			return op.VerticalScale(ctx, target.ComponentBroker, res)
 		})
-		r.steps = append(r.steps, inspectStep(t, ctx, limit, o))
+		r.steps = append(r.steps, inspectStep(ctx, t, limit, o))
 		if o.Phase != target.OpSucceeded {
 			break // the undoing of a scaling that did not end is not asked
 		}
@@ -120,10 +120,10 @@ func runVscale(t *T, ctx context.Context) *vscaleRun {
 }
 
 // inspectStep records what every broker runs with after a step.
-func inspectStep(t *T, ctx context.Context, limit string, o target.Operation) vscaleStep {
+func inspectStep(ctx context.Context, t *T, limit string, o target.Operation) vscaleStep {
 	st := vscaleStep{limit: limit, op: o, runs: map[string]target.PodRun{}, errs: map[string]error{}, identities: map[string]map[string]string{}}
-	awaitEveryRegistered(t, ctx, reregisterBound)
-	st.returned = awaitShards(t, ctx)
+	awaitEveryRegistered(ctx, t, reregisterBound)
+	st.returned = awaitShards(ctx, t)
 	for _, b := range allBrokers(st.returned) {
 		run, err := t.Target.Abilities().Operator.Inspect(ctx, b.Pod)
 		st.runs[b.Pod], st.errs[b.Pod] = run, err

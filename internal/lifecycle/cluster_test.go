@@ -75,10 +75,10 @@ func TestCreateClusterOnAnAPIServer(t *testing.T) {
 	dyn := dynamic.NewForConfigOrDie(cfg)
 	ctx := context.Background()
 	m := manifests.DefaultCluster()
-	addonAwaited(t, ctx, cfg, dyn)
-	clusterCreated(t, ctx, cfg, dyn, m)
-	clusterReused(t, ctx, cfg, m)
-	clusterNeverRunning(t, ctx, cfg, m)
+	addonAwaited(ctx, t, cfg, dyn)
+	clusterCreated(ctx, t, cfg, dyn, m)
+	clusterReused(ctx, t, cfg, m)
+	clusterNeverRunning(ctx, t, cfg, m)
 }
 
 // quick are the poll periods of the tests: the polls run every 25 ms.
@@ -105,7 +105,7 @@ func startAPIServer(t *testing.T) *rest.Config {
 
 // addonAwaited: WaitForAddon waits for the CRDs, then for the addon's
 // definitions, naming what it waits for, until they are there.
-func addonAwaited(t *testing.T, ctx context.Context, cfg *rest.Config, dyn dynamic.Interface) {
+func addonAwaited(ctx context.Context, t *testing.T, cfg *rest.Config, dyn dynamic.Interface) {
 	// No CRDs for the definitions yet.
 	err := withTimeout(ctx, time.Second, func(ctx context.Context) error { return waitForAddon(ctx, cfg, nil, quick) })
 	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "componentdefinitions.apps.kubeblocks.io") ||
@@ -116,7 +116,7 @@ func addonAwaited(t *testing.T, ctx context.Context, cfg *rest.Config, dyn dynam
 		createCRD(t, dyn, plural)
 	}
 	def := func(gvr schema.GroupVersionResource, kind, name, phase string) {
-		define(t, ctx, dyn, gvr, kind, name, phase)
+		define(ctx, t, dyn, gvr, kind, name, phase)
 	}
 	def(clusterDefGVR, "ClusterDefinition", "rocketmq", "Available")
 	def(shardingDefGVR, "ShardingDefinition", "rocketmq-broker", "")
@@ -137,7 +137,7 @@ func addonAwaited(t *testing.T, ctx context.Context, cfg *rest.Config, dyn dynam
 
 // define creates the definition kind/name if it is not there, with status
 // phase unless phase is "".
-func define(t *testing.T, ctx context.Context, dyn dynamic.Interface, gvr schema.GroupVersionResource, kind, name, phase string) {
+func define(ctx context.Context, t *testing.T, dyn dynamic.Interface, gvr schema.GroupVersionResource, kind, name, phase string) {
 	t.Helper()
 	u := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "apps.kubeblocks.io/v1", "kind": kind, "metadata": map[string]any{"name": name}}}
 	res := dyn.Resource(gvr)
@@ -158,13 +158,13 @@ func define(t *testing.T, ctx context.Context, dyn dynamic.Interface, gvr schema
 
 // clusterCreated: the Cluster is created, then Running when "KubeBlocks"
 // says so, with progress on the way.
-func clusterCreated(t *testing.T, ctx context.Context, cfg *rest.Config, dyn dynamic.Interface, m manifests.Cluster) {
+func clusterCreated(ctx context.Context, t *testing.T, cfg *rest.Config, dyn dynamic.Interface, m manifests.Cluster) {
 	res := dyn.Resource(clusterGVR).Namespace(m.Namespace)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		playKubeBlocks(t, ctx, res, m.Name)
+		playKubeBlocks(ctx, t, res, m.Name)
 	}()
 	var out bytes.Buffer
 	err := withTimeout(ctx, 30*time.Second, func(ctx context.Context) error {
@@ -193,7 +193,7 @@ func clusterCreated(t *testing.T, ctx context.Context, cfg *rest.Config, dyn dyn
 
 // playKubeBlocks waits for the Cluster name, then sets its status to
 // Creating and then to Running, as KubeBlocks would.
-func playKubeBlocks(t *testing.T, ctx context.Context, res dynamic.ResourceInterface, name string) {
+func playKubeBlocks(ctx context.Context, t *testing.T, res dynamic.ResourceInterface, name string) {
 	var cl *unstructured.Unstructured
 	for cl == nil {
 		cl, _ = res.Get(ctx, name, metav1.GetOptions{})
@@ -213,7 +213,7 @@ func playKubeBlocks(t *testing.T, ctx context.Context, res dynamic.ResourceInter
 }
 
 // clusterReused: run again, the Cluster exists and is Running.
-func clusterReused(t *testing.T, ctx context.Context, cfg *rest.Config, m manifests.Cluster) {
+func clusterReused(ctx context.Context, t *testing.T, cfg *rest.Config, m manifests.Cluster) {
 	var out bytes.Buffer
 	if err := withTimeout(ctx, 10*time.Second, func(ctx context.Context) error { return createCluster(ctx, cfg, m, &out, quick) }); err != nil {
 		t.Fatal(err)
@@ -227,7 +227,7 @@ func clusterReused(t *testing.T, ctx context.Context, cfg *rest.Config, m manife
 // API server accepted it (what it becomes is cluster/ready's to judge);
 // waiting for it to run, as `up` does, fails with the last status; the
 // namespace was created.
-func clusterNeverRunning(t *testing.T, ctx context.Context, cfg *rest.Config, m manifests.Cluster) {
+func clusterNeverRunning(ctx context.Context, t *testing.T, cfg *rest.Config, m manifests.Cluster) {
 	m.Namespace = "other"
 	if err := withTimeout(ctx, 10*time.Second, func(ctx context.Context) error { return createCluster(ctx, cfg, m, nil, quick) }); err != nil {
 		t.Fatalf("create a Cluster that never runs: %v", err)
