@@ -24,11 +24,8 @@ const ElectionLimit = election.Limit
 
 // Plants are faults planted at the suite's edge, for the planted-fault
 // table (plants_test.go). They reach a case only through a Session the
-// tests build (WithPlants) or one run of it (RunWith).
+// tests build, in one run of it (RunWith).
 type Plants = plants
-
-// WithPlants runs every case of the session with p.
-func WithPlants(p Plants) SessionOption { return func(s *Session) { s.plants = p } }
 
 // RunWith runs c in s with p instead of the session's plants. A fault run
 // the session already recorded is judged again with p, not performed

@@ -57,15 +57,11 @@ const (
 // progressInterval, a test's shorter.
 type periods struct{ poll, progress time.Duration }
 
-// WaitForAddon waits until the KubeBlocks CRDs are established and the
+// waitForAddon waits until the KubeBlocks CRDs are established and the
 // addon's definitions are there: the ClusterDefinition rocketmq, the
 // ShardingDefinition rocketmq-broker and the rocketmq- ComponentDefinitions
 // for namesrv and broker, each Available. A Cluster created earlier would be
 // rejected (no CRD) or sit unresolved.
-func WaitForAddon(ctx context.Context, cfg *rest.Config, progress io.Writer) error {
-	return waitForAddon(ctx, cfg, progress, periods{pollInterval, progressInterval})
-}
-
 func waitForAddon(ctx context.Context, cfg *rest.Config, progress io.Writer, every periods) error {
 	if progress == nil {
 		progress = io.Discard

@@ -80,9 +80,6 @@ func WithProgress(w io.Writer) Option { return func(c *config) { c.progress = w 
 // WithWorkDir puts the run folder under dir instead of the system temp dir.
 func WithWorkDir(dir string) Option { return func(c *config) { c.workDir = dir } }
 
-// WithStartTimeout bounds bringing the topology up.
-func WithStartTimeout(d time.Duration) Option { return func(c *config) { c.timeout = d } }
-
 // Recreated is a broker about to start again after a kill: its pod,
 // whether the addon makes it a master, and its store folder, which holds
 // its broker.conf as the PVC does on the addon.
