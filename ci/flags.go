@@ -2,10 +2,11 @@ package main
 
 import (
 	"flag"
-	"fmt"
 	"io"
 	"strings"
 	"time"
+
+	"github.com/rmqkb/conformance/internal/usage"
 
 	"github.com/rmqkb/conformance/internal/topology"
 	"github.com/rmqkb/conformance/manifests"
@@ -40,14 +41,7 @@ type Flags struct {
 	RunID string
 }
 
-// usageError is bad input; the message names the flag.
-type usageError struct{ msg string }
-
-func (e usageError) Error() string { return e.msg }
-
-func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
-
-// parseFlags reads args. Errors are usageErrors naming the flag.
+// parseFlags reads args. Errors are usage errors naming the flag.
 func parseFlags(args []string, stderr io.Writer) (Flags, error) {
 	v := manifests.DefaultVersions()
 	var f Flags
@@ -77,10 +71,10 @@ func parseFlags(args []string, stderr io.Writer) (Flags, error) {
 		if err == flag.ErrHelp {
 			return f, err
 		}
-		return f, usagef("%v", err)
+		return f, usage.Errorf("%v", err)
 	}
 	if fs.NArg() > 0 {
-		return f, usagef("unexpected argument %q", fs.Arg(0))
+		return f, usage.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	if suites != "" {
 		for _, s := range strings.Split(suites, ",") {
@@ -89,7 +83,7 @@ func parseFlags(args []string, stderr io.Writer) (Flags, error) {
 			}
 		}
 		if len(f.Suites) == 0 {
-			return f, usagef("--suites %q: expected suite names", suites)
+			return f, usage.Errorf("--suites %q: expected suite names", suites)
 		}
 	}
 	return f, nil

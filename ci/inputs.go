@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/rmqkb/conformance/internal/usage"
+
 	"sigs.k8s.io/yaml"
 )
 
@@ -29,11 +31,11 @@ const inputsRoot = "/inputs"
 func chartInputs(flag, dir string) ([]Input, string, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return nil, "", usagef("%s %s: %v", flag, dir, err)
+		return nil, "", usage.Errorf("%s %s: %v", flag, dir, err)
 	}
 	dirs, err := chartFolders(abs, map[string]bool{})
 	if err != nil {
-		return nil, "", usagef("%s %s: %v", flag, dir, err)
+		return nil, "", usage.Errorf("%s %s: %v", flag, dir, err)
 	}
 	root := commonParent(dirs)
 	base := path.Join(inputsRoot, strings.TrimPrefix(flag, "--"))

@@ -7,6 +7,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/rmqkb/conformance/internal/topology"
+	"github.com/rmqkb/conformance/internal/usage"
+
 	"github.com/rmqkb/conformance/internal/mirror"
 	"github.com/rmqkb/conformance/verdict"
 )
@@ -290,51 +293,45 @@ func runInputs(f Flags) ([]Input, map[string]string, error) {
 
 func check(f Flags) error {
 	if !digestRE.MatchString(f.KindNodeImage) {
-		return usagef("--kind-node-image %q: expected an image pinned by digest (name:tag@sha256:<64 hex>)", f.KindNodeImage)
+		return usage.Errorf("--kind-node-image %q: expected an image pinned by digest (name:tag@sha256:<64 hex>)", f.KindNodeImage)
 	}
 	if !versionRE.MatchString(f.KubeBlocksVersion) {
-		return usagef("--kubeblocks-version %q: expected a version like 1.0.2", f.KubeBlocksVersion)
+		return usage.Errorf("--kubeblocks-version %q: expected a version like 1.0.2", f.KubeBlocksVersion)
 	}
 	if !versionRE.MatchString(f.AddonVersion) {
-		return usagef("--addon-version %q: expected a version like 1.0.2", f.AddonVersion)
+		return usage.Errorf("--addon-version %q: expected a version like 1.0.2", f.AddonVersion)
 	}
 	if f.Run != "" && len(f.Suites) > 0 {
-		return usagef("--run and --suites: give one of them")
+		return usage.Errorf("--run and --suites: give one of them")
 	}
 	for _, s := range f.Suites {
 		if !slices.Contains(verdict.Suites, s) {
-			return usagef("--suites: unknown suite %q; expected some of %s", s, strings.Join(verdict.Suites, ", "))
+			return usage.Errorf("--suites: unknown suite %q; expected some of %s", s, strings.Join(verdict.Suites, ", "))
 		}
 	}
 	if _, err := regexp.Compile(runRegex(f)); err != nil {
-		return usagef("--run %q is not a regular expression: %v", f.Run, err)
+		return usage.Errorf("--run %q is not a regular expression: %v", f.Run, err)
 	}
-	if f.Namesrvs < 0 || f.Namesrvs > 8 {
-		return usagef("--namesrvs %d: expected 1 to 8, or 0 for the manifest's", f.Namesrvs)
-	}
-	if f.Shards < 0 || f.Shards > 128 {
-		return usagef("--shards %d: expected 1 to 128, or 0 for the manifest's", f.Shards)
+	if err := topology.CheckShape(f.Namesrvs, f.Shards, f.Replicas); err != nil {
+		return usage.Wrap(err)
 	}
 	if _, err := verdict.ParseProfile(f.Profile); err != nil {
-		return usageError{err.Error()}
-	}
-	if f.Replicas < 0 || f.Replicas > 8 {
-		return usagef("--replicas %d: expected 1 to 8, or 0 for the manifest's", f.Replicas)
+		return usage.Wrap(err)
 	}
 	if f.Timeout <= 0 {
-		return usagef("--timeout %s: expected a positive duration", f.Timeout)
+		return usage.Errorf("--timeout %s: expected a positive duration", f.Timeout)
 	}
 	if strings.TrimSpace(f.Reports) == "" {
-		return usagef("--reports: expected a folder")
+		return usage.Errorf("--reports: expected a folder")
 	}
 	if f.RegistryMirror != "" {
 		if err := mirror.Check(f.RegistryMirror); err != nil {
-			return usagef("--registry-mirror: %v", err)
+			return usage.Errorf("--registry-mirror: %v", err)
 		}
 	}
 	for flag, img := range map[string]string{"--go-image": f.GoImage, "--dind-image": f.DindImage} {
 		if strings.TrimSpace(img) == "" || strings.ContainsAny(img, " \t") {
-			return usagef("%s %q: expected an image reference", flag, img)
+			return usage.Errorf("%s %q: expected an image reference", flag, img)
 		}
 	}
 	return nil

@@ -4,6 +4,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/rmqkb/conformance/internal/usage"
+
 	"github.com/rmqkb/conformance/internal/local"
 	"github.com/rmqkb/conformance/manifests"
 	"github.com/rmqkb/conformance/scenarios"
@@ -58,10 +60,10 @@ func checkTarget(p *plan) error {
 	case "audit":
 		p.start = startAudit
 		if p.flags.from == "" {
-			return usagef("audit needs --from DIR, a folder of object dumps")
+			return usage.Errorf("audit needs --from DIR, a folder of object dumps")
 		}
 	default:
-		return usagef("--target %q: expected local or kube", p.flags.target)
+		return usage.Errorf("--target %q: expected local or kube", p.flags.target)
 	}
 	return nil
 }
@@ -70,7 +72,7 @@ func checkTarget(p *plan) error {
 func checkKubeFlags(p *plan) error {
 	f := p.flags
 	if f.target != "kube" && (f.kubeconfig != "" || f.kubeContext != "" || f.inCluster) {
-		return usagef("--kubeconfig, --context and --in-cluster go with --target kube")
+		return usage.Errorf("--kubeconfig, --context and --in-cluster go with --target kube")
 	}
 	return nil
 }
@@ -80,10 +82,10 @@ func checkKubeFlags(p *plan) error {
 func checkLocalFlags(p *plan) error {
 	f := p.flags
 	if f.target != "local" && (f.keep || len(f.broker.vals)+len(f.master.vals)+len(f.slave.vals) > 0 || f.version != "" || f.portBase != 0 || f.exporterJar != "" || f.dashboardJar != "") {
-		return usagef("--keep, --*-config, --rocketmq-version, --port-base, --exporter-jar and --dashboard-jar go with --target local")
+		return usage.Errorf("--keep, --*-config, --rocketmq-version, --port-base, --exporter-jar and --dashboard-jar go with --target local")
 	}
 	if f.target != "local" && !f.reshapes && f.shape != (shapeFlags{}) {
-		return usagef("--namesrvs, --shards and --replicas reshape the Cluster the suite creates (the local target, e2e); an existing Cluster's shape is read from it")
+		return usage.Errorf("--namesrvs, --shards and --replicas reshape the Cluster the suite creates (the local target, e2e); an existing Cluster's shape is read from it")
 	}
 	return nil
 }
@@ -95,7 +97,7 @@ func checkJars(p *plan) error {
 			continue
 		}
 		if st, err := os.Stat(j.jar); err != nil || st.IsDir() {
-			return usagef("%s %s: expected a jar file (%v)", j.flag, j.jar, err)
+			return usage.Errorf("%s %s: expected a jar file (%v)", j.flag, j.jar, err)
 		}
 	}
 	return nil
@@ -108,41 +110,41 @@ func checkDurations(p *plan) error {
 	f := p.flags
 	switch {
 	case f.timeout <= 0:
-		return usagef("--timeout %s: expected a positive duration", f.timeout)
+		return usage.Errorf("--timeout %s: expected a positive duration", f.timeout)
 	case f.roleSettle < 0:
-		return usagef("--role-settle %s: expected zero or more", f.roleSettle)
+		return usage.Errorf("--role-settle %s: expected zero or more", f.roleSettle)
 	case f.readyWithin < 0:
-		return usagef("--ready-within %s: expected zero or more", f.readyWithin)
+		return usage.Errorf("--ready-within %s: expected zero or more", f.readyWithin)
 	case f.recreateDelay.d < 0:
-		return usagef("--recreate-delay %s: expected zero or more", f.recreateDelay.d)
+		return usage.Errorf("--recreate-delay %s: expected zero or more", f.recreateDelay.d)
 	}
 	return nil
 }
 
 func checkPortBase(p *plan) error {
 	if b := p.flags.portBase; b != 0 && (b < 1024 || b > 60000) {
-		return usagef("--port-base %d: expected a port from 1024 to 60000", b)
+		return usage.Errorf("--port-base %d: expected a port from 1024 to 60000", b)
 	}
 	return nil
 }
 
 func checkReports(p *plan) error {
 	if strings.TrimSpace(p.flags.reports) == "" {
-		return usagef("--reports: expected a folder")
+		return usage.Errorf("--reports: expected a folder")
 	}
 	return nil
 }
 
 func checkProfile(p *plan) (err error) {
 	if p.profile, err = verdict.ParseProfile(p.flags.profile); err != nil {
-		return usageError{err.Error()}
+		return usage.Wrap(err)
 	}
 	return nil
 }
 
 func checkSelection(p *plan) (err error) {
 	if p.cases, err = scenarios.Select(p.flags.run); err != nil {
-		return usageError{err.Error()}
+		return usage.Wrap(err)
 	}
 	return nil
 }
@@ -154,7 +156,7 @@ func checkManifest(p *plan) (err error) {
 	if f.manifest == "" {
 		p.manifest = manifests.DefaultCluster()
 	} else if p.manifest, err = manifests.LoadCluster(f.manifest); err != nil {
-		return usagef("--manifest: %v", err)
+		return usage.Errorf("--manifest: %v", err)
 	}
 	if f.target == "local" || f.reshapes {
 		p.manifest = f.shape.apply(p.manifest, f.mode)
@@ -183,7 +185,7 @@ func checkLocalOptions(p *plan) error {
 		for _, v := range sf.vals {
 			s, err := local.ParseSetting("--"+sf.name, v)
 			if err != nil {
-				return usageError{err.Error()}
+				return usage.Wrap(err)
 			}
 			sets[sf.name] = append(sets[sf.name], s)
 		}

@@ -11,6 +11,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/rmqkb/conformance/internal/usage"
 )
 
 // Exit codes, the contract CI gates on.
@@ -19,13 +21,6 @@ const (
 	ExitFailed = 1 // a conformance check failed
 	ExitSetup  = 2 // bad usage or a setup error
 )
-
-// usageError is bad input: the message names the input and what was expected.
-type usageError struct{ msg string }
-
-func (e usageError) Error() string { return e.msg }
-
-func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
 // Main runs the command line and returns the exit code.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -56,7 +51,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, topUsage)
 		return ExitPassed
 	default:
-		err = usagef("unknown command %q; expected one of: run, audit, dump, e2e, up, down, images, list, help", cmd)
+		err = usage.Errorf("unknown command %q; expected one of: run, audit, dump, e2e, up, down, images, list, help", cmd)
 	}
 	if err == nil {
 		return code
@@ -65,8 +60,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return ExitPassed
 	}
 	fmt.Fprintf(stderr, "error: %v\n", err)
-	var ue usageError
-	if errors.As(err, &ue) {
+	if usage.Is(err) {
 		fmt.Fprintf(stderr, "run '%s help' for usage\n", progName())
 	}
 	return ExitSetup
@@ -112,10 +106,10 @@ func parse(fs *flag.FlagSet, args []string) error {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
-		return usagef("%v", err)
+		return usage.Errorf("%v", err)
 	}
 	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q", fs.Arg(0))
+		return usage.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/rmqkb/conformance/internal/usage"
+
 	"github.com/rmqkb/conformance/internal/kube"
 	"github.com/rmqkb/conformance/manifests"
 )
@@ -29,7 +31,7 @@ func dumpCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (
 		return ExitSetup, err
 	}
 	if out == "" {
-		return ExitSetup, usagef("--out: expected the folder to write the dump into")
+		return ExitSetup, usage.Errorf("--out: expected the folder to write the dump into")
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()

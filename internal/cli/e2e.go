@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rmqkb/conformance/internal/usage"
+
 	"github.com/rmqkb/conformance/internal/lifecycle"
 	"github.com/rmqkb/conformance/internal/local"
 	"github.com/rmqkb/conformance/internal/mirror"
@@ -50,12 +52,12 @@ func (l *lifecycleFlags) check() error {
 			continue
 		}
 		if _, err := lifecycle.LoadChartDir(c.dir); err != nil {
-			return usagef("%s %s: expected a Helm chart folder: %v", c.flag, c.dir, err)
+			return usage.Errorf("%s %s: expected a Helm chart folder: %v", c.flag, c.dir, err)
 		}
 	}
 	if l.mirror != "" {
 		if err := mirror.Check(l.mirror); err != nil {
-			return usagef("--registry-mirror: %v", err)
+			return usage.Errorf("--registry-mirror: %v", err)
 		}
 	}
 	return nil
@@ -181,7 +183,7 @@ func upCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (in
 	if manifest != "" {
 		var err error
 		if m, err = manifests.LoadCluster(manifest); err != nil {
-			return ExitSetup, usagef("--manifest: %v", err)
+			return ExitSetup, usage.Errorf("--manifest: %v", err)
 		}
 	}
 	if err := sh.check(); err != nil {

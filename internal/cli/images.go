@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/rmqkb/conformance/internal/usage"
+
 	"github.com/rmqkb/conformance/internal/images"
 	"github.com/rmqkb/conformance/internal/local"
 	"github.com/rmqkb/conformance/manifests"
@@ -64,7 +66,7 @@ func imagesCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		}
 		fi, err := os.Stat(*jar)
 		if err != nil || fi.IsDir() || !strings.HasSuffix(*jar, ".jar") {
-			return ExitSetup, usagef("%s %s: expected a jar file", flag, *jar)
+			return ExitSetup, usage.Errorf("%s %s: expected a jar file", flag, *jar)
 		}
 		*jar, _ = filepath.Abs(*jar)
 	}
@@ -73,7 +75,7 @@ func imagesCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return ExitSetup, err
 	}
 	if o.Tools, err = images.FindTools(wd); err != nil {
-		return ExitSetup, usagef("%v", err)
+		return ExitSetup, usage.Errorf("%v", err)
 	}
 	res, err := images.Build(ctx, o)
 	if err != nil {
@@ -119,21 +121,21 @@ func daggerOption(o *images.Options, s images.DaggerSource) error {
 	o.Engine = images.DefaultEngine()
 	if s.Dir == "" {
 		if len(s.Replace) > 0 {
-			return usagef("--dagger-replace: expected --dagger-source too")
+			return usage.Errorf("--dagger-replace: expected --dagger-source too")
 		}
 		return nil
 	}
 	var err error
 	if s.Dir, err = filepath.Abs(s.Dir); err != nil {
-		return usagef("--dagger-source %s: %v", s.Dir, err)
+		return usage.Errorf("--dagger-source %s: %v", s.Dir, err)
 	}
 	for mod, dir := range s.Replace {
 		if s.Replace[mod], err = filepath.Abs(dir); err != nil {
-			return usagef("--dagger-replace %s=%s: %v", mod, dir, err)
+			return usage.Errorf("--dagger-replace %s=%s: %v", mod, dir, err)
 		}
 	}
 	if err := images.CheckDaggerSource(s); err != nil {
-		return usageError{err.Error()}
+		return usage.Wrap(err)
 	}
 	o.Dagger = &s
 	return nil

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/rmqkb/conformance/internal/usage"
+
 	"github.com/rmqkb/conformance/scenarios"
 	"github.com/rmqkb/conformance/verdict"
 )
@@ -22,7 +24,7 @@ func listCommand(args []string, stdout, stderr io.Writer) error {
 	}
 	cases, err := scenarios.Select(*re)
 	if err != nil {
-		return usageError{err.Error()}
+		return usage.Wrap(err)
 	}
 	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "CASE\tNEEDS\tPROMISE")

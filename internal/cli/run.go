@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rmqkb/conformance/internal/usage"
+
 	"github.com/rmqkb/conformance/internal/clientlog"
 	"github.com/rmqkb/conformance/internal/kube"
 	"github.com/rmqkb/conformance/internal/local"
@@ -134,7 +136,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (i
 // they cannot change it.
 func checkMode(want, have topology.Mode, what string) error {
 	if !have.Covers(want) {
-		return usagef("--acl/--dledger ask for mode %s, but %s runs mode %s (its %s annotation); against an existing Cluster the mode is read from it", want, what, have, manifests.ExtraEnvAnnotation)
+		return usage.Errorf("--acl/--dledger ask for mode %s, but %s runs mode %s (its %s annotation); against an existing Cluster the mode is read from it", want, what, have, manifests.ExtraEnvAnnotation)
 	}
 	return nil
 }
@@ -181,8 +183,8 @@ func execute(ctx context.Context, p plan, stdout io.Writer) (int, error) {
 		Requested: p.flags.version, Began: time.Now()}
 	pr.Printf("%s target: %s/%s", p.flags.target, p.namespace, p.cluster)
 	st, err := p.start(ctx, p, pr)
-	if ue := (usageError{}); errors.As(err, &ue) {
-		return ExitSetup, ue
+	if usage.Is(err) {
+		return ExitSetup, err
 	}
 	if err != nil {
 		s.Err = err

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"github.com/rmqkb/conformance/internal/topology"
+	"github.com/rmqkb/conformance/internal/usage"
 	"github.com/rmqkb/conformance/manifests"
 )
 
@@ -17,15 +18,10 @@ func (s *shapeFlags) register(fs *flagSet) {
 	fs.IntVar(&s.replicas, "replicas", 0, "brokers per shard, master included (default: the manifest's; 3 with --dledger)")
 }
 
-// check bounds each value by what the addon's definitions allow.
+// check bounds each value (topology.CheckShape).
 func (s shapeFlags) check() error {
-	switch {
-	case s.namesrvs < 0 || s.namesrvs > 8:
-		return usagef("--namesrvs %d: expected 1 to 8", s.namesrvs)
-	case s.shards < 0 || s.shards > 128:
-		return usagef("--shards %d: expected 1 to 128 (the ShardingDefinition's limit)", s.shards)
-	case s.replicas < 0 || s.replicas > 8:
-		return usagef("--replicas %d: expected 1 to 8", s.replicas)
+	if err := topology.CheckShape(s.namesrvs, s.shards, s.replicas); err != nil {
+		return usage.Wrap(err)
 	}
 	return nil
 }

@@ -65,3 +65,32 @@ func (m Mode) String() string {
 	}
 	return "default"
 }
+
+// The bounds of a shape the flags may ask for: the addon's definitions
+// allow 1 to 128 shards (the ShardingDefinition's shardsLimit); the suite
+// allows up to 8 namesrvs and 8 brokers per shard. 0 keeps the
+// manifest's value.
+const (
+	MaxNamesrvs = 8
+	MaxShards   = 128
+	MaxReplicas = 8
+)
+
+// CheckShape says which of --namesrvs, --shards and --replicas is out of
+// its bounds, or nil.
+func CheckShape(namesrvs, shards, replicas int) error {
+	for _, c := range []struct {
+		flag   string
+		v, max int
+		why    string
+	}{
+		{"--namesrvs", namesrvs, MaxNamesrvs, ""},
+		{"--shards", shards, MaxShards, " (the ShardingDefinition's limit)"},
+		{"--replicas", replicas, MaxReplicas, ""},
+	} {
+		if c.v < 0 || c.v > c.max {
+			return fmt.Errorf("%s %d: expected 1 to %d%s, or 0 for the manifest's", c.flag, c.v, c.max, c.why)
+		}
+	}
+	return nil
+}
