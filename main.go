@@ -8,7 +8,7 @@ import (
 	"context"
 	"os"
 
-	"github.com/rmqkb/conformance/internal/cli"
+	"github.com/rmqkb/conformance/cli"
 )
 
 func main() {

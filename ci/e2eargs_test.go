@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rmqkb/conformance/internal/cli"
+	"github.com/rmqkb/conformance/cli"
 	"github.com/rmqkb/conformance/internal/topology"
 )
 
@@ -58,7 +58,7 @@ var offlineCharts = map[string]string{"--addon-chart": "/inputs/addon-chart/rock
 // the suite's own cli.Main parses them, then -h stops it before anything
 // starts. An unknown flag or a value of the wrong type would fail the
 // parse with exit 2 ("flag provided but not defined"), so the table in
-// E2EArgs cannot drift from internal/cli without this test failing.
+// E2EArgs cannot drift from cli without this test failing.
 func TestE2EArgsParseWithTheRealE2ECommand(t *testing.T) {
 	for _, f := range []Flags{
 		{KindNodeImage: testImage, KubeBlocksVersion: "1.0.2", AddonVersion: "1.0.2", Timeout: 15 * time.Minute},

@@ -9,7 +9,7 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
-	"github.com/rmqkb/conformance/internal/runner"
+	"github.com/rmqkb/conformance/runner"
 	"github.com/rmqkb/conformance/scenarios"
 	"github.com/rmqkb/conformance/verdict"
 )

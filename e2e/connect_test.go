@@ -9,14 +9,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rmqkb/conformance/internal/dist"
+
 	"sigs.k8s.io/e2e-framework/pkg/env"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
-	"github.com/rmqkb/conformance/internal/kube"
 	"github.com/rmqkb/conformance/internal/lifecycle"
-	"github.com/rmqkb/conformance/internal/local"
-	"github.com/rmqkb/conformance/internal/testenv"
 	"github.com/rmqkb/conformance/manifests"
+	"github.com/rmqkb/conformance/target/kube"
+	"github.com/rmqkb/conformance/testenv"
 )
 
 // mode is what the features run against, decided by the flags alone, so
@@ -63,7 +64,7 @@ func connect(m mode) env.Func {
 // options go into the context before anything is created, so the finish
 // steps take down whatever part came up.
 func connectKind(ctx context.Context, _ *envconf.Config) (context.Context, error) {
-	cache, err := local.CacheDir()
+	cache, err := dist.CacheDir()
 	if err != nil {
 		return ctx, fmt.Errorf("connect: %w", err)
 	}

@@ -5,10 +5,10 @@ import (
 
 	"k8s.io/client-go/rest"
 
-	"github.com/rmqkb/conformance/internal/kube"
 	"github.com/rmqkb/conformance/internal/lifecycle"
-	"github.com/rmqkb/conformance/internal/runner"
-	"github.com/rmqkb/conformance/internal/testenv"
+	"github.com/rmqkb/conformance/runner"
+	"github.com/rmqkb/conformance/target/kube"
+	"github.com/rmqkb/conformance/testenv"
 )
 
 // The harness's state, in the test's context under one key type each: a

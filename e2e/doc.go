@@ -9,7 +9,7 @@
 // BeforeEachTest made of env.Funcs, composable like e2e-framework's own),
 // runs a feature per suite, and writes the reports and tears down after
 // them. State lives in the test's context under typed keys, and the run
-// goes through internal/runner, as `go run . run` does: for the same
+// goes through runner, as `go run . run` does: for the same
 // cluster the harness's report equals run's. Nothing starts before
 // TestConformance does, so `go test -list` or a -run selecting no test
 // starts nothing.

@@ -11,11 +11,11 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/types"
 
-	"github.com/rmqkb/conformance/internal/kube"
 	"github.com/rmqkb/conformance/internal/lifecycle"
-	"github.com/rmqkb/conformance/internal/runner"
 	"github.com/rmqkb/conformance/manifests"
+	"github.com/rmqkb/conformance/runner"
 	"github.com/rmqkb/conformance/scenarios"
+	"github.com/rmqkb/conformance/target/kube"
 	"github.com/rmqkb/conformance/verdict"
 )
 

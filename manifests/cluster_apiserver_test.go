@@ -16,9 +16,9 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/rmqkb/conformance/internal/kbapi"
-	"github.com/rmqkb/conformance/internal/testenv"
 	"github.com/rmqkb/conformance/internal/topology"
 	"github.com/rmqkb/conformance/manifests"
+	"github.com/rmqkb/conformance/testenv"
 )
 
 // TestClusterManifestOnTheRealSchema creates the embedded Cluster on an API

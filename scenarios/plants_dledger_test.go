@@ -7,11 +7,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/rmqkb/conformance/internal/local"
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/scenarios"
 	"github.com/rmqkb/conformance/target"
+	"github.com/rmqkb/conformance/target/local"
 )
 
 // The DLedger mode's plants: a Raft group of three on loopback, and what a

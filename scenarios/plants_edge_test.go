@@ -11,11 +11,11 @@ import (
 
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 
-	"github.com/rmqkb/conformance/internal/local"
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/scenarios"
 	"github.com/rmqkb/conformance/scenarios/history"
 	"github.com/rmqkb/conformance/target"
+	"github.com/rmqkb/conformance/target/local"
 	"github.com/rmqkb/conformance/verdict"
 )
 

@@ -3,8 +3,8 @@ package scenarios_test
 import (
 	"context"
 
-	"github.com/rmqkb/conformance/internal/local"
 	"github.com/rmqkb/conformance/target"
+	"github.com/rmqkb/conformance/target/local"
 )
 
 // The plants of the freezing cases (routing/stale-broker-expiry,

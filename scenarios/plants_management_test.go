@@ -10,10 +10,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/rmqkb/conformance/internal/local"
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/scenarios"
 	"github.com/rmqkb/conformance/target"
+	"github.com/rmqkb/conformance/target/local"
 	"github.com/rmqkb/conformance/verdict"
 )
 

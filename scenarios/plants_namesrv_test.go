@@ -6,10 +6,10 @@ import (
 	"net"
 	"sync"
 
-	"github.com/rmqkb/conformance/internal/local"
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/scenarios"
 	"github.com/rmqkb/conformance/target"
+	"github.com/rmqkb/conformance/target/local"
 )
 
 // The plants of routing/namesrv-independence, on the conforming bench

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rmqkb/conformance/internal/local"
 	"github.com/rmqkb/conformance/scenarios"
 	"github.com/rmqkb/conformance/target"
+	"github.com/rmqkb/conformance/target/local"
 )
 
 // onBrokerRestart plants f on the recorded restart of the brokers, as an

@@ -12,13 +12,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rmqkb/conformance/internal/audit"
-	"github.com/rmqkb/conformance/internal/local"
-	"github.com/rmqkb/conformance/internal/testenv"
 	"github.com/rmqkb/conformance/manifests"
 	"github.com/rmqkb/conformance/reports"
 	"github.com/rmqkb/conformance/scenarios"
 	"github.com/rmqkb/conformance/target"
+	"github.com/rmqkb/conformance/target/audit"
+	"github.com/rmqkb/conformance/target/local"
+	"github.com/rmqkb/conformance/testenv"
 	"github.com/rmqkb/conformance/verdict"
 )
 
@@ -703,8 +703,8 @@ func firstLine(s string) string {
 
 // objectAlone lists, as full clause IDs, the object clauses a deviating
 // fixture of testenv.Deviations or testenv.LivePlants makes fail alone in
-// its case. The audit tests (internal/audit) and the API-server tests
-// (internal/kube) run them and assert each case's exact set of failed
+// its case. The audit tests (target/audit) and the API-server tests
+// (target/kube) run them and assert each case's exact set of failed
 // clauses.
 func objectAlone() map[string]bool {
 	out := map[string]bool{}

@@ -156,7 +156,7 @@ func TestSelect(t *testing.T) {
 // TestContract: every case belongs to a suite of the contract, in the
 // suites' order, and states its promise. Which cases there are, with which
 // clauses, is pinned once, in README's contract table
-// (internal/cli's TestReadmeListsEveryClause): the IDs users gate on.
+// (cli's TestReadmeListsEveryClause): the IDs users gate on.
 func TestContract(t *testing.T) {
 	last := -1
 	for _, c := range All() {

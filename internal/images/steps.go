@@ -11,8 +11,9 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/rmqkb/conformance/internal/dist"
+
 	"github.com/rmqkb/conformance/internal/gomod"
-	"github.com/rmqkb/conformance/internal/local"
 )
 
 func (b *build) pause(ctx context.Context) (bool, error) {
@@ -63,7 +64,7 @@ func (b *build) maven(ctx context.Context) (bool, error) {
 	if err := os.MkdirAll(dl, 0o755); err != nil {
 		return false, err
 	}
-	dist, err := local.Resolve(ctx, version, []string{"4.9.7"}, io.Discard)
+	dist, err := dist.Resolve(ctx, version, []string{"4.9.7"}, io.Discard)
 	if err != nil {
 		return false, err
 	}

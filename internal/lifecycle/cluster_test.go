@@ -19,8 +19,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
-	"github.com/rmqkb/conformance/internal/testenv"
 	"github.com/rmqkb/conformance/manifests"
+	"github.com/rmqkb/conformance/testenv"
 )
 
 func TestClusterStatus(t *testing.T) {

@@ -1,7 +1,7 @@
 package remoting_test
 
 // Tests against a real RocketMQ 4.9 deployment. By default they start one
-// on loopback with internal/local (testenv.Start: 1 shard of a master and
+// on loopback with target/local (testenv.Start: 1 shard of a master and
 // a slave, plus a 1x1 ACL topology for TestRealACL), so plain `go test`
 // runs them; -short skips them. The environment can point them at other
 // servers instead:
@@ -15,7 +15,7 @@ package remoting_test
 // The tests create uniquely named topics (remoting_it_*) and write a few
 // messages; there is no delete, so point them at a disposable cluster.
 //
-// They live in package remoting_test, which may import internal/local (it
+// They live in package remoting_test, which may import target/local (it
 // imports remoting), and use only the package's exported API; messages are
 // written with the test's own sender (sender_test.go).
 
@@ -34,11 +34,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rmqkb/conformance/internal/local"
 	"github.com/rmqkb/conformance/internal/remoting"
-	"github.com/rmqkb/conformance/internal/testenv"
 	"github.com/rmqkb/conformance/internal/topology"
 	"github.com/rmqkb/conformance/manifests"
+	"github.com/rmqkb/conformance/target/local"
+	"github.com/rmqkb/conformance/testenv"
 )
 
 // Response codes the checks expect (RocketMQ 4.x ResponseCode); the
