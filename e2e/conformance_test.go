@@ -47,16 +47,11 @@ func objectSuite(suite string) bool {
 // assessment per case.
 func suiteFeatures(m mode) []features.Feature {
 	var feats []features.Feature
-	for _, suite := range verdict.Suites {
+	for _, cases := range scenarios.BySuite(scenarios.All()) {
+		suite := cases[0].Suite
 		skip := ""
 		if m == modeEnvtest && !objectSuite(suite) {
 			skip = "the local control plane holds objects only; RocketMQ suites need --kubeconfig or --create-kind"
-		}
-		var cases []scenarios.Case
-		for _, c := range scenarios.All() {
-			if c.Suite == suite {
-				cases = append(cases, c)
-			}
 		}
 		f := features.New(suite).WithLabel("suite", suite).
 			Setup(prepare(cases, skip)).

@@ -13,7 +13,8 @@ import (
 // Progress receives what a run has to tell as it goes: a line per step,
 // and each case as it starts and ends.
 type Progress interface {
-	scenarios.Progress
+	CaseStarted(c scenarios.Case)
+	CaseDone(r verdict.Result)
 	Printf(format string, args ...any)
 }
 
@@ -74,7 +75,7 @@ func (r *Run) Execute(ctx context.Context) {
 	if r.session == nil {
 		return
 	}
-	for _, suite := range bySuite(r.setup.Cases) {
+	for _, suite := range scenarios.BySuite(r.setup.Cases) {
 		r.Prepare(ctx, suite)
 		for _, c := range suite {
 			r.Case(ctx, c)
@@ -97,18 +98,6 @@ func (r *Run) Release(cases []scenarios.Case) {
 	if r.session != nil {
 		r.session.Release(cases)
 	}
-}
-
-// bySuite splits cases, in order, where the suite changes.
-func bySuite(cases []scenarios.Case) [][]scenarios.Case {
-	var out [][]scenarios.Case
-	for i, c := range cases {
-		if i == 0 || c.Suite != cases[i-1].Suite {
-			out = append(out, nil)
-		}
-		out[len(out)-1] = append(out[len(out)-1], c)
-	}
-	return out
 }
 
 // Case runs one case and records its result: the harness's way, one case

@@ -115,3 +115,17 @@ func NotRun(cases []Case, why string) []verdict.Result {
 	}
 	return out
 }
+
+// BySuite splits cases, in their order, where the suite changes: the
+// commands' runner and the harness set up and tear down a suite around
+// each group.
+func BySuite(cases []Case) [][]Case {
+	var out [][]Case
+	for i, c := range cases {
+		if i == 0 || c.Suite != cases[i-1].Suite {
+			out = append(out, nil)
+		}
+		out[len(out)-1] = append(out[len(out)-1], c)
+	}
+	return out
+}

@@ -84,13 +84,8 @@ func (f *faultRun) awaitWrites(ctx context.Context, shard string, from time.Time
 	defer cancel()
 	var first time.Time
 	wait.Until(wctx, 50*time.Millisecond, "shard "+shard+" to accept writes again", func(context.Context) (bool, string, error) {
-		for _, op := range f.h.Ops() {
-			if op.Kind == history.Ack && op.Shard == shard && op.At.After(from) {
-				first = op.At
-				return true, "", nil
-			}
-		}
-		return false, "", nil
+		first = firstAckAfter(f.h, shard, from, limit)
+		return !first.IsZero(), "", nil
 	})
 	return first
 }

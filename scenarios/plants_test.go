@@ -738,7 +738,7 @@ func TestPlantedLeak(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	run := verdict.Run{Target: "audit", Results: scenarios.Execute(context.Background(), tgt, cases, nil)}
+	run := verdict.Run{Target: "audit", Results: scenarios.Execute(context.Background(), tgt, cases)}
 	dir := t.TempDir()
 	password := testenv.PlantedPasswords[0]
 	run, code, err := reports.Complete(context.Background(), run, reports.Finish{Dir: dir, Secrets: tgt.Secrets,

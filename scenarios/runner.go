@@ -12,27 +12,20 @@ import (
 	"github.com/rmqkb/conformance/verdict"
 )
 
-// Progress receives a line when a case starts and when it ends, so a long run
-// shows where it is.
-type Progress interface {
-	CaseStarted(c Case)
-	CaseDone(r verdict.Result)
-}
-
-// Execute runs cases on tgt, one after another, in one Session, and returns
-// their results in order.
-func Execute(ctx context.Context, tgt target.Target, cases []Case, p Progress, opts ...SessionOption) []verdict.Result {
+// Execute runs cases on tgt in one Session the way every run path does
+// (runner.Run.Execute for the commands, the harness's features): a suite
+// at a time, each set up (Prepare performs the faults several of its
+// cases judge) and torn down (Release) around its cases. It returns the
+// results in order, without reports: the tests' way to run cases.
+func Execute(ctx context.Context, tgt target.Target, cases []Case, opts ...SessionOption) []verdict.Result {
 	s := NewSession(tgt, opts...)
 	var out []verdict.Result
-	for _, c := range cases {
-		if p != nil {
-			p.CaseStarted(c)
+	for _, suite := range BySuite(cases) {
+		s.Prepare(ctx, suite, func(string, ...any) {})
+		for _, c := range suite {
+			out = append(out, s.Run(ctx, c))
 		}
-		r := s.Run(ctx, c)
-		if p != nil {
-			p.CaseDone(r)
-		}
-		out = append(out, r)
+		s.Release(suite)
 	}
 	return out
 }

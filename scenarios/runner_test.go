@@ -36,7 +36,7 @@ func runOne(t *testing.T, tgt target.Target, c Case) verdict.Result {
 	if c.Suite == "" {
 		c.Suite, c.Name = "test", "case"
 	}
-	rs := Execute(context.Background(), tgt, []Case{c}, nil)
+	rs := Execute(context.Background(), tgt, []Case{c})
 	if len(rs) != 1 {
 		t.Fatalf("got %d results", len(rs))
 	}
@@ -253,7 +253,7 @@ func TestFailedGateLeavesLiveCasesNotJudged(t *testing.T) {
 	live := Case{Case: verdict.Case{Suite: "messaging", Name: "live", Needs: []verdict.Capability{verdict.Messaging}}, Run: body("live")}
 	objects := Case{Case: verdict.Case{Suite: "layout", Name: "objects"}, Run: body("objects")}
 
-	rs := Execute(context.Background(), stubTarget{}, []Case{gate(true), live, objects}, nil)
+	rs := Execute(context.Background(), stubTarget{}, []Case{gate(true), live, objects})
 	if rs[0].Status != verdict.Failed {
 		t.Fatalf("gate: %s", rs[0].Status)
 	}
@@ -265,7 +265,7 @@ func TestFailedGateLeavesLiveCasesNotJudged(t *testing.T) {
 	}
 
 	ran = map[string]bool{}
-	rs = Execute(context.Background(), stubTarget{}, []Case{gate(false), live}, nil)
+	rs = Execute(context.Background(), stubTarget{}, []Case{gate(false), live})
 	if rs[1].Status != verdict.Passed || !ran["live"] {
 		t.Errorf("live case after a passed gate: %s %q", rs[1].Status, rs[1].Observed)
 	}

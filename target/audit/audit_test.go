@@ -25,14 +25,14 @@ func auditTarget(t *testing.T, dir string) *Target {
 
 func TestConformingDumpPasses(t *testing.T) {
 	tgt := auditTarget(t, testenv.Dump(t, ""))
-	testenv.ExpectDeviation(t, testenv.Conforming, scenarios.Execute(context.Background(), tgt, testenv.ObjectCases(t), nil))
+	testenv.ExpectDeviation(t, testenv.Conforming, scenarios.Execute(context.Background(), tgt, testenv.ObjectCases(t)))
 }
 
 func TestDeviationsFailExactlyTheirCases(t *testing.T) {
 	for _, d := range testenv.Deviations {
 		t.Run(d.Name, func(t *testing.T) {
 			tgt := auditTarget(t, testenv.Dump(t, d.Name))
-			testenv.ExpectDeviation(t, d, scenarios.Execute(context.Background(), tgt, testenv.ObjectCases(t), nil))
+			testenv.ExpectDeviation(t, d, scenarios.Execute(context.Background(), tgt, testenv.ObjectCases(t)))
 		})
 	}
 }
@@ -119,7 +119,7 @@ func TestDLedgerLeaderMayBeAnyOrdinal(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := scenarios.Execute(context.Background(), tgt, cases, nil)[0]
+			r := scenarios.Execute(context.Background(), tgt, cases)[0]
 			switch {
 			case tc.want == "" && r.Status != verdict.Passed:
 				t.Errorf("layout/roles %s in DLedger mode: %s", r.Status, r.Observed)

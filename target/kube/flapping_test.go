@@ -57,7 +57,7 @@ func TestFlappingRoleLabelFailsRoles(t *testing.T) {
 	}
 
 	start := time.Now()
-	results := scenarios.Execute(context.Background(), tgt, cases, nil)
+	results := scenarios.Execute(context.Background(), tgt, cases)
 	took := time.Since(start)
 	flips, ferr := f.done()
 	if ferr != nil {

@@ -85,14 +85,14 @@ func TestDiscovery(t *testing.T) {
 
 func TestObjectCasesPassOnConformingObjects(t *testing.T) {
 	tgt, _ := newTarget(t, "")
-	testenv.ExpectDeviation(t, testenv.Conforming, scenarios.Execute(context.Background(), tgt, testenv.ObjectCases(t), nil))
+	testenv.ExpectDeviation(t, testenv.Conforming, scenarios.Execute(context.Background(), tgt, testenv.ObjectCases(t)))
 }
 
 func TestDeviationsFailOnTheAPIServer(t *testing.T) {
 	for _, d := range testenv.Deviations {
 		t.Run(d.Name, func(t *testing.T) {
 			tgt, _ := newTarget(t, d.Name)
-			testenv.ExpectDeviation(t, d, scenarios.Execute(context.Background(), tgt, testenv.ObjectCases(t), nil))
+			testenv.ExpectDeviation(t, d, scenarios.Execute(context.Background(), tgt, testenv.ObjectCases(t)))
 		})
 	}
 }
@@ -120,7 +120,7 @@ func TestMessagingFailsFastWhenPodsAreUnreachable(t *testing.T) {
 	cases = slices.DeleteFunc(cases, func(c scenarios.Case) bool {
 		return c.OnlyIn != (scenarios.Mode{}) || slices.Contains(c.Needs, verdict.HoldDown) || !c.NeedsLive()
 	})
-	for _, r := range scenarios.Execute(ctx, tgt, cases, nil) {
+	for _, r := range scenarios.Execute(ctx, tgt, cases) {
 		if r.Status == verdict.Passed || !strings.Contains(r.Observed, "--in-cluster") {
 			t.Errorf("%s: %s %q; want it to end naming the ways to reach the pod network", r.ID, r.Status, r.Observed)
 		}

@@ -48,7 +48,7 @@ func TestRestartingContainerFailsReady(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	results := scenarios.Execute(context.Background(), tgt, cases, nil, scenarios.WithStartupAllowance(bound))
+	results := scenarios.Execute(context.Background(), tgt, cases, scenarios.WithStartupAllowance(bound))
 	took := time.Since(start)
 	if n, err := r.done(); err != nil || n < 2 {
 		t.Fatalf("the plant did not run: %d restarts, %v", n, err)
