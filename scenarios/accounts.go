@@ -24,39 +24,51 @@ var (
 	envOwnSecret  = verdict.Clause{ID: "own-secret", Text: "they read their own component's account Secret"}
 )
 
+// secretNamesCase is accounts/secret-names.
+var secretNamesCase = Case{Case: verdict.Case{
+	Suite: "accounts", Name: "secret-names",
+	Promise:     "Account Secrets {cluster}-broker-<id>-account-rocketmq-admin exist for every shard, and {cluster}-dashboard-account-console-admin once.",
+	Description: "The seed's example names the shard components broker-0, broker-1; KubeBlocks names them broker-<3 random characters>, so the secrets carry those names (facts sheet section 10, claim 30a).",
+	Clauses:     []verdict.Clause{clauseObjects, snExist, snNoOther},
+	Needs:       []verdict.Capability{verdict.Objects},
+}, Run: secretNames}
+
+// secretKeysCase is accounts/secret-keys.
+var secretKeysCase = Case{Case: verdict.Case{
+	Suite: "accounts", Name: "secret-keys",
+	Promise:     "Each account Secret holds username and password; the username is the account name and the password meets the account's policy: 8 characters, 6 of them digits, no symbols, upper and lower case letters.",
+	Description: "KubeBlocks generates passwords from the ComponentDefinition's policy (length 8, numDigits 6, letterCase MixedCases); the broker policy is seeded, so every shard gets the same one (facts sheet section 5). Values are never printed.",
+	Clauses:     []verdict.Clause{clauseObjects, skKeys, skUsername, skPolicy},
+	Needs:       []verdict.Capability{verdict.Objects},
+}, Run: secretKeys}
+
+// envWiringCase is accounts/env-wiring.
+var envWiringCase = Case{Case: verdict.Case{
+	Suite: "accounts", Name: "env-wiring",
+	Promise:     "Broker pods read ROCKETMQ_USER and ROCKETMQ_PASSWORD from their own shard's rocketmq-admin Secret; dashboard pods read CONSOLE_USER and CONSOLE_PASSWORD from the console-admin Secret.",
+	Description: "KubeBlocks resolves credentialVarRef vars into env entries that reference the account Secret's username and password keys.",
+	Clauses:     []verdict.Clause{clauseObjects, envFromSecret, envOwnSecret},
+	Needs:       []verdict.Capability{verdict.Objects},
+}, Run: envWiring}
+
+// noLeakCase is accounts/no-leak.
+var noLeakCase = Case{Case: verdict.Case{
+	Suite: "accounts", Name: verdict.NoLeakCase,
+	Promise: "No account secret appears in any file the run wrote: junit.xml, summary.md, summary.json and everything under diagnostics/.",
+	Description: "Judged after the reports and diagnostics are on disk, so it checks what was really written; it can still turn the verdict and the exit code to 1. " +
+		"Collected pod logs, events, object dumps and result texts are redacted before they are written; this case proves the redaction held. Findings name the file and line, never the value.",
+	Clauses:      []verdict.Clause{verdict.ClauseNoLeak},
+	Needs:        []verdict.Capability{verdict.Secrets},
+	AfterReports: true,
+}}
+
 func init() {
 	register(
-		Case{Case: verdict.Case{
-			Suite: "accounts", Name: "secret-names",
-			Promise:     "Account Secrets {cluster}-broker-<id>-account-rocketmq-admin exist for every shard, and {cluster}-dashboard-account-console-admin once.",
-			Description: "The seed's example names the shard components broker-0, broker-1; KubeBlocks names them broker-<3 random characters>, so the secrets carry those names (facts sheet section 10, claim 30a).",
-			Clauses:     []verdict.Clause{clauseObjects, snExist, snNoOther},
-			Needs:       []verdict.Capability{verdict.Objects},
-		}, Run: secretNames},
-		Case{Case: verdict.Case{
-			Suite: "accounts", Name: "secret-keys",
-			Promise:     "Each account Secret holds username and password; the username is the account name and the password meets the account's policy: 8 characters, 6 of them digits, no symbols, upper and lower case letters.",
-			Description: "KubeBlocks generates passwords from the ComponentDefinition's policy (length 8, numDigits 6, letterCase MixedCases); the broker policy is seeded, so every shard gets the same one (facts sheet section 5). Values are never printed.",
-			Clauses:     []verdict.Clause{clauseObjects, skKeys, skUsername, skPolicy},
-			Needs:       []verdict.Capability{verdict.Objects},
-		}, Run: secretKeys},
-		Case{Case: verdict.Case{
-			Suite: "accounts", Name: "env-wiring",
-			Promise:     "Broker pods read ROCKETMQ_USER and ROCKETMQ_PASSWORD from their own shard's rocketmq-admin Secret; dashboard pods read CONSOLE_USER and CONSOLE_PASSWORD from the console-admin Secret.",
-			Description: "KubeBlocks resolves credentialVarRef vars into env entries that reference the account Secret's username and password keys.",
-			Clauses:     []verdict.Clause{clauseObjects, envFromSecret, envOwnSecret},
-			Needs:       []verdict.Capability{verdict.Objects},
-		}, Run: envWiring},
+		secretNamesCase,
+		secretKeysCase,
+		envWiringCase,
 		aclEnforcedCase,
-		Case{Case: verdict.Case{
-			Suite: "accounts", Name: verdict.NoLeakCase,
-			Promise: "No account secret appears in any file the run wrote: junit.xml, summary.md, summary.json and everything under diagnostics/.",
-			Description: "Judged after the reports and diagnostics are on disk, so it checks what was really written; it can still turn the verdict and the exit code to 1. " +
-				"Collected pod logs, events, object dumps and result texts are redacted before they are written; this case proves the redaction held. Findings name the file and line, never the value.",
-			Clauses:      []verdict.Clause{verdict.ClauseNoLeak},
-			Needs:        []verdict.Capability{verdict.Secrets},
-			AfterReports: true,
-		}},
+		noLeakCase,
 	)
 }
 

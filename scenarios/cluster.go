@@ -4,5 +4,7 @@ package scenarios
 // RocketMQ can be judged on it. It runs first; its one case gates the
 // cases that need a live cluster.
 func init() {
-	register(readyCase)
+	register(
+		readyCase,
+	)
 }

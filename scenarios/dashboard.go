@@ -23,7 +23,7 @@ var (
 	clauseWrongPassword    = verdict.Clause{ID: "wrong-password", Text: "ACL mode: a wrong password is refused"}
 )
 
-// dashboardCase is registered after management/exporter (exporter.go).
+// dashboardCase is management/dashboard; management.go registers it.
 var dashboardCase = Case{Case: verdict.Case{
 	Suite: "management", Name: "dashboard",
 	Promise: "The dashboard (console port 8080) lists, at /cluster/list.query, every shard under the Cluster's name with its master at id 0 and every slave at its id. " +

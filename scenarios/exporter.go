@@ -35,18 +35,17 @@ var (
 
 const exporterMessages = 10
 
-func init() {
-	register(Case{Case: verdict.Case{
-		Suite: "management", Name: "exporter",
-		Promise: "The exporter answers /metrics on its metrics port (5557) in Prometheus text format; after the case sends N messages to a fresh topic on every shard, rocketmq_producer_offset{topic,broker=<shard>} reaches N for every shard within the exporter's collection period, " +
-			"and rocketmq_broker_commitlog_diff is reported for every slave.",
-		Description: "The exporter (apecloud/rocketmq-exporter 0.0.3) collects once a minute and caches each series for 60 s, so the case polls for up to 150 s and tolerates a series that blinks out at a refresh. " +
-			"The page is parsed with the Prometheus text parser (github.com/prometheus/common/expfmt). The exporter is published only as an image: on the local target the case is skipped unless --exporter-jar names a jar.",
-		Clauses: []verdict.Clause{clauseBrokers, clauseMetricsText, clauseProducerCount, clauseCommitLogDiff},
-		Needs:   []verdict.Capability{verdict.Messaging, verdict.Management},
-		Timeout: 4 * time.Minute,
-	}, Run: exporterMetrics}, dashboardCase)
-}
+// exporterCase is management/exporter.
+var exporterCase = Case{Case: verdict.Case{
+	Suite: "management", Name: "exporter",
+	Promise: "The exporter answers /metrics on its metrics port (5557) in Prometheus text format; after the case sends N messages to a fresh topic on every shard, rocketmq_producer_offset{topic,broker=<shard>} reaches N for every shard within the exporter's collection period, " +
+		"and rocketmq_broker_commitlog_diff is reported for every slave.",
+	Description: "The exporter (apecloud/rocketmq-exporter 0.0.3) collects once a minute and caches each series for 60 s, so the case polls for up to 150 s and tolerates a series that blinks out at a refresh. " +
+		"The page is parsed with the Prometheus text parser (github.com/prometheus/common/expfmt). The exporter is published only as an image: on the local target the case is skipped unless --exporter-jar names a jar.",
+	Clauses: []verdict.Clause{clauseBrokers, clauseMetricsText, clauseProducerCount, clauseCommitLogDiff},
+	Needs:   []verdict.Capability{verdict.Messaging, verdict.Management},
+	Timeout: 4 * time.Minute,
+}, Run: exporterMetrics}
 
 func exporterMetrics(ctx context.Context, t *T) {
 	base, err := t.Target.Abilities().Management.ExporterURL(ctx)

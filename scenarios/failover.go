@@ -16,5 +16,13 @@ const (
 // The failover suite, in the order its cases run: the case literals, their
 // clauses and their judgement live in each case's file.
 func init() {
-	register(killMasterCase, readFromSlaveCase, otherShardsWriteCase, leaderChurnCase, killSlaveCase, namesrvRestartCase, freezeMasterCase)
+	register(
+		killMasterCase,
+		readFromSlaveCase,
+		otherShardsWriteCase,
+		leaderChurnCase,
+		killSlaveCase,
+		namesrvRestartCase,
+		freezeMasterCase,
+	)
 }

@@ -41,40 +41,52 @@ var (
 	lrStable    = verdict.Clause{ID: "stable", Text: "the labels hold still"}
 )
 
+// topologyCase is layout/topology.
+var topologyCase = Case{Case: verdict.Case{
+	Suite: "layout", Name: "topology",
+	Promise: "The Cluster and each of its Components are Running, with exactly the namesrv, exporter and dashboard components and the manifest's N broker shards of R pods each.",
+	Description: "Shards are Components labelled apps.kubeblocks.io/sharding-name=broker. The seed calls the broker a 'Sharding resource'; " +
+		"the addon has none: it is Cluster.spec.shardings plus ShardingDefinition rocketmq-broker, each shard a Component (facts sheet section 10, claim 2).",
+	Clauses: []verdict.Clause{topoClusterRunning, topoComponents, topoCompsRunning, topoShardCount, topoPodCount, topoPodsReady},
+	Needs:   []verdict.Capability{verdict.Objects},
+}, Run: layoutTopology}
+
+// servicesCase is layout/services.
+var servicesCase = Case{Case: verdict.Case{
+	Suite: "layout", Name: "services",
+	Promise: "Services are {cluster}-namesrv (ClusterIP, 9876), {cluster}-namesrv-headless, one {cluster}-broker-<id>-headless per shard with 10911, 10909 and 10912, and {cluster}-dashboard (ClusterIP, 8080); no broker or exporter ClusterIP Service exists, and the exporter pod declares its metrics port 5557 (scraped on the pod: the addon's example PodMonitor, no Service).",
+	Description: "The seed names the shard service {cluster}-<shard>-headless with shards like broker-0; the addon's shard names are broker-<3 random characters> " +
+		"and its headless services carry more ports (40911, 5556, 3501, 3502) than the seed lists (facts sheet section 10, claims 22 and 30a).",
+	Clauses: []verdict.Clause{clauseObjects, svcNamesrv, svcNamesrvHL, svcShardHL, svcDashboard, svcNoClusterIP, svcExporterPort},
+	Needs:   []verdict.Capability{verdict.Objects},
+}, Run: layoutServices}
+
+// storageCase is layout/storage.
+var storageCase = Case{Case: verdict.Case{
+	Suite: "layout", Name: "storage",
+	Promise:     "Every broker pod mounts its own PVC data-<pod> at /home/rocketmq/store; namesrv, exporter and dashboard pods have no PVC, and the dashboard keeps its configs on an emptyDir.",
+	Description: "The seed says every pod but the dashboard has its own PVC; the addon gives one only to brokers (namesrv uses emptyDir, the exporter no volume) (facts sheet section 10, claim 5).",
+	Clauses:     []verdict.Clause{clauseObjects, stBrokerPVC, stBound, stMount, stNamesrvNoPVC, stWebappsNoPVC, stDashboardDir},
+	Needs:       []verdict.Capability{verdict.Objects},
+}, Run: layoutStorage}
+
+// layoutRolesCase is layout/roles.
+var layoutRolesCase = Case{Case: verdict.Case{
+	Suite: "layout", Name: "roles",
+	Promise: "Each shard has exactly one pod labelled kubeblocks.io/role=master, at ordinal 0 (in DLedger mode, on whichever member leads), the others slave, and the labels are stable.",
+	Description: "The role probe runs every 5 s and reports master for any reply that is not SLAVE, so a booting slave can be labelled master for a moment (facts sheet section 3); " +
+		"on a live cluster the case waits until the labels hold still for two probe periods.",
+	Clauses: []verdict.Clause{clauseObjects, lrOneMaster, lrOrdinal0, lrSlaves, lrStable},
+	Needs:   []verdict.Capability{verdict.Objects},
+	Timeout: 90 * time.Second,
+}, Run: layoutRoles}
+
 func init() {
 	register(
-		Case{Case: verdict.Case{
-			Suite: "layout", Name: "topology",
-			Promise: "The Cluster and each of its Components are Running, with exactly the namesrv, exporter and dashboard components and the manifest's N broker shards of R pods each.",
-			Description: "Shards are Components labelled apps.kubeblocks.io/sharding-name=broker. The seed calls the broker a 'Sharding resource'; " +
-				"the addon has none: it is Cluster.spec.shardings plus ShardingDefinition rocketmq-broker, each shard a Component (facts sheet section 10, claim 2).",
-			Clauses: []verdict.Clause{topoClusterRunning, topoComponents, topoCompsRunning, topoShardCount, topoPodCount, topoPodsReady},
-			Needs:   []verdict.Capability{verdict.Objects},
-		}, Run: layoutTopology},
-		Case{Case: verdict.Case{
-			Suite: "layout", Name: "services",
-			Promise: "Services are {cluster}-namesrv (ClusterIP, 9876), {cluster}-namesrv-headless, one {cluster}-broker-<id>-headless per shard with 10911, 10909 and 10912, and {cluster}-dashboard (ClusterIP, 8080); no broker or exporter ClusterIP Service exists, and the exporter pod declares its metrics port 5557 (scraped on the pod: the addon's example PodMonitor, no Service).",
-			Description: "The seed names the shard service {cluster}-<shard>-headless with shards like broker-0; the addon's shard names are broker-<3 random characters> " +
-				"and its headless services carry more ports (40911, 5556, 3501, 3502) than the seed lists (facts sheet section 10, claims 22 and 30a).",
-			Clauses: []verdict.Clause{clauseObjects, svcNamesrv, svcNamesrvHL, svcShardHL, svcDashboard, svcNoClusterIP, svcExporterPort},
-			Needs:   []verdict.Capability{verdict.Objects},
-		}, Run: layoutServices},
-		Case{Case: verdict.Case{
-			Suite: "layout", Name: "storage",
-			Promise:     "Every broker pod mounts its own PVC data-<pod> at /home/rocketmq/store; namesrv, exporter and dashboard pods have no PVC, and the dashboard keeps its configs on an emptyDir.",
-			Description: "The seed says every pod but the dashboard has its own PVC; the addon gives one only to brokers (namesrv uses emptyDir, the exporter no volume) (facts sheet section 10, claim 5).",
-			Clauses:     []verdict.Clause{clauseObjects, stBrokerPVC, stBound, stMount, stNamesrvNoPVC, stWebappsNoPVC, stDashboardDir},
-			Needs:       []verdict.Capability{verdict.Objects},
-		}, Run: layoutStorage},
-		Case{Case: verdict.Case{
-			Suite: "layout", Name: "roles",
-			Promise: "Each shard has exactly one pod labelled kubeblocks.io/role=master, at ordinal 0 (in DLedger mode, on whichever member leads), the others slave, and the labels are stable.",
-			Description: "The role probe runs every 5 s and reports master for any reply that is not SLAVE, so a booting slave can be labelled master for a moment (facts sheet section 3); " +
-				"on a live cluster the case waits until the labels hold still for two probe periods.",
-			Clauses: []verdict.Clause{clauseObjects, lrOneMaster, lrOrdinal0, lrSlaves, lrStable},
-			Needs:   []verdict.Capability{verdict.Objects},
-			Timeout: 90 * time.Second,
-		}, Run: layoutRoles},
+		topologyCase,
+		servicesCase,
+		storageCase,
+		layoutRolesCase,
 	)
 }
 

@@ -7,7 +7,11 @@ import (
 // The messaging suite, in the order its cases run: the case literals, their
 // clauses and their judgement live in each case's file.
 func init() {
-	register(roundTripCase, consumerGroupsCase, messageSizeCase)
+	register(
+		roundTripCase,
+		consumerGroupsCase,
+		messageSizeCase,
+	)
 }
 
 // sentMsg is what a case sent, to compare deliveries against.

@@ -5,13 +5,15 @@ package scenarios
 // across it and from what the operation promises. Its cases are slow
 // (minutes on kind): the full profile runs them.
 func init() {
-	register(restartCase)
-	register(reconfigureCase)
-	register(immutableCase)
-	register(stopStartCase)
-	register(vscaleCase)
-	register(nsScaleCase)
-	register(replicaScaleCase)
-	register(volumeExpandCase)
-	register(shardScaleCase) // last: its scale-in may remove a shard the others wrote to
+	register(
+		restartCase,
+		reconfigureCase,
+		immutableCase,
+		stopStartCase,
+		vscaleCase,
+		nsScaleCase,
+		replicaScaleCase,
+		volumeExpandCase,
+		shardScaleCase, // last: its scale-in may remove a shard the others wrote to
+	)
 }

@@ -44,41 +44,50 @@ var (
 	contentSame   = verdict.Clause{ID: "slave-same", Text: "each slave serves the same key and body at the same offset"}
 )
 
+// replicationRolesCase is replication/roles.
+var replicationRolesCase = Case{Case: verdict.Case{
+	Suite: "replication", Name: "roles",
+	Promise: "In the default mode each shard's master runs as ASYNC_MASTER with brokerId 0 and each slave as SLAVE with brokerId = its ordinal, with DLedger off; " +
+		"in DLedger mode each shard has exactly one leader, SYNC_MASTER at brokerId 0 and registered there, its other members SLAVE at brokerId = member index + 1, each with the dLeger keys as the addon writes them and the same peers; " +
+		"every broker runs flushDiskType=SYNC_FLUSH and autoCreateTopicEnable=false; where the platform labels roles, each broker's role label agrees with its own brokerRole.",
+	Description: "The addon's broker-setup.sh derives brokerId and role from the pod ordinal on first boot, or in DLedger mode appends dLegerGroup=<shard>, dLegerSelfId=n<ordinal> and dLegerPeers naming every member at its dledger port; " +
+		"its config template sets SYNC_FLUSH and no auto-create (facts sheet section 6; modes-and-management.md section 3). " +
+		"With DLedger off nothing may listen on the dledger port (40911), which the addon declares anyway. " +
+		"The label clause is checked where a platform sets kubeblocks.io/role (the kube target); the local target has no labels, and its evidence says so, as it does when a shard has no slave.",
+	Clauses: []verdict.Clause{clauseBrokers, rolesMaster, rolesSlave, rolesDLedgerOff, rolesLeader, rolesFollowerIDs, rolesDLedgerKeys, rolesPeers,
+		rolesSyncFlush, rolesNoAuto, rolesLabel},
+	Needs: []verdict.Capability{verdict.Messaging},
+}, Run: roles}
+
+// asyncCatchUpCase is replication/async-catch-up.
+var asyncCatchUpCase = Case{Case: verdict.Case{
+	Suite: "replication", Name: "async-catch-up",
+	Promise: "Each slave replicates its master asynchronously over the HA port: every write is acknowledged without waiting for the slave, the lag is sampled throughout the writes, and within 20 s after they stop each slave's commit log reaches its master's.",
+	Description: "Lag in bytes is master minus slave commitLogMaxOffset (GET_BROKER_RUNTIME_INFO), sampled every 20 ms under load; lag in ms is, per acked message, the time until the slave was first seen past its commit log offset. " +
+		"A master that waited on its slave (SYNC_MASTER) would answer SLAVE_NOT_AVAILABLE or FLUSH_SLAVE_TIMEOUT once the slave stops keeping up.",
+	Clauses:     []verdict.Clause{clauseBrokers, asyncAck, asyncSampled, asyncCaught},
+	Needs:       []verdict.Capability{verdict.Messaging},
+	MinReplicas: 2,
+	Timeout:     90 * time.Second,
+}, Run: asyncCatchUp}
+
+// slaveContentCase is replication/slave-content.
+var slaveContentCase = Case{Case: verdict.Case{
+	Suite: "replication", Name: "slave-content",
+	Promise: "Each slave serves the same messages as its master: every acknowledged message is read from its master, and every message read from a master is read from each of its slaves at the same queue offset with the same key and body.",
+	Description: "Reads both sides with PULL_MESSAGE straight to each broker, once the master covers every acknowledged offset and the slave the master's. " +
+		"A slave serves reads of a topic only after copying the topic config from its master, which it does every 10 s; the case waits for that.",
+	Clauses:     []verdict.Clause{clauseBrokers, clauseSent, contentMaster, contentCount, contentSame},
+	Needs:       []verdict.Capability{verdict.Messaging},
+	MinReplicas: 2,
+	Timeout:     90 * time.Second,
+}, Run: slaveContent}
+
 func init() {
 	register(
-		Case{Case: verdict.Case{
-			Suite: "replication", Name: "roles",
-			Promise: "In the default mode each shard's master runs as ASYNC_MASTER with brokerId 0 and each slave as SLAVE with brokerId = its ordinal, with DLedger off; " +
-				"in DLedger mode each shard has exactly one leader, SYNC_MASTER at brokerId 0 and registered there, its other members SLAVE at brokerId = member index + 1, each with the dLeger keys as the addon writes them and the same peers; " +
-				"every broker runs flushDiskType=SYNC_FLUSH and autoCreateTopicEnable=false; where the platform labels roles, each broker's role label agrees with its own brokerRole.",
-			Description: "The addon's broker-setup.sh derives brokerId and role from the pod ordinal on first boot, or in DLedger mode appends dLegerGroup=<shard>, dLegerSelfId=n<ordinal> and dLegerPeers naming every member at its dledger port; " +
-				"its config template sets SYNC_FLUSH and no auto-create (facts sheet section 6; modes-and-management.md section 3). " +
-				"With DLedger off nothing may listen on the dledger port (40911), which the addon declares anyway. " +
-				"The label clause is checked where a platform sets kubeblocks.io/role (the kube target); the local target has no labels, and its evidence says so, as it does when a shard has no slave.",
-			Clauses: []verdict.Clause{clauseBrokers, rolesMaster, rolesSlave, rolesDLedgerOff, rolesLeader, rolesFollowerIDs, rolesDLedgerKeys, rolesPeers,
-				rolesSyncFlush, rolesNoAuto, rolesLabel},
-			Needs: []verdict.Capability{verdict.Messaging},
-		}, Run: roles},
-		Case{Case: verdict.Case{
-			Suite: "replication", Name: "async-catch-up",
-			Promise: "Each slave replicates its master asynchronously over the HA port: every write is acknowledged without waiting for the slave, the lag is sampled throughout the writes, and within 20 s after they stop each slave's commit log reaches its master's.",
-			Description: "Lag in bytes is master minus slave commitLogMaxOffset (GET_BROKER_RUNTIME_INFO), sampled every 20 ms under load; lag in ms is, per acked message, the time until the slave was first seen past its commit log offset. " +
-				"A master that waited on its slave (SYNC_MASTER) would answer SLAVE_NOT_AVAILABLE or FLUSH_SLAVE_TIMEOUT once the slave stops keeping up.",
-			Clauses:     []verdict.Clause{clauseBrokers, asyncAck, asyncSampled, asyncCaught},
-			Needs:       []verdict.Capability{verdict.Messaging},
-			MinReplicas: 2,
-			Timeout:     90 * time.Second,
-		}, Run: asyncCatchUp},
-		Case{Case: verdict.Case{
-			Suite: "replication", Name: "slave-content",
-			Promise: "Each slave serves the same messages as its master: every acknowledged message is read from its master, and every message read from a master is read from each of its slaves at the same queue offset with the same key and body.",
-			Description: "Reads both sides with PULL_MESSAGE straight to each broker, once the master covers every acknowledged offset and the slave the master's. " +
-				"A slave serves reads of a topic only after copying the topic config from its master, which it does every 10 s; the case waits for that.",
-			Clauses:     []verdict.Clause{clauseBrokers, clauseSent, contentMaster, contentCount, contentSame},
-			Needs:       []verdict.Capability{verdict.Messaging},
-			MinReplicas: 2,
-			Timeout:     90 * time.Second,
-		}, Run: slaveContent},
+		replicationRolesCase,
+		asyncCatchUpCase,
+		slaveContentCase,
 	)
 }
 

@@ -30,24 +30,30 @@ var (
 	topicWritable   = verdict.Clause{ID: "writable", Text: "each shard takes a write to the created topic"}
 )
 
+// brokersRegisteredCase is routing/brokers-registered.
+var brokersRegisteredCase = Case{Case: verdict.Case{
+	Suite: "routing", Name: "brokers-registered",
+	Promise: "Every broker group of the Cluster is registered in every namesrv under the Cluster's name, named broker-<3 characters>, with the master at brokerId 0 and each slave at brokerId = its ordinal (in DLedger mode: the elected leader at 0, each follower at its member index + 1), at the address it advertises, and nothing else is registered; each broker's own config names the same cluster, shard and brokerId.",
+	Description: "Shard names follow KubeBlocks: broker-<3 random characters>, not broker-0/broker-1 as the seed's secret table suggests (facts sheet section 3). " +
+		"Reads GET_BROKER_CLUSTER_INFO from each namesrv and GET_BROKER_CONFIG from each broker.",
+	Clauses: []verdict.Clause{clauseBrokers, regCluster, regShardNames, regBrokerIDs, regNothing, regOwnConfig},
+	Needs:   []verdict.Capability{verdict.Messaging},
+}, Run: brokersRegistered}
+
+// topicCreateCase is routing/topic-create.
+var topicCreateCase = Case{Case: verdict.Case{
+	Suite: "routing", Name: "topic-create",
+	Promise: "Topics are not auto-created (autoCreateTopicEnable=false): no template topic exists and a send to an uncreated topic fails; a topic created on every master is routed by every namesrv to every shard, read-write, with the queues asked for, and each shard takes a write to it.",
+	Description: "The create is checked through the route, never trusted by its reply (rocketmq-client-go's admin ignores the response code). " +
+		"With auto-creation on, a broker registers the template topic TBW102; its absence is the broker-side proof.",
+	Clauses: []verdict.Clause{clauseBrokers, topicNoTemplate, topicNoAuto, topicRouted, topicWritable},
+	Needs:   []verdict.Capability{verdict.Messaging},
+}, Run: topicCreate}
+
 func init() {
 	register(
-		Case{Case: verdict.Case{
-			Suite: "routing", Name: "brokers-registered",
-			Promise: "Every broker group of the Cluster is registered in every namesrv under the Cluster's name, named broker-<3 characters>, with the master at brokerId 0 and each slave at brokerId = its ordinal (in DLedger mode: the elected leader at 0, each follower at its member index + 1), at the address it advertises, and nothing else is registered; each broker's own config names the same cluster, shard and brokerId.",
-			Description: "Shard names follow KubeBlocks: broker-<3 random characters>, not broker-0/broker-1 as the seed's secret table suggests (facts sheet section 3). " +
-				"Reads GET_BROKER_CLUSTER_INFO from each namesrv and GET_BROKER_CONFIG from each broker.",
-			Clauses: []verdict.Clause{clauseBrokers, regCluster, regShardNames, regBrokerIDs, regNothing, regOwnConfig},
-			Needs:   []verdict.Capability{verdict.Messaging},
-		}, Run: brokersRegistered},
-		Case{Case: verdict.Case{
-			Suite: "routing", Name: "topic-create",
-			Promise: "Topics are not auto-created (autoCreateTopicEnable=false): no template topic exists and a send to an uncreated topic fails; a topic created on every master is routed by every namesrv to every shard, read-write, with the queues asked for, and each shard takes a write to it.",
-			Description: "The create is checked through the route, never trusted by its reply (rocketmq-client-go's admin ignores the response code). " +
-				"With auto-creation on, a broker registers the template topic TBW102; its absence is the broker-side proof.",
-			Clauses: []verdict.Clause{clauseBrokers, topicNoTemplate, topicNoAuto, topicRouted, topicWritable},
-			Needs:   []verdict.Capability{verdict.Messaging},
-		}, Run: topicCreate},
+		brokersRegisteredCase,
+		topicCreateCase,
 		namesrvIndependenceCase,
 		staleBrokerExpiryCase,
 	)
