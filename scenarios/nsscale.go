@@ -129,12 +129,9 @@ func awaitNamesrvAddr(ctx context.Context, t *T, shards []target.Shard, members 
 	defer cancel()
 	var out []brokerConfig
 	wait.Until(wctx, time.Second, "every broker to list the namesrvs there are", func(ctx context.Context) (bool, string, error) {
-		out = nil
-		done := true
-		for _, b := range allBrokers(shards) {
-			cfg, err := adminOf(t).BrokerConfig(ctx, b.Addr)
-			out = append(out, brokerConfig{b: b, cfg: cfg, err: err})
-			done = done && err == nil && namesrvListGap(cfg["namesrvAddr"], members) == ""
+		round, done := readConfigs(ctx, t, allBrokers(shards), func(cfg map[string]string) bool { return namesrvListGap(cfg["namesrvAddr"], members) == "" })
+		if out == nil || wctx.Err() == nil {
+			out = round
 		}
 		return done, "", nil
 	})

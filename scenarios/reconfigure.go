@@ -167,16 +167,28 @@ func awaitValue(ctx context.Context, t *T, shards []target.Shard, value string) 
 	defer cancel()
 	var out []brokerConfig
 	wait.Until(wctx, 500*time.Millisecond, "every broker to report "+reconfParam+"="+value, func(ctx context.Context) (bool, string, error) {
-		out = nil
-		done := true
-		for _, b := range allBrokers(shards) {
-			cfg, err := adminOf(t).BrokerConfig(ctx, b.Addr)
-			out = append(out, brokerConfig{b: b, cfg: cfg, err: err})
-			done = done && err == nil && cfg[reconfParam] == value
+		round, done := readConfigs(ctx, t, allBrokers(shards), func(cfg map[string]string) bool { return cfg[reconfParam] == value })
+		if out == nil || wctx.Err() == nil {
+			out = round
 		}
 		return done, "", nil
 	})
 	return out
+}
+
+// readConfigs reads the config of every broker once, and says whether
+// each read and ok(config). A caller polling it keeps the last round the
+// poll's own deadline did not cut short: that round's errors are the
+// deadline's, not the brokers'.
+func readConfigs(ctx context.Context, t *T, brokers []target.Broker, ok func(map[string]string) bool) ([]brokerConfig, bool) {
+	var out []brokerConfig
+	done := true
+	for _, b := range brokers {
+		cfg, err := adminOf(t).BrokerConfig(ctx, b.Addr)
+		out = append(out, brokerConfig{b: b, cfg: cfg, err: err})
+		done = done && err == nil && ok(cfg)
+	}
+	return out, done
 }
 
 // probeMasters sends the probe body to queue 0 of every shard's master.
