@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"os"
 	"path/filepath"
@@ -54,15 +55,13 @@ func failFastWithin(t *testing.T, reach time.Duration) string {
 	t.Helper()
 	reports := filepath.Join(t.TempDir(), "reports")
 	var stderr strings.Builder
-	start := time.Now()
-	code := run(t.Context(), []string{"--suites", "routing", "--reports", reports}, io.Discard, &stderr, reach)
-	took := time.Since(start)
-	t.Logf("exit %d after %s", code, took)
+	// Under a minute, or the run is interrupted and says so instead of
+	// what the callers look for.
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	code := run(ctx, []string{"--suites", "routing", "--reports", reports}, io.Discard, &stderr, reach)
 	if code != 2 {
 		t.Fatalf("exit %d, want 2; stderr:\n%s", code, stderr.String())
-	}
-	if took > 60*time.Second {
-		t.Errorf("took %s, want under a minute", took)
 	}
 	data, err := os.ReadFile(filepath.Join(reports, "junit.xml"))
 	if err != nil {
@@ -125,11 +124,7 @@ func TestDaggerOnPathIsUsedAsTheCLI(t *testing.T) {
 // without calling the SDK (which would try dl.dagger.io).
 func TestFailFastWithNothing(t *testing.T) {
 	isolate(t, t.TempDir())
-	start := time.Now()
 	junit := withRemedy(t, failFast(t))
-	if took := time.Since(start); took > 10*time.Second {
-		t.Errorf("took %s, want seconds", took)
-	}
 	for _, s := range []string{"no Dagger engine can be reached", "no dagger CLI", "no docker on PATH"} {
 		if !strings.Contains(junit, s) {
 			t.Errorf("junit.xml lacks %q:\n%s", s, junit)
@@ -162,12 +157,8 @@ func TestSessionPortWithoutToken(t *testing.T) {
 func TestConnectDeadline(t *testing.T) {
 	isolate(t, t.TempDir())
 	t.Setenv(envCLIBin, stubCLI(t, t.TempDir(), "exec /bin/cat"))
-	start := time.Now()
 	junit := withRemedy(t, failFastWithin(t, time.Second))
-	if took := time.Since(start); took > 10*time.Second {
-		t.Errorf("took %s, want about the 1 s deadline", took)
-	}
-	if !strings.Contains(junit, "deadline") {
+	if !strings.Contains(junit, "no Dagger session within the connect deadline (1s)") {
 		t.Errorf("junit.xml does not name the deadline:\n%s", junit)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/manifests"
 	"github.com/rmqkb/conformance/testenv"
 )
@@ -160,13 +161,11 @@ func define(ctx context.Context, t *testing.T, dyn dynamic.Interface, gvr schema
 // says so, with progress on the way.
 func clusterCreated(ctx context.Context, t *testing.T, cfg *rest.Config, dyn dynamic.Interface, m manifests.Cluster) {
 	res := dyn.Resource(clusterGVR).Namespace(m.Namespace)
+	var out syncBuffer
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		playKubeBlocks(ctx, t, res, m.Name)
-	}()
-	var out bytes.Buffer
+	wg.Go(func() {
+		playKubeBlocks(ctx, t, res, m.Name, func(s string) bool { return strings.Contains(out.String(), s) })
+	})
 	err := withTimeout(ctx, 30*time.Second, func(ctx context.Context) error {
 		if err := createCluster(ctx, cfg, m, &out, quick); err != nil {
 			return err
@@ -192,24 +191,60 @@ func clusterCreated(ctx context.Context, t *testing.T, cfg *rest.Config, dyn dyn
 }
 
 // playKubeBlocks waits for the Cluster name, then sets its status to
-// Creating and then to Running, as KubeBlocks would.
-func playKubeBlocks(ctx context.Context, t *testing.T, res dynamic.ResourceInterface, name string) {
-	var cl *unstructured.Unstructured
-	for cl == nil {
-		cl, _ = res.Get(ctx, name, metav1.GetOptions{})
-		time.Sleep(20 * time.Millisecond)
+// Creating, and once the progress says so (shown reports what the creator
+// printed), to Running, as KubeBlocks would.
+func playKubeBlocks(ctx context.Context, t *testing.T, res dynamic.ResourceInterface, name string, shown func(string) bool) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	err := wait.Until(ctx, 20*time.Millisecond, "Cluster "+name+" to be created", func(ctx context.Context) (bool, string, error) {
+		_, err := res.Get(ctx, name, metav1.GetOptions{})
+		return err == nil, wait.Reason(err), nil
+	})
+	if err != nil {
+		t.Error(err)
+		return
 	}
 	for _, st := range []map[string]any{
 		{"phase": "Creating", "components": map[string]any{"namesrv": map[string]any{"phase": "Creating"}}, "shardings": map[string]any{"broker": map[string]any{"phase": "Creating"}}},
 		{"phase": "Running", "components": map[string]any{"namesrv": map[string]any{"phase": "Running"}}, "shardings": map[string]any{"broker": map[string]any{"phase": "Running"}}},
 	} {
-		time.Sleep(200 * time.Millisecond)
-		cl, _ = res.Get(ctx, name, metav1.GetOptions{})
+		cl, err := res.Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			t.Error(err)
+			return
+		}
 		cl.Object["status"] = st
 		if _, err := res.UpdateStatus(ctx, cl, metav1.UpdateOptions{}); err != nil {
 			t.Error(err)
+			return
+		}
+		phase := "phase " + st["phase"].(string)
+		if err := wait.Until(ctx, 20*time.Millisecond, "the progress to say "+phase, func(context.Context) (bool, string, error) {
+			return shown(phase), "", nil
+		}); err != nil {
+			t.Error(err)
+			return
 		}
 	}
+}
+
+// syncBuffer is a buffer two goroutines share: the creator writes its
+// progress, the stand-in for KubeBlocks reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // clusterReused: run again, the Cluster exists and is Running.
@@ -269,18 +304,18 @@ func createCRD(t *testing.T, dyn dynamic.Interface, plural string) {
 	if _, err := dyn.Resource(crdGVR).Create(ctx, crd, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	err := wait.Until(ctx, 50*time.Millisecond, "CRD "+crd.GetName()+" to be established", func(ctx context.Context) (bool, string, error) {
 		got, err := dyn.Resource(crdGVR).Get(ctx, crd.GetName(), metav1.GetOptions{})
-		if err == nil && established(got) {
-			// Discovery in the API server may lag the condition a little.
-			if _, err := dyn.Resource(schema.GroupVersionResource{Group: "apps.kubeblocks.io", Version: "v1", Resource: plural}).List(ctx, metav1.ListOptions{}); err == nil {
-				return
-			}
+		if err != nil || !established(got) {
+			return false, wait.Reason(err), nil
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("CRD %s not established: %v", crd.GetName(), err)
-		}
-		time.Sleep(50 * time.Millisecond)
+		// Discovery in the API server may lag the condition a little.
+		_, err = dyn.Resource(schema.GroupVersionResource{Group: "apps.kubeblocks.io", Version: "v1", Resource: plural}).List(ctx, metav1.ListOptions{})
+		return err == nil, wait.Reason(err), nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

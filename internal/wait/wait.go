@@ -46,9 +46,10 @@ func Until(ctx context.Context, interval time.Duration, what string, cond func(c
 // Reason is what a failed observation says about the condition, for a
 // cond's reason: nothing when the call was cut short by the caller's own
 // deadline (a context error, or client-go's rate limiter refusing to wait
-// past it), so that Until keeps the last real observation instead.
+// past it), so that Until keeps the last real observation instead; and
+// nothing for no error.
 func Reason(err error) string {
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
+	if err == nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
 		strings.Contains(err.Error(), "would exceed context deadline") {
 		return ""
 	}

@@ -66,7 +66,7 @@ func TestUntilKeepsTheLastRealObservation(t *testing.T) {
 // replaced by the limiter's error).
 func TestReasonOfACallCutShort(t *testing.T) {
 	limiter := fmt.Errorf("client rate limiter Wait returned an error: %w", errors.New("rate: Wait(n=1) would exceed context deadline"))
-	for _, err := range []error{limiter, context.DeadlineExceeded, fmt.Errorf("get pod: %w", context.Canceled)} {
+	for _, err := range []error{nil, limiter, context.DeadlineExceeded, fmt.Errorf("get pod: %w", context.Canceled)} {
 		if r := Reason(err); r != "" {
 			t.Errorf("Reason(%v) = %q, want none", err, r)
 		}

