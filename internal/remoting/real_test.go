@@ -36,6 +36,7 @@ import (
 
 	"github.com/rmqkb/conformance/internal/remoting"
 	"github.com/rmqkb/conformance/internal/topology"
+	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/manifests"
 	"github.com/rmqkb/conformance/target/local"
 	"github.com/rmqkb/conformance/testenv"
@@ -107,16 +108,14 @@ func uniqueTopic(prefix string) string {
 // propagates asynchronously (namesrv registration, slave sync).
 func eventually(t *testing.T, d time.Duration, f func() error) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	err := wait.Until(ctx, 200*time.Millisecond, "the condition", func(context.Context) (bool, string, error) {
 		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not within %v: %v", d, err)
-		}
-		time.Sleep(200 * time.Millisecond)
+		return err == nil, wait.Reason(err), nil
+	})
+	if err != nil {
+		t.Fatalf("not within %v: %v", d, err)
 	}
 }
 
@@ -127,18 +126,22 @@ func eventually(t *testing.T, d time.Duration, f func() error) {
 // of a small local topology can be asked that early.
 func runtimeInfo(ctx context.Context, t *testing.T, c *remoting.Client, addr string) map[string]string {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		rt, err := c.BrokerRuntimeInfo(ctx, addr)
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	var rt map[string]string
+	err := wait.Until(wctx, 200*time.Millisecond, "runtime info of "+addr, func(ctx context.Context) (bool, string, error) {
+		var err error
+		rt, err = c.BrokerRuntimeInfo(ctx, addr)
 		var re *remoting.ResponseError
-		if err == nil {
-			return rt
+		if err != nil && (!errors.As(err, &re) || !strings.Contains(re.Remark, "NoSuchElementException")) {
+			return false, "", err
 		}
-		if !errors.As(err, &re) || !strings.Contains(re.Remark, "NoSuchElementException") || time.Now().After(deadline) {
-			t.Fatal(err)
-		}
-		time.Sleep(200 * time.Millisecond)
+		return err == nil, wait.Reason(err), nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
+	return rt
 }
 
 func testBrokerConfigAndRuntime(t *testing.T, s realServers) {

@@ -36,6 +36,7 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/rlog"
 
 	"github.com/rmqkb/conformance/internal/remoting"
+	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/target/local"
 	"github.com/rmqkb/conformance/testenv"
@@ -197,16 +198,14 @@ func (o *oracle) writeMessages(ctx context.Context, t *testing.T) written {
 // r/w queues.
 func (o *oracle) awaitRoute(ctx context.Context, t *testing.T, topic string, r, w int) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	err := wait.Until(ctx, 200*time.Millisecond, "the route of "+topic, func(ctx context.Context) (bool, string, error) {
 		err := o.routeIs(ctx, topic, r, w)
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("route of %s: %v", topic, err)
-		}
-		time.Sleep(200 * time.Millisecond)
+		return err == nil, wait.Reason(err), nil
+	})
+	if err != nil {
+		t.Fatalf("route of %s: %v", topic, err)
 	}
 }
 
@@ -691,15 +690,16 @@ func (o *oracle) testBrokerStatus(ctx context.Context, t *testing.T, w written) 
 // its master's, so the slaves' readings are settled too.
 func (o *oracle) awaitSlavesCaughtUp(ctx context.Context, t *testing.T) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	err := wait.Until(ctx, 200*time.Millisecond, "the slaves to catch up", func(ctx context.Context) (bool, string, error) {
 		var lag []string
 		for _, s := range o.shards {
 			offs := map[string]string{}
 			for _, b := range s.Brokers {
 				rt, err := o.rc.BrokerRuntimeInfo(ctx, b.Addr)
 				if err != nil {
-					t.Fatal(err)
+					return false, "", err
 				}
 				offs[b.Pod] = rt["commitLogMaxOffset"]
 			}
@@ -709,14 +709,11 @@ func (o *oracle) awaitSlavesCaughtUp(ctx context.Context, t *testing.T) {
 				}
 			}
 		}
-		if len(lag) == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			sort.Strings(lag)
-			t.Fatalf("slaves did not catch up: %v", lag)
-		}
-		time.Sleep(200 * time.Millisecond)
+		sort.Strings(lag)
+		return len(lag) == 0, strings.Join(lag, "; "), nil
+	})
+	if err != nil {
+		t.Fatalf("slaves did not catch up: %v", err)
 	}
 }
 
