@@ -2,11 +2,13 @@ package reports
 
 import (
 	"encoding/xml"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rmqkb/conformance/verdict"
 )
@@ -93,8 +95,8 @@ func findCase(t *testing.T, s xSuites, name string) xCase {
 func TestJUnitCountsAndOrder(t *testing.T) {
 	got := readJUnit(t, sampleRun())
 
-	if got.Tests != 7 || got.Failures != 1 || got.Errors != 1 || got.Skipped != 1 {
-		t.Errorf("testsuites counts = %d tests, %d failures, %d errors, %d skipped; want 7, 1, 1, 1",
+	if got.Tests != 8 || got.Failures != 1 || got.Errors != 1 || got.Skipped != 1 {
+		t.Errorf("testsuites counts = %d tests, %d failures, %d errors, %d skipped; want 8 (run/rest among them), 1, 1, 1",
 			got.Tests, got.Failures, got.Errors, got.Skipped)
 	}
 	if got.Time != "83.000" {
@@ -117,6 +119,7 @@ func TestJUnitCountsAndOrder(t *testing.T) {
 		{"accounts", 1, 0, 0, 1, "0.000"},
 		{"aa-extra", 1, 0, 0, 0, "0.000"},
 		{"zz-extra", 1, 0, 0, 0, "0.000"},
+		{"run", 1, 0, 0, 0, "18.000"}, // 83 s, less the cases' 65 s
 	}
 	if !reflect.DeepEqual(suites, want) {
 		t.Errorf("suites =\n%+v\nwant\n%+v", suites, want)
@@ -251,4 +254,46 @@ func deref(s *string) string {
 		return "<nil>"
 	}
 	return *s
+}
+
+// TestJUnitAccountsForTheRunsTime: a fault a suite's setup performed is a
+// testcase of that suite, first, with its time; the testsuites add up to
+// the run's wall time, the rest in run/rest. Dropping the step from the
+// report would leave its suite 60 s short and run/rest 60 s long.
+func TestJUnitAccountsForTheRunsTime(t *testing.T) {
+	run := verdict.Run{Target: "local", Duration: 100 * time.Second, Results: []verdict.Result{
+		{ID: "setup/target", Suite: "setup", Status: verdict.Passed, Duration: 10 * time.Second},
+		{ID: "failover/kill-master", Suite: "failover", Status: verdict.Passed, Duration: time.Second},
+		{ID: "failover/read-from-slave", Suite: "failover", Status: verdict.Passed, Duration: 2 * time.Second},
+	}, Steps: []verdict.Step{{Suite: "failover", Name: "setup: kill of a master", Duration: 60 * time.Second}}}
+	got := readJUnit(t, run)
+	times := map[string]string{}
+	var sum float64
+	for _, s := range got.Suites {
+		times[s.Name] = s.Time
+		var f float64
+		fmt.Sscan(s.Time, &f)
+		sum += f
+	}
+	if times["failover"] != "63.000" || times["run"] != "27.000" || times["setup"] != "10.000" {
+		t.Errorf("suite times %v; want failover 63 (its setup's 60 s included), setup 10, run 27", times)
+	}
+	if sum != 100 {
+		t.Errorf("the testsuites add up to %.3f s; the run took 100 s", sum)
+	}
+	var first string
+	for _, s := range got.Suites {
+		if s.Name == "failover" {
+			first = s.Cases[0].Name + " " + s.Cases[0].Time
+		}
+	}
+	if first != "failover/setup: kill of a master 60.000" {
+		t.Errorf("failover's first testcase %q; want its setup with its time", first)
+	}
+	md := Markdown(run)
+	for _, want := range []string{"### Time", "| failover | 1m3s |", "setup: kill of a master | 1m0s |", "| rest: starting, finishing, reports | 27.0s |"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("summary.md lacks %q:\n%s", want, md)
+		}
+	}
 }

@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/rmqkb/conformance/verdict"
@@ -38,6 +39,8 @@ func Markdown(run verdict.Run) string {
 				cell(r.ID), cell(verdictCell(r)), humanDuration(r.Duration), cell(figuresCell(r.Figures)), cell(r.Starvation.String()))
 		}
 	}
+
+	writeTime(&b, run)
 
 	var bad, skipped []verdict.Result
 	for _, g := range groupBySuite(run.Results) {
@@ -184,4 +187,30 @@ func codeFence(s string) string {
 		}
 	}
 	return strings.Repeat("`", max(3, longest+1))
+}
+
+// writeTime breaks the run's wall time down: each suite (its cases and its
+// setup), each fault a suite's setup performed once for several cases, and
+// the rest (starting and finishing the run, writing the reports).
+func writeTime(b *strings.Builder, run verdict.Run) {
+	if run.Duration <= 0 {
+		return
+	}
+	b.WriteString("\n### Time\n\n| part | time |\n| --- | --- |\n")
+	for _, g := range groupBySuite(run.Results) {
+		var cases time.Duration
+		for _, r := range g.Results {
+			cases += r.Duration
+		}
+		steps := run.StepsOf(g.Name)
+		var setup time.Duration
+		for _, s := range steps {
+			setup += s.Duration
+		}
+		fmt.Fprintf(b, "| %s | %s |\n", cell(g.Name), humanDuration(cases+setup))
+		for _, s := range steps {
+			fmt.Fprintf(b, "| &nbsp;&nbsp;%s | %s |\n", cell(s.Name), humanDuration(s.Duration))
+		}
+	}
+	fmt.Fprintf(b, "| rest: starting, finishing, reports | %s |\n| **run** | **%s** |\n", humanDuration(run.Unaccounted()), humanDuration(run.Duration))
 }

@@ -86,6 +86,7 @@ func (r *Run) assembled(unselected string) verdict.Run {
 	r.mu.Lock()
 	run := r.run
 	run.Results = slices.Clone(r.run.Results)
+	run.Steps = slices.Clone(r.run.Steps)
 	r.mu.Unlock()
 	run.Duration = time.Since(run.Started)
 	why := notSetUp

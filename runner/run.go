@@ -88,9 +88,13 @@ func (r *Run) Execute(ctx context.Context) {
 // cases judge (a fault), before any of them, so each judges the same
 // record.
 func (r *Run) Prepare(ctx context.Context, cases []scenarios.Case) {
-	if r.session != nil {
-		r.session.Prepare(ctx, cases, r.pr.Printf)
+	if r.session == nil {
+		return
 	}
+	steps := r.session.Prepare(ctx, cases, r.pr.Printf)
+	r.mu.Lock()
+	r.run.Steps = append(r.run.Steps, steps...)
+	r.mu.Unlock()
 }
 
 // Release is a suite's teardown: the runs Prepare performed are let go.

@@ -138,8 +138,10 @@ func sharedCase(w shared, clauses []verdict.Clause) verdict.Case {
 // Prepare performs, before cases run, every shared run one of them judges
 // and may run here (the gate lets it): a suite's setup. Each run is
 // bounded by the longest timeout of the cases that judge it. say reports
-// each run as it starts and ends.
-func (s *Session) Prepare(ctx context.Context, cases []Case, say func(format string, args ...any)) {
+// each run as it starts and ends; the steps returned say how long each
+// took, for the reports.
+func (s *Session) Prepare(ctx context.Context, cases []Case, say func(format string, args ...any)) []verdict.Step {
+	var steps []verdict.Step
 	for _, w := range s.sharedOf(cases) {
 		judges := s.judgesOf(w, cases)
 		if len(judges) == 0 {
@@ -160,7 +162,9 @@ func (s *Session) Prepare(ctx context.Context, cases []Case, say func(format str
 			outcome = "did not complete"
 		}
 		say("the %s %s in %s", w.sharedName(), outcome, r.took.Round(100*time.Millisecond))
+		steps = append(steps, verdict.Step{Suite: judges[0].Suite, Name: "setup: " + w.sharedName(), Duration: r.took})
 	}
+	return steps
 }
 
 // Release forgets the shared runs of cases: a suite's teardown. Their

@@ -16,6 +16,43 @@ type Run struct {
 	Started      time.Time         `json:"started"`
 	Duration     time.Duration     `json:"duration_ns"`
 	Results      []Result          `json:"results"`
+	// Steps is the time spent in no case: each suite's setup performing
+	// a fault several of its cases judge. With the results and the rest
+	// (Unaccounted) it is the run's whole wall time.
+	Steps []Step `json:"steps,omitempty"`
+}
+
+// Step is one piece of a run's time outside any case: a shared fault a
+// suite's setup performed (Name says which), before the suite's cases.
+type Step struct {
+	Suite    string        `json:"suite"`
+	Name     string        `json:"name"`
+	Duration time.Duration `json:"duration_ns"`
+}
+
+// StepsOf is the steps of suite.
+func (r Run) StepsOf(suite string) []Step {
+	var out []Step
+	for _, s := range r.Steps {
+		if s.Suite == suite {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Unaccounted is the run's wall time that neither a case nor a step
+// holds: starting and finishing the run, writing the reports. Zero when
+// the run's duration is not known.
+func (r Run) Unaccounted() time.Duration {
+	rest := r.Duration
+	for _, res := range r.Results {
+		rest -= res.Duration
+	}
+	for _, s := range r.Steps {
+		rest -= s.Duration
+	}
+	return max(rest, 0)
 }
 
 // Counts tallies the results by status.
