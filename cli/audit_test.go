@@ -41,6 +41,7 @@ func caseStatus(t *testing.T, reports string) map[string]string {
 	for _, s := range doc.Suites {
 		for _, c := range s.Cases {
 			switch {
+			case timeEntry(c.Name):
 			case c.Failure != nil:
 				out[c.Name] = "failed:" + c.Failure.Text
 			case c.Error != nil:
@@ -108,3 +109,8 @@ func TestAuditBadInput(t *testing.T) {
 		}
 	}
 }
+
+// timeEntry reports whether a JUnit testcase accounts for time rather
+// than judging a case: a suite's setup ("<suite>/setup: <what>") or the
+// run's rest (run/rest).
+func timeEntry(name string) bool { return name == "run/rest" || strings.Contains(name, "/setup: ") }
