@@ -15,7 +15,6 @@ import (
 	"github.com/rmqkb/conformance/internal/kbapi"
 	"github.com/rmqkb/conformance/internal/wait"
 	"github.com/rmqkb/conformance/target"
-	"github.com/rmqkb/conformance/target/kube"
 )
 
 // TestRestartAsksKubeBlocks: a restart is a Restart OpsRequest for the
@@ -23,12 +22,7 @@ import (
 // record ends at the case's bound, not Succeed, naming every broker pod
 // it was to restart and what the OpsRequest said.
 func TestRestartAsksKubeBlocks(t *testing.T) {
-	ns := loadNamespace(t, "")
-	tgt, err := kube.New(context.Background(), api.Config, ns, "rocketmq-cluster", kube.WithDialTimeout(time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tgt.Close() })
+	tgt, ns := newTarget(t, "")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	op, err := tgt.Restart(ctx, target.ComponentBroker)
@@ -65,12 +59,7 @@ func TestRestartAsksKubeBlocks(t *testing.T) {
 // Reconfiguring is an incarnation, the pods that remain after a Stop
 // are named, and the stores are the Cluster's PVCs.
 func TestReconfigureStopStartAskKubeBlocks(t *testing.T) {
-	ns := loadNamespace(t, "")
-	tgt, err := kube.New(context.Background(), api.Config, ns, "rocketmq-cluster", kube.WithDialTimeout(time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tgt.Close() })
+	tgt, ns := newTarget(t, "")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	dyn := dynamic.NewForConfigOrDie(api.Config)

@@ -15,19 +15,13 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/rmqkb/conformance/target"
-	"github.com/rmqkb/conformance/target/kube"
 )
 
 // TestScaleShardsAsksKubeBlocks: a shard scaling is a HorizontalScaling
 // of the broker sharding to an absolute shard count (the Cluster's plus
 // one); the record lists the shard components after.
 func TestScaleShardsAsksKubeBlocks(t *testing.T) {
-	ns := loadNamespace(t, "")
-	tgt, err := kube.New(context.Background(), api.Config, ns, "rocketmq-cluster", kube.WithDialTimeout(time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tgt.Close() })
+	tgt, ns := newTarget(t, "")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	dyn := dynamic.NewForConfigOrDie(api.Config)
@@ -56,17 +50,12 @@ func TestScaleShardsAsksKubeBlocks(t *testing.T) {
 // growth, and the record has every PVC's capacity and the same stores
 // before and after.
 func TestExpandVolumesNamesTheStorageClass(t *testing.T) {
-	ns := loadNamespace(t, "")
-	tgt, err := kube.New(context.Background(), api.Config, ns, "rocketmq-cluster", kube.WithDialTimeout(time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tgt.Close() })
+	tgt, ns := newTarget(t, "")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	cs := kubernetes.NewForConfigOrDie(api.Config)
 	sc := storageClass(ctx, t, cs, false)
-	_, err = tgt.ExpandVolumes(ctx, target.ComponentBroker, "1Gi")
+	_, err := tgt.ExpandVolumes(ctx, target.ComponentBroker, "1Gi")
 	var cannot *target.Cannot
 	if !errors.As(err, &cannot) || !strings.Contains(cannot.Why, "StorageClass standard (provisioner rancher.io/local-path) does not allow volume expansion (PVCs data-rocketmq-cluster-broker-d4p-0,") {
 		t.Fatalf("expansion on a class that does not allow it: %v; want a *Cannot naming the class and the PVCs", err)

@@ -36,13 +36,7 @@ func (c *Cluster) HorizontalScale(ctx context.Context, component string, delta i
 	} else {
 		err = c.removeNamesrv(ctx, &op)
 	}
-	if err != nil {
-		op.Evidence = append(op.Evidence, err.Error())
-	}
-	op.End, op.Phase = time.Now(), target.OpSucceeded
-	if len(op.Evidence) > 0 {
-		op.Phase = "Failed"
-	}
+	op = ended(op, err)
 	op.Members = map[string]string{}
 	for _, n := range c.namesrvList() {
 		op.Members[n.proc.name] = n.addr

@@ -31,12 +31,12 @@ func (c *Cluster) scaleReplicas(ctx context.Context, delta int) (target.Operatio
 	} else {
 		err = c.removeReplicas()
 	}
-	return c.ended(op, err), nil
+	return c.brokersAfter(ended(op, err)), nil
 }
 
-// ended closes a scaling's record: Succeed unless err, the brokers after
-// as its Members.
-func (c *Cluster) ended(op target.Operation, err error) target.Operation {
+// ended closes a scaling's record: Succeed unless err or evidence says
+// otherwise.
+func ended(op target.Operation, err error) target.Operation {
 	if err != nil {
 		op.Evidence = append(op.Evidence, err.Error())
 	}
@@ -44,6 +44,12 @@ func (c *Cluster) ended(op target.Operation, err error) target.Operation {
 	if len(op.Evidence) > 0 {
 		op.Phase = "Failed"
 	}
+	return op
+}
+
+// brokersAfter records the brokers and shards there are as op's Members
+// and Shards.
+func (c *Cluster) brokersAfter(op target.Operation) target.Operation {
 	op.Members = map[string]string{}
 	for _, b := range c.brokers() {
 		op.Members[b.proc.name] = b.addr

@@ -32,7 +32,7 @@ func (c *Cluster) ScaleShards(ctx context.Context, delta int) (target.Operation,
 	} else {
 		err = c.removeShard()
 	}
-	return c.ended(op, err), nil
+	return c.brokersAfter(ended(op, err)), nil
 }
 
 // addShard lays out and starts a new shard: masters first, then slaves,
