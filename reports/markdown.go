@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -41,6 +42,7 @@ func Markdown(run verdict.Run) string {
 	}
 
 	writeTime(&b, run)
+	writeWaits(&b, run)
 
 	var bad, skipped []verdict.Result
 	for _, g := range groupBySuite(run.Results) {
@@ -213,4 +215,36 @@ func writeTime(b *strings.Builder, run verdict.Run) {
 		}
 	}
 	fmt.Fprintf(b, "| rest: starting, finishing, reports | %s |\n| **run** | **%s** |\n", humanDuration(run.Unaccounted()), humanDuration(run.Duration))
+}
+
+// writeWaits lists the run's waits on RocketMQ's timers (figures with a
+// Timer): time no suite can save, since the protocol takes it. A wait
+// several cases were judged from (a shared fault's) is listed once,
+// naming them all.
+func writeWaits(b *strings.Builder, run verdict.Run) {
+	type wait struct {
+		cases []string
+		f     verdict.Figure
+	}
+	var waits []*wait
+	for _, r := range run.Results {
+		for _, f := range r.Figures {
+			if f.Timer == "" {
+				continue
+			}
+			i := slices.IndexFunc(waits, func(w *wait) bool { return w.f == f })
+			if i < 0 {
+				waits = append(waits, &wait{f: f})
+				i = len(waits) - 1
+			}
+			waits[i].cases = append(waits[i].cases, r.ID)
+		}
+	}
+	if len(waits) == 0 {
+		return
+	}
+	b.WriteString("\n### Waits on RocketMQ's timers\n\nTime the protocol takes, whatever the suite does.\n\n| case | wait | took | timer |\n| --- | --- | --- | --- |\n")
+	for _, w := range waits {
+		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", cell(strings.Join(w.cases, ", ")), cell(w.f.Name), humanDuration(time.Duration(w.f.Value)*time.Millisecond), cell(w.f.Timer))
+	}
 }

@@ -125,3 +125,26 @@ func indexOf(lines []string, s string) int {
 	}
 	return -1
 }
+
+// TestMarkdownWaitsOnTimers: a wait on a RocketMQ timer is listed once,
+// naming every case judged from it; a figure without a timer is not.
+func TestMarkdownWaitsOnTimers(t *testing.T) {
+	shared := verdict.Figure{Name: "slave_topic_sync", Value: 8200, Unit: "ms", Timer: "slaves sync every 10 s"}
+	run := verdict.Run{Duration: time.Minute, Results: []verdict.Result{
+		{ID: "failover/kill-master", Suite: "failover", Figures: []verdict.Figure{shared, {Name: "acked", Value: 3}}},
+		{ID: "failover/read-from-slave", Suite: "failover", Figures: []verdict.Figure{shared}},
+		{ID: "failover/namesrv-restart", Suite: "failover", Figures: []verdict.Figure{{Name: "reregistered_after", Value: 25400, Unit: "ms", Timer: "every 30 s"}}},
+	}}
+	md := Markdown(run)
+	for _, want := range []string{
+		"| failover/kill-master, failover/read-from-slave | slave_topic_sync | 8.2s | slaves sync every 10 s |",
+		"| failover/namesrv-restart | reregistered_after | 25.4s | every 30 s |",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("no row %q in\n%s", want, md)
+		}
+	}
+	if strings.Contains(md, "| acked |") {
+		t.Errorf("a figure without a timer is listed as a wait:\n%s", md)
+	}
+}

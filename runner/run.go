@@ -54,7 +54,7 @@ func Begin(ctx context.Context, s Setup, pr Progress) *Run {
 		for k, v := range s.Target.Props {
 			r.run.Properties[k] = v
 		}
-		r.session = scenarios.NewSession(s.Target.Target, scenarios.WithProfile(s.Profile), scenarios.WithRecreationAllowance(s.Target.Recreation), scenarios.WithStartupAllowance(s.Target.Startup), scenarios.WithProgress(pr.Printf))
+		r.session = scenarios.NewSession(s.Target.Target, scenarios.WithProfile(s.Profile), scenarios.WithRecreationAllowance(s.Target.Recreation), scenarios.WithStartupAllowance(s.Target.Startup), scenarios.WithProgress(pr.Printf), scenarios.WithSelection(s.Cases))
 	}
 	r.run.Properties["mode"] = r.run.Topology.Mode.String()
 	pr.CaseDone(setup)

@@ -20,6 +20,9 @@ type Case struct {
 	// once for all of them), or nil: the runner performs it before the
 	// suite's cases, and each case judges the same record.
 	Shares shared
+	// topics are the topics its run needs its slaves to know before it
+	// starts; the session creates them ahead (topicAhead).
+	topics []topicAhead
 }
 
 // The clauses many cases hold.

@@ -181,4 +181,5 @@ func (w *leaderWriter) acked() int {
 }
 
 // churnOfALeader is the churn of a leader, shared by the cases that judge it.
-var churnOfALeader = sharedFault[*churn]{"churn of a leader", runChurn}
+var churnOfALeader = sharedFault[*churn]{name: "churn of a leader", perform: runChurn,
+	ahead: []topicAhead{{"conformance-churn", faultQueues}}}

@@ -173,4 +173,4 @@ func awaitMembers(ctx context.Context, t *T, shards []target.Shard, groups ...st
 }
 
 // sharedGroups is the consumer groups run, shared by the cases that judge it.
-var sharedGroups = sharedFault[*groupsRun]{"consumer groups", runConsumerGroups}
+var sharedGroups = sharedFault[*groupsRun]{name: "consumer groups", perform: runConsumerGroups, alongside: true}

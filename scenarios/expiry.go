@@ -159,7 +159,7 @@ func expired(ctx context.Context, t *T, b target.Broker, topic string, frozenAt 
 	case took > expiryBound:
 		judgeLate(t, clauseExpired, w, namesrvProcesses(t), "frozen %s was removed from every namesrv only %s after the freeze, past the bound of %s (%s expiry + %s scan + %s)", b.Pod, took.Round(time.Second), expiryBound, brokerExpiry, expiryScan, boundSlack)
 	}
-	t.Figure("removed_after_freeze", float64(took.Milliseconds()), "ms")
+	t.Waited("removed_after_freeze", took, timerExpiry)
 	t.Logf("every namesrv removed frozen %s from its cluster and routes %s after the freeze", b.Pod, took.Round(time.Millisecond))
 }
 
@@ -187,7 +187,7 @@ func rejoined(ctx context.Context, t *T, b target.Broker, topic string, thawedAt
 		runtime.Goexit()
 	}
 	took := time.Since(thawedAt)
-	t.Figure("registered_after_thaw", float64(took.Milliseconds()), "ms")
+	t.Waited("registered_after_thaw", took, timerRegistration)
 	cfg, err := brokerConfigOf(ctx, t, rc, b.Addr)
 	if err != nil {
 		t.Fatalf(clauseRejoins, "read the config of thawed %s: %v", b.Pod, err)

@@ -14,15 +14,19 @@ const (
 )
 
 // The failover suite, in the order its cases run: the case literals, their
-// clauses and their judgement live in each case's file.
+// clauses and their judgement live in each case's file. The namesrv
+// restart comes first: its wait is for every broker's next periodic
+// registration, and before a broker is killed and recreated they all
+// register in one phase, so the wait is one phase's, not the latest of
+// several.
 func init() {
 	register(
+		namesrvRestartCase,
 		killMasterCase,
 		readFromSlaveCase,
 		otherShardsWriteCase,
 		leaderChurnCase,
 		killSlaveCase,
-		namesrvRestartCase,
 		freezeMasterCase,
 	)
 }

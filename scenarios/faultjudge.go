@@ -152,7 +152,7 @@ func judgeResume(t *T, c verdict.Clause, h *history.History, shard string, victi
 			"shard %s took no write within %s of its master's %s (one route refresh plus %s)", shard, routeRefresh+boundSlack, named, boundSlack)
 		return history.Window{Start: faultAt, End: time.Now()}
 	}
-	t.Figure("writes_resumed_after_"+named, float64(resumed.Sub(from).Milliseconds()), "ms")
+	t.Waited("writes_resumed_after_"+named, resumed.Sub(from), timerRouteRefresh)
 	return history.Window{Start: faultAt, End: resumed}
 }
 

@@ -30,12 +30,11 @@ type faultRun struct {
 
 const faultQueues, faultRate = 4, 100
 
-// startFaultRun creates the topic and starts the load, and returns once
+// startFaultRun takes its topic (useTopic) and starts the load, and returns once
 // every shard has taken writes. A run that cannot get there has nothing
 // to inject a fault into: the case is errored, not judged.
 func startFaultRun(ctx context.Context, t *T, prefix string) *faultRun {
-	f := &faultRun{shards: awaitShards(ctx, t), topic: uniqueName(prefix), h: history.New()}
-	createTopic(ctx, t, f.topic, faultQueues)
+	f := &faultRun{shards: awaitShards(ctx, t), topic: useTopic(ctx, t, prefix, faultQueues), h: history.New()}
 	f.load = load.Start(ctx, f.h, producers(ctx, t), f.topic, f.shards, faultQueues, faultRate, nil)
 	t.Cleanup(f.load.Stop)
 	start := time.Now()

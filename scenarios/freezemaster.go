@@ -138,4 +138,5 @@ func (f *faultRun) awaitFailure(ctx context.Context, shard string, from time.Tim
 }
 
 // freezeOfAMaster is the freeze of a master, shared by the cases that judge it.
-var freezeOfAMaster = sharedFault[*masterFreeze]{"freeze of a master", runFreezeMaster}
+var freezeOfAMaster = sharedFault[*masterFreeze]{name: "freeze of a master", perform: runFreezeMaster,
+	ahead: []topicAhead{{"conformance-freeze-master", faultQueues}}}

@@ -241,6 +241,6 @@ func releaseNamesrv(ctx context.Context, t *T, holder target.NamesrvHolder, i in
 		return
 	}
 	took := time.Since(start)
-	t.Figure("reregistered_after_release", float64(took.Milliseconds()), "ms")
+	t.Waited("reregistered_after_release", took, timerRegistration)
 	t.Logf("namesrv %s released; every broker registered with it again after %s", ns, took.Round(time.Millisecond))
 }

@@ -99,4 +99,4 @@ func runKillSlave(ctx context.Context, t *T) *slaveKill {
 }
 
 // killOfASlave is the kill of a slave, shared by the cases that judge it.
-var killOfASlave = sharedFault[*slaveKill]{"kill of a slave", runKillSlave}
+var killOfASlave = sharedFault[*slaveKill]{name: "kill of a slave", perform: runKillSlave}

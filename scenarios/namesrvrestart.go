@@ -93,7 +93,7 @@ func namesrvRestart(ctx context.Context, t *T) {
 			k.ns, took.Round(time.Millisecond), addonRegisterPeriod, boundSlack)
 	}
 	if k.reregErr == nil {
-		t.Figure("reregistered_after", float64(took.Milliseconds()), "ms")
+		t.Waited("reregistered_after", took, timerRegistration)
 		t.Logf("every broker registered again, routes included, %s after the namesrv came back", took.Round(time.Millisecond))
 	}
 	t.Figure("failed_while_reregistering", float64(countIn(h.Failures(), rereg)), "")
@@ -199,4 +199,4 @@ func judgePeriods(t *T, periods []brokerPeriod) {
 }
 
 // killOfANamesrv is the kill of a namesrv, shared by the cases that judge it.
-var killOfANamesrv = sharedFault[*namesrvKill]{"kill of a namesrv", runKillNamesrv}
+var killOfANamesrv = sharedFault[*namesrvKill]{name: "kill of a namesrv", perform: runKillNamesrv}

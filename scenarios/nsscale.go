@@ -51,7 +51,7 @@ var nsScaleCase = Case{Case: verdict.Case{
 
 // nsScaleOfNamesrvs is the scale-out and scale-in, performed once and
 // judged from its record.
-var nsScaleOfNamesrvs = sharedFault[*nsScaleRun]{"scale-out and scale-in of the namesrvs", runNsScale}
+var nsScaleOfNamesrvs = sharedFault[*nsScaleRun]{name: "scale-out and scale-in of the namesrvs", perform: runNsScale}
 
 // nsScaleRun is the record of the two steps under load.
 type nsScaleRun struct {

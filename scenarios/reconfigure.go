@@ -62,7 +62,7 @@ var reconfigureCase = Case{Case: verdict.Case{
 
 // reconfigureOfBrokers is the lowering and restoring of maxMessageSize,
 // performed once and judged from its record.
-var reconfigureOfBrokers = sharedFault[*reconfigureRun]{"reconfiguring of the brokers' maxMessageSize", runReconfigure}
+var reconfigureOfBrokers = sharedFault[*reconfigureRun]{name: "reconfiguring of the brokers' maxMessageSize", perform: runReconfigure}
 
 // reconfigureRun is the record of one reconfiguring under load.
 type reconfigureRun struct {

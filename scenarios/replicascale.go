@@ -44,7 +44,7 @@ var replicaScaleCase = Case{Case: verdict.Case{
 
 // replicaScaleOfBrokers is the scale-out and scale-in, performed once and
 // judged from its record.
-var replicaScaleOfBrokers = sharedFault[*replicaScaleRun]{"scale-out and scale-in of the broker replicas", runReplicaScale}
+var replicaScaleOfBrokers = sharedFault[*replicaScaleRun]{name: "scale-out and scale-in of the broker replicas", perform: runReplicaScale}
 
 // replicaScaleRun is the record of the two steps under load.
 type replicaScaleRun struct {

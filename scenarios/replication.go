@@ -81,7 +81,11 @@ var slaveContentCase = Case{Case: verdict.Case{
 	Needs:       []verdict.Capability{verdict.Messaging},
 	MinReplicas: 2,
 	Timeout:     90 * time.Second,
-}, Run: slaveContent}
+}, Run: slaveContent, topics: []topicAhead{contentTopic}}
+
+// contentTopic is replication/slave-content's topic, created ahead so
+// that the slaves have synced it when the case starts.
+var contentTopic = topicAhead{"conformance-content", 4}
 
 func init() {
 	register(
@@ -419,9 +423,8 @@ func (r *asyncRun) report(context.Context) {
 
 func slaveContent(ctx context.Context, t *T) {
 	shards := awaitShards(ctx, t)
-	topic := uniqueName("conformance-content")
-	const queues, perQueue = 4, 10
-	createTopic(ctx, t, topic, queues)
+	queues, perQueue := contentTopic.queues, 10
+	topic := useTopic(ctx, t, contentTopic.prefix, queues)
 	p := clientProducer(ctx, t)
 	h := newHistory(t)
 	for i := 0; i < perQueue; i++ {

@@ -48,7 +48,7 @@ var restartCase = Case{Case: verdict.Case{
 
 // restartOfAll is the restart of the brokers and the namesrvs, performed
 // once and judged from its record (the tests judge it again per plant).
-var restartOfAll = sharedFault[*restartRun]{"restart of the brokers and the namesrvs", runRestart}
+var restartOfAll = sharedFault[*restartRun]{name: "restart of the brokers and the namesrvs", perform: runRestart}
 
 // restartRun is the record of one restart of the brokers and the
 // namesrvs under load.

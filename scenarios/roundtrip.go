@@ -208,4 +208,4 @@ func (r *roundTripRun) judgeTag(t *T, onlyA []delivery) {
 }
 
 // sharedRoundTrip is the round trip, shared by the cases that judge it.
-var sharedRoundTrip = sharedFault[*roundTripRun]{"round trip", runRoundTrip}
+var sharedRoundTrip = sharedFault[*roundTripRun]{name: "round trip", perform: runRoundTrip, alongside: true}

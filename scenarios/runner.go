@@ -18,7 +18,7 @@ import (
 // cases judge) and torn down (Release) around its cases. It returns the
 // results in order, without reports: the tests' way to run cases.
 func Execute(ctx context.Context, tgt target.Target, cases []Case, opts ...SessionOption) []verdict.Result {
-	s := NewSession(tgt, opts...)
+	s := NewSession(tgt, append([]SessionOption{WithSelection(cases)}, opts...)...)
 	var out []verdict.Result
 	for _, suite := range BySuite(cases) {
 		s.Prepare(ctx, suite, func(string, ...any) {})
@@ -43,8 +43,14 @@ type Session struct {
 	plants     plants                           // the tests' edge faults; none in a real run
 	say        func(format string, args ...any) // progress on a long wait; nil for none
 
+	selection []Case // the cases it will run, for createAhead
+
 	mu     sync.Mutex
 	shared map[string]*sharedRun
+	// ahead holds the topics created ahead and not yet taken; aheadDone
+	// says they were made (createAhead runs once).
+	ahead     map[topicAhead]aheadTopic
+	aheadDone bool
 	// notReady is what a failed gate case found missing ("" while none
 	// failed): the cases that need a live cluster are then not judged.
 	notReady string
@@ -53,7 +59,7 @@ type Session struct {
 // NewSession starts a session on tgt, in the full profile unless an
 // option says otherwise.
 func NewSession(tgt target.Target, opts ...SessionOption) *Session {
-	s := &Session{tgt: tgt, profile: verdict.Full, shared: map[string]*sharedRun{}}
+	s := &Session{tgt: tgt, profile: verdict.Full, shared: map[string]*sharedRun{}, ahead: map[topicAhead]aheadTopic{}}
 	for _, o := range opts {
 		o(s)
 	}

@@ -42,7 +42,7 @@ var shardScaleCase = Case{Case: verdict.Case{
 
 // shardScaleOfBrokers is the scale-out and scale-in, performed once and
 // judged from its record.
-var shardScaleOfBrokers = sharedFault[*shardScaleRun]{"scale-out and scale-in of the broker shards", runShardScale}
+var shardScaleOfBrokers = sharedFault[*shardScaleRun]{name: "scale-out and scale-in of the broker shards", perform: runShardScale}
 
 // shardScaleRun is the record of the two steps.
 type shardScaleRun struct {

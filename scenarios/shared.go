@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rmqkb/conformance/scenarios/starvation"
@@ -23,6 +24,8 @@ import (
 type shared interface {
 	sharedName() string
 	performAny(ctx context.Context, t *T) any
+	topics() []topicAhead
+	quiet() bool
 }
 
 // sharedFault is a shared run whose observations are a V. perform must
@@ -30,9 +33,19 @@ type shared interface {
 type sharedFault[V any] struct {
 	name    string
 	perform func(context.Context, *T) V
+	// ahead are the topics perform needs its slaves to know (topicAhead).
+	ahead []topicAhead
+	// alongside says the run injects no fault and writes only to topics
+	// of its own: a suite's setup performs it together with the other
+	// such runs of the suite, since none can change what another sees.
+	alongside bool
 }
 
 func (f sharedFault[V]) sharedName() string { return f.name }
+
+func (f sharedFault[V]) topics() []topicAhead { return f.ahead }
+
+func (f sharedFault[V]) quiet() bool { return f.alongside }
 
 func (f sharedFault[V]) performAny(ctx context.Context, t *T) any { return f.perform(ctx, t) }
 
@@ -136,35 +149,73 @@ func sharedCase(w shared, clauses []verdict.Clause) verdict.Case {
 }
 
 // Prepare performs, before cases run, every shared run one of them judges
-// and may run here (the gate lets it): a suite's setup. Each run is
-// bounded by the longest timeout of the cases that judge it. say reports
-// each run as it starts and ends; the steps returned say how long each
-// took, for the reports.
+// and may run here (the gate lets it): a suite's setup. Runs that inject
+// no fault (alongside) are performed together, the others one at a time,
+// after them. Each run is bounded by the longest timeout of the cases that
+// judge it. The first suite that does not gate also creates the session's
+// topics ahead (createAhead). say reports each run as it starts and ends;
+// the steps returned say how long each took, for the reports: runs
+// performed together are one step, so a suite's steps add up to its time.
 func (s *Session) Prepare(ctx context.Context, cases []Case, say func(format string, args ...any)) []verdict.Step {
+	if len(cases) == 0 {
+		return nil
+	}
 	var steps []verdict.Step
+	if !slices.ContainsFunc(cases, func(c Case) bool { return c.Gates }) {
+		steps = s.createAhead(ctx, cases[0].Suite, say)
+	}
+	var together, alone []shared
 	for _, w := range s.sharedOf(cases) {
-		judges := s.judgesOf(w, cases)
-		if len(judges) == 0 {
+		if len(s.judgesOf(w, cases)) == 0 {
 			continue
 		}
-		var limit time.Duration
-		var clauses []verdict.Clause
-		for _, c := range judges {
-			limit = max(limit, s.timeout(c))
-			clauses = append(clauses, c.Clauses...)
+		if w.quiet() {
+			together = append(together, w)
+		} else {
+			alone = append(alone, w)
 		}
-		say("performing the %s once, for %s", w.sharedName(), idsOf(judges))
-		pctx, cancel := context.WithTimeout(ctx, limit)
-		r := s.acquire(pctx, w, s.plants, "in the setup of suite "+judges[0].Suite, clauses)
-		cancel()
-		outcome := "was performed"
-		if !r.complete {
-			outcome = "did not complete"
+	}
+	if len(together) > 1 {
+		start := time.Now()
+		var wg sync.WaitGroup
+		for _, w := range together {
+			wg.Go(func() { s.prepareOne(ctx, w, cases, say) })
 		}
-		say("the %s %s in %s", w.sharedName(), outcome, r.took.Round(100*time.Millisecond))
-		steps = append(steps, verdict.Step{Suite: judges[0].Suite, Name: "setup: " + w.sharedName(), Duration: r.took})
+		wg.Wait()
+		names := make([]string, len(together))
+		for i, w := range together {
+			names[i] = w.sharedName()
+		}
+		steps = append(steps, verdict.Step{Suite: cases[0].Suite, Name: "setup: " + strings.Join(names, " and ") + " (together)", Duration: time.Since(start)})
+	} else {
+		alone = append(together, alone...)
+	}
+	for _, w := range alone {
+		steps = append(steps, s.prepareOne(ctx, w, cases, say))
 	}
 	return steps
+}
+
+// prepareOne performs w for the cases of cases that judge it, bounded by
+// the longest of their timeouts, and returns its step.
+func (s *Session) prepareOne(ctx context.Context, w shared, cases []Case, say func(format string, args ...any)) verdict.Step {
+	judges := s.judgesOf(w, cases)
+	var limit time.Duration
+	var clauses []verdict.Clause
+	for _, c := range judges {
+		limit = max(limit, s.timeout(c))
+		clauses = append(clauses, c.Clauses...)
+	}
+	say("performing the %s once, for %s", w.sharedName(), idsOf(judges))
+	pctx, cancel := context.WithTimeout(ctx, limit)
+	r := s.acquire(pctx, w, s.plants, "in the setup of suite "+judges[0].Suite, clauses)
+	cancel()
+	outcome := "was performed"
+	if !r.complete {
+		outcome = "did not complete"
+	}
+	say("the %s %s in %s", w.sharedName(), outcome, r.took.Round(100*time.Millisecond))
+	return verdict.Step{Suite: judges[0].Suite, Name: "setup: " + w.sharedName(), Duration: r.took}
 }
 
 // Release forgets the shared runs of cases: a suite's teardown. Their

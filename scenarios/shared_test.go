@@ -33,7 +33,7 @@ func sharedCases(w sharedFault[string], got *[2]string) []Case {
 // case performs it again.
 func TestSharedRunPerformedOnceBeforeItsCases(t *testing.T) {
 	var performed atomic.Int32
-	w := sharedFault[string]{"test run", func(ctx context.Context, t *T) string {
+	w := sharedFault[string]{name: "test run", perform: func(ctx context.Context, t *T) string {
 		n := performed.Add(1)
 		t.Logf("performed for the %d. time", n)
 		t.Figure("n", float64(n), "")
@@ -85,7 +85,7 @@ func TestSharedRunFailureIsEveryJudgesFailure(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got [2]string
-			cases := sharedCases(sharedFault[string]{"test run", tc.perform}, &got)
+			cases := sharedCases(sharedFault[string]{name: "test run", perform: tc.perform}, &got)
 			s := NewSession(stubTarget{})
 			for _, c := range cases { // performed by the first case, judged by both
 				r := s.Run(context.Background(), c)
@@ -114,7 +114,7 @@ func TestSharedRunStarvationJudgesItsWindow(t *testing.T) {
 	}
 	tgt := processTarget{procs: []target.Process{{Name: "starved", PID: busy[0].Process.Pid}}}
 	late := verdict.Clause{ID: "late", Text: "it happens in time"}
-	w := sharedFault[history.Window]{"starved run", func(ctx context.Context, t *T) history.Window {
+	w := sharedFault[history.Window]{name: "starved run", perform: func(ctx context.Context, t *T) history.Window {
 		start := time.Now()
 		<-time.After(3 * starvation.Every) // the window's length: what is measured
 		return history.Window{Start: start, End: time.Now()}

@@ -41,7 +41,7 @@ var stopStartCase = Case{Case: verdict.Case{
 
 // stopStartOfAll is the stop and start of the cluster, performed once and
 // judged from its record.
-var stopStartOfAll = sharedFault[*stopStartRun]{"stop and start of the cluster", runStopStart}
+var stopStartOfAll = sharedFault[*stopStartRun]{name: "stop and start of the cluster", perform: runStopStart}
 
 // stopStartRun is the record of one stop and start under load.
 type stopStartRun struct {

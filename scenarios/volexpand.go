@@ -38,7 +38,7 @@ var volumeExpandCase = Case{Case: verdict.Case{
 
 // volumeExpansionOfBrokers is the expansion, performed once and judged
 // from its record.
-var volumeExpansionOfBrokers = sharedFault[*volumeExpandRun]{"expansion of the broker volumes", runVolumeExpand}
+var volumeExpansionOfBrokers = sharedFault[*volumeExpandRun]{name: "expansion of the broker volumes", perform: runVolumeExpand}
 
 // volumeExpandRun is the record of the expansion under load.
 type volumeExpandRun struct {

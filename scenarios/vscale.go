@@ -48,7 +48,7 @@ var vscaleCase = Case{Case: verdict.Case{
 
 // vscaleOfBrokers is the raising and restoring of the brokers' memory
 // limit, performed once and judged from its record.
-var vscaleOfBrokers = sharedFault[*vscaleRun]{"vertical scaling of the brokers", runVscale}
+var vscaleOfBrokers = sharedFault[*vscaleRun]{name: "vertical scaling of the brokers", perform: runVscale}
 
 // vscaleRun is the record of one vertical scaling and its undoing.
 type vscaleRun struct {

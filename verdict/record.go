@@ -204,9 +204,9 @@ func (r *Record) Replay(into *T, ended bool) {
 	for _, e := range evidence {
 		into.Logf("%s", e)
 	}
-	for _, f := range figures {
-		into.Figure(f.Name, f.Value, f.Unit)
-	}
+	into.r.mu.Lock()
+	into.r.figures = append(into.r.figures, figures...)
+	into.r.mu.Unlock()
 	if tail != "" {
 		into.LogTail(tail)
 	}

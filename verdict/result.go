@@ -10,6 +10,10 @@ type Figure struct {
 	Name  string  `json:"name"`
 	Value float64 `json:"value"`
 	Unit  string  `json:"unit"`
+	// Timer names the RocketMQ timer a duration waited on (a broker's
+	// registration period, a slave's topic sync), when it did: the run
+	// cannot be faster than that timer allows, and the report says so.
+	Timer string `json:"timer,omitempty"`
 }
 
 // Result is what one case produced. Reports are built from Results alone.

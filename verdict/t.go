@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"time"
 )
 
 // T is what a case reports through. Like testing.T, Fatalf and Skipf end
@@ -35,6 +36,14 @@ func (t *T) Figure(name string, value float64, unit string) {
 	t.r.mu.Lock()
 	defer t.r.mu.Unlock()
 	t.r.figures = append(t.r.figures, Figure{Name: name, Value: value, Unit: unit})
+}
+
+// Waited records, as a figure in ms, a wait of d on a RocketMQ timer:
+// what the report lists as time the protocol, not the suite, took.
+func (t *T) Waited(name string, d time.Duration, timer string) {
+	t.r.mu.Lock()
+	defer t.r.mu.Unlock()
+	t.r.figures = append(t.r.figures, Figure{Name: name, Value: float64(d.Milliseconds()), Unit: "ms", Timer: timer})
 }
 
 // Errorf records that clause c of the promise did not hold, and goes on.
