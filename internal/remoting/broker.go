@@ -3,7 +3,10 @@ package remoting
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
+	"strings"
 )
 
 // TopicConfig is a broker's view of one topic (its TopicConfig class).
@@ -33,6 +36,27 @@ func (c *Client) BrokerConfig(ctx context.Context, brokerAddr string) (map[strin
 		return nil, fmt.Errorf("GET_BROKER_CONFIG to %s: %w", brokerAddr, err)
 	}
 	return cfg, nil
+}
+
+// UpdateBrokerConfig sets broker properties at run time
+// (UPDATE_BROKER_CONFIG, what mqadmin updateBrokerConfig sends). A 4.9
+// broker applies them, writes its whole configuration back to the file
+// it was started with, and, when brokerPermission is among them,
+// registers at once with every namesrv, routes included (with a new
+// data version, so a namesrv takes its routes whole). Keys must be
+// property names and values single lines without backslashes: the body
+// is a Java properties text.
+func (c *Client) UpdateBrokerConfig(ctx context.Context, brokerAddr string, props map[string]string) error {
+	var body strings.Builder
+	for _, k := range slices.Sorted(maps.Keys(props)) {
+		v := props[k]
+		if k == "" || strings.ContainsAny(k, "=: \t\r\n\\#!") || strings.ContainsAny(v, "\r\n\\") {
+			return fmt.Errorf("UPDATE_BROKER_CONFIG to %s: %q=%q is not a plain property", brokerAddr, k, v)
+		}
+		body.WriteString(k + "=" + v + "\n")
+	}
+	_, err := c.call(ctx, brokerAddr, UpdateBrokerConfig, nil, []byte(body.String()))
+	return err
 }
 
 // BrokerRuntimeInfo returns the broker's runtime statistics

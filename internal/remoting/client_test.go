@@ -386,3 +386,34 @@ func TestSendFlushDiskTimeoutIsAStoredWrite(t *testing.T) {
 		}
 	}
 }
+
+// TestUpdateBrokerConfigSendsProperties: the request is
+// UPDATE_BROKER_CONFIG with the properties as a Java properties body, in
+// key order; a value that would break that body is refused before
+// anything is sent.
+func TestUpdateBrokerConfigSendsProperties(t *testing.T) {
+	seen := make(chan *command, 1)
+	srv := newFakeServer(t, func(req *command) *command {
+		seen <- req
+		return &command{Code: 0}
+	})
+	c := New()
+	defer c.Close()
+	if err := c.UpdateBrokerConfig(context.Background(), srv.addr(), map[string]string{"brokerPermission": "6", "a.b": "x=y"}); err != nil {
+		t.Fatal(err)
+	}
+	req := <-seen
+	if req.Code != UpdateBrokerConfig || string(req.Body) != "a.b=x=y\nbrokerPermission=6\n" {
+		t.Errorf("sent code %d body %q", req.Code, req.Body)
+	}
+	for _, bad := range []map[string]string{{"k": "two\nlines"}, {"a=b": "1"}, {"": "1"}, {"k": `C:\path`}} {
+		if err := c.UpdateBrokerConfig(context.Background(), srv.addr(), bad); err == nil {
+			t.Errorf("%q was sent", bad)
+		}
+	}
+	select {
+	case req := <-seen:
+		t.Errorf("a refused update was sent: %q", req.Body)
+	default:
+	}
+}

@@ -10,6 +10,7 @@ const (
 	PullMessage          = 11
 	UpdateAndCreateTopic = 17
 	GetAllTopicConfig    = 21
+	UpdateBrokerConfig   = 25
 	GetBrokerConfig      = 26
 	GetBrokerRuntimeInfo = 28
 	GetMaxOffset         = 30
@@ -37,6 +38,7 @@ var requestNames = map[int]string{
 	PullMessage:          "PULL_MESSAGE",
 	UpdateAndCreateTopic: "UPDATE_AND_CREATE_TOPIC",
 	GetAllTopicConfig:    "GET_ALL_TOPIC_CONFIG",
+	UpdateBrokerConfig:   "UPDATE_BROKER_CONFIG",
 	GetBrokerConfig:      "GET_BROKER_CONFIG",
 	GetBrokerRuntimeInfo: "GET_BROKER_RUNTIME_INFO",
 	GetMaxOffset:         "GET_MAX_OFFSET",

@@ -92,6 +92,36 @@ func TestReal(t *testing.T) {
 	t.Run("CreateTopicAndRoute", func(t *testing.T) { testCreateTopicAndRoute(t, s) })
 	t.Run("Pull", func(t *testing.T) { testPull(t, s) })
 	t.Run("Slave", func(t *testing.T) { testSlave(t, s) })
+	t.Run("UpdateBrokerConfig", func(t *testing.T) { testUpdateBrokerConfig(t, s) })
+}
+
+// testUpdateBrokerConfig sets the broker's brokerPermission to the value
+// it has (what scenarios do to make a broker register at once): the
+// broker takes it, and its config reads as before.
+func testUpdateBrokerConfig(t *testing.T, s realServers) {
+	ctx := realCtx(t)
+	c := remoting.New()
+	defer c.Close()
+	before, err := c.BrokerConfig(ctx, s.broker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	perm := before["brokerPermission"]
+	if perm == "" {
+		t.Fatalf("the broker's config has no brokerPermission (%d keys)", len(before))
+	}
+	if err := c.UpdateBrokerConfig(ctx, s.broker, map[string]string{"brokerPermission": perm}); err != nil {
+		t.Fatal(err)
+	}
+	after, err := c.BrokerConfig(ctx, s.broker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"brokerPermission", "brokerName", "brokerRole", "listenPort"} {
+		if after[k] != before[k] {
+			t.Errorf("%s = %q after the update, was %q", k, after[k], before[k])
+		}
+	}
 }
 
 func realCtx(t *testing.T) context.Context {
