@@ -66,7 +66,7 @@ func killSlave(ctx context.Context, t *T) {
 		judgeLate(t, ksCatchUp, history.Window{Start: k.stopAt, End: k.stopAt.Add(catchUpLimit)}, []string{k.shard.Master().Pod, k.victim.Pod},
 			"slave %s did not catch up with %s within %s after the writes stopped: %v", k.victim.Pod, k.shard.Master().Pod, catchUpLimit, k.catchUpErr)
 	} else {
-		t.Figure("catch_up", float64(k.catchUp.Milliseconds()), "ms")
+		t.Waited("catch_up", k.catchUp, timerHAReconnect)
 	}
 	k.f.failedOutside(t, ksWrites, h, nil, "any fault window (a slave's loss must not touch writes)")
 	k.f.judgeFinal(t, h)

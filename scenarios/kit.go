@@ -246,6 +246,7 @@ const (
 	timerSlaveSync    = "a slave copies topic config from its master every 10 s: it serves a new topic after its next copy"
 	timerRouteRefresh = "rocketmq-client-go re-reads routes every 30 s: a producer that dropped a master sends to it again after its next read"
 	timerExpiry       = "a namesrv drops a broker silent for 120 s, scanning every 10 s"
+	timerHAReconnect  = "a restarted 4.9 slave's HA client retries its master every 5 s until it has its address, and first reports its offset a heartbeat interval (5 s) after connecting; the master sends from that report"
 )
 
 // current re-reads b from the target: on Kubernetes a recreated pod has a

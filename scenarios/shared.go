@@ -164,29 +164,9 @@ func (s *Session) Prepare(ctx context.Context, cases []Case, say func(format str
 	if !slices.ContainsFunc(cases, func(c Case) bool { return c.Gates }) {
 		steps = s.createAhead(ctx, cases[0].Suite, say)
 	}
-	var together, alone []shared
-	for _, w := range s.sharedOf(cases) {
-		if len(s.judgesOf(w, cases)) == 0 {
-			continue
-		}
-		if w.quiet() {
-			together = append(together, w)
-		} else {
-			alone = append(alone, w)
-		}
-	}
+	together, alone := s.partition(cases)
 	if len(together) > 1 {
-		start := time.Now()
-		var wg sync.WaitGroup
-		for _, w := range together {
-			wg.Go(func() { s.prepareOne(ctx, w, cases, say) })
-		}
-		wg.Wait()
-		names := make([]string, len(together))
-		for i, w := range together {
-			names[i] = w.sharedName()
-		}
-		steps = append(steps, verdict.Step{Suite: cases[0].Suite, Name: "setup: " + strings.Join(names, " and ") + " (together)", Duration: time.Since(start)})
+		steps = append(steps, s.prepareTogether(ctx, together, cases, say))
 	} else {
 		alone = append(together, alone...)
 	}
@@ -194,6 +174,35 @@ func (s *Session) Prepare(ctx context.Context, cases []Case, say func(format str
 		steps = append(steps, s.prepareOne(ctx, w, cases, say))
 	}
 	return steps
+}
+
+// partition splits the shared runs cases judge here into those performed
+// together (quiet) and the faults, each in the cases' order.
+func (s *Session) partition(cases []Case) (together, alone []shared) {
+	for _, w := range s.sharedOf(cases) {
+		switch {
+		case len(s.judgesOf(w, cases)) == 0:
+		case w.quiet():
+			together = append(together, w)
+		default:
+			alone = append(alone, w)
+		}
+	}
+	return together, alone
+}
+
+// prepareTogether performs the runs ws at the same time and returns one
+// step for them all, as long as the longest took.
+func (s *Session) prepareTogether(ctx context.Context, ws []shared, cases []Case, say func(format string, args ...any)) verdict.Step {
+	start := time.Now()
+	var wg sync.WaitGroup
+	names := make([]string, len(ws))
+	for i, w := range ws {
+		names[i] = w.sharedName()
+		wg.Go(func() { s.prepareOne(ctx, w, cases, say) })
+	}
+	wg.Wait()
+	return verdict.Step{Suite: cases[0].Suite, Name: "setup: " + strings.Join(names, " and ") + " (together)", Duration: time.Since(start)}
 }
 
 // prepareOne performs w for the cases of cases that judge it, bounded by
