@@ -3,11 +3,13 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"encoding/xml"
 	"net"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -305,7 +307,39 @@ func TestDefaultRun(t *testing.T) {
 			t.Errorf("no %s: %v", f, err)
 		}
 	}
+	if _, ok := status["routing/setup: topics created ahead"]; !ok {
+		t.Errorf("junit.xml has no step for the topics created ahead")
+	}
+	assertTookAheadTopic(t, reports, "failover/kill-master", "replication/slave-content")
 	assertNothingLeft(t, tmp)
+}
+
+// assertTookAheadTopic checks that each of the cases ids says, in its
+// evidence in summary.json, that its run took a topic created ahead.
+func assertTookAheadTopic(t *testing.T, reports string, ids ...string) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(reports, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Results []struct {
+			ID       string   `json:"id"`
+			Evidence []string `json:"evidence"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	evidence := map[string][]string{}
+	for _, r := range doc.Results {
+		evidence[r.ID] = r.Evidence
+	}
+	for _, id := range ids {
+		if !slices.ContainsFunc(evidence[id], func(e string) bool { return strings.Contains(e, "was created ahead") }) {
+			t.Errorf("%s does not say it took a topic created ahead: %q", id, evidence[id])
+		}
+	}
 }
 
 // TestModesRun is `run --acl --dledger` on a few cases: the mode reaches
