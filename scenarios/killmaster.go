@@ -192,12 +192,41 @@ func (k *masterKill) markReplicated(ctx context.Context, t *T) {
 		s, err := replica.CommitLogMax(ctx, adminOf(t), *k.slave)
 		return err == nil && s >= masterAt, fmt.Sprintf("slave at %d (%v)", s, err), nil
 	})
+	if k.markErr == nil {
+		k.markErr = k.awaitSlaveQueues(mctx, t)
+	}
 	k.replicated = map[string]bool{}
 	for _, op := range k.f.h.Ops() {
 		if op.Kind == history.Ack && op.Shard == k.victimShard.Name && !op.At.After(mark) {
 			k.replicated[op.ID] = true
 		}
 	}
+}
+
+// awaitSlaveQueues waits until the slave serves, in every queue of the
+// topic, as far as the master did once the slave's commit log had reached
+// the mark: a slave dispatches what it replicated into its consume queues
+// on its own time (seen here: its commit log at the master's offset and
+// its queues 200 messages behind), and it serves from those queues.
+func (k *masterKill) awaitSlaveQueues(ctx context.Context, t *T) error {
+	rc := adminOf(t)
+	want := make([]int64, faultQueues)
+	for q := range want {
+		m, err := rc.MaxOffset(ctx, k.victim.Addr, k.f.topic, q)
+		if err != nil {
+			return fmt.Errorf("max offset of queue %d on master %s: %w", q, k.victim.Pod, err)
+		}
+		want[q] = m
+	}
+	return wait.Until(ctx, 20*time.Millisecond, "slave "+k.slave.Pod+" to serve its queues as far as its master", func(ctx context.Context) (bool, string, error) {
+		for q, w := range want {
+			s, err := rc.MaxOffset(ctx, k.slave.Addr, k.f.topic, q)
+			if err != nil || s < w {
+				return false, fmt.Sprintf("queue %d: slave at %d, master at %d (%v)", q, s, w, err), nil
+			}
+		}
+		return true, "", nil
+	})
 }
 
 // replicatedFloor is how many messages the victim's shard acknowledges
