@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -31,20 +29,7 @@ func BenchmarkFullRun(b *testing.B) {
 		if code != ExitPassed {
 			b.Fatalf("exit %d:\n%s", code, out)
 		}
-		data, err := os.ReadFile(filepath.Join(reports, "summary.json"))
-		if err != nil {
-			b.Fatal(err)
-		}
-		var doc struct {
-			Results []struct {
-				ID       string `json:"id"`
-				Duration int64  `json:"duration_ns"`
-			} `json:"results"`
-		}
-		if err := json.Unmarshal(data, &doc); err != nil {
-			b.Fatal(err)
-		}
-		for _, r := range doc.Results {
+		for _, r := range summaryResults(b, reports) {
 			d := time.Duration(r.Duration).Seconds()
 			if r.ID == "setup/target" {
 				startup = d

@@ -318,21 +318,8 @@ func TestDefaultRun(t *testing.T) {
 // evidence in summary.json, that its run took a topic created ahead.
 func assertTookAheadTopic(t *testing.T, reports string, ids ...string) {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(reports, "summary.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Results []struct {
-			ID       string   `json:"id"`
-			Evidence []string `json:"evidence"`
-		} `json:"results"`
-	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		t.Fatal(err)
-	}
 	evidence := map[string][]string{}
-	for _, r := range doc.Results {
+	for _, r := range summaryResults(t, reports) {
 		evidence[r.ID] = r.Evidence
 	}
 	for _, id := range ids {
@@ -340,6 +327,29 @@ func assertTookAheadTopic(t *testing.T, reports string, ids ...string) {
 			t.Errorf("%s does not say it took a topic created ahead: %q", id, evidence[id])
 		}
 	}
+}
+
+// summaryResult is what the tests read of a result in summary.json.
+type summaryResult struct {
+	ID       string   `json:"id"`
+	Duration int64    `json:"duration_ns"`
+	Evidence []string `json:"evidence"`
+}
+
+// summaryResults reads the results of the summary.json in reports.
+func summaryResults(t testing.TB, reports string) []summaryResult {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(reports, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Results []summaryResult `json:"results"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc.Results
 }
 
 // TestModesRun is `run --acl --dledger` on a few cases: the mode reaches

@@ -56,27 +56,40 @@ func AwaitCovered(ctx context.Context, rc *remoting.Client, b target.Broker, top
 	wctx, cancel := context.WithTimeout(ctx, CoverLimit)
 	defer cancel()
 	err := wait.Until(wctx, 20*time.Millisecond, b.Pod+" to cover the acknowledged offsets of "+topic, func(ctx context.Context) (bool, string, error) {
-		var behind []string
+		var failed []string
 		for q, qr := range r.Queues {
 			if qr.Max > qr.Want {
 				continue
 			}
 			max, err := rc.MaxOffset(ctx, b.Addr, topic, q)
 			if err != nil {
-				behind = append(behind, fmt.Sprintf("queue %d: %v", q, err))
+				failed = append(failed, fmt.Sprintf("queue %d: %v", q, err))
 				continue
 			}
 			qr.Max = max
 			r.Queues[q] = qr
-			if max <= qr.Want {
-				behind = append(behind, fmt.Sprintf("queue %d at %d of %d", q, max, qr.Want+1))
-			}
 		}
-		sort.Strings(behind)
-		return len(behind) == 0, strings.Join(behind, ", "), nil
+		sort.Strings(failed)
+		if behind := r.Behind(); behind != "" {
+			failed = append(failed, behind)
+		}
+		return len(failed) == 0, strings.Join(failed, ", "), nil
 	})
 	r.Waited, r.Covered = time.Since(start), err == nil
 	return r
+}
+
+// Behind says which queues r's broker had not covered when its wait
+// ended, and how far it was: "queue 0 at 25 of 51".
+func (r *Shard) Behind() string {
+	var out []string
+	for q, qr := range r.Queues {
+		if qr.Max <= qr.Want {
+			out = append(out, fmt.Sprintf("queue %d at %d of %d", q, qr.Max, qr.Want+1))
+		}
+	}
+	sort.Strings(out)
+	return strings.Join(out, ", ")
 }
 
 // Read reads every queue of topic on one broker per shard, once each
