@@ -354,7 +354,7 @@ var table = []plant{
 	{"conforming", "operations/restart", "identity", "a slave that comes back reporting brokerId 3", "came back with brokerId=3", setConfig(ordinalAt(1), "brokerId", "3"), nil},
 	{"conforming", "operations/restart", "registered", "a namesrv that does not list a broker again", "planted-namesrv", notRegisteredAgain, nil},
 	{"conforming", "operations/restart", "labels-settle", "a platform that labels the slave master after the restart", "is labelled master, but the namesrvs list", labelOnFollower, nil},
-	{"conforming", "operations/restart", "writes-window", "a send that failed after the restart", "failed outside the restart", failedAfterFault, nil},
+	{"conforming", "operations/restart", "writes-window", "a send that failed before the restart", "failed outside the restart", failedBeforeFault, nil},
 	{"conforming", "operations/restart", "no-acked-loss", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck, nil},
 	{"conforming", "operations/restart", "no-duplicate", "a master read that returns one message twice", "duplicated 1", duplicateRead, nil},
 	// operations/reconfigure: one lowering and restoring, judged again per row

@@ -22,7 +22,8 @@ var (
 	rsOrder      = verdict.Clause{ID: "order", Text: "within a shard the slaves restart before the master, the namesrvs from the highest ordinal down, each pod Ready before the next starts"}
 	rsIdentity   = verdict.Clause{ID: "identity", Text: "every broker comes back with its brokerName, brokerId and role"}
 	rsRegistered = verdict.Clause{ID: "registered", Text: "every broker is registered in every namesrv again within one registration period of the namesrvs' restart"}
-	rsWrites     = verdict.Clause{ID: "writes-window", Text: "sends fail only on a shard whose master is restarting, until one route refresh after it is Ready"}
+	rsWrites     = verdict.Clause{ID: "writes-window", Text: "sends fail only on a shard whose master is restarting, until one route refresh after it is Ready, " +
+		"or from the namesrvs' restart until one route refresh after every namesrv lists every broker again"}
 )
 
 // restartCase is operations/restart; operations.go registers it.
@@ -31,9 +32,11 @@ var restartCase = Case{Case: verdict.Case{
 	Promise: "Under continuous load, a restart of the brokers and then of the namesrvs, asked of the platform (KubeBlocks: a Restart OpsRequest), succeeds within its bound; every pod restarts exactly once, " +
 		"in the order KubeBlocks 1.0.2 takes the addon's roles (within a shard the slaves, then the master; the shards at once; the namesrvs from the highest ordinal down; each pod Ready before the next); " +
 		"every broker comes back with its identity, registered in every namesrv within one registration period after the namesrvs'; the role labels settle; " +
-		"sends fail only on a shard whose master is restarting, and no acknowledged message is lost or duplicated.",
+		"sends fail only on a shard whose master is restarting, or while a restarted namesrv serves partial routes, and no acknowledged message is lost or duplicated.",
 	Description: "KubeBlocks restarts a pod by deleting it (a graceful stop) and recreating it on its PVC; the local target stops and starts each process the same way, in the same order. " +
-		"In DLedger mode the master is elected, not given by the ordinal: restarting it hands leadership over, which failover/kill-master and failover/leader-churn judge.",
+		"In DLedger mode the master is elected, not given by the ordinal: restarting it hands leadership over, which failover/kill-master and failover/leader-churn judge. " +
+		"A restarted namesrv lists only the brokers that registered with it since (each every 30 s); a client that asks it for a route meanwhile holds a partial one until its next refresh, " +
+		"as failover/namesrv-restart describes, so sends on any shard may fail from the namesrvs' restart until one route refresh after every namesrv lists every broker again: counted (failed_after_namesrvs_restart), not judged.",
 	Clauses:     []verdict.Clause{clauseBrokers, rsSucceeded, rsOnce, rsOrder, rsIdentity, rsRegistered, clauseLabelsSettle, rsWrites, clauseNotLost, clauseNotTwice},
 	Needs:       []verdict.Capability{verdict.Messaging, verdict.Operations},
 	MinReplicas: 2,
@@ -79,13 +82,30 @@ func restart(ctx context.Context, t *T) {
 	}
 	judgeReturned(t, r)
 	judgeReregistered(t, rsRegistered, r.rereg, r.ops[len(r.ops)-1].End, "the namesrvs' restart")
-	windows := map[string]history.Window{}
+	ns := r.namesrvWindow()
+	for _, w := range ns {
+		t.Figure("failed_after_namesrvs_restart", float64(countIn(h.Failures(), w)), "")
+	}
+	windows := map[string][]history.Window{}
 	for _, s := range r.before {
-		windows[s.Name] = masterRestartWindow(judgedOperation(t, r.ops[0]), s)
+		windows[s.Name] = append(slices.Clone(ns), masterRestartWindow(judgedOperation(t, r.ops[0]), s))
 		judgeLabels(t, clauseLabelsSettle, r.labels[s.Name], s.Name, "the restart")
 	}
-	r.f.failedOutside(t, rsWrites, h, windows, "the restart of the shard's master (until one route refresh after it was Ready)")
+	r.f.failedOutsideAny(t, rsWrites, h, windows, "the restart of the shard's master (until one route refresh after it was Ready) "+
+		"and the namesrvs' (until one route refresh after every namesrv listed every broker again)")
 	r.f.judgeFinal(t, h)
+}
+
+// namesrvWindow is when the namesrvs' restart may fail sends on any
+// shard: a namesrv that came back lists only the brokers that registered
+// with it since (each every 30 s), and a client that asked it for a route
+// then holds the partial route until its next refresh. It is empty when
+// the namesrvs were not restarted.
+func (r *restartRun) namesrvWindow() []history.Window {
+	if len(r.ops) < 2 {
+		return nil
+	}
+	return []history.Window{{Start: r.ops[1].Start, End: r.rereg.at.Add(routeRefresh + boundSlack)}}
 }
 
 // runRestart restarts the brokers and then the namesrvs through the
