@@ -128,6 +128,11 @@ const (
 	// idle benches wait minutes on RocketMQ's timers: they run beside
 	// everything, under testenv.IdleLock.
 	idle
+	// timers benches run operations that mostly wait out the platform's
+	// timers (a pod's grace period, minReadySeconds) under a light load:
+	// one at a time, rows in turn, under testenv.TimersLock, beside the
+	// busy ones.
+	timers
 )
 
 // acl is an ACL-mode bench whose plain_acl.yml edit plants the fault.
@@ -149,9 +154,13 @@ var benches = map[string]bench{
 	// A conforming topology with two namesrvs: every fault on it is
 	// planted per row.
 	"conforming": {2, 2, nil, scenarios.Mode{}, 2, busy},
+	// The operations cases (restart, stop and start, scaling, reconfiguring),
+	// on a conforming topology of their own: their runs wait out the
+	// platform's timers, beside the busy benches.
+	"operations": {2, 2, nil, scenarios.Mode{}, 2, timers},
 	// The scaling cases: they add and remove brokers and shards, so
 	// they scale a bench of their own.
-	"scaling": {2, 2, nil, scenarios.Mode{}, 1, busy},
+	"scaling": {2, 2, nil, scenarios.Mode{}, 1, timers},
 	// Shards named as the seed names them, not as KubeBlocks does.
 	"seed-names": {2, 1, []local.Option{local.WithShardNames("broker-0", "broker-1")}, scenarios.Mode{}, 1, light},
 	// A slave that registers in another cluster.
@@ -348,55 +357,55 @@ var table = []plant{
 	{"conforming", "failover/namesrv-restart", "no-acked-loss", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck, nil},
 	{"conforming", "failover/namesrv-restart", "no-duplicate", "a master read that returns one message twice", "duplicated 1", duplicateRead, nil},
 	// operations/restart: one restart, judged again per row
-	{"conforming", "operations/restart", "succeeded", "a broker restart the platform reports Failed", "ended Failed", onBrokerRestart(restartFailed), nil},
-	{"conforming", "operations/restart", "once-each", "a broker restart that starts the first pod twice", "started 2 times", onBrokerRestart(firstPodTwice), nil},
-	{"conforming", "operations/restart", "order", "a broker restart that starts a master before its slave is Ready", "before", onBrokerRestart(masterFirst), nil},
-	{"conforming", "operations/restart", "identity", "a slave that comes back reporting brokerId 3", "came back with brokerId=3", setConfig(ordinalAt(1), "brokerId", "3"), nil},
-	{"conforming", "operations/restart", "registered", "a namesrv that does not list a broker again", "planted-namesrv", notRegisteredAgain, nil},
-	{"conforming", "operations/restart", "labels-settle", "a platform that labels the slave master after the restart", "is labelled master, but the namesrvs list", labelOnFollower, nil},
-	{"conforming", "operations/restart", "writes-window", "a send that failed before the restart", "failed outside the restart", failedBeforeFault, nil},
-	{"conforming", "operations/restart", "no-acked-loss", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck, nil},
-	{"conforming", "operations/restart", "no-duplicate", "a master read that returns one message twice", "duplicated 1", duplicateRead, nil},
+	{"operations", "operations/restart", "succeeded", "a broker restart the platform reports Failed", "ended Failed", onBrokerRestart(restartFailed), nil},
+	{"operations", "operations/restart", "once-each", "a broker restart that starts the first pod twice", "started 2 times", onBrokerRestart(firstPodTwice), nil},
+	{"operations", "operations/restart", "order", "a broker restart that starts a master before its slave is Ready", "before", onBrokerRestart(masterFirst), nil},
+	{"operations", "operations/restart", "identity", "a slave that comes back reporting brokerId 3", "came back with brokerId=3", setConfig(ordinalAt(1), "brokerId", "3"), nil},
+	{"operations", "operations/restart", "registered", "a namesrv that does not list a broker again", "planted-namesrv", notRegisteredAgain, nil},
+	{"operations", "operations/restart", "labels-settle", "a platform that labels the slave master after the restart", "is labelled master, but the namesrvs list", labelOnFollower, nil},
+	{"operations", "operations/restart", "writes-window", "a send that failed before the restart", "failed outside the restart", failedBeforeFault, nil},
+	{"operations", "operations/restart", "no-acked-loss", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck, nil},
+	{"operations", "operations/restart", "no-duplicate", "a master read that returns one message twice", "duplicated 1", duplicateRead, nil},
 	// operations/reconfigure: one lowering and restoring, judged again per row
-	{"conforming", "operations/reconfigure", "succeeded", "a Reconfiguring the platform reports Failed", "ended Failed", onOperation("reconfiguring", opFailed), nil},
-	{"conforming", "operations/reconfigure", "applied", "a slave that keeps reporting the old limit", "reports maxMessageSize=1", setConfig(ordinalAt(1), "maxMessageSize", "1"), nil},
-	{"conforming", "operations/reconfigure", "no-restart", "a broker restarted by the Reconfiguring", "restarted brokers", onOperation("reconfiguring", restartedDuring), nil},
-	{"conforming", "operations/reconfigure", "effect", "masters that take the probe body whatever the limit", "accepted a 131072-byte body", probeAccepted, nil},
-	{"conforming", "operations/reconfigure", "writes", "a send that failed after the reconfiguring", "failed outside nothing", failedAfterFault, nil},
-	{"conforming", "operations/reconfigure", "no-acked-loss", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck, nil},
-	{"conforming", "operations/reconfigure", "no-duplicate", "a master read that returns one message twice", "duplicated 1", duplicateRead, nil},
+	{"operations", "operations/reconfigure", "succeeded", "a Reconfiguring the platform reports Failed", "ended Failed", onOperation("reconfiguring", opFailed), nil},
+	{"operations", "operations/reconfigure", "applied", "a slave that keeps reporting the old limit", "reports maxMessageSize=1", setConfig(ordinalAt(1), "maxMessageSize", "1"), nil},
+	{"operations", "operations/reconfigure", "no-restart", "a broker restarted by the Reconfiguring", "restarted brokers", onOperation("reconfiguring", restartedDuring), nil},
+	{"operations", "operations/reconfigure", "effect", "masters that take the probe body whatever the limit", "accepted a 131072-byte body", probeAccepted, nil},
+	{"operations", "operations/reconfigure", "writes", "a send that failed after the reconfiguring", "failed outside nothing", failedAfterFault, nil},
+	{"operations", "operations/reconfigure", "no-acked-loss", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck, nil},
+	{"operations", "operations/reconfigure", "no-duplicate", "a master read that returns one message twice", "duplicated 1", duplicateRead, nil},
 	// operations/reconfigure-immutable
-	{"conforming", "operations/reconfigure-immutable", "refused", "a platform that takes the immutable parameter", "ended Succeed", onOperation("reconfiguring", func(op *target.Operation) { op.Phase = target.OpSucceeded }), nil},
-	{"conforming", "operations/reconfigure-immutable", "unchanged", "a slave that reports another brokerClusterName", "reports brokerClusterName=planted", setConfig(ordinalAt(1), "brokerClusterName", "planted"), nil},
+	{"operations", "operations/reconfigure-immutable", "refused", "a platform that takes the immutable parameter", "ended Succeed", onOperation("reconfiguring", func(op *target.Operation) { op.Phase = target.OpSucceeded }), nil},
+	{"operations", "operations/reconfigure-immutable", "unchanged", "a slave that reports another brokerClusterName", "reports brokerClusterName=planted", setConfig(ordinalAt(1), "brokerClusterName", "planted"), nil},
 	// operations/stop-start: one stop and start, judged again per row
-	{"conforming", "operations/stop-start", "stopped", "a pod left when the Stop ends", "pods left after the Stop ended: planted-pod-0", onOperation("stop", podLeft), nil},
-	{"conforming", "operations/stop-start", "stores-kept", "a store made anew across the Start", "the stores changed across the Start", onOperation("start", storeRecreated), nil},
-	{"conforming", "operations/stop-start", "started", "a Start the platform reports Failed", "ended Failed", onOperation("start", opFailed), nil},
-	{"conforming", "operations/stop-start", "identity", "a slave that comes back reporting brokerId 3", "came back with brokerId=3", setConfig(ordinalAt(1), "brokerId", "3"), nil},
-	{"conforming", "operations/stop-start", "registered", "a namesrv that does not list a broker again", "planted-namesrv", notRegisteredAgain, nil},
-	{"conforming", "operations/stop-start", "labels-settle", "a platform that labels the slave master after the Start", "is labelled master, but the namesrvs list", labelOnFollower, nil},
-	{"conforming", "operations/stop-start", "writes-window", "a send that failed before the Stop", "failed outside the Stop and Start", failedBeforeFault, nil},
-	{"conforming", "operations/stop-start", "no-acked-loss", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck, nil},
-	{"conforming", "operations/stop-start", "no-duplicate", "a master read that returns one message twice", "duplicated 1", duplicateRead, nil},
+	{"operations", "operations/stop-start", "stopped", "a pod left when the Stop ends", "pods left after the Stop ended: planted-pod-0", onOperation("stop", podLeft), nil},
+	{"operations", "operations/stop-start", "stores-kept", "a store made anew across the Start", "the stores changed across the Start", onOperation("start", storeRecreated), nil},
+	{"operations", "operations/stop-start", "started", "a Start the platform reports Failed", "ended Failed", onOperation("start", opFailed), nil},
+	{"operations", "operations/stop-start", "identity", "a slave that comes back reporting brokerId 3", "came back with brokerId=3", setConfig(ordinalAt(1), "brokerId", "3"), nil},
+	{"operations", "operations/stop-start", "registered", "a namesrv that does not list a broker again", "planted-namesrv", notRegisteredAgain, nil},
+	{"operations", "operations/stop-start", "labels-settle", "a platform that labels the slave master after the Start", "is labelled master, but the namesrvs list", labelOnFollower, nil},
+	{"operations", "operations/stop-start", "writes-window", "a send that failed before the Stop", "failed outside the Stop and Start", failedBeforeFault, nil},
+	{"operations", "operations/stop-start", "no-acked-loss", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck, nil},
+	{"operations", "operations/stop-start", "no-duplicate", "a master read that returns one message twice", "duplicated 1", duplicateRead, nil},
 	// operations/vertical-scale: one raising and restoring, judged again per row
-	{"conforming", "operations/vertical-scale", "succeeded", "a VerticalScaling the platform reports Failed", "ended Failed", onBrokerRestart(restartFailed), nil},
-	{"conforming", "operations/vertical-scale", "once-each", "a scaling that starts the first pod twice", "started 2 times", onBrokerRestart(firstPodTwice), nil},
-	{"conforming", "operations/vertical-scale", "order", "a scaling that starts a master before its slave is Ready", "before", onBrokerRestart(masterFirst), nil},
-	{"conforming", "operations/vertical-scale", "resources", "a slave left with a 1Gi limit", "runs with a 1Gi memory limit", onPodRun(func(r *target.PodRun) { r.MemoryLimit = "1Gi" }), nil},
-	{"conforming", "operations/vertical-scale", "heap", "a slave whose JVM kept a 999m heap", "runs its JVM with -Xms999m", onPodRun(func(r *target.PodRun) { r.JVMFlags = []string{"-Xms999m", "-Xmx999m"} }), nil},
-	{"conforming", "operations/vertical-scale", "identity", "a slave that comes back reporting brokerId 3", "came back with brokerId=3", setConfig(ordinalAt(1), "brokerId", "3"), nil},
-	{"conforming", "operations/vertical-scale", "writes-window", "a send that failed before the scaling", "failed outside the restart", failedBeforeFault, nil},
-	{"conforming", "operations/vertical-scale", "no-acked-loss", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck, nil},
-	{"conforming", "operations/vertical-scale", "no-duplicate", "a master read that returns one message twice", "duplicated 1", duplicateRead, nil},
+	{"operations", "operations/vertical-scale", "succeeded", "a VerticalScaling the platform reports Failed", "ended Failed", onBrokerRestart(restartFailed), nil},
+	{"operations", "operations/vertical-scale", "once-each", "a scaling that starts the first pod twice", "started 2 times", onBrokerRestart(firstPodTwice), nil},
+	{"operations", "operations/vertical-scale", "order", "a scaling that starts a master before its slave is Ready", "before", onBrokerRestart(masterFirst), nil},
+	{"operations", "operations/vertical-scale", "resources", "a slave left with a 1Gi limit", "runs with a 1Gi memory limit", onPodRun(func(r *target.PodRun) { r.MemoryLimit = "1Gi" }), nil},
+	{"operations", "operations/vertical-scale", "heap", "a slave whose JVM kept a 999m heap", "runs its JVM with -Xms999m", onPodRun(func(r *target.PodRun) { r.JVMFlags = []string{"-Xms999m", "-Xmx999m"} }), nil},
+	{"operations", "operations/vertical-scale", "identity", "a slave that comes back reporting brokerId 3", "came back with brokerId=3", setConfig(ordinalAt(1), "brokerId", "3"), nil},
+	{"operations", "operations/vertical-scale", "writes-window", "a send that failed before the scaling", "failed outside the restart", failedBeforeFault, nil},
+	{"operations", "operations/vertical-scale", "no-acked-loss", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck, nil},
+	{"operations", "operations/vertical-scale", "no-duplicate", "a master read that returns one message twice", "duplicated 1", duplicateRead, nil},
 	// operations/namesrv-scale: one scale-out and scale-in, judged again per row
-	{"conforming", "operations/namesrv-scale", "succeeded", "a HorizontalScaling the platform reports Failed", "ended Failed", onOperation("horizontal scaling", opFailed), nil},
-	{"conforming", "operations/namesrv-scale", "members", "a scaling that started from a namesrv at ordinal 7", "expected", onOperation("horizontal scaling", func(op *target.Operation) { op.Pods = append(op.Pods, "rocketmq-cluster-namesrv-7") }), nil},
-	{"conforming", "operations/namesrv-scale", "brokers-list", "a slave that lists a namesrv there is not", "listed that is no namesrv there is", setConfig(ordinalAt(1), "namesrvAddr", "127.0.0.1:1"), nil},
-	{"conforming", "operations/namesrv-scale", "registered", "a namesrv that does not list a broker", "planted-namesrv", notRegisteredAgain, nil},
-	{"conforming", "operations/namesrv-scale", "new-namesrv-serves", "sends through the added namesrv that fail", "through the added namesrv alone, a send to", newNamesrvFails, nil},
-	{"conforming", "operations/namesrv-scale", "writes", "a send that failed after the scaling", "failed outside nothing", failedAfterFault, nil},
-	{"conforming", "operations/namesrv-scale", "no-acked-loss", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck, nil},
-	{"conforming", "operations/namesrv-scale", "no-duplicate", "a master read that returns one message twice", "duplicated 1", duplicateRead, nil},
+	{"operations", "operations/namesrv-scale", "succeeded", "a HorizontalScaling the platform reports Failed", "ended Failed", onOperation("horizontal scaling", opFailed), nil},
+	{"operations", "operations/namesrv-scale", "members", "a scaling that started from a namesrv at ordinal 7", "expected", onOperation("horizontal scaling", func(op *target.Operation) { op.Pods = append(op.Pods, "rocketmq-cluster-namesrv-7") }), nil},
+	{"operations", "operations/namesrv-scale", "brokers-list", "a slave that lists a namesrv there is not", "listed that is no namesrv there is", setConfig(ordinalAt(1), "namesrvAddr", "127.0.0.1:1"), nil},
+	{"operations", "operations/namesrv-scale", "registered", "a namesrv that does not list a broker", "planted-namesrv", notRegisteredAgain, nil},
+	{"operations", "operations/namesrv-scale", "new-namesrv-serves", "sends through the added namesrv that fail", "through the added namesrv alone, a send to", newNamesrvFails, nil},
+	{"operations", "operations/namesrv-scale", "writes", "a send that failed after the scaling", "failed outside nothing", failedAfterFault, nil},
+	{"operations", "operations/namesrv-scale", "no-acked-loss", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck, nil},
+	{"operations", "operations/namesrv-scale", "no-duplicate", "a master read that returns one message twice", "duplicated 1", duplicateRead, nil},
 	// operations/replica-scale: one scale-out and scale-in, judged again per row
 	{"scaling", "operations/replica-scale", "succeeded", "a replica scaling the platform reports Failed", "ended Failed", onOperation("horizontal scaling of the broker", opFailed), nil},
 	{"scaling", "operations/replica-scale", "new-slave", "a namesrv that does not list an added slave", "planted-namesrv", notRegisteredAgain, nil},
@@ -465,6 +474,8 @@ func driftedRows() []plant {
 			b = "acl"
 		case c.OnlyIn.DLedger:
 			b = "dledger"
+		case c.Suite == "operations":
+			b = "operations"
 		}
 		e := edge(noShards)
 		if c.Suite == "management" {
@@ -522,7 +533,8 @@ func TestEveryClauseHasAPlant(t *testing.T) {
 // TestPlanted/<bench> (light benches as TestPlanted/light/<bench>). It
 // runs when RMQKB_PLANTED=1. Busy benches take turns under the
 // machine-wide lock; light ones run side by side, together holding it;
-// idle ones wait out RocketMQ's timers beside them all.
+// idle ones wait out RocketMQ's timers beside them all, and timers ones,
+// in turn, the platform's.
 func TestPlanted(t *testing.T) {
 	testenv.PlantedTier(t)
 	byKind := map[benchKind][]string{}
@@ -533,6 +545,11 @@ func TestPlanted(t *testing.T) {
 	for _, name := range byKind[idle] {
 		wg.Go(func() { t.Run(name, func(t *testing.T) { runBench(t, name, testenv.IdleLock) }) })
 	}
+	wg.Go(func() {
+		for _, name := range byKind[timers] {
+			t.Run(name, func(t *testing.T) { runBench(t, name, testenv.TimersLock) })
+		}
+	})
 	wg.Go(func() {
 		for _, name := range byKind[busy] {
 			t.Run(name, func(t *testing.T) { runBench(t, name, testenv.BusyLock) })

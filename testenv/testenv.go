@@ -23,10 +23,13 @@ import (
 // The machine-wide locks RocketMQ topologies start under. BusyLock keeps
 // topologies that drive load from sharing two cores; IdleLock is for one
 // that mostly waits on RocketMQ's own timers (the namesrv's 120 s expiry),
-// which runs beside them.
+// and TimersLock for one whose operations mostly wait on the platform's
+// (grace periods, minReadySeconds) under a light load: each runs beside
+// them.
 const (
-	BusyLock = "test.lock"
-	IdleLock = "idle.lock"
+	BusyLock   = "test.lock"
+	IdleLock   = "idle.lock"
+	TimersLock = "timers.lock"
 )
 
 // Lock takes the machine-wide RocketMQ test lock until the test ends.
