@@ -128,12 +128,25 @@ const (
 	// idle benches wait minutes on RocketMQ's timers: they run beside
 	// everything, under testenv.IdleLock.
 	idle
-	// timers benches run operations that mostly wait out the platform's
-	// timers (a pod's grace period, minReadySeconds) under a light load:
-	// one at a time, rows in turn, under testenv.TimersLock, beside the
-	// busy ones.
-	timers
 )
+
+// lane is a line of busy benches that take turns under a machine-wide
+// lock of its own; lanes run side by side. The lanes are balanced by
+// time: the operations benches' runs mostly wait out the platform's
+// timers (a pod's grace period, minReadySeconds) under a light load
+// (about 11 % of the machine), so the fault benches run beside them.
+type lane struct {
+	lock    string
+	benches []string
+	// light says the light benches run, side by side, at the lane's end.
+	light bool
+}
+
+var lanes = []lane{
+	{lock: testenv.BusyLock, benches: []string{"conforming", "slave-blocked", "lost-volume", "period-10s"}},
+	{lock: testenv.OperationsLock, benches: []string{"operations", "scaling"}, light: true},
+	{lock: testenv.RollingLock, benches: []string{"rolling", "dledger"}},
+}
 
 // acl is an ACL-mode bench whose plain_acl.yml edit plants the fault.
 func acl(edit func(*local.ACLFile)) bench {
@@ -154,13 +167,14 @@ var benches = map[string]bench{
 	// A conforming topology with two namesrvs: every fault on it is
 	// planted per row.
 	"conforming": {2, 2, nil, scenarios.Mode{}, 2, busy},
-	// The operations cases (restart, stop and start, scaling, reconfiguring),
-	// on a conforming topology of their own: their runs wait out the
-	// platform's timers, beside the busy benches.
-	"operations": {2, 2, nil, scenarios.Mode{}, 2, timers},
+	// The operations cases, on conforming topologies of their own: a
+	// restart, a stop and start and a reconfiguring on one, the rolling
+	// vertical and namesrv scalings on another.
+	"operations": {2, 2, nil, scenarios.Mode{}, 2, busy},
+	"rolling":    {2, 2, nil, scenarios.Mode{}, 2, busy},
 	// The scaling cases: they add and remove brokers and shards, so
 	// they scale a bench of their own.
-	"scaling": {2, 2, nil, scenarios.Mode{}, 1, timers},
+	"scaling": {2, 2, nil, scenarios.Mode{}, 1, busy},
 	// Shards named as the seed names them, not as KubeBlocks does.
 	"seed-names": {2, 1, []local.Option{local.WithShardNames("broker-0", "broker-1")}, scenarios.Mode{}, 1, light},
 	// A slave that registers in another cluster.
@@ -388,24 +402,24 @@ var table = []plant{
 	{"operations", "operations/stop-start", "no-acked-loss", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck, nil},
 	{"operations", "operations/stop-start", "no-duplicate", "a master read that returns one message twice", "duplicated 1", duplicateRead, nil},
 	// operations/vertical-scale: one raising and restoring, judged again per row
-	{"operations", "operations/vertical-scale", "succeeded", "a VerticalScaling the platform reports Failed", "ended Failed", onBrokerRestart(restartFailed), nil},
-	{"operations", "operations/vertical-scale", "once-each", "a scaling that starts the first pod twice", "started 2 times", onBrokerRestart(firstPodTwice), nil},
-	{"operations", "operations/vertical-scale", "order", "a scaling that starts a master before its slave is Ready", "before", onBrokerRestart(masterFirst), nil},
-	{"operations", "operations/vertical-scale", "resources", "a slave left with a 1Gi limit", "runs with a 1Gi memory limit", onPodRun(func(r *target.PodRun) { r.MemoryLimit = "1Gi" }), nil},
-	{"operations", "operations/vertical-scale", "heap", "a slave whose JVM kept a 999m heap", "runs its JVM with -Xms999m", onPodRun(func(r *target.PodRun) { r.JVMFlags = []string{"-Xms999m", "-Xmx999m"} }), nil},
-	{"operations", "operations/vertical-scale", "identity", "a slave that comes back reporting brokerId 3", "came back with brokerId=3", setConfig(ordinalAt(1), "brokerId", "3"), nil},
-	{"operations", "operations/vertical-scale", "writes-window", "a send that failed before the scaling", "failed outside the restart", failedBeforeFault, nil},
-	{"operations", "operations/vertical-scale", "no-acked-loss", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck, nil},
-	{"operations", "operations/vertical-scale", "no-duplicate", "a master read that returns one message twice", "duplicated 1", duplicateRead, nil},
+	{"rolling", "operations/vertical-scale", "succeeded", "a VerticalScaling the platform reports Failed", "ended Failed", onBrokerRestart(restartFailed), nil},
+	{"rolling", "operations/vertical-scale", "once-each", "a scaling that starts the first pod twice", "started 2 times", onBrokerRestart(firstPodTwice), nil},
+	{"rolling", "operations/vertical-scale", "order", "a scaling that starts a master before its slave is Ready", "before", onBrokerRestart(masterFirst), nil},
+	{"rolling", "operations/vertical-scale", "resources", "a slave left with a 1Gi limit", "runs with a 1Gi memory limit", onPodRun(func(r *target.PodRun) { r.MemoryLimit = "1Gi" }), nil},
+	{"rolling", "operations/vertical-scale", "heap", "a slave whose JVM kept a 999m heap", "runs its JVM with -Xms999m", onPodRun(func(r *target.PodRun) { r.JVMFlags = []string{"-Xms999m", "-Xmx999m"} }), nil},
+	{"rolling", "operations/vertical-scale", "identity", "a slave that comes back reporting brokerId 3", "came back with brokerId=3", setConfig(ordinalAt(1), "brokerId", "3"), nil},
+	{"rolling", "operations/vertical-scale", "writes-window", "a send that failed before the scaling", "failed outside the restart", failedBeforeFault, nil},
+	{"rolling", "operations/vertical-scale", "no-acked-loss", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck, nil},
+	{"rolling", "operations/vertical-scale", "no-duplicate", "a master read that returns one message twice", "duplicated 1", duplicateRead, nil},
 	// operations/namesrv-scale: one scale-out and scale-in, judged again per row
-	{"operations", "operations/namesrv-scale", "succeeded", "a HorizontalScaling the platform reports Failed", "ended Failed", onOperation("horizontal scaling", opFailed), nil},
-	{"operations", "operations/namesrv-scale", "members", "a scaling that started from a namesrv at ordinal 7", "expected", onOperation("horizontal scaling", func(op *target.Operation) { op.Pods = append(op.Pods, "rocketmq-cluster-namesrv-7") }), nil},
-	{"operations", "operations/namesrv-scale", "brokers-list", "a slave that lists a namesrv there is not", "listed that is no namesrv there is", setConfig(ordinalAt(1), "namesrvAddr", "127.0.0.1:1"), nil},
-	{"operations", "operations/namesrv-scale", "registered", "a namesrv that does not list a broker", "planted-namesrv", notRegisteredAgain, nil},
-	{"operations", "operations/namesrv-scale", "new-namesrv-serves", "sends through the added namesrv that fail", "through the added namesrv alone, a send to", newNamesrvFails, nil},
-	{"operations", "operations/namesrv-scale", "writes", "a send that failed after the scaling", "failed outside nothing", failedAfterFault, nil},
-	{"operations", "operations/namesrv-scale", "no-acked-loss", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck, nil},
-	{"operations", "operations/namesrv-scale", "no-duplicate", "a master read that returns one message twice", "duplicated 1", duplicateRead, nil},
+	{"rolling", "operations/namesrv-scale", "succeeded", "a HorizontalScaling the platform reports Failed", "ended Failed", onOperation("horizontal scaling", opFailed), nil},
+	{"rolling", "operations/namesrv-scale", "members", "a scaling that started from a namesrv at ordinal 7", "expected", onOperation("horizontal scaling", func(op *target.Operation) { op.Pods = append(op.Pods, "rocketmq-cluster-namesrv-7") }), nil},
+	{"rolling", "operations/namesrv-scale", "brokers-list", "a slave that lists a namesrv there is not", "listed that is no namesrv there is", setConfig(ordinalAt(1), "namesrvAddr", "127.0.0.1:1"), nil},
+	{"rolling", "operations/namesrv-scale", "registered", "a namesrv that does not list a broker", "planted-namesrv", notRegisteredAgain, nil},
+	{"rolling", "operations/namesrv-scale", "new-namesrv-serves", "sends through the added namesrv that fail", "through the added namesrv alone, a send to", newNamesrvFails, nil},
+	{"rolling", "operations/namesrv-scale", "writes", "a send that failed after the scaling", "failed outside nothing", failedAfterFault, nil},
+	{"rolling", "operations/namesrv-scale", "no-acked-loss", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck, nil},
+	{"rolling", "operations/namesrv-scale", "no-duplicate", "a master read that returns one message twice", "duplicated 1", duplicateRead, nil},
 	// operations/replica-scale: one scale-out and scale-in, judged again per row
 	{"scaling", "operations/replica-scale", "succeeded", "a replica scaling the platform reports Failed", "ended Failed", onOperation("horizontal scaling of the broker", opFailed), nil},
 	{"scaling", "operations/replica-scale", "new-slave", "a namesrv that does not list an added slave", "planted-namesrv", notRegisteredAgain, nil},
@@ -474,6 +488,8 @@ func driftedRows() []plant {
 			b = "acl"
 		case c.OnlyIn.DLedger:
 			b = "dledger"
+		case c.ID() == "operations/vertical-scale" || c.ID() == "operations/namesrv-scale":
+			b = "rolling"
 		case c.Suite == "operations":
 			b = "operations"
 		}
@@ -531,10 +547,10 @@ func TestEveryClauseHasAPlant(t *testing.T) {
 
 // TestPlanted is the planted tier: the table, bench by bench, as
 // TestPlanted/<bench> (light benches as TestPlanted/light/<bench>). It
-// runs when RMQKB_PLANTED=1. Busy benches take turns under the
-// machine-wide lock; light ones run side by side, together holding it;
-// idle ones wait out RocketMQ's timers beside them all, and timers ones,
-// in turn, the platform's.
+// runs when RMQKB_PLANTED=1. Busy benches take turns in their lane, the
+// lanes side by side; light ones run side by side at the end of a lane,
+// together holding its lock; idle ones wait out RocketMQ's timers beside
+// them all.
 func TestPlanted(t *testing.T) {
 	testenv.PlantedTier(t)
 	byKind := map[benchKind][]string{}
@@ -545,18 +561,47 @@ func TestPlanted(t *testing.T) {
 	for _, name := range byKind[idle] {
 		wg.Go(func() { t.Run(name, func(t *testing.T) { runBench(t, name, testenv.IdleLock) }) })
 	}
-	wg.Go(func() {
-		for _, name := range byKind[timers] {
-			t.Run(name, func(t *testing.T) { runBench(t, name, testenv.TimersLock) })
-		}
-	})
-	wg.Go(func() {
-		for _, name := range byKind[busy] {
-			t.Run(name, func(t *testing.T) { runBench(t, name, testenv.BusyLock) })
-		}
-		t.Run("light", func(t *testing.T) { runSideBySide(t, byKind[light], lightSlots) })
-	})
+	for _, l := range lanes {
+		wg.Go(func() {
+			for _, name := range l.benches {
+				t.Run(name, func(t *testing.T) { runBench(t, name, l.lock) })
+			}
+			if l.light {
+				t.Run("light", func(t *testing.T) { runSideBySide(t, byKind[light], lightSlots, l.lock) })
+			}
+		})
+	}
 	wg.Wait()
+}
+
+// TestEveryBusyBenchHasALane: a busy bench in no lane would never run.
+func TestEveryBusyBenchHasALane(t *testing.T) {
+	seen := map[string]int{}
+	lights := 0
+	for _, l := range lanes {
+		for _, name := range l.benches {
+			seen[name]++
+		}
+		if l.light {
+			lights++
+		}
+	}
+	for name, b := range benches {
+		if b.kind == busy && seen[name] != 1 {
+			t.Errorf("busy bench %s is in %d lanes, want 1", name, seen[name])
+		}
+		if b.kind != busy && seen[name] > 0 {
+			t.Errorf("bench %s is not busy but in a lane", name)
+		}
+	}
+	for name := range seen {
+		if _, ok := benches[name]; !ok {
+			t.Errorf("lane bench %s is not a bench", name)
+		}
+	}
+	if lights != 1 {
+		t.Errorf("%d lanes run the light benches, want 1", lights)
+	}
 }
 
 // lightSlots is how many light benches run at once.
@@ -564,8 +609,8 @@ const lightSlots = 4
 
 // runSideBySide runs the benches names, slots at a time, holding the
 // machine-wide lock for all of them.
-func runSideBySide(t *testing.T, names []string, slots int) {
-	testenv.Lock(t)
+func runSideBySide(t *testing.T, names []string, slots int, lock string) {
+	testenv.LockNamed(t, lock)
 	sem := make(chan struct{}, slots)
 	var wg sync.WaitGroup
 	for _, name := range names {

@@ -23,13 +23,15 @@ import (
 // The machine-wide locks RocketMQ topologies start under. BusyLock keeps
 // topologies that drive load from sharing two cores; IdleLock is for one
 // that mostly waits on RocketMQ's own timers (the namesrv's 120 s expiry),
-// and TimersLock for one whose operations mostly wait on the platform's
-// (grace periods, minReadySeconds) under a light load: each runs beside
-// them.
+// which runs beside them. OperationsLock and RollingLock are the planted
+// tier's other lanes of benches, which run beside the busy one because the
+// operations benches in them mostly wait on the platform's timers (grace
+// periods, minReadySeconds) under a light load.
 const (
-	BusyLock   = "test.lock"
-	IdleLock   = "idle.lock"
-	TimersLock = "timers.lock"
+	BusyLock       = "test.lock"
+	IdleLock       = "idle.lock"
+	OperationsLock = "operations.lock"
+	RollingLock    = "rolling.lock"
 )
 
 // Lock takes the machine-wide RocketMQ test lock until the test ends.
