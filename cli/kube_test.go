@@ -190,3 +190,25 @@ func TestKubeTargetNotReady(t *testing.T) {
 		})
 	}
 }
+
+// TestKubeTargetTopologyUnsettled: layout/topology waits for a live
+// Cluster that is still changing (here within the startup allowance, 3 s)
+// and, when it does not settle, fails cluster-running saying how long it
+// waited; the clauses the Cluster meets hold, exit 1.
+func TestKubeTargetTopologyUnsettled(t *testing.T) {
+	args := kubeArgsOn(t, "cli-unsettled", "cluster-not-running")
+	_, reports := sandbox(t)
+	code, out := run(t, append(args, "--ready-within", "3s", "--run", "^layout/topology$", "--reports", reports)...)
+	if code != ExitFailed {
+		t.Fatalf("exit %d, want 1:\n%s", code, out)
+	}
+	got := caseStatus(t, reports)["layout/topology"]
+	for _, want := range []string{"layout/topology#cluster-running", `"Updating" after waiting 3s for it to settle`} {
+		if !strings.HasPrefix(got, "failed:") || !strings.Contains(got, want) {
+			t.Errorf("layout/topology: %.600s; want failed, saying %q", got, want)
+		}
+	}
+	if strings.Contains(got, "#components-running") || strings.Contains(got, "#pods-ready") {
+		t.Errorf("layout/topology: %.600s; want only cluster-running failed", got)
+	}
+}
