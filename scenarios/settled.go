@@ -27,8 +27,12 @@ func settleBound(startup time.Duration) time.Duration { return min(startup, topo
 
 // unsettled says what of cluster's objects in s is still changing: the
 // Cluster or a Component not Running, a pod terminating, not Running or
-// not Ready. It is "" for a settled Cluster.
+// not Ready. It is "" for a settled Cluster, and for none at all: a
+// missing Cluster is not coming, and the case says it is missing.
 func unsettled(s *target.Snapshot, cluster string) string {
+	if s.Cluster == nil {
+		return ""
+	}
 	var why []string
 	if p := phase(s.Cluster); p != "Running" {
 		why = append(why, fmt.Sprintf("Cluster %s", or(p, "(no phase)")))

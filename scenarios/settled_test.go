@@ -80,6 +80,7 @@ func TestAwaitSettled(t *testing.T) {
 			"Cluster Updating; Component c-exporter Updating; pod c-exporter-0 terminating", 0},
 		{"a pod not Ready", &changingObjects{snaps: []*target.Snapshot{objectsIn("Running", "Running", false, false)}, settle: time.Second}, 50 * time.Millisecond,
 			"pod c-exporter-0 Running, not Ready", 0},
+		{"no Cluster: nothing to wait for", &changingObjects{snaps: []*target.Snapshot{{Source: "test"}}, settle: time.Second}, time.Minute, "", 1},
 		{"a dump is read once", &changingObjects{snaps: []*target.Snapshot{objectsIn("Updating", "Running", true, false), settled}}, time.Minute, "Cluster Updating", 1},
 		{"no bound: read once", &changingObjects{snaps: []*target.Snapshot{objectsIn("Updating", "Running", true, false), settled}, settle: time.Second}, 0, "Cluster Updating", 1},
 	} {
