@@ -91,30 +91,29 @@ func awaitSettled(ctx context.Context, src target.ObjectSource, cluster string, 
 }
 
 // settledSnapshot is the Cluster's objects as layout/topology judges
-// them: read once and, when the Cluster is still changing on a live API
-// server, read again until it settled or settleBound passed. The string
-// is what the clauses' evidence adds when it did not settle: how long it
-// waited.
+// them: read once (snapshotOf) and, when the Cluster is still changing on
+// a live API server, read again until it settled or settleBound passed.
+// The string is what the clauses' evidence adds when it did not settle:
+// how long it waited.
 func settledSnapshot(ctx context.Context, t *T, cluster string) (*target.Snapshot, string) {
+	s := snapshotOf(ctx, t)
 	src := t.Target.Abilities().Objects
-	s, why, err := awaitSettled(ctx, src, cluster, 0, 0)
-	after := ""
-	if bound := settleBound(t.session.startup); err == nil && why != "" && src.Settle() > 0 && bound > 0 {
-		t.Logf("the Cluster is still changing (%s): waiting up to %s for it to settle", why, bound)
-		start := time.Now()
-		s, why, err = awaitSettled(ctx, src, cluster, bound, 2*time.Second)
-		if why == "" {
-			t.Figure("settled_after", float64(time.Since(start).Milliseconds()), "ms")
-		} else {
-			after = fmt.Sprintf(" after waiting %s for it to settle", bound)
-		}
+	why, bound := unsettled(s, cluster), settleBound(t.session.startup)
+	if why == "" || src.Settle() == 0 || bound == 0 {
+		return s, ""
 	}
+	t.Logf("the Cluster is still changing (%s): waiting up to %s for it to settle", why, bound)
+	start := time.Now()
+	s, why, err := awaitSettled(ctx, src, cluster, bound, 2*time.Second)
 	if err != nil {
 		t.Erroredf("read the cluster's objects: %v", err)
 	}
 	if s.Cluster == nil {
-		t.Erroredf("not judged: no Cluster %s in %s", cluster, s.Source)
+		t.Erroredf("not judged: Cluster %s went while the case waited for it to settle", cluster)
 	}
-	t.Logf("objects from %s", s.Source)
-	return s, after
+	if why != "" {
+		return s, fmt.Sprintf(" after waiting %s for it to settle", bound)
+	}
+	t.Figure("settled_after", float64(time.Since(start).Milliseconds()), "ms")
+	return s, ""
 }
