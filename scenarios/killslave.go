@@ -76,7 +76,7 @@ func killSlave(ctx context.Context, t *T) {
 // its return, its identity and its catch-up.
 func runKillSlave(ctx context.Context, t *T) *slaveKill {
 	f := startFaultRun(ctx, t, "conformance-kill-slave")
-	k := &slaveKill{f: f, shard: f.shards[0], victim: f.shards[0].Slaves()[0]}
+	k := &slaveKill{f: f, shard: f.shards[0], victim: slaveToKill(f.shards)}
 	f.h.FaultStart("kill " + k.victim.Pod)
 	k.killAt = time.Now()
 	if err := t.Target.Kill(ctx, k.victim); err != nil {
@@ -98,5 +98,24 @@ func runKillSlave(ctx context.Context, t *T) *slaveKill {
 	return k
 }
 
+// slaveToKill is the slave the kill of a slave kills: the first shard's
+// first slave.
+func slaveToKill(shards []target.Shard) target.Broker { return shards[0].Slaves()[0] }
+
 // killOfASlave is the kill of a slave, shared by the cases that judge it.
-var killOfASlave = sharedFault[*slaveKill]{name: "kill of a slave", perform: runKillSlave}
+// It starts beside the kill of a namesrv once that namesrv is back, during
+// the brokers' wait to register with it again: the slave's recreation
+// needs no namesrv but the others, and its topic is created ahead, since a
+// 4.9 namesrv that has just restarted may lose other topics' routes when
+// a topic is created.
+var killOfASlave = sharedFault[*slaveKill]{
+	name:    "kill of a slave",
+	perform: runKillSlave,
+	ahead:   []topicAhead{{"conformance-kill-slave", faultQueues}},
+	beside: &besideOf{host: namesrvKillName, touches: func(shards []target.Shard) []target.Broker {
+		if len(shards) == 0 || len(shards[0].Slaves()) == 0 {
+			return nil
+		}
+		return []target.Broker{slaveToKill(shards)}
+	}},
+}

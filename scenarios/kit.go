@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -137,9 +138,10 @@ func ordinals(bs []target.Broker) []int {
 }
 
 // namesrvAddrs reads the namesrv addresses, checked against the topology, or
-// ends the case.
+// ends the case; those ctx says to avoid (avoidingNamesrvs) are left out.
 func namesrvAddrs(ctx context.Context, t *T) []string {
-	return namesrvAddrsOf(ctx, t, t.Target.Topology().Namesrvs)
+	avoid := avoided(ctx)
+	return slices.DeleteFunc(namesrvAddrsOf(ctx, t, t.Target.Topology().Namesrvs), func(a string) bool { return slices.Contains(avoid, a) })
 }
 
 // namesrvAddrsOf is namesrvAddrs checked against want namesrvs (a

@@ -47,6 +47,9 @@ type namesrvKill struct {
 	reregAt        time.Time // every broker registered again, routes included
 	reregErr       error
 	late           []target.Broker // the brokers it did not list when the wait ended
+	// beside is the fault started beside this one once the namesrv was
+	// back, and the brokers it killed: the wait left those out.
+	beside cued
 }
 
 // brokerPeriod is a broker's config, as it served it, from which its
@@ -74,6 +77,10 @@ func namesrvRestart(ctx context.Context, t *T) {
 	k.f.keptWriting(t, nrCached, h, history.Window{Start: k.killAt, End: k.backAt}, "")
 	rereg := history.Window{Start: k.backAt, End: k.reregAt}
 	took := k.reregAt.Sub(k.backAt)
+	if len(k.beside.left) > 0 {
+		t.Logf("the wait left out %s: the %s started beside this one once the namesrv was back, and killed it; %s judges its return and its registration with every namesrv",
+			strings.Join(pods(k.beside.left), ", "), k.beside.guest, idsJudging(k.beside.guest))
+	}
 	// A registration still missing at the deadline is its broker's doing,
 	// unless the namesrv was starved; it was able to work if it listed any
 	// broker in time. One that came, but late, may be any broker's.
@@ -128,15 +135,20 @@ func runKillNamesrv(ctx context.Context, t *T) *namesrvKill {
 	}
 	k.backAt = time.Now()
 	k.ns = namesrvAddrs(ctx, t)[0] // fresh: a recreated namesrv pod has a new address
+	judged := f.shards
+	if len(namesrvAddrs(ctx, t)) > 1 {
+		k.beside = t.session.cue(namesrvKillName, f.shards, []string{k.ns})
+		judged = leaveOut(f.shards, k.beside.left)
+	}
 	// Wait past the bound so that a slow re-registration is measured, not
 	// only cut off.
 	wctx, cancel := context.WithTimeout(ctx, period+boundSlack+10*time.Second)
 	defer cancel()
-	k.reregErr = awaitReregistered(wctx, t, k.ns, f)
+	k.reregErr = awaitReregistered(wctx, t, k.ns, f.topic, judged)
 	k.reregAt = time.Now()
 	if k.reregErr != nil {
 		if ci, err := adminOf(t).ClusterInfo(ctx, k.ns); err == nil {
-			k.late = unlisted(ci, f.shards)
+			k.late = unlisted(ci, judged)
 		}
 	}
 	f.h.FaultEnd("kill namesrv 0")
@@ -144,24 +156,24 @@ func runKillNamesrv(ctx context.Context, t *T) *namesrvKill {
 	return k
 }
 
-// awaitReregistered waits until namesrv ns lists every broker of f and
-// routes its topic to every shard.
-func awaitReregistered(ctx context.Context, t *T, ns string, f *faultRun) error {
+// awaitReregistered waits until namesrv ns lists every broker of shards
+// and routes topic to every shard.
+func awaitReregistered(ctx context.Context, t *T, ns, name string, shards []target.Shard) error {
 	rc := adminOf(t)
 	return wait.Until(ctx, 100*time.Millisecond, "every broker to register again with namesrv "+ns, func(ctx context.Context) (bool, string, error) {
 		ci, err := rc.ClusterInfo(ctx, ns)
 		if err != nil {
 			return false, wait.Reason(err), nil
 		}
-		if why := registrationGap(ci, f.shards); why != "" {
+		if why := registrationGap(ci, shards); why != "" {
 			return false, why, nil
 		}
-		r, err := rc.TopicRoute(ctx, ns, f.topic)
+		r, err := rc.TopicRoute(ctx, ns, name)
 		if err != nil {
-			return false, "route of " + f.topic + ": " + err.Error(), nil
+			return false, "route of " + name + ": " + err.Error(), nil
 		}
-		if why := topic.RouteMismatch(r, f.shards, faultQueues); why != "" {
-			return false, "route of " + f.topic + ": " + why, nil
+		if why := topic.RouteMismatch(r, shards, faultQueues); why != "" {
+			return false, "route of " + name + ": " + why, nil
 		}
 		return true, "", nil
 	})
@@ -201,4 +213,8 @@ func judgePeriods(t *T, periods []brokerPeriod) {
 }
 
 // killOfANamesrv is the kill of a namesrv, shared by the cases that judge it.
-var killOfANamesrv = sharedFault[*namesrvKill]{name: "kill of a namesrv", perform: runKillNamesrv}
+var killOfANamesrv = sharedFault[*namesrvKill]{name: namesrvKillName, perform: runKillNamesrv}
+
+// namesrvKillName names the kill of a namesrv, for the run that starts
+// beside it.
+const namesrvKillName = "kill of a namesrv"

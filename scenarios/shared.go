@@ -26,6 +26,7 @@ type shared interface {
 	performAny(ctx context.Context, t *T) any
 	topics() []topicAhead
 	quiet() bool
+	besides() *besideOf
 }
 
 // sharedFault is a shared run whose observations are a V. perform must
@@ -39,6 +40,9 @@ type sharedFault[V any] struct {
 	// of its own: a suite's setup performs it together with the other
 	// such runs of the suite, since none can change what another sees.
 	alongside bool
+	// beside, when set, lets a suite's setup start the run during
+	// another (besideOf).
+	beside *besideOf
 }
 
 func (f sharedFault[V]) sharedName() string { return f.name }
@@ -46,6 +50,8 @@ func (f sharedFault[V]) sharedName() string { return f.name }
 func (f sharedFault[V]) topics() []topicAhead { return f.ahead }
 
 func (f sharedFault[V]) quiet() bool { return f.alongside }
+
+func (f sharedFault[V]) besides() *besideOf { return f.beside }
 
 func (f sharedFault[V]) performAny(ctx context.Context, t *T) any { return f.perform(ctx, t) }
 
@@ -151,7 +157,8 @@ func sharedCase(w shared, clauses []verdict.Clause) verdict.Case {
 // Prepare performs, before cases run, every shared run one of them judges
 // and may run here (the gate lets it): a suite's setup. Runs that inject
 // no fault (alongside) are performed together, the others one at a time,
-// after them. Each run is bounded by the longest timeout of the cases that
+// after them, except a fault that may start during another (besideOf),
+// which starts at its host's cue. Each run is bounded by the longest timeout of the cases that
 // judge it. The first suite that does not gate also creates the session's
 // topics ahead (createAhead). say reports each run as it starts and ends;
 // the steps returned say how long each took, for the reports: runs
@@ -170,8 +177,13 @@ func (s *Session) Prepare(ctx context.Context, cases []Case, say func(format str
 	} else {
 		alone = append(together, alone...)
 	}
+	alone, guests := s.pairUp(alone)
 	for _, w := range alone {
-		steps = append(steps, s.prepareOne(ctx, w, cases, say))
+		if g, ok := guests[w.sharedName()]; ok {
+			steps = append(steps, s.prepareBeside(ctx, w, g, cases, say)...)
+			continue
+		}
+		steps = append(steps, s.prepareOne(ctx, w, cases, "in the setup of suite", say))
 	}
 	return steps
 }
@@ -199,15 +211,16 @@ func (s *Session) prepareTogether(ctx context.Context, ws []shared, cases []Case
 	names := make([]string, len(ws))
 	for i, w := range ws {
 		names[i] = w.sharedName()
-		wg.Go(func() { s.prepareOne(ctx, w, cases, say) })
+		wg.Go(func() { s.prepareOne(ctx, w, cases, "in the setup of suite", say) })
 	}
 	wg.Wait()
 	return verdict.Step{Suite: cases[0].Suite, Name: "setup: " + strings.Join(names, " and ") + " (together)", Duration: time.Since(start)}
 }
 
 // prepareOne performs w for the cases of cases that judge it, bounded by
-// the longest of their timeouts, and returns its step.
-func (s *Session) prepareOne(ctx context.Context, w shared, cases []Case, say func(format string, args ...any)) verdict.Step {
+// the longest of their timeouts, and returns its step; where says where it
+// was performed ("in the setup of suite", and the suite).
+func (s *Session) prepareOne(ctx context.Context, w shared, cases []Case, where string, say func(format string, args ...any)) verdict.Step {
 	judges := s.judgesOf(w, cases)
 	var limit time.Duration
 	var clauses []verdict.Clause
@@ -217,7 +230,7 @@ func (s *Session) prepareOne(ctx context.Context, w shared, cases []Case, say fu
 	}
 	say("performing the %s once, for %s", w.sharedName(), idsOf(judges))
 	pctx, cancel := context.WithTimeout(ctx, limit)
-	r := s.acquire(pctx, w, s.plants, "in the setup of suite "+judges[0].Suite, clauses)
+	r := s.acquire(pctx, w, s.plants, where+" "+judges[0].Suite, clauses)
 	cancel()
 	outcome := "was performed"
 	if !r.complete {
