@@ -53,7 +53,9 @@ func (p *besidePair) runs(cue bool, touches func([]target.Shard) []target.Broker
 	return host, guest, cases
 }
 
-func slaveOfFirst(shards []target.Shard) []target.Broker { return []target.Broker{shards[0].Brokers[1]} }
+func slaveOfFirst(shards []target.Shard) []target.Broker {
+	return []target.Broker{shards[0].Brokers[1]}
+}
 
 // TestBesideStartsAtTheHostsCue: a guest starts when its host cues, with
 // the host's namesrv avoided, the host learns what to leave out, and the
