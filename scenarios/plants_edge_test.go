@@ -542,11 +542,36 @@ func killFreezesOtherMaster(c *local.Cluster) planted {
 	return planted{target: f, undo: f.thaw}
 }
 
-// namesrvKillFreezesSlave freezes the first shard's slave with the
+// namesrvKillFreezesSlave freezes the second shard's slave with the
 // namesrv, and thaws it only after the case: it cannot register again.
+// failover/kill-slave runs beside it, as in a run of the suite: its kill
+// of the first shard's slave starts once the namesrv is back, and the
+// namesrv's wait leaves that slave out, not the frozen one.
 func namesrvKillFreezesSlave(c *local.Cluster) planted {
-	f := &faultyPlatform{Cluster: c, thawLate: true, freeze: func(target.Broker) []string { return []string{shardsOf(c)[0].Brokers[1].Pod} }}
-	return planted{target: f, undo: f.thaw}
+	f := &freezeAtNamesrvKill{Cluster: c, pod: shardsOf(c)[1].Slaves()[0].Pod}
+	return planted{target: f, undo: f.thaw, beside: "failover/kill-slave"}
+}
+
+// freezeAtNamesrvKill freezes pod when a namesrv is killed, and nothing
+// else: a broker kill beside it goes as on the bench.
+type freezeAtNamesrvKill struct {
+	*local.Cluster
+	pod    string
+	frozen bool
+}
+
+func (f *freezeAtNamesrvKill) KillNamesrv(ctx context.Context, i int) error {
+	if err := f.Cluster.KillNamesrv(ctx, i); err != nil {
+		return err
+	}
+	f.frozen = true
+	return f.Cluster.Freeze(f.pod)
+}
+
+func (f *freezeAtNamesrvKill) thaw() {
+	if f.frozen {
+		f.Cluster.Thaw(f.pod)
+	}
 }
 
 // namesrvKillFreezesMaster freezes the first shard's master while the

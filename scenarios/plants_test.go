@@ -60,6 +60,10 @@ type planted struct {
 	target target.Target
 	plants scenarios.Plants
 	undo   func()
+	// beside is a case run in the same session as the row's, their
+	// shared runs performed by the suite's setup as in a run of the
+	// suite (so one may start beside the other); it must pass.
+	beside string
 }
 
 func (p planted) restore() {
@@ -365,7 +369,7 @@ var table = []plant{
 	{"conforming", "failover/freeze-master", "no-duplicate", "a master read that returns one message twice", "duplicated 1", duplicateRead, nil},
 	// failover/namesrv-restart
 	{"period-10s", "failover/namesrv-restart", "period", "registerNameServerPeriod=10000", "registerNameServerPeriod=10000", nil, nil},
-	{"conforming", "failover/namesrv-restart", "reregister", "a slave frozen while the namesrv is down", "to register again", namesrvKillFreezesSlave, nil},
+	{"conforming", "failover/namesrv-restart", "reregister", "another shard's slave frozen while the namesrv is down, with the kill of a slave beside it", "to register again", namesrvKillFreezesSlave, nil},
 	{"conforming", "failover/namesrv-restart", "cached-writes", "a master frozen while the namesrv is down", "did not keep accepting writes", namesrvKillFreezesMaster, nil},
 	{"conforming", "failover/namesrv-restart", "no-failed-send", "a send that failed before the kill", "failed outside the restart window", failedBeforeFault, nil},
 	{"conforming", "failover/namesrv-restart", "no-acked-loss", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck, nil},
@@ -729,12 +733,41 @@ func runCase(t *testing.T, c *local.Cluster, s *scenarios.Session, id string, pl
 	// Select adds the gate (cluster/ready) before a live case; the row
 	// judges its own case alone, on a bench the harness keeps ready.
 	i := slices.IndexFunc(cases, func(c scenarios.Case) bool { return c.ID() == id })
-	r := s.RunWith(ctx, cases[i], pl.plants)
+	var r verdict.Result
+	if pl.beside != "" {
+		tgt := target.Target(c)
+		if pl.target != nil {
+			tgt = pl.target
+		}
+		r = runBeside(t, ctx, tgt, cases[i], pl)
+	} else {
+		r = s.RunWith(ctx, cases[i], pl.plants)
+	}
 	pl.restore()
 	if err := c.AwaitReady(ctx); err != nil {
 		t.Errorf("the bench did not come back whole after the plant: %v", err)
 	}
 	return r
+}
+
+// runBeside runs c with the case pl.beside on tgt, in one session that
+// creates their topics ahead and performs their shared runs first in the
+// suite's setup (Prepare), as a run of the suite does, and returns c's
+// result; the case beside must pass.
+func runBeside(t *testing.T, ctx context.Context, tgt target.Target, c scenarios.Case, pl planted) verdict.Result {
+	t.Helper()
+	other, err := scenarios.Select("^" + regexp.QuoteMeta(pl.beside) + "$")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := other[slices.IndexFunc(other, func(k scenarios.Case) bool { return k.ID() == pl.beside })]
+	both := []scenarios.Case{c, o}
+	s := scenarios.NewSession(tgt, scenarios.WithSelection(both))
+	s.Prepare(ctx, both, t.Logf)
+	if r := s.RunWith(ctx, o, pl.plants); r.Status != verdict.Passed {
+		t.Errorf("%s, run beside, %s: %s\nevidence: %s", pl.beside, r.Status, r.Observed, strings.Join(r.Evidence, " | "))
+	}
+	return s.RunWith(ctx, c, pl.plants)
 }
 
 // expect checks that the row's case failed exactly the clauses it wants,
