@@ -30,7 +30,8 @@ var namesrvRestartCase = Case{Case: verdict.Case{
 		"writes go on from cached routes while it is down, with no send failing, no send fails outside the restart, and no acknowledged message is lost or read back twice.",
 	Description: "The namesrv keeps no state: after a restart its routes are empty until each broker's next periodic registration, so the case waits up to that protocol period, reports how long it took, and compares it with the period. " +
 		"Once it is back and before every broker has registered again, a client that refreshes its routes (rocketmq-client-go does every 30 s) gets a partial route and drops the addresses of the brokers missing from it, so sends to their shards fail until its next refresh: " +
-		"that is RocketMQ's protocol, not a fault of the addon, so such failures are counted (failed_while_reregistering), not judged.",
+		"that is RocketMQ's protocol, not a fault of the addon, so such failures are counted (failed_while_reregistering), not judged. " +
+		"Run with failover/kill-slave (as the suite runs), the kill of a slave starts once the namesrv is back, during this wait: that slave is left out of the wait, as the evidence says, and failover/kill-slave judges its return and its registration with every namesrv.",
 	Clauses:     []verdict.Clause{clauseBrokers, nrPeriod, nrReregister, nrCached, nrOutside, clauseNotLost, clauseNotTwice},
 	Needs:       []verdict.Capability{verdict.Messaging, verdict.Faults},
 	Timeout:     150 * time.Second,
