@@ -5,126 +5,120 @@ import (
 	"slices"
 	"time"
 
-	"github.com/rmqkb/conformance/target"
 	"github.com/rmqkb/conformance/verdict"
 )
 
 // besideOf says that a shared fault may start during another (its host),
 // at the point the host cues (Session.cue): a suite's setup then performs
-// the two overlapping instead of one after the other. It is for a host
-// that spends most of its time waiting on a protocol timer the guest does
-// not touch (the namesrv kill waits up to a registration period for the
-// brokers' next registration), so the guest's fault fills that wait.
+// the two overlapping instead of one after the other. It is for a guest
+// that restarts a namesrv and spends most of its time waiting on the
+// brokers' periodic registration, and a host whose fault is over by the
+// cue but which still has a tail to run (the kill of a slave, once the
+// slave is back: its catch-up and read-back). The host's clients keep off
+// the namesrv the guest restarts from the start (a restarted namesrv
+// routes only what registered with it again: a client that refreshed its
+// route there would fail sends the host's cases judge).
 type besideOf struct {
 	host string
-	// touches is what the guest kills of shards: the host leaves those
-	// out of what it judges while the guest runs, and the guest's own
-	// cases judge them.
-	touches func(shards []target.Shard) []target.Broker
-}
-
-// guestRun is a guest a suite's setup has ready for its host's cue.
-type guestRun struct {
-	name    string
-	touches func(shards []target.Shard) []target.Broker
-	start   func(avoid []string)
-}
-
-// cued is what a host learns when its cue starts a guest: the guest's
-// name and the brokers it leaves out of its own judgement.
-type cued struct {
-	guest string
-	left  []target.Broker
+	// restarts is the namesrv (by index) the guest kills and the host's
+	// clients keep off.
+	restarts int
 }
 
 // cue starts the guest waiting for host, if a suite's setup has one
-// ready, with the namesrvs avoid (the host's restarted namesrv) kept out
-// of the guest's clients. It returns what the host must leave out, or
-// nothing when no guest started. A guest that would leave the host no
-// broker to judge is not started: it then runs after the host.
-func (s *Session) cue(host string, shards []target.Shard, avoid []string) cued {
+// ready, and returns its name ("" when none started).
+func (s *Session) cue(host string) string {
 	if s == nil {
-		return cued{}
+		return ""
 	}
 	s.mu.Lock()
-	g, ok := s.guests[host]
-	var left []target.Broker
-	if ok {
-		left = g.touches(shards)
-		if len(left) == 0 || len(left) >= brokerCount(shards) {
-			ok = false
-		} else {
-			delete(s.guests, host)
-		}
-	}
+	start, ok := s.guests[host]
+	delete(s.guests, host)
 	s.mu.Unlock()
 	if !ok {
-		return cued{}
+		return ""
 	}
-	g.start(avoid)
-	return cued{guest: g.name, left: left}
+	return start()
 }
 
-// brokerCount counts the brokers of shards.
-func brokerCount(shards []target.Shard) int {
-	n := 0
-	for _, s := range shards {
-		n += len(s.Brokers)
-	}
-	return n
-}
-
-// leaveOut is shards without the brokers left (matched by pod).
-func leaveOut(shards []target.Shard, left []target.Broker) []target.Shard {
-	out := make([]target.Shard, 0, len(shards))
-	for _, s := range shards {
-		s.Brokers = slices.DeleteFunc(slices.Clone(s.Brokers), func(b target.Broker) bool {
-			return slices.ContainsFunc(left, func(l target.Broker) bool { return l.Pod == b.Pod })
-		})
-		out = append(out, s)
+// pairUp orders the runs a suite's setup performs one at a time: each
+// guest whose host is among them goes with it, the pair at the place of
+// whichever of the two comes first; the rest keep their order. Nothing
+// pairs in DLedger mode (there the target finds the leaders through the
+// first namesrv, which the guest restarts) or with a single namesrv (the
+// host's clients would have none to keep to).
+func (s *Session) pairUp(runs []shared) []setupRun {
+	topo := s.tgt.Topology()
+	pairs := topo.Namesrvs > 1 && !topo.Mode.DLedger
+	var out []setupRun
+	taken := map[string]bool{}
+	for _, w := range runs {
+		if taken[w.sharedName()] {
+			continue
+		}
+		taken[w.sharedName()] = true
+		r := setupRun{run: w}
+		if pairs {
+			if g := guestOf(w, runs); g != nil {
+				r.guest = g
+			} else if h := hostOf(w, runs); h != nil {
+				r = setupRun{run: h, guest: w}
+			}
+			if r.guest != nil {
+				taken[r.run.sharedName()], taken[r.guest.sharedName()] = true, true
+			}
+		}
+		out = append(out, r)
 	}
 	return out
 }
 
-// pairUp takes out of runs, which a suite's setup performs one at a time,
-// each guest whose host is among them, and returns the rest with the
-// guest of each host. In DLedger mode nothing pairs: there the target
-// finds the leaders through the first namesrv, the one the namesrv kill
-// restarts, so a guest would wait on the host's wait.
-func (s *Session) pairUp(runs []shared) ([]shared, map[string]shared) {
-	if s.tgt.Topology().Mode.DLedger {
-		return runs, nil
-	}
-	guests := map[string]shared{}
-	var rest []shared
-	for _, w := range runs {
-		b := w.besides()
-		if b != nil && slices.ContainsFunc(runs, func(h shared) bool { return h.sharedName() == b.host }) {
-			guests[b.host] = w
-			continue
-		}
-		rest = append(rest, w)
-	}
-	return rest, guests
+// setupRun is a run a suite's setup performs, with the guest that may
+// start during it.
+type setupRun struct {
+	run, guest shared
 }
 
-// prepareBeside performs host, with guest ready to start at host's cue,
-// and waits for both. Overlapping, they are one step of the suite's
-// setup, as long as the two took together; a guest the host never cued
-// is performed after it, as its own step.
+// guestOf is the run of runs that may start during h, or nil.
+func guestOf(h shared, runs []shared) shared {
+	i := slices.IndexFunc(runs, func(g shared) bool { return g.besides() != nil && g.besides().host == h.sharedName() })
+	if i < 0 {
+		return nil
+	}
+	return runs[i]
+}
+
+// hostOf is the run of runs g may start during, or nil.
+func hostOf(g shared, runs []shared) shared {
+	if g.besides() == nil {
+		return nil
+	}
+	i := slices.IndexFunc(runs, func(h shared) bool { return h.sharedName() == g.besides().host })
+	if i < 0 {
+		return nil
+	}
+	return runs[i]
+}
+
+// prepareBeside performs host, its clients off the namesrv guest
+// restarts, with guest ready to start at host's cue, and waits for both.
+// Overlapping, they are one step of the suite's setup, as long as the two
+// took together; a guest the host never cued is performed after it, as a
+// step of its own.
 func (s *Session) prepareBeside(ctx context.Context, host, guest shared, cases []Case, say func(format string, args ...any)) []verdict.Step {
 	start := time.Now()
 	done := make(chan struct{})
 	s.mu.Lock()
-	s.guests[host.sharedName()] = &guestRun{name: guest.sharedName(), touches: guest.besides().touches, start: func(avoid []string) {
+	s.guests[host.sharedName()] = func() string {
 		say("starting the %s beside the %s", guest.sharedName(), host.sharedName())
 		go func() {
 			defer close(done)
-			s.prepareOne(avoidingNamesrvs(ctx, avoid), guest, cases, "beside the "+host.sharedName()+", in the setup of suite", say)
+			s.prepareOne(ctx, guest, cases, "beside the "+host.sharedName()+", in the setup of suite", say)
 		}()
-	}}
+		return guest.sharedName()
+	}
 	s.mu.Unlock()
-	hostStep := s.prepareOne(ctx, host, cases, "in the setup of suite", say)
+	hostStep := s.prepareOne(avoidingNamesrv(ctx, guest.besides().restarts), host, cases, "in the setup of suite", say)
 	s.mu.Lock()
 	_, uncued := s.guests[host.sharedName()]
 	delete(s.guests, host.sharedName())
@@ -136,31 +130,19 @@ func (s *Session) prepareBeside(ctx context.Context, host, guest shared, cases [
 	return []verdict.Step{{Suite: hostStep.Suite, Name: "setup: " + host.sharedName() + " and " + guest.sharedName() + " (overlapping)", Duration: time.Since(start)}}
 }
 
-// avoidKey keys the namesrvs a run's clients must not ask.
+// avoidKey keys the namesrv a run's clients keep off.
 type avoidKey struct{}
 
-// avoidingNamesrvs is ctx telling namesrvAddrs to leave out addrs: a
-// guest started beside a namesrv restart keeps its clients and route
-// checks off the restarted namesrv, which lists only the brokers that
-// registered again so far (a client that read its partial route would
-// fail sends the guest's cases judge).
-func avoidingNamesrvs(ctx context.Context, addrs []string) context.Context {
-	return context.WithValue(ctx, avoidKey{}, addrs)
+// avoidingNamesrv is ctx telling namesrvAddrs to leave out namesrv i (by
+// index, so that a namesrv recreated at a new address is still left out).
+func avoidingNamesrv(ctx context.Context, i int) context.Context {
+	return context.WithValue(ctx, avoidKey{}, i)
 }
 
-// avoided is the namesrvs ctx says to leave out.
-func avoided(ctx context.Context) []string {
-	a, _ := ctx.Value(avoidKey{}).([]string)
-	return a
-}
-
-// idsJudging names the registered cases that judge the shared run name.
-func idsJudging(name string) string {
-	var judges []Case
-	for _, c := range registry {
-		if c.Shares != nil && c.Shares.sharedName() == name {
-			judges = append(judges, c)
-		}
+// avoided is the namesrv index ctx says to leave out, or -1.
+func avoided(ctx context.Context) int {
+	if i, ok := ctx.Value(avoidKey{}).(int); ok {
+		return i
 	}
-	return idsOf(judges)
+	return -1
 }

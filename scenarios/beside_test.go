@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -11,69 +12,70 @@ import (
 	"github.com/rmqkb/conformance/verdict"
 )
 
-// besideShards is a 2x2 topology's shards, for a host to cue with.
-var besideShards = []target.Shard{
-	{Name: "s0", Brokers: []target.Broker{{Pod: "s0-0", Ordinal: 0}, {Pod: "s0-1", Ordinal: 1}}},
-	{Name: "s1", Brokers: []target.Broker{{Pod: "s1-0", Ordinal: 0}, {Pod: "s1-1", Ordinal: 1}}},
-}
-
-// besidePair is a host that cues (when cue is set) and a guest that
-// touches what touches returns, each logging into events what happened
-// in order, in cases of suite test.
-type besidePair struct {
+// besideRuns is a guest (given first, as the namesrv kill comes first in
+// its suite), a run between, and the host, each logging into events what
+// happened and which namesrv its context keeps it off.
+type besideRuns struct {
 	mu     sync.Mutex
 	events []string
 }
 
-func (p *besidePair) log(e string) {
-	p.mu.Lock()
-	p.events = append(p.events, e)
-	p.mu.Unlock()
+func (b *besideRuns) log(format string, args ...any) {
+	b.mu.Lock()
+	b.events = append(b.events, fmt.Sprintf(format, args...))
+	b.mu.Unlock()
 }
 
-func (p *besidePair) runs(cue bool, touches func([]target.Shard) []target.Broker) (host, guest sharedFault[string], cases []Case) {
-	host = sharedFault[string]{name: "test host", perform: func(ctx context.Context, t *T) string {
-		p.log("host started")
-		if cue {
-			c := t.session.cue("test host", besideShards, []string{"ns0"})
-			p.log("host cued: " + c.guest + " " + strings.Join(pods(c.left), ","))
-			t.Logf("left out %v", pods(c.left))
-		}
-		p.log("host ended")
-		return "host"
-	}}
-	guest = sharedFault[string]{name: "test guest", beside: &besideOf{host: "test host", touches: touches}, perform: func(ctx context.Context, t *T) string {
-		p.log("guest avoids " + strings.Join(avoided(ctx), ","))
+func (b *besideRuns) cases(cue bool) []Case {
+	guest := sharedFault[string]{name: "test guest", beside: &besideOf{host: "test host", restarts: 0}, perform: func(ctx context.Context, t *T) string {
+		b.log("guest keeps off %d", avoided(ctx))
 		return "guest"
 	}}
-	for _, w := range []sharedFault[string]{host, guest} {
-		cases = append(cases, Case{Case: verdict.Case{Suite: "test", Name: w.name, Promise: "p", Clauses: []verdict.Clause{clauseA}},
+	between := sharedFault[string]{name: "test between", perform: func(ctx context.Context, t *T) string {
+		b.log("between")
+		return "between"
+	}}
+	host := sharedFault[string]{name: "test host", perform: func(ctx context.Context, t *T) string {
+		b.log("host keeps off %d", avoided(ctx))
+		if cue {
+			b.log("host cued %q", t.session.cue("test host"))
+		}
+		return "host"
+	}}
+	var out []Case
+	for _, w := range []sharedFault[string]{guest, between, host} {
+		out = append(out, Case{Case: verdict.Case{Suite: "test", Name: w.name, Promise: "p", Clauses: []verdict.Clause{clauseA}},
 			Shares: w, Run: func(ctx context.Context, t *T) { w.of(ctx, t) }})
 	}
-	return host, guest, cases
+	return out
 }
 
-func slaveOfFirst(shards []target.Shard) []target.Broker {
-	return []target.Broker{shards[0].Brokers[1]}
+func stepNames(steps []verdict.Step) []string {
+	var out []string
+	for _, s := range steps {
+		out = append(out, s.Name)
+	}
+	return out
 }
 
-// TestBesideStartsAtTheHostsCue: a guest starts when its host cues, with
-// the host's namesrv avoided, the host learns what to leave out, and the
-// suite's setup reports the two as one step; both cases pass, each judged
-// from its own run.
+// TestBesideStartsAtTheHostsCue: the guest starts when its host cues, the
+// pair at the guest's place in the suite, the host's clients kept off the
+// namesrv the guest restarts and the guest's on every namesrv; the setup
+// reports the two as one step, and each case is judged from its own run.
 func TestBesideStartsAtTheHostsCue(t *testing.T) {
-	p := &besidePair{}
-	_, _, cases := p.runs(true, slaveOfFirst)
-	s := NewSession(stubTarget{})
+	b := &besideRuns{}
+	cases := b.cases(true)
+	s := NewSession(twoNamesrvs{})
 	steps := s.Prepare(context.Background(), cases, func(string, ...any) {})
-	if len(steps) != 1 || steps[0].Name != "setup: test host and test guest (overlapping)" {
-		t.Fatalf("steps %+v, want one overlapping step", steps)
+	want := []string{"setup: test host and test guest (overlapping)", "setup: test between"}
+	if !slices.Equal(stepNames(steps), want) {
+		t.Fatalf("steps %q, want %q", stepNames(steps), want)
 	}
-	if !slices.Contains(p.events, "host cued: test guest s0-1") || !slices.Contains(p.events, "guest avoids ns0") {
-		t.Fatalf("events %q: want the guest started at the cue, avoiding ns0, and s0-1 left out", p.events)
-	}
-	if i, j := slices.Index(p.events, "host started"), slices.Index(p.events, "guest avoids ns0"); j < i {
-		t.Errorf("events %q: the guest ran before its host", p.events)
+	b.mu.Lock()
+	events := slices.Clone(b.events)
+	b.mu.Unlock()
+	if len(events) != 4 || events[0] != "host keeps off 0" || events[1] != `host cued "test guest"` || !slices.Contains(events, "guest keeps off -1") || events[3] != "between" {
+		t.Fatalf("events %q: want the host first, off namesrv 0, the guest at its cue on every namesrv, then the run between", events)
 	}
 	for _, c := range cases {
 		r := s.Run(context.Background(), c)
@@ -86,50 +88,66 @@ func TestBesideStartsAtTheHostsCue(t *testing.T) {
 	}
 }
 
-// TestBesideNotCued: a guest whose host never cues, or would leave the
-// host nothing or everything to judge, is performed after the host, on
-// every namesrv, as a step of its own; in DLedger mode nothing pairs.
+// TestBesideNotCued: a guest whose host never cues is performed after it,
+// as a step of its own; with one namesrv or in DLedger mode nothing pairs
+// and the runs keep their order, none kept off a namesrv.
 func TestBesideNotCued(t *testing.T) {
 	for _, tc := range []struct {
-		name    string
-		cue     bool
-		touches func([]target.Shard) []target.Broker
-		tgt     target.Target
+		name  string
+		cue   bool
+		tgt   target.Target
+		steps []string
 	}{
-		{"host does not cue", false, slaveOfFirst, stubTarget{}},
-		{"guest touches nothing", true, func([]target.Shard) []target.Broker { return nil }, stubTarget{}},
-		{"guest touches every broker", true, func(s []target.Shard) []target.Broker { return append(slices.Clone(s[0].Brokers), s[1].Brokers...) }, stubTarget{}},
-		{"DLedger", true, slaveOfFirst, dledgerStub{}},
+		{"host does not cue", false, twoNamesrvs{}, []string{"setup: test host", "setup: test guest", "setup: test between"}},
+		{"one namesrv", true, stubTarget{}, []string{"setup: test guest", "setup: test between", "setup: test host"}},
+		{"DLedger", true, dledgerStub{}, []string{"setup: test guest", "setup: test between", "setup: test host"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := &besidePair{}
-			_, _, cases := p.runs(tc.cue, tc.touches)
-			steps := NewSession(tc.tgt).Prepare(context.Background(), cases, func(string, ...any) {})
-			if len(steps) != 2 || steps[0].Name != "setup: test host" || steps[1].Name != "setup: test guest" {
-				t.Fatalf("steps %+v, want the host's, then the guest's", steps)
+			b := &besideRuns{}
+			steps := NewSession(tc.tgt).Prepare(context.Background(), b.cases(tc.cue), func(string, ...any) {})
+			if !slices.Equal(stepNames(steps), tc.steps) {
+				t.Fatalf("steps %q, want %q", stepNames(steps), tc.steps)
 			}
-			if got := p.events[len(p.events)-1]; got != "guest avoids " {
-				t.Errorf("events %q: want the guest last, avoiding no namesrv", p.events)
+			if slices.Contains(b.events, "guest keeps off 0") || (tc.name != "host does not cue" && slices.Contains(b.events, "host keeps off 0")) {
+				t.Errorf("events %q: a run kept off a namesrv with no guest beside it", b.events)
+			}
+			if slices.ContainsFunc(b.events, func(e string) bool { return strings.HasPrefix(e, "host cued \"test") }) {
+				t.Errorf("events %q: a cue started a guest", b.events)
 			}
 		})
 	}
 }
 
-// dledgerStub is stubTarget in DLedger mode.
-type dledgerStub struct{ stubTarget }
-
-func (dledgerStub) Topology() Topology {
-	return Topology{Cluster: "c", Namesrvs: 1, Shards: 1, Replicas: 3, Mode: Mode{DLedger: true}}
+// TestNamesrvAddrsKeepsOff: a run whose context keeps it off namesrv 0
+// asks only the others; without it, every namesrv.
+func TestNamesrvAddrsKeepsOff(t *testing.T) {
+	var got [2][]string
+	c := Case{Case: verdict.Case{Suite: "test", Name: "addrs", Promise: "p", Clauses: []verdict.Clause{clauseA}}, Run: func(ctx context.Context, t *T) {
+		got[0] = namesrvAddrs(avoidingNamesrv(ctx, 0), t)
+		got[1] = namesrvAddrs(ctx, t)
+	}}
+	if r := NewSession(twoNamesrvs{}).Run(context.Background(), c); r.Status != verdict.Passed {
+		t.Fatalf("%s %q", r.Status, r.Observed)
+	}
+	if !slices.Equal(got[0], []string{"ns1:9876"}) || !slices.Equal(got[1], []string{"ns0:9876", "ns1:9876"}) {
+		t.Fatalf("kept off namesrv 0: %q; not: %q", got[0], got[1])
+	}
 }
 
-// TestLeaveOut: the brokers a guest kills are left out by pod, the rest
-// and every shard kept.
-func TestLeaveOut(t *testing.T) {
-	got := leaveOut(besideShards, []target.Broker{{Pod: "s0-1"}})
-	if len(got) != 2 || len(got[0].Brokers) != 1 || got[0].Brokers[0].Pod != "s0-0" || len(got[1].Brokers) != 2 {
-		t.Fatalf("leaveOut = %+v", got)
-	}
-	if len(besideShards[0].Brokers) != 2 {
-		t.Fatal("leaveOut changed its input")
-	}
+// twoNamesrvs is stubTarget with two namesrvs.
+type twoNamesrvs struct{ stubTarget }
+
+func (twoNamesrvs) Topology() Topology {
+	return Topology{Cluster: "c", Namesrvs: 2, Shards: 2, Replicas: 2}
+}
+
+func (twoNamesrvs) Namesrvs(context.Context) ([]string, error) {
+	return []string{"ns0:9876", "ns1:9876"}, nil
+}
+
+// dledgerStub is twoNamesrvs in DLedger mode.
+type dledgerStub struct{ twoNamesrvs }
+
+func (dledgerStub) Topology() Topology {
+	return Topology{Cluster: "c", Namesrvs: 2, Shards: 1, Replicas: 3, Mode: Mode{DLedger: true}}
 }

@@ -31,7 +31,7 @@ var namesrvRestartCase = Case{Case: verdict.Case{
 	Description: "The namesrv keeps no state: after a restart its routes are empty until each broker's next periodic registration, so the case waits up to that protocol period, reports how long it took, and compares it with the period. " +
 		"Once it is back and before every broker has registered again, a client that refreshes its routes (rocketmq-client-go does every 30 s) gets a partial route and drops the addresses of the brokers missing from it, so sends to their shards fail until its next refresh: " +
 		"that is RocketMQ's protocol, not a fault of the addon, so such failures are counted (failed_while_reregistering), not judged. " +
-		"Run with failover/kill-slave (as the suite runs), the kill of a slave starts once the namesrv is back, during this wait: that slave is left out of the wait, as the evidence says, and failover/kill-slave judges its return and its registration with every namesrv.",
+		"Run with failover/kill-slave (as the suite runs), the namesrv is killed once the killed slave is back and registered, while that run's catch-up and read-back go on; every broker, that slave included, must register again within the period.",
 	Clauses:     []verdict.Clause{clauseBrokers, nrPeriod, nrReregister, nrCached, nrOutside, clauseNotLost, clauseNotTwice},
 	Needs:       []verdict.Capability{verdict.Messaging, verdict.Faults},
 	Timeout:     150 * time.Second,
@@ -48,9 +48,6 @@ type namesrvKill struct {
 	reregAt        time.Time // every broker registered again, routes included
 	reregErr       error
 	late           []target.Broker // the brokers it did not list when the wait ended
-	// beside is the fault started beside this one once the namesrv was
-	// back, and the brokers it killed: the wait left those out.
-	beside cued
 }
 
 // brokerPeriod is a broker's config, as it served it, from which its
@@ -78,10 +75,6 @@ func namesrvRestart(ctx context.Context, t *T) {
 	k.f.keptWriting(t, nrCached, h, history.Window{Start: k.killAt, End: k.backAt}, "")
 	rereg := history.Window{Start: k.backAt, End: k.reregAt}
 	took := k.reregAt.Sub(k.backAt)
-	if len(k.beside.left) > 0 {
-		t.Logf("the wait left out %s: the %s started beside this one once the namesrv was back, and killed it; %s judges its return and its registration with every namesrv",
-			strings.Join(pods(k.beside.left), ", "), k.beside.guest, idsJudging(k.beside.guest))
-	}
 	// A registration still missing at the deadline is its broker's doing,
 	// unless the namesrv was starved; it was able to work if it listed any
 	// broker in time. One that came, but late, may be any broker's.
@@ -136,28 +129,19 @@ func runKillNamesrv(ctx context.Context, t *T) *namesrvKill {
 	}
 	k.backAt = time.Now()
 	k.ns = namesrvAddrs(ctx, t)[0] // fresh: a recreated namesrv pod has a new address
-	judged := f.shards
-	if len(namesrvAddrs(ctx, t)) > 1 {
-		k.beside = t.session.cue(namesrvKillName, f.shards, []string{k.ns})
-		judged = leaveOut(f.shards, k.beside.left)
-	}
 	// Wait past the bound so that a slow re-registration is measured, not
 	// only cut off.
 	wctx, cancel := context.WithTimeout(ctx, period+boundSlack+10*time.Second)
 	defer cancel()
-	k.reregErr = awaitReregistered(wctx, t, k.ns, f.topic, judged)
+	k.reregErr = awaitReregistered(wctx, t, k.ns, f.topic, f.shards)
 	k.reregAt = time.Now()
 	if k.reregErr != nil {
 		if ci, err := adminOf(t).ClusterInfo(ctx, k.ns); err == nil {
-			k.late = unlisted(ci, judged)
+			k.late = unlisted(ci, f.shards)
 		}
 	}
 	f.h.FaultEnd("kill namesrv 0")
-	// Read back from the masters the run started with: a namesrv kill
-	// recreates no broker, and the slave killed beside it may be still
-	// coming back (on kube without a pod IP), which a fresh read of the
-	// shards would count against this case.
-	f.stopOn(ctx, t, f.shards)
+	f.stop(ctx, t)
 	return k
 }
 
@@ -218,8 +202,7 @@ func judgePeriods(t *T, periods []brokerPeriod) {
 }
 
 // killOfANamesrv is the kill of a namesrv, shared by the cases that judge it.
-var killOfANamesrv = sharedFault[*namesrvKill]{name: namesrvKillName, perform: runKillNamesrv}
-
-// namesrvKillName names the kill of a namesrv, for the run that starts
-// beside it.
-const namesrvKillName = "kill of a namesrv"
+// It may start beside the kill of a slave, once that slave is back: its
+// wait for the brokers' next registration then covers the slave run's
+// catch-up and read-back.
+var killOfANamesrv = sharedFault[*namesrvKill]{name: "kill of a namesrv", perform: runKillNamesrv, beside: &besideOf{host: slaveKillName, restarts: 0}}

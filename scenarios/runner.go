@@ -47,9 +47,9 @@ type Session struct {
 
 	mu     sync.Mutex
 	shared map[string]*sharedRun
-	// guests are the runs a suite's setup has ready to start at their
-	// host's cue (besideOf), by host.
-	guests map[string]*guestRun
+	// guests start the runs a suite's setup has ready for their host's
+	// cue (besideOf), by host; each returns its guest's name.
+	guests map[string]func() string
 	// ahead holds the topics created ahead and not yet taken; aheadDone
 	// says they were made (createAhead runs once).
 	ahead     map[topicAhead]aheadTopic
@@ -62,7 +62,7 @@ type Session struct {
 // NewSession starts a session on tgt, in the full profile unless an
 // option says otherwise.
 func NewSession(tgt target.Target, opts ...SessionOption) *Session {
-	s := &Session{tgt: tgt, profile: verdict.Full, shared: map[string]*sharedRun{}, guests: map[string]*guestRun{}, ahead: map[topicAhead]aheadTopic{}}
+	s := &Session{tgt: tgt, profile: verdict.Full, shared: map[string]*sharedRun{}, guests: map[string]func() string{}, ahead: map[topicAhead]aheadTopic{}}
 	for _, o := range opts {
 		o(s)
 	}

@@ -177,13 +177,12 @@ func (s *Session) Prepare(ctx context.Context, cases []Case, say func(format str
 	} else {
 		alone = append(together, alone...)
 	}
-	alone, guests := s.pairUp(alone)
-	for _, w := range alone {
-		if g, ok := guests[w.sharedName()]; ok {
-			steps = append(steps, s.prepareBeside(ctx, w, g, cases, say)...)
+	for _, r := range s.pairUp(alone) {
+		if r.guest != nil {
+			steps = append(steps, s.prepareBeside(ctx, r.run, r.guest, cases, say)...)
 			continue
 		}
-		steps = append(steps, s.prepareOne(ctx, w, cases, "in the setup of suite", say))
+		steps = append(steps, s.prepareOne(ctx, r.run, cases, "in the setup of suite", say))
 	}
 	return steps
 }

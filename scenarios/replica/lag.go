@@ -31,22 +31,28 @@ func Lags(acks []Ack, samples []Sample) []time.Duration {
 	return out
 }
 
-// AwaitCaughtUp waits until slave's commit log reaches master's and
-// returns how long that took.
+// AwaitCaughtUp waits until slave's commit log reaches master's, as the
+// master's was when the wait began (the writes have stopped; another
+// run's writes to the same master, a fault beside this one, are not what
+// the slave is waited for), and returns how long that took.
 func AwaitCaughtUp(ctx context.Context, rc *remoting.Client, master, slave target.Broker, limit time.Duration) (time.Duration, error) {
 	start := time.Now()
 	wctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
+	goal := int64(-1)
 	err := wait.Until(wctx, 20*time.Millisecond, "slave "+slave.Pod+" to reach master "+master.Pod, func(ctx context.Context) (bool, string, error) {
-		m, err := CommitLogMax(ctx, rc, master)
-		if err != nil {
-			return false, wait.Reason(err), nil
+		if goal < 0 {
+			m, err := CommitLogMax(ctx, rc, master)
+			if err != nil {
+				return false, wait.Reason(err), nil
+			}
+			goal = m
 		}
 		s, err := CommitLogMax(ctx, rc, slave)
 		if err != nil {
 			return false, wait.Reason(err), nil
 		}
-		return s >= m, fmt.Sprintf("master commitLogMaxOffset %d, slave %d (%d bytes behind)", m, s, m-s), nil
+		return s >= goal, fmt.Sprintf("master commitLogMaxOffset %d when the wait began, slave %d (%d bytes behind)", goal, s, goal-s), nil
 	})
 	return time.Since(start), err
 }
