@@ -544,9 +544,9 @@ func killFreezesOtherMaster(c *local.Cluster) planted {
 
 // namesrvKillFreezesSlave freezes the second shard's slave with the
 // namesrv, and thaws it only after the case: it cannot register again.
-// failover/kill-slave runs beside it, as in a run of the suite: its kill
-// of the first shard's slave starts once the namesrv is back, and the
-// namesrv's wait leaves that slave out, not the frozen one.
+// failover/kill-slave runs beside it, as in a run of the suite: the
+// namesrv is killed once the first shard's slave is back from its kill,
+// and the namesrv's wait covers that run's catch-up and read-back.
 func namesrvKillFreezesSlave(c *local.Cluster) planted {
 	f := &freezeAtNamesrvKill{Cluster: c, pod: shardsOf(c)[1].Slaves()[0].Pod}
 	return planted{target: f, undo: f.thaw, beside: "failover/kill-slave"}
