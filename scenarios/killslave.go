@@ -87,14 +87,16 @@ func runKillSlave(ctx context.Context, t *T) *slaveKill {
 	}
 	k.backAt = time.Now()
 	f.h.FaultEnd("kill " + k.victim.Pod)
-	// The slave is back and registered with every namesrv, its master
-	// found: a namesrv killed now cannot change where it replicates from.
-	if g := t.session.cue(slaveKillName); g != "" {
-		t.Logf("the %s started beside this run once %s was back; this run's clients keep off the namesrv it restarts", g, k.victim.Pod)
-	}
 	k.labels = awaitLabels(ctx, t, k.shard.Name)
 	k.victim, k.identity, k.identityErr = returnedBroker(ctx, t, k.victim)
 	k.shard = shardNamed(ctx, t, k.shard.Name)
+	// The slave is back and registered with every namesrv, its master
+	// found, and nothing from here on asks a namesrv: a namesrv killed now
+	// changes neither where the slave replicates from nor what this run
+	// reads (on kube a namesrv being recreated is missing from the list).
+	if g := t.session.cue(slaveKillName); g != "" {
+		t.Logf("the %s started beside this run once %s was back, before its writes stopped; this run's clients keep off the namesrv it restarts", g, k.victim.Pod)
+	}
 	f.load.Stop()
 	k.stopAt = time.Now()
 	t.plants.loadStopped([]target.Shard{k.shard})
