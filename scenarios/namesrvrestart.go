@@ -133,7 +133,7 @@ func runKillNamesrv(ctx context.Context, t *T) *namesrvKill {
 	// only cut off.
 	wctx, cancel := context.WithTimeout(ctx, period+boundSlack+10*time.Second)
 	defer cancel()
-	k.reregErr = awaitReregistered(wctx, t, k.ns, f.topic, f.shards)
+	k.reregErr = awaitReregistered(wctx, t, k.ns, f)
 	k.reregAt = time.Now()
 	if k.reregErr != nil {
 		if ci, err := adminOf(t).ClusterInfo(ctx, k.ns); err == nil {
@@ -145,24 +145,24 @@ func runKillNamesrv(ctx context.Context, t *T) *namesrvKill {
 	return k
 }
 
-// awaitReregistered waits until namesrv ns lists every broker of shards
-// and routes topic to every shard.
-func awaitReregistered(ctx context.Context, t *T, ns, name string, shards []target.Shard) error {
+// awaitReregistered waits until namesrv ns lists every broker of f and
+// routes its topic to every shard.
+func awaitReregistered(ctx context.Context, t *T, ns string, f *faultRun) error {
 	rc := adminOf(t)
 	return wait.Until(ctx, 100*time.Millisecond, "every broker to register again with namesrv "+ns, func(ctx context.Context) (bool, string, error) {
 		ci, err := rc.ClusterInfo(ctx, ns)
 		if err != nil {
 			return false, wait.Reason(err), nil
 		}
-		if why := registrationGap(ci, shards); why != "" {
+		if why := registrationGap(ci, f.shards); why != "" {
 			return false, why, nil
 		}
-		r, err := rc.TopicRoute(ctx, ns, name)
+		r, err := rc.TopicRoute(ctx, ns, f.topic)
 		if err != nil {
-			return false, "route of " + name + ": " + err.Error(), nil
+			return false, "route of " + f.topic + ": " + err.Error(), nil
 		}
-		if why := topic.RouteMismatch(r, shards, faultQueues); why != "" {
-			return false, "route of " + name + ": " + why, nil
+		if why := topic.RouteMismatch(r, f.shards, faultQueues); why != "" {
+			return false, "route of " + f.topic + ": " + why, nil
 		}
 		return true, "", nil
 	})

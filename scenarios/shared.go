@@ -158,8 +158,8 @@ func sharedCase(w shared, clauses []verdict.Clause) verdict.Case {
 // and may run here (the gate lets it): a suite's setup. Runs that inject
 // no fault (alongside) are performed together, the others one at a time,
 // after them, except a fault that may start during another (besideOf),
-// which starts at its host's cue. Each run is bounded by the longest timeout of the cases that
-// judge it. The first suite that does not gate also creates the session's
+// which starts at its host's cue. Each run is bounded by the longest
+// timeout of the cases that judge it. The first suite that does not gate also creates the session's
 // topics ahead (createAhead). say reports each run as it starts and ends;
 // the steps returned say how long each took, for the reports: runs
 // performed together are one step, so a suite's steps add up to its time.
