@@ -310,7 +310,12 @@ func TestDefaultRun(t *testing.T) {
 	if _, ok := status["routing/setup: topics created ahead"]; !ok {
 		t.Errorf("junit.xml has no step for the topics created ahead")
 	}
+	if _, ok := status["failover/setup: kill of a slave and kill of a namesrv (overlapping)"]; !ok {
+		t.Errorf("junit.xml has no step for the kill of a slave and the kill of a namesrv overlapping")
+	}
 	assertTookAheadTopic(t, reports, "failover/kill-master", "replication/slave-content")
+	assertEvidence(t, reports, "failover/namesrv-restart", "performed beside the kill of a slave")
+	assertEvidence(t, reports, "failover/kill-slave", "the kill of a namesrv started beside this run")
 	assertNothingLeft(t, tmp)
 }
 
@@ -318,15 +323,20 @@ func TestDefaultRun(t *testing.T) {
 // evidence in summary.json, that its run took a topic created ahead.
 func assertTookAheadTopic(t *testing.T, reports string, ids ...string) {
 	t.Helper()
-	evidence := map[string][]string{}
-	for _, r := range summaryResults(t, reports) {
-		evidence[r.ID] = r.Evidence
-	}
 	for _, id := range ids {
-		if !slices.ContainsFunc(evidence[id], func(e string) bool { return strings.Contains(e, "was created ahead") }) {
-			t.Errorf("%s does not say it took a topic created ahead: %q", id, evidence[id])
+		assertEvidence(t, reports, id, "was created ahead")
+	}
+}
+
+// assertEvidence checks that case id's evidence in summary.json says want.
+func assertEvidence(t *testing.T, reports, id, want string) {
+	t.Helper()
+	for _, r := range summaryResults(t, reports) {
+		if r.ID == id && slices.ContainsFunc(r.Evidence, func(e string) bool { return strings.Contains(e, want) }) {
+			return
 		}
 	}
+	t.Errorf("%s does not say %q in its evidence", id, want)
 }
 
 // summaryResult is what the tests read of a result in summary.json.
