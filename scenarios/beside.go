@@ -113,18 +113,18 @@ func (s *Session) prepareBeside(ctx context.Context, host, guest shared, cases [
 		say("starting the %s beside the %s", guest.sharedName(), host.sharedName())
 		go func() {
 			defer close(done)
-			s.prepareOne(ctx, guest, cases, "beside the "+host.sharedName()+", in the setup of suite", say)
+			s.prepareOne(ctx, guest, cases, "beside the "+host.sharedName()+", "+inSetup, say)
 		}()
 		return guest.sharedName()
 	}
 	s.mu.Unlock()
-	hostStep := s.prepareOne(avoidingNamesrv(ctx, guest.besides().restarts), host, cases, "in the setup of suite", say)
+	hostStep := s.prepareOne(avoidingNamesrv(ctx, guest.besides().restarts), host, cases, inSetup, say)
 	s.mu.Lock()
 	_, uncued := s.guests[host.sharedName()]
 	delete(s.guests, host.sharedName())
 	s.mu.Unlock()
 	if uncued {
-		return []verdict.Step{hostStep, s.prepareOne(ctx, guest, cases, "in the setup of suite", say)}
+		return []verdict.Step{hostStep, s.prepareOne(ctx, guest, cases, inSetup, say)}
 	}
 	<-done
 	return []verdict.Step{{Suite: hostStep.Suite, Name: "setup: " + host.sharedName() + " and " + guest.sharedName() + " (overlapping)", Duration: time.Since(start)}}

@@ -121,14 +121,14 @@ func runKillNamesrv(ctx context.Context, t *T) *namesrvKill {
 	}
 	f.h.FaultStart("kill namesrv 0")
 	k.killAt = time.Now()
-	if err := t.Target.KillNamesrv(ctx, 0); err != nil {
+	if err := t.Target.KillNamesrv(ctx, killedNamesrv); err != nil {
 		t.Erroredf("kill namesrv 0: %v", err)
 	}
-	if err := t.Target.AwaitNamesrvBack(ctx, 0); err != nil {
+	if err := t.Target.AwaitNamesrvBack(ctx, killedNamesrv); err != nil {
 		t.Fatalf(nrReregister, "namesrv 0 did not come back: %v", err)
 	}
 	k.backAt = time.Now()
-	k.ns = namesrvAddrs(ctx, t)[0] // fresh: a recreated namesrv pod has a new address
+	k.ns = namesrvAddrs(ctx, t)[killedNamesrv] // fresh: a recreated namesrv pod has a new address
 	// Wait past the bound so that a slow re-registration is measured, not
 	// only cut off.
 	wctx, cancel := context.WithTimeout(ctx, period+boundSlack+10*time.Second)
@@ -205,4 +205,8 @@ func judgePeriods(t *T, periods []brokerPeriod) {
 // It may start beside the kill of a slave, once that slave is back: its
 // wait for the brokers' next registration then covers the slave run's
 // catch-up and read-back.
-var killOfANamesrv = sharedFault[*namesrvKill]{name: "kill of a namesrv", perform: runKillNamesrv, beside: &besideOf{host: slaveKillName, restarts: 0}}
+var killOfANamesrv = sharedFault[*namesrvKill]{name: "kill of a namesrv", perform: runKillNamesrv, beside: &besideOf{host: slaveKillName, restarts: killedNamesrv}}
+
+// killedNamesrv is the namesrv the kill of a namesrv kills, by index: the
+// run beside which it starts keeps its clients off it.
+const killedNamesrv = 0

@@ -182,7 +182,7 @@ func (s *Session) Prepare(ctx context.Context, cases []Case, say func(format str
 			steps = append(steps, s.prepareBeside(ctx, r.run, r.guest, cases, say)...)
 			continue
 		}
-		steps = append(steps, s.prepareOne(ctx, r.run, cases, "in the setup of suite", say))
+		steps = append(steps, s.prepareOne(ctx, r.run, cases, inSetup, say))
 	}
 	return steps
 }
@@ -210,7 +210,7 @@ func (s *Session) prepareTogether(ctx context.Context, ws []shared, cases []Case
 	names := make([]string, len(ws))
 	for i, w := range ws {
 		names[i] = w.sharedName()
-		wg.Go(func() { s.prepareOne(ctx, w, cases, "in the setup of suite", say) })
+		wg.Go(func() { s.prepareOne(ctx, w, cases, inSetup, say) })
 	}
 	wg.Wait()
 	return verdict.Step{Suite: cases[0].Suite, Name: "setup: " + strings.Join(names, " and ") + " (together)", Duration: time.Since(start)}
@@ -218,7 +218,7 @@ func (s *Session) prepareTogether(ctx context.Context, ws []shared, cases []Case
 
 // prepareOne performs w for the cases of cases that judge it, bounded by
 // the longest of their timeouts, and returns its step; where says where it
-// was performed ("in the setup of suite", and the suite).
+// was performed (inSetup, and the suite).
 func (s *Session) prepareOne(ctx context.Context, w shared, cases []Case, where string, say func(format string, args ...any)) verdict.Step {
 	judges := s.judgesOf(w, cases)
 	var limit time.Duration
@@ -238,6 +238,10 @@ func (s *Session) prepareOne(ctx context.Context, w shared, cases []Case, where 
 	say("the %s %s in %s", w.sharedName(), outcome, r.took.Round(100*time.Millisecond))
 	return verdict.Step{Suite: judges[0].Suite, Name: "setup: " + w.sharedName(), Duration: r.took}
 }
+
+// inSetup is where a suite's setup performs a shared run, before the
+// suite's name, as the cases that judge it say.
+const inSetup = "in the setup of suite"
 
 // Release forgets the shared runs of cases: a suite's teardown. Their
 // records go, and a later Prepare or case performs them anew.
