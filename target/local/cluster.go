@@ -45,6 +45,10 @@ type Cluster struct {
 
 	mu        sync.Mutex
 	killedGen map[string]int // pod -> generation that was killed
+
+	// ports hands out every port the cluster's processes listen on, at
+	// start and when it scales, and keeps them its own until Close.
+	ports *portPlan
 }
 
 type namesrv struct {
@@ -81,7 +85,7 @@ func Start(ctx context.Context, m manifests.Cluster, opts ...Option) (c *Cluster
 	// With ACL the cluster's own calls (registration waits, override checks,
 	// role probes) sign like the addon's get-role.sh does.
 	ak, sk := acl.keys()
-	c = &Cluster{cfg: cfg, manifest: m, acl: acl, rc: remoting.New(remoting.WithTimeout(3*time.Second), remoting.WithCredentials(ak, sk)), killedGen: map[string]int{}}
+	c = &Cluster{cfg: cfg, manifest: m, acl: acl, rc: remoting.New(remoting.WithTimeout(3*time.Second), remoting.WithCredentials(ak, sk)), killedGen: map[string]int{}, ports: newPortPlan(cfg.portBase)}
 	defer func() {
 		if err != nil {
 			c.Close()
@@ -150,7 +154,7 @@ func (c *Cluster) layout() error {
 			}
 		}
 	}
-	pp := &portPlan{next: c.cfg.portBase}
+	pp := c.ports
 	defer pp.release()
 	for i := 0; i < m.Namesrv.Replicas; i++ {
 		pod := fmt.Sprintf("%s-namesrv-%d", m.Name, i)
@@ -551,6 +555,7 @@ func (c *Cluster) Close() error {
 	if c.rc != nil {
 		c.rc.Close()
 	}
+	c.ports.close()
 	if c.dir != "" && !c.cfg.keep {
 		if err := os.RemoveAll(c.dir); err != nil {
 			errs = append(errs, err)

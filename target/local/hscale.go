@@ -48,9 +48,8 @@ func (c *Cluster) HorizontalScale(ctx context.Context, component string, delta i
 func (c *Cluster) addNamesrv(ctx context.Context, op *target.Operation) error {
 	list := c.namesrvList()
 	pod := fmt.Sprintf("%s-namesrv-%d", c.manifest.Name, len(list))
-	pp := &portPlan{}
-	port, err := pp.take(1, "namesrv "+pod)
-	pp.release()
+	port, err := c.ports.take(1, "namesrv "+pod)
+	c.ports.release()
 	if err != nil {
 		return err
 	}

@@ -84,7 +84,8 @@ func TestStopKillsTheProcessGroup(t *testing.T) {
 }
 
 func TestPortPlan(t *testing.T) {
-	pp := &portPlan{}
+	pp := newPortPlan(0)
+	defer pp.close()
 	a, err := pp.take(brokerBlock, "a")
 	if err != nil {
 		t.Fatal(err)
@@ -107,11 +108,46 @@ func TestPortPlan(t *testing.T) {
 	}
 	defer l.Close()
 	busy := l.Addr().(*net.TCPAddr).Port
-	fixed := &portPlan{next: busy}
-	defer fixed.release()
+	fixed := newPortPlan(busy)
+	defer fixed.close()
 	_, err = fixed.take(1, "namesrv x")
 	if err == nil || !strings.Contains(err.Error(), "port "+strconv.Itoa(busy)+" for namesrv x is not free") {
 		t.Errorf("busy base port: %v", err)
+	}
+}
+
+// TestPortPlansKeepTheirSlots: a port a cluster handed out and released
+// (its process not yet bound, or killed and not yet back) is never handed to
+// another cluster, even one that tries the same slot first; once the first
+// cluster closes, the slot is free again.
+func TestPortPlansKeepTheirSlots(t *testing.T) {
+	same := func(int) int { return 7 }
+	a := newPortPlan(0)
+	a.first = same
+	defer a.close()
+	first, err := a.take(brokerBlock, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.release()
+	b := newPortPlan(0)
+	b.first = same
+	defer b.close()
+	for i := range slotSize / brokerBlock {
+		p, err := b.take(brokerBlock, "b")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if slot := first - 1; p+brokerBlock > slot && p < slot+slotSize {
+			t.Fatalf("block %d of the second plan starts at %d, in the slot the first claimed from %d", i, p, first-1)
+		}
+	}
+	a.close()
+	c := newPortPlan(0)
+	c.first = same
+	defer c.close()
+	if p, err := c.take(brokerBlock, "c"); err != nil || p != first {
+		t.Errorf("after the first plan closed, a plan trying its slot got %d, %v; want %d", p, err, first)
 	}
 }
 

@@ -63,7 +63,7 @@ func (c *Cluster) brokersAfter(op target.Operation) target.Operation {
 // addReplicas starts the next ordinal of every shard and waits until each
 // is registered in every namesrv.
 func (c *Cluster) addReplicas(ctx context.Context, op *target.Operation) error {
-	pp := &portPlan{}
+	pp := c.ports
 	var added []*broker
 	for _, s := range c.shardList() {
 		pod := fmt.Sprintf("%s-%s-%d", c.manifest.Name, s.name, len(s.brokers))

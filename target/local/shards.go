@@ -44,7 +44,7 @@ func (c *Cluster) addShard(ctx context.Context, op *target.Operation) error {
 		taken[s.name] = true
 	}
 	name := shardName(taken)
-	pp := &portPlan{}
+	pp := c.ports
 	var ids []BrokerIdentity
 	for o := range len(shards[0].brokers) {
 		first, err := pp.take(brokerBlock, fmt.Sprintf("broker %s-%s-%d", c.manifest.Name, name, o))
