@@ -35,10 +35,10 @@ const slotSize = 64
 type portPlan struct {
 	mu    sync.Mutex
 	base  bool
-	next  int            // the next port to try
-	end   int            // the claimed slot's end (exclusive); unused with a base
-	marks []net.Listener // one per claimed slot, open until close
-	held  []net.Listener // handed-out ports, open until release
+	next  int                 // the next port to try
+	end   int                 // the claimed slot's end (exclusive); unused with a base
+	marks []net.Listener      // one per claimed slot, open until close
+	held  []net.Listener      // handed-out ports, open until release
 	first func(slots int) int // the slot to try first; random but in tests
 }
 
