@@ -62,9 +62,12 @@ func (pp *portPlan) take(n int, what string) (int, error) {
 		pp.next += n
 		return first, nil
 	}
+	if n >= slotSize {
+		return 0, fmt.Errorf("%d consecutive ports for %s: a slot holds %d", n, what, slotSize-1)
+	}
 	for {
 		if pp.next == 0 || pp.next+n > pp.end {
-			if err := pp.claim(n, what); err != nil {
+			if err := pp.claim(what); err != nil {
 				return 0, err
 			}
 		}
@@ -81,7 +84,7 @@ func (pp *portPlan) take(n int, what string) (int, error) {
 }
 
 // claim takes the first free slot from a random one on.
-func (pp *portPlan) claim(n int, what string) error {
+func (pp *portPlan) claim(what string) error {
 	// Below the kernel's ephemeral range: outbound connections (the
 	// brokers' own, the clients') take their source ports from that range,
 	// and one could land on a port planned here before its process binds it.
