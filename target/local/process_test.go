@@ -108,6 +108,14 @@ func TestPortPlan(t *testing.T) {
 	}
 	defer l.Close()
 	busy := l.Addr().(*net.TCPAddr).Port
+	marks := len(pp.marks)
+	if _, err := pp.take(slotSize, "a Raft group"); err == nil {
+		t.Error("a block of a whole slot was handed out; a slot keeps its first port as its mark")
+	}
+	if len(pp.marks) != marks {
+		t.Errorf("a block too large for a slot claimed %d more slots", len(pp.marks)-marks)
+	}
+
 	fixed := newPortPlan(busy)
 	defer fixed.close()
 	_, err = fixed.take(1, "namesrv x")
@@ -130,6 +138,7 @@ func TestPortPlansKeepTheirSlots(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.release()
+	slot := a.marks[0].Addr().(*net.TCPAddr).Port // the first port of a's slot, which marks it
 	b := newPortPlan(0)
 	b.first = same
 	defer b.close()
@@ -138,8 +147,8 @@ func TestPortPlansKeepTheirSlots(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if slot := first - 1; p+brokerBlock > slot && p < slot+slotSize {
-			t.Fatalf("block %d of the second plan starts at %d, in the slot the first claimed from %d", i, p, first-1)
+		if p+brokerBlock > slot && p < slot+slotSize {
+			t.Fatalf("block %d of the second plan starts at %d, in the slot the first claimed from %d", i, p, slot)
 		}
 	}
 	a.close()
