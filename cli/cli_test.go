@@ -199,12 +199,15 @@ func assertSetupErrored(t *testing.T, reports, say string) {
 
 // TestPlantedAsyncFlushFailsRoles: a planted fault end to end through the
 // command line: the failure, its clause in the report, the diagnostics.
-// It belongs to the planted tier.
+// It belongs to the planted tier, whose fault lane (testenv.BusyLock) is
+// the tier's whole length: it takes the operations lane's lock instead,
+// which has time to spare, and one shard and one namesrv are enough to
+// show it.
 func TestPlantedAsyncFlushFailsRoles(t *testing.T) {
 	testenv.PlantedTier(t)
-	testenv.Lock(t)
+	testenv.LockNamed(t, testenv.OperationsLock)
 	tmp, reports := sandbox(t)
-	code, out := run(t, "--run", "replication/roles", "--broker-config", "flushDiskType=ASYNC_FLUSH", "--reports", reports)
+	code, out := run(t, "--run", "replication/roles", "--broker-config", "flushDiskType=ASYNC_FLUSH", "--shards", "1", "--namesrvs", "1", "--reports", reports)
 	if code != ExitFailed {
 		t.Fatalf("exit %d, want 1; output:\n%s", code, out)
 	}

@@ -147,9 +147,9 @@ type lane struct {
 }
 
 var lanes = []lane{
-	{lock: testenv.BusyLock, benches: []string{"conforming", "slave-blocked", "lost-volume", "period-10s"}},
-	{lock: testenv.OperationsLock, benches: []string{"operations", "scaling"}, light: true},
+	{lock: testenv.BusyLock, benches: []string{"conforming", "slave-blocked", "lost-volume-period-10s"}},
 	{lock: testenv.RollingLock, benches: []string{"rolling", "dledger"}},
+	{lock: testenv.OperationsLock, benches: []string{"operations", "scaling"}, light: true},
 }
 
 // acl is an ACL-mode bench whose plain_acl.yml edit plants the fault.
@@ -202,10 +202,12 @@ var benches = map[string]bench{
 	// Read-only brokers.
 	"read-only": config(1, 1, []string{"brokerPermission=4"}, nil, nil),
 	// A master whose messages do not survive its recreation (a PVC
-	// restored from a backup of its config alone).
-	"lost-volume": {1, 1, []local.Option{local.WithOnRecreate(lostMessages)}, scenarios.Mode{}, 1, busy},
-	// Brokers that register every 10 s instead of 30 s.
-	"period-10s": {1, 1, brokerConfig([]string{"registerNameServerPeriod=10000"}, nil, nil), scenarios.Mode{}, 1, busy},
+	// restored from a backup of its config alone), on brokers that
+	// register every 10 s instead of 30 s: two faults on one topology,
+	// since neither touches a clause of the other's case (kill-master
+	// reads no registration period; a namesrv restart recreates no
+	// broker).
+	"lost-volume-period-10s": {1, 1, append([]local.Option{local.WithOnRecreate(lostMessages)}, brokerConfig([]string{"registerNameServerPeriod=10000"}, nil, nil)...), scenarios.Mode{}, 1, busy},
 	// ACL as the addon writes it: every fault on it is planted per row.
 	"acl": acl(nil),
 	// A global whitelist that covers the suite's address too.
@@ -317,7 +319,7 @@ var table = []plant{
 	// failover/kill-master
 	{"conforming", "failover/kill-master", "labels-settle", "a platform that labels the slave master after the fault", "is labelled master, but the namesrvs list", labelOnFollower, nil},
 	{"conforming", "failover/kill-master", "master-identity", "a master that comes back reporting brokerRole=SYNC_MASTER", "came back with brokerRole=SYNC_MASTER", setConfig(ordinalAt(0), "brokerRole", "SYNC_MASTER"), nil},
-	{"lost-volume", "failover/kill-master", "master-store", "the master's messages are lost on recreation", "never covered the acknowledged offsets", nil, nil},
+	{"lost-volume-period-10s", "failover/kill-master", "master-store", "the master's messages are lost on recreation", "never covered the acknowledged offsets", nil, nil},
 	{"conforming", "failover/kill-master", "no-acked-loss", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck, nil},
 	{"conforming", "failover/kill-master", "no-duplicate", "a master read that returns one message twice", "duplicated 1", duplicateRead, nil},
 	{"conforming", "failover/kill-master", "no-failed-send", "a send to the other shard that failed after the fault", "failed outside the fault window", failedAfterFault, nil},
@@ -368,7 +370,7 @@ var table = []plant{
 	{"conforming", "failover/freeze-master", "no-acked-loss", "an acknowledgement no broker holds", "lost planted-ghost: acknowledged at", ghostAck, nil},
 	{"conforming", "failover/freeze-master", "no-duplicate", "a master read that returns one message twice", "duplicated 1", duplicateRead, nil},
 	// failover/namesrv-restart
-	{"period-10s", "failover/namesrv-restart", "period", "registerNameServerPeriod=10000", "registerNameServerPeriod=10000", nil, nil},
+	{"lost-volume-period-10s", "failover/namesrv-restart", "period", "registerNameServerPeriod=10000", "registerNameServerPeriod=10000", nil, nil},
 	{"conforming", "failover/namesrv-restart", "reregister", "another shard's slave frozen while the namesrv is down, with the kill of a slave beside it", "to register again", namesrvKillFreezesSlave, nil},
 	{"conforming", "failover/namesrv-restart", "cached-writes", "a master frozen while the namesrv is down", "did not keep accepting writes", namesrvKillFreezesMaster, nil},
 	{"conforming", "failover/namesrv-restart", "no-failed-send", "a send that failed before the kill", "failed outside the restart window", failedBeforeFault, nil},
@@ -565,14 +567,28 @@ func TestPlanted(t *testing.T) {
 	for _, name := range slices.Sorted(maps.Keys(benches)) {
 		byKind[benches[name].kind] = append(byKind[benches[name].kind], name)
 	}
+	// The topologies start one after another, in lane order (the longest
+	// lanes first), then the idle benches: JVMs starting side by side on
+	// two cores come up no sooner, and the first lane's start is then its
+	// own.
+	starts := newStartChain(len(lanes))
 	var wg sync.WaitGroup
 	for _, name := range byKind[idle] {
-		wg.Go(func() { t.Run(name, func(t *testing.T) { runBench(t, name, testenv.IdleLock) }) })
-	}
-	for _, l := range lanes {
 		wg.Go(func() {
+			starts.turn(len(lanes))
+			t.Run(name, func(t *testing.T) { runBench(t, name, testenv.IdleLock, nil) })
+		})
+	}
+	for i, l := range lanes {
+		wg.Go(func() {
+			starts.turn(i)
+			// The first of its benches that comes up lets the next lane
+			// start; a lane none of whose benches came up (or ran,
+			// under -run) does at its end.
+			up := starts.up[i]
+			defer up()
 			for _, name := range l.benches {
-				t.Run(name, func(t *testing.T) { runBench(t, name, l.lock) })
+				t.Run(name, func(t *testing.T) { runBench(t, name, l.lock, up) })
 			}
 			if l.light {
 				t.Run("light", func(t *testing.T) { runSideBySide(t, byKind[light], lightSlots, l.lock) })
@@ -580,6 +596,48 @@ func TestPlanted(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// startChain lets n starters start one after another: each waits until
+// every one before it said it is up.
+type startChain struct {
+	done []chan struct{}
+	up   []func() // up[i] says starter i is up; once is enough
+}
+
+func newStartChain(n int) *startChain {
+	s := &startChain{}
+	for range n {
+		ch := make(chan struct{})
+		s.done = append(s.done, ch)
+		s.up = append(s.up, sync.OnceFunc(func() { close(ch) }))
+	}
+	return s
+}
+
+// turn waits until starter i may start: the one before it is up (and so,
+// in turn, every one before that).
+func (s *startChain) turn(i int) {
+	if i > 0 {
+		<-s.done[i-1]
+	}
+}
+
+// TestStartChain: the first starter never waits, each other one waits
+// for the one before it to be up, and saying so twice is harmless.
+func TestStartChain(t *testing.T) {
+	s := newStartChain(2)
+	s.turn(0)
+	s.up[0]()
+	s.up[0]()
+	s.turn(1)
+	select {
+	case <-s.done[1]:
+		t.Fatal("starter 2 may start before starter 1 is up")
+	default:
+	}
+	s.up[1]()
+	s.turn(2)
 }
 
 // TestEveryBusyBenchHasALane: a busy bench in no lane would never run.
@@ -625,7 +683,7 @@ func runSideBySide(t *testing.T, names []string, slots int, lock string) {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			t.Run(name, func(t *testing.T) { runBench(t, name, "") })
+			t.Run(name, func(t *testing.T) { runBench(t, name, "", nil) })
 		})
 	}
 	wg.Wait()
@@ -642,8 +700,9 @@ func rowsOf(name string) []plant {
 	return rows
 }
 
-// runBench starts bench name under lock ("" for none) and runs its rows.
-func runBench(t *testing.T, name, lock string) {
+// runBench starts bench name under lock ("" for none), calls started
+// (when not nil) once the bench is up, and runs its rows.
+func runBench(t *testing.T, name, lock string, started func()) {
 	b := benches[name]
 	rows := rowsOf(name)
 	if len(rows) == 0 {
@@ -651,6 +710,9 @@ func runBench(t *testing.T, name, lock string) {
 	}
 	m := manifests.DefaultCluster().WithMode(b.mode).WithShape(b.shards, b.replicas).WithNamesrvs(max(1, b.namesrvs))
 	c := testenv.StartUnder(t, lock, m, b.opts...)
+	if started != nil {
+		started()
+	}
 	if b.kind == idle {
 		runTogether(t, c, rows)
 		return
