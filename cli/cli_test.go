@@ -200,12 +200,12 @@ func assertSetupErrored(t *testing.T, reports, say string) {
 // TestPlantedAsyncFlushFailsRoles: a planted fault end to end through the
 // command line: the failure, its clause in the report, the diagnostics.
 // It belongs to the planted tier, whose fault lane (testenv.BusyLock) is
-// the tier's whole length: it takes the operations lane's lock instead,
-// which has time to spare, and one shard and one namesrv are enough to
-// show it.
+// the tier's whole length, and it reads configs under no load: it takes
+// the idle lock instead (beside the expiry bench's wait, or before it),
+// and one shard and one namesrv are enough to show it.
 func TestPlantedAsyncFlushFailsRoles(t *testing.T) {
 	testenv.PlantedTier(t)
-	testenv.LockNamed(t, testenv.OperationsLock)
+	testenv.LockNamed(t, testenv.IdleLock)
 	tmp, reports := sandbox(t)
 	code, out := run(t, "--run", "replication/roles", "--broker-config", "flushDiskType=ASYNC_FLUSH", "--shards", "1", "--namesrvs", "1", "--reports", reports)
 	if code != ExitFailed {

@@ -89,11 +89,27 @@ func (f *faultRun) awaitWrites(ctx context.Context, shard string, from time.Time
 	return first
 }
 
+// configWait is how long a returned broker has to serve its config: one
+// thawed or started a moment ago on a busy machine may miss one request's
+// timeout by no fault of its own (a planted freeze on a loaded CI runner
+// did, on 2026-12-08).
+const configWait = 15 * time.Second
+
 // returnedBroker reads a killed broker as it came back, and its config as the
 // broker serves it (a judgement reads it through judgedConfig).
 func returnedBroker(ctx context.Context, t *T, victim target.Broker) (target.Broker, map[string]string, error) {
 	b := current(ctx, t, victim)
-	cfg, err := adminOf(t).BrokerConfig(ctx, b.Addr)
+	var cfg map[string]string
+	var last error
+	wctx, cancel := context.WithTimeout(ctx, configWait)
+	defer cancel()
+	err := wait.Until(wctx, 500*time.Millisecond, "the config of "+b.Pod, func(ctx context.Context) (bool, string, error) {
+		cfg, last = adminOf(t).BrokerConfig(ctx, b.Addr)
+		return last == nil, wait.Reason(last), nil
+	})
+	if err != nil && last != nil {
+		err = fmt.Errorf("%w; the last request: %v", err, last)
+	}
 	return b, cfg, err
 }
 

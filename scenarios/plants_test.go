@@ -148,8 +148,8 @@ type lane struct {
 
 var lanes = []lane{
 	{lock: testenv.BusyLock, benches: []string{"conforming", "slave-blocked", "lost-volume-period-10s"}},
-	{lock: testenv.RollingLock, benches: []string{"rolling", "dledger"}},
 	{lock: testenv.OperationsLock, benches: []string{"operations", "scaling"}, light: true},
+	{lock: testenv.RollingLock, benches: []string{"rolling", "dledger"}},
 }
 
 // acl is an ACL-mode bench whose plain_acl.yml edit plants the fault.
@@ -567,28 +567,14 @@ func TestPlanted(t *testing.T) {
 	for _, name := range slices.Sorted(maps.Keys(benches)) {
 		byKind[benches[name].kind] = append(byKind[benches[name].kind], name)
 	}
-	// The topologies start one after another, in lane order (the longest
-	// lanes first), then the idle benches: JVMs starting side by side on
-	// two cores come up no sooner, and the first lane's start is then its
-	// own.
-	starts := newStartChain(len(lanes))
 	var wg sync.WaitGroup
 	for _, name := range byKind[idle] {
-		wg.Go(func() {
-			starts.turn(len(lanes))
-			t.Run(name, func(t *testing.T) { runBench(t, name, testenv.IdleLock, nil) })
-		})
+		wg.Go(func() { t.Run(name, func(t *testing.T) { runBench(t, name, testenv.IdleLock) }) })
 	}
-	for i, l := range lanes {
+	for _, l := range lanes {
 		wg.Go(func() {
-			starts.turn(i)
-			// The first of its benches that comes up lets the next lane
-			// start; a lane none of whose benches came up (or ran,
-			// under -run) does at its end.
-			up := starts.up[i]
-			defer up()
 			for _, name := range l.benches {
-				t.Run(name, func(t *testing.T) { runBench(t, name, l.lock, up) })
+				t.Run(name, func(t *testing.T) { runBench(t, name, l.lock) })
 			}
 			if l.light {
 				t.Run("light", func(t *testing.T) { runSideBySide(t, byKind[light], lightSlots, l.lock) })
@@ -596,48 +582,6 @@ func TestPlanted(t *testing.T) {
 		})
 	}
 	wg.Wait()
-}
-
-// startChain lets n starters start one after another: each waits until
-// every one before it said it is up.
-type startChain struct {
-	done []chan struct{}
-	up   []func() // up[i] says starter i is up; once is enough
-}
-
-func newStartChain(n int) *startChain {
-	s := &startChain{}
-	for range n {
-		ch := make(chan struct{})
-		s.done = append(s.done, ch)
-		s.up = append(s.up, sync.OnceFunc(func() { close(ch) }))
-	}
-	return s
-}
-
-// turn waits until starter i may start: the one before it is up (and so,
-// in turn, every one before that).
-func (s *startChain) turn(i int) {
-	if i > 0 {
-		<-s.done[i-1]
-	}
-}
-
-// TestStartChain: the first starter never waits, each other one waits
-// for the one before it to be up, and saying so twice is harmless.
-func TestStartChain(t *testing.T) {
-	s := newStartChain(2)
-	s.turn(0)
-	s.up[0]()
-	s.up[0]()
-	s.turn(1)
-	select {
-	case <-s.done[1]:
-		t.Fatal("starter 2 may start before starter 1 is up")
-	default:
-	}
-	s.up[1]()
-	s.turn(2)
 }
 
 // TestEveryBusyBenchHasALane: a busy bench in no lane would never run.
@@ -683,7 +627,7 @@ func runSideBySide(t *testing.T, names []string, slots int, lock string) {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			t.Run(name, func(t *testing.T) { runBench(t, name, "", nil) })
+			t.Run(name, func(t *testing.T) { runBench(t, name, "") })
 		})
 	}
 	wg.Wait()
@@ -700,9 +644,8 @@ func rowsOf(name string) []plant {
 	return rows
 }
 
-// runBench starts bench name under lock ("" for none), calls started
-// (when not nil) once the bench is up, and runs its rows.
-func runBench(t *testing.T, name, lock string, started func()) {
+// runBench starts bench name under lock ("" for none) and runs its rows.
+func runBench(t *testing.T, name, lock string) {
 	b := benches[name]
 	rows := rowsOf(name)
 	if len(rows) == 0 {
@@ -710,9 +653,6 @@ func runBench(t *testing.T, name, lock string, started func()) {
 	}
 	m := manifests.DefaultCluster().WithMode(b.mode).WithShape(b.shards, b.replicas).WithNamesrvs(max(1, b.namesrvs))
 	c := testenv.StartUnder(t, lock, m, b.opts...)
-	if started != nil {
-		started()
-	}
 	if b.kind == idle {
 		runTogether(t, c, rows)
 		return
