@@ -584,6 +584,20 @@ func namesrvKillFreezesMaster(c *local.Cluster) planted {
 // The recreation plants: what a platform could do to a broker's store
 // between a kill and its return.
 
+// slaveFrozen freezes the first shard's slave (SIGSTOP) for the row, on
+// top of the slave-blocked bench's own fault. A slave kept from
+// replicating but running is, on a starved machine, rightly judged
+// inconclusive (it might only have been late); a stopped one is not
+// starved, so the row fails its clause whatever runs beside it, and its
+// bench need not run alone.
+func slaveFrozen(c *local.Cluster) planted {
+	pod := shardsOf(c)[0].Slaves()[0].Pod
+	if err := c.Freeze(pod); err != nil {
+		panic(err)
+	}
+	return planted{undo: func() { c.Thaw(pod) }}
+}
+
 // lostMessages empties the store of its messages, keeping broker.conf and
 // the broker's config folder (its topics): a PVC restored from a backup
 // of the config alone. The master comes back as itself, takes writes

@@ -147,8 +147,8 @@ type lane struct {
 }
 
 var lanes = []lane{
-	{lock: testenv.BusyLock, benches: []string{"conforming", "slave-blocked", "lost-volume-period-10s"}},
-	{lock: testenv.OperationsLock, benches: []string{"operations", "scaling"}, light: true},
+	{lock: testenv.BusyLock, benches: []string{"conforming", "lost-volume-period-10s"}},
+	{lock: testenv.OperationsLock, benches: []string{"operations", "scaling", "slave-blocked"}, light: true},
 	{lock: testenv.RollingLock, benches: []string{"rolling", "dledger"}},
 }
 
@@ -338,7 +338,7 @@ var table = []plant{
 	{"dledger", "failover/leader-churn", "followers-serve", "a follower read whose first key changed on the way", "does not serve", changeFollowerKey, nil},
 	{"dledger", "failover/leader-churn", "no-failed-send", "a send that failed after the churn", "failed outside the churn", failedAfterFault, nil},
 	// failover/read-from-slave
-	{"slave-blocked", "failover/read-from-slave", "replicated-before", "a slave kept from replicating", "did not replicate its master", nil, nil},
+	{"slave-blocked", "failover/read-from-slave", "replicated-before", "a slave kept from replicating, and frozen", "did not replicate its master", slaveFrozen, nil},
 	{"conforming", "failover/read-from-slave", "slave-serves", "a slave read that comes back one message short", "replicated messages of", dropSlaveRead, nil},
 	// failover/other-shards-write
 	{"conforming", "failover/other-shards-write", "others-write", "the kill also freezes the other shard's master", "did not keep accepting writes", killFreezesOtherMaster, nil},
