@@ -581,15 +581,11 @@ func namesrvKillFreezesMaster(c *local.Cluster) planted {
 	return planted{target: f, undo: f.thaw}
 }
 
-// The recreation plants: what a platform could do to a broker's store
-// between a kill and its return.
-
 // slaveFrozen freezes the first shard's slave (SIGSTOP) for the row, on
 // top of the slave-blocked bench's own fault. A slave kept from
 // replicating but running is, on a starved machine, rightly judged
 // inconclusive (it might only have been late); a stopped one is not
-// starved, so the row fails its clause whatever runs beside it, and its
-// bench need not run alone.
+// starved, so the row fails its clause whatever runs beside it.
 func slaveFrozen(c *local.Cluster) planted {
 	pod := shardsOf(c)[0].Slaves()[0].Pod
 	if err := c.Freeze(pod); err != nil {
@@ -597,6 +593,9 @@ func slaveFrozen(c *local.Cluster) planted {
 	}
 	return planted{undo: func() { c.Thaw(pod) }}
 }
+
+// The recreation plants: what a platform could do to a broker's store
+// between a kill and its return.
 
 // lostMessages empties the store of its messages, keeping broker.conf and
 // the broker's config folder (its topics): a PVC restored from a backup

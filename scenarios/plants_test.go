@@ -147,8 +147,8 @@ type lane struct {
 }
 
 var lanes = []lane{
-	{lock: testenv.BusyLock, benches: []string{"conforming", "lost-volume-period-10s"}},
-	{lock: testenv.OperationsLock, benches: []string{"operations", "scaling", "slave-blocked"}, light: true},
+	{lock: testenv.BusyLock, benches: []string{"conforming", "slave-blocked", "lost-volume-period-10s"}},
+	{lock: testenv.OperationsLock, benches: []string{"operations", "scaling"}, light: true},
 	{lock: testenv.RollingLock, benches: []string{"rolling", "dledger"}},
 }
 
