@@ -39,12 +39,16 @@ func (f *faultRun) keptWriting(t *T, c verdict.Clause, h *history.History, w his
 	}
 }
 
-// storeLoss names a shard whose master was recreated, and the clause a
-// loss there falls under when that master never covered the offsets
-// acknowledged on it: it came back without its store.
+// storeLoss names a shard whose master was recreated at from, and the
+// clause a loss there falls under when that master came back without its
+// store: it never covered the offsets acknowledged on it, or every
+// message lost there was acknowledged before the recreation (flushed to
+// disk before the kill, so only a store that did not come back loses
+// it, however far new writes have refilled its offsets since).
 type storeLoss struct {
 	shard  string
 	clause verdict.Clause
+	from   time.Time
 }
 
 // judgeFinal checks, for the case t, history h against the final
@@ -86,19 +90,21 @@ func (f *faultRun) readsBut(stores []storeLoss) map[string]*readback.Shard {
 
 // lossClause is the clause the losses of rep fall under: a store's when
 // every lost message was acknowledged on a shard whose recreated master
-// never covered its offsets or could not be read, clauseNotLost
-// otherwise.
+// never covered its offsets or could not be read, or was acknowledged
+// there before the recreation; clauseNotLost otherwise.
 func (f *faultRun) lossClause(rep history.Report, stores []storeLoss) verdict.Clause {
 	for _, st := range stores {
 		r, ok := f.reads[st.shard]
-		if !ok || r.Covered && r.Err == nil {
+		if !ok {
 			continue
 		}
-		all := true
+		unread := !r.Covered || r.Err != nil
+		there, before := true, true
 		for _, op := range rep.LostAcks {
-			all = all && op.Shard == st.shard
+			there = there && op.Shard == st.shard
+			before = before && op.At.Before(st.from)
 		}
-		if all {
+		if there && (unread || before) {
 			return st.clause
 		}
 	}

@@ -99,18 +99,27 @@ const configWait = 15 * time.Second
 // broker serves it (a judgement reads it through judgedConfig).
 func returnedBroker(ctx context.Context, t *T, victim target.Broker) (target.Broker, map[string]string, error) {
 	b := current(ctx, t, victim)
+	cfg, err := awaitConfig(ctx, "the config of "+b.Pod, configWait, func(ctx context.Context) (map[string]string, error) {
+		return adminOf(t).BrokerConfig(ctx, b.Addr)
+	})
+	return b, cfg, err
+}
+
+// awaitConfig asks read for a config until it answers, for up to limit;
+// when it never does, the error says what the last request got.
+func awaitConfig(ctx context.Context, what string, limit time.Duration, read func(context.Context) (map[string]string, error)) (map[string]string, error) {
 	var cfg map[string]string
 	var last error
-	wctx, cancel := context.WithTimeout(ctx, configWait)
+	wctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
-	err := wait.Until(wctx, 500*time.Millisecond, "the config of "+b.Pod, func(ctx context.Context) (bool, string, error) {
-		cfg, last = adminOf(t).BrokerConfig(ctx, b.Addr)
+	err := wait.Until(wctx, 500*time.Millisecond, what, func(ctx context.Context) (bool, string, error) {
+		cfg, last = read(ctx)
 		return last == nil, wait.Reason(last), nil
 	})
 	if err != nil && last != nil {
 		err = fmt.Errorf("%w; the last request: %v", err, last)
 	}
-	return b, cfg, err
+	return cfg, err
 }
 
 // down reports whether nothing accepts connections at addr.

@@ -290,7 +290,7 @@ func killMaster(ctx context.Context, t *T) {
 	}
 	k.f.failedOutside(t, kmOutside, h, map[string]history.Window{k.victimShard.Name: window},
 		fmt.Sprintf("the fault window (shard %s, from the kill until it took writes again)", k.victimShard.Name))
-	k.f.judgeFinal(t, h, storeLoss{k.victimShard.Name, kmStore})
+	k.f.judgeFinal(t, h, storeLoss{k.victimShard.Name, kmStore, k.killAt})
 	judgeLabels(t, kmLabels, k.labels, k.victimShard.Name, "the master's return")
 }
 
