@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"strconv"
@@ -69,7 +70,8 @@ func (f *faultRun) judgeFinal(t *T, h *history.History, stores ...storeLoss) {
 	t.Figure("acked", float64(rep.Acked), "")
 	t.Figure("lost", float64(len(rep.Lost)), "")
 	if len(rep.Lost) > 0 {
-		t.Errorf(f.lossClause(rep, stores), "read back from the masters: %s", rep)
+		c, why := f.lossClause(rep, stores)
+		t.Errorf(c, "read back from the masters: %s%s", rep, why)
 		reportLost(t, rep, f.reads)
 	}
 	// A message read back that nobody sent is counted with the
@@ -88,27 +90,30 @@ func (f *faultRun) readsBut(stores []storeLoss) map[string]*readback.Shard {
 	return out
 }
 
-// lossClause is the clause the losses of rep fall under: a store's when
-// every lost message was acknowledged on a shard whose recreated master
-// never covered its offsets or could not be read, or was acknowledged
-// there before the recreation; clauseNotLost otherwise.
-func (f *faultRun) lossClause(rep history.Report, stores []storeLoss) verdict.Clause {
+// lossClause is the clause the losses of rep fall under, and why when it
+// is a store's: every lost message was acknowledged on a shard whose
+// recreated master never covered its offsets or could not be read, or
+// was acknowledged there before the recreation. Otherwise clauseNotLost.
+func (f *faultRun) lossClause(rep history.Report, stores []storeLoss) (verdict.Clause, string) {
 	for _, st := range stores {
 		r, ok := f.reads[st.shard]
 		if !ok {
 			continue
 		}
-		unread := !r.Covered || r.Err != nil
 		there, before := true, true
 		for _, op := range rep.LostAcks {
 			there = there && op.Shard == st.shard
 			before = before && op.At.Before(st.from)
 		}
-		if there && (unread || before) {
-			return st.clause
+		switch {
+		case !there:
+		case !r.Covered || r.Err != nil:
+			return st.clause, fmt.Sprintf("; the master of shard %s came back without its store: it never covered the acknowledged offsets", st.shard)
+		case before:
+			return st.clause, fmt.Sprintf("; the master of shard %s came back without its store: every message lost was acknowledged there before its recreation (%s), and its offsets hold later writes", st.shard, st.from.Format("15:04:05.000"))
 		}
 	}
-	return clauseNotLost
+	return clauseNotLost, ""
 }
 
 // failedOutside fails clause c for every failed send of h outside the
@@ -162,12 +167,25 @@ func judgeResume(t *T, c verdict.Clause, h *history.History, shard string, victi
 	return history.Window{Start: faultAt, End: resumed}
 }
 
-// firstAckAfter is the first write h acknowledged on shard within limit
-// after from, or the zero time.
+// firstAckAfter is when h first acknowledged, within limit after from, a
+// write to shard that was sent after from; or the zero time. A send made
+// before from and acknowledged a moment after it says nothing of the
+// shard after from: a broker that answered it and then stopped (a kill, a
+// freeze) has taken no write since, however late the client read its
+// answer.
 func firstAckAfter(h *history.History, shard string, from time.Time, limit time.Duration) time.Time {
+	sent := map[string]bool{}
 	for _, op := range h.Ops() {
-		if op.Kind == history.Ack && op.Shard == shard && op.At.After(from) && !op.At.After(from.Add(limit)) {
-			return op.At
+		if op.Shard != shard || !op.At.After(from) || op.At.After(from.Add(limit)) {
+			continue
+		}
+		switch op.Kind {
+		case history.Invoke:
+			sent[op.ID] = true
+		case history.Ack:
+			if sent[op.ID] {
+				return op.At
+			}
 		}
 	}
 	return time.Time{}

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,8 +40,39 @@ func TestLossClause(t *testing.T) {
 		{"lost on another shard only", covered, lost(on("s1", before)), clauseNotLost.ID},
 	} {
 		f := &faultRun{reads: map[string]*readback.Shard{"s0": tc.read, "s1": covered}}
-		if got := f.lossClause(tc.rep, []storeLoss{{"s0", kmStore, kill}}).ID; got != tc.want {
-			t.Errorf("%s: clause %s, want %s", tc.name, got, tc.want)
+		got, why := f.lossClause(tc.rep, []storeLoss{{"s0", kmStore, kill}})
+		if got.ID != tc.want {
+			t.Errorf("%s: clause %s, want %s", tc.name, got.ID, tc.want)
 		}
+		if said := strings.Contains(why, "came back without its store"); said != (got.ID == kmStore.ID) {
+			t.Errorf("%s: clause %s, but says %q", tc.name, got.ID, why)
+		}
+	}
+}
+
+// TestFirstAckAfterCountsSendsAfter: a write counts as taken after from
+// only when it was also sent after from. The planted kill-master row that
+// showed why: its master, frozen the moment it was back, had answered a
+// send just before; the client read that answer after the return, and the
+// shard counted as writing again while frozen.
+func TestFirstAckAfterCountsSendsAfter(t *testing.T) {
+	from := time.Date(2026, 12, 8, 3, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) time.Time { return from.Add(d) }
+	h := history.New()
+	for _, op := range []history.Op{
+		{Kind: history.Invoke, At: at(-time.Millisecond), ID: "before", Shard: "s0"},
+		{Kind: history.Ack, At: at(time.Millisecond), ID: "before", Shard: "s0"},
+		{Kind: history.Invoke, At: at(2 * time.Second), ID: "other", Shard: "s1"},
+		{Kind: history.Ack, At: at(3 * time.Second), ID: "other", Shard: "s1"},
+		{Kind: history.Invoke, At: at(4 * time.Second), ID: "after", Shard: "s0"},
+		{Kind: history.Ack, At: at(5 * time.Second), ID: "after", Shard: "s0"},
+	} {
+		h.Insert(op)
+	}
+	if got := firstAckAfter(h, "s0", from, time.Minute); !got.Equal(at(5 * time.Second)) {
+		t.Errorf("first write after from: %v, want the one sent after it, at %v", got, at(5*time.Second))
+	}
+	if got := firstAckAfter(h, "s0", from, 4500*time.Millisecond); !got.IsZero() {
+		t.Errorf("within 4.5 s: %v, want none (the only ack then answered a send from before)", got)
 	}
 }
