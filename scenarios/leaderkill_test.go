@@ -26,8 +26,11 @@ func TestResumedAfterTheLeaderIsDown(t *testing.T) {
 	at := func(d time.Duration, kind history.Kind, id string) {
 		h.Insert(history.Op{Kind: kind, At: kill.Add(d), ID: id, Shard: "broker-54f"})
 	}
+	at(-10*time.Millisecond, history.Invoke, "old-leader")
 	at(42*time.Millisecond, history.Ack, "old-leader")
+	at(4*time.Second, history.Invoke, "during-election")
 	at(5*time.Second, history.Fail, "during-election")
+	at(11900*time.Millisecond, history.Invoke, "new-leader")
 	at(12*time.Second, history.Ack, "new-leader")
 	h.Insert(history.Op{Kind: history.Ack, At: kill.Add(3 * time.Second), ID: "elsewhere", Shard: "broker-rm5"})
 
