@@ -24,14 +24,15 @@ func (f *faultRun) judged(t *T) *history.History {
 }
 
 // keptWriting checks, under clause c, that every shard but skip took
-// writes and none failed during w. A shard that did not, while the
-// machine starved its master, is inconclusive.
+// writes (sends made and acknowledged during w) and none failed during
+// w. A shard that did not, while the machine starved its master, is
+// inconclusive.
 func (f *faultRun) keptWriting(t *T, c verdict.Clause, h *history.History, w history.Window, skip string) {
 	for _, s := range f.shards {
 		if s.Name == skip {
 			continue
 		}
-		acks, fails := h.AcksIn(s.Name, w), h.FailsIn(s.Name, w)
+		acks, fails := h.TakenIn(s.Name, w), h.FailsIn(s.Name, w)
 		t.Logf("shard %s during the fault (%s): %d writes acknowledged, %d failed", s.Name, w.Duration().Round(time.Millisecond), acks, fails)
 		t.Figure("acked_during_fault_"+s.Name, float64(acks), "")
 		if acks == 0 || fails > 0 {

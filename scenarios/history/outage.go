@@ -61,6 +61,29 @@ func (h *History) Unavailable(shard string) []Outage {
 // AcksIn counts acknowledged sends on shard within w, both ends included.
 func (h *History) AcksIn(shard string, w Window) int { return h.countIn(Ack, shard, w) }
 
+// TakenIn counts the writes shard took during w: sends both made and
+// acknowledged within w, both ends included. An answer to a send made
+// before w, read a moment into it, is not one: a broker that gave it and
+// then stopped took nothing during w.
+func (h *History) TakenIn(shard string, w Window) int {
+	sent := map[string]bool{}
+	n := 0
+	for _, op := range h.Ops() {
+		if op.Shard != shard || !w.contains(op.At) {
+			continue
+		}
+		switch op.Kind {
+		case Invoke:
+			sent[op.ID] = true
+		case Ack:
+			if sent[op.ID] {
+				n++
+			}
+		}
+	}
+	return n
+}
+
 // FailsIn counts failed sends on shard within w, both ends included.
 func (h *History) FailsIn(shard string, w Window) int { return h.countIn(Fail, shard, w) }
 

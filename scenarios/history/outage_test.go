@@ -143,6 +143,13 @@ func TestAcksAndFailsIn(t *testing.T) {
 	if got := h.AcksIn("s1", Window{Start: at(2), End: at(6)}); got != 0 {
 		t.Errorf("AcksIn(s1, 2..6) = %d, want 0", got)
 	}
+	// a's ack (1) answers a send made before the window: not taken in it.
+	if got := h.TakenIn("s1", w); got != 0 {
+		t.Errorf("TakenIn(s1, 1..5) = %d, want 0 (a was sent at 0)", got)
+	}
+	if got := h.TakenIn("s1", Window{Start: at(0), End: at(7)}); got != 2 {
+		t.Errorf("TakenIn(s1, 0..7) = %d, want 2 (a and d)", got)
+	}
 }
 
 func TestShards(t *testing.T) {
